@@ -1,0 +1,65 @@
+import { defineCodes } from '../finding-codes.ts';
+
+/** Finding codes owned by artifact/ (the `verify` pipeline). Stable strings: never rename one, only add. */
+export const ARTIFACT_CODES = defineCodes({
+  ARTIFACT_VERIFIED: {
+    severity: 'info',
+    title: 'Artifact matches the pinned manifest',
+    help: 'Size and every pinned digest match, and the version is allowed by policy.',
+  },
+  ARTIFACT_UNKNOWN: {
+    severity: 'critical',
+    title: 'Artifact not in the manifest',
+    help: 'No pinned artifact has this digest. Whatever its name, it is not an approved release.',
+  },
+  SIZE_MISMATCH: {
+    severity: 'critical',
+    title: 'Artifact size differs from the pinned size',
+    help: 'The file is shorter or longer than pinned; an over-long file is not read past the pinned size + 1 byte.',
+  },
+  DIGEST_MISMATCH: {
+    severity: 'critical',
+    title: 'Artifact digest differs from the pinned digest',
+    help: 'A pinned digest does not match the file: it was modified or is a different build.',
+  },
+  DIGEST_WEAK_ONLY: {
+    severity: 'high',
+    title: 'Artifact pinned only by a weak digest',
+    help: 'The pin has only sha1, which never binds an artifact on its own; pin sha256 or stronger.',
+  },
+  NAME_MISMATCH: {
+    severity: 'low',
+    title: 'File name differs from the pinned name',
+    help: 'The bytes match a pinned artifact but the file has another name. Identification is by digest; this is a note.',
+  },
+  PLATFORM_NOT_ALLOWED: {
+    severity: 'high',
+    title: 'Platform not allowed by policy',
+    help: "The artifact's platform is not in policy.platforms, or differs from the platform asked with --platform.",
+  },
+  VERSION_REVOKED: {
+    severity: 'critical',
+    title: 'Version is revoked',
+    help: 'The artifact version falls in a policy.revoked range.',
+  },
+  VERSION_BELOW_MINIMUM: {
+    severity: 'high',
+    title: 'Version below the minimum',
+    help: 'The artifact version does not satisfy policy.minimum.',
+  },
+  VERSION_NOT_TARGET: {
+    severity: 'low',
+    title: 'Version is not the target',
+    help: 'The artifact is an approved release but not policy.target.',
+  },
+  VERSION_VULNERABLE: {
+    severity: 'high',
+    title: 'Version has a known vulnerability',
+    help: 'An advisory in policy.advisories covers this version.',
+  },
+  ARTIFACT_UNREADABLE: {
+    severity: 'critical',
+    title: 'Artifact could not be read',
+    help: 'The file could not be opened or read to the end; verification fails closed.',
+  },
+});

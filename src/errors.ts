@@ -1,0 +1,63 @@
+/**
+ * Input errors: malformed files, bad flags, unreadable paths. They are thrown, map to exit
+ * code 2, and always say where (file, JSON pointer, line/column or byte offset) and what was
+ * expected. Verification results are never thrown: they are `Finding`s (see findings.ts).
+ */
+export interface ErrorLocation {
+  readonly file?: string;
+  /** RFC 6901 JSON pointer into the document. */
+  readonly pointer?: string;
+  /** 1-based line. */
+  readonly line?: number;
+  /** 1-based column. */
+  readonly column?: number;
+  /** 0-based byte offset. */
+  readonly offset?: number;
+}
+
+export interface RmmVerifyErrorOptions extends ErrorLocation {
+  readonly cause?: unknown;
+}
+
+export class RmmVerifyError<Code extends string = string> extends Error {
+  readonly code: Code;
+  readonly location: ErrorLocation;
+
+  constructor(code: Code, message: string, options: RmmVerifyErrorOptions = {}) {
+    const { cause, ...location } = options;
+    super(formatLocated(location, message), cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.location = location;
+  }
+}
+
+/** `file:line:column: message`, `file#/pointer: message`, `file@offset 123: message`. */
+export function formatLocated(location: ErrorLocation, message: string): string {
+  let where = location.file ?? '';
+  if (location.line !== undefined) {
+    where += `:${location.line}`;
+    if (location.column !== undefined) where += `:${location.column}`;
+  }
+  if (location.pointer !== undefined) where += `${where ? ' ' : ''}at ${location.pointer || '/'}`;
+  if (location.offset !== undefined) where += `${where ? ' ' : ''}at byte offset ${location.offset}`;
+  return where ? `${where}: ${message}` : message;
+}
+
+export type UsageErrorCode = 'USAGE';
+/** A bad flag or argument combination. */
+export class UsageError extends RmmVerifyError<UsageErrorCode> {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+export type InputErrorCode =
+  'INPUT_UNREADABLE' | 'INPUT_TOO_LARGE' | 'INPUT_MALFORMED_JSON' | 'INPUT_INVALID' | 'INPUT_UNSUPPORTED';
+/** A file or value that cannot be read or is not what was expected. */
+export class InputError extends RmmVerifyError<InputErrorCode> {}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,75 @@
+import { defineCodes } from '../finding-codes.ts';
+
+/** Finding codes owned by manifest/. Stable strings: never rename one, only add. */
+export const MANIFEST_CODES = defineCodes({
+  MANIFEST_SIGNATURE_MISSING: {
+    severity: 'critical',
+    title: 'Manifest has no signature',
+    help: 'No detached signature was found for the manifest. Sign it with `rmm-verify manifest sign`.',
+  },
+  MANIFEST_SIGNATURE_INVALID: {
+    severity: 'critical',
+    title: 'Manifest signature does not verify',
+    help: 'A signature did not verify over the exact manifest bytes: the manifest was modified or the signature is corrupt.',
+  },
+  MANIFEST_SIGNATURE_UNKNOWN_KEY: {
+    severity: 'critical',
+    title: 'Manifest signed by a key not in the trust root',
+    help: 'The key id is not listed in the trust root. Only keys in keys/trust.json count toward the threshold.',
+  },
+  MANIFEST_THRESHOLD_NOT_MET: {
+    severity: 'critical',
+    title: 'Too few distinct trusted keys signed the manifest',
+    help: 'The trust root requires signatures from a threshold of distinct keys; two signatures by one key count once.',
+  },
+  MANIFEST_KEY_NOT_ALLOWED: {
+    severity: 'critical',
+    title: 'Key may not sign this product',
+    help: 'A trusted key signed a manifest for a product it is not scoped to (mix-and-match attack).',
+  },
+  MANIFEST_EXPIRED: {
+    severity: 'critical',
+    title: 'Manifest has expired',
+    help: 'The manifest is past its `expires` time and is not trusted (freeze attack). Ask the publisher for a fresh one.',
+  },
+  MANIFEST_NOT_YET_VALID: {
+    severity: 'high',
+    title: 'Manifest issued in the future',
+    help: 'The `issued` time is later than now (beyond the allowed clock skew).',
+  },
+  MANIFEST_ROLLBACK: {
+    severity: 'critical',
+    title: 'Manifest serial went backwards',
+    help: 'The serial is below the last accepted serial for this product (rollback attack).',
+  },
+  MANIFEST_LINT_TARGET_NOT_RELEASED: {
+    severity: 'high',
+    title: 'Target version has no release',
+    help: 'policy.target names a version with no entry in releases.',
+  },
+  MANIFEST_LINT_TARGET_REVOKED: {
+    severity: 'high',
+    title: 'Target version is revoked',
+    help: 'policy.target falls in a policy.revoked range.',
+  },
+  MANIFEST_LINT_MINIMUM_ABOVE_TARGET: {
+    severity: 'high',
+    title: 'Minimum excludes the target',
+    help: 'policy.target does not satisfy policy.minimum.',
+  },
+  MANIFEST_LINT_NO_SHA256: {
+    severity: 'medium',
+    title: 'Artifact pinned without sha256',
+    help: 'Every artifact should pin at least sha256; sha1 alone never binds an artifact.',
+  },
+  MANIFEST_LINT_EXPIRES_SOON: {
+    severity: 'low',
+    title: 'Manifest expires soon',
+    help: 'The manifest expires within the warning window; publish a fresh one before verification starts failing.',
+  },
+  MANIFEST_LINT_DUPLICATE_ARTIFACT: {
+    severity: 'medium',
+    title: 'Same digest pinned twice',
+    help: 'Two artifact entries share a sha256; identification by digest becomes ambiguous.',
+  },
+});

@@ -1,0 +1,106 @@
+import type { DigestAlgorithm } from '../digest/algorithms.ts';
+
+/** A pinned manifest (schema 1). Validated by schema.ts, which the compiler checks against these types. */
+export interface Manifest {
+  /** Editors' schema reference; ignored. */
+  readonly $schema?: string;
+  readonly schema: 1;
+  /** Product id, e.g. `acme-agent`; trust-root keys are scoped to products. */
+  readonly product: string;
+  readonly vendor: string;
+  /** Other names the product has in inventories (`Acme RMM Agent`, `acmeagent.exe`). */
+  readonly aliases?: readonly string[];
+  /** Monotonic: a manifest whose serial is below the last accepted one is a rollback. */
+  readonly serial: number;
+  /** RFC 3339 date-time. */
+  readonly issued: string;
+  /** RFC 3339 date-time; past it the manifest is frozen and not trusted. */
+  readonly expires: string;
+  readonly signers: Signers;
+  readonly policy: VersionPolicy;
+  readonly releases: readonly Release[];
+}
+
+export interface Signers {
+  readonly authenticode?: readonly AuthenticodeSigner[];
+  readonly sigstore?: readonly SigstoreSigner[];
+  readonly provenance?: readonly ProvenanceSigner[];
+}
+
+export interface AuthenticodeSigner {
+  /** Exact subject distinguished name or its CN, as `CN=Acme RMM Inc, O=Acme RMM Inc, C=US` or `Acme RMM Inc`. */
+  readonly subject?: string;
+  /** SHA-256 of the DER certificate (leaf or intermediate), lower-case hex. */
+  readonly thumbprint?: string;
+  /** Pinned root certificates (PEM or DER), paths relative to the manifest's directory. */
+  readonly roots: readonly string[];
+  /** Pinned timestamp-authority roots; default: the same as `roots`. */
+  readonly timestampRoots?: readonly string[];
+}
+
+export interface SigstoreSigner {
+  /** Certificate identity (SAN), matched exactly. */
+  readonly identity: string;
+  /** OIDC issuer, matched exactly. */
+  readonly issuer: string;
+}
+
+export interface ProvenanceSigner {
+  /** Builder id, e.g. `https://github.com/actions/runner/github-hosted`. */
+  readonly builder?: string;
+  /** Source repository, e.g. `github.com/acme/agent`. */
+  readonly source: string;
+  /** Ref pattern; `*` matches any run of characters, e.g. `refs/tags/v*`. */
+  readonly ref?: string;
+  /** Signing workflow path, e.g. `.github/workflows/release.yml`. */
+  readonly workflow?: string;
+  /** Allowed predicate types; default `https://slsa.dev/provenance/v1`. */
+  readonly predicateTypes?: readonly string[];
+}
+
+export interface VersionPolicy {
+  /** The version every endpoint should run. */
+  readonly target: string;
+  /** node-semver range a version must satisfy, e.g. `>=7.2.0`. */
+  readonly minimum?: string;
+  /** Versions and node-semver ranges that must not run. */
+  readonly revoked?: readonly string[];
+  /** Platforms this product is allowed on; empty or absent means any. */
+  readonly platforms?: readonly string[];
+  /** Known vulnerabilities by affected version range. */
+  readonly advisories?: readonly Advisory[];
+  /** `verify` fails an artifact without verified build provenance. */
+  readonly requireProvenance?: boolean;
+  /** `verify` fails a PE/MSI artifact without a valid Authenticode signature from `signers.authenticode`. */
+  readonly requireAuthenticode?: boolean;
+}
+
+export interface Advisory {
+  readonly id: string;
+  /** node-semver range of affected versions. */
+  readonly versions: string;
+  readonly severity: 'critical' | 'high' | 'medium' | 'low';
+  readonly summary?: string;
+}
+
+export interface Release {
+  readonly version: string;
+  readonly published?: string;
+  readonly artifacts: readonly Artifact[];
+}
+
+export interface Artifact {
+  readonly name: string;
+  readonly platform: string;
+  /** Exact size in bytes. */
+  readonly size: number;
+  readonly digests: Readonly<Partial<Record<DigestAlgorithm, string>>>;
+  readonly sbom?: SbomPin;
+}
+
+export interface SbomPin {
+  readonly format: 'cyclonedx' | 'spdx';
+  readonly sha256: string;
+  /** Path of the SBOM file relative to the manifest's directory, or its file name next to the artifact. */
+  readonly path?: string;
+}
