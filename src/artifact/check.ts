@@ -1,0 +1,52 @@
+import type { Digests } from '../digest/multi-hash.ts';
+import type { EvidenceValue, Finding } from '../findings.ts';
+import type { Artifact, Manifest, Release } from '../manifest/types.ts';
+
+/** Options of one `verify` run that domain checks may need. */
+export interface ArtifactVerifyOptions {
+  /** Never touch the network. */
+  readonly offline: boolean;
+  /** Sigstore trusted_root.json to verify bundles against (offline). */
+  readonly trustedRoot?: string;
+  /** Extra directories to look in for bundles, attestations and SBOMs (besides the artifact's own). */
+  readonly evidenceDirs: readonly string[];
+  /** Also trust the operating system's certificate store for Authenticode chains. */
+  readonly systemRoots: boolean;
+}
+
+/**
+ * Everything a domain check sees about one artifact that has already been identified by its
+ * digest and matched its pinned size and digests.
+ */
+export interface ArtifactContext {
+  /** Local path of the artifact file. */
+  readonly path: string;
+  /** How reports name the artifact (path as given, or URL). */
+  readonly subject: string;
+  readonly manifest: Manifest;
+  /** Directory of the manifest file: relative paths in it (roots, SBOMs) resolve against it. */
+  readonly manifestDir: string;
+  readonly release: Release;
+  readonly artifact: Artifact;
+  /** Digests computed from the file in the identifying pass. */
+  readonly digests: Digests;
+  /** The run's reference time. */
+  readonly now: Date;
+  readonly options: ArtifactVerifyOptions;
+}
+
+export interface ArtifactCheckResult {
+  readonly findings: readonly Finding[];
+  /** Facts shown with the artifact in reports, e.g. `{ authenticode: 'CN=Acme, valid' }`. */
+  readonly facts: Readonly<Record<string, EvidenceValue>>;
+}
+
+/**
+ * One step of the `verify` pipeline beyond size and digests (Authenticode, provenance, SBOM).
+ * `run` returns undefined when the check does not apply to this artifact and policy does not
+ * require it; when policy requires it and it cannot run, it returns a failing finding.
+ */
+export interface ArtifactCheck {
+  readonly name: string;
+  run(context: ArtifactContext): Promise<ArtifactCheckResult | undefined>;
+}

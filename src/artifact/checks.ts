@@ -1,0 +1,7 @@
+import type { ArtifactCheck } from './check.ts';
+
+/**
+ * The domain checks `verify` runs, in order, after size, digests and version policy pass.
+ * Each domain registers its check here with one line.
+ */
+export const ARTIFACT_CHECKS: readonly ArtifactCheck[] = [];
