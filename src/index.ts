@@ -17,8 +17,9 @@ export {
 } from './findings.ts';
 export * from './digest/index.ts';
 export * from './report/index.ts';
-// manifest/
-// artifact/
+export * from './manifest/index.ts';
+export * from './artifact/index.ts';
+export { writeFileAtomic } from './fs/atomic-write.ts';
 // authenticode/
 // sigstore/
 // github/

@@ -1,6 +1,146 @@
-import { UsageError } from '../errors.ts';
-import type { CliIo } from './io.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-export function run(_args: readonly string[], _io: CliIo): Promise<number> {
-  return Promise.reject(new UsageError('the manifest command is not available in this build yet'));
+import { defaults } from '../defaults.ts';
+import { UsageError } from '../errors.ts';
+import { readBoundedFile } from '../json/read-bounded.ts';
+import { keyIdOf, parsePrivateKeyPem, signBytes } from '../manifest/keys.ts';
+import { lintManifest } from '../manifest/lint.ts';
+import { loadManifestFile } from '../manifest/load.ts';
+import { defaultSignaturePath, readSignatureFile, writeSignature } from '../manifest/signature-file.ts';
+import { loadTrustRoot } from '../manifest/trust-root.ts';
+import { checkManifest } from '../manifest/verify-trust.ts';
+import { buildReport } from '../report/report.ts';
+import { parseReportFormat } from '../report/render.ts';
+import {
+  failOnOption,
+  formatOption,
+  helpOption,
+  parseCommandArgs,
+  positiveInteger,
+  requireFlag,
+  severityFlag,
+} from './args.ts';
+import { write, type CliIo } from './io.ts';
+import { emitReport } from './output.ts';
+import { statePath, trustFlags, trustRootPath } from './trust-options.ts';
+
+const HELP = `Usage: rmm-verify manifest <sign|verify|lint> MANIFEST [options]
+
+  sign MANIFEST --key PRIVATE.pem [--signature FILE]
+      Adds this key's signature over the manifest's exact bytes to MANIFEST.sig (replacing an
+      older signature by the same key). Never changes the manifest.
+  verify MANIFEST [--trust FILE] [--signature FILE] [--state FILE | --no-state]
+      Requires the trust root's threshold of distinct trusted keys allowed for the product,
+      refuses an expired manifest, and a serial below the last accepted one (rollback).
+      Records the accepted serial in the state file.
+  lint MANIFEST [--expiry-days N]
+      Reports policy problems: target not released, target revoked, minimum above target,
+      artifacts without sha256, duplicate digests, expiry within N days (default ${defaults.expiryWarningDays}).
+
+Common: -f, --format text|json   --fail-on critical|high|medium|low   -h, --help`;
+
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseCommandArgs(`manifest ${action ?? ''}`.trim(), rest, {
+    ...helpOption,
+    ...formatOption,
+    ...failOnOption,
+    ...trustFlags,
+    key: { type: 'string', short: 'k' },
+    'expiry-days': { type: 'string' },
+  });
+  if (action === undefined || action === '--help' || action === '-h' || values.help) {
+    write(io.stdout, HELP);
+    return action === undefined ? 2 : 0;
+  }
+  const command = `manifest ${action}`;
+  if (positionals.length !== 1 || positionals[0] === undefined)
+    throw new UsageError(`${command}: name exactly one manifest file`);
+  const manifestPath = resolve(io.cwd, positionals[0]);
+  const format = parseReportFormat(command, values.format);
+  const failOn = severityFlag(command, values['fail-on']);
+  const signaturePath = values.signature
+    ? resolve(io.cwd, values.signature)
+    : defaultSignaturePath(manifestPath);
+
+  switch (action) {
+    case 'sign': {
+      const keyPath = resolve(io.cwd, requireFlag(command, 'key', values.key));
+      // Parse first: never sign something that is not a valid manifest.
+      const loaded = await loadManifestFile(manifestPath);
+      const privateKey = parsePrivateKeyPem(
+        (await readBoundedFile(keyPath, 64 << 10, 'private key')).toString('utf8'),
+        keyPath,
+      );
+      const keyid = keyIdOf(privateKey);
+      const existing = existsSync(signaturePath) ? await readSignatureFile(signaturePath) : undefined;
+      const next = await writeSignature(signaturePath, existing, {
+        keyid,
+        signature: signBytes(privateKey, loaded.bytes).toString('base64'),
+      });
+      write(
+        io.stderr,
+        `signed ${manifestPath} (${loaded.bytes.length} bytes) with key ${keyid}; ${signaturePath} now holds ${next.signatures.length} signature(s)`,
+      );
+      return 0;
+    }
+    case 'verify': {
+      const trust = await loadTrustRoot(trustRootPath(command, values, io));
+      const loaded = await loadManifestFile(manifestPath);
+      const state = statePath(command, values, io);
+      const result = await checkManifest(loaded, trust, {
+        now: io.now,
+        signaturePath,
+        ...(state !== undefined ? { statePath: state } : {}),
+      });
+      const { manifest } = loaded;
+      const report = buildReport({
+        command,
+        now: io.now,
+        failOn,
+        subjects: [
+          {
+            subject: manifestPath,
+            kind: 'manifest',
+            result: result.trusted ? 'pass' : 'fail',
+            facts: {
+              product: manifest.product,
+              serial: manifest.serial,
+              expires: manifest.expires,
+              keys: result.validKeyIds.length,
+            },
+          },
+        ],
+        findings: result.findings,
+      });
+      return emitReport(io, report, format);
+    }
+    case 'lint': {
+      const loaded = await loadManifestFile(manifestPath);
+      const findings = lintManifest(loaded, {
+        now: io.now,
+        expiryWarningDays:
+          positiveInteger(command, 'expiry-days', values['expiry-days']) ?? defaults.expiryWarningDays,
+      });
+      const failing = findings.some((f) => f.severity !== 'info');
+      const report = buildReport({
+        command,
+        now: io.now,
+        failOn,
+        subjects: [
+          {
+            subject: manifestPath,
+            kind: 'manifest',
+            result: failing ? 'fail' : 'pass',
+            facts: { product: loaded.manifest.product, releases: loaded.manifest.releases.length },
+          },
+        ],
+        findings,
+      });
+      return emitReport(io, report, format);
+    }
+    default:
+      throw new UsageError(`manifest: unknown action '${action}'; expected sign, verify or lint`);
+  }
 }

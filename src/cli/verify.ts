@@ -1,6 +1,93 @@
-import { UsageError } from '../errors.ts';
-import type { CliIo } from './io.ts';
+import { resolve } from 'node:path';
 
-export function run(_args: readonly string[], _io: CliIo): Promise<number> {
-  return Promise.reject(new UsageError('the verify command is not available in this build yet'));
+import { verifyArtifacts } from '../artifact/verify-artifacts-report.ts';
+import { UsageError } from '../errors.ts';
+import { loadManifestFile } from '../manifest/load.ts';
+import { loadTrustRoot } from '../manifest/trust-root.ts';
+import { parseReportFormat } from '../report/render.ts';
+import {
+  failOnOption,
+  formatOption,
+  helpOption,
+  parseCommandArgs,
+  requireFlag,
+  severityFlag,
+} from './args.ts';
+import { write, type CliIo } from './io.ts';
+import { emitReport } from './output.ts';
+import { progressOn } from './progress.ts';
+import { statePath, trustFlags, trustRootPath } from './trust-options.ts';
+
+const HELP = `Usage: rmm-verify verify <file|dir>... --manifest M [options]
+
+Checks each artifact against a pinned, signed manifest: the manifest must be signed by the
+trust root's threshold of keys, unexpired and not rolled back; each file is identified by its
+digest (never its name), then its size, every pinned digest, platform and version policy
+(target, minimum, revoked, advisories) are checked, and Authenticode, provenance and SBOM
+checks run where the manifest asks for them. Directories are verified recursively.
+
+Options:
+  -m, --manifest FILE      pinned manifest (required)
+  -t, --trust FILE         trust root (default: keys/trust.json)
+      --signature FILE     detached manifest signatures (default: <manifest>.sig)
+      --state FILE         rollback state (default: $RMM_VERIFY_STATE or ~/.local/state/rmm-verify/manifest-state.json)
+      --no-state           skip the rollback check (not recommended)
+      --platform P         require artifacts built for this platform, e.g. windows-x64
+      --evidence DIR       also look here for bundles, attestations and SBOMs (repeatable)
+      --trusted-root FILE  Sigstore trusted_root.json for offline bundle verification
+      --offline            never use the network
+      --system-roots       also trust the system certificate store for Authenticode
+  -f, --format F           text | json (default text)
+      --fail-on S          critical | high | medium | low (default low)
+  -h, --help               show this help`;
+
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('verify', args, {
+    ...helpOption,
+    ...formatOption,
+    ...failOnOption,
+    ...trustFlags,
+    manifest: { type: 'string', short: 'm' },
+    platform: { type: 'string' },
+    evidence: { type: 'string', multiple: true },
+    'trusted-root': { type: 'string' },
+    offline: { type: 'boolean' },
+    'system-roots': { type: 'boolean' },
+  });
+  if (values.help) {
+    write(io.stdout, HELP);
+    return 0;
+  }
+  const format = parseReportFormat('verify', values.format);
+  const failOn = severityFlag('verify', values['fail-on']);
+  const manifestPath = resolve(io.cwd, requireFlag('verify', 'manifest', values.manifest));
+  if (positionals.length === 0) throw new UsageError('verify: name at least one file or directory to verify');
+  const trust = await loadTrustRoot(trustRootPath('verify', values, io));
+  const loaded = await loadManifestFile(manifestPath);
+  const state = statePath('verify', values, io);
+
+  // HOOK github: resolve `github:owner/repo@tag` arguments into downloaded files here.
+  const inputs = positionals.map((p) => resolve(io.cwd, p));
+  const subjectOf = (path: string) => positionals[inputs.indexOf(path)] ?? path;
+
+  const progress = progressOn(io);
+  const report = await verifyArtifacts(inputs, {
+    loaded,
+    trust,
+    now: io.now,
+    failOn,
+    ...(values.signature ? { signaturePath: resolve(io.cwd, values.signature) } : {}),
+    ...(state !== undefined ? { statePath: state } : {}),
+    ...(values.platform ? { platform: values.platform } : {}),
+    options: {
+      offline: values.offline === true,
+      evidenceDirs: (values.evidence ?? []).map((d) => resolve(io.cwd, d)),
+      systemRoots: values['system-roots'] === true,
+      ...(values['trusted-root'] ? { trustedRoot: resolve(io.cwd, values['trusted-root']) } : {}),
+    },
+    subjectOf,
+    onProgress: (path, bytes) => progress.update(subjectOf(path), bytes),
+  });
+  progress.done();
+  return emitReport(io, report, format);
 }

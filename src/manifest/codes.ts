@@ -42,6 +42,16 @@ export const MANIFEST_CODES = defineCodes({
     title: 'Manifest serial went backwards',
     help: 'The serial is below the last accepted serial for this product (rollback attack).',
   },
+  MANIFEST_SERIAL_REUSED: {
+    severity: 'critical',
+    title: 'Serial reused with different content',
+    help: 'A manifest with the same serial but different bytes was accepted before: the publisher must bump the serial on every change, or someone is presenting two versions of history.',
+  },
+  MANIFEST_VERIFIED: {
+    severity: 'info',
+    title: 'Manifest trusted',
+    help: 'Signed by the threshold of distinct trusted keys allowed for the product, not expired, no rollback.',
+  },
   MANIFEST_LINT_TARGET_NOT_RELEASED: {
     severity: 'high',
     title: 'Target version has no release',

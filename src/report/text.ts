@@ -42,7 +42,9 @@ export function renderText(report: Report, options: TextOptions): string {
     for (const f of report.findings) {
       const severity = paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(8));
       lines.push(sanitizeForTerminal(`${severity} ${f.code}  ${f.subject}`));
-      lines.push(sanitizeForTerminal(`         ${f.message}`));
+      const prefix = `${f.subject}: `;
+      const message = f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message;
+      lines.push(sanitizeForTerminal(`         ${message}`));
     }
   }
   const counts = Object.entries(report.summary.findings)

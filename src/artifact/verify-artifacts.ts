@@ -1,0 +1,341 @@
+import { basename } from 'node:path';
+
+import { BINDING_ALGORITHMS, digestsEqual, type DigestAlgorithm } from '../digest/algorithms.ts';
+import { hashFile, type Digests } from '../digest/multi-hash.ts';
+import { RmmVerifyError, errorMessage } from '../errors.ts';
+import { finding, type EvidenceValue, type Finding } from '../findings.ts';
+import type { LoadedManifest } from '../manifest/load.ts';
+import type { Artifact, Manifest, Release } from '../manifest/types.ts';
+import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
+import type { SubjectResult } from '../report/report.ts';
+import type { ArtifactCheck, ArtifactVerifyOptions } from './check.ts';
+import { ARTIFACT_CHECKS } from './checks.ts';
+
+export interface VerifyArtifactOptions {
+  readonly loaded: LoadedManifest;
+  readonly now: Date;
+  readonly options: ArtifactVerifyOptions;
+  /** Require this platform (e.g. the platform being rolled out to). */
+  readonly platform?: string;
+  /** Domain checks to run; default ARTIFACT_CHECKS. */
+  readonly checks?: readonly ArtifactCheck[];
+  /** Report name for a file when it differs from its path (downloads). */
+  readonly subjectOf?: (path: string) => string;
+  readonly onProgress?: (path: string, bytesRead: number) => void;
+}
+
+export interface ArtifactVerification {
+  readonly subject: SubjectResult;
+  readonly findings: readonly Finding[];
+}
+
+interface PinnedEntry {
+  readonly release: Release;
+  readonly artifact: Artifact;
+}
+
+function pinnedEntries(manifest: Manifest): PinnedEntry[] {
+  return manifest.releases.flatMap((release) => release.artifacts.map((artifact) => ({ release, artifact })));
+}
+
+/** The strongest binding digest an entry pins (sha512 > sha384 > sha256), if any. */
+function bindingDigest(artifact: Artifact): { algorithm: DigestAlgorithm; hex: string } | undefined {
+  for (const algorithm of ['sha512', 'sha384', 'sha256'] as const) {
+    const hex = artifact.digests[algorithm];
+    if (hex !== undefined) return { algorithm, hex };
+  }
+  return undefined;
+}
+
+/**
+ * Verifies one file: identify it by digest among the pinned artifacts (never by name), then check
+ * size, every pinned digest, platform and version policy, then the domain checks. Reading stops
+ * at the largest relevant pinned size + 1 byte.
+ */
+export async function verifyArtifactFile(
+  path: string,
+  options: VerifyArtifactOptions,
+): Promise<ArtifactVerification> {
+  const { manifest } = options.loaded;
+  const subject = options.subjectOf?.(path) ?? path;
+  const entries = pinnedEntries(manifest);
+  const name = basename(path);
+  const byName = entries.filter((e) => e.artifact.name === name);
+  // A file whose name is pinned is read no further than that pin allows; others up to the largest pin.
+  const capSource = byName.length > 0 ? byName : entries;
+  const maxBytes = Math.max(0, ...capSource.map((e) => e.artifact.size));
+  const algorithms = new Set<DigestAlgorithm>(['sha256']);
+  for (const e of entries)
+    for (const a of Object.keys(e.artifact.digests) as DigestAlgorithm[]) algorithms.add(a);
+
+  let hashed;
+  try {
+    hashed = await hashFile(path, {
+      algorithms: [...algorithms],
+      maxBytes,
+      ...(options.onProgress ? { onProgress: (n: number) => options.onProgress?.(path, n) } : {}),
+    });
+  } catch (error: unknown) {
+    // Fail closed: an unreadable artifact is a failed verification, not a skipped one.
+    const message = error instanceof RmmVerifyError ? error.message : errorMessage(error);
+    return failed(subject, {}, [
+      finding('ARTIFACT_UNREADABLE', { subject, message, location: { file: path } }),
+    ]);
+  }
+  const { digests } = hashed;
+  const sizeText = hashed.exceededCap ? `more than ${maxBytes} bytes` : `${hashed.bytesRead} bytes`;
+  const facts: Record<string, EvidenceValue> = { sha256: digests.sha256 ?? null };
+
+  const match = hashed.exceededCap
+    ? undefined
+    : entries.find((e) => {
+        const binding = bindingDigest(e.artifact);
+        const actual = binding ? digests[binding.algorithm] : undefined;
+        return (
+          binding !== undefined &&
+          actual !== undefined &&
+          digestsEqual(binding.hex, actual) &&
+          e.artifact.size === hashed.bytesRead
+        );
+      });
+
+  if (!match) {
+    const weakOnly = byName.find((e) => bindingDigest(e.artifact) === undefined);
+    if (weakOnly) {
+      return failed(subject, facts, [
+        finding('DIGEST_WEAK_ONLY', {
+          subject,
+          message: `${subject}: the pin for ${weakOnly.artifact.name} ${weakOnly.release.version} has only ${Object.keys(weakOnly.artifact.digests).join(', ')}; sha256 or stronger is required to bind an artifact`,
+          evidence: { version: weakOnly.release.version },
+        }),
+      ]);
+    }
+    const named = byName[0];
+    if (named)
+      return failed(
+        subject,
+        facts,
+        mismatchFindings(subject, named, hashed.bytesRead, hashed.exceededCap, digests),
+      );
+    return failed(subject, facts, [
+      finding('ARTIFACT_UNKNOWN', {
+        subject,
+        message: `${subject}: no artifact pinned in ${options.loaded.path} has sha256 ${digests.sha256 ?? '?'} (${sizeText})`,
+        evidence: {
+          sha256: digests.sha256 ?? null,
+          size: hashed.exceededCap ? null : hashed.bytesRead,
+          product: manifest.product,
+        },
+        location: { file: path },
+      }),
+    ]);
+  }
+
+  const { release, artifact } = match;
+  facts['version'] = release.version;
+  facts['platform'] = artifact.platform;
+  const findings: Finding[] = [];
+  // Every pinned digest must match, not only the one that identified the file.
+  for (const [algorithm, expected] of Object.entries(artifact.digests) as [DigestAlgorithm, string][]) {
+    const actual = digests[algorithm];
+    if (actual === undefined || !digestsEqual(expected, actual)) {
+      findings.push(
+        finding('DIGEST_MISMATCH', {
+          subject,
+          message: `${subject}: ${algorithm} is ${actual ?? 'not computed'}, pinned ${expected} (${artifact.name} ${release.version})`,
+          evidence: { algorithm, expected, actual: actual ?? null },
+          location: { file: path },
+        }),
+      );
+    }
+  }
+  if (artifact.name !== name) {
+    findings.push(
+      finding('NAME_MISMATCH', {
+        subject,
+        message: `${subject}: content is ${artifact.name} ${release.version} but the file is named ${name}`,
+        evidence: { pinnedName: artifact.name, name },
+      }),
+    );
+  }
+  findings.push(...platformFindings(subject, manifest, artifact, options.platform));
+  findings.push(...versionFindings(subject, manifest, release.version));
+
+  if (!findings.some((f) => f.severity === 'critical')) {
+    for (const check of options.checks ?? ARTIFACT_CHECKS) {
+      try {
+        const result = await check.run({
+          path,
+          subject,
+          manifest,
+          manifestDir: options.loaded.dir,
+          release,
+          artifact,
+          digests,
+          now: options.now,
+          options: options.options,
+        });
+        if (!result) continue;
+        findings.push(...result.findings);
+        Object.assign(facts, result.facts);
+      } catch (error: unknown) {
+        // A check that cannot complete fails closed, under the artifact's own code.
+        findings.push(
+          finding('ARTIFACT_UNREADABLE', {
+            subject,
+            message: `${subject}: ${check.name} check could not complete: ${errorMessage(error)}`,
+            evidence: { check: check.name },
+          }),
+        );
+      }
+    }
+  }
+  const failing = findings.some((f) => f.severity !== 'info');
+  if (!failing) {
+    findings.push(
+      finding('ARTIFACT_VERIFIED', {
+        subject,
+        message: `${subject}: ${artifact.name} ${release.version} (${artifact.platform}), ${hashed.bytesRead} bytes, ${Object.keys(artifact.digests).join(' + ')} match`,
+        evidence: { version: release.version, platform: artifact.platform, size: hashed.bytesRead },
+      }),
+    );
+  }
+  return {
+    subject: { subject, kind: 'artifact', result: failing ? 'fail' : 'pass', facts },
+    findings,
+  };
+}
+
+function failed(
+  subject: string,
+  facts: Record<string, EvidenceValue>,
+  findings: Finding[],
+): ArtifactVerification {
+  return { subject: { subject, kind: 'artifact', result: 'fail', facts }, findings };
+}
+
+function mismatchFindings(
+  subject: string,
+  named: PinnedEntry,
+  bytesRead: number,
+  exceededCap: boolean,
+  digests: Digests,
+): Finding[] {
+  const { artifact, release } = named;
+  const out: Finding[] = [];
+  if (exceededCap || bytesRead !== artifact.size) {
+    out.push(
+      finding('SIZE_MISMATCH', {
+        subject,
+        message: exceededCap
+          ? `${subject}: longer than the pinned ${artifact.size} bytes of ${artifact.name} ${release.version} (stopped reading at ${artifact.size + 1})`
+          : `${subject}: ${bytesRead} bytes, pinned ${artifact.size} (${artifact.name} ${release.version})`,
+        evidence: {
+          expected: artifact.size,
+          actual: exceededCap ? null : bytesRead,
+          version: release.version,
+        },
+        location: { file: subject },
+      }),
+    );
+  }
+  if (!exceededCap) {
+    for (const algorithm of BINDING_ALGORITHMS) {
+      const expected = artifact.digests[algorithm];
+      const actual = digests[algorithm];
+      if (expected === undefined || actual === undefined || digestsEqual(expected, actual)) continue;
+      out.push(
+        finding('DIGEST_MISMATCH', {
+          subject,
+          message: `${subject}: named like ${artifact.name} ${release.version} but ${algorithm} is ${actual}, pinned ${expected}`,
+          evidence: { algorithm, expected, actual, version: release.version },
+          location: { file: subject },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function platformFindings(
+  subject: string,
+  manifest: Manifest,
+  artifact: Artifact,
+  wanted: string | undefined,
+): Finding[] {
+  const allowed = manifest.policy.platforms ?? [];
+  const out: Finding[] = [];
+  if (allowed.length > 0 && !allowed.includes(artifact.platform)) {
+    out.push(
+      finding('PLATFORM_NOT_ALLOWED', {
+        subject,
+        message: `${subject}: platform ${artifact.platform} is not in policy.platforms (${allowed.join(', ')})`,
+        evidence: { platform: artifact.platform, allowed: [...allowed] },
+      }),
+    );
+  }
+  if (wanted !== undefined && wanted !== artifact.platform) {
+    out.push(
+      finding('PLATFORM_NOT_ALLOWED', {
+        subject,
+        message: `${subject}: built for ${artifact.platform}, not the requested ${wanted}`,
+        evidence: { platform: artifact.platform, requested: wanted },
+      }),
+    );
+  }
+  return out;
+}
+
+function versionFindings(subject: string, manifest: Manifest, version: string): Finding[] {
+  const { policy } = manifest;
+  const verdict = evaluateVersionPolicy(policy, version);
+  const out: Finding[] = [];
+  if (verdict.revokedBy !== undefined) {
+    out.push(
+      finding('VERSION_REVOKED', {
+        subject,
+        message: `${subject}: version ${version} is revoked by "${verdict.revokedBy}"`,
+        evidence: { version, revoked: verdict.revokedBy },
+      }),
+    );
+  }
+  if (verdict.belowMinimum) {
+    out.push(
+      finding('VERSION_BELOW_MINIMUM', {
+        subject,
+        message: `${subject}: version ${version} does not satisfy the minimum "${policy.minimum ?? ''}"`,
+        evidence: { version, minimum: policy.minimum ?? '' },
+      }),
+    );
+  }
+  for (const advisory of verdict.advisories) {
+    out.push(
+      finding('VERSION_VULNERABLE', {
+        subject,
+        severity: advisory.severity,
+        message: `${subject}: version ${version} is affected by ${advisory.id} (${advisory.versions})${advisory.summary ? `: ${advisory.summary}` : ''}`,
+        evidence: { version, advisory: advisory.id, range: advisory.versions },
+      }),
+    );
+  }
+  if (!verdict.isTarget) {
+    out.push(
+      finding('VERSION_NOT_TARGET', {
+        subject,
+        message: `${subject}: version ${version} is ${verdict.comparedToTarget < 0 ? 'older' : 'newer'} than the target ${policy.target}`,
+        evidence: { version, target: policy.target },
+      }),
+    );
+  }
+  return out;
+}
+
+/** Verifies every file in turn (sequentially: each read is already as fast as the disk). */
+export async function verifyArtifactFiles(
+  paths: readonly string[],
+  options: VerifyArtifactOptions,
+): Promise<ArtifactVerification[]> {
+  const results: ArtifactVerification[] = [];
+  for (const path of paths) results.push(await verifyArtifactFile(path, options));
+  return results;
+}
