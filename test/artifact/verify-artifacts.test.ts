@@ -1,0 +1,176 @@
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { beforeEach, describe, expect, it } from 'vitest';
+
+import type { ArtifactCheck } from '../../src/artifact/check.ts';
+import { verifyArtifactFile } from '../../src/artifact/verify-artifacts.ts';
+import { verifyArtifacts } from '../../src/artifact/verify-artifacts-report.ts';
+import { loadManifestFile } from '../../src/manifest/load.ts';
+import { loadTrustRoot } from '../../src/manifest/trust-root.ts';
+import type { Manifest } from '../../src/manifest/types.ts';
+import { artifactFor, baseManifest, workspace, type Workspace } from '../helpers/signed-manifest.ts';
+
+const now = new Date('2026-06-01T00:00:00Z');
+const options = { offline: true, evidenceDirs: [], systemRoots: false };
+const installer = (version: string) => Buffer.from(`#!/bin/sh\necho acme agent ${version}\n`);
+const NAME = 'acme-agent-7.4.2-linux-x64.run';
+
+function manifestWith(extra: Partial<Manifest> = {}): Manifest {
+  return baseManifest({
+    policy: {
+      target: '7.4.2',
+      minimum: '>=7.2.0',
+      revoked: ['7.3.0'],
+      platforms: ['linux-x64', 'windows-x64'],
+      advisories: [{ id: 'ACME-2026-001', versions: '>=7.2.0 <7.2.4', severity: 'high' }],
+    },
+    releases: [
+      { version: '7.4.2', artifacts: [artifactFor(NAME, installer('7.4.2'))] },
+      { version: '7.3.0', artifacts: [artifactFor('acme-agent-7.3.0-linux-x64.run', installer('7.3.0'))] },
+      { version: '7.2.1', artifacts: [artifactFor('acme-agent-7.2.1-linux-x64.run', installer('7.2.1'))] },
+      { version: '7.1.0', artifacts: [artifactFor('acme-agent-7.1.0-linux-x64.run', installer('7.1.0'))] },
+      { version: '7.4.1', artifacts: [artifactFor('acme-agent-7.4.1-macos.run', installer('7.4.1'), 'macos-arm64')] },
+    ],
+    ...extra,
+  });
+}
+
+describe('verifyArtifactFile', () => {
+  let ws: Workspace;
+  beforeEach(async () => {
+    ws = await workspace();
+    await ws.writeManifest(manifestWith());
+  });
+  const verify = async (path: string, extra: { platform?: string; checks?: readonly ArtifactCheck[] } = {}) =>
+    verifyArtifactFile(path, { loaded: await loadManifestFile(ws.manifestPath), now, options, checks: [], ...extra });
+
+  it('passes the pinned target release with ARTIFACT_VERIFIED only', async () => {
+    const result = await verify(await ws.writeFile(NAME, installer('7.4.2')));
+    expect(result.subject.result).toBe('pass');
+    expect(result.findings.map((f) => f.code)).toEqual(['ARTIFACT_VERIFIED']);
+    expect(result.subject.facts['version']).toBe('7.4.2');
+  });
+
+  it('identifies by digest, not name: a renamed genuine file passes with a NAME_MISMATCH note', async () => {
+    const result = await verify(await ws.writeFile('setup.run', installer('7.4.2')));
+    expect(result.findings).toFailWith('NAME_MISMATCH');
+    expect(result.subject.facts['version']).toBe('7.4.2');
+  });
+
+  it('fails an unknown file with ARTIFACT_UNKNOWN', async () => {
+    expect((await verify(await ws.writeFile('other.bin', 'hello'))).findings).toFailWith('ARTIFACT_UNKNOWN');
+  });
+
+  it('fails a modified file of the pinned name with DIGEST_MISMATCH', async () => {
+    const bytes = installer('7.4.2');
+    bytes[5] = 0x41;
+    const result = await verify(await ws.writeFile(NAME, bytes));
+    expect(result.findings).toFailWith('DIGEST_MISMATCH');
+    expect(result.subject.result).toBe('fail');
+  });
+
+  it('fails a longer file with SIZE_MISMATCH and reads only the pinned size + 1 byte', async () => {
+    const pinned = installer('7.4.2');
+    const path = await ws.writeFile(NAME, Buffer.concat([pinned, Buffer.alloc(10 << 20)]));
+    let maxRead = 0;
+    const result = await verifyArtifactFile(path, {
+      loaded: await loadManifestFile(ws.manifestPath),
+      now,
+      options,
+      checks: [],
+      onProgress: (_p, n) => (maxRead = Math.max(maxRead, n)),
+    });
+    expect(result.findings).toFailWith('SIZE_MISMATCH');
+    expect(maxRead).toBe(pinned.length + 1);
+  });
+
+  it('fails a shorter file with SIZE_MISMATCH', async () => {
+    expect((await verify(await ws.writeFile(NAME, installer('7.4.2').subarray(0, 10)))).findings).toFailWith('SIZE_MISMATCH');
+  });
+
+  it('fails a revoked version with VERSION_REVOKED', async () => {
+    expect((await verify(await ws.writeFile('a.run', installer('7.3.0')))).findings).toFailWith('VERSION_REVOKED');
+  });
+
+  it('fails a version below the minimum with VERSION_BELOW_MINIMUM', async () => {
+    expect((await verify(await ws.writeFile('a.run', installer('7.1.0')))).findings).toFailWith('VERSION_BELOW_MINIMUM');
+  });
+
+  it('fails a version with an advisory with VERSION_VULNERABLE at the advisory severity', async () => {
+    const result = await verify(await ws.writeFile('a.run', installer('7.2.1')));
+    expect(result.findings).toFailWith('VERSION_VULNERABLE');
+    expect(result.findings.find((f) => f.code === 'VERSION_VULNERABLE')?.severity).toBe('high');
+  });
+
+  it('flags a pinned release that is not the target with VERSION_NOT_TARGET', async () => {
+    expect((await verify(await ws.writeFile('a.run', installer('7.2.1')))).findings).toFailWith('VERSION_NOT_TARGET');
+  });
+
+  it('fails a platform outside policy.platforms and one other than --platform with PLATFORM_NOT_ALLOWED', async () => {
+    expect((await verify(await ws.writeFile('m.run', installer('7.4.1')))).findings).toFailWith('PLATFORM_NOT_ALLOWED');
+    expect((await verify(await ws.writeFile(NAME, installer('7.4.2')), { platform: 'windows-x64' })).findings).toFailWith(
+      'PLATFORM_NOT_ALLOWED',
+    );
+  });
+
+  it('fails an artifact pinned only by sha1 with DIGEST_WEAK_ONLY', async () => {
+    const bytes = installer('9.0.0');
+    const { createHash } = await import('node:crypto');
+    await ws.writeManifest(
+      manifestWith({
+        releases: [{ version: '7.4.2', artifacts: [{ name: 'weak.run', platform: 'linux-x64', size: bytes.length, digests: { sha1: createHash('sha1').update(bytes).digest('hex') } }] }],
+      }),
+    );
+    expect((await verify(await ws.writeFile('weak.run', bytes))).findings).toFailWith('DIGEST_WEAK_ONLY');
+  });
+
+  it('fails closed with ARTIFACT_UNREADABLE for a missing file', async () => {
+    expect((await verify(join(ws.dir, 'missing.run'))).findings).toFailWith('ARTIFACT_UNREADABLE');
+  });
+
+  it('runs domain checks on matched artifacts and fails closed when one throws', async () => {
+    const seen: string[] = [];
+    const recording: ArtifactCheck = {
+      name: 'recording',
+      run: (context) => {
+        seen.push(context.release.version);
+        return Promise.resolve({ findings: [], facts: { recorded: true } });
+      },
+    };
+    const throwing: ArtifactCheck = { name: 'broken', run: () => Promise.reject(new Error('boom')) };
+    const ok = await verify(await ws.writeFile(NAME, installer('7.4.2')), { checks: [recording] });
+    expect(seen).toEqual(['7.4.2']);
+    expect(ok.subject.facts['recorded']).toBe(true);
+    const failed = await verify(await ws.writeFile(NAME, installer('7.4.2')), { checks: [throwing] });
+    expect(failed.findings).toFailWith('ARTIFACT_UNREADABLE');
+    expect(failed.subject.result).toBe('fail');
+  });
+});
+
+describe('verifyArtifacts', () => {
+  it('walks directories recursively, skips sidecar evidence, and refuses everything when the manifest is untrusted', async () => {
+    const ws = await workspace();
+    await ws.writeManifest(manifestWith());
+    await ws.writeFile(`out/${NAME}`, installer('7.4.2'));
+    await ws.writeFile(`out/${NAME}.sigstore.json`, '{}');
+    await ws.writeFile('out/nested/extra.bin', 'not pinned');
+    await mkdir(join(ws.dir, 'out', 'loop'));
+    await symlink(join(ws.dir, 'out'), join(ws.dir, 'out', 'loop', 'back'));
+    const trust = await loadTrustRoot(ws.trustPath);
+    const report = await verifyArtifacts([join(ws.dir, 'out')], { loaded: await loadManifestFile(ws.manifestPath), trust, now, options, checks: [] });
+    expect(report.subjects.map((s) => [s.kind, s.result])).toEqual([
+      ['manifest', 'pass'],
+      ['artifact', 'pass'],
+      ['artifact', 'fail'],
+    ]);
+    expect(report.result).toBe('fail');
+    expect(report.findings).toFailWith('ARTIFACT_UNKNOWN');
+
+    await ws.writeManifest(manifestWith(), [ws.keys[0]!]);
+    const untrusted = await verifyArtifacts([join(ws.dir, 'out', NAME)], { loaded: await loadManifestFile(ws.manifestPath), trust, now, options, checks: [] });
+    expect(untrusted.findings).toFailWith('MANIFEST_THRESHOLD_NOT_MET');
+    expect(untrusted.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
+    expect(untrusted.subjects.filter((s) => s.kind === 'artifact').every((s) => s.result === 'fail')).toBe(true);
+  });
+});
