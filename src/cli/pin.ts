@@ -70,7 +70,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     const path = resolve(io.cwd, input);
     const hashed = await hashFile(path, {
       algorithms: ['sha256', 'sha512'],
-      onProgress: (n) => progress.update(input, n),
+      onProgress: (n) => {
+        progress.update(input, n);
+      },
     });
     if (hashed.exceededCap) throw new UsageError(`pin: ${input} is larger than the read limit`);
     artifacts.push({

@@ -86,7 +86,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(values['trusted-root'] ? { trustedRoot: resolve(io.cwd, values['trusted-root']) } : {}),
     },
     subjectOf,
-    onProgress: (path, bytes) => progress.update(subjectOf(path), bytes),
+    onProgress: (path, bytes) => {
+      progress.update(subjectOf(path), bytes);
+    },
   });
   progress.done();
   return emitReport(io, report, format);

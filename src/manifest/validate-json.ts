@@ -25,7 +25,7 @@ function describe(value: unknown): string {
     return `"${shown}" (${value.length} characters)`;
   }
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
 }
 
 function explain(error: ErrorObject): { pointer: string; message: string } {

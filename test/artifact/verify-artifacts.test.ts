@@ -30,7 +30,10 @@ function manifestWith(extra: Partial<Manifest> = {}): Manifest {
       { version: '7.3.0', artifacts: [artifactFor('acme-agent-7.3.0-linux-x64.run', installer('7.3.0'))] },
       { version: '7.2.1', artifacts: [artifactFor('acme-agent-7.2.1-linux-x64.run', installer('7.2.1'))] },
       { version: '7.1.0', artifacts: [artifactFor('acme-agent-7.1.0-linux-x64.run', installer('7.1.0'))] },
-      { version: '7.4.1', artifacts: [artifactFor('acme-agent-7.4.1-macos.run', installer('7.4.1'), 'macos-arm64')] },
+      {
+        version: '7.4.1',
+        artifacts: [artifactFor('acme-agent-7.4.1-macos.run', installer('7.4.1'), 'macos-arm64')],
+      },
     ],
     ...extra,
   });
@@ -43,7 +46,13 @@ describe('verifyArtifactFile', () => {
     await ws.writeManifest(manifestWith());
   });
   const verify = async (path: string, extra: { platform?: string; checks?: readonly ArtifactCheck[] } = {}) =>
-    verifyArtifactFile(path, { loaded: await loadManifestFile(ws.manifestPath), now, options, checks: [], ...extra });
+    verifyArtifactFile(path, {
+      loaded: await loadManifestFile(ws.manifestPath),
+      now,
+      options,
+      checks: [],
+      ...extra,
+    });
 
   it('passes the pinned target release with ARTIFACT_VERIFIED only', async () => {
     const result = await verify(await ws.writeFile(NAME, installer('7.4.2')));
@@ -86,15 +95,21 @@ describe('verifyArtifactFile', () => {
   });
 
   it('fails a shorter file with SIZE_MISMATCH', async () => {
-    expect((await verify(await ws.writeFile(NAME, installer('7.4.2').subarray(0, 10)))).findings).toFailWith('SIZE_MISMATCH');
+    expect((await verify(await ws.writeFile(NAME, installer('7.4.2').subarray(0, 10)))).findings).toFailWith(
+      'SIZE_MISMATCH',
+    );
   });
 
   it('fails a revoked version with VERSION_REVOKED', async () => {
-    expect((await verify(await ws.writeFile('a.run', installer('7.3.0')))).findings).toFailWith('VERSION_REVOKED');
+    expect((await verify(await ws.writeFile('a.run', installer('7.3.0')))).findings).toFailWith(
+      'VERSION_REVOKED',
+    );
   });
 
   it('fails a version below the minimum with VERSION_BELOW_MINIMUM', async () => {
-    expect((await verify(await ws.writeFile('a.run', installer('7.1.0')))).findings).toFailWith('VERSION_BELOW_MINIMUM');
+    expect((await verify(await ws.writeFile('a.run', installer('7.1.0')))).findings).toFailWith(
+      'VERSION_BELOW_MINIMUM',
+    );
   });
 
   it('fails a version with an advisory with VERSION_VULNERABLE at the advisory severity', async () => {
@@ -104,14 +119,18 @@ describe('verifyArtifactFile', () => {
   });
 
   it('flags a pinned release that is not the target with VERSION_NOT_TARGET', async () => {
-    expect((await verify(await ws.writeFile('a.run', installer('7.2.1')))).findings).toFailWith('VERSION_NOT_TARGET');
+    expect((await verify(await ws.writeFile('a.run', installer('7.2.1')))).findings).toFailWith(
+      'VERSION_NOT_TARGET',
+    );
   });
 
   it('fails a platform outside policy.platforms and one other than --platform with PLATFORM_NOT_ALLOWED', async () => {
-    expect((await verify(await ws.writeFile('m.run', installer('7.4.1')))).findings).toFailWith('PLATFORM_NOT_ALLOWED');
-    expect((await verify(await ws.writeFile(NAME, installer('7.4.2')), { platform: 'windows-x64' })).findings).toFailWith(
+    expect((await verify(await ws.writeFile('m.run', installer('7.4.1')))).findings).toFailWith(
       'PLATFORM_NOT_ALLOWED',
     );
+    expect(
+      (await verify(await ws.writeFile(NAME, installer('7.4.2')), { platform: 'windows-x64' })).findings,
+    ).toFailWith('PLATFORM_NOT_ALLOWED');
   });
 
   it('fails an artifact pinned only by sha1 with DIGEST_WEAK_ONLY', async () => {
@@ -119,7 +138,19 @@ describe('verifyArtifactFile', () => {
     const { createHash } = await import('node:crypto');
     await ws.writeManifest(
       manifestWith({
-        releases: [{ version: '7.4.2', artifacts: [{ name: 'weak.run', platform: 'linux-x64', size: bytes.length, digests: { sha1: createHash('sha1').update(bytes).digest('hex') } }] }],
+        releases: [
+          {
+            version: '7.4.2',
+            artifacts: [
+              {
+                name: 'weak.run',
+                platform: 'linux-x64',
+                size: bytes.length,
+                digests: { sha1: createHash('sha1').update(bytes).digest('hex') },
+              },
+            ],
+          },
+        ],
       }),
     );
     expect((await verify(await ws.writeFile('weak.run', bytes))).findings).toFailWith('DIGEST_WEAK_ONLY');
@@ -158,7 +189,13 @@ describe('verifyArtifacts', () => {
     await mkdir(join(ws.dir, 'out', 'loop'));
     await symlink(join(ws.dir, 'out'), join(ws.dir, 'out', 'loop', 'back'));
     const trust = await loadTrustRoot(ws.trustPath);
-    const report = await verifyArtifacts([join(ws.dir, 'out')], { loaded: await loadManifestFile(ws.manifestPath), trust, now, options, checks: [] });
+    const report = await verifyArtifacts([join(ws.dir, 'out')], {
+      loaded: await loadManifestFile(ws.manifestPath),
+      trust,
+      now,
+      options,
+      checks: [],
+    });
     expect(report.subjects.map((s) => [s.kind, s.result])).toEqual([
       ['manifest', 'pass'],
       ['artifact', 'pass'],
@@ -168,9 +205,17 @@ describe('verifyArtifacts', () => {
     expect(report.findings).toFailWith('ARTIFACT_UNKNOWN');
 
     await ws.writeManifest(manifestWith(), [ws.keys[0]!]);
-    const untrusted = await verifyArtifacts([join(ws.dir, 'out', NAME)], { loaded: await loadManifestFile(ws.manifestPath), trust, now, options, checks: [] });
+    const untrusted = await verifyArtifacts([join(ws.dir, 'out', NAME)], {
+      loaded: await loadManifestFile(ws.manifestPath),
+      trust,
+      now,
+      options,
+      checks: [],
+    });
     expect(untrusted.findings).toFailWith('MANIFEST_THRESHOLD_NOT_MET');
     expect(untrusted.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
-    expect(untrusted.subjects.filter((s) => s.kind === 'artifact').every((s) => s.result === 'fail')).toBe(true);
+    expect(untrusted.subjects.filter((s) => s.kind === 'artifact').every((s) => s.result === 'fail')).toBe(
+      true,
+    );
   });
 });

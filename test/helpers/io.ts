@@ -9,7 +9,11 @@ export interface CapturedIo {
 }
 
 /** A CliIo whose output is collected in memory; not a TTY, so no colour and no progress. */
-export function captureIo(cwd: string, now = new Date('2026-06-01T00:00:00Z'), env: Record<string, string> = {}): CapturedIo {
+export function captureIo(
+  cwd: string,
+  now = new Date('2026-06-01T00:00:00Z'),
+  env: Record<string, string> = {},
+): CapturedIo {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const stdout = new PassThrough();

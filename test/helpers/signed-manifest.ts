@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 
-import { generateKeyPair, parsePrivateKeyPem, signBytes, type KeyAlgorithm } from '../../src/manifest/keys.ts';
+import {
+  generateKeyPair,
+  parsePrivateKeyPem,
+  signBytes,
+  type KeyAlgorithm,
+} from '../../src/manifest/keys.ts';
 import { serializeManifest } from '../../src/manifest/pin.ts';
 import type { SignatureFile } from '../../src/manifest/signature-file.ts';
 import type { TrustRootDocument } from '../../src/manifest/trust-root.ts';
@@ -19,18 +24,29 @@ export function makeKey(algorithm: KeyAlgorithm = 'ed25519'): TestKey {
   return generateKeyPair(algorithm);
 }
 
-export function trustDocument(keys: readonly { key: TestKey; products?: string[] }[], threshold: number): TrustRootDocument {
+export function trustDocument(
+  keys: readonly { key: TestKey; products?: string[] }[],
+  threshold: number,
+): TrustRootDocument {
   return {
     schema: 1,
     threshold,
-    keys: keys.map(({ key, products }, i) => ({ keyid: key.keyid, name: `key-${i + 1}`, publicKey: key.publicKeyPem, products: products ?? ['acme-agent'] })),
+    keys: keys.map(({ key, products }, i) => ({
+      keyid: key.keyid,
+      name: `key-${i + 1}`,
+      publicKey: key.publicKeyPem,
+      products: products ?? ['acme-agent'],
+    })),
   };
 }
 
 export function signatureFile(bytes: Uint8Array, keys: readonly TestKey[]): SignatureFile {
   return {
     schema: 1,
-    signatures: keys.map((k) => ({ keyid: k.keyid, signature: signBytes(parsePrivateKeyPem(k.privateKeyPem, 'test'), bytes).toString('base64') })),
+    signatures: keys.map((k) => ({
+      keyid: k.keyid,
+      signature: signBytes(parsePrivateKeyPem(k.privateKeyPem, 'test'), bytes).toString('base64'),
+    })),
   };
 }
 
@@ -78,7 +94,17 @@ export async function workspace(options: { threshold?: number; keyCount?: number
   const keys = Array.from({ length: options.keyCount ?? 2 }, () => makeKey());
   const trustPath = join(dir, 'keys', 'trust.json');
   await mkdir(join(dir, 'keys'), { recursive: true });
-  await writeFile(trustPath, JSON.stringify(trustDocument(keys.map((key) => ({ key })), options.threshold ?? 2), null, 2));
+  await writeFile(
+    trustPath,
+    JSON.stringify(
+      trustDocument(
+        keys.map((key) => ({ key })),
+        options.threshold ?? 2,
+      ),
+      null,
+      2,
+    ),
+  );
   const manifestPath = join(dir, 'manifests', 'acme-agent.json');
   return {
     dir,

@@ -20,7 +20,12 @@ const text = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2));
 const parse = (bytes: Buffer) => () => parseManifest(bytes, 'acme.json');
 
 /** Mutations of a valid manifest; each must fail, naming the pointer and what was expected. */
-const MALFORMED: readonly [label: string, mutate: (m: Record<string, unknown>) => unknown, pointer: string, expected: RegExp][] = [
+const MALFORMED: readonly [
+  label: string,
+  mutate: (m: Record<string, unknown>) => unknown,
+  pointer: string,
+  expected: RegExp,
+][] = [
   ['unknown top-level field', (m) => ({ ...m, extra: 1 }), '/extra', /unknown field "extra"/],
   ['missing product', ({ product: _p, ...m }) => m, '', /missing required field "product"/],
   ['schema version 2', (m) => ({ ...m, schema: 2 }), '/schema', /expected 1/],
@@ -29,18 +34,73 @@ const MALFORMED: readonly [label: string, mutate: (m: Record<string, unknown>) =
   ['invalid issued date', (m) => ({ ...m, issued: '2026-13-01' }), '/issued', /RFC 3339/],
   ['date without time zone', (m) => ({ ...m, expires: '2026-12-31T00:00:00' }), '/expires', /RFC 3339/],
   ['expires before issued', (m) => ({ ...m, expires: '2026-01-01T00:00:00Z' }), '/expires', /after issued/],
-  ['invalid target version', (m) => ({ ...m, policy: { target: '7.4' } }), '/policy/target', /semantic version/],
-  ['invalid minimum range', (m) => ({ ...m, policy: { target: '7.4.2', minimum: '>=banana' } }), '/policy/minimum', /node-semver/],
-  ['invalid revoked range', (m) => ({ ...m, policy: { target: '7.4.2', revoked: ['7.3.0', 'seven'] } }), '/policy/revoked/1', /node-semver/],
-  ['short sha256', (m) => withArtifact(m, { digests: { sha256: 'a'.repeat(63) } }), '/releases/0/artifacts/0/digests/sha256', /expected 64 lower-case hex characters, found .*\(63 characters\)/],
-  ['upper-case sha256', (m) => withArtifact(m, { digests: { sha256: 'A'.repeat(64) } }), '/releases/0/artifacts/0/digests/sha256', /64 lower-case hex/],
-  ['unknown digest algorithm', (m) => withArtifact(m, { digests: { md5: 'a'.repeat(32) } }), '/releases/0/artifacts/0/digests/md5', /unknown field "md5"/],
+  [
+    'invalid target version',
+    (m) => ({ ...m, policy: { target: '7.4' } }),
+    '/policy/target',
+    /semantic version/,
+  ],
+  [
+    'invalid minimum range',
+    (m) => ({ ...m, policy: { target: '7.4.2', minimum: '>=banana' } }),
+    '/policy/minimum',
+    /node-semver/,
+  ],
+  [
+    'invalid revoked range',
+    (m) => ({ ...m, policy: { target: '7.4.2', revoked: ['7.3.0', 'seven'] } }),
+    '/policy/revoked/1',
+    /node-semver/,
+  ],
+  [
+    'short sha256',
+    (m) => withArtifact(m, { digests: { sha256: 'a'.repeat(63) } }),
+    '/releases/0/artifacts/0/digests/sha256',
+    /expected 64 lower-case hex characters, found .*\(63 characters\)/,
+  ],
+  [
+    'upper-case sha256',
+    (m) => withArtifact(m, { digests: { sha256: 'A'.repeat(64) } }),
+    '/releases/0/artifacts/0/digests/sha256',
+    /64 lower-case hex/,
+  ],
+  [
+    'unknown digest algorithm',
+    (m) => withArtifact(m, { digests: { md5: 'a'.repeat(32) } }),
+    '/releases/0/artifacts/0/digests/md5',
+    /unknown field "md5"/,
+  ],
   ['no digests', (m) => withArtifact(m, { digests: {} }), '/releases/0/artifacts/0/digests', /fewer than 1/],
-  ['size as string', (m) => withArtifact(m, { size: '10' }), '/releases/0/artifacts/0/size', /expected integer, found "10"/],
-  ['name with a slash', (m) => withArtifact(m, { name: '../evil.msi' }), '/releases/0/artifacts/0/name', /matching/],
-  ['null minimum', (m) => ({ ...m, policy: { target: '7.4.2', minimum: null } }), '/policy/minimum', /found null/],
-  ['duplicate release version', (m) => ({ ...m, releases: [...(m['releases'] as unknown[]), ...(m['releases'] as unknown[])] }), '/releases/1/version', /listed twice/],
-  ['release without artifacts', (m) => ({ ...m, releases: [{ version: '7.4.2', artifacts: [] }] }), '/releases/0/artifacts', /at least one artifact/],
+  [
+    'size as string',
+    (m) => withArtifact(m, { size: '10' }),
+    '/releases/0/artifacts/0/size',
+    /expected integer, found "10"/,
+  ],
+  [
+    'name with a slash',
+    (m) => withArtifact(m, { name: '../evil.msi' }),
+    '/releases/0/artifacts/0/name',
+    /matching/,
+  ],
+  [
+    'null minimum',
+    (m) => ({ ...m, policy: { target: '7.4.2', minimum: null } }),
+    '/policy/minimum',
+    /found null/,
+  ],
+  [
+    'duplicate release version',
+    (m) => ({ ...m, releases: [...(m['releases'] as unknown[]), ...(m['releases'] as unknown[])] }),
+    '/releases/1/version',
+    /listed twice/,
+  ],
+  [
+    'release without artifacts',
+    (m) => ({ ...m, releases: [{ version: '7.4.2', artifacts: [] }] }),
+    '/releases/0/artifacts',
+    /at least one artifact/,
+  ],
   ['product with spaces', (m) => ({ ...m, product: 'Acme Agent' }), '/product', /matching/],
 ];
 
@@ -61,7 +121,7 @@ describe('parseManifest', () => {
   });
 
   it.each(MALFORMED)('rejects %s at its JSON pointer', (_label, mutate, pointer, expected) => {
-    const run = parse(text(mutate(valid as unknown as Record<string, unknown>)));
+    const run = parse(text(mutate(valid)));
     expect(run).toThrow(ManifestError);
     try {
       run();
@@ -74,7 +134,7 @@ describe('parseManifest', () => {
   });
 
   it('gives line and column of the offending value', () => {
-    const bytes = text(withArtifact(valid as unknown as Record<string, unknown>, { size: -5 }));
+    const bytes = text(withArtifact(valid, { size: -5 }));
     try {
       parseManifest(bytes, 'acme.json');
       expect.unreachable();

@@ -7,7 +7,14 @@ import { readState } from '../../src/manifest/state.ts';
 import { loadTrustRoot, parseTrustRoot } from '../../src/manifest/trust-root.ts';
 import { checkManifest, verifyManifestTrust } from '../../src/manifest/verify-trust.ts';
 import { ManifestError } from '../../src/manifest/errors.ts';
-import { baseManifest, makeKey, signatureFile, trustDocument, workspace, type Workspace } from '../helpers/signed-manifest.ts';
+import {
+  baseManifest,
+  makeKey,
+  signatureFile,
+  trustDocument,
+  workspace,
+  type Workspace,
+} from '../helpers/signed-manifest.ts';
 
 const now = new Date('2026-06-01T00:00:00Z');
 
@@ -18,7 +25,10 @@ describe('manifest trust', () => {
   });
 
   const check = async (options: { statePath?: string } = {}) =>
-    checkManifest(await loadManifestFile(ws.manifestPath), await loadTrustRoot(ws.trustPath), { now, ...options });
+    checkManifest(await loadManifestFile(ws.manifestPath), await loadTrustRoot(ws.trustPath), {
+      now,
+      ...options,
+    });
 
   it('trusts a manifest signed by the threshold of distinct trusted keys', async () => {
     await ws.writeManifest(baseManifest());
@@ -82,7 +92,10 @@ describe('manifest trust', () => {
   it('fails with MANIFEST_SIGNATURE_INVALID for a corrupt signature value', async () => {
     const bytes = await ws.writeManifest(baseManifest());
     const sig = signatureFile(bytes, ws.keys);
-    const broken = { ...sig, signatures: sig.signatures.map((s) => ({ ...s, signature: Buffer.from('garbage').toString('base64') })) };
+    const broken = {
+      ...sig,
+      signatures: sig.signatures.map((s) => ({ ...s, signature: Buffer.from('garbage').toString('base64') })),
+    };
     await writeFile(`${ws.manifestPath}.sig`, JSON.stringify(broken));
     expect((await check()).findings).toFailWith('MANIFEST_SIGNATURE_INVALID');
   });
@@ -90,7 +103,9 @@ describe('manifest trust', () => {
   it('fails with MANIFEST_KEY_NOT_ALLOWED when a key signs a product it is not scoped to (mix-and-match)', async () => {
     await writeFile(
       ws.trustPath,
-      JSON.stringify(trustDocument([{ key: ws.keys[0]! }, { key: ws.keys[1]!, products: ['other-agent'] }], 2)),
+      JSON.stringify(
+        trustDocument([{ key: ws.keys[0]! }, { key: ws.keys[1]!, products: ['other-agent'] }], 2),
+      ),
     );
     await ws.writeManifest(baseManifest());
     const result = await check();
@@ -138,7 +153,9 @@ describe('manifest trust', () => {
   it('refuses a malformed state file with its location instead of ignoring it', async () => {
     await ws.writeManifest(baseManifest());
     await ws.writeFile('state/manifest-state.json', '{"schema":1,"products":{"acme-agent":{"serial":"9"}}}');
-    await expect(check({ statePath: ws.statePath })).rejects.toThrow(/manifest-state\.json.*\/products\/acme-agent/);
+    await expect(check({ statePath: ws.statePath })).rejects.toThrow(
+      /manifest-state\.json.*\/products\/acme-agent/,
+    );
   });
 
   it('refuses a manifest over the size cap before parsing it', async () => {
@@ -164,7 +181,8 @@ describe('manifest trust', () => {
 describe('trust root', () => {
   const key = makeKey();
   const doc = trustDocument([{ key }], 1);
-  const parse = (value: unknown) => () => parseTrustRoot(Buffer.from(JSON.stringify(value, null, 2)), 'trust.json');
+  const parse = (value: unknown) => () =>
+    parseTrustRoot(Buffer.from(JSON.stringify(value, null, 2)), 'trust.json');
 
   it('parses a valid trust root', () => {
     const trust = parse(doc)();
@@ -173,12 +191,20 @@ describe('trust root', () => {
   });
 
   it.each([
-    ['a keyid that does not match the key', { ...doc, keys: [{ ...doc.keys[0], keyid: 'a'.repeat(64) }] }, '/keys/0/keyid'],
+    [
+      'a keyid that does not match the key',
+      { ...doc, keys: [{ ...doc.keys[0], keyid: 'a'.repeat(64) }] },
+      '/keys/0/keyid',
+    ],
     ['the same key twice', { ...doc, keys: [doc.keys[0], doc.keys[0]] }, '/keys/1'],
     ['a threshold above the key count', { ...doc, threshold: 2 }, '/threshold'],
     ['a threshold of zero', { ...doc, threshold: 0 }, '/threshold'],
     ['an unknown field', { ...doc, extra: true }, '/extra'],
-    ['a key that is not PEM', { ...doc, keys: [{ ...doc.keys[0], publicKey: 'not a key' }] }, '/keys/0/publicKey'],
+    [
+      'a key that is not PEM',
+      { ...doc, keys: [{ ...doc.keys[0], publicKey: 'not a key' }] },
+      '/keys/0/publicKey',
+    ],
   ])('rejects %s, naming %s', (_label, value, pointer) => {
     expect(parse(value)).toThrow(ManifestError);
     expect(parse(value)).toThrow(pointer);
