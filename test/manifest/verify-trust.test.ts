@@ -217,3 +217,25 @@ describe('trust root', () => {
     expect(parse({ ...doc, keys: [{ ...doc.keys[0], publicKey: pem }] })).toThrow(/RSA 1024 bits/);
   });
 });
+
+describe('signature interoperability', () => {
+  it('openssl verifies our Ed25519, ECDSA P-256 and RSA manifest signatures', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const ws = await workspace();
+    const bytes = Buffer.from('{"exact":"bytes"}\n');
+    const manifest = await ws.writeFile('m.json', bytes);
+    for (const algorithm of ['ed25519', 'ecdsa-p256', 'rsa'] as const) {
+      const key = makeKey(algorithm);
+      const pub = await ws.writeFile(`${algorithm}.pub`, key.publicKeyPem);
+      const sig = await ws.writeFile(
+        `${algorithm}.bin`,
+        Buffer.from(signatureFile(bytes, [key]).signatures[0]!.signature, 'base64'),
+      );
+      const args =
+        algorithm === 'ed25519'
+          ? ['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-in', manifest, '-sigfile', sig]
+          : ['dgst', '-sha256', '-verify', pub, '-signature', sig, manifest];
+      expect(execFileSync('openssl', args).toString()).toMatch(/Verified OK|Signature Verified Successfully/);
+    }
+  });
+});
