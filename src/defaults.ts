@@ -23,6 +23,19 @@ export const defaults = {
   maxChainLength: 8, // certificates in one chain, leaf to anchor
   maxMsiBytes: 1 << 30, // bytes of an MSI (compound file) read into memory
   // sigstore/ and github/
+  maxTrustedRootBytes: 1 << 20, // bytes of a trusted_root.json
+  maxBundleBytes: 4 << 20, // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
+  maxBundlesPerFile: 64, // bundles (lines) read from one .intoto.jsonl file
+  maxStatementSubjects: 10_000, // subjects in one in-toto statement
+  githubApiTimeoutMs: 30_000, // milliseconds per GitHub API request
+  githubConnectTimeoutMs: 10_000, // milliseconds to establish a download connection
+  githubBodyTimeoutMs: 30_000, // milliseconds without receiving body bytes before a download fails
+  githubRetries: 3, // extra attempts after a 5xx or connection reset
+  githubRetryBaseMs: 500, // milliseconds before the first retry; doubles each time
+  githubMaxRedirects: 5, // redirects followed per download
+  githubMaxAssets: 200, // release assets handled per release
+  githubMaxAssetBytes: 2 * 1024 ** 3, // bytes per asset (2 GiB) when its size is not pinned
+  githubMaxAttestations: 30, // attestations fetched per subject digest
   // sbom/
   maxSbomBytes: 256 << 20, // bytes of one SBOM document
   maxSbomArrayLength: 1_000_000, // elements in one array of an SBOM (components, dependencies)
@@ -32,4 +45,14 @@ export const defaults = {
   maxOsvFiles: 200_000, // OSV records read from one --osv directory
   maxOsvFileBytes: 4 << 20, // bytes of one OSV record
   // fleet/
+  maxInventoryBytes: 64 * 2 ** 30, // bytes of one inventory input after gunzip
+  maxInventoryRecordChars: 1 << 20, // characters in one CSV record or JSON line
+  maxInventoryJsonArrayBytes: 256 << 20, // characters of an osquery JSON array read whole
+  maxDriftConfigBytes: 1 << 20, // bytes
+  maxDriftFindingsPerCode: 100, // findings listed per code; the rest are counted
+  staleDays: 14, // days since last_seen before an endpoint is stale
+  dedupMemoryKeys: 1 << 18, // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
+  dedupSpillPartitions: 64, // temp files the spilled keys are hashed into
+  maxDistinctProductNames: 200_000, // product names whose match result is cached
+  historyTrendScans: 30, // previous scans shown in the trend
 } as const;

@@ -1,0 +1,98 @@
+import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
+import { RmmVerifyError, errorMessage } from '../errors.ts';
+import { finding, type EvidenceValue } from '../findings.ts';
+import { loadPinnedSigners, systemRoots } from './trust.ts';
+import { openFileSource } from './source.ts';
+import {
+  isAuthenticodeFile,
+  verifyAuthenticode,
+  type AuthenticodeResult,
+  type PinnedSigner,
+} from './verifier.ts';
+
+function failed(
+  context: ArtifactContext,
+  code: 'AUTHENTICODE_MALFORMED' | 'AUTHENTICODE_TRUST_UNAVAILABLE',
+  message: string,
+  evidence: Record<string, EvidenceValue> = {},
+): ArtifactCheckResult {
+  return {
+    findings: [
+      finding(code, {
+        subject: context.subject,
+        message: `${context.subject}: ${message}`,
+        evidence,
+        location: { file: context.path },
+      }),
+    ],
+    facts: { authenticode: 'failed' },
+  };
+}
+
+function facts(result: AuthenticodeResult): Record<string, EvidenceValue> {
+  if (!result.signed) return { authenticode: 'unsigned' };
+  const primary = result.signatures.find((s) => s.trusted) ?? result.signatures[0];
+  const timestamp = primary?.timestamps.find((t) => t.valid);
+  return {
+    authenticode: result.passed ? 'verified' : 'failed',
+    authenticodeFormat: result.format,
+    authenticodeSignatures: result.signatures.length,
+    ...(primary?.signer
+      ? { authenticodeSigner: primary.signer.subject, authenticodeThumbprint: primary.signer.thumbprint }
+      : {}),
+    ...(timestamp?.time ? { authenticodeTimestamp: timestamp.time } : {}),
+  };
+}
+
+/**
+ * `verify` step for Windows PE and MSI artifacts: applies when the file starts with `MZ` or the
+ * compound-file signature and the manifest pins Authenticode signers or requires Authenticode.
+ */
+export const authenticodeCheck: ArtifactCheck = {
+  name: 'authenticode',
+  async run(context: ArtifactContext): Promise<ArtifactCheckResult | undefined> {
+    const pins = context.manifest.signers.authenticode ?? [];
+    const required = context.manifest.policy.requireAuthenticode === true;
+    if (pins.length === 0 && !required) return undefined;
+    let source;
+    try {
+      source = await openFileSource(context.path);
+    } catch (error: unknown) {
+      return failed(context, 'AUTHENTICODE_MALFORMED', `cannot read the file: ${errorMessage(error)}`);
+    }
+    try {
+      const head = await source.read(0, Math.min(8, source.size));
+      if (!isAuthenticodeFile(head)) return undefined;
+      if (pins.length === 0) {
+        return failed(
+          context,
+          'AUTHENTICODE_TRUST_UNAVAILABLE',
+          'policy.requireAuthenticode is set but signers.authenticode pins no signer to verify against',
+        );
+      }
+      let signers: PinnedSigner[];
+      try {
+        signers = await loadPinnedSigners(pins, context.manifestDir);
+      } catch (error: unknown) {
+        return failed(context, 'AUTHENTICODE_TRUST_UNAVAILABLE', errorMessage(error));
+      }
+      let result: AuthenticodeResult;
+      try {
+        result = await verifyAuthenticode(source, {
+          trust: { signers, systemRoots: context.options.systemRoots ? systemRoots() : [] },
+          now: context.now,
+          subject: context.subject,
+        });
+      } catch (error: unknown) {
+        // Fail closed: a file that cannot be parsed is a failed verification, never a skipped one.
+        if (!(error instanceof RmmVerifyError)) throw error;
+        return failed(context, 'AUTHENTICODE_MALFORMED', error.message, {
+          ...(error.location.offset !== undefined ? { offset: error.location.offset } : {}),
+        });
+      }
+      return { findings: result.findings, facts: facts(result) };
+    } finally {
+      await source.close();
+    }
+  },
+};

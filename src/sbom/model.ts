@@ -1,0 +1,49 @@
+import type { SbomFormat } from './document.ts';
+
+/** A licence statement of a component: an SPDX expression, or a free-text name (not evaluable). */
+export type SbomLicense =
+  { readonly kind: 'expression'; readonly value: string } | { readonly kind: 'name'; readonly value: string };
+
+export interface SbomHash {
+  /** Lower case without dashes after "sha": `sha256`, `sha512`, `sha3-256`, `md5`. */
+  readonly algorithm: string;
+  /** Lower-case hex. */
+  readonly value: string;
+}
+
+/** One component (CycloneDX component, SPDX package) in the one internal shape. */
+export interface SbomComponent {
+  /** bom-ref or SPDXID. */
+  readonly ref?: string;
+  /** JSON pointer of the component in its document. */
+  readonly pointer: string;
+  /** Empty when the document gives none. */
+  readonly name: string;
+  /** CycloneDX group (Maven groupId, npm scope, Go module prefix). */
+  readonly group?: string;
+  readonly version?: string;
+  readonly purl?: string;
+  readonly cpe?: string;
+  readonly swid?: string;
+  readonly supplier?: string;
+  readonly licenses: readonly SbomLicense[];
+  readonly hashes: readonly SbomHash[];
+}
+
+/** A parsed SBOM normalised to the fields rmm-verify checks. */
+export interface Sbom {
+  readonly file: string;
+  readonly format: SbomFormat;
+  /** `1.4`, `1.5`, `1.6` or `SPDX-2.3`. */
+  readonly specVersion: string;
+  readonly sha256: string;
+  /** What the SBOM describes: CycloneDX metadata.component; SPDX documentDescribes packages. */
+  readonly subjects: readonly SbomComponent[];
+  /** Every component except the subjects, nested ones flattened, in document order. */
+  readonly components: readonly SbomComponent[];
+  /** Authors, manufacturer/supplier of the SBOM, tools (SPDX creators). */
+  readonly authors: readonly string[];
+  readonly timestamp?: string;
+  /** Dependency edges: ref → refs it depends on (CycloneDX dependencies, SPDX relationships). */
+  readonly dependencies: ReadonlyMap<string, readonly string[]>;
+}

@@ -1,0 +1,329 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+import { defaults } from '../defaults.ts';
+import { finding, type Finding } from '../findings.ts';
+import { pointerToken, type JsonValue } from '../json/index.ts';
+import type { CycloneDxVersion, SbomDocument } from './document.ts';
+import type { Sbom } from './model.ts';
+import { FindingCollector, normalizeSbom } from './normalize.ts';
+import { SPDX_23_SCHEMA } from './spdx-schema.ts';
+
+// ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) => Ajv;
+
+let ajvInstance: Promise<Ajv> | undefined;
+const validators = new Map<string, Promise<ValidateFunction>>();
+
+/** The bundled schemas load lazily (they are large) and compile once per process. */
+async function getAjv(): Promise<Ajv> {
+  ajvInstance ??= (async () => {
+    const [spdx, jsf] = await Promise.all([
+      import('./schemas/spdx.SNAPSHOT.schema.json', { with: { type: 'json' } }),
+      import('./schemas/jsf-0.82.SNAPSHOT.schema.json', { with: { type: 'json' } }),
+    ]);
+    // strict: false because the CycloneDX schemas use keywords ajv's strict mode rejects
+    // (`meta:enum`, `deprecated`); remote $refs are never fetched (no loadSchema).
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+    // The BOM schemas refer to their dependencies by these file names (see schemas/README.md).
+    ajv.addSchema(spdx.default, 'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json');
+    ajv.addSchema(jsf.default, 'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json');
+    addFormats(ajv, ['date-time', 'uri', 'email']);
+    ajv.addKeyword({
+      keyword: UNIQUE_KEYWORD,
+      type: 'array',
+      schemaType: 'boolean',
+      errors: true,
+      validate: function uniqueItemsLinear(this: unknown, enabled: boolean, data: unknown[]): boolean {
+        if (!enabled) return true;
+        const duplicate = firstDuplicate(data);
+        if (duplicate < 0) return true;
+        (uniqueItemsLinear as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+          {
+            keyword: 'uniqueItems',
+            message: `must not contain duplicate items (item ${duplicate} repeats an earlier one)`,
+            params: { duplicate },
+          },
+        ];
+        return false;
+      },
+    });
+    // JSON Schema draft-07 formats ajv-formats lacks: accepted as the CycloneDX library does.
+    ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
+    ajv.addFormat('iri-reference', true);
+    return ajv;
+  })();
+  return ajvInstance;
+}
+
+async function loadCycloneDxSchema(version: CycloneDxVersion): Promise<unknown> {
+  switch (version) {
+    case '1.4':
+      return (await import('./schemas/bom-1.4.SNAPSHOT.schema.json', { with: { type: 'json' } })).default;
+    case '1.5':
+      return (await import('./schemas/bom-1.5.SNAPSHOT.schema.json', { with: { type: 'json' } })).default;
+    case '1.6':
+      return (await import('./schemas/bom-1.6.SNAPSHOT.schema.json', { with: { type: 'json' } })).default;
+  }
+}
+
+/** Our replacement for `uniqueItems` (see uniqueItemsLinear). */
+const UNIQUE_KEYWORD = 'uniqueItemsLinear';
+
+/**
+ * A copy of a schema with every `uniqueItems: true` replaced by `uniqueItemsLinear: true`. ajv
+ * checks `uniqueItems` on arrays of objects by comparing every pair (quadratic: hours for
+ * 50,000 components); the replacement gives the same verdict in one pass over canonical forms.
+ */
+function withLinearUniqueItems(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withLinearUniqueItems);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'uniqueItems' && value === true) out[UNIQUE_KEYWORD] = true;
+    // `enum`, `const` and `examples` hold data, not subschemas.
+    else if (key === 'enum' || key === 'const' || key === 'examples') out[key] = value;
+    else out[key] = withLinearUniqueItems(value);
+  }
+  return out;
+}
+
+/** JSON text with object keys sorted: equal for exactly the values JSON Schema calls equal. */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`;
+}
+
+/**
+ * A cheap key that equal values share (sorted keys and top-level primitive values); unequal
+ * values usually differ in it already, so the full canonical form is built only on collisions.
+ */
+function shallowKey(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.length}`;
+  const record = value as Record<string, unknown>;
+  let key = '{';
+  for (const k of Object.keys(record).sort()) {
+    const v = record[k];
+    key += `${JSON.stringify(k)}:${v === null || typeof v !== 'object' ? JSON.stringify(v) : typeof v},`;
+  }
+  return key;
+}
+
+/**
+ * Components, services and dependency entries carry an identifier (`bom-ref`, `ref`): equal
+ * items have equal identifiers, so it is a valid (and cheap) bucket key.
+ */
+function identityKey(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const bomRef = record['bom-ref'];
+  if (typeof bomRef === 'string') return `bom-ref\u0000${bomRef}`;
+  const ref = record['ref'];
+  if (typeof ref === 'string') return `ref\u0000${ref}`;
+  return undefined;
+}
+
+/** Index of the first item equal to an earlier one (JSON Schema equality), or -1. */
+export function firstDuplicate(items: readonly unknown[]): number {
+  if (items.length < 2) return -1;
+  const buckets = new Map<string, unknown[]>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const key = identityKey(item) ?? shallowKey(item);
+    const bucket = buckets.get(key);
+    if (!bucket) {
+      buckets.set(key, [item]);
+      continue;
+    }
+    // Numbers: JSON Schema compares mathematically (1 equals 1.0); JSON.stringify agrees.
+    const full = canonical(item);
+    if (bucket.some((other) => canonical(other) === full)) return i;
+    bucket.push(item);
+  }
+  return -1;
+}
+
+function validatorFor(document: SbomDocument): Promise<ValidateFunction> | undefined {
+  const kind = document.kind;
+  if (kind.format === 'unsupported') return undefined;
+  const key = kind.format === 'spdx' ? 'spdx-2.3' : kind.specVersion;
+  let validator = validators.get(key);
+  if (!validator) {
+    validator = (async () => {
+      const ajv = await getAjv();
+      const schema =
+        kind.format === 'spdx'
+          ? SPDX_23_SCHEMA
+          : withLinearUniqueItems(await loadCycloneDxSchema(kind.specVersion));
+      return ajv.compile(schema as object);
+    })();
+    validators.set(key, validator);
+  }
+  return validator;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return 'an object';
+}
+
+/** One ajv error as a pointer and a sentence saying what was expected and what was found. */
+export function explainSchemaError(error: ErrorObject): { pointer: string; message: string } {
+  const params = error.params as Record<string, unknown>;
+  const at = error.instancePath;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = String(params['additionalProperty']);
+      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
+    }
+    case 'required':
+      return { pointer: at, message: `missing required field "${String(params['missingProperty'])}"` };
+    case 'type':
+      return { pointer: at, message: `expected ${String(params['type'])}, found ${describe(error.data)}` };
+    case 'enum': {
+      const allowed = (params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v));
+      const shown =
+        allowed.length > 8
+          ? `${allowed.slice(0, 8).join(', ')}, … (${allowed.length} values)`
+          : allowed.join(', ');
+      return { pointer: at, message: `expected one of ${shown}, found ${describe(error.data)}` };
+    }
+    case 'const':
+      return {
+        pointer: at,
+        message: `expected ${JSON.stringify(params['allowedValue'])}, found ${describe(error.data)}`,
+      };
+    case 'format':
+      return {
+        pointer: at,
+        message: `expected format ${String(params['format'])}, found ${describe(error.data)}`,
+      };
+    case 'pattern':
+      return {
+        pointer: at,
+        message: `expected a string matching ${String(params['pattern'])}, found ${describe(error.data)}`,
+      };
+    default:
+      return {
+        pointer: at,
+        message: `${error.message ?? 'invalid'} (${error.keyword}), found ${describe(error.data)}`,
+      };
+  }
+}
+
+/**
+ * `oneOf`/`anyOf` failures come with the errors of every branch; keep the most specific: drop
+ * an error when a deeper one exists below its pointer.
+ */
+function mostSpecific(errors: readonly ErrorObject[]): ErrorObject[] {
+  const pointers = errors.map((e) => e.instancePath);
+  return errors.filter(
+    (e) =>
+      !(
+        (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') &&
+        pointers.some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`))
+      ),
+  );
+}
+
+/**
+ * The strict parser builds objects without a prototype (so a `__proto__` key is plain data);
+ * ajv's deep equality (object `const`/`enum`) calls `valueOf`. Gives every object the ordinary
+ * prototype in place; own keys (even `__proto__`) stay own data properties.
+ */
+function withObjectPrototypes(root: JsonValue): void {
+  const stack: JsonValue[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push(item);
+      continue;
+    }
+    if (Object.getPrototypeOf(value) === null) Object.setPrototypeOf(value, Object.prototype);
+    for (const key in value) {
+      const item = value[key];
+      if (typeof item === 'object' && item !== null) stack.push(item);
+    }
+  }
+}
+
+export interface SbomValidation {
+  /** True when no finding fails (schema, identifiers, references). */
+  readonly valid: boolean;
+  readonly findings: readonly Finding[];
+  /** The normalised SBOM (read defensively, so present even when invalid); absent for unsupported formats. */
+  readonly sbom?: Sbom;
+}
+
+export interface ValidateOptions {
+  /** Schema errors reported per document. */
+  readonly maxErrors?: number;
+}
+
+/** Lines and columns are computed for this many errors (each costs a scan of the text). */
+const MAX_LOCATED = 10;
+
+/**
+ * Validates a parsed SBOM: CycloneDX 1.4–1.6 against the bundled official JSON Schemas, SPDX 2.3
+ * against the essential structure in spdx-schema.ts; then unique identifiers and references.
+ */
+export async function validateSbom(
+  document: SbomDocument,
+  options: ValidateOptions = {},
+): Promise<SbomValidation> {
+  const file = document.file;
+  const pending = validatorFor(document);
+  if (!pending) {
+    const reason = document.kind.format === 'unsupported' ? document.kind.reason : '';
+    return {
+      valid: false,
+      findings: [
+        finding('SBOM_UNSUPPORTED_FORMAT', {
+          subject: file,
+          message: `not a supported SBOM: ${reason}`,
+          location: { file, pointer: '' },
+        }),
+      ],
+    };
+  }
+  const validate = await pending;
+  const collector = new FindingCollector(options.maxErrors ?? defaults.maxSbomSchemaErrors);
+  let valid: boolean;
+  try {
+    valid = validate(document.json.value);
+  } catch (error: unknown) {
+    // ajv compares object-valued `const`/`enum` with fast-deep-equal, which needs an ordinary
+    // prototype; the bundled schemas have none, but a future one might: retry with prototypes.
+    if (!(error instanceof TypeError)) throw error;
+    withObjectPrototypes(document.json.value);
+    valid = validate(document.json.value);
+  }
+  if (!valid) {
+    let located = 0;
+    for (const error of mostSpecific(validate.errors ?? [])) {
+      const { pointer, message } = explainSchemaError(error);
+      collector.add('SBOM_SCHEMA_INVALID', () => {
+        const position = located++ < MAX_LOCATED ? document.json.positionOf(error.instancePath) : undefined;
+        return finding('SBOM_SCHEMA_INVALID', {
+          subject: file,
+          message: `${pointer || '/'}: ${message}`,
+          evidence: { pointer, keyword: error.keyword, schemaPath: error.schemaPath },
+          location: { file, pointer, ...(position ? { line: position.line } : {}) },
+        });
+      });
+    }
+  }
+  const schemaFindings = collector.finish(file);
+  const normalized = normalizeSbom(document);
+  const findings = [...schemaFindings, ...normalized.findings];
+  return { valid: findings.length === 0, findings, sbom: normalized.sbom };
+}

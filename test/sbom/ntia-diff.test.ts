@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  checkMinimumElements,
+  diffSboms,
+  parseSbom,
+  readSbomFile,
+  renderDiff,
+  validateSbom,
+  type Sbom,
+} from '../../src/sbom/index.ts';
+import { FIXTURE_DIR, generateSbomFixtures } from '../fixtures/sbom/generate.ts';
+
+beforeAll(generateSbomFixtures);
+
+async function sbomOf(value: unknown, file = 'x.json'): Promise<Sbom> {
+  return (await validateSbom(parseSbom(Buffer.from(JSON.stringify(value)), file))).sbom as Sbom;
+}
+
+const cdx = (components: Record<string, unknown>[], metadata: Record<string, unknown> = {}) => ({
+  bomFormat: 'CycloneDX',
+  specVersion: '1.6',
+  metadata: { component: { type: 'application', name: 'app', version: '1', 'bom-ref': 'app' }, ...metadata },
+  components,
+});
+
+describe('NTIA minimum elements', () => {
+  it('a complete SBOM scores 100%', async () => {
+    const sbom = (await validateSbom(await readSbomFile(join(FIXTURE_DIR, 'spdx-2.3.json')))).sbom as Sbom;
+    const result = checkMinimumElements(sbom);
+    expect(result.summary.percent).toBe(100);
+    expect(result.findings.map((f) => f.code)).toEqual(['SBOM_NTIA_SUMMARY']);
+  });
+
+  it('reports each missing element per component and per document, with a percentage', async () => {
+    const sbom = await sbomOf(
+      cdx([
+        {
+          type: 'library',
+          name: 'full',
+          version: '1',
+          purl: 'pkg:npm/full@1',
+          supplier: { name: 'S' },
+          'bom-ref': 'full',
+        },
+        { type: 'library', name: 'bare' },
+        {
+          type: 'library',
+          name: 'cpe',
+          version: '2',
+          cpe: 'cpe:2.3:a:x:cpe:2:*:*:*:*:*:*:*',
+          publisher: 'P',
+        },
+      ]),
+    );
+    const result = checkMinimumElements(sbom);
+    const missing = result.findings.filter((f) => f.code === 'SBOM_NTIA_ELEMENT_MISSING');
+    expect(missing.map((f) => f.evidence['element'] ?? f.evidence['elements'])).toEqual([
+      'author',
+      'timestamp',
+      'dependencies',
+      ['supplier', 'version', 'identifier'],
+    ]);
+    expect(missing.at(-1)?.location?.pointer).toBe('/components/1');
+    // 3 components × 4 + 3 document elements = 15 expected; 6 missing → 60%
+    expect(result.summary.percent).toBe(60);
+    expect(result.summary.completeComponents).toBe(2);
+  });
+
+  it('accepts authors, tools and dependency edges of the subject', async () => {
+    const sbom = await sbomOf({
+      ...cdx(
+        [
+          {
+            type: 'library',
+            name: 'a',
+            version: '1',
+            purl: 'pkg:npm/a@1',
+            supplier: { name: 'S' },
+            'bom-ref': 'a',
+          },
+        ],
+        {
+          timestamp: '2026-01-01T00:00:00Z',
+          tools: { components: [{ type: 'application', name: 'syft', version: '1.0' }] },
+        },
+      ),
+      dependencies: [{ ref: 'app', dependsOn: ['a'] }],
+    });
+    expect(checkMinimumElements(sbom).summary.percent).toBe(100);
+  });
+
+  it('info severity reports without failing', async () => {
+    const sbom = await sbomOf(cdx([{ type: 'library', name: 'bare' }]));
+    expect(
+      checkMinimumElements(sbom, { severity: 'info' }).findings.every((f) => f.severity === 'info'),
+    ).toBe(true);
+  });
+});
+
+describe('sbom diff', () => {
+  const lib = (name: string, version: string, license: string, supplier = 'S', purl = true) => ({
+    type: 'library',
+    name,
+    version,
+    ...(purl ? { purl: `pkg:npm/${name}@${version}` } : {}),
+    licenses: [{ license: { id: license } }],
+    supplier: { name: supplier },
+  });
+
+  it('lists added, removed, changed, licence changes and new suppliers', async () => {
+    const before = await sbomOf(
+      cdx([
+        lib('a', '1.0.0', 'MIT'),
+        lib('b', '1.0.0', 'MIT'),
+        lib('c', '1.0.0', 'MIT'),
+        lib('n', '1', 'MIT', 'S', false),
+      ]),
+      'old.json',
+    );
+    const after = await sbomOf(
+      cdx([
+        lib('a', '1.1.0', 'MIT'),
+        lib('c', '1.0.0', 'GPL-3.0-only'),
+        lib('d', '2.0.0', 'ISC', 'NewCo'),
+        lib('n', '2', 'MIT', 'S', false),
+      ]),
+      'new.json',
+    );
+    const diff = diffSboms(before, after);
+    expect(diff.added.map((c) => c.key)).toEqual(['pkg:npm/d']);
+    expect(diff.removed.map((c) => c.key)).toEqual(['pkg:npm/b']);
+    expect(diff.changed).toEqual([
+      { key: 'name:n', name: 'n', from: '1', to: '2' },
+      { key: 'pkg:npm/a', name: 'a', from: '1.0.0', to: '1.1.0' },
+    ]);
+    expect(diff.licenseChanges).toEqual([
+      { key: 'pkg:npm/c', name: 'c', version: '1.0.0', from: 'MIT', to: 'GPL-3.0-only' },
+    ]);
+    expect(diff.newSuppliers).toEqual(['NewCo']);
+
+    const text = renderDiff(diff, 'text');
+    expect(text).toContain('1 added, 1 removed, 2 changed, 1 licence changes, 1 new suppliers');
+    expect(text).toContain('~ a 1.0.0 → 1.1.0');
+    const markdown = renderDiff(diff, 'markdown');
+    expect(markdown).toContain('### Licence changes (1)');
+    expect(markdown).toContain('| c | 1.0.0 | MIT | GPL-3.0-only |');
+    const json = JSON.parse(renderDiff(diff, 'json')) as { diffVersion: number; added: unknown[] };
+    expect(json.diffVersion).toBe(1);
+    expect(json.added).toHaveLength(1);
+  });
+
+  it('pairs several versions of one package in version order', async () => {
+    const before = await sbomOf(cdx([lib('x', '1.0.0', 'MIT'), lib('x', '2.0.0', 'MIT')]));
+    const after = await sbomOf(
+      cdx([lib('x', '1.0.0', 'MIT'), lib('x', '2.1.0', 'MIT'), lib('x', '3.0.0', 'MIT')]),
+    );
+    const diff = diffSboms(before, after);
+    expect(diff.changed).toEqual([{ key: 'pkg:npm/x', name: 'x', from: '2.0.0', to: '2.1.0' }]);
+    expect(diff.added.map((c) => c.version)).toEqual(['3.0.0']);
+  });
+
+  it('diffs across formats and over hundreds of components', async () => {
+    const cyclone = (await validateSbom(await readSbomFile(join(FIXTURE_DIR, 'cdx-1.6.json')))).sbom as Sbom;
+    const spdx = (await validateSbom(await readSbomFile(join(FIXTURE_DIR, 'spdx-2.3.json')))).sbom as Sbom;
+    const same = diffSboms(cyclone, spdx);
+    expect([same.added.length, same.removed.length, same.changed.length, same.licenseChanges.length]).toEqual(
+      [0, 0, 0, 0],
+    );
+    const next = (await validateSbom(await readSbomFile(join(FIXTURE_DIR, 'cdx-1.6-next.json'))))
+      .sbom as Sbom;
+    const diff = diffSboms(cyclone, next);
+    expect(diff.added).toHaveLength(20);
+    expect(diff.changed.length).toBeGreaterThan(0);
+  });
+
+  it('escapes Markdown in untrusted names', async () => {
+    const before = await sbomOf(cdx([]));
+    const after = await sbomOf(cdx([lib('a|b', '1', 'MIT', 'S', false)]));
+    expect(renderDiff(diffSboms(before, after), 'markdown')).toContain('| a\\|b | 1 |');
+  });
+});
