@@ -25,27 +25,54 @@ export function pointerToken(token: string | number): string {
  * and array length, and reports line, column and JSON pointer for every error.
  */
 export function parseStrictJson(text: string, file: string, limits: JsonLimits = {}): ParsedJson {
+  const value = scan(text, file, limits, undefined).value;
+  const found = new Map<string, { line: number; column: number } | undefined>();
+  return {
+    value,
+    positionOf(pointer) {
+      // Positions are found on demand by a second pass: recording one per value made parsing
+      // large documents (SBOMs) several times slower, and only error messages need them.
+      if (!found.has(pointer)) {
+        const at = scan(text, file, limits, pointer).targetAt;
+        found.set(pointer, at === undefined ? undefined : lineColumnAt(text, at));
+      }
+      return found.get(pointer);
+    },
+  };
+}
+
+function lineColumnAt(text: string, at: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: at - lineStart + 1 };
+}
+
+/** One pass over the text; with `target` set, also returns where that pointer's value starts. */
+function scan(
+  text: string,
+  file: string,
+  limits: JsonLimits,
+  target: string | undefined,
+): { value: JsonValue; targetAt: number | undefined } {
   const maxDepth = limits.maxDepth ?? defaults.maxJsonDepth;
   const maxArrayLength = limits.maxArrayLength ?? defaults.maxJsonArrayLength;
-  const positions = new Map<string, number>();
+  // The path is kept as tokens and joined into a pointer only when one is needed.
+  const path: (string | number)[] = [];
+  const pointerOf = (): string => path.map((t) => `/${pointerToken(t)}`).join('');
+  let targetAt: number | undefined;
   let index = 0;
 
-  const lineColumn = (at: number): { line: number; column: number } => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < at && i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        line++;
-        lineStart = i + 1;
-      }
-    }
-    return { line, column: at - lineStart + 1 };
-  };
-  const fail = (message: string, pointer: string, at = index): never => {
+  const fail = (message: string, at = index, pointer = pointerOf()): never => {
     const found = at >= text.length ? 'end of input' : JSON.stringify(text.slice(at, at + 12));
     throw new InputError('INPUT_MALFORMED_JSON', `${message}; found ${found}`, {
       file,
-      ...lineColumn(at),
+      ...lineColumnAt(text, at),
       pointer,
     });
   };
@@ -56,20 +83,20 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
       else break;
     }
   };
-  const parseString = (pointer: string): string => {
+  const parseString = (): string => {
     const start = index;
     index++; // opening quote
     let out = '';
     let runStart = index;
     for (;;) {
-      if (index >= text.length) fail('unterminated string', pointer, start);
+      if (index >= text.length) fail('unterminated string', start);
       const c = text.charCodeAt(index);
       if (c === 0x22) {
         out += text.slice(runStart, index);
         index++;
         return out;
       }
-      if (c < 0x20) fail('control character in string (expected \\u escape)', pointer);
+      if (c < 0x20) fail('control character in string (expected \\u escape)');
       if (c === 0x5c) {
         out += text.slice(runStart, index);
         const e = text[index + 1];
@@ -88,30 +115,30 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
           index += 2;
         } else if (e === 'u') {
           const hex = text.slice(index + 2, index + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape (expected 4 hex digits)', pointer);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape (expected 4 hex digits)');
           out += String.fromCharCode(parseInt(hex, 16));
           index += 6;
-        } else fail('invalid escape', pointer);
+        } else fail('invalid escape');
         runStart = index;
         continue;
       }
       index++;
     }
   };
-  const parseNumber = (pointer: string): number => {
+  const parseNumber = (): number => {
     const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(index, index + 400));
-    if (!match) return fail('expected a JSON value', pointer);
+    if (!match) return fail('expected a JSON value');
     index += match[0].length;
     const value = Number(match[0]);
-    if (!Number.isFinite(value)) fail('number out of range', pointer, index - match[0].length);
+    if (!Number.isFinite(value)) fail('number out of range', index - match[0].length);
     return value;
   };
-  const parseValue = (pointer: string, depth: number): JsonValue => {
+  const parseValue = (depth: number): JsonValue => {
     skipWhitespace();
-    positions.set(pointer, index);
+    if (target !== undefined && targetAt === undefined && pointerOf() === target) targetAt = index;
     const c = text[index];
     if (c === '{') {
-      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`, pointer);
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
       index++;
       const object: Record<string, JsonValue> = Object.create(null) as Record<string, JsonValue>;
       const seen = new Set<string>();
@@ -122,16 +149,17 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
       }
       for (;;) {
         skipWhitespace();
-        if (text[index] !== '"') fail('expected a string key', pointer);
+        if (text[index] !== '"') fail('expected a string key');
         const keyAt = index;
-        const key = parseString(pointer);
-        const child = `${pointer}/${pointerToken(key)}`;
-        if (seen.has(key)) fail(`duplicate key "${key}"`, child, keyAt);
+        const key = parseString();
+        path.push(key);
+        if (seen.has(key)) fail(`duplicate key "${key}"`, keyAt);
         seen.add(key);
         skipWhitespace();
-        if (text[index] !== ':') fail("expected ':' after key", child);
+        if (text[index] !== ':') fail("expected ':' after key");
         index++;
-        object[key] = parseValue(child, depth + 1);
+        object[key] = parseValue(depth + 1);
+        path.pop();
         skipWhitespace();
         if (text[index] === ',') {
           index++;
@@ -141,11 +169,11 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
           index++;
           return object;
         }
-        fail("expected ',' or '}'", pointer);
+        fail("expected ',' or '}'");
       }
     }
     if (c === '[') {
-      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`, pointer);
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
       index++;
       const array: JsonValue[] = [];
       skipWhitespace();
@@ -154,8 +182,10 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
         return array;
       }
       for (;;) {
-        if (array.length >= maxArrayLength) fail(`array longer than ${maxArrayLength} elements`, pointer);
-        array.push(parseValue(`${pointer}/${array.length}`, depth + 1));
+        if (array.length >= maxArrayLength) fail(`array longer than ${maxArrayLength} elements`);
+        path.push(array.length);
+        array.push(parseValue(depth + 1));
+        path.pop();
         skipWhitespace();
         if (text[index] === ',') {
           index++;
@@ -165,10 +195,10 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
           index++;
           return array;
         }
-        fail("expected ',' or ']'", pointer);
+        fail("expected ',' or ']'");
       }
     }
-    if (c === '"') return parseString(pointer);
+    if (c === '"') return parseString();
     if (text.startsWith('true', index)) {
       index += 4;
       return true;
@@ -181,20 +211,14 @@ export function parseStrictJson(text: string, file: string, limits: JsonLimits =
       index += 4;
       return null;
     }
-    return parseNumber(pointer);
+    return parseNumber();
   };
 
   if (text.charCodeAt(0) === 0xfeff) index = 1; // tolerate a UTF-8 byte order mark
-  const value = parseValue('', 0);
+  const value = parseValue(0);
   skipWhitespace();
-  if (index < text.length) fail('unexpected data after the JSON document', '');
-  return {
-    value,
-    positionOf(pointer) {
-      const at = positions.get(pointer);
-      return at === undefined ? undefined : lineColumn(at);
-    },
-  };
+  if (index < text.length) fail('unexpected data after the JSON document');
+  return { value, targetAt };
 }
 
 /** Decodes bytes as UTF-8, rejecting invalid sequences rather than replacing them. */
