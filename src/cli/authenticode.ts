@@ -30,7 +30,7 @@ Options:
       --signatures all|any    all signatures must verify (default) or at least one, all intact
       --lenient               report padding gaps and unknown unsigned attributes without failing
       --at TIME               verify as of this RFC 3339 time instead of now
-  -f, --format F              text | json (default text)
+  -f, --format F              text | json | sarif | junit | markdown | csv (default text)
       --fail-on S             critical | high | medium | low (default low)
   -h, --help                  show this help
 

@@ -38,7 +38,7 @@ const HELP = `Usage: rmm-verify manifest <sign|verify|lint> MANIFEST [options]
       Reports policy problems: target not released, target revoked, minimum above target,
       artifacts without sha256, duplicate digests, expiry within N days (default ${defaults.expiryWarningDays}).
 
-Common: -f, --format text|json   --fail-on critical|high|medium|low   -h, --help`;
+Common: -f, --format text|json|sarif|junit|markdown|csv   --fail-on critical|high|medium|low   -h, --help`;
 
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;

@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 
 import { hashFile } from '../digest/multi-hash.ts';
 import { UsageError } from '../errors.ts';
+import { resolveGithubInputs, verifyReleaseAttestations } from '../github/cli-inputs.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { loadManifestFile, parseManifest } from '../manifest/load.ts';
 import { newManifest, pinArtifacts, serializeManifest } from '../manifest/pin.ts';
@@ -64,6 +65,17 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
 
   // HOOK github: `github:owner/repo@tag` arguments are downloaded and their attestations verified here.
+  if (positionals.some((p) => p.startsWith('github:'))) {
+    const github = await resolveGithubInputs('pin', positionals, io, {
+      token: values.token,
+      offline: false,
+      attestations: false,
+    });
+    const outcomes = await verifyReleaseAttestations(github, io, values.token);
+    for (const o of outcomes) write(io.stderr, `pin: ${o.asset}: attestation ${o.status}: ${o.detail}`);
+    if (outcomes.some((o) => o.status === 'failed')) return 1;
+    positionals.splice(0, positionals.length, ...github.inputs);
+  }
   const progress = progressOn(io);
   const artifacts: Artifact[] = [];
   for (const input of positionals) {

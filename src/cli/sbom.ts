@@ -43,7 +43,7 @@ author, timestamp).
 
 Options:
       --ntia          fail on missing NTIA minimum elements (one finding per component)
-  -f, --format F      text | json (default text)
+  -f, --format F      text | json | sarif | junit | markdown | csv (default text)
       --fail-on S     critical | high | medium | low (default low)
   -h, --help          show this help
 
@@ -74,7 +74,7 @@ ranges for npm, NuGet, Go, PyPI, Maven and generic SemVer. Components that canno
 Options:
   -p, --policy FILE   policy file (required)
       --osv DIR       directory of OSV records to match against (recursive)
-  -f, --format F      text | json (default text)
+  -f, --format F      text | json | sarif | junit | markdown | csv (default text)
       --fail-on S     critical | high | medium | low (default low)
   -h, --help          show this help`;
 

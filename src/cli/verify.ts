@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 
 import { verifyArtifacts } from '../artifact/verify-artifacts-report.ts';
 import { UsageError } from '../errors.ts';
+import { resolveGithubInputs } from '../github/cli-inputs.ts';
 import { loadManifestFile } from '../manifest/load.ts';
 import { loadTrustRoot } from '../manifest/trust-root.ts';
 import { parseReportFormat } from '../report/render.ts';
@@ -18,7 +19,7 @@ import { emitReport } from './output.ts';
 import { progressOn } from './progress.ts';
 import { statePath, trustFlags, trustRootPath } from './trust-options.ts';
 
-const HELP = `Usage: rmm-verify verify <file|dir>... --manifest M [options]
+const HELP = `Usage: rmm-verify verify <file|dir|github:owner/repo@tag>... --manifest M [options]
 
 Checks each artifact against a pinned, signed manifest: the manifest must be signed by the
 trust root's threshold of keys, unexpired and not rolled back; each file is identified by its
@@ -37,7 +38,8 @@ Options:
       --trusted-root FILE  Sigstore trusted_root.json for offline bundle verification
       --offline            never use the network
       --system-roots       also trust the system certificate store for Authenticode
-  -f, --format F           text | json (default text)
+      --token TOKEN        GitHub token for github:owner/repo@tag (default: $GITHUB_TOKEN; never printed)
+  -f, --format F           text | json | sarif | junit | markdown | csv (default text)
       --fail-on S          critical | high | medium | low (default low)
   -h, --help               show this help`;
 
@@ -53,6 +55,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'trusted-root': { type: 'string' },
     offline: { type: 'boolean' },
     'system-roots': { type: 'boolean' },
+    token: { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -67,8 +70,13 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const state = statePath('verify', values, io);
 
   // HOOK github: resolve `github:owner/repo@tag` arguments into downloaded files here.
-  const inputs = positionals.map((p) => resolve(io.cwd, p));
-  const subjectOf = (path: string) => positionals[inputs.indexOf(path)] ?? path;
+  const github = await resolveGithubInputs('verify', positionals, io, {
+    token: values.token ?? io.env['GITHUB_TOKEN'],
+    offline: values.offline === true,
+    attestations: true,
+  });
+  const inputs = github.inputs;
+  const subjectOf = (path: string) => github.subjectOf(path);
 
   const progress = progressOn(io);
   const report = await verifyArtifacts(inputs, {

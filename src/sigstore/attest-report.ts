@@ -1,0 +1,44 @@
+import type { Severity } from '../findings.ts';
+import { buildReport, type Report } from '../report/report.ts';
+import type { SigstoreTrust } from './trusted-root.ts';
+import type { BundlePolicy } from './verify-bundle.ts';
+import { artifactDigests, verifyBundleFile, type ArtifactRef } from './verify-files.ts';
+
+export interface AttestVerifyInput {
+  readonly bundlePath: string;
+  readonly artifact: ArtifactRef;
+  /** How the report names the artifact (the argument as given). */
+  readonly subject: string;
+  readonly trust: SigstoreTrust;
+  readonly policy: BundlePolicy;
+  readonly now: Date;
+  readonly failOn?: Severity;
+  /** Report command name; default `attest verify`. */
+  readonly command?: string;
+}
+
+/**
+ * `attest verify` as a library call (the CLI and the Action share it): hashes the artifact (or
+ * takes its digest), verifies the bundle file and returns the report.
+ */
+export async function attestVerify(input: AttestVerifyInput): Promise<Report> {
+  const digests = await artifactDigests(input.artifact);
+  const result = await verifyBundleFile(input.bundlePath, digests, input.trust, input.policy, input.subject);
+  return buildReport({
+    command: input.command ?? 'attest verify',
+    now: input.now,
+    ...(input.failOn ? { failOn: input.failOn } : {}),
+    subjects: [
+      {
+        subject: input.subject,
+        kind: 'bundle',
+        result: result.ok ? 'pass' : 'fail',
+        facts: {
+          ...(result.verified?.facts ?? { bundle: input.bundlePath }),
+          trustedRoot: input.trust.source,
+        },
+      },
+    ],
+    findings: result.findings,
+  });
+}

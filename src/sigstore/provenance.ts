@@ -1,0 +1,207 @@
+import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
+import type { JsonValue } from '../json/index.ts';
+import type { ProvenanceSigner } from '../manifest/types.ts';
+import type { SignerFacts } from './identity.ts';
+import { isObject, type InTotoStatement } from './statement.ts';
+
+export const DEFAULT_PREDICATE_TYPES: readonly string[] = ['https://slsa.dev/provenance/v1'];
+
+/** What a provenance statement (and its signing certificate) says about the build. */
+export interface ProvenanceFacts {
+  readonly predicateType: string;
+  readonly builder?: string;
+  /** Normalised `host/owner/repo`. */
+  readonly source?: string;
+  readonly ref?: string;
+  /** Workflow path in the source repository, e.g. `.github/workflows/release.yml`. */
+  readonly workflow?: string;
+  /** From the Fulcio certificate: `host/owner/repo` of the signing workflow's repository. */
+  readonly certificateSource?: string;
+  readonly certificateRef?: string;
+  /**
+   * From the Fulcio certificate: `host/owner/repo/path` of the top-level workflow of the run
+   * (Build Config URI; for a reusable workflow this is the caller, as in the statement).
+   */
+  readonly signerWorkflow?: string;
+}
+
+/** Reads SLSA provenance v1 (GitHub and generic builders) and v0.2 into ProvenanceFacts. */
+export function provenanceFacts(statement: InTotoStatement, signer?: SignerFacts): ProvenanceFacts {
+  const predicate = statement.predicate;
+  const facts: Record<string, string> = { predicateType: statement.predicateType };
+  if (statement.predicateType === 'https://slsa.dev/provenance/v1') {
+    const builder = path(predicate, ['runDetails', 'builder', 'id']);
+    if (typeof builder === 'string') facts['builder'] = builder;
+    const workflow = path(predicate, ['buildDefinition', 'externalParameters', 'workflow']);
+    if (isObject(workflow ?? null)) {
+      setIf(facts, 'source', normaliseRepository(str(workflow, 'repository')));
+      setIf(facts, 'ref', str(workflow, 'ref'));
+      setIf(facts, 'workflow', str(workflow, 'path'));
+    } else {
+      // slsa-github-generator style: externalParameters.source.uri = git+https://host/o/r@ref
+      const uri = path(predicate, ['buildDefinition', 'externalParameters', 'source', 'uri']);
+      const split = splitGitUri(typeof uri === 'string' ? uri : undefined);
+      setIf(facts, 'source', split?.source);
+      setIf(facts, 'ref', split?.ref);
+    }
+  } else if (statement.predicateType === 'https://slsa.dev/provenance/v0.2') {
+    const builder = path(predicate, ['builder', 'id']);
+    if (typeof builder === 'string') facts['builder'] = builder;
+    const configSource = path(predicate, ['invocation', 'configSource']);
+    const split = splitGitUri(str(configSource, 'uri'));
+    setIf(facts, 'source', split?.source);
+    setIf(facts, 'ref', split?.ref);
+    setIf(facts, 'workflow', str(configSource, 'entryPoint'));
+  }
+  if (signer) {
+    setIf(facts, 'certificateSource', normaliseRepository(signer.sourceRepositoryUri));
+    setIf(facts, 'certificateRef', signer.sourceRepositoryRef);
+    const signerUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    if (signerUri !== undefined && /^https:\/\//.test(signerUri)) {
+      setIf(facts, 'signerWorkflow', normaliseRepository(signerUri.split('@')[0]));
+    }
+  }
+  return facts as unknown as ProvenanceFacts;
+}
+
+/**
+ * Checks provenance facts against one `signers.provenance` entry; returns one finding per
+ * mismatch (empty when everything matches). Every value that the statement or the certificate
+ * states must match; a value the policy pins but the provenance does not state is a mismatch.
+ */
+export function checkProvenance(
+  facts: ProvenanceFacts,
+  signer: ProvenanceSigner,
+  subject: string,
+  file: string,
+): Finding[] {
+  const findings: Finding[] = [];
+  const evidence: Record<string, EvidenceValue> = { ...facts, bundle: file };
+  const mismatch = (
+    code: FindingCode,
+    message: string,
+    expected: string,
+    actual: readonly (string | undefined)[],
+  ) =>
+    findings.push(
+      finding(code, {
+        subject,
+        message: `${file}: ${message}`,
+        evidence: { ...evidence, expected, actual: actual.map((a) => a ?? null) },
+        location: { file },
+      }),
+    );
+
+  const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
+  if (!allowedTypes.includes(facts.predicateType)) {
+    mismatch(
+      'PROVENANCE_PREDICATE_NOT_ALLOWED',
+      `predicate type ${facts.predicateType} is not allowed (allowed: ${allowedTypes.join(', ')})`,
+      allowedTypes.join(' | '),
+      [facts.predicateType],
+    );
+    return findings;
+  }
+  if (signer.builder !== undefined && !globMatch(signer.builder, facts.builder)) {
+    mismatch(
+      'PROVENANCE_BUILDER_MISMATCH',
+      `builder is ${JSON.stringify(facts.builder ?? null)}, expected ${signer.builder}`,
+      signer.builder,
+      [facts.builder],
+    );
+  }
+  const source = normaliseRepository(signer.source) ?? signer.source.toLowerCase();
+  const sources = [facts.source, facts.certificateSource].filter((s) => s !== undefined);
+  if (sources.length === 0 || sources.some((s) => s !== source)) {
+    mismatch(
+      'PROVENANCE_SOURCE_MISMATCH',
+      `source repository is ${sources.join(' / ') || 'not stated'}, expected ${source}`,
+      source,
+      sources,
+    );
+  }
+  if (signer.ref !== undefined) {
+    const refs = [facts.ref, facts.certificateRef].filter((r) => r !== undefined);
+    const pattern = signer.ref;
+    if (refs.length === 0 || refs.some((r) => !globMatch(pattern, r))) {
+      mismatch(
+        'PROVENANCE_REF_MISMATCH',
+        `source ref is ${refs.join(' / ') || 'not stated'}, expected ${pattern}`,
+        pattern,
+        refs,
+      );
+    }
+  }
+  if (signer.workflow !== undefined) {
+    const wanted = signer.workflow.replace(/^\.?\//, '');
+    const full = wanted.includes('/.github/')
+      ? (normaliseRepository(wanted) ?? wanted)
+      : `${source}/${wanted}`;
+    // Both the statement and the certificate must name the wanted workflow where they name one.
+    const stated: string[] = [];
+    if (facts.workflow !== undefined) {
+      stated.push(`${facts.source ?? '?'}/${facts.workflow.replace(/^\.?\//, '')}`);
+    }
+    if (facts.signerWorkflow !== undefined) stated.push(facts.signerWorkflow);
+    if (stated.length === 0 || stated.some((w) => w !== full)) {
+      mismatch(
+        'PROVENANCE_WORKFLOW_MISMATCH',
+        `signing workflow is ${stated.join(' / ') || 'not stated'}, expected ${full}`,
+        full,
+        stated,
+      );
+    }
+  }
+  return findings;
+}
+
+/** `*` matches any run of characters; everything else literally; anchored at both ends. */
+export function globMatch(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`, 'u').test(value);
+}
+
+/** `https://github.com/Acme/Agent.git` → `github.com/acme/agent`. */
+export function normaliseRepository(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  return value
+    .replace(/^git\+/, '')
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+}
+
+function splitGitUri(uri: string | undefined): { source?: string; ref?: string } | undefined {
+  if (uri === undefined) return undefined;
+  const at = uri.lastIndexOf('@');
+  if (at <= uri.indexOf('://')) return { ...optional('source', normaliseRepository(uri)) };
+  return { ...optional('source', normaliseRepository(uri.slice(0, at))), ref: uri.slice(at + 1) };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function setIf(target: Record<string, string>, key: string, value: string | undefined): void {
+  if (value !== undefined && value !== '') target[key] = value;
+}
+
+function path(value: JsonValue | undefined, keys: readonly string[]): JsonValue | undefined {
+  let current = value;
+  for (const key of keys) {
+    if (!isObject(current ?? null)) return undefined;
+    current = (current as Record<string, JsonValue>)[key];
+  }
+  return current;
+}
+
+function str(value: JsonValue | undefined, key: string): string | undefined {
+  if (!isObject(value ?? null)) return undefined;
+  const field = (value as Record<string, JsonValue>)[key];
+  return typeof field === 'string' ? field : undefined;
+}
