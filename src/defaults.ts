@@ -51,7 +51,7 @@ export const defaults = {
   maxDriftConfigBytes: 1 << 20, // bytes
   maxDriftFindingsPerCode: 100, // findings listed per code; the rest are counted
   staleDays: 14, // days since last_seen before an endpoint is stale
-  dedupMemoryKeys: 1 << 18, // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
+  dedupMemoryKeys: 1 << 16, // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
   dedupSpillPartitions: 64, // temp files the spilled keys are hashed into
   maxDistinctProductNames: 200_000, // product names whose match result is cached
   historyTrendScans: 30, // previous scans shown in the trend

@@ -1,6 +1,205 @@
-import { UsageError } from '../errors.ts';
-import type { CliIo } from './io.ts';
+import { writeFile, rename } from 'node:fs/promises';
 
-export function run(_args: readonly string[], _io: CliIo): Promise<number> {
-  return Promise.reject(new UsageError('the drift command is not available in this build yet'));
+import { UsageError } from '../errors.ts';
+import { ExitCode, type Finding } from '../findings.ts';
+import { parseColumnMapping } from '../fleet/columns.ts';
+import { loadDriftConfig } from '../fleet/config.ts';
+import { loadOsvFile, withOsvAdvisories } from '../fleet/osv.ts';
+import { scanDrift } from '../fleet/drift.ts';
+import { DriftHistory } from '../fleet/history.ts';
+import { fileSource, streamSource, type InventorySource } from '../fleet/inventory.ts';
+import { buildDriftReport, type DriftReport } from '../fleet/report.ts';
+import { checkManifest, loadManifestFile, loadTrustRoot } from '../manifest/index.ts';
+import { renderDriftHtml } from '../report/html.ts';
+import { renderDriftMarkdown } from '../report/drift-markdown.ts';
+import { renderDriftText } from '../report/drift-text.ts';
+import { renderReport } from '../report/render.ts';
+import {
+  failOnOption,
+  formatOption,
+  helpOption,
+  oneOf,
+  parseCommandArgs,
+  positiveInteger,
+  requireFlag,
+  severityFlag,
+} from './args.ts';
+import { useColor, write, type CliIo } from './io.ts';
+import { defaults } from '../defaults.ts';
+
+const FORMATS = ['text', 'json', 'csv', 'sarif', 'junit', 'markdown', 'html'] as const;
+
+const HELP = `Usage: rmm-verify drift <inventory>... --manifest <file> [--manifest <file>...] [options]
+
+Scans endpoint inventories from every customer tenant against pinned manifests and reports
+version drift: agents behind, below the minimum, revoked, vulnerable, ahead of target, with an
+unknown version, with a sha256 that matches no pinned artifact, on a platform the policy does
+not allow, unapproved RMM / remote-access tools, stale check-ins and duplicate rows; with
+--history also downgrades, new and vanished endpoints and the trend per tenant.
+
+Inventories: CSV (RFC 4180, header detected), JSON Lines, osquery JSON (programs, deb_packages,
+rpm_packages, apps; results logs or osqueryi --json arrays); gzip accepted; '-' reads stdin.
+
+Options:
+  -m, --manifest <file>    pinned manifest (repeat for several products; required)
+      --trust <file>       trust root: each manifest must be signed (<manifest>.sig) by it
+      --state <file>       with --trust: rollback state (last accepted serial per product)
+      --config <file>      drift config: RMM tools allowed per tenant (see README)
+      --osv <file>         OSV advisories (JSON) for the products, added to the manifests' (repeat)
+      --history <file>     SQLite scan history to compare with and to record this scan in
+      --stale <days>       last_seen older than this is stale (default ${defaults.staleDays})
+      --columns <map>      CSV/JSON column mapping, e.g. tenant=Customer,endpoint=DeviceId
+                           (or 1-based positions for files without a header: tenant=1,...)
+      --tenant <name>      tenant for rows that have none (e.g. osquery results of one customer)
+      --strict             a malformed row is an input error (exit 2) instead of a finding
+      --max-findings <n>   findings listed per code (default ${defaults.maxDriftFindingsPerCode}); counts stay complete
+  -f, --format <fmt>       ${FORMATS.join(' | ')} (default text)
+  -o, --output <file>      write the report to a file instead of stdout
+      --fail-on <sev>      lowest severity that fails the run (default low)
+  -h, --help               show this help
+
+Exit codes: 0 no finding at or above --fail-on, 1 drift found, 2 usage or input error.`;
+
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('drift', args, {
+    ...formatOption,
+    ...failOnOption,
+    ...helpOption,
+    manifest: { type: 'string', short: 'm', multiple: true },
+    trust: { type: 'string' },
+    state: { type: 'string' },
+    config: { type: 'string' },
+    osv: { type: 'string', multiple: true },
+    history: { type: 'string' },
+    stale: { type: 'string' },
+    columns: { type: 'string' },
+    tenant: { type: 'string' },
+    strict: { type: 'boolean' },
+    'max-findings': { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  });
+  if (values.help === true) {
+    write(io.stdout, HELP);
+    return ExitCode.ok;
+  }
+  const format = oneOf('drift', 'format', values.format, FORMATS, 'text');
+  const failOn = severityFlag('drift', values['fail-on']);
+  const manifestPaths = values.manifest ?? [];
+  if (manifestPaths.length === 0) requireFlag('drift', 'manifest', undefined);
+  if (values.state !== undefined && values.trust === undefined)
+    throw new UsageError('drift: --state needs --trust');
+  if (positionals.length === 0)
+    throw new UsageError("drift: give at least one inventory file (or '-' for stdin)");
+  if (positionals.filter((p) => p === '-').length > 1)
+    throw new UsageError("drift: stdin ('-') can be read only once");
+  const staleDays = parseStale(values.stale);
+  const maxFindings = positiveInteger('drift', 'max-findings', values['max-findings']);
+  const columns = values.columns === undefined ? undefined : parseColumnMapping(values.columns);
+
+  const loaded = await Promise.all(manifestPaths.map((path) => loadManifestFile(path)));
+  const products = new Set<string>();
+  for (const m of loaded) {
+    if (products.has(m.manifest.product))
+      throw new UsageError(`drift: two manifests for product '${m.manifest.product}' (${m.path})`);
+    products.add(m.manifest.product);
+  }
+  const trustFindings: Finding[] = [];
+  let trusted = loaded;
+  if (values.trust !== undefined) {
+    // Fail closed: an untrusted manifest is reported and its policy is not applied (its agents
+    // are then not judged at all), as in the Action's drift mode.
+    const trust = await loadTrustRoot(values.trust);
+    trusted = [];
+    for (const m of loaded) {
+      const check = await checkManifest(m, trust, {
+        now: io.now,
+        ...(values.state !== undefined ? { statePath: values.state } : {}),
+      });
+      trustFindings.push(...check.findings);
+      if (check.trusted) trusted.push(m);
+    }
+  }
+  const config = values.config === undefined ? undefined : await loadDriftConfig(values.config);
+  const manifests = withOsvAdvisories(
+    trusted.map((m) => m.manifest),
+    (await Promise.all((values.osv ?? []).map((path) => loadOsvFile(path)))).flat(),
+  );
+  // Progress only for a person watching a terminal; never in machine-readable output.
+  const onProgress =
+    io.stderr.isTTY === true
+      ? (rows: number) => {
+          write(io.stderr, `drift: ${rows} rows read`);
+        }
+      : undefined;
+  const common = {
+    staleDays,
+    ...(config !== undefined ? { config } : {}),
+    ...(columns !== undefined ? { columns } : {}),
+    ...(values.tenant !== undefined ? { defaultTenant: values.tenant } : {}),
+    ...(values.strict === true ? { strict: true } : {}),
+    ...(maxFindings !== undefined ? { maxFindingsPerCode: maxFindings } : {}),
+  };
+  const sources: InventorySource[] = positionals.map((p) =>
+    p === '-' ? streamSource('<stdin>', io.stdin) : fileSource(p),
+  );
+  const history = values.history === undefined ? undefined : DriftHistory.openFile(values.history);
+  let report: DriftReport;
+  try {
+    const output = await scanDrift({
+      manifests,
+      sources,
+      now: io.now,
+      ...common,
+      ...(history !== undefined ? { history } : {}),
+      ...(onProgress !== undefined ? { onProgress } : {}),
+    });
+    report = buildDriftReport(output, { now: io.now, failOn, extraFindings: trustFindings });
+  } finally {
+    history?.close();
+  }
+  if (io.stderr.isTTY === true) {
+    const f = report.drift.fleet;
+    write(
+      io.stderr,
+      `drift: ${f.rows} rows, ${f.agents} agents in ${f.tenants} tenants, ${f.percentOnTarget}% on target`,
+    );
+  }
+  const text = render(report, format, useColor(io));
+  if (values.output !== undefined) {
+    // Written whole to a temp file and renamed: a reader never sees half a report.
+    const temp = `${values.output}.tmp-${process.pid}`;
+    await writeFile(temp, text);
+    await rename(temp, values.output);
+  } else {
+    write(io.stdout, text);
+  }
+  return report.result === 'pass' ? ExitCode.ok : ExitCode.failed;
+}
+
+function render(report: DriftReport, format: (typeof FORMATS)[number], color: boolean): string {
+  switch (format) {
+    case 'text':
+      return renderDriftText(report, { color });
+    case 'markdown':
+      return renderDriftMarkdown(report);
+    case 'html':
+      return renderDriftHtml(report);
+    case 'json':
+    case 'csv':
+    case 'sarif':
+    case 'junit':
+      return renderReport(report, format, { color });
+  }
+}
+
+/** `14`, `14d` or `36h`. */
+function parseStale(value: string | undefined): number {
+  if (value === undefined) return defaults.staleDays;
+  const match = /^(\d+(?:\.\d+)?)([dh]?)$/.exec(value.trim());
+  if (match === null || Number(match[1]) <= 0) {
+    throw new UsageError(
+      `drift: --stale must be a positive number of days (14, 14d) or hours (36h); got '${value}'`,
+    );
+  }
+  return match[2] === 'h' ? Number(match[1]) / 24 : Number(match[1]);
 }

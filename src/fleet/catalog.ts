@@ -1,0 +1,175 @@
+import type { Advisory, Manifest } from '../manifest/types.ts';
+import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
+import { ownString } from './own-string.ts';
+import type { RmmTool, RmmToolMatcher } from './rmm-tools.ts';
+import type { DriftClass } from './types.ts';
+
+/** Version classes: exactly one per managed agent. */
+export type VersionClass = Extract<
+  DriftClass,
+  'on-target' | 'behind' | 'below-minimum' | 'ahead-of-target' | 'unknown-version'
+>;
+
+/** What one distinct (product, version) means under the manifest's policy; computed once. */
+export interface VersionInfo {
+  readonly version: string;
+  readonly versionClass: VersionClass;
+  readonly revokedBy: string | undefined;
+  readonly advisories: readonly Advisory[];
+  /** sha256 of every artifact pinned for this version; undefined when the manifest has no such release. */
+  readonly pinnedSha256: ReadonlySet<string> | undefined;
+  /** Whether a (lower-case hex) sha256 is pinned for this version. */
+  isPinned(sha256: string): boolean;
+}
+
+/** A product with a pinned manifest: its agents are classified. */
+export interface ManagedProduct {
+  readonly kind: 'managed';
+  /** Index into the catalog's product keys. */
+  readonly key: number;
+  readonly id: string;
+  readonly manifest: Manifest;
+  readonly platforms: ReadonlySet<string> | undefined;
+  info(version: string): VersionInfo;
+  /**
+   * Whether an inventory platform is allowed: exactly (case-insensitive), or as the family of an
+   * allowed platform (`windows` for `windows-x64`: osquery tables report no architecture).
+   * Always true when the policy lists no platforms or the row reports none.
+   */
+  platformAllowed(platform: string): boolean;
+}
+
+/** A known RMM / remote-access tool without a manifest: allowed or unapproved per tenant. */
+export interface ToolProduct {
+  readonly kind: 'tool';
+  readonly key: number;
+  readonly id: string;
+  readonly tool: RmmTool;
+}
+
+export type ProductRef = ManagedProduct | ToolProduct;
+
+function makeManaged(manifest: Manifest, key: number): ManagedProduct {
+  const pinned = new Map<string, Set<string>>();
+  for (const release of manifest.releases) {
+    const set = new Set<string>();
+    for (const artifact of release.artifacts) {
+      const sha = artifact.digests.sha256;
+      if (sha !== undefined) set.add(sha.toLowerCase());
+    }
+    pinned.set(release.version, set);
+  }
+  const cache = new Map<string, VersionInfo>();
+  const platformCache = new Map<string, boolean>();
+  const platforms = manifest.policy.platforms?.length
+    ? new Set(manifest.policy.platforms.map((p) => p.toLowerCase()))
+    : undefined;
+  return {
+    kind: 'managed',
+    key,
+    id: manifest.product,
+    manifest,
+    platforms,
+    platformAllowed(platform: string): boolean {
+      if (platforms === undefined || platform === '') return true;
+      let allowed = platformCache.get(platform);
+      if (allowed === undefined) {
+        const key = platform.toLowerCase();
+        allowed = platforms.has(key) || [...platforms].some((p) => p.startsWith(`${key}-`));
+        if (platformCache.size < 1000) platformCache.set(platform, allowed);
+      }
+      return allowed;
+    },
+    info(version: string): VersionInfo {
+      let info = cache.get(version);
+      if (info === undefined) {
+        const verdict = evaluateVersionPolicy(manifest.policy, version);
+        const versionClass: VersionClass = !verdict.valid
+          ? 'unknown-version'
+          : verdict.belowMinimum
+            ? 'below-minimum'
+            : verdict.comparedToTarget < 0
+              ? 'behind'
+              : verdict.comparedToTarget === 0
+                ? 'on-target'
+                : 'ahead-of-target';
+        const set = pinned.get(version);
+        const list = set === undefined ? [] : [...set];
+        // A version pins a handful of artifacts: comparing them beats hashing a 64-character key.
+        const isPinned =
+          list.length <= 8
+            ? (sha256: string) => {
+                for (const pin of list) if (pin === sha256) return true;
+                return false;
+              }
+            : (sha256: string) => set?.has(sha256) === true;
+        info = {
+          version,
+          isPinned,
+          versionClass,
+          revokedBy: verdict.revokedBy,
+          advisories: verdict.advisories,
+          pinnedSha256: pinned.get(version),
+        };
+        // Bounded: a hostile inventory could report millions of distinct versions.
+        if (cache.size < 100_000) cache.set(version, info);
+      }
+      return info;
+    },
+  };
+}
+
+/**
+ * Resolves inventory product names to managed products (manifest.product and manifest.aliases,
+ * case-insensitive) or known RMM tools; anything else is not ours to judge and is skipped.
+ * Results are cached per raw name, so the work is per distinct name, not per row.
+ */
+export class ProductCatalog {
+  readonly products: readonly ProductRef[];
+  private readonly byName = new Map<string, ManagedProduct>();
+  private readonly tools: RmmToolMatcher;
+  private readonly toolRefs = new Map<string, ToolProduct>();
+  private readonly cache = new Map<string, ProductRef | null>();
+  private readonly maxCached: number;
+
+  constructor(manifests: readonly Manifest[], tools: RmmToolMatcher, maxCached: number) {
+    const products: ProductRef[] = [];
+    for (const manifest of manifests) {
+      const managed = makeManaged(manifest, products.length);
+      products.push(managed);
+      for (const name of [manifest.product, ...(manifest.aliases ?? [])]) {
+        const key = name.trim().toLowerCase();
+        if (!this.byName.has(key)) this.byName.set(key, managed);
+      }
+    }
+    this.products = products;
+    this.tools = tools;
+    this.maxCached = maxCached;
+  }
+
+  resolve(name: string): ProductRef | null {
+    let ref = this.cache.get(name);
+    if (ref !== undefined) return ref;
+    const key = name.trim().toLowerCase();
+    ref = this.byName.get(key) ?? null;
+    if (ref === null) {
+      const tool = this.tools.match(name);
+      if (tool !== undefined) {
+        // A tool that is also a managed product (by id or name) is managed.
+        ref = this.byName.get(tool.id) ?? this.byName.get(tool.name.toLowerCase()) ?? this.toolRef(tool);
+      }
+    }
+    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), ref);
+    return ref;
+  }
+
+  private toolRef(tool: RmmTool): ToolProduct {
+    let ref = this.toolRefs.get(tool.id);
+    if (ref === undefined) {
+      ref = { kind: 'tool', key: this.products.length, id: tool.id, tool };
+      (this.products as ProductRef[]).push(ref);
+      this.toolRefs.set(tool.id, ref);
+    }
+    return ref;
+  }
+}

@@ -1,0 +1,103 @@
+import { defaults } from '../defaults.ts';
+import { InputError } from '../errors.ts';
+import type { Finding } from '../findings.ts';
+import type { Manifest } from '../manifest/types.ts';
+import { ProductCatalog } from './catalog.ts';
+import { Allowlist, EMPTY_CONFIG, type DriftConfig } from './config.ts';
+import type { DriftHistory, HistoryDiff } from './history.ts';
+import {
+  readInventory,
+  type InventoryReadOptions,
+  type InventorySink,
+  type InventorySource,
+} from './inventory.ts';
+import { RmmToolMatcher, bundledRmmTools, type RmmTool } from './rmm-tools.ts';
+import { DriftScanner, type DriftResult } from './scan.ts';
+import type { InventoryRow } from './types.ts';
+import type { ColumnMapping } from './columns.ts';
+
+export interface DriftScanInput {
+  readonly manifests: readonly Manifest[];
+  readonly sources: readonly InventorySource[];
+  readonly now: Date;
+  readonly config?: DriftConfig;
+  /** Default: data/rmm-tools.json. */
+  readonly tools?: readonly RmmTool[];
+  readonly staleDays?: number;
+  readonly columns?: ColumnMapping;
+  readonly defaultTenant?: string;
+  /** A malformed row is an input error instead of a finding. */
+  readonly strict?: boolean;
+  readonly maxFindingsPerCode?: number;
+  readonly dedupMemoryKeys?: number;
+  /** Open history store: the scan is staged in its transaction and committed at the end. */
+  readonly history?: DriftHistory;
+  /** Called every `progressEvery` (default a million) rows with the rows read so far. */
+  readonly onProgress?: (rows: number) => void;
+  readonly progressEvery?: number;
+  /** Test hook passed to the history commit. */
+  readonly beforeCommit?: () => void;
+  readonly limits?: Partial<
+    Pick<InventoryReadOptions, 'maxInputBytes' | 'maxRecordChars' | 'maxJsonDocumentBytes'>
+  >;
+}
+
+export interface DriftScanOutput {
+  readonly result: DriftResult;
+  readonly findings: readonly Finding[];
+  readonly history?: HistoryDiff;
+}
+
+/** Reads every inventory, classifies, rolls up, and (optionally) records the scan in history. */
+export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput> {
+  const maxFindingsPerCode = input.maxFindingsPerCode ?? defaults.maxDriftFindingsPerCode;
+  const catalog = new ProductCatalog(
+    input.manifests,
+    new RmmToolMatcher(input.tools ?? bundledRmmTools()),
+    defaults.maxDistinctProductNames,
+  );
+  const scanner = new DriftScanner(catalog, new Allowlist(input.config ?? EMPTY_CONFIG), {
+    now: input.now,
+    staleDays: input.staleDays ?? defaults.staleDays,
+    maxFindingsPerCode,
+    dedupMemoryKeys: input.dedupMemoryKeys ?? defaults.dedupMemoryKeys,
+    dedupSpillPartitions: defaults.dedupSpillPartitions,
+    ...(input.history !== undefined ? { history: input.history } : {}),
+    ...(input.onProgress !== undefined ? { onProgress: input.onProgress } : {}),
+    ...(input.progressEvery !== undefined ? { progressEvery: input.progressEvery } : {}),
+  });
+  const sink: InventorySink = input.strict
+    ? {
+        row: (row: InventoryRow, file: string, line: number) => {
+          scanner.row(row, file, line);
+        },
+        malformed: (file: string, line: number, reason: string) => {
+          throw new InputError('INPUT_INVALID', `malformed row (--strict): ${reason}`, { file, line });
+        },
+      }
+    : scanner;
+  const options: InventoryReadOptions = {
+    maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
+    maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
+    maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
+    ...(input.columns !== undefined ? { columns: input.columns } : {}),
+    ...(input.defaultTenant !== undefined ? { defaultTenant: input.defaultTenant } : {}),
+  };
+  input.history?.begin();
+  try {
+    for (const source of input.sources) scanner.addInput(await readInventory(source, sink, options));
+    const { result, findings } = scanner.finish();
+    if (input.history === undefined) return { result, findings };
+    const committed = input.history.commit(result, {
+      maxFindingsPerCode,
+      trendScans: defaults.historyTrendScans,
+      ...(input.beforeCommit !== undefined ? { beforeCommit: input.beforeCommit } : {}),
+    });
+    return { result, findings: [...findings, ...committed.findings], history: committed.diff };
+  } catch (error: unknown) {
+    input.history?.rollback();
+    throw error;
+  } finally {
+    scanner.close();
+  }
+}

@@ -1,0 +1,326 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+import semver from 'semver';
+
+import { InputError, errorMessage } from '../errors.ts';
+import { finding, type Finding } from '../findings.ts';
+import type { HistoryStage, DriftResult } from './scan.ts';
+
+/**
+ * Scan history in an embedded SQLite database (node:sqlite).
+ *
+ * Tables: `scans` (one row per committed scan), `tenant_scans` (agents and on-target per tenant
+ * per scan: the trend), `version_counts` (agents per product and version per scan: versions over
+ * time), and `endpoints` (the latest state per tenant × endpoint × product, replaced by each scan).
+ *
+ * One scan is one transaction: rows are staged into a temporary table (deduplicated by the
+ * primary key, latest last_seen wins), compared with `endpoints`, and `endpoints` is replaced
+ * only at COMMIT. A crash or error before COMMIT rolls everything back, leaving the previous
+ * history as it was. Per-endpoint state lives on disk, not in memory, but costs a SQLite write
+ * per row: history makes a 10-million-row scan several times slower (see README).
+ */
+export interface HistoryDiff {
+  readonly scanId: number;
+  readonly previousScanId: number | null;
+  readonly downgrades: number;
+  readonly newEndpoints: number;
+  readonly vanishedEndpoints: number;
+  /** Per tenant, oldest scan first, the current scan last. */
+  readonly trend: readonly TenantTrend[];
+  /** Fleet-wide agents per product and version in each of the last scans, oldest first. */
+  readonly versionsOverTime: readonly VersionPoint[];
+  readonly scans: readonly { readonly scanId: number; readonly at: string }[];
+}
+
+export interface TenantTrend {
+  readonly tenant: string;
+  readonly points: readonly {
+    readonly scanId: number;
+    readonly agents: number;
+    readonly onTarget: number;
+    readonly percentOnTarget: number;
+  }[];
+  /** Change in percentage points since the previous scan the tenant appeared in; null when new. */
+  readonly change: number | null;
+}
+
+export interface VersionPoint {
+  readonly scanId: number;
+  readonly product: string;
+  readonly version: string;
+  readonly count: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scans (
+  id INTEGER PRIMARY KEY, at TEXT NOT NULL, rows INTEGER NOT NULL, agents INTEGER NOT NULL, on_target INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tenant_scans (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), tenant TEXT NOT NULL, agents INTEGER NOT NULL, on_target INTEGER NOT NULL,
+  PRIMARY KEY (scan_id, tenant)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS version_counts (
+  scan_id INTEGER NOT NULL REFERENCES scans(id), product TEXT NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (scan_id, product, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS endpoints (
+  tenant TEXT NOT NULL, endpoint TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL, hostname TEXT NOT NULL,
+  last_seen REAL NOT NULL, scan_id INTEGER NOT NULL, PRIMARY KEY (tenant, endpoint, product)) WITHOUT ROWID;
+`;
+
+export interface HistoryOptions {
+  readonly maxFindingsPerCode: number;
+  readonly trendScans: number;
+  /** Test hook: runs after all writes, just before COMMIT (throwing simulates a crash). */
+  readonly beforeCommit?: () => void;
+}
+
+export class DriftHistory implements HistoryStage {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private insert: StatementSync | undefined;
+  private open = false;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+  }
+
+  static openFile(path: string): DriftHistory {
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      db.exec(SCHEMA);
+      const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
+        { value: string } | undefined;
+      if (version === undefined) db.exec(`INSERT INTO meta VALUES ('schema', '1')`);
+      else if (version.value !== '1') {
+        db.close();
+        throw new InputError(
+          'INPUT_UNSUPPORTED',
+          `history database schema ${version.value} is not supported (expected 1)`,
+          { file: path },
+        );
+      }
+    } catch (error: unknown) {
+      if (error instanceof InputError) throw error;
+      throw new InputError('INPUT_UNREADABLE', `cannot open history database: ${errorMessage(error)}`, {
+        file: path,
+        cause: error,
+      });
+    }
+    db.function('semver_compare', { deterministic: true }, (a: unknown, b: unknown) => {
+      const left = typeof a === 'string' ? semver.valid(a) : null;
+      const right = typeof b === 'string' ? semver.valid(b) : null;
+      return left === null || right === null ? null : semver.compare(left, right);
+    });
+    return new DriftHistory(path, db);
+  }
+
+  /** Starts the scan's transaction and the staging table. */
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    this.open = true;
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (
+      tenant TEXT NOT NULL, endpoint TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL, hostname TEXT NOT NULL,
+      last_seen REAL NOT NULL, PRIMARY KEY (tenant, endpoint, product)) WITHOUT ROWID; DELETE FROM staged;`);
+    this.insert = this.db.prepare(
+      `INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, endpoint, product) DO UPDATE SET
+         version = excluded.version, hostname = excluded.hostname, last_seen = excluded.last_seen
+       WHERE excluded.last_seen >= staged.last_seen`,
+    );
+  }
+
+  stage(
+    tenant: string,
+    endpoint: string,
+    product: string,
+    version: string,
+    hostname: string,
+    lastSeen: number,
+  ): void {
+    (this.insert as StatementSync).run(
+      tenant,
+      endpoint,
+      product,
+      version,
+      hostname,
+      Number.isNaN(lastSeen) ? -1 : lastSeen,
+    );
+  }
+
+  /** Compares with the previous scan, writes this one, and commits. */
+  commit(result: DriftResult, options: HistoryOptions): { diff: HistoryDiff; findings: Finding[] } {
+    const db = this.db;
+    const cap = options.maxFindingsPerCode;
+    const findings: Finding[] = [];
+    const previous = db.prepare('SELECT max(id) AS id FROM scans').get() as { id: number | null };
+    const previousScanId = previous.id;
+    let downgrades = 0;
+    let newEndpoints = 0;
+    let vanishedEndpoints = 0;
+    if (previousScanId !== null) {
+      for (const row of db
+        .prepare(
+          `SELECT s.tenant, s.endpoint, s.product, s.version, s.hostname, e.version AS previous
+           FROM staged s JOIN endpoints e USING (tenant, endpoint, product)
+           WHERE s.version <> e.version AND semver_compare(s.version, e.version) < 0
+           ORDER BY s.tenant, s.endpoint, s.product`,
+        )
+        .iterate() as Iterable<{
+        tenant: string;
+        endpoint: string;
+        product: string;
+        version: string;
+        hostname: string;
+        previous: string;
+      }>) {
+        downgrades++;
+        if (downgrades <= cap) {
+          findings.push(
+            finding('DRIFT_DOWNGRADE', {
+              subject: `${row.tenant}/${row.endpoint}`,
+              message: `${row.product} on ${row.tenant}/${row.endpoint} went from ${row.previous} to ${row.version} since scan ${previousScanId}`,
+              evidence: { ...row, previousScanId },
+            }),
+          );
+        }
+      }
+      const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+      newEndpoints = count(`SELECT count(*) AS n FROM staged s WHERE NOT EXISTS
+        (SELECT 1 FROM endpoints e WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)`);
+      vanishedEndpoints = count(`SELECT count(*) AS n FROM endpoints e WHERE NOT EXISTS
+        (SELECT 1 FROM staged s WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)`);
+      const sample = (sql: string, code: 'DRIFT_NEW_ENDPOINT' | 'DRIFT_VANISHED_ENDPOINT', verb: string) => {
+        for (const row of db.prepare(sql).all(cap) as {
+          tenant: string;
+          endpoint: string;
+          product: string;
+          version: string;
+        }[]) {
+          findings.push(
+            finding(code, {
+              subject: `${row.tenant}/${row.endpoint}`,
+              message: `${row.product} ${row.version} on ${row.tenant}/${row.endpoint} ${verb} since scan ${previousScanId}`,
+              evidence: { ...row, previousScanId },
+            }),
+          );
+        }
+      };
+      sample(
+        `SELECT tenant, endpoint, product, version FROM staged s WHERE NOT EXISTS
+          (SELECT 1 FROM endpoints e WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)
+         ORDER BY tenant, endpoint, product LIMIT ?`,
+        'DRIFT_NEW_ENDPOINT',
+        'is new',
+      );
+      sample(
+        `SELECT tenant, endpoint, product, version FROM endpoints e WHERE NOT EXISTS
+          (SELECT 1 FROM staged s WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)
+         ORDER BY tenant, endpoint, product LIMIT ?`,
+        'DRIFT_VANISHED_ENDPOINT',
+        'has vanished',
+      );
+      for (const [code, total] of [
+        ['DRIFT_DOWNGRADE', downgrades],
+        ['DRIFT_NEW_ENDPOINT', newEndpoints],
+        ['DRIFT_VANISHED_ENDPOINT', vanishedEndpoints],
+      ] as const) {
+        if (total > cap) {
+          findings.push(
+            finding('DRIFT_FINDINGS_TRUNCATED', {
+              subject: code,
+              message: `${total} ${code} finding(s); ${cap} listed`,
+              evidence: { code, total, listed: cap },
+            }),
+          );
+        }
+      }
+    }
+    const fleet = result.fleet;
+    const scan = db
+      .prepare('INSERT INTO scans (at, rows, agents, on_target) VALUES (?, ?, ?, ?) RETURNING id')
+      .get(result.generatedAt, fleet.rows, fleet.agents, fleet.onTarget) as { id: number };
+    const scanId = scan.id;
+    const tenantInsert = db.prepare('INSERT INTO tenant_scans VALUES (?, ?, ?, ?)');
+    for (const t of result.tenants)
+      if (t.agents > 0) tenantInsert.run(scanId, t.tenant, t.agents, t.onTarget);
+    const versionInsert = db.prepare('INSERT INTO version_counts VALUES (?, ?, ?, ?)');
+    for (const v of result.versions) versionInsert.run(scanId, v.product, v.version, v.count);
+    db.exec('DELETE FROM endpoints');
+    db.prepare(
+      'INSERT INTO endpoints SELECT tenant, endpoint, product, version, hostname, last_seen, ? FROM staged',
+    ).run(scanId);
+    db.exec('DELETE FROM staged');
+    options.beforeCommit?.();
+    db.exec('COMMIT');
+    this.open = false;
+
+    const scans = (
+      db.prepare('SELECT id AS scanId, at FROM scans ORDER BY id DESC LIMIT ?').all(options.trendScans) as {
+        scanId: number;
+        at: string;
+      }[]
+    ).reverse();
+    const firstScan = scans[0]?.scanId ?? scanId;
+    const trendRows = db
+      .prepare(
+        'SELECT scan_id AS scanId, tenant, agents, on_target AS onTarget FROM tenant_scans WHERE scan_id >= ? ORDER BY tenant, scan_id',
+      )
+      .all(firstScan) as { scanId: number; tenant: string; agents: number; onTarget: number }[];
+    const byTenant = new Map<string, TenantTrend['points'][number][]>();
+    for (const row of trendRows) {
+      const points = byTenant.get(row.tenant) ?? [];
+      points.push({
+        scanId: row.scanId,
+        agents: row.agents,
+        onTarget: row.onTarget,
+        percentOnTarget: pct(row.onTarget, row.agents),
+      });
+      byTenant.set(row.tenant, points);
+    }
+    const trend: TenantTrend[] = [...byTenant].map(([tenant, points]) => {
+      const last = points.at(-1);
+      const before = points.at(-2);
+      const change =
+        last !== undefined && before !== undefined && last.scanId === scanId
+          ? Math.round((last.percentOnTarget - before.percentOnTarget) * 10) / 10
+          : null;
+      return { tenant, points, change };
+    });
+    const versionsOverTime = db
+      .prepare(
+        'SELECT scan_id AS scanId, product, version, count FROM version_counts WHERE scan_id >= ? ORDER BY scan_id, product, count DESC',
+      )
+      .all(firstScan) as unknown as VersionPoint[];
+    return {
+      diff: {
+        scanId,
+        previousScanId,
+        downgrades,
+        newEndpoints,
+        vanishedEndpoints,
+        trend,
+        versionsOverTime,
+        scans,
+      },
+      findings,
+    };
+  }
+
+  /** Abandons the scan: nothing staged reaches the history. */
+  rollback(): void {
+    if (this.open) {
+      this.db.exec('ROLLBACK');
+      this.open = false;
+    }
+  }
+
+  close(): void {
+    this.rollback();
+    this.db.close();
+  }
+}
+
+function pct(part: number, whole: number): number {
+  return whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10;
+}

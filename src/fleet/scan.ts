@@ -1,0 +1,780 @@
+import { finding, type Finding, type FindingCode } from '../findings.ts';
+import type { Severity } from '../finding-codes.ts';
+import type { Allowlist } from './config.ts';
+import type { ManagedProduct, ProductCatalog, ProductRef, VersionInfo } from './catalog.ts';
+import { Deduplicator, fingerprint } from './dedup.ts';
+import type { InputSummary, InventorySink } from './inventory.ts';
+import { ownString } from './own-string.ts';
+import { DRIFT_CLASSES, driftClassRank, type DriftClass, type InventoryRow } from './types.ts';
+
+/** Per-row history staging (the SQLite store implements it); optional. */
+export interface HistoryStage {
+  stage(
+    tenant: string,
+    endpoint: string,
+    product: string,
+    version: string,
+    hostname: string,
+    lastSeen: number,
+  ): void;
+}
+
+export interface DriftScanOptions {
+  readonly now: Date;
+  /** Endpoints whose last_seen is older than this many days are stale. */
+  readonly staleDays: number;
+  readonly maxFindingsPerCode: number;
+  readonly dedupMemoryKeys: number;
+  readonly dedupSpillPartitions: number;
+  readonly history?: HistoryStage;
+  /** Called every `progressEvery` rows with the rows read so far (for a TTY progress line). */
+  readonly onProgress?: (rows: number) => void;
+  readonly progressEvery?: number;
+}
+
+export const CLASS_CODE: Readonly<Record<DriftClass, FindingCode | undefined>> = {
+  revoked: 'DRIFT_REVOKED',
+  'hash-mismatch': 'DRIFT_HASH_MISMATCH',
+  vulnerable: 'DRIFT_VULNERABLE',
+  'below-minimum': 'DRIFT_BELOW_MINIMUM',
+  'unapproved-tool': 'DRIFT_UNAPPROVED_TOOL',
+  behind: 'DRIFT_BEHIND',
+  'unknown-version': 'DRIFT_UNKNOWN_VERSION',
+  'platform-not-allowed': 'DRIFT_PLATFORM_NOT_ALLOWED',
+  'ahead-of-target': 'DRIFT_AHEAD_OF_TARGET',
+  stale: 'DRIFT_STALE',
+  'on-target': undefined,
+};
+
+const BIT: Readonly<Record<DriftClass, number>> = Object.fromEntries(
+  DRIFT_CLASSES.map((c, i) => [c, 1 << i]),
+) as Record<DriftClass, number>;
+
+export interface TenantRollup {
+  readonly tenant: string;
+  /** Managed agents (tenant × endpoint × product rows after deduplication). */
+  readonly agents: number;
+  readonly onTarget: number;
+  readonly percentOnTarget: number;
+  /** Installs of known RMM tools without a manifest (approved or not). */
+  readonly tools: number;
+  readonly classes: Readonly<Partial<Record<DriftClass, number>>>;
+  /** The worst class present other than on-target, or null. */
+  readonly worst: DriftClass | null;
+}
+
+export interface RollupRow {
+  readonly tenant: string;
+  readonly product: string;
+  readonly class: DriftClass;
+  readonly count: number;
+}
+
+export interface VersionCount {
+  readonly product: string;
+  readonly version: string;
+  readonly versionClass: DriftClass;
+  readonly count: number;
+}
+
+/** Everything a drift scan found; the JSON report's `drift` section. */
+export interface DriftResult {
+  readonly generatedAt: string;
+  readonly staleDays: number;
+  readonly staleBefore: string;
+  readonly inputs: readonly InputSummary[];
+  readonly fleet: {
+    readonly rows: number;
+    readonly malformedRows: number;
+    readonly duplicateRows: number;
+    /** Rows for products with no manifest that are not known RMM tools (not judged). */
+    readonly otherRows: number;
+    readonly tenants: number;
+    readonly agents: number;
+    readonly onTarget: number;
+    readonly percentOnTarget: number;
+    readonly tools: number;
+    readonly classes: Readonly<Record<DriftClass, number>>;
+  };
+  readonly tenants: readonly TenantRollup[];
+  readonly rollups: readonly RollupRow[];
+  readonly versions: readonly VersionCount[];
+  /** Total findings per code before the per-code cap. */
+  readonly findingTotals: Readonly<Partial<Record<FindingCode, number>>>;
+}
+
+interface TenantState {
+  readonly name: string;
+  readonly index: number;
+  readonly toolAllowed: Map<number, boolean>;
+}
+
+const SHA_ABSENT = 0;
+const SHA_MATCH = 1;
+const SHA_MISMATCH = 2;
+const FLAG_STALE = 4;
+const FLAG_PLATFORM = 8;
+/** For tools: the flag bits mean allowed(1) and stale(4). */
+const FLAG_ALLOWED = 1;
+
+/**
+ * The classifier. Rows stream in through `row()`; each is resolved to a product, classified
+ * once per distinct (tenant, product, version) group and counted in one of its 16 cells (sha256
+ * state, stale, platform flags): cell id = group × 16 + flags. Memory grows with the number of
+ * groups (about 100 bytes each), not rows; per-endpoint state exists
+ * only in the deduplicator (bounded, spills to disk) and the optional history store (SQLite).
+ */
+export class DriftScanner implements InventorySink {
+  private readonly catalog: ProductCatalog;
+  private readonly allowlist: Allowlist;
+  private readonly options: DriftScanOptions;
+  private readonly staleBefore: number;
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly dedup: Deduplicator;
+  private readonly hash = new Int32Array(2);
+
+  // Groups, as parallel arrays; counts per cell (group × 16 + flags) in a growable typed array.
+  private readonly groupTenant: TenantState[] = [];
+  private readonly groupProduct: ProductRef[] = [];
+  private readonly groupVersion: string[] = [];
+  /** Class bits of the group's version (managed) without the per-cell flags. */
+  private readonly groupMask: number[] = [];
+  private cellCount = new Int32Array(16 * 1024);
+  /** (tenant index, product key, version index, group id + 1) per slot. */
+  private groupTable = new Int32Array(4 * 4096);
+  /** Per product key: version string → small index, and the policy verdict per index. */
+  private readonly versionIndexes: (Map<string, number> | undefined)[] = [];
+  private readonly versionInfos: (VersionInfo[] | undefined)[] = [];
+
+  private rows = 0;
+  private malformedRows = 0;
+  private duplicateRows = 0;
+  private otherRows = 0;
+  private readonly inputs: InputSummary[] = [];
+  private readonly samples = new Map<FindingCode, Finding[]>();
+  private readonly totals = new Map<FindingCode, number>();
+  /** Class bits that still want sample findings. */
+  private wanted = 0;
+  /** Dedup key (`hi:lo`) of each sample finding per class code, and how many samples each key has. */
+  private readonly sampleKeys = new Map<FindingCode, string[]>();
+  private readonly sampledKeys = new Map<string, number>();
+  private readonly progressEvery: number;
+  /** Set by the deduplicator when the row being added duplicates one held in memory. */
+  private duplicateSeen = false;
+
+  constructor(catalog: ProductCatalog, allowlist: Allowlist, options: DriftScanOptions) {
+    this.catalog = catalog;
+    this.allowlist = allowlist;
+    this.options = options;
+    this.staleBefore = options.now.getTime() - options.staleDays * 86_400_000;
+    this.progressEvery = options.progressEvery ?? 1_000_000;
+    for (const c of DRIFT_CLASSES) if (CLASS_CODE[c] !== undefined) this.wanted |= BIT[c];
+    this.dedup = new Deduplicator(
+      { memoryKeys: options.dedupMemoryKeys, partitions: options.dedupSpillPartitions },
+      {
+        uncount: (cell) => {
+          this.cellCount[cell] = (this.cellCount[cell] as number) - 1;
+        },
+        duplicate: (inMemory) => {
+          this.duplicateRows++;
+          if (inMemory) this.duplicateSeen = true;
+          else this.bump('DRIFT_DUPLICATE');
+        },
+      },
+    );
+  }
+
+  addInput(summary: InputSummary): void {
+    this.inputs.push(summary);
+  }
+
+  malformed(file: string, line: number, text: string): void {
+    this.malformedRows++;
+    const reason = ownString(text);
+    this.sample('DRIFT_MALFORMED_ROW', () =>
+      finding('DRIFT_MALFORMED_ROW', {
+        subject: `${file}:${line}`,
+        message: `${file}:${line}: ${reason}; row skipped`,
+        evidence: { file, line, reason },
+        location: { file, line },
+      }),
+    );
+  }
+
+  row(row: InventoryRow, file: string, line: number): void {
+    this.rows++;
+    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
+    const product = this.catalog.resolve(row.product);
+    if (product === null) {
+      this.otherRows++;
+      return;
+    }
+    let tenant = this.tenants.get(row.tenant);
+    if (tenant === undefined) {
+      tenant = { name: ownString(row.tenant), index: this.tenants.size, toolAllowed: new Map() };
+      this.tenants.set(tenant.name, tenant);
+    }
+    const stale = row.lastSeen < this.staleBefore ? FLAG_STALE : 0;
+    let version: string;
+    let flags: number;
+    const versionIndex = this.versionIndexOf(product, product.kind === 'managed' ? row.version : '');
+    if (product.kind === 'managed') {
+      version = row.version;
+      const infos = this.versionInfos[product.key] as VersionInfo[];
+      let info = infos[versionIndex];
+      if (info === undefined) {
+        info = product.info(version);
+        infos[versionIndex] = info;
+      }
+      const sha = row.sha256 === '' ? SHA_ABSENT : info.isPinned(row.sha256) ? SHA_MATCH : SHA_MISMATCH;
+      const platform =
+        product.platforms === undefined || product.platformAllowed(row.platform) ? 0 : FLAG_PLATFORM;
+      flags = sha | stale | platform;
+    } else {
+      version = '';
+      let allowed = tenant.toolAllowed.get(product.key);
+      if (allowed === undefined) {
+        allowed = this.allowlist.allows(tenant.name, product.tool);
+        tenant.toolAllowed.set(product.key, allowed);
+      }
+      flags = (allowed ? FLAG_ALLOWED : 0) | stale;
+    }
+    const group = this.groupOf(tenant, product, version, versionIndex);
+    const cell = group * 16 + flags;
+    fingerprint(row.tenant, row.endpoint, product.key, this.hash);
+    const hi = this.hash[0] as number;
+    const lo = this.hash[1] as number;
+    const counted = this.dedup.add(hi, lo, cell, row.lastSeen);
+    if (counted) this.cellCount[cell] = (this.cellCount[cell] as number) + 1;
+    if (this.duplicateSeen) {
+      this.duplicateSeen = false;
+      this.duplicateFinding(row, file, line);
+      // The earlier row lost: its sample findings no longer describe the endpoint.
+      const key = `${hi}:${lo}`;
+      if (counted && this.sampledKeys.has(key)) this.dropSamples(key);
+    }
+    if (!counted) return;
+    const mask = cellMask(product, this.groupMask[group] as number, flags);
+    if ((mask & this.wanted) !== 0) this.sampleRow(row, file, line, product, mask, `${hi}:${lo}`);
+    if (this.options.history !== undefined && product.kind === 'managed') {
+      this.options.history.stage(
+        row.tenant,
+        row.endpoint,
+        product.id,
+        row.version,
+        row.hostname,
+        row.lastSeen,
+      );
+    }
+  }
+
+  /**
+   * Group id of (tenant, product, version). One probe into an integer hash table keyed by
+   * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
+   */
+  /** Small per-product index of a version string (one Map lookup per row). */
+  private versionIndexOf(product: ProductRef, version: string): number {
+    let versions = this.versionIndexes[product.key];
+    if (versions === undefined) {
+      versions = new Map();
+      this.versionIndexes[product.key] = versions;
+      this.versionInfos[product.key] = [];
+    }
+    let versionIndex = versions.get(version);
+    if (versionIndex === undefined) {
+      versionIndex = versions.size;
+      versions.set(ownString(version), versionIndex);
+    }
+    return versionIndex;
+  }
+
+  private groupOf(tenant: TenantState, product: ProductRef, version: string, versionIndex: number): number {
+    const t = tenant.index;
+    const p = product.key;
+    let table = this.groupTable;
+    let mask = table.length / 4 - 1;
+    let slot =
+      (Math.imul(t, 0x9e3779b1) ^ Math.imul(p + 1, 0x85ebca6b) ^ Math.imul(versionIndex + 1, 0xc2b2ae35)) &
+      mask;
+    for (;;) {
+      const at = slot * 4;
+      const id = table[at + 3] as number;
+      if (id === 0) break;
+      if (table[at] === t && table[at + 1] === p && table[at + 2] === versionIndex) return id - 1;
+      slot = (slot + 1) & mask;
+    }
+    const id = this.groupVersion.length;
+    this.groupTenant.push(tenant);
+    this.groupProduct.push(product);
+    this.groupVersion.push(ownString(version));
+    this.groupMask.push(product.kind === 'managed' ? versionMask(product.info(version)) : 0);
+    if ((id + 1) * 16 > this.cellCount.length) {
+      const grown = new Int32Array(this.cellCount.length * 2);
+      grown.set(this.cellCount);
+      this.cellCount = grown;
+    }
+    if ((id + 1) * 2 > mask + 1) {
+      // Keep the load at most one half: rebuild at twice the size.
+      const old = table;
+      table = this.groupTable = new Int32Array(old.length * 2);
+      mask = table.length / 4 - 1;
+      for (let at = 0; at < old.length; at += 4) {
+        if (old[at + 3] === 0) continue;
+        let s =
+          (Math.imul(old[at] as number, 0x9e3779b1) ^
+            Math.imul((old[at + 1] as number) + 1, 0x85ebca6b) ^
+            Math.imul((old[at + 2] as number) + 1, 0xc2b2ae35)) &
+          mask;
+        while (table[s * 4 + 3] !== 0) s = (s + 1) & mask;
+        table.set(old.subarray(at, at + 4), s * 4);
+      }
+      slot =
+        (Math.imul(t, 0x9e3779b1) ^ Math.imul(p + 1, 0x85ebca6b) ^ Math.imul(versionIndex + 1, 0xc2b2ae35)) &
+        mask;
+      while (table[slot * 4 + 3] !== 0) slot = (slot + 1) & mask;
+    }
+    const at = slot * 4;
+    table[at] = t;
+    table[at + 1] = p;
+    table[at + 2] = versionIndex;
+    table[at + 3] = id + 1;
+    return id;
+  }
+
+  private sample(code: FindingCode, make: () => Finding): void {
+    const list = this.samples.get(code) ?? [];
+    if (list.length < this.options.maxFindingsPerCode) {
+      list.push(make());
+      this.samples.set(code, list);
+    }
+    this.bump(code);
+  }
+
+  private bump(code: FindingCode): void {
+    this.totals.set(code, (this.totals.get(code) ?? 0) + 1);
+  }
+
+  private sampleRow(
+    row: InventoryRow,
+    file: string,
+    line: number,
+    product: ProductRef,
+    mask: number,
+    key: string,
+  ): void {
+    for (const driftClass of DRIFT_CLASSES) {
+      if ((mask & this.wanted & BIT[driftClass]) === 0) continue;
+      const code = CLASS_CODE[driftClass];
+      if (code === undefined) continue;
+      const list = this.samples.get(code) ?? [];
+      list.push(rowFinding(code, driftClass, row, file, line, product, this.options.now.getTime()));
+      this.samples.set(code, list);
+      const keys = this.sampleKeys.get(code) ?? [];
+      keys.push(key);
+      this.sampleKeys.set(code, keys);
+      this.sampledKeys.set(key, (this.sampledKeys.get(key) ?? 0) + 1);
+      if (list.length >= this.options.maxFindingsPerCode) this.wanted &= ~BIT[driftClass];
+    }
+  }
+
+  /** Removes the sample findings of one dedup key (after a later row of the key won). */
+  private dropSamples(key: string): void {
+    this.sampledKeys.delete(key);
+    for (const driftClass of DRIFT_CLASSES) {
+      const code = CLASS_CODE[driftClass];
+      if (code === undefined) continue;
+      const keys = this.sampleKeys.get(code);
+      const list = this.samples.get(code);
+      if (keys === undefined || list === undefined) continue;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        if (keys[i] !== key) continue;
+        keys.splice(i, 1);
+        list.splice(i, 1);
+        this.wanted |= BIT[driftClass];
+      }
+    }
+  }
+
+  /** Resolves spilled duplicates and builds the rollups and findings. */
+  finish(): { result: DriftResult; findings: Finding[] } {
+    this.dedup.finish();
+    const classes = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0])) as Record<DriftClass, number>;
+    const perTenant = new Map<
+      TenantState,
+      { agents: number; tools: number; classes: Partial<Record<DriftClass, number>> }
+    >();
+    const rollup = new Map<number, Float64Array>();
+    const rollupOwners = new Map<number, [TenantState, ProductRef]>();
+    const versions = new Map<string, VersionCount & { count: number }>();
+    let agents = 0;
+    let tools = 0;
+    const cellClasses = new Float64Array(DRIFT_CLASSES.length);
+    for (let group = 0; group < this.groupVersion.length; group++) {
+      const tenant = this.groupTenant[group] as TenantState;
+      const product = this.groupProduct[group] as ProductRef;
+      const groupMask = this.groupMask[group] as number;
+      let count = 0;
+      cellClasses.fill(0);
+      for (let flags = 0; flags < 16; flags++) {
+        const n = this.cellCount[group * 16 + flags] as number;
+        if (n === 0) continue;
+        count += n;
+        const mask = cellMask(product, groupMask, flags);
+        for (let c = 0; c < DRIFT_CLASSES.length; c++)
+          if ((mask & (1 << c)) !== 0) cellClasses[c] = (cellClasses[c] as number) + n;
+      }
+      if (count === 0) continue;
+      let t = perTenant.get(tenant);
+      if (t === undefined) {
+        t = { agents: 0, tools: 0, classes: {} };
+        perTenant.set(tenant, t);
+      }
+      if (product.kind === 'managed') {
+        agents += count;
+        t.agents += count;
+        const version = this.groupVersion[group] as string;
+        const key = `${product.id}\u0000${version}`;
+        const entry = versions.get(key);
+        if (entry) entry.count += count;
+        else
+          versions.set(key, {
+            product: product.id,
+            version,
+            versionClass: product.info(version).versionClass,
+            count,
+          });
+      } else {
+        tools += count;
+        t.tools += count;
+      }
+      // Rollup cells keyed by (tenant index, product key): one counter per class.
+      const rollupKey = tenant.index * this.catalog.products.length + product.key;
+      let counters = rollup.get(rollupKey);
+      if (counters === undefined) {
+        counters = new Float64Array(DRIFT_CLASSES.length);
+        rollup.set(rollupKey, counters);
+        rollupOwners.set(rollupKey, [tenant, product]);
+      }
+      for (let c = 0; c < DRIFT_CLASSES.length; c++) {
+        const n = cellClasses[c] as number;
+        if (n === 0) continue;
+        const driftClass = DRIFT_CLASSES[c] as DriftClass;
+        classes[driftClass] += n;
+        t.classes[driftClass] = (t.classes[driftClass] ?? 0) + n;
+        counters[c] = (counters[c] as number) + n;
+      }
+    }
+    const rollupRows: RollupRow[] = [];
+    for (const [key, counters] of rollup) {
+      const [tenant, product] = rollupOwners.get(key) as [TenantState, ProductRef];
+      for (let c = 0; c < DRIFT_CLASSES.length; c++) {
+        const count = counters[c] as number;
+        if (count > 0)
+          rollupRows.push({
+            tenant: tenant.name,
+            product: product.id,
+            class: DRIFT_CLASSES[c] as DriftClass,
+            count,
+          });
+      }
+    }
+    for (const driftClass of DRIFT_CLASSES) {
+      const code = CLASS_CODE[driftClass];
+      if (code !== undefined && classes[driftClass] > 0) this.totals.set(code, classes[driftClass]);
+    }
+    const tenants: TenantRollup[] = [...perTenant].map(([tenant, t]) => {
+      const onTarget = t.classes['on-target'] ?? 0;
+      const worst = DRIFT_CLASSES.find((c) => c !== 'on-target' && (t.classes[c] ?? 0) > 0) ?? null;
+      return {
+        tenant: tenant.name,
+        agents: t.agents,
+        onTarget,
+        percentOnTarget: percent(onTarget, t.agents),
+        tools: t.tools,
+        classes: t.classes,
+        worst,
+      };
+    });
+    tenants.sort(
+      (a, b) =>
+        (a.worst === null ? 99 : driftClassRank(a.worst)) -
+          (b.worst === null ? 99 : driftClassRank(b.worst)) ||
+        a.percentOnTarget - b.percentOnTarget ||
+        compareText(a.tenant, b.tenant),
+    );
+    const rank = new Map(DRIFT_CLASSES.map((c, i) => [c, i]));
+    const rollups = rollupRows.sort(
+      (a, b) =>
+        (rank.get(a.class) ?? 0) - (rank.get(b.class) ?? 0) ||
+        b.count - a.count ||
+        compareText(a.tenant, b.tenant) ||
+        compareText(a.product, b.product),
+    );
+    const versionList = [...versions.values()].sort(
+      (a, b) => compareText(a.product, b.product) || b.count - a.count || compareText(a.version, b.version),
+    );
+    const findings: Finding[] = [];
+    const findingTotals: Partial<Record<FindingCode, number>> = {};
+    for (const [code, total] of this.totals) {
+      findingTotals[code] = total;
+      const list = this.samples.get(code) ?? [];
+      findings.push(...list);
+      if (total > list.length) {
+        findings.push(
+          finding('DRIFT_FINDINGS_TRUNCATED', {
+            subject: code,
+            message: `${total} ${code} finding(s); ${list.length} listed (see the rollups for every count)`,
+            evidence: { code, total, listed: list.length },
+          }),
+        );
+      }
+    }
+    for (const code of this.samples.keys())
+      if (!this.totals.has(code)) findings.push(...(this.samples.get(code) ?? []));
+    const onTarget = classes['on-target'];
+    return {
+      result: {
+        generatedAt: this.options.now.toISOString(),
+        staleDays: this.options.staleDays,
+        staleBefore: new Date(this.staleBefore).toISOString(),
+        inputs: this.inputs,
+        fleet: {
+          rows: this.rows,
+          malformedRows: this.malformedRows,
+          duplicateRows: this.duplicateRows,
+          otherRows: this.otherRows,
+          tenants: perTenant.size,
+          agents,
+          onTarget,
+          percentOnTarget: percent(onTarget, agents),
+          tools,
+          classes,
+        },
+        tenants,
+        rollups,
+        versions: versionList,
+        findingTotals,
+      },
+      findings,
+    };
+  }
+
+  /** Releases temp files after an error. */
+  close(): void {
+    this.dedup.close();
+  }
+
+  /** Records an in-memory duplicate as a sample finding. */
+  private duplicateFinding(original: InventoryRow, file: string, line: number): void {
+    const row = ownRow(original);
+    this.sample('DRIFT_DUPLICATE', () =>
+      finding('DRIFT_DUPLICATE', {
+        subject: `${row.tenant}/${row.endpoint}`,
+        message: `${row.product} on ${row.tenant}/${row.endpoint} appears more than once; the latest last_seen wins`,
+        evidence: { tenant: row.tenant, endpoint: row.endpoint, product: row.product, file, line },
+        location: { file, line },
+      }),
+    );
+  }
+}
+
+/** Code-unit order: stable across locales and much cheaper than localeCompare on 100k rows. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Percentage with one decimal, 100 for an empty set (nothing is off target). */
+export function percent(part: number, whole: number): number {
+  return whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10;
+}
+
+/** A copy of the row whose strings do not pin the inventory chunk they were sliced from. */
+function ownRow(row: InventoryRow): InventoryRow {
+  return {
+    tenant: ownString(row.tenant),
+    endpoint: ownString(row.endpoint),
+    hostname: ownString(row.hostname),
+    product: ownString(row.product),
+    version: ownString(row.version),
+    sha256: ownString(row.sha256),
+    platform: ownString(row.platform),
+    lastSeen: row.lastSeen,
+  };
+}
+
+function versionMask(info: VersionInfo): number {
+  let mask = BIT[info.versionClass];
+  if (info.revokedBy !== undefined) mask |= BIT.revoked;
+  if (info.advisories.length > 0) mask |= BIT.vulnerable;
+  return mask;
+}
+
+/** Class bits of one cell: the group's version bits plus what its flags say. */
+function cellMask(product: ProductRef, groupMask: number, flags: number): number {
+  if (product.kind === 'tool')
+    return (
+      ((flags & FLAG_ALLOWED) === 0 ? BIT['unapproved-tool'] : 0) |
+      ((flags & FLAG_STALE) !== 0 ? BIT.stale : 0)
+    );
+  let mask = groupMask;
+  if ((flags & 3) === SHA_MISMATCH) mask |= BIT['hash-mismatch'];
+  if ((flags & FLAG_STALE) !== 0) mask |= BIT.stale;
+  if ((flags & FLAG_PLATFORM) !== 0) mask |= BIT['platform-not-allowed'];
+  return mask;
+}
+
+const ADVISORY_RANK: Readonly<Record<Severity, number>> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  info: 0,
+};
+
+function rowFinding(
+  code: FindingCode,
+  driftClass: DriftClass,
+  row: InventoryRow,
+  file: string,
+  line: number,
+  product: ProductRef,
+  now: number,
+): Finding {
+  row = ownRow(row);
+  const subject = `${row.tenant}/${row.endpoint}`;
+  const where = row.hostname !== '' && row.hostname !== row.endpoint ? ` (${row.hostname})` : '';
+  const evidence = {
+    tenant: row.tenant,
+    endpoint: row.endpoint,
+    hostname: row.hostname,
+    product: product.id,
+    reportedProduct: row.product,
+    version: row.version,
+    lastSeen: Number.isNaN(row.lastSeen) ? null : new Date(row.lastSeen).toISOString(),
+    file,
+    line,
+  };
+  const location = { file, line };
+  if (product.kind === 'tool') {
+    if (driftClass === 'unapproved-tool') {
+      return finding(code, {
+        subject,
+        message: `${product.tool.name} (${product.tool.vendor}) on ${subject}${where} is not on tenant ${row.tenant}'s allowlist`,
+        evidence: { ...evidence, tool: product.tool.id },
+        location,
+      });
+    }
+    return staleFinding(code, row, subject, where, evidence, location, now);
+  }
+  return managedFinding(code, driftClass, row, product, subject, where, evidence, location, now);
+}
+
+function staleFinding(
+  code: FindingCode,
+  row: InventoryRow,
+  subject: string,
+  where: string,
+  evidence: Record<string, string | number | null>,
+  location: { file: string; line: number },
+  now: number,
+): Finding {
+  const days = Math.floor((now - row.lastSeen) / 86_400_000);
+  return finding(code, {
+    subject,
+    message: `${row.product} on ${subject}${where} last seen ${new Date(row.lastSeen).toISOString()} (${days} days ago)`,
+    evidence,
+    location,
+  });
+}
+
+function managedFinding(
+  code: FindingCode,
+  driftClass: DriftClass,
+  row: InventoryRow,
+  product: ManagedProduct,
+  subject: string,
+  where: string,
+  evidence: Record<string, string | number | null>,
+  location: { file: string; line: number },
+  now: number,
+): Finding {
+  const policy = product.manifest.policy;
+  const info = product.info(row.version);
+  const on = `${product.id} ${row.version} on ${subject}${where}`;
+  const base = { ...evidence, target: policy.target, minimum: policy.minimum ?? null };
+  switch (driftClass) {
+    case 'revoked':
+      return finding(code, {
+        subject,
+        message: `${on} is revoked (policy.revoked entry '${info.revokedBy ?? ''}')`,
+        evidence: { ...base, revokedBy: info.revokedBy ?? null },
+        location,
+      });
+    case 'vulnerable': {
+      const worst = [...info.advisories].sort(
+        (a, b) => ADVISORY_RANK[b.severity] - ADVISORY_RANK[a.severity],
+      )[0];
+      return finding(code, {
+        subject,
+        message: `${on} is affected by ${info.advisories.map((a) => a.id).join(', ')}`,
+        evidence: { ...base, advisories: info.advisories.map((a) => a.id) },
+        location,
+        ...(worst !== undefined ? { severity: worst.severity } : {}),
+      });
+    }
+    case 'hash-mismatch':
+      return finding(code, {
+        subject,
+        message:
+          info.pinnedSha256 === undefined
+            ? `${on} reports sha256 ${row.sha256}, but the manifest pins no artifact for ${row.version}`
+            : `${on} reports sha256 ${row.sha256}, which matches none of the ${info.pinnedSha256.size} pinned artifact(s) of ${row.version}: possibly tampered`,
+        evidence: {
+          ...base,
+          sha256: row.sha256,
+          pinned: info.pinnedSha256 === undefined ? [] : [...info.pinnedSha256],
+        },
+        location,
+      });
+    case 'below-minimum':
+      return finding(code, {
+        subject,
+        message: `${on} does not satisfy the minimum ${policy.minimum ?? ''} (target ${policy.target})`,
+        evidence: base,
+        location,
+      });
+    case 'behind':
+      return finding(code, {
+        subject,
+        message: `${on} is behind the target ${policy.target}`,
+        evidence: base,
+        location,
+      });
+    case 'ahead-of-target':
+      return finding(code, {
+        subject,
+        message: `${on} is newer than the target ${policy.target}${info.pinnedSha256 === undefined ? ' and not a release the manifest knows' : ''}`,
+        evidence: { ...base, knownRelease: info.pinnedSha256 !== undefined },
+        location,
+      });
+    case 'unknown-version':
+      return finding(code, {
+        subject,
+        message: `${on}: '${row.version}' is not a semantic version`,
+        evidence: base,
+        location,
+      });
+    case 'platform-not-allowed':
+      return finding(code, {
+        subject,
+        message: `${on} runs on platform '${row.platform}', not in policy.platforms (${(policy.platforms ?? []).join(', ')})`,
+        evidence: { ...base, platform: row.platform },
+        location,
+      });
+    case 'stale':
+      return staleFinding(code, row, subject, where, base, location, now);
+    case 'unapproved-tool':
+    case 'on-target':
+      return finding(code, { subject, message: on, evidence: base, location });
+  }
+}

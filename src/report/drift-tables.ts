@@ -1,0 +1,94 @@
+import type { DriftReport } from '../fleet/report.ts';
+import { CLASS_CODE } from '../fleet/scan.ts';
+import { DRIFT_CLASSES, type DriftClass } from '../fleet/types.ts';
+import { FINDING_CODES } from '../findings.ts';
+
+/**
+ * The drift rollups as plain rows (header first), shared by the text and Markdown renderers so
+ * both show the same numbers as the JSON `drift` section.
+ */
+export interface DriftTables {
+  readonly summary: readonly (readonly [string, string])[];
+  readonly tenants: readonly (readonly string[])[];
+  readonly tenantsHidden: number;
+  readonly rollups: readonly (readonly string[])[];
+  readonly rollupsHidden: number;
+  readonly history: readonly (readonly [string, string])[];
+}
+
+/** Classes shown as tenant-table columns (the ones that need action, worst first). */
+export const TENANT_COLUMNS: readonly DriftClass[] = DRIFT_CLASSES.filter((c) => c !== 'on-target');
+
+export function driftTables(report: DriftReport, limits: { tenants: number; rollups: number }): DriftTables {
+  const drift = report.drift;
+  const fleet = drift.fleet;
+  const summary: [string, string][] = [
+    ['Tenants', String(fleet.tenants)],
+    ['Agents', String(fleet.agents)],
+    ['On target', `${fleet.onTarget} (${fleet.percentOnTarget}%)`],
+    ...DRIFT_CLASSES.filter((c) => c !== 'on-target' && fleet.classes[c] > 0).map((c): [string, string] => [
+      c,
+      String(fleet.classes[c]),
+    ]),
+    ['Rows read', String(fleet.rows)],
+    ['Malformed rows', String(fleet.malformedRows)],
+    ['Duplicate rows', String(fleet.duplicateRows)],
+    ['Other products (not judged)', String(fleet.otherRows)],
+    ['Stale after', `${drift.staleDays} days (before ${drift.staleBefore})`],
+  ];
+  const tenants = [
+    ['Tenant', 'Agents', 'On target', '%', ...TENANT_COLUMNS],
+    ...drift.tenants
+      .slice(0, limits.tenants)
+      .map((t) => [
+        t.tenant,
+        String(t.agents),
+        String(t.onTarget),
+        String(t.percentOnTarget),
+        ...TENANT_COLUMNS.map((c) => String(t.classes[c] ?? 0)),
+      ]),
+  ];
+  const problemRows = drift.rollups.filter((r) => r.class !== 'on-target');
+  const rollups = [
+    ['Tenant', 'Product', 'Class', 'Severity', 'Count'],
+    ...problemRows.slice(0, limits.rollups).map((r) => {
+      const code = CLASS_CODE[r.class];
+      return [
+        r.tenant,
+        r.product,
+        r.class,
+        code === undefined ? '' : FINDING_CODES[code].severity,
+        String(r.count),
+      ];
+    }),
+  ];
+  const history: [string, string][] = [];
+  if (drift.history !== null) {
+    const h = drift.history;
+    history.push([
+      'Scan',
+      `${h.scanId}${h.previousScanId === null ? ' (first)' : ` (previous ${h.previousScanId})`}`,
+    ]);
+    history.push(
+      ['Downgrades', String(h.downgrades)],
+      ['New endpoints', String(h.newEndpoints)],
+      ['Vanished endpoints', String(h.vanishedEndpoints)],
+    );
+    const changed = h.trend
+      .filter((t) => t.change !== null && t.change !== 0)
+      .sort((a, b) => (a.change ?? 0) - (b.change ?? 0));
+    for (const t of changed.slice(0, 5))
+      history.push([
+        `Trend ${t.tenant}`,
+        `${(t.change ?? 0) > 0 ? '+' : ''}${t.change ?? 0} points on target`,
+      ]);
+  }
+  return {
+    summary,
+    tenants,
+    tenantsHidden: Math.max(0, drift.tenants.length - limits.tenants),
+    rollups,
+    rollupsHidden: Math.max(0, problemRows.length - limits.rollups),
+    history,
+  };
+}

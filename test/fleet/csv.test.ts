@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { CsvParser, recordFields } from '../../src/fleet/csv.ts';
+
+interface Parsed {
+  records: { fields: string[]; line: number }[];
+  malformed: { line: number; reason: string }[];
+}
+
+function parse(chunks: readonly string[], maxRecordChars = 1 << 20): Parsed {
+  const out: Parsed = { records: [], malformed: [] };
+  const parser = new CsvParser(
+    {
+      record: (text, starts, ends, count, line) =>
+        out.records.push({ fields: recordFields(text, starts, ends, count), line }),
+      malformed: (line, reason) => out.malformed.push({ line, reason }),
+    },
+    { maxRecordChars },
+  );
+  for (const chunk of chunks) parser.push(chunk);
+  parser.end();
+  return out;
+}
+
+const fields = (p: Parsed) => p.records.map((r) => r.fields);
+
+// [input, expected records, invariant]
+const WELL_FORMED: readonly [string, string[][], string][] = [
+  [
+    'a,b,c\n1,2,3\n',
+    [
+      ['a', 'b', 'c'],
+      ['1', '2', '3'],
+    ],
+    'plain records',
+  ],
+  [
+    'a,b\r\n1,2\r\n',
+    [
+      ['a', 'b'],
+      ['1', '2'],
+    ],
+    'CRLF line breaks are not part of the last field',
+  ],
+  [
+    'a,b\n1,2',
+    [
+      ['a', 'b'],
+      ['1', '2'],
+    ],
+    'a last record without a line break is read',
+  ],
+  ['"x,y",z\n', [['x,y', 'z']], 'a quoted comma is data'],
+  ['"say ""hi""",2\n', [['say "hi"', '2']], 'doubled quotes are one quote (RFC 4180 §2.7)'],
+  [
+    '"line1\nline2",b\nc,d\n',
+    [
+      ['line1\nline2', 'b'],
+      ['c', 'd'],
+    ],
+    'line breaks inside quotes are data',
+  ],
+  [
+    'a,,c\n,\n',
+    [
+      ['a', '', 'c'],
+      ['', ''],
+    ],
+    'empty fields are kept',
+  ],
+  ['"",x\n', [['', 'x']], 'an empty quoted field'],
+  ['a\n\nb\n', [['a'], ['b']], 'blank lines are skipped'],
+  [
+    'x,"q"\r\ny,z\r\n',
+    [
+      ['x', 'q'],
+      ['y', 'z'],
+    ],
+    'CRLF after a closing quote',
+  ],
+];
+
+describe('CsvParser', () => {
+  it.each(WELL_FORMED)('%j', (input, expected) => {
+    const result = parse([input]);
+    expect(result.malformed).toEqual([]);
+    expect(fields(result)).toEqual(expected);
+  });
+
+  it('reports the line of each record, counting line breaks inside quotes', () => {
+    const result = parse(['h\n"a\nb"\nc\n']);
+    expect(result.records.map((r) => r.line)).toEqual([1, 2, 4]);
+  });
+
+  it('gives the same records however the text is split into chunks', () => {
+    const sample = 'tenant,product\n"a ""1""",b\n"x\r\ny",z\r\nplain,row\n"end",""\n';
+    const whole = parse([sample]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: sample.length }), { maxLength: 6 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks: string[] = [];
+        let from = 0;
+        for (const p of points) {
+          chunks.push(sample.slice(from, p));
+          from = p;
+        }
+        chunks.push(sample.slice(from));
+        const split = parse(chunks);
+        expect(fields(split)).toEqual(fields(whole));
+        expect(split.records.map((r) => r.line)).toEqual(whole.records.map((r) => r.line));
+      }),
+    );
+  });
+
+  it('round-trips any fields quoted the RFC 4180 way', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.string({ maxLength: 8 }), { minLength: 2, maxLength: 4 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (rows) => {
+          const text = rows.map((r) => r.map((f) => `"${f.replaceAll('"', '""')}"`).join(',')).join('\r\n');
+          expect(fields(parse([text]))).toEqual(rows);
+        },
+      ),
+    );
+  });
+
+  // [input, line of the malformed record, reason fragment, records still read]
+  const MALFORMED: readonly [string, number, string, string[][]][] = [
+    ['a,b"c\nok,1\n', 1, 'quote inside unquoted field', [['ok', '1']]],
+    ['"a"x,b\nok,1\n', 1, 'after closing quote', [['ok', '1']]],
+    ['ok,1\n"never closed,2\n', 2, 'unterminated', [['ok', '1']]],
+  ];
+  it.each(MALFORMED)('skips malformed %j and goes on', (input, line, reason, rest) => {
+    const result = parse([input]);
+    expect(result.malformed).toHaveLength(1);
+    expect(result.malformed[0]?.line).toBe(line);
+    expect(result.malformed[0]?.reason).toContain(reason);
+    expect(fields(result)).toEqual(expect.arrayContaining(rest));
+  });
+
+  it('bounds a quoted field that never ends instead of buffering the whole input', () => {
+    const chunks = ['a,b\n"', ...Array.from({ length: 50 }, () => 'x'.repeat(100)), '\nok,1\n'];
+    const result = parse(chunks, 1000);
+    expect(result.malformed[0]?.reason).toMatch(/longer than 1000/);
+    expect(fields(result)[0]).toEqual(['a', 'b']);
+  });
+});
