@@ -7,15 +7,18 @@ import { helpOption, parseCommandArgs } from './args.ts';
 import { write, type CliIo } from './io.ts';
 import { main } from './main.ts';
 
-/** Bundled sample data: two stand-in installers. Same relative place from src/ and dist/. */
+/** Bundled sample data: stand-in installers and a fleet. Same relative place from src/ and dist/. */
 const SAMPLES = fileURLToPath(new URL('../../examples/demo/releases/', import.meta.url));
+const FLEET = fileURLToPath(new URL('../../examples/fleet/', import.meta.url));
 
 const HELP = `Usage: rmm-verify demo [--keep]
 
 Runs the whole flow on the bundled sample data in a temporary directory: generate two keys
 (threshold 2), pin a release, sign the manifest with both keys, verify the genuine installer
-(PASS), then a copy with one byte changed (FAIL with DIGEST_MISMATCH). Exits 0 when every step
-behaved as expected. --keep leaves the directory for a look.`;
+(PASS), then a copy with one byte changed (FAIL with DIGEST_MISMATCH); then sign the sample
+fleet manifest and scan the sample inventory of three tenants for drift (FAIL: agents behind,
+revoked, tampered, an unapproved remote-access tool). Exits 0 when every step behaved as
+expected. --keep leaves the directory for a look.`;
 
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('demo', args, { ...helpOption, keep: { type: 'boolean' } });
@@ -39,6 +42,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   try {
     const installer = 'acme-agent-7.4.2-linux-x64.run';
     await mkdir(join(dir, 'releases'));
+    await mkdir(join(dir, 'fleet'));
+    for (const file of ['acme-agent.manifest.json', 'inventory.csv', 'drift-config.json']) {
+      await copyFile(join(FLEET, file), join(dir, 'fleet', file));
+    }
     await mkdir(join(dir, 'incoming'));
     await copyFile(join(SAMPLES, installer), join(dir, 'releases', installer));
     // An attacker's copy: same name, one byte changed.
@@ -132,11 +139,37 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
         ],
         1,
       ),
+      await step(
+        'Sign the sample fleet manifest with both keys',
+        ['manifest', 'sign', 'fleet/acme-agent.manifest.json', '--key', 'private/release-1.key'],
+        0,
+      ),
+      await step(
+        '',
+        ['manifest', 'sign', 'fleet/acme-agent.manifest.json', '--key', 'private/release-2.key'],
+        0,
+      ),
+      await step(
+        'Scan a fleet inventory of three tenants for version drift: FAIL',
+        [
+          'drift',
+          join(dir, 'fleet', 'inventory.csv'),
+          '--manifest',
+          join(dir, 'fleet', 'acme-agent.manifest.json'),
+          '--trust',
+          join(dir, 'keys', 'trust.json'),
+          '--config',
+          join(dir, 'fleet', 'drift-config.json'),
+          '--max-findings',
+          '3',
+        ],
+        1,
+      ),
     ];
     const allExpected = results.every(Boolean);
     write(
       io.stdout,
-      `\nDemo ${allExpected ? 'completed: one pass and one fail, as expected' : 'FAILED: a step did not behave as expected'}.${values.keep ? ` Files kept in ${dir}` : ''}`,
+      `\nDemo ${allExpected ? 'completed: one pass and one fail, and a fleet with drift, as expected' : 'FAILED: a step did not behave as expected'}.${values.keep ? ` Files kept in ${dir}` : ''}`,
     );
     return allExpected ? 0 : 1;
   } finally {

@@ -1,4 +1,5 @@
 import { writeFile, rename } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 import { ExitCode, type Finding } from '../findings.ts';
@@ -25,6 +26,7 @@ import {
   severityFlag,
 } from './args.ts';
 import { useColor, write, type CliIo } from './io.ts';
+import { trustRootPath } from './trust-options.ts';
 import { defaults } from '../defaults.ts';
 
 const FORMATS = ['text', 'json', 'csv', 'sarif', 'junit', 'markdown', 'html'] as const;
@@ -43,7 +45,11 @@ rpm_packages, apps; results logs or osqueryi --json arrays); gzip accepted; '-' 
 Options:
   -m, --manifest <file>    pinned manifest (repeat for several products; required)
       --trust <file>       trust root: each manifest must be signed (<manifest>.sig) by it
-      --state <file>       with --trust: rollback state (last accepted serial per product)
+                           (default keys/trust.json)
+      --state <file>       rollback state (last accepted serial per product)
+      --allow-unsigned-manifests
+                           use the manifests without checking their signatures (for
+                           drafts and tests; anyone who can edit them can hide drift)
       --config <file>      drift config: RMM tools allowed per tenant (see README)
       --osv <file>         OSV advisories (JSON) for the products, added to the manifests' (repeat)
       --history <file>     SQLite scan history to compare with and to record this scan in
@@ -68,6 +74,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     manifest: { type: 'string', short: 'm', multiple: true },
     trust: { type: 'string' },
     state: { type: 'string' },
+    'allow-unsigned-manifests': { type: 'boolean' },
     config: { type: 'string' },
     osv: { type: 'string', multiple: true },
     history: { type: 'string' },
@@ -86,8 +93,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const failOn = severityFlag('drift', values['fail-on']);
   const manifestPaths = values.manifest ?? [];
   if (manifestPaths.length === 0) requireFlag('drift', 'manifest', undefined);
-  if (values.state !== undefined && values.trust === undefined)
-    throw new UsageError('drift: --state needs --trust');
+  const allowUnsigned = values['allow-unsigned-manifests'] === true;
+  if (allowUnsigned && (values.trust !== undefined || values.state !== undefined))
+    throw new UsageError('drift: --allow-unsigned-manifests excludes --trust and --state');
+  // Like verify, drift trusts a manifest only through the trust root unless told otherwise.
+  const trustPath = allowUnsigned ? undefined : trustRootPath('drift', values, io);
   if (positionals.length === 0)
     throw new UsageError("drift: give at least one inventory file (or '-' for stdin)");
   if (positionals.filter((p) => p === '-').length > 1)
@@ -105,15 +115,17 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   const trustFindings: Finding[] = [];
   let trusted = loaded;
-  if (values.trust !== undefined) {
+  if (trustPath === undefined) {
+    write(io.stderr, 'drift: warning: manifest signatures are not checked (--allow-unsigned-manifests)');
+  } else {
     // Fail closed: an untrusted manifest is reported and its policy is not applied (its agents
     // are then not judged at all), as in the Action's drift mode.
-    const trust = await loadTrustRoot(values.trust);
+    const trust = await loadTrustRoot(trustPath);
     trusted = [];
     for (const m of loaded) {
       const check = await checkManifest(m, trust, {
         now: io.now,
-        ...(values.state !== undefined ? { statePath: values.state } : {}),
+        ...(values.state !== undefined ? { statePath: resolve(io.cwd, values.state) } : {}),
       });
       trustFindings.push(...check.findings);
       if (check.trusted) trusted.push(m);

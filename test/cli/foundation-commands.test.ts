@@ -333,7 +333,10 @@ describe('rmm-verify CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('PASS: 2 of 2 passed');
     expect(result.stdout).toContain('DIGEST_MISMATCH');
-    expect(result.stdout).toContain('Demo completed: one pass and one fail, as expected.');
+    expect(result.stdout).toContain(
+      'Demo completed: one pass and one fail, and a fleet with drift, as expected.',
+    );
+    expect(result.stdout).toContain('DRIFT_UNAPPROVED_TOOL');
   });
 
   it('README documents every finding code (regenerate with npm run docs)', async () => {

@@ -23,7 +23,9 @@ beforeAll(async () => {
 
 async function drift(...args: string[]) {
   const captured = captureIo(fx.dir, NOW);
-  const code = await main(['drift', ...args], captured.io);
+  // The fixtures' manifests are unsigned; the signature tests pass --trust themselves.
+  const unsigned = args.includes('--trust') || args.includes('--help') ? [] : ['--allow-unsigned-manifests'];
+  const code = await main(['drift', ...args, ...unsigned], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
@@ -145,6 +147,15 @@ describe('rmm-verify drift', () => {
     expect(text).toMatch(/contoso\s+acme-agent\s+revoked\s+critical\s+1/);
   });
 
+  it('refuses to use manifests without a trust root unless --allow-unsigned-manifests says so', async () => {
+    const captured = captureIo(fx.dir, NOW);
+    const code = await main(['drift', fx.csv, '--manifest', fx.manifest], captured.io);
+    expect(code).toBe(2);
+    expect(captured.stderr()).toMatch(/no trust root: pass --trust FILE/);
+    const allowed = await drift(fx.csv, '--manifest', fx.manifest, '--format', 'json');
+    expect(allowed.stderr).toMatch(/manifest signatures are not checked/);
+  });
+
   it('checks manifest signatures with --trust', async () => {
     const ws = await workspace({ threshold: 1, keyCount: 1 });
     await ws.writeManifest({ ...acmeManifest(), expires: '2027-05-01T00:00:00Z' });
@@ -202,6 +213,7 @@ describe('rmm-verify drift', () => {
         '-',
         '--manifest',
         fx.manifest,
+        '--allow-unsigned-manifests',
         '--format',
         'json',
       ],

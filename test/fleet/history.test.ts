@@ -144,6 +144,7 @@ describe('scan history', () => {
         '-',
         '--manifest',
         join(dir, 'acme.json'),
+        '--allow-unsigned-manifests',
         '--history',
         db,
       ],

@@ -35,7 +35,8 @@ beforeAll(async () => {
   );
   const run = async (...args: string[]) => {
     const captured = captureIo(fx.dir, NOW);
-    await main(['drift', ...args], captured.io);
+    // The fixture manifests are unsigned.
+    await main(['drift', ...args, '--allow-unsigned-manifests'], captured.io);
     return captured.stdout();
   };
   const base = ['--manifest', fx.manifest, '--config', fx.config, '--history', db];

@@ -59,7 +59,17 @@ describe('OSV advisories', () => {
     );
     const captured = captureIo(fx.dir, NOW);
     const code = await main(
-      ['drift', inventory, '--manifest', fx.manifest, '--osv', osv, '--format', 'json'],
+      [
+        'drift',
+        inventory,
+        '--manifest',
+        fx.manifest,
+        '--allow-unsigned-manifests',
+        '--osv',
+        osv,
+        '--format',
+        'json',
+      ],
       captured.io,
     );
     expect(code).toBe(1);
