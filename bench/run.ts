@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS: readonly string[] = [
   'digest.ts',
   'cold-start.ts',
+  'authenticode.ts',
+  'drift.ts',
+  'sbom.ts',
+  'sigstore.ts',
   // one line per benchmark file
 ];
 
@@ -17,7 +21,9 @@ let failed = 0;
 for (const file of BENCHMARKS) {
   if (only && !file.startsWith(only)) continue;
   console.log(`\n== ${file}`);
-  const result = spawnSync(process.execPath, [fileURLToPath(new URL(file, import.meta.url))], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [fileURLToPath(new URL(file, import.meta.url))], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) failed++;
 }
 process.exitCode = failed === 0 ? 0 : 1;

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { uncompress } from 'snappyjs';
 
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
@@ -7,11 +7,6 @@ import { apiError, type GithubClient } from './client.ts';
 import { fetchBytes } from './download.ts';
 import { GithubError } from './errors.ts';
 import { formatGithubRef, type GithubRef } from './ref.ts';
-
-// snappyjs ships no types; this is the one function used.
-const snappy = createRequire(import.meta.url)('snappyjs') as {
-  uncompress(compressed: Uint8Array, maxLength?: number): Uint8Array;
-};
 
 export interface AttestationFetchOptions {
   readonly maxBundleBytes?: number;
@@ -64,7 +59,7 @@ export async function fetchAttestationBundles(
     });
     let text: string;
     try {
-      text = Buffer.from(snappy.uncompress(compressed, maxBytes)).toString('utf8');
+      text = Buffer.from(uncompress(compressed, maxBytes)).toString('utf8');
     } catch (error: unknown) {
       throw new GithubError(
         'GITHUB_HTTP',

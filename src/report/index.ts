@@ -8,3 +8,19 @@ export {
 } from './render.ts';
 export { renderText, sanitizeForTerminal } from './text.ts';
 export { renderJson } from './json.ts';
+export {
+  SARIF_LEVEL,
+  SARIF_SCHEMA_URI,
+  SECURITY_SEVERITY,
+  findingLocator,
+  pathToSarifUri,
+  renderSarif,
+  renderSarifLog,
+  type FindingPlace,
+  type SarifLevel,
+  type SarifLog,
+  type SarifOptions,
+} from './sarif.ts';
+export { renderJunit, xmlAttribute, xmlText } from './junit.ts';
+export { escapeMarkdown, renderMarkdown, type MarkdownOptions } from './markdown.ts';
+export { CSV_COLUMNS, csvField, renderCsv } from './csv.ts';

@@ -1,9 +1,13 @@
 import { UsageError } from '../errors.ts';
+import { renderCsv } from './csv.ts';
 import { renderJson } from './json.ts';
+import { renderJunit } from './junit.ts';
+import { renderMarkdown } from './markdown.ts';
 import type { Report } from './report.ts';
+import { renderSarif } from './sarif.ts';
 import { renderText } from './text.ts';
 
-export const REPORT_FORMATS = ['text', 'json'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface RenderOptions {
@@ -17,6 +21,14 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
       return renderText(report, options);
     case 'json':
       return renderJson(report);
+    case 'sarif':
+      return renderSarif(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'csv':
+      return renderCsv(report);
   }
 }
 
