@@ -83706,13 +83706,25 @@ function newRow() {
   };
 }
 var SHA256_HEX = /^[0-9a-f]{64}$/;
-function finishRow(row, lastSeen) {
+var CanonicalDigests = class {
+  slots = new Array(1 << 16).fill("");
+  has(sha) {
+    if (sha.length !== 64) return false;
+    const slot = sha.charCodeAt(0) & 15 | (sha.charCodeAt(21) & 15) << 4 | (sha.charCodeAt(42) & 15) << 8 | (sha.charCodeAt(63) & 15) << 12;
+    const known = this.slots[slot];
+    if (known === sha) return true;
+    if (!SHA256_HEX.test(sha)) return false;
+    if (known === "") this.slots[slot] = ownString(sha);
+    return true;
+  }
+};
+function finishRow(row, lastSeen, digests) {
   if (row.tenant === "") return "missing tenant";
   if (row.endpoint === "") row.endpoint = row.hostname;
   if (row.endpoint === "") return "missing endpoint id and hostname";
   if (row.product === "") return "missing product";
   let sha = row.sha256;
-  if (sha !== "" && !(sha.length === 64 && SHA256_HEX.test(sha))) {
+  if (sha !== "" && !digests.has(sha)) {
     if (sha.length !== 64) {
       if (sha.startsWith("sha256:")) sha = sha.slice(7);
       sha = sha.trim();
@@ -83818,6 +83830,7 @@ var CsvReader = class {
   indexes;
   width = 0;
   row = new CsvRow();
+  digests = new CanonicalDigests();
   file;
   sink;
   options;
@@ -83948,7 +83961,8 @@ var CsvReader = class {
     const fastTime2 = timeIndex >= 0 ? parseIsoUtcAt(text2, starts[timeIndex], ends[timeIndex]) : -1;
     const reason = finishRow(
       row,
-      fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : ""
+      fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
+      this.digests
     );
     if (fastTime2 >= 0) row.lastSeen = fastTime2;
     if (reason !== void 0) {
@@ -83971,6 +83985,7 @@ var JsonRowMapper = class {
   rows = 0;
   malformedRows = 0;
   row = newRow();
+  digests = new CanonicalDigests();
   file;
   sink;
   options;
@@ -84062,7 +84077,7 @@ var JsonRowMapper = class {
     this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line);
   }
   emit(lastSeen, line) {
-    const reason = finishRow(this.row, lastSeen);
+    const reason = finishRow(this.row, lastSeen, this.digests);
     if (reason !== void 0) {
       this.bad(line, reason);
       return;
@@ -84296,6 +84311,11 @@ var FingerprintTable = class _FingerprintTable {
       slot = slot + 1 & this.mask;
     }
   }
+  /** Empties the table for reuse. */
+  clear() {
+    this.data.fill(0);
+    this.size = 0;
+  }
   cellAt(slot) {
     return this.data[slot * 4 + 2] - 1;
   }
@@ -84328,9 +84348,16 @@ var FingerprintTable = class _FingerprintTable {
   }
 };
 var RECORD_BYTES = 24;
+var BUCKET_RECORDS = 16384;
+var HELD_FILTER_BITS = 20;
 var BUFFER_RECORDS = 2730;
 var Deduplicator = class {
   table = new FingerprintTable(1 << 16);
+  /**
+   * One bit per hash of (hi, lo), set for every key in the table: once the table is full, most
+   * rows are new keys, and a clear bit sends them to disk without probing the table.
+   */
+  held = new Int32Array((1 << HELD_FILTER_BITS) / 32);
   maxKeys;
   partitions;
   decision;
@@ -84350,6 +84377,12 @@ var Deduplicator = class {
   add(hi, lo, cell2, lastSeen) {
     const seen = Number.isNaN(lastSeen) ? Number.NEGATIVE_INFINITY : lastSeen;
     let table2 = this.table;
+    const bit = Math.imul(hi ^ lo, 668265261) >>> 32 - HELD_FILTER_BITS;
+    const flag = 1 << (bit & 31);
+    if (table2.size >= this.maxKeys && (this.held[bit >>> 5] & flag) === 0) {
+      this.spill(hi, lo, cell2, seen);
+      return true;
+    }
     const slot = table2.find(hi, lo);
     if (slot >= 0) {
       const previousCell = table2.cellAt(slot);
@@ -84369,6 +84402,7 @@ var Deduplicator = class {
       } else {
         table2.put(~slot, hi, lo, cell2, seen);
       }
+      this.held[bit >>> 5] = this.held[bit >>> 5] | flag;
       return true;
     }
     this.spill(hi, lo, cell2, seen);
@@ -84423,34 +84457,63 @@ var Deduplicator = class {
         new Uint8Array(aligned).set(bytes);
         const ints = new Int32Array(aligned);
         const floats = new Float64Array(aligned);
-        let capacity = 1;
-        while (capacity < records * 2) capacity *= 2;
-        const table2 = new FingerprintTable(capacity);
-        for (let r = 0; r < records; r++) {
-          const at = r * (RECORD_BYTES / 4);
-          const hi = ints[at];
-          const lo = ints[at + 1];
-          const cell2 = ints[at + 2];
-          const seen = floats[at / 2 + 2];
-          const slot = table2.find(hi, lo);
-          if (slot < 0) {
-            table2.put(~slot, hi, lo, cell2, seen);
-            continue;
-          }
-          const previousCell = table2.cellAt(slot);
-          if (seen >= table2.seenAt(slot)) {
-            table2.replace(slot, cell2, seen);
-            this.decision.uncount(previousCell);
-            this.decision.duplicate(false, cell2, previousCell);
-          } else {
-            this.decision.uncount(cell2);
-            this.decision.duplicate(false, previousCell, cell2);
-          }
-        }
+        this.deduplicatePartition(ints, floats, records);
       }
       this.spillFds = [];
     } finally {
       this.close();
+    }
+  }
+  /** Resolves duplicates among the spilled rows of one partition. */
+  deduplicatePartition(ints, floats, records) {
+    let buckets = 1;
+    while (buckets * BUCKET_RECORDS < records) buckets *= 2;
+    const shift = 32 - Math.log2(buckets);
+    const starts = new Int32Array(buckets + 1);
+    const bucketOf = new Int32Array(records);
+    for (let r = 0; r < records; r++) {
+      const at = r * (RECORD_BYTES / 4);
+      const bucket = buckets === 1 ? 0 : Math.imul(ints[at] ^ ints[at + 1], 2246822507) >>> shift;
+      bucketOf[r] = bucket;
+      starts[bucket + 1] = starts[bucket + 1] + 1;
+    }
+    for (let b = 0; b < buckets; b++) starts[b + 1] = starts[b + 1] + starts[b];
+    const order = new Int32Array(records);
+    const next = starts.slice(0, buckets);
+    for (let r = 0; r < records; r++) {
+      const bucket = bucketOf[r];
+      order[next[bucket]] = r;
+      next[bucket] = next[bucket] + 1;
+    }
+    let largest = 0;
+    for (let b = 0; b < buckets; b++)
+      largest = Math.max(largest, starts[b + 1] - starts[b]);
+    let capacity = 1;
+    while (capacity < largest * 2) capacity *= 2;
+    const table2 = new FingerprintTable(capacity);
+    for (let b = 0; b < buckets; b++) {
+      if (b > 0) table2.clear();
+      for (let i = starts[b]; i < starts[b + 1]; i++) {
+        const at = order[i] * (RECORD_BYTES / 4);
+        const hi = ints[at];
+        const lo = ints[at + 1];
+        const cell2 = ints[at + 2];
+        const seen = floats[at / 2 + 2];
+        const slot = table2.find(hi, lo);
+        if (slot < 0) {
+          table2.put(~slot, hi, lo, cell2, seen);
+          continue;
+        }
+        const previousCell = table2.cellAt(slot);
+        if (seen >= table2.seenAt(slot)) {
+          table2.replace(slot, cell2, seen);
+          this.decision.uncount(previousCell);
+          this.decision.duplicate(false, cell2, previousCell);
+        } else {
+          this.decision.uncount(cell2);
+          this.decision.duplicate(false, previousCell, cell2);
+        }
+      }
     }
   }
   /** Removes temp files; safe to call more than once (and after an error). */

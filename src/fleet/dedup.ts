@@ -16,6 +16,10 @@ import { join } from 'node:path';
  * for it. A key is spilled only if it was not in memory, and all occurrences of a spilled key
  * land in the same partition in arrival order, so the result is exact. Disk use is 24 bytes per
  * spilled row; peak memory is the in-memory table plus one partition.
+ *
+ * Speed: once the table is full, nearly every row of a large fleet is a new key; a 128 KiB bit
+ * filter of the keys in memory sends those to disk without a probe that misses the cache. At
+ * the end each partition is split (stably) into cache-sized buckets by a second hash.
  */
 export interface DedupDecision {
   /** A row counted earlier in `cell` lost to a duplicate: take one count away. */
@@ -48,6 +52,12 @@ class FingerprintTable {
       if (data[at] === hi && data[at + 1] === lo) return slot;
       slot = (slot + 1) & this.mask;
     }
+  }
+
+  /** Empties the table for reuse. */
+  clear(): void {
+    this.data.fill(0);
+    this.size = 0;
   }
 
   cellAt(slot: number): number {
@@ -87,10 +97,19 @@ class FingerprintTable {
 }
 
 const RECORD_BYTES = 24;
+/** Spilled keys deduplicated per table at the end: 16 Ki keys × 2 slots × 32 bytes = 1 MiB. */
+const BUCKET_RECORDS = 16_384;
+/** log2 of the bits in the in-memory key filter (2^20 bits = 128 KiB, fits in L2). */
+const HELD_FILTER_BITS = 20;
 const BUFFER_RECORDS = 2730; // ~64 KiB per partition buffer
 
 export class Deduplicator {
   private table = new FingerprintTable(1 << 16);
+  /**
+   * One bit per hash of (hi, lo), set for every key in the table: once the table is full, most
+   * rows are new keys, and a clear bit sends them to disk without probing the table.
+   */
+  private readonly held = new Int32Array((1 << HELD_FILTER_BITS) / 32);
   private readonly maxKeys: number;
   private readonly partitions: number;
   private readonly decision: DedupDecision;
@@ -112,6 +131,13 @@ export class Deduplicator {
   add(hi: number, lo: number, cell: number, lastSeen: number): boolean {
     const seen = Number.isNaN(lastSeen) ? Number.NEGATIVE_INFINITY : lastSeen;
     let table = this.table;
+    const bit = Math.imul(hi ^ lo, 0x27d4eb2d) >>> (32 - HELD_FILTER_BITS);
+    const flag = 1 << (bit & 31);
+    if (table.size >= this.maxKeys && ((this.held[bit >>> 5] as number) & flag) === 0) {
+      // Not in memory (the filter has no false negatives): skip a probe that would miss the cache.
+      this.spill(hi, lo, cell, seen);
+      return true;
+    }
     const slot = table.find(hi, lo);
     if (slot >= 0) {
       const previousCell = table.cellAt(slot);
@@ -131,6 +157,7 @@ export class Deduplicator {
       } else {
         table.put(~slot, hi, lo, cell, seen);
       }
+      this.held[bit >>> 5] = (this.held[bit >>> 5] as number) | flag;
       return true;
     }
     this.spill(hi, lo, cell, seen);
@@ -189,35 +216,69 @@ export class Deduplicator {
         new Uint8Array(aligned).set(bytes);
         const ints = new Int32Array(aligned);
         const floats = new Float64Array(aligned);
-        let capacity = 1;
-        while (capacity < records * 2) capacity *= 2;
-        const table = new FingerprintTable(capacity);
-        for (let r = 0; r < records; r++) {
-          const at = r * (RECORD_BYTES / 4);
-          const hi = ints[at] as number;
-          const lo = ints[at + 1] as number;
-          const cell = ints[at + 2] as number;
-          const seen = floats[at / 2 + 2] as number;
-          const slot = table.find(hi, lo);
-          if (slot < 0) {
-            table.put(~slot, hi, lo, cell, seen);
-            continue;
-          }
-          // Every spilled row was counted when it arrived: a duplicate removes one count.
-          const previousCell = table.cellAt(slot);
-          if (seen >= table.seenAt(slot)) {
-            table.replace(slot, cell, seen);
-            this.decision.uncount(previousCell);
-            this.decision.duplicate(false, cell, previousCell);
-          } else {
-            this.decision.uncount(cell);
-            this.decision.duplicate(false, previousCell, cell);
-          }
-        }
+        this.deduplicatePartition(ints, floats, records);
       }
       this.spillFds = [];
     } finally {
       this.close();
+    }
+  }
+
+  /** Resolves duplicates among the spilled rows of one partition. */
+  private deduplicatePartition(ints: Int32Array, floats: Float64Array, records: number): void {
+    // Split the partition into buckets of about BUCKET_RECORDS keys by another hash, stably
+    // (every row of a key lands in one bucket, in arrival order): a table sized for one
+    // bucket stays in cache, where one sized for the whole partition misses on every probe.
+    let buckets = 1;
+    while (buckets * BUCKET_RECORDS < records) buckets *= 2;
+    const shift = 32 - Math.log2(buckets);
+    const starts = new Int32Array(buckets + 1);
+    const bucketOf = new Int32Array(records);
+    for (let r = 0; r < records; r++) {
+      const at = r * (RECORD_BYTES / 4);
+      const bucket =
+        buckets === 1 ? 0 : Math.imul((ints[at] as number) ^ (ints[at + 1] as number), 0x85ebca6b) >>> shift;
+      bucketOf[r] = bucket;
+      starts[bucket + 1] = (starts[bucket + 1] as number) + 1;
+    }
+    for (let b = 0; b < buckets; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
+    const order = new Int32Array(records);
+    const next = starts.slice(0, buckets);
+    for (let r = 0; r < records; r++) {
+      const bucket = bucketOf[r] as number;
+      order[next[bucket] as number] = r;
+      next[bucket] = (next[bucket] as number) + 1;
+    }
+    let largest = 0;
+    for (let b = 0; b < buckets; b++)
+      largest = Math.max(largest, (starts[b + 1] as number) - (starts[b] as number));
+    let capacity = 1;
+    while (capacity < largest * 2) capacity *= 2;
+    const table = new FingerprintTable(capacity);
+    for (let b = 0; b < buckets; b++) {
+      if (b > 0) table.clear();
+      for (let i = starts[b] as number; i < (starts[b + 1] as number); i++) {
+        const at = (order[i] as number) * (RECORD_BYTES / 4);
+        const hi = ints[at] as number;
+        const lo = ints[at + 1] as number;
+        const cell = ints[at + 2] as number;
+        const seen = floats[at / 2 + 2] as number;
+        const slot = table.find(hi, lo);
+        if (slot < 0) {
+          table.put(~slot, hi, lo, cell, seen);
+          continue;
+        }
+        // Every spilled row was counted when it arrived: a duplicate removes one count.
+        const previousCell = table.cellAt(slot);
+        if (seen >= table.seenAt(slot)) {
+          table.replace(slot, cell, seen);
+          this.decision.uncount(previousCell);
+          this.decision.duplicate(false, cell, previousCell);
+        } else {
+          this.decision.uncount(cell);
+          this.decision.duplicate(false, previousCell, cell);
+        }
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import {
   csvOf,
   makeFleetFixtures,
   NOW,
+  winSha,
   type FleetFixtures,
 } from '../fixtures/fleet/make-fixtures.ts';
 
@@ -184,6 +185,37 @@ describe('drift classification', () => {
     await expect(scan([fx.malformed], { strict: true })).rejects.toThrow(
       /malformed\.csv:3: malformed row \(--strict\): sha256/,
     );
+  });
+
+  it('checks each spelling of a repeated digest, and look-alikes of a known one', async () => {
+    // The CSV reader remembers canonical digests it has already checked, by a few characters:
+    // other spellings of a digest and text sharing those characters are still checked in full.
+    const pinned = winSha('7.4.2');
+    const sampled = new Set([0, 21, 42, 63]);
+    const lookalike = Array.from({ length: 64 }, (_, i) => (sampled.has(i) ? pinned[i] : 'g')).join('');
+    const otherDigest = `${pinned.slice(0, 1)}${pinned[1] === '0' ? '1' : '0'}${pinned.slice(2)}`;
+    const digests = [pinned, pinned, pinned.toUpperCase(), `sha256:${pinned}`, lookalike, otherDigest];
+    const path = join(fx.dir, 'digests.csv');
+    await writeFile(
+      path,
+      csvOf(
+        digests.map((digest, i) => [
+          'acme',
+          `d${i}`,
+          `HOST${i}`,
+          'Acme RMM Agent',
+          '7.4.2',
+          digest,
+          'windows-x64',
+          '2026-11-28T00:00:00Z',
+        ]),
+      ),
+    );
+    const { result, findings } = await scan([path]);
+    // hash-mismatch comes on top of the version class: all five are on target.
+    expect(result.fleet).toMatchObject({ rows: 5, malformedRows: 1, agents: 5, onTarget: 5 });
+    expect(result.fleet.classes['hash-mismatch']).toBe(1);
+    expect(findings.find((f) => f.code === 'DRIFT_MALFORMED_ROW')?.location?.line).toBe(6);
   });
 
   it('refuses files that are not inventories (exit 2 material)', async () => {
