@@ -106,7 +106,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const maxFindings = positiveInteger('drift', 'max-findings', values['max-findings']);
   const columns = values.columns === undefined ? undefined : parseColumnMapping(values.columns);
 
-  const loaded = await Promise.all(manifestPaths.map((path) => loadManifestFile(path)));
+  const loaded = await Promise.all(manifestPaths.map((path) => loadManifestFile(resolve(io.cwd, path))));
   const products = new Set<string>();
   for (const m of loaded) {
     if (products.has(m.manifest.product))
@@ -131,10 +131,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       if (check.trusted) trusted.push(m);
     }
   }
-  const config = values.config === undefined ? undefined : await loadDriftConfig(values.config);
+  const config =
+    values.config === undefined ? undefined : await loadDriftConfig(resolve(io.cwd, values.config));
   const manifests = withOsvAdvisories(
     trusted.map((m) => m.manifest),
-    (await Promise.all((values.osv ?? []).map((path) => loadOsvFile(path)))).flat(),
+    (await Promise.all((values.osv ?? []).map((path) => loadOsvFile(resolve(io.cwd, path))))).flat(),
   );
   // Progress only for a person watching a terminal; never in machine-readable output.
   const onProgress =
@@ -152,9 +153,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(maxFindings !== undefined ? { maxFindingsPerCode: maxFindings } : {}),
   };
   const sources: InventorySource[] = positionals.map((p) =>
-    p === '-' ? streamSource('<stdin>', io.stdin) : fileSource(p),
+    // Reports name each file as it was given; it is read relative to the working directory.
+    p === '-' ? streamSource('<stdin>', io.stdin) : { ...fileSource(resolve(io.cwd, p)), name: p },
   );
-  const history = values.history === undefined ? undefined : DriftHistory.openFile(values.history);
+  const history =
+    values.history === undefined ? undefined : DriftHistory.openFile(resolve(io.cwd, values.history));
   let report: DriftReport;
   try {
     const output = await scanDrift({
@@ -179,9 +182,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const text = render(report, format, useColor(io));
   if (values.output !== undefined) {
     // Written whole to a temp file and renamed: a reader never sees half a report.
-    const temp = `${values.output}.tmp-${process.pid}`;
+    const output = resolve(io.cwd, values.output);
+    const temp = `${output}.tmp-${process.pid}`;
     await writeFile(temp, text);
-    await rename(temp, values.output);
+    await rename(temp, output);
   } else {
     write(io.stdout, text);
   }

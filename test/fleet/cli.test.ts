@@ -147,6 +147,24 @@ describe('rmm-verify drift', () => {
     expect(text).toMatch(/contoso\s+acme-agent\s+revoked\s+critical\s+1/);
   });
 
+  it('reads relative paths against the working directory it is given and names files as given', async () => {
+    const { relative } = await import('node:path');
+    const absolute = await drift(fx.csv, '--manifest', fx.manifest, '--format', 'json');
+    const rel = await drift(
+      relative(fx.dir, fx.csv),
+      '--manifest',
+      relative(fx.dir, fx.manifest),
+      '--format',
+      'json',
+    );
+    expect(rel.code).toBe(absolute.code);
+    const a = JSON.parse(absolute.stdout) as DriftReport;
+    const r = JSON.parse(rel.stdout) as DriftReport;
+    expect(a.drift.fleet.agents).toBeGreaterThan(0);
+    expect(r.drift.fleet).toEqual(a.drift.fleet);
+    expect(JSON.stringify(r.findings)).toContain(relative(fx.dir, fx.csv));
+  });
+
   it('refuses to use manifests without a trust root unless --allow-unsigned-manifests says so', async () => {
     const captured = captureIo(fx.dir, NOW);
     const code = await main(['drift', fx.csv, '--manifest', fx.manifest], captured.io);
