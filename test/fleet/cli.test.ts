@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -148,7 +148,6 @@ describe('rmm-verify drift', () => {
   });
 
   it('reads relative paths against the working directory it is given and names files as given', async () => {
-    const { relative } = await import('node:path');
     const absolute = await drift(fx.csv, '--manifest', fx.manifest, '--format', 'json');
     const rel = await drift(
       relative(fx.dir, fx.csv),
