@@ -1,7 +1,13 @@
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
-import { decodeUtf8, parseStrictJson, pointerToken, type JsonValue } from '../json/strict-json.ts';
+import {
+  decodeUtf8,
+  isJsonObject,
+  parseStrictJson,
+  pointerToken,
+  type JsonValue,
+} from '../json/strict-json.ts';
 import type { RmmTool } from './rmm-tools.ts';
 
 /**
@@ -32,7 +38,7 @@ export function parseDriftConfig(text: string, file: string): DriftConfig {
       return fail(pointer, 'an array of non-empty strings');
     return v as string[];
   };
-  if (!isRecord(value)) return fail('', 'a JSON object');
+  if (!isJsonObject(value)) return fail('', 'a JSON object');
   if (value['schema'] !== 1) fail('/schema', 'the number 1');
   for (const key of Object.keys(value)) {
     if (!['schema', 'allow', 'tenants', '$schema'].includes(key))
@@ -40,10 +46,10 @@ export function parseDriftConfig(text: string, file: string): DriftConfig {
   }
   const tenants: Record<string, { allow: string[] }> = {};
   const tenantsValue = value['tenants'] ?? {};
-  if (!isRecord(tenantsValue)) return fail('/tenants', 'an object keyed by tenant');
+  if (!isJsonObject(tenantsValue)) return fail('/tenants', 'an object keyed by tenant');
   for (const [tenant, entry] of Object.entries(tenantsValue)) {
     const at = `/tenants/${pointerToken(tenant)}`;
-    if (!isRecord(entry)) return fail(at, 'an object with an allow array');
+    if (!isJsonObject(entry)) return fail(at, 'an object with an allow array');
     for (const key of Object.keys(entry))
       if (key !== 'allow') fail(`${at}/${pointerToken(key)}`, 'only allow');
     tenants[tenant] = { allow: strings(entry['allow'], `${at}/allow`) };
@@ -54,10 +60,6 @@ export function parseDriftConfig(text: string, file: string): DriftConfig {
 export async function loadDriftConfig(path: string): Promise<DriftConfig> {
   const bytes = await readBoundedFile(path, defaults.maxDriftConfigBytes, 'drift config');
   return parseDriftConfig(decodeUtf8(bytes, path), path);
-}
-
-function isRecord(value: JsonValue): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Answers "may this tenant run this tool?" with per-tenant caching. */

@@ -1,7 +1,7 @@
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
-import { decodeUtf8, parseStrictJson, type JsonValue } from '../json/strict-json.ts';
+import { decodeUtf8, isJsonObject, parseStrictJson, type JsonValue } from '../json/strict-json.ts';
 import type { Advisory, Manifest } from '../manifest/types.ts';
 
 /**
@@ -19,12 +19,6 @@ export interface OsvAdvisory {
   readonly advisory: Advisory;
 }
 
-type JsonObject = { [key: string]: JsonValue };
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 const SEVERITY: Readonly<Record<string, Advisory['severity']>> = {
   critical: 'critical',
   high: 'high',
@@ -38,7 +32,7 @@ function rangeOf(events: readonly JsonValue[]): string[] {
   const ranges: string[] = [];
   let introduced: string | undefined;
   for (const event of events) {
-    if (!isObject(event)) continue;
+    if (!isJsonObject(event)) continue;
     if (typeof event['introduced'] === 'string') introduced = event['introduced'];
     const fixed = event['fixed'];
     const last = event['last_affected'];
@@ -58,17 +52,17 @@ export function parseOsv(text: string, file: string): OsvAdvisory[] {
   const value = parseStrictJson(text, file).value;
   const list: JsonValue[] = Array.isArray(value)
     ? value
-    : isObject(value) && Array.isArray(value['vulns'])
+    : isJsonObject(value) && Array.isArray(value['vulns'])
       ? value['vulns']
       : [value];
   const out: OsvAdvisory[] = [];
   list.forEach((vuln, index) => {
     const pointer = Array.isArray(value)
       ? `/${index}`
-      : isObject(value) && Array.isArray(value['vulns'])
+      : isJsonObject(value) && Array.isArray(value['vulns'])
         ? `/vulns/${index}`
         : '';
-    if (!isObject(vuln) || typeof vuln['id'] !== 'string' || !Array.isArray(vuln['affected'])) {
+    if (!isJsonObject(vuln) || typeof vuln['id'] !== 'string' || !Array.isArray(vuln['affected'])) {
       throw new InputError(
         'INPUT_INVALID',
         'OSV: expected a vulnerability with an id and an affected array',
@@ -78,22 +72,22 @@ export function parseOsv(text: string, file: string): OsvAdvisory[] {
     const id = vuln['id'];
     const databaseSpecific = vuln['database_specific'];
     const severityText =
-      isObject(databaseSpecific) && typeof databaseSpecific['severity'] === 'string'
+      isJsonObject(databaseSpecific) && typeof databaseSpecific['severity'] === 'string'
         ? databaseSpecific['severity'].toLowerCase()
         : '';
     const severity = SEVERITY[severityText] ?? 'high';
     const summary = typeof vuln['summary'] === 'string' ? vuln['summary'] : undefined;
     for (const affected of vuln['affected']) {
       if (
-        !isObject(affected) ||
-        !isObject(affected['package']) ||
+        !isJsonObject(affected) ||
+        !isJsonObject(affected['package']) ||
         typeof affected['package']['name'] !== 'string'
       )
         continue;
       const ranges: string[] = [];
       for (const range of Array.isArray(affected['ranges']) ? affected['ranges'] : []) {
         if (
-          isObject(range) &&
+          isJsonObject(range) &&
           (range['type'] === 'SEMVER' || range['type'] === 'ECOSYSTEM') &&
           Array.isArray(range['events'])
         ) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { InputError } from '../errors.ts';
-import { parseStrictJson, type JsonValue } from '../json/strict-json.ts';
+import { isJsonObject, parseStrictJson, type JsonValue } from '../json/strict-json.ts';
 
 /** A known RMM or remote-access tool (data/rmm-tools.json). */
 export interface RmmTool {
@@ -21,13 +21,13 @@ export function parseRmmTools(text: string, file: string): readonly RmmTool[] {
   const fail = (pointer: string, expected: string): never => {
     throw new InputError('INPUT_INVALID', `RMM tool list: expected ${expected}`, { file, pointer });
   };
-  if (!isRecord(value) || value['schema'] !== 1 || !Array.isArray(value['tools']))
+  if (!isJsonObject(value) || value['schema'] !== 1 || !Array.isArray(value['tools']))
     fail('', 'an object with schema 1 and a tools array');
   const tools = (value as { tools: JsonValue[] }).tools;
   const ids = new Set<string>();
   return tools.map((entry, index): RmmTool => {
     const at = `/tools/${index}`;
-    if (!isRecord(entry)) return fail(at, 'an object');
+    if (!isJsonObject(entry)) return fail(at, 'an object');
     const str = (key: string): string => {
       const v = entry[key];
       return typeof v === 'string' && v !== '' ? v : fail(`${at}/${key}`, 'a non-empty string');
@@ -50,10 +50,6 @@ export function parseRmmTools(text: string, file: string): readonly RmmTool[] {
       services: list('services'),
     };
   });
-}
-
-function isRecord(value: JsonValue): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 let bundled: readonly RmmTool[] | undefined;

@@ -1,5 +1,6 @@
 export {
   decodeUtf8,
+  isJsonObject,
   parseStrictJson,
   pointerToken,
   type JsonLimits,

@@ -14,6 +14,11 @@ export interface ParsedJson {
   positionOf(pointer: string): { line: number; column: number } | undefined;
 }
 
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** RFC 6901 escaping of one reference token. */
 export function pointerToken(token: string | number): string {
   return String(token).replaceAll('~', '~0').replaceAll('/', '~1');

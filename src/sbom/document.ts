@@ -4,6 +4,7 @@ import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import {
   decodeUtf8,
+  isJsonObject,
   parseStrictJson,
   readBoundedFile,
   type JsonValue,
@@ -61,12 +62,8 @@ export async function readSbomFile(path: string, limits: SbomLimits = {}): Promi
   return parseSbom(bytes, path, limits);
 }
 
-export function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function detectKind(value: JsonValue): SbomKind {
-  if (!isObject(value)) return { format: 'unsupported', reason: 'the document is not a JSON object' };
+  if (!isJsonObject(value)) return { format: 'unsupported', reason: 'the document is not a JSON object' };
   if ('bomFormat' in value || 'specVersion' in value) {
     if (value['bomFormat'] !== 'CycloneDX') {
       return {

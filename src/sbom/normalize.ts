@@ -1,7 +1,7 @@
 import { defaults } from '../defaults.ts';
 import { finding, type Finding, type FindingCode, type Severity } from '../findings.ts';
-import type { JsonValue } from '../json/index.ts';
-import { isObject, type SbomDocument } from './document.ts';
+import { isJsonObject, type JsonValue } from '../json/index.ts';
+import type { SbomDocument } from './document.ts';
 import type { Sbom, SbomComponent, SbomHash, SbomLicense } from './model.ts';
 import { SPDX_DEPENDENCY_RELATIONSHIPS } from './spdx-schema.ts';
 
@@ -14,7 +14,7 @@ function arr(value: JsonValue | undefined): readonly JsonValue[] {
   return Array.isArray(value) ? value : [];
 }
 function obj(value: JsonValue | undefined): JsonObject | undefined {
-  return isObject(value) ? value : undefined;
+  return isJsonObject(value) ? value : undefined;
 }
 
 /** `SHA-256` (CycloneDX) and `SHA256` (SPDX) both become `sha256`; `SHA3-256` becomes `sha3-256`. */

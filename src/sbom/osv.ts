@@ -5,8 +5,7 @@ import { defaults } from '../defaults.ts';
 import { InputError, RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type Finding } from '../findings.ts';
 import type { Severity } from '../finding-codes.ts';
-import { decodeUtf8, parseStrictJson, readBoundedFile, type JsonValue } from '../json/index.ts';
-import { isObject } from './document.ts';
+import { decodeUtf8, isJsonObject, parseStrictJson, readBoundedFile, type JsonValue } from '../json/index.ts';
 import { parsePurl, purlPackageKey } from './purl.ts';
 import { orderingFor, type VersionOrdering } from './versions/index.ts';
 
@@ -67,18 +66,18 @@ function stringList(value: JsonValue | undefined, file: string, pointer: string)
 
 /** Parses one OSV record (https://ossf.github.io/osv-schema/); throws InputError with a pointer. */
 export function parseOsvRecord(value: JsonValue, file: string): OsvRecord {
-  if (!isObject(value)) fail(file, '', 'expected an OSV record (a JSON object)');
+  if (!isJsonObject(value)) fail(file, '', 'expected an OSV record (a JSON object)');
   const id = requireString(value['id'], file, '/id');
   const affectedValue = value['affected'] ?? [];
   if (!Array.isArray(affectedValue)) fail(file, '/affected', 'expected an array');
   const affected: OsvAffected[] = [];
   affectedValue.forEach((entry, i) => {
     const at = `/affected/${i}`;
-    if (!isObject(entry)) fail(file, at, 'expected an object');
+    if (!isJsonObject(entry)) fail(file, at, 'expected an object');
     const pkg = entry['package'];
     // Commit-only entries (no package) cannot match a component: skip them.
     if (pkg === undefined) return;
-    if (!isObject(pkg)) fail(file, `${at}/package`, 'expected an object with ecosystem and name');
+    if (!isJsonObject(pkg)) fail(file, `${at}/package`, 'expected an object with ecosystem and name');
     const ecosystem = requireString(pkg['ecosystem'], file, `${at}/package/ecosystem`).split(':')[0] ?? '';
     const name = requireString(pkg['name'], file, `${at}/package/name`);
     const purl = pkg['purl'];
@@ -86,7 +85,7 @@ export function parseOsvRecord(value: JsonValue, file: string): OsvRecord {
     if (!Array.isArray(rangesValue)) fail(file, `${at}/ranges`, 'expected an array');
     const ranges = rangesValue.map((range, j): OsvRange => {
       const rat = `${at}/ranges/${j}`;
-      if (!isObject(range)) fail(file, rat, 'expected an object');
+      if (!isJsonObject(range)) fail(file, rat, 'expected an object');
       const type = range['type'];
       if (type !== 'SEMVER' && type !== 'ECOSYSTEM' && type !== 'GIT') {
         fail(
@@ -102,7 +101,7 @@ export function parseOsvRecord(value: JsonValue, file: string): OsvRecord {
         type,
         events: events.map((event, k): OsvEvent => {
           const eat = `${rat}/events/${k}`;
-          if (!isObject(event)) fail(file, eat, 'expected an object');
+          if (!isJsonObject(event)) fail(file, eat, 'expected an object');
           const keys = Object.keys(event);
           const key = keys[0];
           if (
@@ -125,7 +124,7 @@ export function parseOsvRecord(value: JsonValue, file: string): OsvRecord {
     });
   });
   const databaseSpecific = value['database_specific'];
-  const ghsa = isObject(databaseSpecific) ? databaseSpecific['severity'] : undefined;
+  const ghsa = isJsonObject(databaseSpecific) ? databaseSpecific['severity'] : undefined;
   const severity = typeof ghsa === 'string' ? GHSA_SEVERITY[ghsa.toUpperCase()] : undefined;
   const summary = value['summary'];
   const withdrawn = value['withdrawn'];

@@ -1,8 +1,8 @@
 import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
-import type { JsonValue } from '../json/index.ts';
+import { isJsonObject, type JsonValue } from '../json/index.ts';
 import type { ProvenanceSigner } from '../manifest/types.ts';
 import type { SignerFacts } from './identity.ts';
-import { isObject, type InTotoStatement } from './statement.ts';
+import type { InTotoStatement } from './statement.ts';
 
 export const DEFAULT_PREDICATE_TYPES: readonly string[] = ['https://slsa.dev/provenance/v1'];
 
@@ -33,7 +33,7 @@ export function provenanceFacts(statement: InTotoStatement, signer?: SignerFacts
     const builder = path(predicate, ['runDetails', 'builder', 'id']);
     if (typeof builder === 'string') facts['builder'] = builder;
     const workflow = path(predicate, ['buildDefinition', 'externalParameters', 'workflow']);
-    if (isObject(workflow ?? null)) {
+    if (isJsonObject(workflow ?? null)) {
       setIf(facts, 'source', normaliseRepository(str(workflow, 'repository')));
       setIf(facts, 'ref', str(workflow, 'ref'));
       setIf(facts, 'workflow', str(workflow, 'path'));
@@ -194,14 +194,14 @@ function setIf(target: Record<string, string>, key: string, value: string | unde
 function path(value: JsonValue | undefined, keys: readonly string[]): JsonValue | undefined {
   let current = value;
   for (const key of keys) {
-    if (!isObject(current ?? null)) return undefined;
+    if (!isJsonObject(current ?? null)) return undefined;
     current = (current as Record<string, JsonValue>)[key];
   }
   return current;
 }
 
 function str(value: JsonValue | undefined, key: string): string | undefined {
-  if (!isObject(value ?? null)) return undefined;
+  if (!isJsonObject(value ?? null)) return undefined;
   const field = (value as Record<string, JsonValue>)[key];
   return typeof field === 'string' ? field : undefined;
 }

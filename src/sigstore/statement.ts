@@ -1,7 +1,7 @@
 import { digestsEqual, type Digests } from '../digest/index.ts';
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
-import { parseStrictJson, type JsonValue } from '../json/index.ts';
+import { isJsonObject, parseStrictJson, type JsonValue } from '../json/index.ts';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPES = [
@@ -42,7 +42,7 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Statem
   } catch (error: unknown) {
     return { kind: 'invalid', reason: errorMessage(error) };
   }
-  if (!isObject(value)) return { kind: 'invalid', reason: 'statement is not a JSON object' };
+  if (!isJsonObject(value)) return { kind: 'invalid', reason: 'statement is not a JSON object' };
   const type = value['_type'];
   if (typeof type !== 'string' || !(STATEMENT_TYPES as readonly string[]).includes(type)) {
     return {
@@ -60,8 +60,8 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Statem
   }
   const subjects: StatementSubject[] = [];
   for (const [index, entry] of subjectValue.entries()) {
-    const digest = isObject(entry) ? entry['digest'] : undefined;
-    if (!isObject(entry) || !isObject(digest)) {
+    const digest = isJsonObject(entry) ? entry['digest'] : undefined;
+    if (!isJsonObject(entry) || !isJsonObject(digest)) {
       return { kind: 'invalid', reason: `subject/${index} has no digest object` };
     }
     const digests: Record<string, string> = {};
@@ -95,8 +95,4 @@ export function matchingSubject(statement: InTotoStatement, artifact: Digests): 
     }
     return shared > 0;
   });
-}
-
-export function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
