@@ -8,3 +8,4 @@ export {
   type ParsedJson,
 } from './strict-json.ts';
 export { readBoundedFile } from './read-bounded.ts';
+export { describeJsonValue, explainSchemaError } from './schema-errors.ts';

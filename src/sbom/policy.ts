@@ -4,13 +4,13 @@ import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import { finding, type Finding, type Severity } from '../findings.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile } from '../json/index.ts';
+import { explainSchemaError } from '../json/schema-errors.ts';
 import { LicenseEvaluator } from './license.ts';
 import type { Sbom, SbomComponent } from './model.ts';
 import { FindingCollector } from './normalize.ts';
 import { checkMinimumElements } from './ntia.ts';
 import { affectsVersion, type OsvAffected, type OsvDatabase, type OsvRecord } from './osv.ts';
 import { osvPackageName, parsePurl, purlPackageKey, type PackageUrl } from './purl.ts';
-import { explainSchemaError } from './validate.ts';
 import { parseVersionRange, rangeIncludes, type VersionRange } from './version-range.ts';
 import { PURL_ECOSYSTEMS, orderingFor } from './versions/index.ts';
 

@@ -4,7 +4,8 @@ import addFormatsModule from 'ajv-formats';
 
 import { defaults } from '../defaults.ts';
 import { finding, type Finding } from '../findings.ts';
-import { pointerToken, type JsonValue } from '../json/index.ts';
+import type { JsonValue } from '../json/index.ts';
+import { explainSchemaError } from '../json/schema-errors.ts';
 import type { CycloneDxVersion, SbomDocument } from './document.ts';
 import type { Sbom } from './model.ts';
 import { FindingCollector, normalizeSbom } from './normalize.ts';
@@ -165,58 +166,6 @@ function validatorFor(document: SbomDocument): Promise<ValidateFunction> | undef
     validators.set(key, validator);
   }
   return validator;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  return 'an object';
-}
-
-/** One ajv error as a pointer and a sentence saying what was expected and what was found. */
-export function explainSchemaError(error: ErrorObject): { pointer: string; message: string } {
-  const params = error.params as Record<string, unknown>;
-  const at = error.instancePath;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const name = String(params['additionalProperty']);
-      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
-    }
-    case 'required':
-      return { pointer: at, message: `missing required field "${String(params['missingProperty'])}"` };
-    case 'type':
-      return { pointer: at, message: `expected ${String(params['type'])}, found ${describe(error.data)}` };
-    case 'enum': {
-      const allowed = (params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v));
-      const shown =
-        allowed.length > 8
-          ? `${allowed.slice(0, 8).join(', ')}, … (${allowed.length} values)`
-          : allowed.join(', ');
-      return { pointer: at, message: `expected one of ${shown}, found ${describe(error.data)}` };
-    }
-    case 'const':
-      return {
-        pointer: at,
-        message: `expected ${JSON.stringify(params['allowedValue'])}, found ${describe(error.data)}`,
-      };
-    case 'format':
-      return {
-        pointer: at,
-        message: `expected format ${String(params['format'])}, found ${describe(error.data)}`,
-      };
-    case 'pattern':
-      return {
-        pointer: at,
-        message: `expected a string matching ${String(params['pattern'])}, found ${describe(error.data)}`,
-      };
-    default:
-      return {
-        pointer: at,
-        message: `${error.message ?? 'invalid'} (${error.keyword}), found ${describe(error.data)}`,
-      };
-  }
 }
 
 /**
