@@ -63010,7 +63010,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile2, mkdir: mkdir4 } = __require("node:fs/promises");
+    var { writeFile: writeFile3, readFile, mkdir: mkdir4 } = __require("node:fs/promises");
     var { dirname: dirname8, resolve: resolve10 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors3();
@@ -63212,7 +63212,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile2(resolve10(path2), "utf8");
+          const data = await readFile(resolve10(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -77630,7 +77630,7 @@ async function collectFiles(inputs, exclude = []) {
       const path2 = join2(dir, entry.name);
       if (entry.isDirectory()) await walk(path2);
       else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (entry.isSymbolicLink() && !await lstatIsFileTarget(path2)) continue;
+        if (entry.isSymbolicLink() && !await linksToFile(path2)) continue;
         if (excluded.has(await realpath(path2).catch(() => resolve(path2)))) continue;
         if (SIDECAR_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) {
           skipped.push(path2);
@@ -77662,7 +77662,7 @@ async function collectFiles(inputs, exclude = []) {
   }
   return { files, skipped };
 }
-async function lstatIsFileTarget(path2) {
+async function linksToFile(path2) {
   try {
     return (await stat2(path2)).isFile();
   } catch {
@@ -77671,6 +77671,9 @@ async function lstatIsFileTarget(path2) {
 }
 
 // src/json/strict-json.ts
+function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 function pointerToken(token) {
   return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
 }
@@ -77913,6 +77916,60 @@ function createAjv() {
   return ajv;
 }
 
+// src/json/schema-errors.ts
+function describeJsonValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `${JSON.stringify(shown)} (${value.length} characters)`;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  return typeof value === "object" ? "an object" : typeof value;
+}
+var FORMAT_NAMES = {
+  semver: "a semantic version such as 7.4.2",
+  "semver-range": 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
+  "date-time": "an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
+};
+function explainSchemaError(error2) {
+  const params = error2.params;
+  const at = error2.instancePath;
+  const found = describeJsonValue(error2.data);
+  switch (error2.keyword) {
+    case "additionalProperties": {
+      const name = String(params["additionalProperty"]);
+      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
+    }
+    case "required":
+      return { pointer: at, message: `missing required field "${String(params["missingProperty"])}"` };
+    case "type":
+      return { pointer: at, message: `expected ${String(params["type"])}, found ${found}` };
+    case "enum": {
+      const allowed = params["allowedValues"].map((v) => JSON.stringify(v));
+      const shown = allowed.length > 8 ? `${allowed.slice(0, 8).join(", ")}, … (${allowed.length} values)` : allowed.join(", ");
+      return { pointer: at, message: `expected one of ${shown}, found ${found}` };
+    }
+    case "const":
+      return { pointer: at, message: `expected ${JSON.stringify(params["allowedValue"])}, found ${found}` };
+    case "format": {
+      const format = String(params["format"]);
+      return {
+        pointer: at,
+        message: `expected ${FORMAT_NAMES[format] ?? `format ${format}`}, found ${found}`
+      };
+    }
+    case "pattern": {
+      const pattern = String(params["pattern"]);
+      const hex2 = /^\^\[0-9a-f\]\{(\d+)\}\$$/.exec(pattern);
+      const expected = hex2 ? `${hex2[1]} lower-case hex characters` : `a string matching ${pattern}`;
+      return { pointer: at, message: `expected ${expected}, found ${found}` };
+    }
+    default:
+      return { pointer: at, message: `${error2.message ?? "invalid"} (${error2.keyword}), found ${found}` };
+  }
+}
+
 // src/manifest/errors.ts
 var ManifestError = class extends RmmVerifyError {
 };
@@ -77928,58 +77985,6 @@ function stripNullable(schema) {
   }
   return schema;
 }
-function describe(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `"${shown}" (${value.length} characters)`;
-  }
-  if (typeof value === "object") return "an object";
-  return typeof value === "number" || typeof value === "boolean" ? `${typeof value} ${value}` : typeof value;
-}
-function explain(error2) {
-  const params = error2.params;
-  const at = error2.instancePath;
-  switch (error2.keyword) {
-    case "additionalProperties":
-      return {
-        pointer: `${at}/${pointerToken(String(params["additionalProperty"]))}`,
-        message: `unknown field "${String(params["additionalProperty"])}"`
-      };
-    case "required":
-      return { pointer: at, message: `missing required field "${String(params["missingProperty"])}"` };
-    case "pattern": {
-      const pattern = String(params["pattern"]);
-      const hex2 = /^\^\[0-9a-f\]\{(\d+)\}\$$/.exec(pattern);
-      const expected = hex2 ? `${hex2[1]} lower-case hex characters` : `a string matching ${pattern}`;
-      return { pointer: at, message: `expected ${expected}, found ${describe(error2.data)}` };
-    }
-    case "format": {
-      const names = {
-        semver: "a semantic version such as 7.4.2",
-        "semver-range": 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
-        "date-time": "an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
-      };
-      const format = String(params["format"]);
-      return { pointer: at, message: `expected ${names[format] ?? format}, found ${describe(error2.data)}` };
-    }
-    case "type":
-      return { pointer: at, message: `expected ${String(params["type"])}, found ${describe(error2.data)}` };
-    case "enum":
-      return {
-        pointer: at,
-        message: `expected one of ${params["allowedValues"].map((v) => JSON.stringify(v)).join(", ")}, found ${describe(error2.data)}`
-      };
-    case "const":
-      return {
-        pointer: at,
-        message: `expected ${JSON.stringify(params["allowedValue"])}, found ${describe(error2.data)}`
-      };
-    default:
-      return { pointer: at, message: `${error2.message ?? "invalid"}, found ${describe(error2.data)}` };
-  }
-}
 function assertValid(validate, parsed, file, code, what) {
   const nullAt = findNull(parsed.value, "");
   if (nullAt !== void 0) {
@@ -77990,7 +77995,7 @@ function assertValid(validate, parsed, file, code, what) {
     });
   }
   if (validate(parsed.value)) return parsed.value;
-  const errors = (validate.errors ?? []).map(explain);
+  const errors = (validate.errors ?? []).map(explainSchemaError);
   const first = errors[0] ?? { pointer: "", message: "does not match the schema" };
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
   throw new ManifestError(code, `${what}: ${first.message}${more}`, {
@@ -78615,7 +78620,6 @@ function evaluateVersionPolicy(policy, version) {
 }
 
 // src/authenticode/trust.ts
-import { readFile } from "node:fs/promises";
 import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
 import { getCACertificates } from "node:tls";
 
@@ -79034,14 +79038,7 @@ function parseCertificateFile(bytes, file) {
 // src/authenticode/trust.ts
 var MAX_ROOT_FILE_BYTES = 1 << 20;
 async function loadCertificates(path2) {
-  let bytes;
-  try {
-    bytes = await readFile(path2);
-  } catch (error2) {
-    throw new Error(`cannot read ${path2}: ${errorMessage(error2)}`, { cause: error2 });
-  }
-  if (bytes.length > MAX_ROOT_FILE_BYTES)
-    throw new Error(`${path2} is larger than ${MAX_ROOT_FILE_BYTES} bytes`);
+  const bytes = await readBoundedFile(path2, MAX_ROOT_FILE_BYTES, "certificate file");
   try {
     const certificates = parseCertificateFile(bytes, path2);
     if (certificates.length === 0) throw new Error("no certificate found");
@@ -80697,11 +80694,8 @@ async function readSbomFile(path2, limits = {}) {
   const bytes = await readBoundedFile(path2, limits.maxBytes ?? defaults.maxSbomBytes, "SBOM");
   return parseSbom(bytes, path2, limits);
 }
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function detectKind(value) {
-  if (!isObject(value)) return { format: "unsupported", reason: "the document is not a JSON object" };
+  if (!isJsonObject(value)) return { format: "unsupported", reason: "the document is not a JSON object" };
   if ("bomFormat" in value || "specVersion" in value) {
     if (value["bomFormat"] !== "CycloneDX") {
       return {
@@ -80975,7 +80969,7 @@ function arr(value) {
   return Array.isArray(value) ? value : [];
 }
 function obj(value) {
-  return isObject(value) ? value : void 0;
+  return isJsonObject(value) ? value : void 0;
 }
 function normalizeHashAlgorithm(name) {
   const known = HASH_ALGORITHMS.get(name);
@@ -81539,52 +81533,6 @@ function validatorFor(document) {
   }
   return validator2;
 }
-function describe2(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${String(value)}`;
-  return "an object";
-}
-function explainSchemaError(error2) {
-  const params = error2.params;
-  const at = error2.instancePath;
-  switch (error2.keyword) {
-    case "additionalProperties": {
-      const name = String(params["additionalProperty"]);
-      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
-    }
-    case "required":
-      return { pointer: at, message: `missing required field "${String(params["missingProperty"])}"` };
-    case "type":
-      return { pointer: at, message: `expected ${String(params["type"])}, found ${describe2(error2.data)}` };
-    case "enum": {
-      const allowed = params["allowedValues"].map((v) => JSON.stringify(v));
-      const shown = allowed.length > 8 ? `${allowed.slice(0, 8).join(", ")}, … (${allowed.length} values)` : allowed.join(", ");
-      return { pointer: at, message: `expected one of ${shown}, found ${describe2(error2.data)}` };
-    }
-    case "const":
-      return {
-        pointer: at,
-        message: `expected ${JSON.stringify(params["allowedValue"])}, found ${describe2(error2.data)}`
-      };
-    case "format":
-      return {
-        pointer: at,
-        message: `expected format ${String(params["format"])}, found ${describe2(error2.data)}`
-      };
-    case "pattern":
-      return {
-        pointer: at,
-        message: `expected a string matching ${String(params["pattern"])}, found ${describe2(error2.data)}`
-      };
-    default:
-      return {
-        pointer: at,
-        message: `${error2.message ?? "invalid"} (${error2.keyword}), found ${describe2(error2.data)}`
-      };
-  }
-}
 function mostSpecific(errors) {
   const pointers = errors.map((e) => e.instancePath);
   return errors.filter(
@@ -81884,80 +81832,6 @@ function derUtf8String(bytes) {
   return bytes.subarray(offset).toString("utf8");
 }
 
-// src/sigstore/statement.ts
-var IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
-var STATEMENT_TYPES = [
-  "https://in-toto.io/Statement/v1",
-  "https://in-toto.io/Statement/v0.1"
-];
-function parseStatement(payloadType, payload) {
-  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return {
-      kind: "invalid",
-      reason: `payloadType is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`
-    };
-  }
-  let value;
-  try {
-    value = parseStrictJson(Buffer.from(payload).toString("utf8"), "DSSE payload", {
-      maxArrayLength: defaults.maxStatementSubjects
-    }).value;
-  } catch (error2) {
-    return { kind: "invalid", reason: errorMessage(error2) };
-  }
-  if (!isObject2(value)) return { kind: "invalid", reason: "statement is not a JSON object" };
-  const type = value["_type"];
-  if (typeof type !== "string" || !STATEMENT_TYPES.includes(type)) {
-    return {
-      kind: "invalid",
-      reason: `_type is ${JSON.stringify(type ?? null)}, expected ${STATEMENT_TYPES.join(" or ")}`
-    };
-  }
-  const predicateType = value["predicateType"];
-  if (typeof predicateType !== "string" || predicateType === "") {
-    return { kind: "invalid", reason: "predicateType is missing" };
-  }
-  const subjectValue = value["subject"];
-  if (!Array.isArray(subjectValue) || subjectValue.length === 0) {
-    return { kind: "invalid", reason: "subject must be a non-empty array" };
-  }
-  const subjects = [];
-  for (const [index, entry] of subjectValue.entries()) {
-    const digest = isObject2(entry) ? entry["digest"] : void 0;
-    if (!isObject2(entry) || !isObject2(digest)) {
-      return { kind: "invalid", reason: `subject/${index} has no digest object` };
-    }
-    const digests = {};
-    for (const [algorithm, hex2] of Object.entries(digest)) {
-      if (typeof hex2 !== "string")
-        return { kind: "invalid", reason: `subject/${index}/digest/${algorithm} is not a string` };
-      digests[algorithm] = hex2.toLowerCase();
-    }
-    const name = entry["name"];
-    subjects.push({ name: typeof name === "string" ? name : "", digest: digests });
-  }
-  return {
-    kind: "statement",
-    statement: { type, subjects, predicateType, predicate: value["predicate"] ?? null }
-  };
-}
-function matchingSubject(statement, artifact) {
-  return statement.subjects.find((subject) => {
-    let shared = 0;
-    for (const algorithm of ["sha256", "sha384", "sha512"]) {
-      const expected = subject.digest[algorithm];
-      const actual = artifact[algorithm];
-      if (expected === void 0 || actual === void 0) continue;
-      if (!digestsEqual(expected, actual)) return false;
-      shared += 1;
-    }
-    return shared > 0;
-  });
-}
-function isObject2(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 // src/sigstore/provenance.ts
 var DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
 function provenanceFacts(statement, signer) {
@@ -81967,7 +81841,7 @@ function provenanceFacts(statement, signer) {
     const builder = path(predicate, ["runDetails", "builder", "id"]);
     if (typeof builder === "string") facts2["builder"] = builder;
     const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
-    if (isObject2(workflow ?? null)) {
+    if (isJsonObject(workflow ?? null)) {
       setIf(facts2, "source", normaliseRepository(str2(workflow, "repository")));
       setIf(facts2, "ref", str2(workflow, "ref"));
       setIf(facts2, "workflow", str2(workflow, "path"));
@@ -82090,13 +81964,13 @@ function setIf(target, key, value) {
 function path(value, keys) {
   let current = value;
   for (const key of keys) {
-    if (!isObject2(current ?? null)) return void 0;
+    if (!isJsonObject(current ?? null)) return void 0;
     current = current[key];
   }
   return current;
 }
 function str2(value, key) {
-  if (!isObject2(value ?? null)) return void 0;
+  if (!isJsonObject(value ?? null)) return void 0;
   const field = value[key];
   return typeof field === "string" ? field : void 0;
 }
@@ -82370,6 +82244,77 @@ function readInteger2(der, offset) {
   const bytes = der.subarray(length.end, length.end + length.value);
   if ((bytes[0] ?? 0) & 128) return void 0;
   return { value: fromBytes(bytes), end: length.end + length.value };
+}
+
+// src/sigstore/statement.ts
+var IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+var STATEMENT_TYPES = [
+  "https://in-toto.io/Statement/v1",
+  "https://in-toto.io/Statement/v0.1"
+];
+function parseStatement(payloadType, payload) {
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    return {
+      kind: "invalid",
+      reason: `payloadType is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`
+    };
+  }
+  let value;
+  try {
+    value = parseStrictJson(Buffer.from(payload).toString("utf8"), "DSSE payload", {
+      maxArrayLength: defaults.maxStatementSubjects
+    }).value;
+  } catch (error2) {
+    return { kind: "invalid", reason: errorMessage(error2) };
+  }
+  if (!isJsonObject(value)) return { kind: "invalid", reason: "statement is not a JSON object" };
+  const type = value["_type"];
+  if (typeof type !== "string" || !STATEMENT_TYPES.includes(type)) {
+    return {
+      kind: "invalid",
+      reason: `_type is ${JSON.stringify(type ?? null)}, expected ${STATEMENT_TYPES.join(" or ")}`
+    };
+  }
+  const predicateType = value["predicateType"];
+  if (typeof predicateType !== "string" || predicateType === "") {
+    return { kind: "invalid", reason: "predicateType is missing" };
+  }
+  const subjectValue = value["subject"];
+  if (!Array.isArray(subjectValue) || subjectValue.length === 0) {
+    return { kind: "invalid", reason: "subject must be a non-empty array" };
+  }
+  const subjects = [];
+  for (const [index, entry] of subjectValue.entries()) {
+    const digest = isJsonObject(entry) ? entry["digest"] : void 0;
+    if (!isJsonObject(entry) || !isJsonObject(digest)) {
+      return { kind: "invalid", reason: `subject/${index} has no digest object` };
+    }
+    const digests = {};
+    for (const [algorithm, hex2] of Object.entries(digest)) {
+      if (typeof hex2 !== "string")
+        return { kind: "invalid", reason: `subject/${index}/digest/${algorithm} is not a string` };
+      digests[algorithm] = hex2.toLowerCase();
+    }
+    const name = entry["name"];
+    subjects.push({ name: typeof name === "string" ? name : "", digest: digests });
+  }
+  return {
+    kind: "statement",
+    statement: { type, subjects, predicateType, predicate: value["predicate"] ?? null }
+  };
+}
+function matchingSubject(statement, artifact) {
+  return statement.subjects.find((subject) => {
+    let shared = 0;
+    for (const algorithm of ["sha256", "sha384", "sha512"]) {
+      const expected = subject.digest[algorithm];
+      const actual = artifact[algorithm];
+      if (expected === void 0 || actual === void 0) continue;
+      if (!digestsEqual(expected, actual)) return false;
+      shared += 1;
+    }
+    return shared > 0;
+  });
 }
 
 // src/sigstore/verify-bundle.ts
@@ -83973,7 +83918,7 @@ var CsvReader = class {
     this.sink.row(row, this.file, line);
   }
 };
-function isObject3(value) {
+function isObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function text(value) {
@@ -84018,18 +83963,18 @@ var JsonRowMapper = class {
   }
   /** Accepts one parsed JSON value; returns false when it is not an object at all. */
   accept(value, line) {
-    if (!isObject3(value)) {
+    if (!isObject(value)) {
       this.bad(line, `expected a JSON object, found ${Array.isArray(value) ? "an array" : typeof value}`);
       return false;
     }
-    if (isObject3(value["columns"])) {
+    if (isObject(value["columns"])) {
       this.osquery(value["columns"], value, line);
       return true;
     }
     const snapshot = value["snapshot"];
     if (Array.isArray(snapshot)) {
       for (const entry of snapshot) {
-        if (isObject3(entry)) this.osquery(entry, value, line);
+        if (isObject(entry)) this.osquery(entry, value, line);
         else this.bad(line, "osquery snapshot entry is not an object");
       }
       return true;
@@ -84061,7 +84006,7 @@ var JsonRowMapper = class {
   /** An osquery row (programs, deb_packages, rpm_packages, apps) with the event around it. */
   osquery(columns, event, line) {
     const table2 = osqueryTable(columns);
-    const decorations = isObject3(event["decorations"]) ? event["decorations"] : {};
+    const decorations = isObject(event["decorations"]) ? event["decorations"] : {};
     const row = this.row;
     const host = text(event["hostIdentifier"]);
     row.tenant = text(decorations["tenant"]) || text(decorations["customer"]) || (this.options.defaultTenant ?? "");
@@ -84219,13 +84164,13 @@ function parseRmmTools(text2, file) {
   const fail = (pointer, expected) => {
     throw new InputError("INPUT_INVALID", `RMM tool list: expected ${expected}`, { file, pointer });
   };
-  if (!isRecord(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
+  if (!isJsonObject(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
     fail("", "an object with schema 1 and a tools array");
   const tools = value.tools;
   const ids = /* @__PURE__ */ new Set();
   return tools.map((entry, index) => {
     const at = `/tools/${index}`;
-    if (!isRecord(entry)) return fail(at, "an object");
+    if (!isJsonObject(entry)) return fail(at, "an object");
     const str3 = (key) => {
       const v = entry[key];
       return typeof v === "string" && v !== "" ? v : fail(`${at}/${key}`, "a non-empty string");
@@ -84248,9 +84193,6 @@ function parseRmmTools(text2, file) {
       services: list("services")
     };
   });
-}
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 var bundled;
 function bundledRmmTools() {
@@ -86077,8 +86019,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject4 = val !== null && typeof val === "object";
-    const hasToJSON = isObject4 && typeof val.toJSON === "function";
+    const isObject2 = val !== null && typeof val === "object";
+    const hasToJSON = isObject2 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }

@@ -50,7 +50,7 @@ export async function collectFiles(
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (entry.isSymbolicLink() && !(await lstatIsFileTarget(path))) continue;
+        if (entry.isSymbolicLink() && !(await linksToFile(path))) continue;
         if (excluded.has(await realpath(path).catch(() => resolve(path)))) continue;
         if (SIDECAR_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) {
           skipped.push(path);
@@ -84,7 +84,7 @@ export async function collectFiles(
   return { files, skipped };
 }
 
-async function lstatIsFileTarget(path: string): Promise<boolean> {
+async function linksToFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { getCACertificates } from 'node:tls';
 
 import { errorMessage } from '../errors.ts';
+import { readBoundedFile } from '../json/read-bounded.ts';
 import type { AuthenticodeSigner } from '../manifest/types.ts';
 import { parseCertificate, parseCertificateFile, type Certificate } from './certificate.ts';
 import type { PinnedSigner } from './verifier.ts';
@@ -11,14 +11,8 @@ const MAX_ROOT_FILE_BYTES = 1 << 20; // bytes; a PEM bundle of pinned roots
 
 /** Reads pinned certificates (PEM or DER) from a file; throws an Error naming the file. */
 export async function loadCertificates(path: string): Promise<Certificate[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error: unknown) {
-    throw new Error(`cannot read ${path}: ${errorMessage(error)}`, { cause: error });
-  }
-  if (bytes.length > MAX_ROOT_FILE_BYTES)
-    throw new Error(`${path} is larger than ${MAX_ROOT_FILE_BYTES} bytes`);
+  // Size-capped: never reads more than the cap + 1 byte, whatever the file's size.
+  const bytes = await readBoundedFile(path, MAX_ROOT_FILE_BYTES, 'certificate file');
   try {
     const certificates = parseCertificateFile(bytes, path);
     if (certificates.length === 0) throw new Error('no certificate found');

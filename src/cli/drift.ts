@@ -1,8 +1,8 @@
-import { writeFile, rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 import { ExitCode, type Finding } from '../findings.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { parseColumnMapping } from '../fleet/columns.ts';
 import { loadDriftConfig } from '../fleet/config.ts';
 import { loadOsvFile, withOsvAdvisories } from '../fleet/osv.ts';
@@ -182,10 +182,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const text = render(report, format, useColor(io));
   if (values.output !== undefined) {
     // Written whole to a temp file and renamed: a reader never sees half a report.
-    const output = resolve(io.cwd, values.output);
-    const temp = `${output}.tmp-${process.pid}`;
-    await writeFile(temp, text);
-    await rename(temp, output);
+    await writeFileAtomic(resolve(io.cwd, values.output), text);
   } else {
     write(io.stdout, text);
   }
