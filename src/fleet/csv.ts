@@ -43,6 +43,13 @@ export class CsvParser {
   private carry = '';
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   private line = 1;
+  /**
+   * While `record()` runs: the text being parsed and the raw record's range in it (quotes and
+   * escapes as written), so that a record can be handed on and parsed again later.
+   */
+  source = '';
+  recordStart = 0;
+  recordEnd = 0;
 
   constructor(handler: CsvHandler, options: CsvOptions) {
     this.handler = handler;
@@ -68,6 +75,7 @@ export class CsvParser {
 
   /** Returns the index where unparsed text starts. */
   private parse(text: string, final: boolean): number {
+    this.source = text;
     const length = text.length;
     let position = 0;
     let nextQuote = text.indexOf('"');
@@ -106,6 +114,8 @@ export class CsvParser {
             ends[count++] = comma;
             start = comma + 1;
           }
+          this.recordStart = position;
+          this.recordEnd = end;
           this.handler.record(text, starts, ends, count, this.line);
         }
         this.line++;
@@ -136,7 +146,8 @@ export class CsvParser {
   }
 
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
-  private emitFields(line: number): void {
+  private emitFields(line: number, recordEnd: number): void {
+    this.recordEnd = recordEnd;
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text = '';
@@ -156,6 +167,7 @@ export class CsvParser {
     const length = text.length;
     const fields = this.fields;
     fields.length = 0;
+    this.recordStart = start;
     let position = start;
     let newlines = 0;
     const fail = (at: number, reason: string): number => {
@@ -201,7 +213,8 @@ export class CsvParser {
           return fail(position, `unexpected character after closing quote in field ${fields.length}`);
         }
         if (position >= length && !final) return -1;
-        this.emitFields(this.line);
+        // The raw record ends before the line break (and the CR of a CRLF).
+        this.emitFields(this.line, text.charCodeAt(position - 1) === CR ? position - 1 : position);
         this.line += newlines + 1;
         return position + 1;
       }
@@ -226,7 +239,7 @@ export class CsvParser {
         position = end + 1;
         continue;
       }
-      this.emitFields(this.line);
+      this.emitFields(this.line, end);
       this.line += newlines + 1;
       return end + 1;
     }

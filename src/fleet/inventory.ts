@@ -6,16 +6,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 import { InputError, errorMessage } from '../errors.ts';
-import {
-  COLUMN_ALIASES,
-  REQUIRED_FIELDS,
-  fieldForColumnName,
-  normaliseColumnName,
-  type ColumnMapping,
-} from './columns.ts';
+import { fieldForColumnName, normaliseColumnName, type ColumnMapping } from './columns.ts';
 import { CsvParser, recordFields } from './csv.ts';
-import { ownString } from './own-string.ts';
-import { parseIsoUtcAt, parseTimestamp } from './timestamp.ts';
+import { CsvRecordMapper } from './csv-rows.ts';
+import { CanonicalDigests, finishRow, newRow } from './row-normalise.ts';
 import { CANONICAL_FIELDS, type CanonicalField, type InventoryFormat, type InventoryRow } from './types.ts';
 
 /** Receives canonical rows; `row` is reused for the next call, so copy what you keep. */
@@ -28,6 +22,8 @@ export interface InventorySink {
 export interface InventorySource {
   /** Shown in findings and errors. */
   readonly name: string;
+  /** The file's path when the source is a file (large ones are read on a worker thread). */
+  readonly path?: string;
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -53,7 +49,7 @@ export interface InputSummary {
 }
 
 export function fileSource(path: string, readChunkBytes = 1 << 20): InventorySource {
-  return { name: path, open: () => createReadStream(path, { highWaterMark: readChunkBytes }) };
+  return { name: path, path, open: () => createReadStream(path, { highWaterMark: readChunkBytes }) };
 }
 
 export function streamSource(name: string, stream: NodeJS.ReadableStream): InventorySource {
@@ -128,82 +124,29 @@ async function* bytesOf(
   }
 }
 
-function newRow(): InventoryRow {
-  return {
-    tenant: '',
-    endpoint: '',
-    hostname: '',
-    product: '',
-    version: '',
-    sha256: '',
-    platform: '',
-    lastSeen: Number.NaN,
-  };
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/**
- * Digests already seen in canonical form (64 lower-case hex), direct-mapped by four of their
- * characters: a hit (`===`, a native comparison) skips the regular expression, which is a
- * measurable share of a large scan. Fleets report few distinct digests; a slot is filled once,
- * so a hostile inventory with millions of digests costs at most the old check plus a probe.
- */
-class CanonicalDigests {
-  private readonly slots: string[] = new Array<string>(1 << 16).fill('');
-
-  has(sha: string): boolean {
-    if (sha.length !== 64) return false;
-    // Low nibbles of characters spread over the digest: a 16-bit slot number.
-    const slot =
-      (sha.charCodeAt(0) & 15) |
-      ((sha.charCodeAt(21) & 15) << 4) |
-      ((sha.charCodeAt(42) & 15) << 8) |
-      ((sha.charCodeAt(63) & 15) << 12);
-    const known = this.slots[slot] as string;
-    if (known === sha) return true;
-    if (!SHA256_HEX.test(sha)) return false;
-    // A copy: a slice would keep its whole chunk of the inventory alive.
-    if (known === '') this.slots[slot] = ownString(sha);
-    return true;
-  }
-}
-
-/**
- * Normalises the optional fields shared by every format. Returns a reason when the row is
- * malformed, undefined when it is usable.
- */
-function finishRow(row: InventoryRow, lastSeen: string, digests: CanonicalDigests): string | undefined {
-  if (row.tenant === '') return 'missing tenant';
-  if (row.endpoint === '') row.endpoint = row.hostname;
-  if (row.endpoint === '') return 'missing endpoint id and hostname';
-  if (row.product === '') return 'missing product';
-  let sha = row.sha256;
-  if (sha !== '' && !digests.has(sha)) {
-    if (sha.length !== 64) {
-      if (sha.startsWith('sha256:')) sha = sha.slice(7);
-      sha = sha.trim();
-    }
-    sha = sha.toLowerCase();
-    if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
-    row.sha256 = sha;
-  }
-  const time = parseTimestamp(lastSeen);
-  if (time === undefined)
-    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
-  row.lastSeen = time;
-  return undefined;
-}
-
-function truncate(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** Reads one inventory (CSV, JSON Lines, osquery JSON; gzip or not) into the sink. */
-export async function readInventory(
+export function readInventory(
   source: InventorySource,
   sink: InventorySink,
   options: InventoryReadOptions,
+): Promise<InputSummary> {
+  return readInventoryText(source, options, (format, file) =>
+    format === 'osquery'
+      ? new OsqueryArrayReader(file, sink, options)
+      : format === 'jsonl'
+        ? new JsonLinesReader(file, sink, options)
+        : new CsvReader(file, sink, options),
+  );
+}
+
+/**
+ * Reads one inventory as text: gunzips, caps, decodes, refuses binary and empty input, and hands
+ * the text to the reader made for its format (told by the first character that is not space).
+ */
+export async function readInventoryText(
+  source: InventorySource,
+  options: Pick<InventoryReadOptions, 'maxInputBytes'>,
+  readerFor: (format: InventoryFormat, file: string) => TextReader,
 ): Promise<InputSummary> {
   const state = { gzip: false, bytes: 0 };
   const decoder = new StringDecoder('utf8');
@@ -229,20 +172,17 @@ export async function readInventory(
         });
       }
       const c = text.charAt(start);
-      reader =
-        c === '['
-          ? new OsqueryArrayReader(file, sink, options)
-          : c === '{'
-            ? new JsonLinesReader(file, sink, options)
-            : new CsvReader(file, sink, options);
+      reader = readerFor(c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv', file);
     }
-    reader.push(text);
+    const pending = reader.push(text);
+    if (pending !== undefined) await pending;
   }
   if (reader === undefined) {
     throw new InputError('INPUT_INVALID', 'not an inventory: the input is empty', { file });
   }
-  reader.push(decoder.end());
-  reader.end();
+  const pending = reader.push(decoder.end());
+  if (pending !== undefined) await pending;
+  await reader.end();
   return {
     file,
     format: reader.format,
@@ -253,70 +193,14 @@ export async function readInventory(
   };
 }
 
-interface TextReader {
+/** Turns an inventory's text, in chunks, into rows for a sink. */
+export interface TextReader {
   readonly format: InventoryFormat;
   readonly rows: number;
   readonly malformedRows: number;
-  push(text: string): void;
-  end(): void;
-}
-
-/** Column index per canonical field (-1: absent). */
-type FieldIndexes = Record<CanonicalField, number>;
-
-/**
- * The CSV reader's reusable row: hostname and platform are sliced from the record only when
- * read (most rows never need them: they serve findings, history and platform policies).
- */
-class CsvRow implements InventoryRow {
-  tenant = '';
-  endpoint = '';
-  product = '';
-  version = '';
-  sha256 = '';
-  lastSeen = Number.NaN;
-  text = '';
-  hostnameStart = 0;
-  hostnameEnd = 0;
-  platformStart = 0;
-  platformEnd = 0;
-  private hostnameValue: string | undefined;
-  private platformValue: string | undefined;
-
-  get hostname(): string {
-    this.hostnameValue ??= this.text.slice(this.hostnameStart, this.hostnameEnd);
-    return this.hostnameValue;
-  }
-
-  set hostname(value: string) {
-    this.hostnameValue = value;
-  }
-
-  get platform(): string {
-    this.platformValue ??= this.text.slice(this.platformStart, this.platformEnd);
-    return this.platformValue;
-  }
-
-  set platform(value: string) {
-    this.platformValue = value;
-  }
-
-  /** Points the lazy fields at a new record. */
-  reset(
-    text: string,
-    hostnameStart: number,
-    hostnameEnd: number,
-    platformStart: number,
-    platformEnd: number,
-  ): void {
-    this.text = text;
-    this.hostnameStart = hostnameStart;
-    this.hostnameEnd = hostnameEnd;
-    this.platformStart = platformStart;
-    this.platformEnd = platformEnd;
-    this.hostnameValue = undefined;
-    this.platformValue = undefined;
-  }
+  /** Returns a promise when the caller should wait before the next chunk (back-pressure). */
+  push(text: string): Promise<void> | undefined;
+  end(): Promise<void> | undefined;
 }
 
 class CsvReader implements TextReader {
@@ -324,18 +208,14 @@ class CsvReader implements TextReader {
   rows = 0;
   malformedRows = 0;
   private readonly parser: CsvParser;
-  private indexes: FieldIndexes | undefined;
-  private width = 0;
-  private readonly row = new CsvRow();
-  private readonly digests = new CanonicalDigests();
+  private readonly mapper: CsvRecordMapper;
   private readonly file: string;
   private readonly sink: InventorySink;
-  private readonly options: InventoryReadOptions;
 
   constructor(file: string, sink: InventorySink, options: InventoryReadOptions) {
     this.file = file;
     this.sink = sink;
-    this.options = options;
+    this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
         record: (text, starts, ends, count, line) => {
@@ -349,12 +229,14 @@ class CsvReader implements TextReader {
     );
   }
 
-  push(text: string): void {
+  push(text: string): undefined {
     this.parser.push(text);
+    return undefined;
   }
 
-  end(): void {
+  end(): undefined {
     this.parser.end();
+    return undefined;
   }
 
   private bad(line: number, reason: string): void {
@@ -362,125 +244,17 @@ class CsvReader implements TextReader {
     this.sink.malformed(this.file, line, reason);
   }
 
-  /** First record: a header (names we know, or names from --columns) or data in canonical order. */
-  private layout(fields: readonly string[], line: number): boolean {
-    const mapping = this.options.columns ?? {};
-    const normalised = fields.map(normaliseColumnName);
-    const indexes = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, -1])) as FieldIndexes;
-    let known = 0;
-    normalised.forEach((name, index) => {
-      const field = fieldForColumnName(name);
-      if (field !== undefined && indexes[field] === -1) {
-        indexes[field] = index;
-        known++;
-      }
-    });
-    for (const field of CANONICAL_FIELDS) {
-      const wanted = mapping[field];
-      if (typeof wanted === 'string') {
-        const index = normalised.indexOf(normaliseColumnName(wanted));
-        if (index !== -1) {
-          indexes[field] = index;
-          known++;
-        } else if (known > 0) {
-          throw new InputError(
-            'INPUT_INVALID',
-            `--columns maps ${field} to '${wanted}', but the header has no such column`,
-            { file: this.file, line },
-          );
-        }
-      }
-    }
-    let isHeader = known >= 2;
-    if (!isHeader) {
-      // No header: canonical column order, or 1-based positions from --columns.
-      CANONICAL_FIELDS.forEach((field, index) => (indexes[field] = index < fields.length ? index : -1));
-      for (const field of CANONICAL_FIELDS) {
-        const wanted = mapping[field];
-        if (typeof wanted === 'number') indexes[field] = wanted - 1;
-      }
-      const positional = Object.values(mapping).some((v) => typeof v === 'number');
-      if (!positional && fields.length < 5) {
-        throw new InputError(
-          'INPUT_INVALID',
-          `not an inventory: the first line has no recognised header (${COLUMN_ALIASES.product.slice(0, 3).join('/')}, ${COLUMN_ALIASES.version.slice(0, 2).join('/')}, ...) and only ${fields.length} column(s)`,
-          { file: this.file, line },
-        );
-      }
-    } else {
-      const missing = REQUIRED_FIELDS.filter(
-        (f) =>
-          indexes[f] === -1 &&
-          !(f === 'tenant' && this.options.defaultTenant !== undefined) &&
-          !(f === 'endpoint' && indexes.hostname !== -1),
-      );
-      if (missing.length > 0) {
-        throw new InputError(
-          'INPUT_INVALID',
-          `not an inventory: the header has no column for ${missing.join(', ')} (map one with --columns)`,
-          {
-            file: this.file,
-            line,
-          },
-        );
-      }
-      isHeader = true;
-    }
-    this.indexes = indexes;
-    this.width = Math.max(...Object.values(indexes)) + 1;
-    return isHeader;
-  }
-
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
-    let indexes = this.indexes;
-    if (indexes === undefined) {
-      if (this.layout(recordFields(text, starts, ends, count), line)) return;
-      indexes = this.indexes; // set by layout()
-      if (indexes === undefined) return;
-    }
-    if (count < this.width) {
-      this.bad(line, `expected at least ${this.width} fields, found ${count}`);
+    const mapper = this.mapper;
+    if (mapper.layout === undefined && mapper.detectLayout(recordFields(text, starts, ends, count), line))
       return;
-    }
-    const row = this.row;
-    let i = indexes.tenant;
-    row.tenant = i >= 0 ? text.slice(starts[i], ends[i]) : '';
-    if (row.tenant === '' && this.options.defaultTenant !== undefined)
-      row.tenant = this.options.defaultTenant;
-    i = indexes.endpoint;
-    row.endpoint = i >= 0 ? text.slice(starts[i], ends[i]) : '';
-    i = indexes.product;
-    row.product = i >= 0 ? text.slice(starts[i], ends[i]) : '';
-    i = indexes.version;
-    row.version = i >= 0 ? text.slice(starts[i], ends[i]) : '';
-    const h = indexes.hostname;
-    const p = indexes.platform;
-    row.reset(
-      text,
-      h >= 0 ? (starts[h] as number) : 0,
-      h >= 0 ? (ends[h] as number) : 0,
-      p >= 0 ? (starts[p] as number) : 0,
-      p >= 0 ? (ends[p] as number) : 0,
-    );
-    // sha256: checked in finishRow (known digests, else a regular expression).
-    i = indexes.sha256;
-    row.sha256 = i >= 0 ? text.slice(starts[i], ends[i]) : '';
-    const timeIndex = indexes.last_seen;
-    // The common `YYYY-MM-DDTHH:MM:SS[.mmm]Z` is parsed in place; anything else is sliced.
-    const fastTime =
-      timeIndex >= 0 ? parseIsoUtcAt(text, starts[timeIndex] as number, ends[timeIndex] as number) : -1;
-    const reason = finishRow(
-      row,
-      fastTime >= 0 ? '' : timeIndex >= 0 ? text.slice(starts[timeIndex], ends[timeIndex]) : '',
-      this.digests,
-    );
-    if (fastTime >= 0) row.lastSeen = fastTime;
+    const reason = mapper.map(text, starts, ends, count);
     if (reason !== undefined) {
       this.bad(line, reason);
       return;
     }
     this.rows++;
-    this.sink.row(row, this.file, line);
+    this.sink.row(mapper.row, this.file, line);
   }
 }
 
@@ -659,7 +433,7 @@ class JsonLinesReader implements TextReader {
     return this.mapper.malformedRows;
   }
 
-  push(chunk: string): void {
+  push(chunk: string): undefined {
     const text = this.carry === '' ? chunk : this.carry + chunk;
     let position = 0;
     for (;;) {
@@ -674,13 +448,15 @@ class JsonLinesReader implements TextReader {
       this.carry = '';
       this.skipRest = true;
     }
+    return undefined;
   }
 
   private skipRest = false;
 
-  end(): void {
+  end(): undefined {
     if (this.carry !== '') this.lineOf(this.carry, 0, this.carry.length);
     this.carry = '';
+    return undefined;
   }
 
   private lineOf(text: string, start: number, end: number): void {
@@ -737,7 +513,7 @@ class OsqueryArrayReader implements TextReader {
     return this.mapper.malformedRows;
   }
 
-  push(text: string): void {
+  push(text: string): undefined {
     this.chars += text.length;
     if (this.chars > this.maxChars) {
       throw new InputError(
@@ -749,9 +525,10 @@ class OsqueryArrayReader implements TextReader {
       );
     }
     this.parts.push(text);
+    return undefined;
   }
 
-  end(): void {
+  end(): undefined {
     let value: unknown;
     try {
       value = JSON.parse(this.parts.join(''));
@@ -766,5 +543,6 @@ class OsqueryArrayReader implements TextReader {
       });
     // Line numbers of array elements are not tracked: `line` is the 1-based element index.
     value.forEach((element: unknown, index) => this.mapper.accept(element, index + 1));
+    return undefined;
   }
 }

@@ -1,0 +1,79 @@
+import { ownString } from './own-string.ts';
+import { parseTimestamp } from './timestamp.ts';
+import type { InventoryRow } from './types.ts';
+
+/**
+ * The checks and normal forms every inventory format shares: required fields, endpoint falling
+ * back to hostname, sha256 in lower-case hex, last_seen as a timestamp.
+ */
+export function newRow(): InventoryRow {
+  return {
+    tenant: '',
+    endpoint: '',
+    hostname: '',
+    product: '',
+    version: '',
+    sha256: '',
+    platform: '',
+    lastSeen: Number.NaN,
+  };
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Digests already seen in canonical form (64 lower-case hex), direct-mapped by four of their
+ * characters: a hit (`===`, a native comparison) skips the regular expression, which is a
+ * measurable share of a large scan. Fleets report few distinct digests; a slot is filled once,
+ * so a hostile inventory with millions of digests costs at most the old check plus a probe.
+ */
+export class CanonicalDigests {
+  private readonly slots: string[] = new Array<string>(1 << 16).fill('');
+
+  has(sha: string): boolean {
+    if (sha.length !== 64) return false;
+    // Low nibbles of characters spread over the digest: a 16-bit slot number.
+    const slot =
+      (sha.charCodeAt(0) & 15) |
+      ((sha.charCodeAt(21) & 15) << 4) |
+      ((sha.charCodeAt(42) & 15) << 8) |
+      ((sha.charCodeAt(63) & 15) << 12);
+    const known = this.slots[slot] as string;
+    if (known === sha) return true;
+    if (!SHA256_HEX.test(sha)) return false;
+    // A copy: a slice would keep its whole chunk of the inventory alive.
+    if (known === '') this.slots[slot] = ownString(sha);
+    return true;
+  }
+}
+
+/**
+ * Normalises the optional fields shared by every format. Returns a reason when the row is
+ * malformed, undefined when it is usable.
+ */
+export function finishRow(row: InventoryRow, lastSeen: string, digests: CanonicalDigests): string | undefined {
+  if (row.tenant === '') return 'missing tenant';
+  if (row.endpoint === '') row.endpoint = row.hostname;
+  if (row.endpoint === '') return 'missing endpoint id and hostname';
+  if (row.product === '') return 'missing product';
+  let sha = row.sha256;
+  if (sha !== '' && !digests.has(sha)) {
+    if (sha.length !== 64) {
+      if (sha.startsWith('sha256:')) sha = sha.slice(7);
+      sha = sha.trim();
+    }
+    sha = sha.toLowerCase();
+    if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
+    row.sha256 = sha;
+  }
+  const time = parseTimestamp(lastSeen);
+  if (time === undefined)
+    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
+  row.lastSeen = time;
+  return undefined;
+}
+
+export function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
