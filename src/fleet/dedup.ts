@@ -298,25 +298,37 @@ export class Deduplicator {
   }
 }
 
-/** Two independent 32-bit FNV-1a-style hashes of `a \x01 b \x01 n`, as [hi, lo]. */
-export function fingerprint(a: string, b: string, n: number, out: Int32Array): void {
-  let h1 = 0x811c9dc5 ^ n;
-  let h2 = 0x01000193 ^ Math.imul(n, 0x85ebca6b);
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
+/**
+ * Two independent 32-bit hashes of a string (an endpoint id), as [h1, h2]: FNV-1a and a
+ * multiplicative hash with another multiplier. `keyFingerprint` mixes them with the tenant and
+ * product, so the reader thread can hash endpoints without knowing either.
+ */
+export function stringHash(text: string, out: Int32Array): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  h1 = Math.imul(h1 ^ 1, 0x01000193);
-  h2 = Math.imul(h2 ^ 1, 0x5bd1e995);
-  for (let i = 0; i < b.length; i++) {
-    const c = b.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 0x27d4eb2d);
-  h2 ^= h2 >>> 13;
   out[0] = h1;
   out[1] = h2;
+}
+
+/** murmur3's 32-bit finaliser: a bijection that spreads every input bit over the output. */
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The 64-bit dedup key of (tenant, endpoint, product), as [hi, lo], from the endpoint's
+ * `stringHash` and the tenant's and product's small indexes.
+ */
+export function keyFingerprint(h1: number, h2: number, tenant: number, product: number, out: Int32Array): void {
+  out[0] = mix32(h1 ^ Math.imul(tenant + 1, 0x9e3779b1) ^ Math.imul(product + 1, 0x85ebca6b));
+  out[1] = mix32(h2 ^ Math.imul(tenant + 1, 0xc2b2ae35) ^ Math.imul(product + 1, 0x27d4eb2d));
 }

@@ -2,7 +2,7 @@ import { finding, type Finding, type FindingCode } from '../findings.ts';
 import type { Severity } from '../finding-codes.ts';
 import type { Allowlist } from './config.ts';
 import type { ManagedProduct, ProductCatalog, ProductRef, VersionInfo } from './catalog.ts';
-import { Deduplicator, fingerprint } from './dedup.ts';
+import { Deduplicator, keyFingerprint, stringHash } from './dedup.ts';
 import type { InputSummary, InventorySink } from './inventory.ts';
 import { ownString } from './own-string.ts';
 import { DRIFT_CLASSES, driftClassRank, type DriftClass, type InventoryRow } from './types.ts';
@@ -103,7 +103,21 @@ export interface DriftResult {
   readonly findingTotals: Readonly<Partial<Record<FindingCode, number>>>;
 }
 
-interface TenantState {
+/** Gives the whole row of the row being counted; only called when it is needed. */
+export interface RowSource {
+  row(): InventoryRow;
+}
+
+class DirectRow implements RowSource {
+  current: InventoryRow | undefined;
+
+  row(): InventoryRow {
+    if (this.current === undefined) throw new Error('no current row');
+    return this.current;
+  }
+}
+
+export interface TenantState {
   readonly name: string;
   readonly index: number;
   readonly toolAllowed: Map<number, boolean>;
@@ -145,6 +159,9 @@ export class DriftScanner implements InventorySink {
   /** Per product key: version string → small index, and the policy verdict per index. */
   private readonly versionIndexes: (Map<string, number> | undefined)[] = [];
   private readonly versionInfos: (VersionInfo[] | undefined)[] = [];
+  private readonly versionStrings: (string[] | undefined)[] = [];
+  /** The row source of `row()`: the row itself. */
+  private readonly direct = new DirectRow();
 
   private rows = 0;
   private malformedRows = 0;
@@ -202,61 +219,114 @@ export class DriftScanner implements InventorySink {
   }
 
   row(row: InventoryRow, file: string, line: number): void {
-    this.rows++;
-    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     const product = this.catalog.resolve(row.product);
     if (product === null) {
-      this.otherRows++;
+      this.countOther();
       return;
     }
-    let tenant = this.tenants.get(row.tenant);
+    const tenant = this.tenantOf(row.tenant);
+    const version = product.kind === 'managed' ? row.version : '';
+    const versionIndex = this.versionIndexOf(product, version);
+    let flags = 0;
+    if (product.kind === 'managed') {
+      const info = this.versionInfo(product, versionIndex);
+      flags =
+        (row.sha256 === '' ? SHA_ABSENT : info.isPinned(row.sha256) ? SHA_MATCH : SHA_MISMATCH) |
+        (product.platforms === undefined || product.platformAllowed(row.platform) ? 0 : FLAG_PLATFORM);
+    }
+    stringHash(row.endpoint, this.hash);
+    this.direct.current = row;
+    this.countRow(
+      tenant,
+      product,
+      version,
+      versionIndex,
+      flags,
+      this.hash[0] as number,
+      this.hash[1] as number,
+      row.lastSeen,
+      this.direct,
+      file,
+      line,
+    );
+  }
+
+  /** Counts a row whose product is neither managed nor a known tool (not judged). */
+  countOther(): void {
+    this.rows++;
+    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
+    this.otherRows++;
+  }
+
+  /** The tenant's state, made on first sight (in order of appearance). */
+  tenantOf(name: string): TenantState {
+    let tenant = this.tenants.get(name);
     if (tenant === undefined) {
-      tenant = { name: ownString(row.tenant), index: this.tenants.size, toolAllowed: new Map() };
+      tenant = { name: ownString(name), index: this.tenants.size, toolAllowed: new Map() };
       this.tenants.set(tenant.name, tenant);
     }
-    const stale = row.lastSeen < this.staleBefore ? FLAG_STALE : 0;
-    let version: string;
-    let flags: number;
-    const versionIndex = this.versionIndexOf(product, product.kind === 'managed' ? row.version : '');
-    if (product.kind === 'managed') {
-      version = row.version;
-      const infos = this.versionInfos[product.key] as VersionInfo[];
-      let info = infos[versionIndex];
-      if (info === undefined) {
-        info = product.info(version);
-        infos[versionIndex] = info;
-      }
-      const sha = row.sha256 === '' ? SHA_ABSENT : info.isPinned(row.sha256) ? SHA_MATCH : SHA_MISMATCH;
-      const platform =
-        product.platforms === undefined || product.platformAllowed(row.platform) ? 0 : FLAG_PLATFORM;
-      flags = sha | stale | platform;
-    } else {
-      version = '';
+    return tenant;
+  }
+
+  /** The policy verdict of a managed product's version (by its index), computed once. */
+  versionInfo(product: ManagedProduct, versionIndex: number): VersionInfo {
+    const infos = this.versionInfos[product.key] as VersionInfo[];
+    let info = infos[versionIndex];
+    if (info === undefined) {
+      info = product.info(this.versionStrings[product.key]?.[versionIndex] ?? '');
+      infos[versionIndex] = info;
+    }
+    return info;
+  }
+
+  /**
+   * Counts one resolved row. `flags` holds the sha256 state and the platform flag (managed
+   * products); (endpointHash1, endpointHash2) is `stringHash(endpoint)`; `source` gives the
+   * whole row, only when a finding or the history needs it.
+   */
+  countRow(
+    tenant: TenantState,
+    product: ProductRef,
+    version: string,
+    versionIndex: number,
+    flags: number,
+    endpointHash1: number,
+    endpointHash2: number,
+    lastSeen: number,
+    source: RowSource,
+    file: string,
+    line: number,
+  ): void {
+    this.rows++;
+    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
+    if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
+    if (product.kind === 'tool') {
       let allowed = tenant.toolAllowed.get(product.key);
       if (allowed === undefined) {
         allowed = this.allowlist.allows(tenant.name, product.tool);
         tenant.toolAllowed.set(product.key, allowed);
       }
-      flags = (allowed ? FLAG_ALLOWED : 0) | stale;
+      if (allowed) flags |= FLAG_ALLOWED;
     }
     const group = this.groupOf(tenant, product, version, versionIndex);
     const cell = group * 16 + flags;
-    fingerprint(row.tenant, row.endpoint, product.key, this.hash);
+    keyFingerprint(endpointHash1, endpointHash2, tenant.index, product.key, this.hash);
     const hi = this.hash[0] as number;
     const lo = this.hash[1] as number;
-    const counted = this.dedup.add(hi, lo, cell, row.lastSeen);
+    const counted = this.dedup.add(hi, lo, cell, lastSeen);
     if (counted) this.cellCount[cell] = (this.cellCount[cell] as number) + 1;
     if (this.duplicateSeen) {
       this.duplicateSeen = false;
-      this.duplicateFinding(row, file, line);
+      this.duplicateFinding(source.row(), file, line);
       // The earlier row lost: its sample findings no longer describe the endpoint.
       const key = `${hi}:${lo}`;
       if (counted && this.sampledKeys.has(key)) this.dropSamples(key);
     }
     if (!counted) return;
     const mask = cellMask(product, this.groupMask[group] as number, flags);
-    if ((mask & this.wanted) !== 0) this.sampleRow(row, file, line, product, mask, `${hi}:${lo}`);
+    if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== undefined && product.kind === 'managed') {
+      const row = source.row();
       this.options.history.stage(
         row.tenant,
         row.endpoint,
@@ -268,26 +338,29 @@ export class DriftScanner implements InventorySink {
     }
   }
 
-  /**
-   * Group id of (tenant, product, version). One probe into an integer hash table keyed by
-   * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
-   */
   /** Small per-product index of a version string (one Map lookup per row). */
-  private versionIndexOf(product: ProductRef, version: string): number {
+  versionIndexOf(product: ProductRef, version: string): number {
     let versions = this.versionIndexes[product.key];
     if (versions === undefined) {
       versions = new Map();
       this.versionIndexes[product.key] = versions;
       this.versionInfos[product.key] = [];
+      this.versionStrings[product.key] = [];
     }
     let versionIndex = versions.get(version);
     if (versionIndex === undefined) {
       versionIndex = versions.size;
-      versions.set(ownString(version), versionIndex);
+      const own = ownString(version);
+      versions.set(own, versionIndex);
+      (this.versionStrings[product.key] as string[]).push(own);
     }
     return versionIndex;
   }
 
+  /**
+   * Group id of (tenant, product, version). One probe into an integer hash table keyed by
+   * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
+   */
   private groupOf(tenant: TenantState, product: ProductRef, version: string, versionIndex: number): number {
     const t = tenant.index;
     const p = product.key;
