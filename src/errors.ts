@@ -22,6 +22,8 @@ export interface RmmVerifyErrorOptions extends ErrorLocation {
 export class RmmVerifyError<Code extends string = string> extends Error {
   readonly code: Code;
   readonly location: ErrorLocation;
+  /** The message without the location in front. */
+  readonly detail: string;
 
   constructor(code: Code, message: string, options: RmmVerifyErrorOptions = {}) {
     const { cause, ...location } = options;
@@ -29,6 +31,7 @@ export class RmmVerifyError<Code extends string = string> extends Error {
     this.name = new.target.name;
     this.code = code;
     this.location = location;
+    this.detail = message;
   }
 }
 

@@ -147,6 +147,25 @@ export class ProductCatalog {
     this.maxCached = maxCached;
   }
 
+  /** Every sha256 pinned by a managed product (lower-case hex), each once. */
+  pinnedSha256(): string[] {
+    const all = new Set<string>();
+    for (const product of this.products) {
+      if (product.kind !== 'managed') continue;
+      for (const release of product.manifest.releases)
+        for (const artifact of release.artifacts) {
+          const sha = artifact.digests.sha256;
+          if (sha !== undefined) all.add(sha.toLowerCase());
+        }
+    }
+    return [...all];
+  }
+
+  /** Whether any managed product restricts platforms (then rows' platforms matter). */
+  hasPlatformPolicies(): boolean {
+    return this.products.some((p) => p.kind === 'managed' && p.platforms !== undefined);
+  }
+
   resolve(name: string): ProductRef | null {
     let ref = this.cache.get(name);
     if (ref !== undefined) return ref;

@@ -299,14 +299,14 @@ export class Deduplicator {
 }
 
 /**
- * Two independent 32-bit hashes of a string (an endpoint id), as [h1, h2]: FNV-1a and a
- * multiplicative hash with another multiplier. `keyFingerprint` mixes them with the tenant and
- * product, so the reader thread can hash endpoints without knowing either.
+ * Two independent 32-bit hashes of `text[start, end)` (an endpoint id), as [h1, h2]: FNV-1a and
+ * a multiplicative hash with another multiplier. `keyFingerprint` mixes them with the tenant
+ * and product, so the reader thread can hash endpoints without knowing either.
  */
-export function stringHash(text: string, out: Int32Array): void {
+export function stringHash(text: string, start: number, end: number, out: Int32Array): void {
   let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
+  let h2 = 0x01000193 ^ (end - start);
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);

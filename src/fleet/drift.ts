@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
@@ -11,6 +13,7 @@ import {
   type InventorySink,
   type InventorySource,
 } from './inventory.ts';
+import { readCsvOnThread } from './reader-thread.ts';
 import { RmmToolMatcher, bundledRmmTools, type RmmTool } from './rmm-tools.ts';
 import { DriftScanner, type DriftResult } from './scan.ts';
 import type { InventoryRow } from './types.ts';
@@ -37,6 +40,11 @@ export interface DriftScanInput {
   readonly progressEvery?: number;
   /** Test hook passed to the history commit. */
   readonly beforeCommit?: () => void;
+  /**
+   * Read CSV files on a worker thread: 'auto' (the default) for files of
+   * `defaults.readerThreadMinBytes` or more, 'always', or 'never'. Results are the same.
+   */
+  readonly readerThread?: 'auto' | 'always' | 'never';
   readonly limits?: Partial<
     Pick<InventoryReadOptions, 'maxInputBytes' | 'maxRecordChars' | 'maxJsonDocumentBytes'>
   >;
@@ -46,6 +54,20 @@ export interface DriftScanOutput {
   readonly result: DriftResult;
   readonly findings: readonly Finding[];
   readonly history?: HistoryDiff;
+}
+
+/** Whether to read a source on the reader thread: files only, large ones unless told. */
+function useReaderThread(
+  source: InventorySource,
+  mode: 'auto' | 'always' | 'never',
+): source is InventorySource & { readonly path: string } {
+  if (source.path === undefined || mode === 'never') return false;
+  if (mode === 'always') return true;
+  try {
+    return statSync(source.path).size >= defaults.readerThreadMinBytes;
+  } catch {
+    return false; // readInventory reports the unreadable file
+  }
 }
 
 /** Reads every inventory, classifies, rolls up, and (optionally) records the scan in history. */
@@ -66,16 +88,19 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     ...(input.onProgress !== undefined ? { onProgress: input.onProgress } : {}),
     ...(input.progressEvery !== undefined ? { progressEvery: input.progressEvery } : {}),
   });
-  const sink: InventorySink = input.strict
-    ? {
-        row: (row: InventoryRow, file: string, line: number) => {
-          scanner.row(row, file, line);
-        },
-        malformed: (file: string, line: number, reason: string) => {
-          throw new InputError('INPUT_INVALID', `malformed row (--strict): ${reason}`, { file, line });
-        },
+  const malformed = input.strict
+    ? (file: string, line: number, reason: string) => {
+        throw new InputError('INPUT_INVALID', `malformed row (--strict): ${reason}`, { file, line });
       }
-    : scanner;
+    : (file: string, line: number, reason: string) => {
+        scanner.malformed(file, line, reason);
+      };
+  const sink: InventorySink = {
+    row: (row: InventoryRow, file: string, line: number) => {
+      scanner.row(row, file, line);
+    },
+    malformed,
+  };
   const options: InventoryReadOptions = {
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
@@ -85,7 +110,19 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
   };
   input.history?.begin();
   try {
-    for (const source of input.sources) scanner.addInput(await readInventory(source, sink, options));
+    for (const source of input.sources) {
+      const onThread = useReaderThread(source, input.readerThread ?? 'auto')
+        ? await readCsvOnThread({
+            source,
+            scanner,
+            options,
+            pinnedSha256: catalog.pinnedSha256(),
+            needsPlatform: catalog.hasPlatformPolicies(),
+            onMalformed: malformed,
+          })
+        : undefined;
+      scanner.addInput(onThread ?? (await readInventory(source, sink, options)));
+    }
     const { result, findings } = scanner.finish();
     if (input.history === undefined) return { result, findings };
     const committed = input.history.commit(result, {

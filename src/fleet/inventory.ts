@@ -157,7 +157,8 @@ export async function readInventoryText(
   let decoderClean = true;
   for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
     let text: string;
-    if (decoderClean && isAscii(chunk)) text = chunk.toString('latin1');
+    const ascii = decoderClean && isAscii(chunk);
+    if (ascii) text = chunk.toString('latin1');
     else {
       text = decoder.write(chunk);
       decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
@@ -174,13 +175,13 @@ export async function readInventoryText(
       const c = text.charAt(start);
       reader = readerFor(c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv', file);
     }
-    const pending = reader.push(text);
+    const pending = reader.push(text, ascii);
     if (pending !== undefined) await pending;
   }
   if (reader === undefined) {
     throw new InputError('INPUT_INVALID', 'not an inventory: the input is empty', { file });
   }
-  const pending = reader.push(decoder.end());
+  const pending = reader.push(decoder.end(), false);
   if (pending !== undefined) await pending;
   await reader.end();
   return {
@@ -198,8 +199,11 @@ export interface TextReader {
   readonly format: InventoryFormat;
   readonly rows: number;
   readonly malformedRows: number;
-  /** Returns a promise when the caller should wait before the next chunk (back-pressure). */
-  push(text: string): Promise<void> | undefined;
+  /**
+   * Returns a promise when the caller should wait before the next chunk (back-pressure).
+   * `ascii`: the chunk was pure ASCII (decoded as latin1).
+   */
+  push(text: string, ascii: boolean): Promise<void> | undefined;
   end(): Promise<void> | undefined;
 }
 

@@ -117,19 +117,23 @@ class DirectRow implements RowSource {
   }
 }
 
-export interface TenantState {
+interface TenantState {
   readonly name: string;
   readonly index: number;
-  readonly toolAllowed: Map<number, boolean>;
 }
 
-const SHA_ABSENT = 0;
-const SHA_MATCH = 1;
-const SHA_MISMATCH = 2;
+export const SHA_ABSENT = 0;
+export const SHA_MATCH = 1;
+export const SHA_MISMATCH = 2;
 const FLAG_STALE = 4;
-const FLAG_PLATFORM = 8;
+export const FLAG_PLATFORM = 8;
 /** For tools: the flag bits mean allowed(1) and stale(4). */
 const FLAG_ALLOWED = 1;
+/** Metadata slots of a group's line in `cells`: offsets whose sha256 bits are 3 (unused). */
+const META_TENANT = 3; // tenant index
+const META_PRODUCT = 7; // product key
+const META_MASK = 11; // class bits of the group's version
+const META_VERSION = 15; // version index << 1 | FLAG_ALLOWED (a tool the tenant may run)
 
 /**
  * The classifier. Rows stream in through `row()`; each is resolved to a product, classified
@@ -152,14 +156,18 @@ export class DriftScanner implements InventorySink {
   private readonly groupProduct: ProductRef[] = [];
   private readonly groupVersion: string[] = [];
   /** Class bits of the group's version (managed) without the per-cell flags. */
-  private readonly groupMask: number[] = [];
-  private cellCount = new Int32Array(16 * 1024);
+  /**
+   * Per group, 16 int32 (one 64-byte cache line): the counts of its cells, indexed by flags,
+   * and in the four slots no flags value uses (sha256 state 3) the group's hot metadata, so
+   * that counting a row touches one line of memory however many groups there are.
+   */
+  private cells = new Int32Array(16 * 1024);
+  /** Policy verdicts per product key and version index (managed products). */
+  private readonly versionInfos: VersionInfo[][] = [];
   /** (tenant index, product key, version index, group id + 1) per slot. */
   private groupTable = new Int32Array(4 * 4096);
-  /** Per product key: version string → small index, and the policy verdict per index. */
+  /** Per product key: version string → small index. */
   private readonly versionIndexes: (Map<string, number> | undefined)[] = [];
-  private readonly versionInfos: (VersionInfo[] | undefined)[] = [];
-  private readonly versionStrings: (string[] | undefined)[] = [];
   /** The row source of `row()`: the row itself. */
   private readonly direct = new DirectRow();
 
@@ -190,7 +198,7 @@ export class DriftScanner implements InventorySink {
       { memoryKeys: options.dedupMemoryKeys, partitions: options.dedupSpillPartitions },
       {
         uncount: (cell) => {
-          this.cellCount[cell] = (this.cellCount[cell] as number) - 1;
+          this.cells[cell] = (this.cells[cell] as number) - 1;
         },
         duplicate: (inMemory) => {
           this.duplicateRows++;
@@ -219,29 +227,16 @@ export class DriftScanner implements InventorySink {
   }
 
   row(row: InventoryRow, file: string, line: number): void {
-    const product = this.catalog.resolve(row.product);
-    if (product === null) {
+    const group = this.groupFor(row.tenant, row.product, row.version);
+    if (group === -1) {
       this.countOther();
       return;
     }
-    const tenant = this.tenantOf(row.tenant);
-    const version = product.kind === 'managed' ? row.version : '';
-    const versionIndex = this.versionIndexOf(product, version);
-    let flags = 0;
-    if (product.kind === 'managed') {
-      const info = this.versionInfo(product, versionIndex);
-      flags =
-        (row.sha256 === '' ? SHA_ABSENT : info.isPinned(row.sha256) ? SHA_MATCH : SHA_MISMATCH) |
-        (product.platforms === undefined || product.platformAllowed(row.platform) ? 0 : FLAG_PLATFORM);
-    }
-    stringHash(row.endpoint, this.hash);
+    stringHash(row.endpoint, 0, row.endpoint.length, this.hash);
     this.direct.current = row;
     this.countRow(
-      tenant,
-      product,
-      version,
-      versionIndex,
-      flags,
+      group,
+      this.rowFlags(group, row.sha256, row.platform),
       this.hash[0] as number,
       this.hash[1] as number,
       row.lastSeen,
@@ -251,6 +246,44 @@ export class DriftScanner implements InventorySink {
     );
   }
 
+  /**
+   * The group of a row's tenant, product name and version (made on first sight), or -1 when
+   * the product is neither managed nor a known tool (not ours to judge).
+   */
+  groupFor(tenantName: string, productName: string, version: string): number {
+    const product = this.catalog.resolve(productName);
+    if (product === null) return -1;
+    let tenant = this.tenants.get(tenantName);
+    if (tenant === undefined) {
+      tenant = { name: ownString(tenantName), index: this.tenants.size };
+      this.tenants.set(tenant.name, tenant);
+    }
+    const managedVersion = product.kind === 'managed' ? version : '';
+    return this.groupOf(tenant, product, managedVersion, this.versionIndexOf(product, managedVersion));
+  }
+
+  /**
+   * The sha256 and platform flags of a row in a managed product's group (0 for tools): sha256
+   * '' when the row reports none.
+   */
+  rowFlags(group: number, sha256: string, platform: string): number {
+    const at = group * 16;
+    const product = this.catalog.products[this.cells[at + META_PRODUCT] as number] as ProductRef;
+    if (product.kind !== 'managed') return 0;
+    const info = (this.versionInfos[product.key] as VersionInfo[])[
+      (this.cells[at + META_VERSION] as number) >> 1
+    ] as VersionInfo;
+    return (
+      (sha256 === '' ? SHA_ABSENT : info.isPinned(sha256) ? SHA_MATCH : SHA_MISMATCH) |
+      (product.platforms === undefined || product.platformAllowed(platform) ? 0 : FLAG_PLATFORM)
+    );
+  }
+
+  /** The managed product or known tool an inventory product name stands for, or null. */
+  resolveProduct(name: string): ProductRef | null {
+    return this.catalog.resolve(name);
+  }
+
   /** Counts a row whose product is neither managed nor a known tool (not judged). */
   countOther(): void {
     this.rows++;
@@ -258,37 +291,13 @@ export class DriftScanner implements InventorySink {
     this.otherRows++;
   }
 
-  /** The tenant's state, made on first sight (in order of appearance). */
-  tenantOf(name: string): TenantState {
-    let tenant = this.tenants.get(name);
-    if (tenant === undefined) {
-      tenant = { name: ownString(name), index: this.tenants.size, toolAllowed: new Map() };
-      this.tenants.set(tenant.name, tenant);
-    }
-    return tenant;
-  }
-
-  /** The policy verdict of a managed product's version (by its index), computed once. */
-  versionInfo(product: ManagedProduct, versionIndex: number): VersionInfo {
-    const infos = this.versionInfos[product.key] as VersionInfo[];
-    let info = infos[versionIndex];
-    if (info === undefined) {
-      info = product.info(this.versionStrings[product.key]?.[versionIndex] ?? '');
-      infos[versionIndex] = info;
-    }
-    return info;
-  }
-
   /**
-   * Counts one resolved row. `flags` holds the sha256 state and the platform flag (managed
-   * products); (endpointHash1, endpointHash2) is `stringHash(endpoint)`; `source` gives the
-   * whole row, only when a finding or the history needs it.
+   * Counts one row of a group. `flags` are its `rowFlags`; (endpointHash1, endpointHash2) is
+   * `stringHash(endpoint)`; `source` gives the whole row, only when a finding or the history
+   * needs it.
    */
   countRow(
-    tenant: TenantState,
-    product: ProductRef,
-    version: string,
-    versionIndex: number,
+    group: number,
     flags: number,
     endpointHash1: number,
     endpointHash2: number,
@@ -300,21 +309,17 @@ export class DriftScanner implements InventorySink {
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
-    if (product.kind === 'tool') {
-      let allowed = tenant.toolAllowed.get(product.key);
-      if (allowed === undefined) {
-        allowed = this.allowlist.allows(tenant.name, product.tool);
-        tenant.toolAllowed.set(product.key, allowed);
-      }
-      if (allowed) flags |= FLAG_ALLOWED;
-    }
-    const group = this.groupOf(tenant, product, version, versionIndex);
-    const cell = group * 16 + flags;
-    keyFingerprint(endpointHash1, endpointHash2, tenant.index, product.key, this.hash);
+    const at = group * 16;
+    const cells = this.cells;
+    flags |= (cells[at + META_VERSION] as number) & FLAG_ALLOWED;
+    const productKey = cells[at + META_PRODUCT] as number;
+    const product = this.catalog.products[productKey] as ProductRef;
+    const cell = at + flags;
+    keyFingerprint(endpointHash1, endpointHash2, cells[at + META_TENANT] as number, productKey, this.hash);
     const hi = this.hash[0] as number;
     const lo = this.hash[1] as number;
     const counted = this.dedup.add(hi, lo, cell, lastSeen);
-    if (counted) this.cellCount[cell] = (this.cellCount[cell] as number) + 1;
+    if (counted) cells[cell] = (cells[cell] as number) + 1;
     if (this.duplicateSeen) {
       this.duplicateSeen = false;
       this.duplicateFinding(source.row(), file, line);
@@ -323,7 +328,7 @@ export class DriftScanner implements InventorySink {
       if (counted && this.sampledKeys.has(key)) this.dropSamples(key);
     }
     if (!counted) return;
-    const mask = cellMask(product, this.groupMask[group] as number, flags);
+    const mask = cellMask(product, cells[at + META_MASK] as number, flags);
     if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== undefined && product.kind === 'managed') {
       const row = source.row();
@@ -339,20 +344,16 @@ export class DriftScanner implements InventorySink {
   }
 
   /** Small per-product index of a version string (one Map lookup per row). */
-  versionIndexOf(product: ProductRef, version: string): number {
+  private versionIndexOf(product: ProductRef, version: string): number {
     let versions = this.versionIndexes[product.key];
     if (versions === undefined) {
       versions = new Map();
       this.versionIndexes[product.key] = versions;
-      this.versionInfos[product.key] = [];
-      this.versionStrings[product.key] = [];
     }
     let versionIndex = versions.get(version);
     if (versionIndex === undefined) {
       versionIndex = versions.size;
-      const own = ownString(version);
-      versions.set(own, versionIndex);
-      (this.versionStrings[product.key] as string[]).push(own);
+      versions.set(ownString(version), versionIndex);
     }
     return versionIndex;
   }
@@ -380,12 +381,23 @@ export class DriftScanner implements InventorySink {
     this.groupTenant.push(tenant);
     this.groupProduct.push(product);
     this.groupVersion.push(ownString(version));
-    this.groupMask.push(product.kind === 'managed' ? versionMask(product.info(version)) : 0);
-    if ((id + 1) * 16 > this.cellCount.length) {
-      const grown = new Int32Array(this.cellCount.length * 2);
-      grown.set(this.cellCount);
-      this.cellCount = grown;
+    if ((id + 1) * 16 > this.cells.length) {
+      const grown = new Int32Array(this.cells.length * 2);
+      grown.set(this.cells);
+      this.cells = grown;
     }
+    let classBits = 0;
+    let allowed = 0;
+    if (product.kind === 'managed') {
+      const info = product.info(version);
+      (this.versionInfos[product.key] ??= [])[versionIndex] = info;
+      classBits = versionMask(info);
+    } else if (this.allowlist.allows(tenant.name, product.tool)) allowed = FLAG_ALLOWED;
+    const meta = id * 16;
+    this.cells[meta + META_TENANT] = tenant.index;
+    this.cells[meta + META_PRODUCT] = product.key;
+    this.cells[meta + META_MASK] = classBits;
+    this.cells[meta + META_VERSION] = (versionIndex << 1) | allowed;
     if ((id + 1) * 2 > mask + 1) {
       // Keep the load at most one half: rebuild at twice the size.
       const old = table;
@@ -485,11 +497,12 @@ export class DriftScanner implements InventorySink {
     for (let group = 0; group < this.groupVersion.length; group++) {
       const tenant = this.groupTenant[group] as TenantState;
       const product = this.groupProduct[group] as ProductRef;
-      const groupMask = this.groupMask[group] as number;
+      const groupMask = this.cells[group * 16 + META_MASK] as number;
       let count = 0;
       cellClasses.fill(0);
       for (let flags = 0; flags < 16; flags++) {
-        const n = this.cellCount[group * 16 + flags] as number;
+        if ((flags & 3) === 3) continue; // metadata
+        const n = this.cells[group * 16 + flags] as number;
         if (n === 0) continue;
         count += n;
         const mask = cellMask(product, groupMask, flags);
