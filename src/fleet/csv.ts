@@ -56,11 +56,28 @@ export class CsvParser {
     this.maxRecordChars = options.maxRecordChars;
   }
 
-  /** Parses every complete record in `chunk` (plus what was carried over). */
+  /**
+   * Parses every complete record in `chunk` (plus what was carried over). The carried record is
+   * finished with the chunk's first line: a concatenation with the whole chunk would be copied
+   * whole the first time it is read. Only a quoted record that goes on past that line is parsed
+   * from a concatenation. So records arrive with `source` either the chunk or a short string.
+   */
   push(chunk: string): void {
-    const text = this.carry === '' ? chunk : this.carry + chunk;
-    this.carry = '';
-    const rest = this.parse(text, false);
+    let text = chunk;
+    let from = 0;
+    if (this.carry !== '') {
+      const lf = chunk.indexOf('\n');
+      if (lf === -1) {
+        this.carry += chunk;
+        return;
+      }
+      const head = this.carry + chunk.slice(0, lf + 1);
+      this.carry = '';
+      const rest = this.parse(head, false, 0);
+      if (rest === head.length) from = lf + 1;
+      else text = head.slice(rest) + chunk.slice(lf + 1);
+    }
+    const rest = this.parse(text, false, from);
     if (rest < text.length) this.carry = text.slice(rest);
   }
 
@@ -69,16 +86,15 @@ export class CsvParser {
     if (this.carry !== '') {
       const text = this.carry;
       this.carry = '';
-      this.parse(text, true);
+      this.parse(text, true, 0);
     }
   }
 
-  /** Returns the index where unparsed text starts. */
-  private parse(text: string, final: boolean): number {
+  /** Parses from `position`; returns the index where unparsed text starts. */
+  private parse(text: string, final: boolean, position: number): number {
     this.source = text;
     const length = text.length;
-    let position = 0;
-    let nextQuote = text.indexOf('"');
+    let nextQuote = text.indexOf('"', position);
     if (nextQuote === -1) nextQuote = length;
     while (position < length) {
       let lineEnd = text.indexOf('\n', position);

@@ -73,9 +73,9 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
     wake?.();
     wake = undefined;
   });
-  const send = (text: string, wide: boolean): Promise<void> | undefined => {
+  const send = (wide: boolean): Promise<void> | undefined => {
     if (!writer.pending) return undefined;
-    const batch = writer.take(text, wide);
+    const batch = writer.take(wide);
     credits--;
     port.postMessage({ type: 'batch', batch } satisfies ReaderMessage, [batch.columns, batch.text]);
     return credits > 0 ? undefined : new Promise<void>((resolve) => (wake = resolve));
@@ -114,7 +114,7 @@ class BatchingCsvReader implements TextReader {
   private readonly parser: CsvParser;
   private readonly mapper: CsvRecordMapper;
   private readonly writer: RowBatchWriter;
-  private readonly send: (text: string, wide: boolean) => Promise<void> | undefined;
+  private readonly send: (wide: boolean) => Promise<void> | undefined;
   /** Set once a chunk was not pure ASCII: texts may then hold characters ≥ 256. */
   private wide = false;
 
@@ -122,7 +122,7 @@ class BatchingCsvReader implements TextReader {
     file: string,
     writer: RowBatchWriter,
     options: InventoryReadOptions,
-    send: (text: string, wide: boolean) => Promise<void> | undefined,
+    send: (wide: boolean) => Promise<void> | undefined,
   ) {
     this.writer = writer;
     this.send = send;
@@ -144,12 +144,12 @@ class BatchingCsvReader implements TextReader {
   push(text: string, ascii: boolean): Promise<void> | undefined {
     if (!ascii) this.wide = true;
     this.parser.push(text);
-    return this.send(this.parser.source, this.wide);
+    return this.send(this.wide);
   }
 
   end(): Promise<void> | undefined {
     this.parser.end();
-    return this.send(this.parser.source, this.wide);
+    return this.send(this.wide);
   }
 
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
@@ -160,6 +160,7 @@ class BatchingCsvReader implements TextReader {
       if (header) return;
     }
     const parser = this.parser;
+    this.writer.useSource(parser.source);
     if (
       !this.writer.addRecord(text, starts, ends, count, mapper.layout as CsvLayout, parser.recordStart, parser.recordEnd, line)
     ) {

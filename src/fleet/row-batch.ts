@@ -1,7 +1,6 @@
 import { CsvParser } from './csv.ts';
 import { CsvRecordMapper, type CsvLayout, type CsvMappingOptions } from './csv-rows.ts';
 import { stringHash } from './dedup.ts';
-import { InternTable, rangeHash } from './intern-table.ts';
 import { ownString } from './own-string.ts';
 import type { DriftScanner, RowSource } from './scan.ts';
 import { parseIsoUtcAt } from './timestamp.ts';
@@ -76,18 +75,18 @@ function rowsIn(columns: ArrayBuffer): number {
 
 /** One dictionary: strings to dense ids, and the ids made since the last batch. */
 class Dictionary {
-  readonly table = new InternTable();
+  readonly table = new Map<string, number>();
   fresh: string[] = [];
 
   /** Id of `text[start, end)`, made on first sight; OVERFLOW when the dictionary is full. */
   id(text: string, start: number, end: number): number {
-    const hash = rangeHash(text, start, end);
-    const id = this.table.find(text, start, end, hash);
-    if (id >= 0) return id;
+    const slice = text.slice(start, end);
+    const id = this.table.get(slice);
+    if (id !== undefined) return id;
     const size = this.table.size;
     if (size >= DICTIONARY_LIMIT) return OVERFLOW;
-    const key = ownString(text.slice(start, end));
-    this.table.add(key, hash, size);
+    const key = ownString(slice);
+    this.table.set(key, size);
     this.fresh.push(key);
     return size;
   }
@@ -115,7 +114,7 @@ export class RowBatchWriter {
   private readonly names = new Dictionary();
   private readonly platforms = new Dictionary();
   /** Per product name id: version → (product name, version) id. */
-  private readonly versionsByName: InternTable[] = [];
+  private readonly versionsByName: Map<string, number>[] = [];
   private productVersionCount = 0;
   private freshProductVersions: (number | string)[] = [];
   private readonly pinned: Map<string, number>;
@@ -125,6 +124,9 @@ export class RowBatchWriter {
   private readonly needsPlatform: boolean;
   private readonly hash = new Int32Array(2);
   private layout: CsvLayout | undefined;
+  /** The texts the batch's records were parsed from, and where the current one starts. */
+  private sources: string[] = [];
+  private sourceBase = 0;
   private readonly spareColumns: ArrayBuffer[] = [];
   private readonly spareTexts: ArrayBuffer[] = [];
 
@@ -139,6 +141,14 @@ export class RowBatchWriter {
 
   setLayout(layout: CsvLayout): void {
     this.layout = layout;
+  }
+
+  /** The text the next records' ranges refer to (the parser's `source`). */
+  useSource(text: string): void {
+    const last = this.sources.length - 1;
+    if (last >= 0 && this.sources[last] === text) return;
+    if (last >= 0) this.sourceBase += (this.sources[last] as string).length;
+    this.sources.push(text);
   }
 
   /** Buffers back from the scanner, for reuse by later batches. */
@@ -199,7 +209,7 @@ export class RowBatchWriter {
       if ((ends[s] as number) - shaStart !== 64) return false;
       const slot = digestSlot(text, shaStart);
       const known = this.digests[slot] as string;
-      if (known === '' || !text.startsWith(known, shaStart)) return false;
+      if (known === '' || known !== text.slice(shaStart, shaStart + 64)) return false;
       sha = this.digestCodes[slot] as number;
     }
     const lastSeen = parseIsoUtcAt(text, starts[l] as number, ends[l] as number);
@@ -257,8 +267,8 @@ export class RowBatchWriter {
     stringHash(text, endpointStart, endpointEnd, this.hash);
     ints[at + ENDPOINT_HASH1] = this.hash[0] as number;
     ints[at + ENDPOINT_HASH2] = this.hash[1] as number;
-    ints[at + START] = recordStart;
-    ints[at + END] = recordEnd;
+    ints[at + START] = this.sourceBase + recordStart;
+    ints[at + END] = this.sourceBase + recordEnd;
     ints[at + LINE] = line;
     this.floats[this.count] = lastSeen;
     this.count++;
@@ -284,15 +294,15 @@ export class RowBatchWriter {
   private productVersionId(name: number, text: string, start: number, end: number): number {
     let versions = this.versionsByName[name];
     if (versions === undefined) {
-      versions = new InternTable();
+      versions = new Map();
       this.versionsByName[name] = versions;
     }
-    const hash = rangeHash(text, start, end);
-    const id = versions.find(text, start, end, hash);
-    if (id >= 0) return id;
+    const slice = text.slice(start, end);
+    const id = versions.get(slice);
+    if (id !== undefined) return id;
     if (this.productVersionCount >= DICTIONARY_LIMIT) return OVERFLOW;
-    const version = ownString(text.slice(start, end));
-    versions.add(version, hash, this.productVersionCount);
+    const version = ownString(slice);
+    versions.set(version, this.productVersionCount);
     this.freshProductVersions.push(name, version);
     return this.productVersionCount++;
   }
@@ -302,13 +312,20 @@ export class RowBatchWriter {
     return this.count > 0 || this.malformedRows.length > 0;
   }
 
-  /** The batch so far, parsed from `text` (`wide` when it may hold characters ≥ 256). */
-  take(text: string, wide: boolean): RowBatch {
-    const bytes = wide ? text.length * 2 : text.length;
+  /** The batch so far (`wide` when its texts may hold characters ≥ 256). */
+  take(wide: boolean): RowBatch {
+    let bytes = 0;
+    for (const text of this.sources) bytes += wide ? text.length * 2 : text.length;
     const spare = this.spareTexts.findIndex((b) => b.byteLength >= bytes);
     const textBuffer =
-      spare === -1 ? new ArrayBuffer(Math.max(bytes, 4 << 20)) : (this.spareTexts.splice(spare, 1)[0] as ArrayBuffer);
-    Buffer.from(textBuffer, 0, bytes).write(text, 0, wide ? 'utf16le' : 'latin1');
+      spare === -1
+        ? new ArrayBuffer(Math.max(bytes, 4 << 20))
+        : (this.spareTexts.splice(spare, 1)[0] as ArrayBuffer);
+    const view = Buffer.from(textBuffer, 0, bytes);
+    let written = 0;
+    for (const text of this.sources) written += view.write(text, written, wide ? 'utf16le' : 'latin1');
+    this.sources = [];
+    this.sourceBase = 0;
     const batch: RowBatch = {
       columns: this.columns,
       rows: this.count,
