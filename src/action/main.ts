@@ -3,6 +3,7 @@
  * typed RunInputs, mask the token, call run(), and turn every error into core.setFailed.
  */
 import { resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 import * as core from '@actions/core';
 
@@ -63,4 +64,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The bundle is also the script of the inventory reader thread (fleet/reader-thread.ts), which
+// starts itself when the bundle is loaded in a worker: the Action runs on the main thread only.
+if (isMainThread) await main();

@@ -98,8 +98,14 @@ export class CsvRecordMapper {
     this.layout = layout;
   }
 
-  /** First record: a header (names we know, or names from --columns) or data in canonical order. */
-  detectLayout(fields: readonly string[], line: number): boolean {
+  /**
+   * Finds the layout from the first record: a header (names we know, or names from --columns)
+   * or data in canonical order. `header` says whether the record was a header (not a row).
+   */
+  detectLayout(
+    fields: readonly string[],
+    line: number,
+  ): { readonly layout: CsvLayout; readonly header: boolean } {
     const mapping = this.options.columns ?? {};
     const normalised = fields.map(normaliseColumnName);
     const indexes = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, -1])) as FieldIndexes;
@@ -163,7 +169,7 @@ export class CsvRecordMapper {
       isHeader = true;
     }
     this.layout = { indexes, width: Math.max(...Object.values(indexes)) + 1 };
-    return isHeader;
+    return { layout: this.layout, header: isHeader };
   }
 
   /**
@@ -211,4 +217,3 @@ export class CsvRecordMapper {
     return reason;
   }
 }
-

@@ -328,7 +328,13 @@ function mix32(h: number): number {
  * The 64-bit dedup key of (tenant, endpoint, product), as [hi, lo], from the endpoint's
  * `stringHash` and the tenant's and product's small indexes.
  */
-export function keyFingerprint(h1: number, h2: number, tenant: number, product: number, out: Int32Array): void {
+export function keyFingerprint(
+  h1: number,
+  h2: number,
+  tenant: number,
+  product: number,
+  out: Int32Array,
+): void {
   out[0] = mix32(h1 ^ Math.imul(tenant + 1, 0x9e3779b1) ^ Math.imul(product + 1, 0x85ebca6b));
   out[1] = mix32(h2 ^ Math.imul(tenant + 1, 0xc2b2ae35) ^ Math.imul(product + 1, 0x27d4eb2d));
 }

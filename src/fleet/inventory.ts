@@ -24,6 +24,8 @@ export interface InventorySource {
   readonly name: string;
   /** The file's path when the source is a file (large ones are read on a worker thread). */
   readonly path?: string;
+  /** Bytes per read from the file (`path`). */
+  readonly readChunkBytes?: number;
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -49,7 +51,12 @@ export interface InputSummary {
 }
 
 export function fileSource(path: string, readChunkBytes = 1 << 20): InventorySource {
-  return { name: path, path, open: () => createReadStream(path, { highWaterMark: readChunkBytes }) };
+  return {
+    name: path,
+    path,
+    readChunkBytes,
+    open: () => createReadStream(path, { highWaterMark: readChunkBytes }),
+  };
 }
 
 export function streamSource(name: string, stream: NodeJS.ReadableStream): InventorySource {
@@ -250,7 +257,10 @@ class CsvReader implements TextReader {
 
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
     const mapper = this.mapper;
-    if (mapper.layout === undefined && mapper.detectLayout(recordFields(text, starts, ends, count), line))
+    if (
+      mapper.layout === undefined &&
+      mapper.detectLayout(recordFields(text, starts, ends, count), line).header
+    )
       return;
     const reason = mapper.map(text, starts, ends, count);
     if (reason !== undefined) {

@@ -3,7 +3,7 @@ import { isMainThread, parentPort, Worker, workerData, type MessagePort } from '
 
 import { InputError, errorMessage, type ErrorLocation, type InputErrorCode } from '../errors.ts';
 import { CsvParser, recordFields } from './csv.ts';
-import { CsvRecordMapper, type CsvLayout } from './csv-rows.ts';
+import { CsvRecordMapper } from './csv-rows.ts';
 import {
   readInventoryText,
   type InputSummary,
@@ -32,13 +32,19 @@ interface ReaderData {
   readonly tag: typeof WORKER_TAG;
   readonly path: string;
   readonly name: string;
+  readonly readChunkBytes: number;
   readonly options: InventoryReadOptions;
   readonly pinnedSha256: readonly string[];
   readonly needsPlatform: boolean;
 }
 
 type SerializedError =
-  | { readonly input: true; readonly code: InputErrorCode; readonly detail: string; readonly location: ErrorLocation }
+  | {
+      readonly input: true;
+      readonly code: InputErrorCode;
+      readonly detail: string;
+      readonly location: ErrorLocation;
+    }
   | { readonly input: false; readonly message: string };
 
 type ReaderMessage =
@@ -83,7 +89,7 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
   const source: InventorySource = {
     name: data.name,
     path: data.path,
-    open: () => createReadStream(data.path, { highWaterMark: 1 << 20 }),
+    open: () => createReadStream(data.path, { highWaterMark: data.readChunkBytes }),
   };
   try {
     const summary = await readInventoryText(source, data.options, (format, file) => {
@@ -154,15 +160,17 @@ class BatchingCsvReader implements TextReader {
 
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
     const mapper = this.mapper;
-    if (mapper.layout === undefined) {
-      const header = mapper.detectLayout(recordFields(text, starts, ends, count), line);
-      if (mapper.layout !== undefined) this.writer.setLayout(mapper.layout);
-      if (header) return;
+    let layout = mapper.layout;
+    if (layout === undefined) {
+      const detected = mapper.detectLayout(recordFields(text, starts, ends, count), line);
+      layout = detected.layout;
+      this.writer.setLayout(layout);
+      if (detected.header) return;
     }
     const parser = this.parser;
     this.writer.useSource(parser.source);
     if (
-      !this.writer.addRecord(text, starts, ends, count, mapper.layout as CsvLayout, parser.recordStart, parser.recordEnd, line)
+      !this.writer.addRecord(text, starts, ends, count, layout, parser.recordStart, parser.recordEnd, line)
     ) {
       const reason = mapper.map(text, starts, ends, count);
       if (reason !== undefined) {
@@ -192,17 +200,12 @@ export interface ReaderThreadInput {
  */
 export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary | undefined> {
   const { source, scanner, options } = input;
-  const reader = new RowBatchReader(
-    scanner,
-    source.name,
-    options,
-    input.pinnedSha256,
-    input.onMalformed,
-  );
+  const reader = new RowBatchReader(scanner, source.name, options, input.pinnedSha256, input.onMalformed);
   const data: ReaderData = {
     tag: WORKER_TAG,
     path: source.path,
     name: source.name,
+    readChunkBytes: source.readChunkBytes ?? 1 << 20,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform,
@@ -210,11 +213,12 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: data });
     let settled = false;
-    const settle = (finish: () => void): void => {
+    const settle = (error: unknown, summary?: InputSummary): void => {
       if (settled) return;
       settled = true;
       void worker.terminate();
-      finish();
+      if (error === undefined) resolve(summary);
+      else reject(error instanceof Error ? error : new Error(errorMessage(error)));
     };
     worker.on('message', (message: ReaderMessage) => {
       if (settled) return;
@@ -227,30 +231,30 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
             break;
           }
           case 'end':
-            settle(() => resolve(message.summary));
+            settle(undefined, message.summary);
             break;
           case 'not-csv':
-            settle(() => resolve(undefined));
+            settle(undefined);
             break;
           case 'error': {
             const error = message.error;
-            settle(() =>
-              reject(
-                error.input
-                  ? new InputError(error.code, error.detail, error.location)
-                  : new Error(`reading ${source.name} failed: ${error.message}`),
-              ),
+            settle(
+              error.input
+                ? new InputError(error.code, error.detail, error.location)
+                : new Error(`reading ${source.name} failed: ${error.message}`),
             );
             break;
           }
         }
       } catch (error: unknown) {
-        settle(() => reject(error));
+        settle(error);
       }
     });
-    worker.on('error', (error: Error) => settle(() => reject(error)));
-    worker.on('exit', (code: number) =>
-      settle(() => reject(new Error(`the inventory reader thread stopped early (exit code ${code})`))),
-    );
+    worker.on('error', (error: Error) => {
+      settle(error);
+    });
+    worker.on('exit', (code: number) => {
+      settle(new Error(`the inventory reader thread stopped early (exit code ${code})`));
+    });
   });
 }

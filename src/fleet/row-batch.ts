@@ -201,7 +201,8 @@ export class RowBatchWriter {
     const endpointEnd = ends[e] as number;
     const productStart = starts[p] as number;
     const productEnd = ends[p] as number;
-    if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart) return false;
+    if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
+      return false;
     let sha = SHA_ABSENT;
     const s = indexes.sha256;
     if (s >= 0 && ends[s] !== starts[s]) {
@@ -230,7 +231,8 @@ export class RowBatchWriter {
     ints[at + SHA] = sha;
     if (this.needsPlatform) {
       const i = indexes.platform;
-      ints[at + PLATFORM] = i < 0 ? this.platforms.id('', 0, 0) : this.platforms.id(text, starts[i] as number, ends[i] as number);
+      ints[at + PLATFORM] =
+        i < 0 ? this.platforms.id('', 0, 0) : this.platforms.id(text, starts[i] as number, ends[i] as number);
     } else ints[at + PLATFORM] = PLATFORM_UNUSED;
     this.finish(at, text, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
     return true;
@@ -398,10 +400,15 @@ class RecordRow implements RowSource {
         : this.text.toString('latin1', this.start, this.end);
       this.parser.push(record);
       this.parser.end();
-      // The reader thread accepted this record; parsing it again the same way cannot fail.
-      if (this.parsed === undefined || this.failure !== undefined)
-        throw new Error(`internal error: a CSV record no longer parses (${this.failure ?? 'no record'})`);
+      return this.accepted();
     }
+    return this.parsed;
+  }
+
+  /** The row parsed again; the reader thread accepted this record, so it cannot fail. */
+  private accepted(): InventoryRow {
+    if (this.parsed === undefined || this.failure !== undefined)
+      throw new Error(`internal error: a CSV record no longer parses (${this.failure ?? 'no record'})`);
     return this.parsed;
   }
 }

@@ -51,7 +51,11 @@ export class CanonicalDigests {
  * Normalises the optional fields shared by every format. Returns a reason when the row is
  * malformed, undefined when it is usable.
  */
-export function finishRow(row: InventoryRow, lastSeen: string, digests: CanonicalDigests): string | undefined {
+export function finishRow(
+  row: InventoryRow,
+  lastSeen: string,
+  digests: CanonicalDigests,
+): string | undefined {
   if (row.tenant === '') return 'missing tenant';
   if (row.endpoint === '') row.endpoint = row.hostname;
   if (row.endpoint === '') return 'missing endpoint id and hostname';
@@ -76,4 +80,3 @@ export function finishRow(row: InventoryRow, lastSeen: string, digests: Canonica
 export function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
-
