@@ -75723,6 +75723,7 @@ ${captureLines}` : capture.stack;
 
 // src/action/main.ts
 import { resolve as resolve9 } from "node:path";
+import { isMainThread as isMainThread2 } from "node:worker_threads";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -76230,12 +76231,15 @@ function info(message) {
 var RmmVerifyError = class extends Error {
   code;
   location;
+  /** The message without the location in front. */
+  detail;
   constructor(code, message, options = {}) {
     const { cause, ...location } = options;
     super(formatLocated(location, message), cause === void 0 ? void 0 : { cause });
     this.name = new.target.name;
     this.code = code;
     this.location = location;
+    this.detail = message;
   }
 };
 function formatLocated(location, message) {
@@ -77456,7 +77460,7 @@ function readInputs(read, workspace) {
 }
 
 // src/action/run.ts
-import { statSync } from "node:fs";
+import { statSync as statSync2 } from "node:fs";
 import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep4 } from "node:path";
 
 // src/fs/atomic-write.ts
@@ -77595,6 +77599,8 @@ var defaults = {
   // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
   dedupSpillPartitions: 64,
   // temp files the spilled keys are hashed into
+  readerThreadMinBytes: 8 << 20,
+  // CSV files this large (bytes) are parsed on a worker thread
   maxDistinctProductNames: 2e5,
   // product names whose match result is cached
   historyTrendScans: 30
@@ -82983,6 +82989,9 @@ async function verifyArtifacts(inputs, options) {
   });
 }
 
+// src/fleet/drift.ts
+import { statSync } from "node:fs";
+
 // src/fleet/own-string.ts
 function ownString(text2) {
   return text2.length < 13 ? text2 : Buffer.from(text2, "utf8").toString("utf8");
@@ -83063,6 +83072,23 @@ var ProductCatalog = class {
     this.products = products;
     this.tools = tools;
     this.maxCached = maxCached;
+  }
+  /** Every sha256 pinned by a managed product (lower-case hex), each once. */
+  pinnedSha256() {
+    const all = /* @__PURE__ */ new Set();
+    for (const product of this.products) {
+      if (product.kind !== "managed") continue;
+      for (const release of product.manifest.releases)
+        for (const artifact of release.artifacts) {
+          const sha = artifact.digests.sha256;
+          if (sha !== void 0) all.add(sha.toLowerCase());
+        }
+    }
+    return [...all];
+  }
+  /** Whether any managed product restricts platforms (then rows' platforms matter). */
+  hasPlatformPolicies() {
+    return this.products.some((p) => p.kind === "managed" && p.platforms !== void 0);
   }
   resolve(name) {
     let ref = this.cache.get(name);
@@ -83245,15 +83271,41 @@ var CsvParser = class {
   carry = "";
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   line = 1;
+  /**
+   * While `record()` runs: the text being parsed and the raw record's range in it (quotes and
+   * escapes as written), so that a record can be handed on and parsed again later.
+   */
+  source = "";
+  /** Changes with `source` (a new number per parsed text: equal texts can be told apart). */
+  sourceNumber = 0;
+  recordStart = 0;
+  recordEnd = 0;
   constructor(handler2, options) {
     this.handler = handler2;
     this.maxRecordChars = options.maxRecordChars;
   }
-  /** Parses every complete record in `chunk` (plus what was carried over). */
+  /**
+   * Parses every complete record in `chunk` (plus what was carried over). The carried record is
+   * finished with the chunk's first line: a concatenation with the whole chunk would be copied
+   * whole the first time it is read. Only a quoted record that goes on past that line is parsed
+   * from a concatenation. So records arrive with `source` either the chunk or a short string.
+   */
   push(chunk) {
-    const text2 = this.carry === "" ? chunk : this.carry + chunk;
-    this.carry = "";
-    const rest = this.parse(text2, false);
+    let text2 = chunk;
+    let from = 0;
+    if (this.carry !== "") {
+      const lf = chunk.indexOf("\n");
+      if (lf === -1) {
+        this.carry += chunk;
+        return;
+      }
+      const head = this.carry + chunk.slice(0, lf + 1);
+      this.carry = "";
+      const rest2 = this.parse(head, false, 0);
+      if (rest2 === head.length) from = lf + 1;
+      else text2 = head.slice(rest2) + chunk.slice(lf + 1);
+    }
+    const rest = this.parse(text2, false, from);
     if (rest < text2.length) this.carry = text2.slice(rest);
   }
   /** Parses the last record when the input does not end with a line break. */
@@ -83261,14 +83313,15 @@ var CsvParser = class {
     if (this.carry !== "") {
       const text2 = this.carry;
       this.carry = "";
-      this.parse(text2, true);
+      this.parse(text2, true, 0);
     }
   }
-  /** Returns the index where unparsed text starts. */
-  parse(text2, final) {
+  /** Parses from `position`; returns the index where unparsed text starts. */
+  parse(text2, final, position) {
+    this.source = text2;
+    this.sourceNumber++;
     const length = text2.length;
-    let position = 0;
-    let nextQuote = text2.indexOf('"');
+    let nextQuote = text2.indexOf('"', position);
     if (nextQuote === -1) nextQuote = length;
     while (position < length) {
       let lineEnd = text2.indexOf("\n", position);
@@ -83303,6 +83356,8 @@ var CsvParser = class {
             ends[count++] = comma;
             start = comma + 1;
           }
+          this.recordStart = position;
+          this.recordEnd = end;
           this.handler.record(text2, starts, ends, count, this.line);
         }
         this.line++;
@@ -83330,7 +83385,8 @@ var CsvParser = class {
     this.ends = ends;
   }
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
-  emitFields(line) {
+  emitFields(line, recordEnd) {
+    this.recordEnd = recordEnd;
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text2 = "";
@@ -83349,6 +83405,7 @@ var CsvParser = class {
     const length = text2.length;
     const fields = this.fields;
     fields.length = 0;
+    this.recordStart = start;
     let position = start;
     let newlines = 0;
     const fail = (at, reason) => {
@@ -83394,7 +83451,7 @@ var CsvParser = class {
           return fail(position, `unexpected character after closing quote in field ${fields.length}`);
         }
         if (position >= length && !final) return -1;
-        this.emitFields(this.line);
+        this.emitFields(this.line, text2.charCodeAt(position - 1) === CR ? position - 1 : position);
         this.line += newlines + 1;
         return position + 1;
       }
@@ -83412,7 +83469,7 @@ var CsvParser = class {
         position = end + 1;
         continue;
       }
-      this.emitFields(this.line);
+      this.emitFields(this.line, end);
       this.line += newlines + 1;
       return end + 1;
     }
@@ -83572,9 +83629,225 @@ function digitsAt(text2, start, count) {
   return value;
 }
 
+// src/fleet/row-normalise.ts
+function newRow() {
+  return {
+    tenant: "",
+    endpoint: "",
+    hostname: "",
+    product: "",
+    version: "",
+    sha256: "",
+    platform: "",
+    lastSeen: Number.NaN
+  };
+}
+var SHA256_HEX = /^[0-9a-f]{64}$/;
+var CanonicalDigests = class {
+  slots = new Array(1 << 16).fill("");
+  has(sha) {
+    if (sha.length !== 64) return false;
+    const slot = sha.charCodeAt(0) & 15 | (sha.charCodeAt(21) & 15) << 4 | (sha.charCodeAt(42) & 15) << 8 | (sha.charCodeAt(63) & 15) << 12;
+    const known = this.slots[slot];
+    if (known === sha) return true;
+    if (!SHA256_HEX.test(sha)) return false;
+    if (known === "") this.slots[slot] = ownString(sha);
+    return true;
+  }
+};
+function finishRow(row, lastSeen, digests) {
+  if (row.tenant === "") return "missing tenant";
+  if (row.endpoint === "") row.endpoint = row.hostname;
+  if (row.endpoint === "") return "missing endpoint id and hostname";
+  if (row.product === "") return "missing product";
+  let sha = row.sha256;
+  if (sha !== "" && !digests.has(sha)) {
+    if (sha.length !== 64) {
+      if (sha.startsWith("sha256:")) sha = sha.slice(7);
+      sha = sha.trim();
+    }
+    sha = sha.toLowerCase();
+    if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
+    row.sha256 = sha;
+  }
+  const time = parseTimestamp(lastSeen);
+  if (time === void 0)
+    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
+  row.lastSeen = time;
+  return void 0;
+}
+function truncate(text2) {
+  return text2.length > 80 ? `${text2.slice(0, 77)}...` : text2;
+}
+
+// src/fleet/csv-rows.ts
+var CsvRow = class {
+  tenant = "";
+  endpoint = "";
+  product = "";
+  version = "";
+  sha256 = "";
+  lastSeen = Number.NaN;
+  text = "";
+  hostnameStart = 0;
+  hostnameEnd = 0;
+  platformStart = 0;
+  platformEnd = 0;
+  hostnameValue;
+  platformValue;
+  get hostname() {
+    this.hostnameValue ??= this.text.slice(this.hostnameStart, this.hostnameEnd);
+    return this.hostnameValue;
+  }
+  set hostname(value) {
+    this.hostnameValue = value;
+  }
+  get platform() {
+    this.platformValue ??= this.text.slice(this.platformStart, this.platformEnd);
+    return this.platformValue;
+  }
+  set platform(value) {
+    this.platformValue = value;
+  }
+  /** Points the lazy fields at a new record. */
+  reset(text2, hostnameStart, hostnameEnd, platformStart, platformEnd) {
+    this.text = text2;
+    this.hostnameStart = hostnameStart;
+    this.hostnameEnd = hostnameEnd;
+    this.platformStart = platformStart;
+    this.platformEnd = platformEnd;
+    this.hostnameValue = void 0;
+    this.platformValue = void 0;
+  }
+};
+var CsvRecordMapper = class {
+  row = new CsvRow();
+  layout;
+  digests = new CanonicalDigests();
+  file;
+  options;
+  constructor(file, options, layout) {
+    this.file = file;
+    this.options = options;
+    this.layout = layout;
+  }
+  /**
+   * Finds the layout from the first record: a header (names we know, or names from --columns)
+   * or data in canonical order. `header` says whether the record was a header (not a row).
+   */
+  detectLayout(fields, line) {
+    const mapping = this.options.columns ?? {};
+    const normalised = fields.map(normaliseColumnName);
+    const indexes = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, -1]));
+    let known = 0;
+    normalised.forEach((name, index) => {
+      const field = fieldForColumnName(name);
+      if (field !== void 0 && indexes[field] === -1) {
+        indexes[field] = index;
+        known++;
+      }
+    });
+    for (const field of CANONICAL_FIELDS) {
+      const wanted = mapping[field];
+      if (typeof wanted === "string") {
+        const index = normalised.indexOf(normaliseColumnName(wanted));
+        if (index !== -1) {
+          indexes[field] = index;
+          known++;
+        } else if (known > 0) {
+          throw new InputError(
+            "INPUT_INVALID",
+            `--columns maps ${field} to '${wanted}', but the header has no such column`,
+            { file: this.file, line }
+          );
+        }
+      }
+    }
+    let isHeader = known >= 2;
+    if (!isHeader) {
+      CANONICAL_FIELDS.forEach((field, index) => indexes[field] = index < fields.length ? index : -1);
+      for (const field of CANONICAL_FIELDS) {
+        const wanted = mapping[field];
+        if (typeof wanted === "number") indexes[field] = wanted - 1;
+      }
+      const positional = Object.values(mapping).some((v) => typeof v === "number");
+      if (!positional && fields.length < 5) {
+        throw new InputError(
+          "INPUT_INVALID",
+          `not an inventory: the first line has no recognised header (${COLUMN_ALIASES.product.slice(0, 3).join("/")}, ${COLUMN_ALIASES.version.slice(0, 2).join("/")}, ...) and only ${fields.length} column(s)`,
+          { file: this.file, line }
+        );
+      }
+    } else {
+      const missing = REQUIRED_FIELDS.filter(
+        (f) => indexes[f] === -1 && !(f === "tenant" && this.options.defaultTenant !== void 0) && !(f === "endpoint" && indexes.hostname !== -1)
+      );
+      if (missing.length > 0) {
+        throw new InputError(
+          "INPUT_INVALID",
+          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns)`,
+          {
+            file: this.file,
+            line
+          }
+        );
+      }
+      isHeader = true;
+    }
+    this.layout = { indexes, width: Math.max(...Object.values(indexes)) + 1 };
+    return { layout: this.layout, header: isHeader };
+  }
+  /**
+   * Maps one data record (after the layout is known) into `row`. Returns the reason when the
+   * record is malformed, undefined when `row` holds it.
+   */
+  map(text2, starts, ends, count) {
+    const layout = this.layout;
+    if (layout === void 0) throw new Error("CsvRecordMapper.map called before the layout is known");
+    const indexes = layout.indexes;
+    if (count < layout.width) return `expected at least ${layout.width} fields, found ${count}`;
+    const row = this.row;
+    let i = indexes.tenant;
+    row.tenant = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
+    if (row.tenant === "" && this.options.defaultTenant !== void 0)
+      row.tenant = this.options.defaultTenant;
+    i = indexes.endpoint;
+    row.endpoint = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
+    i = indexes.product;
+    row.product = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
+    i = indexes.version;
+    row.version = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
+    const h = indexes.hostname;
+    const p = indexes.platform;
+    row.reset(
+      text2,
+      h >= 0 ? starts[h] : 0,
+      h >= 0 ? ends[h] : 0,
+      p >= 0 ? starts[p] : 0,
+      p >= 0 ? ends[p] : 0
+    );
+    i = indexes.sha256;
+    row.sha256 = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
+    const timeIndex = indexes.last_seen;
+    const fastTime2 = timeIndex >= 0 ? parseIsoUtcAt(text2, starts[timeIndex], ends[timeIndex]) : -1;
+    const reason = finishRow(
+      row,
+      fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
+      this.digests
+    );
+    if (fastTime2 >= 0) row.lastSeen = fastTime2;
+    return reason;
+  }
+};
+
 // src/fleet/inventory.ts
 function fileSource(path2, readChunkBytes = 1 << 20) {
-  return { name: path2, open: () => createReadStream(path2, { highWaterMark: readChunkBytes }) };
+  return {
+    name: path2,
+    path: path2,
+    readChunkBytes,
+    open: () => createReadStream(path2, { highWaterMark: readChunkBytes })
+  };
 }
 async function* bytesOf(source, maxBytes, state) {
   let iterable;
@@ -83638,56 +83911,14 @@ async function* bytesOf(source, maxBytes, state) {
     });
   }
 }
-function newRow() {
-  return {
-    tenant: "",
-    endpoint: "",
-    hostname: "",
-    product: "",
-    version: "",
-    sha256: "",
-    platform: "",
-    lastSeen: Number.NaN
-  };
+function readInventory(source, sink, options) {
+  return readInventoryText(
+    source,
+    options,
+    (format, file) => format === "osquery" ? new OsqueryArrayReader(file, sink, options) : format === "jsonl" ? new JsonLinesReader(file, sink, options) : new CsvReader(file, sink, options)
+  );
 }
-var SHA256_HEX = /^[0-9a-f]{64}$/;
-var CanonicalDigests = class {
-  slots = new Array(1 << 16).fill("");
-  has(sha) {
-    if (sha.length !== 64) return false;
-    const slot = sha.charCodeAt(0) & 15 | (sha.charCodeAt(21) & 15) << 4 | (sha.charCodeAt(42) & 15) << 8 | (sha.charCodeAt(63) & 15) << 12;
-    const known = this.slots[slot];
-    if (known === sha) return true;
-    if (!SHA256_HEX.test(sha)) return false;
-    if (known === "") this.slots[slot] = ownString(sha);
-    return true;
-  }
-};
-function finishRow(row, lastSeen, digests) {
-  if (row.tenant === "") return "missing tenant";
-  if (row.endpoint === "") row.endpoint = row.hostname;
-  if (row.endpoint === "") return "missing endpoint id and hostname";
-  if (row.product === "") return "missing product";
-  let sha = row.sha256;
-  if (sha !== "" && !digests.has(sha)) {
-    if (sha.length !== 64) {
-      if (sha.startsWith("sha256:")) sha = sha.slice(7);
-      sha = sha.trim();
-    }
-    sha = sha.toLowerCase();
-    if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
-    row.sha256 = sha;
-  }
-  const time = parseTimestamp(lastSeen);
-  if (time === void 0)
-    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
-  row.lastSeen = time;
-  return void 0;
-}
-function truncate(text2) {
-  return text2.length > 80 ? `${text2.slice(0, 77)}...` : text2;
-}
-async function readInventory(source, sink, options) {
+async function readInventoryText(source, options, readerFor) {
   const state = { gzip: false, bytes: 0 };
   const decoder = new StringDecoder("utf8");
   const file = source.name;
@@ -83695,7 +83926,8 @@ async function readInventory(source, sink, options) {
   let decoderClean = true;
   for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
     let text2;
-    if (decoderClean && isAscii(chunk)) text2 = chunk.toString("latin1");
+    const ascii = decoderClean && isAscii(chunk);
+    if (ascii) text2 = chunk.toString("latin1");
     else {
       text2 = decoder.write(chunk);
       decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
@@ -83710,15 +83942,17 @@ async function readInventory(source, sink, options) {
         });
       }
       const c = text2.charAt(start);
-      reader = c === "[" ? new OsqueryArrayReader(file, sink, options) : c === "{" ? new JsonLinesReader(file, sink, options) : new CsvReader(file, sink, options);
+      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file);
     }
-    reader.push(text2);
+    const pending2 = reader.push(text2, ascii);
+    if (pending2 !== void 0) await pending2;
   }
   if (reader === void 0) {
     throw new InputError("INPUT_INVALID", "not an inventory: the input is empty", { file });
   }
-  reader.push(decoder.end());
-  reader.end();
+  const pending = reader.push(decoder.end(), false);
+  if (pending !== void 0) await pending;
+  await reader.end();
   return {
     file,
     format: reader.format,
@@ -83728,61 +83962,18 @@ async function readInventory(source, sink, options) {
     bytes: state.bytes
   };
 }
-var CsvRow = class {
-  tenant = "";
-  endpoint = "";
-  product = "";
-  version = "";
-  sha256 = "";
-  lastSeen = Number.NaN;
-  text = "";
-  hostnameStart = 0;
-  hostnameEnd = 0;
-  platformStart = 0;
-  platformEnd = 0;
-  hostnameValue;
-  platformValue;
-  get hostname() {
-    this.hostnameValue ??= this.text.slice(this.hostnameStart, this.hostnameEnd);
-    return this.hostnameValue;
-  }
-  set hostname(value) {
-    this.hostnameValue = value;
-  }
-  get platform() {
-    this.platformValue ??= this.text.slice(this.platformStart, this.platformEnd);
-    return this.platformValue;
-  }
-  set platform(value) {
-    this.platformValue = value;
-  }
-  /** Points the lazy fields at a new record. */
-  reset(text2, hostnameStart, hostnameEnd, platformStart, platformEnd) {
-    this.text = text2;
-    this.hostnameStart = hostnameStart;
-    this.hostnameEnd = hostnameEnd;
-    this.platformStart = platformStart;
-    this.platformEnd = platformEnd;
-    this.hostnameValue = void 0;
-    this.platformValue = void 0;
-  }
-};
 var CsvReader = class {
   format = "csv";
   rows = 0;
   malformedRows = 0;
   parser;
-  indexes;
-  width = 0;
-  row = new CsvRow();
-  digests = new CanonicalDigests();
+  mapper;
   file;
   sink;
-  options;
   constructor(file, sink, options) {
     this.file = file;
     this.sink = sink;
-    this.options = options;
+    this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
         record: (text2, starts, ends, count, line) => {
@@ -83797,125 +83988,27 @@ var CsvReader = class {
   }
   push(text2) {
     this.parser.push(text2);
+    return void 0;
   }
   end() {
     this.parser.end();
+    return void 0;
   }
   bad(line, reason) {
     this.malformedRows++;
     this.sink.malformed(this.file, line, reason);
   }
-  /** First record: a header (names we know, or names from --columns) or data in canonical order. */
-  layout(fields, line) {
-    const mapping = this.options.columns ?? {};
-    const normalised = fields.map(normaliseColumnName);
-    const indexes = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, -1]));
-    let known = 0;
-    normalised.forEach((name, index) => {
-      const field = fieldForColumnName(name);
-      if (field !== void 0 && indexes[field] === -1) {
-        indexes[field] = index;
-        known++;
-      }
-    });
-    for (const field of CANONICAL_FIELDS) {
-      const wanted = mapping[field];
-      if (typeof wanted === "string") {
-        const index = normalised.indexOf(normaliseColumnName(wanted));
-        if (index !== -1) {
-          indexes[field] = index;
-          known++;
-        } else if (known > 0) {
-          throw new InputError(
-            "INPUT_INVALID",
-            `--columns maps ${field} to '${wanted}', but the header has no such column`,
-            { file: this.file, line }
-          );
-        }
-      }
-    }
-    let isHeader = known >= 2;
-    if (!isHeader) {
-      CANONICAL_FIELDS.forEach((field, index) => indexes[field] = index < fields.length ? index : -1);
-      for (const field of CANONICAL_FIELDS) {
-        const wanted = mapping[field];
-        if (typeof wanted === "number") indexes[field] = wanted - 1;
-      }
-      const positional = Object.values(mapping).some((v) => typeof v === "number");
-      if (!positional && fields.length < 5) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `not an inventory: the first line has no recognised header (${COLUMN_ALIASES.product.slice(0, 3).join("/")}, ${COLUMN_ALIASES.version.slice(0, 2).join("/")}, ...) and only ${fields.length} column(s)`,
-          { file: this.file, line }
-        );
-      }
-    } else {
-      const missing = REQUIRED_FIELDS.filter(
-        (f) => indexes[f] === -1 && !(f === "tenant" && this.options.defaultTenant !== void 0) && !(f === "endpoint" && indexes.hostname !== -1)
-      );
-      if (missing.length > 0) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns)`,
-          {
-            file: this.file,
-            line
-          }
-        );
-      }
-      isHeader = true;
-    }
-    this.indexes = indexes;
-    this.width = Math.max(...Object.values(indexes)) + 1;
-    return isHeader;
-  }
   record(text2, starts, ends, count, line) {
-    let indexes = this.indexes;
-    if (indexes === void 0) {
-      if (this.layout(recordFields(text2, starts, ends, count), line)) return;
-      indexes = this.indexes;
-      if (indexes === void 0) return;
-    }
-    if (count < this.width) {
-      this.bad(line, `expected at least ${this.width} fields, found ${count}`);
+    const mapper = this.mapper;
+    if (mapper.layout === void 0 && mapper.detectLayout(recordFields(text2, starts, ends, count), line).header)
       return;
-    }
-    const row = this.row;
-    let i = indexes.tenant;
-    row.tenant = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
-    if (row.tenant === "" && this.options.defaultTenant !== void 0)
-      row.tenant = this.options.defaultTenant;
-    i = indexes.endpoint;
-    row.endpoint = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
-    i = indexes.product;
-    row.product = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
-    i = indexes.version;
-    row.version = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
-    const h = indexes.hostname;
-    const p = indexes.platform;
-    row.reset(
-      text2,
-      h >= 0 ? starts[h] : 0,
-      h >= 0 ? ends[h] : 0,
-      p >= 0 ? starts[p] : 0,
-      p >= 0 ? ends[p] : 0
-    );
-    i = indexes.sha256;
-    row.sha256 = i >= 0 ? text2.slice(starts[i], ends[i]) : "";
-    const timeIndex = indexes.last_seen;
-    const fastTime2 = timeIndex >= 0 ? parseIsoUtcAt(text2, starts[timeIndex], ends[timeIndex]) : -1;
-    const reason = finishRow(
-      row,
-      fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
-      this.digests
-    );
-    if (fastTime2 >= 0) row.lastSeen = fastTime2;
+    const reason = mapper.map(text2, starts, ends, count);
     if (reason !== void 0) {
       this.bad(line, reason);
       return;
     }
     this.rows++;
-    this.sink.row(row, this.file, line);
+    this.sink.row(mapper.row, this.file, line);
   }
 };
 function isObject(value) {
@@ -84073,11 +84166,13 @@ var JsonLinesReader = class {
       this.carry = "";
       this.skipRest = true;
     }
+    return void 0;
   }
   skipRest = false;
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
+    return void 0;
   }
   lineOf(text2, start, end) {
     const line = this.line++;
@@ -84138,6 +84233,7 @@ var OsqueryArrayReader = class {
       );
     }
     this.parts.push(text2);
+    return void 0;
   }
   end() {
     let value;
@@ -84153,81 +84249,16 @@ var OsqueryArrayReader = class {
         file: this.file
       });
     value.forEach((element, index) => this.mapper.accept(element, index + 1));
-  }
-};
-
-// src/fleet/rmm-tools.ts
-import { readFileSync } from "node:fs";
-var DATA_URL = new URL("../../data/rmm-tools.json", import.meta.url);
-function parseRmmTools(text2, file) {
-  const value = parseStrictJson(text2, file).value;
-  const fail = (pointer, expected) => {
-    throw new InputError("INPUT_INVALID", `RMM tool list: expected ${expected}`, { file, pointer });
-  };
-  if (!isJsonObject(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
-    fail("", "an object with schema 1 and a tools array");
-  const tools = value.tools;
-  const ids = /* @__PURE__ */ new Set();
-  return tools.map((entry, index) => {
-    const at = `/tools/${index}`;
-    if (!isJsonObject(entry)) return fail(at, "an object");
-    const str3 = (key) => {
-      const v = entry[key];
-      return typeof v === "string" && v !== "" ? v : fail(`${at}/${key}`, "a non-empty string");
-    };
-    const list = (key) => {
-      const v = entry[key] ?? [];
-      if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && s !== ""))
-        return fail(`${at}/${key}`, "an array of non-empty strings");
-      return v;
-    };
-    const id = str3("id");
-    if (ids.has(id)) fail(`${at}/id`, `a unique id ('${id}' is listed twice)`);
-    ids.add(id);
-    return {
-      id,
-      name: str3("name"),
-      vendor: str3("vendor"),
-      aliases: list("aliases"),
-      executables: list("executables"),
-      services: list("services")
-    };
-  });
-}
-var bundled;
-function bundledRmmTools() {
-  bundled ??= parseRmmTools(readFileSync(DATA_URL, "utf8"), "data/rmm-tools.json");
-  return bundled;
-}
-var RmmToolMatcher = class {
-  exact = /* @__PURE__ */ new Map();
-  names = [];
-  constructor(tools) {
-    for (const tool of tools) {
-      for (const name of [tool.id, tool.name, ...tool.aliases, ...tool.executables, ...tool.services]) {
-        const key = name.toLowerCase();
-        if (!this.exact.has(key)) this.exact.set(key, tool);
-      }
-      for (const name of [tool.name, ...tool.aliases]) this.names.push({ name: name.toLowerCase(), tool });
-    }
-    this.names.sort((a, b) => b.name.length - a.name.length);
-  }
-  match(product) {
-    const key = product.trim().toLowerCase();
-    const exact = this.exact.get(key);
-    if (exact !== void 0) return exact;
-    for (const { name, tool } of this.names) {
-      if (key.length > name.length + 1 && key.startsWith(name)) {
-        const rest = key.slice(name.length);
-        if (/^(?: \(| v?\d|-\d| \d)/.test(rest)) return tool;
-      }
-    }
     return void 0;
   }
 };
 
+// src/fleet/reader-thread.ts
+import { createReadStream as createReadStream2 } from "node:fs";
+import { isMainThread, parentPort, Worker as Worker2, workerData } from "node:worker_threads";
+
 // src/fleet/dedup.ts
-import { closeSync, mkdtempSync, openSync, readFileSync as readFileSync2, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 var FingerprintTable = class _FingerprintTable {
@@ -84392,7 +84423,7 @@ var Deduplicator = class {
       for (let partition = 0; partition < this.partitions; partition++) {
         this.flush(partition);
         closeSync(this.spillFds[partition]);
-        const bytes = readFileSync2(join4(this.spillDir, `p${partition}`));
+        const bytes = readFileSync(join4(this.spillDir, `p${partition}`));
         const records = bytes.length / RECORD_BYTES;
         if (records === 0) continue;
         const aligned = new ArrayBuffer(bytes.length);
@@ -84472,27 +84503,703 @@ var Deduplicator = class {
     this.spillDir = void 0;
   }
 };
-function fingerprint2(a, b, n, out) {
-  let h1 = 2166136261 ^ n;
-  let h2 = 16777619 ^ Math.imul(n, 2246822507);
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
+function stringHash(text2, start, end, out) {
+  let h1 = 2166136261;
+  let h2 = 16777619 ^ end - start;
+  for (let i = start; i < end; i++) {
+    const c = text2.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 16777619);
     h2 = Math.imul(h2 ^ c, 1540483477);
   }
-  h1 = Math.imul(h1 ^ 1, 16777619);
-  h2 = Math.imul(h2 ^ 1, 1540483477);
-  for (let i = 0; i < b.length; i++) {
-    const c = b.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 16777619);
-    h2 = Math.imul(h2 ^ c, 1540483477);
-  }
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 668265261);
-  h2 ^= h2 >>> 13;
   out[0] = h1;
   out[1] = h2;
 }
+function mix32(h) {
+  h ^= h >>> 16;
+  h = Math.imul(h, 2246822507);
+  h ^= h >>> 13;
+  h = Math.imul(h, 3266489909);
+  return h ^ h >>> 16;
+}
+function keyFingerprint(h1, h2, tenant, product, out) {
+  out[0] = mix32(h1 ^ Math.imul(tenant + 1, 2654435761) ^ Math.imul(product + 1, 2246822507));
+  out[1] = mix32(h2 ^ Math.imul(tenant + 1, 3266489909) ^ Math.imul(product + 1, 668265261));
+}
+
+// src/fleet/row-batch.ts
+var INT_COLUMNS = 10;
+var START = 0;
+var END = 1;
+var LINE = 2;
+var TENANT = 3;
+var NAME = 4;
+var PRODUCT_VERSION = 5;
+var SHA = 6;
+var PLATFORM = 7;
+var ENDPOINT_HASH1 = 8;
+var ENDPOINT_HASH2 = 9;
+var SHA_ABSENT = -2;
+var SHA_NOT_PINNED = -3;
+var PLATFORM_UNUSED = -2;
+var OVERFLOW = -1;
+var DICTIONARY_LIMIT = 1 << 18;
+var DICTIONARY_CHARS_LIMIT = 1 << 24;
+var TEXT_BUFFER_STEP = 256 << 10;
+function columnBytes(rows) {
+  return rows * (8 + 4 * INT_COLUMNS);
+}
+function rowsIn(columns) {
+  return columns.byteLength / (8 + 4 * INT_COLUMNS);
+}
+var Dictionary = class {
+  table = /* @__PURE__ */ new Map();
+  fresh = [];
+  chars = 0;
+  /** Id of `text[start, end)`, made on first sight; OVERFLOW when the dictionary is full. */
+  id(text2, start, end) {
+    const slice = text2.slice(start, end);
+    const id = this.table.get(slice);
+    if (id !== void 0) return id;
+    const size = this.table.size;
+    if (size >= DICTIONARY_LIMIT || this.chars + slice.length > DICTIONARY_CHARS_LIMIT) return OVERFLOW;
+    this.chars += slice.length;
+    const key = ownString(slice);
+    this.table.set(key, size);
+    this.fresh.push(key);
+    return size;
+  }
+};
+function digestSlot(text2, start) {
+  return text2.charCodeAt(start) & 15 | (text2.charCodeAt(start + 21) & 15) << 4 | (text2.charCodeAt(start + 42) & 15) << 8 | (text2.charCodeAt(start + 63) & 15) << 12;
+}
+var RowBatchWriter = class {
+  columns;
+  ints;
+  floats;
+  capacity;
+  count = 0;
+  malformedRows = [];
+  tenants = new Dictionary();
+  names = new Dictionary();
+  platforms = new Dictionary();
+  /** Per product name id: version → (product name, version) id. */
+  versionsByName = [];
+  productVersionCount = 0;
+  productVersionChars = 0;
+  freshProductVersions = [];
+  pinned;
+  /** Canonical digests seen, direct-mapped (see digestSlot), and their sha256 codes. */
+  digests = new Array(1 << 16).fill("");
+  digestCodes = new Int32Array(1 << 16);
+  needsPlatform;
+  hash = new Int32Array(2);
+  layout;
+  /** The texts the batch's records were parsed from, and where the current one starts. */
+  sources = [];
+  sourceNumber = -1;
+  sourceBase = 0;
+  spareColumns = [];
+  spareTexts = [];
+  constructor(pinnedSha256, needsPlatform, capacity = 8192) {
+    this.pinned = new Map(pinnedSha256.map((sha, i) => [sha, i]));
+    this.needsPlatform = needsPlatform;
+    this.capacity = capacity;
+    this.columns = new ArrayBuffer(columnBytes(capacity));
+    this.floats = new Float64Array(this.columns, 0, capacity);
+    this.ints = new Int32Array(this.columns, capacity * 8, capacity * INT_COLUMNS);
+  }
+  setLayout(layout) {
+    this.layout = layout;
+  }
+  /** The text the next records' ranges refer to: the parser's `source` and `sourceNumber`. */
+  useSource(text2, sourceNumber) {
+    if (sourceNumber === this.sourceNumber) return;
+    this.sourceNumber = sourceNumber;
+    const last = this.sources.length - 1;
+    if (last >= 0) this.sourceBase += this.sources[last].length;
+    this.sources.push(text2);
+  }
+  /** Buffers back from the scanner, for reuse by later batches. */
+  recycle(columns, text2) {
+    if (rowsIn(columns) === this.capacity && this.spareColumns.length < 8) this.spareColumns.push(columns);
+    if (this.spareTexts.length < 8) this.spareTexts.push(text2);
+  }
+  use(columns) {
+    this.columns = columns;
+    this.capacity = rowsIn(columns);
+    this.floats = new Float64Array(columns, 0, this.capacity);
+    this.ints = new Int32Array(columns, this.capacity * 8, this.capacity * INT_COLUMNS);
+  }
+  grow() {
+    const old = { floats: this.floats, ints: this.ints };
+    this.use(new ArrayBuffer(columnBytes(this.capacity * 2)));
+    this.spareColumns.length = 0;
+    this.floats.set(old.floats);
+    this.ints.set(old.ints);
+  }
+  /**
+   * The common record, straight from the parser's field offsets: every required field present,
+   * the sha256 absent or a digest seen before in canonical form, last_seen in the usual ISO
+   * form. Returns false for anything else, which the caller maps with `CsvRecordMapper` and
+   * passes to `add` (so every rule lives in one place; this only recognises the easy case).
+   */
+  addRecord(text2, starts, ends, count, layout, recordStart, recordEnd, line) {
+    const indexes = layout.indexes;
+    if (count < layout.width) return false;
+    const t = indexes.tenant;
+    const e = indexes.endpoint;
+    const p = indexes.product;
+    const l = indexes.last_seen;
+    if (t < 0 || e < 0 || p < 0 || l < 0) return false;
+    const tenantStart = starts[t];
+    const tenantEnd = ends[t];
+    const endpointStart = starts[e];
+    const endpointEnd = ends[e];
+    const productStart = starts[p];
+    const productEnd = ends[p];
+    if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
+      return false;
+    let sha = SHA_ABSENT;
+    const s = indexes.sha256;
+    if (s >= 0 && ends[s] !== starts[s]) {
+      const shaStart = starts[s];
+      if (ends[s] - shaStart !== 64) return false;
+      const slot = digestSlot(text2, shaStart);
+      const known = this.digests[slot];
+      if (known === "" || known !== text2.slice(shaStart, shaStart + 64)) return false;
+      sha = this.digestCodes[slot];
+    }
+    const lastSeen = parseIsoUtcAt(text2, starts[l], ends[l]);
+    if (lastSeen < 0) return false;
+    if (this.count === this.capacity) this.grow();
+    const at = this.count * INT_COLUMNS;
+    const ints = this.ints;
+    const name = this.names.id(text2, productStart, productEnd);
+    const v = indexes.version;
+    ints[at + TENANT] = this.tenants.id(text2, tenantStart, tenantEnd);
+    ints[at + NAME] = name;
+    ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : v < 0 ? this.productVersionId(name, "", 0, 0) : this.productVersionId(name, text2, starts[v], ends[v]);
+    ints[at + SHA] = sha;
+    if (this.needsPlatform) {
+      const i = indexes.platform;
+      ints[at + PLATFORM] = i < 0 ? this.platforms.id("", 0, 0) : this.platforms.id(text2, starts[i], ends[i]);
+    } else ints[at + PLATFORM] = PLATFORM_UNUSED;
+    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
+    return true;
+  }
+  /** Any checked row (mapped by `CsvRecordMapper`). */
+  add(row, recordStart, recordEnd, line) {
+    if (this.count === this.capacity) this.grow();
+    const at = this.count * INT_COLUMNS;
+    const ints = this.ints;
+    const name = this.names.id(row.product, 0, row.product.length);
+    ints[at + TENANT] = this.tenants.id(row.tenant, 0, row.tenant.length);
+    ints[at + NAME] = name;
+    ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
+    ints[at + SHA] = this.digestCode(row.sha256);
+    ints[at + PLATFORM] = this.needsPlatform ? this.platforms.id(row.platform, 0, row.platform.length) : PLATFORM_UNUSED;
+    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line);
+  }
+  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line) {
+    const ints = this.ints;
+    stringHash(text2, endpointStart, endpointEnd, this.hash);
+    ints[at + ENDPOINT_HASH1] = this.hash[0];
+    ints[at + ENDPOINT_HASH2] = this.hash[1];
+    ints[at + START] = this.sourceBase + recordStart;
+    ints[at + END] = this.sourceBase + recordEnd;
+    ints[at + LINE] = line;
+    this.floats[this.count] = lastSeen;
+    this.count++;
+  }
+  /** The sha256 code of a canonical digest (or ''), remembered in the direct-mapped cache. */
+  digestCode(sha) {
+    if (sha === "") return SHA_ABSENT;
+    const slot = digestSlot(sha, 0);
+    if (this.digests[slot] === sha) return this.digestCodes[slot];
+    const code = this.pinned.get(sha) ?? SHA_NOT_PINNED;
+    if (this.digests[slot] === "") {
+      this.digests[slot] = ownString(sha);
+      this.digestCodes[slot] = code;
+    }
+    return code;
+  }
+  malformed(line, reason) {
+    this.malformedRows.push(this.count, line, reason);
+  }
+  productVersionId(name, text2, start, end) {
+    let versions = this.versionsByName[name];
+    if (versions === void 0) {
+      versions = /* @__PURE__ */ new Map();
+      this.versionsByName[name] = versions;
+    }
+    const slice = text2.slice(start, end);
+    const id = versions.get(slice);
+    if (id !== void 0) return id;
+    if (this.productVersionCount >= DICTIONARY_LIMIT || this.productVersionChars + slice.length > DICTIONARY_CHARS_LIMIT)
+      return OVERFLOW;
+    this.productVersionChars += slice.length;
+    const version = ownString(slice);
+    versions.set(version, this.productVersionCount);
+    this.freshProductVersions.push(name, version);
+    return this.productVersionCount++;
+  }
+  /** Whether there is anything to send. */
+  get pending() {
+    return this.count > 0 || this.malformedRows.length > 0;
+  }
+  /** The batch so far (`wide` when its texts may hold characters ≥ 256). */
+  take(wide) {
+    let bytes = 0;
+    for (const text2 of this.sources) bytes += wide ? text2.length * 2 : text2.length;
+    const spare = this.spareTexts.findIndex((b) => b.byteLength >= bytes);
+    const textBuffer = spare === -1 ? new ArrayBuffer(Math.ceil((bytes + 1) / TEXT_BUFFER_STEP) * TEXT_BUFFER_STEP) : this.spareTexts.splice(spare, 1)[0];
+    const view = Buffer.from(textBuffer, 0, bytes);
+    let written = 0;
+    for (const text2 of this.sources) written += view.write(text2, written, wide ? "utf16le" : "latin1");
+    this.sources = [];
+    this.sourceNumber = -1;
+    this.sourceBase = 0;
+    const batch = {
+      columns: this.columns,
+      rows: this.count,
+      text: textBuffer,
+      textBytes: bytes,
+      wide,
+      malformed: this.malformedRows,
+      tenants: this.tenants.fresh,
+      names: this.names.fresh,
+      productVersions: this.freshProductVersions,
+      platforms: this.platforms.fresh,
+      ...this.layout !== void 0 ? { layout: this.layout } : {}
+    };
+    this.layout = void 0;
+    this.count = 0;
+    this.malformedRows = [];
+    this.tenants.fresh = [];
+    this.names.fresh = [];
+    this.platforms.fresh = [];
+    this.freshProductVersions = [];
+    this.use(this.spareColumns.pop() ?? new ArrayBuffer(columnBytes(this.capacity)));
+    return batch;
+  }
+};
+var RecordRow = class {
+  mapper;
+  parser;
+  text = Buffer.alloc(0);
+  wide = false;
+  start = 0;
+  end = 0;
+  parsed;
+  failure;
+  constructor(file, layout, options, maxRecordChars) {
+    this.mapper = new CsvRecordMapper(file, options, layout);
+    this.parser = new CsvParser(
+      {
+        record: (text2, starts, ends, count) => {
+          this.failure = this.mapper.map(text2, starts, ends, count);
+          this.parsed = this.mapper.row;
+        },
+        malformed: (_line, reason) => {
+          this.failure = reason;
+        }
+      },
+      { maxRecordChars }
+    );
+  }
+  /** Points at a batch's text, for the rows of that batch. */
+  setText(text2, wide) {
+    this.text = text2;
+    this.wide = wide;
+  }
+  point(start, end) {
+    this.start = start;
+    this.end = end;
+    this.parsed = void 0;
+  }
+  row() {
+    if (this.parsed === void 0) {
+      this.failure = void 0;
+      const record = this.wide ? this.text.toString("utf16le", this.start * 2, this.end * 2) : this.text.toString("latin1", this.start, this.end);
+      this.parser.push(record);
+      this.parser.end();
+      return this.accepted();
+    }
+    return this.parsed;
+  }
+  /** The row parsed again; the reader thread accepted this record, so it cannot fail. */
+  accepted() {
+    if (this.parsed === void 0 || this.failure !== void 0)
+      throw new Error(`internal error: a CSV record no longer parses (${this.failure ?? "no record"})`);
+    return this.parsed;
+  }
+};
+var NOT_PINNED_DIGEST = "-";
+var GROUP_ARRAY_BUDGET = 1 << 22;
+var OTHER = -1;
+var RowBatchReader = class {
+  scanner;
+  file;
+  options;
+  maxRecordChars;
+  onMalformed;
+  pinned;
+  record;
+  tenantNames = [];
+  names = [];
+  versionName = [];
+  versions = [];
+  /**
+   * Per (product name, version) id: a small slot shared by every name and version that make
+   * the same group within a tenant, or OTHER. Groups are then one array lookup per row:
+   * `groups[tenant][slot] - 1`.
+   */
+  slotOf = [];
+  slots = /* @__PURE__ */ new Map();
+  groups = [];
+  groupEntries = 0;
+  platforms = [];
+  constructor(scanner, file, options, pinnedSha256, onMalformed) {
+    this.scanner = scanner;
+    this.file = file;
+    this.options = options;
+    this.maxRecordChars = options.maxRecordChars;
+    this.pinned = pinnedSha256;
+    this.onMalformed = onMalformed;
+  }
+  read(batch) {
+    if (batch.layout !== void 0)
+      this.record = new RecordRow(this.file, batch.layout, this.options, this.maxRecordChars);
+    this.tenantNames.push(...batch.tenants);
+    this.names.push(...batch.names);
+    for (let i = 0; i < batch.productVersions.length; i += 2) {
+      const name = batch.productVersions[i];
+      const version = batch.productVersions[i + 1];
+      this.versionName.push(name);
+      this.versions.push(version);
+      this.slotOf.push(this.slotFor(this.names[name], version));
+    }
+    this.platforms.push(...batch.platforms);
+    this.record?.setText(Buffer.from(batch.text, 0, batch.textBytes), batch.wide);
+    const rows = rowsIn(batch.columns);
+    const floats = new Float64Array(batch.columns, 0, rows);
+    const ints = new Int32Array(batch.columns, rows * 8, rows * INT_COLUMNS);
+    const malformed2 = batch.malformed;
+    let next = 0;
+    for (let r = 0; r < batch.rows; r++) {
+      while (next < malformed2.length && malformed2[next] === r) {
+        this.onMalformed(this.file, malformed2[next + 1], malformed2[next + 2]);
+        next += 3;
+      }
+      this.row(ints, r * INT_COLUMNS, floats[r]);
+    }
+    for (; next < malformed2.length; next += 3)
+      this.onMalformed(this.file, malformed2[next + 1], malformed2[next + 2]);
+  }
+  /** The slot of a product name and version: one per managed (product, version), one per tool. */
+  slotFor(name, version) {
+    const product = this.scanner.resolveProduct(name);
+    if (product === null) return OTHER;
+    const key = product.kind === "managed" ? `${product.key}\0${version}` : `${product.key}`;
+    let slot = this.slots.get(key);
+    if (slot === void 0) {
+      slot = this.slots.size;
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+  row(ints, at, lastSeen) {
+    const record = this.record;
+    if (record === void 0) throw new Error("internal error: a row batch arrived before the CSV layout");
+    record.point(ints[at + START], ints[at + END]);
+    const line = ints[at + LINE];
+    const tenant = ints[at + TENANT];
+    const productVersion = ints[at + PRODUCT_VERSION];
+    const platform2 = ints[at + PLATFORM];
+    if (tenant === OVERFLOW || productVersion === OVERFLOW || platform2 === OVERFLOW) {
+      this.scanner.row(record.row(), this.file, line);
+      return;
+    }
+    const slot = this.slotOf[productVersion];
+    if (slot === OTHER) {
+      this.scanner.countOther();
+      return;
+    }
+    const groups = this.groups[tenant];
+    let group = groups !== void 0 && slot < groups.length ? groups[slot] - 1 : -1;
+    if (group < 0) group = this.newGroup(tenant, productVersion, slot);
+    const sha = ints[at + SHA];
+    const flags = this.scanner.rowFlags(
+      group,
+      sha === SHA_ABSENT ? "" : sha >= 0 ? this.pinned[sha] : NOT_PINNED_DIGEST,
+      platform2 === PLATFORM_UNUSED ? "" : this.platforms[platform2]
+    );
+    this.scanner.countRow(
+      group,
+      flags,
+      ints[at + ENDPOINT_HASH1],
+      ints[at + ENDPOINT_HASH2],
+      lastSeen,
+      record,
+      this.file,
+      line
+    );
+  }
+  /** Finds (or makes) a group by name and remembers it in the tenant's array, within budget. */
+  newGroup(tenant, productVersion, slot) {
+    const name = this.names[this.versionName[productVersion]];
+    const group = this.scanner.groupFor(
+      this.tenantNames[tenant],
+      name,
+      this.versions[productVersion]
+    );
+    let groups = this.groups[tenant];
+    if (groups === void 0 || slot >= groups.length) {
+      const length = Math.max(16, this.slots.size * 2);
+      if (this.groupEntries + length - (groups?.length ?? 0) > GROUP_ARRAY_BUDGET) return group;
+      const grown = new Int32Array(length);
+      if (groups !== void 0) grown.set(groups);
+      this.groupEntries += length - (groups?.length ?? 0);
+      groups = grown;
+      this.groups[tenant] = groups;
+    }
+    groups[slot] = group + 1;
+    return group;
+  }
+};
+
+// src/fleet/reader-thread.ts
+var WORKER_TAG = "rmm-verify/inventory-reader";
+var BATCHES_IN_FLIGHT = 4;
+function isReaderData(data) {
+  return typeof data === "object" && data !== null && data.tag === WORKER_TAG;
+}
+if (!isMainThread && parentPort !== null && isReaderData(workerData)) void runReader(workerData, parentPort);
+var NotCsv = class extends Error {
+};
+async function runReader(data, port) {
+  const writer = new RowBatchWriter(data.pinnedSha256, data.needsPlatform);
+  let credits = BATCHES_IN_FLIGHT;
+  let wake;
+  port.on("message", (message) => {
+    writer.recycle(message.columns, message.text);
+    credits++;
+    wake?.();
+    wake = void 0;
+  });
+  const send = (wide) => {
+    if (!writer.pending) return void 0;
+    const batch = writer.take(wide);
+    credits--;
+    port.postMessage({ type: "batch", batch }, [batch.columns, batch.text]);
+    return credits > 0 ? void 0 : new Promise((resolve10) => wake = resolve10);
+  };
+  const source = {
+    name: data.name,
+    path: data.path,
+    open: () => createReadStream2(data.path, { highWaterMark: data.readChunkBytes })
+  };
+  try {
+    const summary2 = await readInventoryText(source, data.options, (format, file) => {
+      if (format !== "csv") throw new NotCsv();
+      return new BatchingCsvReader(file, writer, data.options, send);
+    });
+    port.postMessage({ type: "end", summary: summary2 });
+  } catch (error2) {
+    const message = error2 instanceof NotCsv ? { type: "not-csv" } : {
+      type: "error",
+      error: error2 instanceof InputError ? { input: true, code: error2.code, detail: error2.detail, location: error2.location } : { input: false, message: errorMessage(error2) }
+    };
+    port.postMessage(message);
+  }
+}
+var BatchingCsvReader = class {
+  format = "csv";
+  rows = 0;
+  malformedRows = 0;
+  parser;
+  mapper;
+  writer;
+  send;
+  /** Set once a chunk was not pure ASCII: texts may then hold characters ≥ 256. */
+  wide = false;
+  constructor(file, writer, options, send) {
+    this.writer = writer;
+    this.send = send;
+    this.mapper = new CsvRecordMapper(file, options);
+    this.parser = new CsvParser(
+      {
+        record: (text2, starts, ends, count, line) => {
+          this.record(text2, starts, ends, count, line);
+        },
+        malformed: (line, reason) => {
+          this.malformedRows++;
+          this.writer.malformed(line, reason);
+        }
+      },
+      { maxRecordChars: options.maxRecordChars }
+    );
+  }
+  push(text2, ascii) {
+    if (!ascii) this.wide = true;
+    this.parser.push(text2);
+    return this.send(this.wide);
+  }
+  end() {
+    this.parser.end();
+    return this.send(this.wide);
+  }
+  record(text2, starts, ends, count, line) {
+    const mapper = this.mapper;
+    let layout = mapper.layout;
+    if (layout === void 0) {
+      const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
+      layout = detected.layout;
+      this.writer.setLayout(layout);
+      if (detected.header) return;
+    }
+    const parser = this.parser;
+    this.writer.useSource(parser.source, parser.sourceNumber);
+    if (!this.writer.addRecord(text2, starts, ends, count, layout, parser.recordStart, parser.recordEnd, line)) {
+      const reason = mapper.map(text2, starts, ends, count);
+      if (reason !== void 0) {
+        this.malformedRows++;
+        this.writer.malformed(line, reason);
+        return;
+      }
+      this.writer.add(mapper.row, parser.recordStart, parser.recordEnd, line);
+    }
+    this.rows++;
+  }
+};
+function readCsvOnThread(input) {
+  const { source, scanner, options } = input;
+  const reader = new RowBatchReader(scanner, source.name, options, input.pinnedSha256, input.onMalformed);
+  const data = {
+    tag: WORKER_TAG,
+    path: source.path,
+    name: source.name,
+    readChunkBytes: source.readChunkBytes ?? 1 << 20,
+    options,
+    pinnedSha256: input.pinnedSha256,
+    needsPlatform: input.needsPlatform
+  };
+  return new Promise((resolve10, reject) => {
+    const worker = new Worker2(new URL(import.meta.url), { workerData: data });
+    let settled = false;
+    const settle = (error2, summary2) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (error2 === void 0) resolve10(summary2);
+      else reject(error2 instanceof Error ? error2 : new Error(errorMessage(error2)));
+    };
+    worker.on("message", (message) => {
+      if (settled) return;
+      try {
+        switch (message.type) {
+          case "batch": {
+            const { columns, text: text2 } = message.batch;
+            reader.read(message.batch);
+            worker.postMessage({ columns, text: text2 }, [columns, text2]);
+            break;
+          }
+          case "end":
+            settle(void 0, message.summary);
+            break;
+          case "not-csv":
+            settle(void 0);
+            break;
+          case "error": {
+            const error2 = message.error;
+            settle(
+              error2.input ? new InputError(error2.code, error2.detail, error2.location) : new Error(`reading ${source.name} failed: ${error2.message}`)
+            );
+            break;
+          }
+        }
+      } catch (error2) {
+        settle(error2);
+      }
+    });
+    worker.on("error", (error2) => {
+      settle(error2);
+    });
+    worker.on("exit", (code) => {
+      settle(new Error(`the inventory reader thread stopped early (exit code ${code})`));
+    });
+  });
+}
+
+// src/fleet/rmm-tools.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+var DATA_URL = new URL("../../data/rmm-tools.json", import.meta.url);
+function parseRmmTools(text2, file) {
+  const value = parseStrictJson(text2, file).value;
+  const fail = (pointer, expected) => {
+    throw new InputError("INPUT_INVALID", `RMM tool list: expected ${expected}`, { file, pointer });
+  };
+  if (!isJsonObject(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
+    fail("", "an object with schema 1 and a tools array");
+  const tools = value.tools;
+  const ids = /* @__PURE__ */ new Set();
+  return tools.map((entry, index) => {
+    const at = `/tools/${index}`;
+    if (!isJsonObject(entry)) return fail(at, "an object");
+    const str3 = (key) => {
+      const v = entry[key];
+      return typeof v === "string" && v !== "" ? v : fail(`${at}/${key}`, "a non-empty string");
+    };
+    const list = (key) => {
+      const v = entry[key] ?? [];
+      if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && s !== ""))
+        return fail(`${at}/${key}`, "an array of non-empty strings");
+      return v;
+    };
+    const id = str3("id");
+    if (ids.has(id)) fail(`${at}/id`, `a unique id ('${id}' is listed twice)`);
+    ids.add(id);
+    return {
+      id,
+      name: str3("name"),
+      vendor: str3("vendor"),
+      aliases: list("aliases"),
+      executables: list("executables"),
+      services: list("services")
+    };
+  });
+}
+var bundled;
+function bundledRmmTools() {
+  bundled ??= parseRmmTools(readFileSync2(DATA_URL, "utf8"), "data/rmm-tools.json");
+  return bundled;
+}
+var RmmToolMatcher = class {
+  exact = /* @__PURE__ */ new Map();
+  names = [];
+  constructor(tools) {
+    for (const tool of tools) {
+      for (const name of [tool.id, tool.name, ...tool.aliases, ...tool.executables, ...tool.services]) {
+        const key = name.toLowerCase();
+        if (!this.exact.has(key)) this.exact.set(key, tool);
+      }
+      for (const name of [tool.name, ...tool.aliases]) this.names.push({ name: name.toLowerCase(), tool });
+    }
+    this.names.sort((a, b) => b.name.length - a.name.length);
+  }
+  match(product) {
+    const key = product.trim().toLowerCase();
+    const exact = this.exact.get(key);
+    if (exact !== void 0) return exact;
+    for (const { name, tool } of this.names) {
+      if (key.length > name.length + 1 && key.startsWith(name)) {
+        const rest = key.slice(name.length);
+        if (/^(?: \(| v?\d|-\d| \d)/.test(rest)) return tool;
+      }
+    }
+    return void 0;
+  }
+};
 
 // src/fleet/scan.ts
 var CLASS_CODE = {
@@ -84511,12 +85218,23 @@ var CLASS_CODE = {
 var BIT = Object.fromEntries(
   DRIFT_CLASSES.map((c, i) => [c, 1 << i])
 );
-var SHA_ABSENT = 0;
+var DirectRow = class {
+  current;
+  row() {
+    if (this.current === void 0) throw new Error("no current row");
+    return this.current;
+  }
+};
+var SHA_ABSENT2 = 0;
 var SHA_MATCH = 1;
 var SHA_MISMATCH = 2;
 var FLAG_STALE = 4;
 var FLAG_PLATFORM = 8;
 var FLAG_ALLOWED = 1;
+var META_TENANT = 3;
+var META_PRODUCT = 7;
+var META_MASK = 11;
+var META_VERSION = 15;
 var DriftScanner = class {
   catalog;
   allowlist;
@@ -84530,13 +85248,20 @@ var DriftScanner = class {
   groupProduct = [];
   groupVersion = [];
   /** Class bits of the group's version (managed) without the per-cell flags. */
-  groupMask = [];
-  cellCount = new Int32Array(16 * 1024);
+  /**
+   * Per group, 16 int32 (one 64-byte cache line): the counts of its cells, indexed by flags,
+   * and in the four slots no flags value uses (sha256 state 3) the group's hot metadata, so
+   * that counting a row touches one line of memory however many groups there are.
+   */
+  cells = new Int32Array(16 * 1024);
+  /** Policy verdicts per product key and version index (managed products). */
+  versionInfos = [];
   /** (tenant index, product key, version index, group id + 1) per slot. */
   groupTable = new Int32Array(4 * 4096);
-  /** Per product key: version string → small index, and the policy verdict per index. */
+  /** Per product key: version string → small index. */
   versionIndexes = [];
-  versionInfos = [];
+  /** The row source of `row()`: the row itself. */
+  direct = new DirectRow();
   rows = 0;
   malformedRows = 0;
   duplicateRows = 0;
@@ -84563,7 +85288,7 @@ var DriftScanner = class {
       { memoryKeys: options.dedupMemoryKeys, partitions: options.dedupSpillPartitions },
       {
         uncount: (cell2) => {
-          this.cellCount[cell2] = this.cellCount[cell2] - 1;
+          this.cells[cell2] = this.cells[cell2] - 1;
         },
         duplicate: (inMemory) => {
           this.duplicateRows++;
@@ -84590,59 +85315,91 @@ var DriftScanner = class {
     );
   }
   row(row, file, line) {
-    this.rows++;
-    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
-    const product = this.catalog.resolve(row.product);
-    if (product === null) {
-      this.otherRows++;
+    const group = this.groupFor(row.tenant, row.product, row.version);
+    if (group === -1) {
+      this.countOther();
       return;
     }
-    let tenant = this.tenants.get(row.tenant);
+    stringHash(row.endpoint, 0, row.endpoint.length, this.hash);
+    this.direct.current = row;
+    this.countRow(
+      group,
+      this.rowFlags(group, row.sha256, row.platform),
+      this.hash[0],
+      this.hash[1],
+      row.lastSeen,
+      this.direct,
+      file,
+      line
+    );
+  }
+  /**
+   * The group of a row's tenant, product name and version (made on first sight), or -1 when
+   * the product is neither managed nor a known tool (not ours to judge).
+   */
+  groupFor(tenantName, productName, version) {
+    const product = this.catalog.resolve(productName);
+    if (product === null) return -1;
+    let tenant = this.tenants.get(tenantName);
     if (tenant === void 0) {
-      tenant = { name: ownString(row.tenant), index: this.tenants.size, toolAllowed: /* @__PURE__ */ new Map() };
+      tenant = { name: ownString(tenantName), index: this.tenants.size };
       this.tenants.set(tenant.name, tenant);
     }
-    const stale = row.lastSeen < this.staleBefore ? FLAG_STALE : 0;
-    let version;
-    let flags;
-    const versionIndex = this.versionIndexOf(product, product.kind === "managed" ? row.version : "");
-    if (product.kind === "managed") {
-      version = row.version;
-      const infos = this.versionInfos[product.key];
-      let info2 = infos[versionIndex];
-      if (info2 === void 0) {
-        info2 = product.info(version);
-        infos[versionIndex] = info2;
-      }
-      const sha = row.sha256 === "" ? SHA_ABSENT : info2.isPinned(row.sha256) ? SHA_MATCH : SHA_MISMATCH;
-      const platform2 = product.platforms === void 0 || product.platformAllowed(row.platform) ? 0 : FLAG_PLATFORM;
-      flags = sha | stale | platform2;
-    } else {
-      version = "";
-      let allowed = tenant.toolAllowed.get(product.key);
-      if (allowed === void 0) {
-        allowed = this.allowlist.allows(tenant.name, product.tool);
-        tenant.toolAllowed.set(product.key, allowed);
-      }
-      flags = (allowed ? FLAG_ALLOWED : 0) | stale;
-    }
-    const group = this.groupOf(tenant, product, version, versionIndex);
-    const cell2 = group * 16 + flags;
-    fingerprint2(row.tenant, row.endpoint, product.key, this.hash);
+    const managedVersion = product.kind === "managed" ? version : "";
+    return this.groupOf(tenant, product, managedVersion, this.versionIndexOf(product, managedVersion));
+  }
+  /**
+   * The sha256 and platform flags of a row in a managed product's group (0 for tools): sha256
+   * '' when the row reports none.
+   */
+  rowFlags(group, sha256, platform2) {
+    const at = group * 16;
+    const product = this.catalog.products[this.cells[at + META_PRODUCT]];
+    if (product.kind !== "managed") return 0;
+    const info2 = this.versionInfos[product.key][this.cells[at + META_VERSION] >> 1];
+    return (sha256 === "" ? SHA_ABSENT2 : info2.isPinned(sha256) ? SHA_MATCH : SHA_MISMATCH) | (product.platforms === void 0 || product.platformAllowed(platform2) ? 0 : FLAG_PLATFORM);
+  }
+  /** The managed product or known tool an inventory product name stands for, or null. */
+  resolveProduct(name) {
+    return this.catalog.resolve(name);
+  }
+  /** Counts a row whose product is neither managed nor a known tool (not judged). */
+  countOther() {
+    this.rows++;
+    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
+    this.otherRows++;
+  }
+  /**
+   * Counts one row of a group. `flags` are its `rowFlags`; (endpointHash1, endpointHash2) is
+   * `stringHash(endpoint)`; `source` gives the whole row, only when a finding or the history
+   * needs it.
+   */
+  countRow(group, flags, endpointHash1, endpointHash2, lastSeen, source, file, line) {
+    this.rows++;
+    if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
+    if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
+    const at = group * 16;
+    const cells = this.cells;
+    flags |= cells[at + META_VERSION] & FLAG_ALLOWED;
+    const productKey = cells[at + META_PRODUCT];
+    const product = this.catalog.products[productKey];
+    const cell2 = at + flags;
+    keyFingerprint(endpointHash1, endpointHash2, cells[at + META_TENANT], productKey, this.hash);
     const hi = this.hash[0];
     const lo = this.hash[1];
-    const counted = this.dedup.add(hi, lo, cell2, row.lastSeen);
-    if (counted) this.cellCount[cell2] = this.cellCount[cell2] + 1;
+    const counted = this.dedup.add(hi, lo, cell2, lastSeen);
+    if (counted) cells[cell2] = cells[cell2] + 1;
     if (this.duplicateSeen) {
       this.duplicateSeen = false;
-      this.duplicateFinding(row, file, line);
+      this.duplicateFinding(source.row(), file, line);
       const key = `${hi}:${lo}`;
       if (counted && this.sampledKeys.has(key)) this.dropSamples(key);
     }
     if (!counted) return;
-    const mask = cellMask(product, this.groupMask[group], flags);
-    if ((mask & this.wanted) !== 0) this.sampleRow(row, file, line, product, mask, `${hi}:${lo}`);
+    const mask = cellMask(product, cells[at + META_MASK], flags);
+    if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== void 0 && product.kind === "managed") {
+      const row = source.row();
       this.options.history.stage(
         row.tenant,
         row.endpoint,
@@ -84653,17 +85410,12 @@ var DriftScanner = class {
       );
     }
   }
-  /**
-   * Group id of (tenant, product, version). One probe into an integer hash table keyed by
-   * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
-   */
   /** Small per-product index of a version string (one Map lookup per row). */
   versionIndexOf(product, version) {
     let versions = this.versionIndexes[product.key];
     if (versions === void 0) {
       versions = /* @__PURE__ */ new Map();
       this.versionIndexes[product.key] = versions;
-      this.versionInfos[product.key] = [];
     }
     let versionIndex = versions.get(version);
     if (versionIndex === void 0) {
@@ -84672,6 +85424,10 @@ var DriftScanner = class {
     }
     return versionIndex;
   }
+  /**
+   * Group id of (tenant, product, version). One probe into an integer hash table keyed by
+   * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
+   */
   groupOf(tenant, product, version, versionIndex) {
     const t = tenant.index;
     const p = product.key;
@@ -84689,12 +85445,23 @@ var DriftScanner = class {
     this.groupTenant.push(tenant);
     this.groupProduct.push(product);
     this.groupVersion.push(ownString(version));
-    this.groupMask.push(product.kind === "managed" ? versionMask(product.info(version)) : 0);
-    if ((id + 1) * 16 > this.cellCount.length) {
-      const grown = new Int32Array(this.cellCount.length * 2);
-      grown.set(this.cellCount);
-      this.cellCount = grown;
+    if ((id + 1) * 16 > this.cells.length) {
+      const grown = new Int32Array(this.cells.length * 2);
+      grown.set(this.cells);
+      this.cells = grown;
     }
+    let classBits = 0;
+    let allowed = 0;
+    if (product.kind === "managed") {
+      const info2 = product.info(version);
+      (this.versionInfos[product.key] ??= [])[versionIndex] = info2;
+      classBits = versionMask(info2);
+    } else if (this.allowlist.allows(tenant.name, product.tool)) allowed = FLAG_ALLOWED;
+    const meta = id * 16;
+    this.cells[meta + META_TENANT] = tenant.index;
+    this.cells[meta + META_PRODUCT] = product.key;
+    this.cells[meta + META_MASK] = classBits;
+    this.cells[meta + META_VERSION] = versionIndex << 1 | allowed;
     if ((id + 1) * 2 > mask + 1) {
       const old = table2;
       table2 = this.groupTable = new Int32Array(old.length * 2);
@@ -84772,11 +85539,12 @@ var DriftScanner = class {
     for (let group = 0; group < this.groupVersion.length; group++) {
       const tenant = this.groupTenant[group];
       const product = this.groupProduct[group];
-      const groupMask = this.groupMask[group];
+      const groupMask = this.cells[group * 16 + META_MASK];
       let count = 0;
       cellClasses.fill(0);
       for (let flags = 0; flags < 16; flags++) {
-        const n = this.cellCount[group * 16 + flags];
+        if ((flags & 3) === 3) continue;
+        const n = this.cells[group * 16 + flags];
         if (n === 0) continue;
         count += n;
         const mask = cellMask(product, groupMask, flags);
@@ -85085,6 +85853,15 @@ function managedFinding(code, driftClass, row, product, subject, where2, evidenc
 }
 
 // src/fleet/drift.ts
+function useReaderThread(source, mode) {
+  if (source.path === void 0 || mode === "never") return false;
+  if (mode === "always") return true;
+  try {
+    return statSync(source.path).size >= defaults.readerThreadMinBytes;
+  } catch {
+    return false;
+  }
+}
 async function scanDrift(input) {
   const maxFindingsPerCode = input.maxFindingsPerCode ?? defaults.maxDriftFindingsPerCode;
   const catalog = new ProductCatalog(
@@ -85102,14 +85879,17 @@ async function scanDrift(input) {
     ...input.onProgress !== void 0 ? { onProgress: input.onProgress } : {},
     ...input.progressEvery !== void 0 ? { progressEvery: input.progressEvery } : {}
   });
-  const sink = input.strict ? {
+  const malformed2 = input.strict ? (file, line, reason) => {
+    throw new InputError("INPUT_INVALID", `malformed row (--strict): ${reason}`, { file, line });
+  } : (file, line, reason) => {
+    scanner.malformed(file, line, reason);
+  };
+  const sink = {
     row: (row, file, line) => {
       scanner.row(row, file, line);
     },
-    malformed: (file, line, reason) => {
-      throw new InputError("INPUT_INVALID", `malformed row (--strict): ${reason}`, { file, line });
-    }
-  } : scanner;
+    malformed: malformed2
+  };
   const options = {
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
@@ -85119,7 +85899,17 @@ async function scanDrift(input) {
   };
   input.history?.begin();
   try {
-    for (const source of input.sources) scanner.addInput(await readInventory(source, sink, options));
+    for (const source of input.sources) {
+      const onThread = useReaderThread(source, input.readerThread ?? "auto") ? await readCsvOnThread({
+        source,
+        scanner,
+        options,
+        pinnedSha256: catalog.pinnedSha256(),
+        needsPlatform: catalog.hasPlatformPolicies(),
+        onMalformed: malformed2
+      }) : void 0;
+      scanner.addInput(onThread ?? await readInventory(source, sink, options));
+    }
     const { result, findings } = scanner.finish();
     if (input.history === void 0) return { result, findings };
     const committed = input.history.commit(result, {
@@ -90702,7 +91492,7 @@ function isFileInWorkspace(subject, workspace) {
     return false;
   }
   try {
-    return statSync(resolve8(workspace, subject)).isFile();
+    return statSync2(resolve8(workspace, subject)).isFile();
   } catch {
     return false;
   }
@@ -90827,7 +91617,7 @@ ${escapeMarkdown(message)}
     host.setFailed(`rmm-verify: ${message}`);
   }
 }
-await main();
+if (isMainThread2) await main();
 /*! Bundled license information:
 
 undici/lib/web/fetch/body.js:

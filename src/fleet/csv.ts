@@ -48,6 +48,8 @@ export class CsvParser {
    * escapes as written), so that a record can be handed on and parsed again later.
    */
   source = '';
+  /** Changes with `source` (a new number per parsed text: equal texts can be told apart). */
+  sourceNumber = 0;
   recordStart = 0;
   recordEnd = 0;
 
@@ -93,6 +95,7 @@ export class CsvParser {
   /** Parses from `position`; returns the index where unparsed text starts. */
   private parse(text: string, final: boolean, position: number): number {
     this.source = text;
+    this.sourceNumber++;
     const length = text.length;
     let nextQuote = text.indexOf('"', position);
     if (nextQuote === -1) nextQuote = length;

@@ -168,7 +168,7 @@ class BatchingCsvReader implements TextReader {
       if (detected.header) return;
     }
     const parser = this.parser;
-    this.writer.useSource(parser.source);
+    this.writer.useSource(parser.source, parser.sourceNumber);
     if (
       !this.writer.addRecord(text, starts, ends, count, layout, parser.recordStart, parser.recordEnd, line)
     ) {

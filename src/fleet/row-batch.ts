@@ -43,8 +43,12 @@ const SHA_NOT_PINNED = -3;
 const PLATFORM_UNUSED = -2;
 const OVERFLOW = -1;
 
-/** Distinct strings per dictionary before ids become OVERFLOW (bounds both threads' memory). */
+/**
+ * Distinct strings, and their characters, per dictionary before ids become OVERFLOW: bounds the
+ * memory of both threads whatever the inventory holds.
+ */
 export const DICTIONARY_LIMIT = 1 << 18;
+export const DICTIONARY_CHARS_LIMIT = 1 << 24;
 
 export interface RowBatch {
   readonly columns: ArrayBuffer;
@@ -64,6 +68,9 @@ export interface RowBatch {
   readonly layout?: CsvLayout;
 }
 
+/** Text buffers are allocated in steps of this many bytes. */
+const TEXT_BUFFER_STEP = 256 << 10;
+
 /** Bytes for `rows` rows: the float64 column first, then the int32 columns. */
 function columnBytes(rows: number): number {
   return rows * (8 + 4 * INT_COLUMNS);
@@ -77,6 +84,7 @@ function rowsIn(columns: ArrayBuffer): number {
 class Dictionary {
   readonly table = new Map<string, number>();
   fresh: string[] = [];
+  private chars = 0;
 
   /** Id of `text[start, end)`, made on first sight; OVERFLOW when the dictionary is full. */
   id(text: string, start: number, end: number): number {
@@ -84,7 +92,8 @@ class Dictionary {
     const id = this.table.get(slice);
     if (id !== undefined) return id;
     const size = this.table.size;
-    if (size >= DICTIONARY_LIMIT) return OVERFLOW;
+    if (size >= DICTIONARY_LIMIT || this.chars + slice.length > DICTIONARY_CHARS_LIMIT) return OVERFLOW;
+    this.chars += slice.length;
     const key = ownString(slice);
     this.table.set(key, size);
     this.fresh.push(key);
@@ -116,6 +125,7 @@ export class RowBatchWriter {
   /** Per product name id: version → (product name, version) id. */
   private readonly versionsByName: Map<string, number>[] = [];
   private productVersionCount = 0;
+  private productVersionChars = 0;
   private freshProductVersions: (number | string)[] = [];
   private readonly pinned: Map<string, number>;
   /** Canonical digests seen, direct-mapped (see digestSlot), and their sha256 codes. */
@@ -126,11 +136,12 @@ export class RowBatchWriter {
   private layout: CsvLayout | undefined;
   /** The texts the batch's records were parsed from, and where the current one starts. */
   private sources: string[] = [];
+  private sourceNumber = -1;
   private sourceBase = 0;
   private readonly spareColumns: ArrayBuffer[] = [];
   private readonly spareTexts: ArrayBuffer[] = [];
 
-  constructor(pinnedSha256: readonly string[], needsPlatform: boolean, capacity = 16_384) {
+  constructor(pinnedSha256: readonly string[], needsPlatform: boolean, capacity = 8192) {
     this.pinned = new Map(pinnedSha256.map((sha, i) => [sha, i]));
     this.needsPlatform = needsPlatform;
     this.capacity = capacity;
@@ -143,10 +154,11 @@ export class RowBatchWriter {
     this.layout = layout;
   }
 
-  /** The text the next records' ranges refer to (the parser's `source`). */
-  useSource(text: string): void {
+  /** The text the next records' ranges refer to: the parser's `source` and `sourceNumber`. */
+  useSource(text: string, sourceNumber: number): void {
+    if (sourceNumber === this.sourceNumber) return;
+    this.sourceNumber = sourceNumber;
     const last = this.sources.length - 1;
-    if (last >= 0 && this.sources[last] === text) return;
     if (last >= 0) this.sourceBase += (this.sources[last] as string).length;
     this.sources.push(text);
   }
@@ -302,7 +314,12 @@ export class RowBatchWriter {
     const slice = text.slice(start, end);
     const id = versions.get(slice);
     if (id !== undefined) return id;
-    if (this.productVersionCount >= DICTIONARY_LIMIT) return OVERFLOW;
+    if (
+      this.productVersionCount >= DICTIONARY_LIMIT ||
+      this.productVersionChars + slice.length > DICTIONARY_CHARS_LIMIT
+    )
+      return OVERFLOW;
+    this.productVersionChars += slice.length;
     const version = ownString(slice);
     versions.set(version, this.productVersionCount);
     this.freshProductVersions.push(name, version);
@@ -319,14 +336,16 @@ export class RowBatchWriter {
     let bytes = 0;
     for (const text of this.sources) bytes += wide ? text.length * 2 : text.length;
     const spare = this.spareTexts.findIndex((b) => b.byteLength >= bytes);
+    // A chunk of text with a little to spare, so that buffers coming back fit the next batch.
     const textBuffer =
       spare === -1
-        ? new ArrayBuffer(Math.max(bytes, 4 << 20))
+        ? new ArrayBuffer(Math.ceil((bytes + 1) / TEXT_BUFFER_STEP) * TEXT_BUFFER_STEP)
         : (this.spareTexts.splice(spare, 1)[0] as ArrayBuffer);
     const view = Buffer.from(textBuffer, 0, bytes);
     let written = 0;
     for (const text of this.sources) written += view.write(text, written, wide ? 'utf16le' : 'latin1');
     this.sources = [];
+    this.sourceNumber = -1;
     this.sourceBase = 0;
     const batch: RowBatch = {
       columns: this.columns,

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { defaults } from '../../src/defaults.ts';
 import { ACTION_OUTPUTS } from '../../src/action/metadata.ts';
 import type { Manifest } from '../../src/manifest/types.ts';
 import { startFakeGithub } from '../fixtures/github/server.ts';
@@ -230,6 +231,30 @@ describe('the bundled Action, run as a runner runs it', () => {
     expect(revoked?.properties['line']).toBe('3');
     const sarif: unknown = JSON.parse(await readFile(join(ws.dir, 'rmm-verify.sarif'), 'utf8'));
     expect(validateSarif(sarif), JSON.stringify(validateSarif.errors)).toBe(true);
+  });
+
+  it('drift mode: a large inventory is read on the reader thread from inside the bundle', async () => {
+    // Files of readerThreadMinBytes or more are parsed on a worker thread, which runs the bundle
+    // itself: the worker must start from dist/action/index.js and report lines as they are.
+    const seen = new Date().toISOString();
+    const lines = ['tenant,endpoint,hostname,product,version,last_seen'];
+    let bytes = 0;
+    for (let i = 0; bytes < defaults.readerThreadMinBytes + 4096; i++) {
+      const line = `tenant-${i % 50},endpoint-${i},host-${i},acme-agent,7.4.2,${seen}`;
+      lines.push(line);
+      bytes += line.length + 1;
+    }
+    lines.push(`tenant-z,endpoint-last,host-last,acme-agent,7.3.0,${seen}`);
+    await ws.writeFile('inventories/large.csv', lines.join('\n'));
+    const run = await runAction(ws.dir, inputs('inventories/large.csv', { mode: 'drift' }));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const revoked = workflowCommands(run.stdout).filter(
+      (c) => c.properties['title'] === 'DRIFT_REVOKED (critical)',
+    );
+    expect(revoked.map((c) => [c.properties['file'], c.properties['line']])).toEqual([
+      ['inventories/large.csv', String(lines.length)],
+    ]);
   });
 
   it('attest mode: a vendor file with its Sigstore bundle passes for the pinned identity, fails otherwise', async () => {
