@@ -148,4 +148,81 @@ describe('CsvParser', () => {
     expect(result.malformed[0]?.reason).toMatch(/longer than 1000/);
     expect(fields(result)[0]).toEqual(['a', 'b']);
   });
+
+  it('gives each record its raw text, which parses again to the same fields', () => {
+    const char = fc.constantFrom('a', 'b', ' ', ',', '"', '\r', '\n', 'é', '東', '😀');
+    const field = fc.array(char, { maxLength: 6 }).map((chars) => chars.join(''));
+    const record = fc.record({
+      // [value, quoted even when it need not be]
+      fields: fc.array(fc.tuple(field, fc.boolean()), { minLength: 1, maxLength: 5 }),
+      crlf: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+        (records, finalBreak, cutAt) => {
+          // Serialise the RFC 4180 way: quote fields that need it (and a lone empty field, which
+          // would otherwise be a blank line), mixing LF and CRLF record ends.
+          let text = '';
+          let line = 1;
+          const expected: { fields: string[]; line: number; serial: string }[] = [];
+          records.forEach((r, i) => {
+            const serial = r.fields
+              .map(([value, quote]) =>
+                quote || /[",\r\n]/.test(value) || (r.fields.length === 1 && value === '')
+                  ? `"${value.replaceAll('"', '""')}"`
+                  : value,
+              )
+              .join(',');
+            expected.push({ fields: r.fields.map(([value]) => value), line, serial });
+            line += serial.split('\n').length;
+            text += serial;
+            if (i < records.length - 1 || finalBreak) text += r.crlf ? '\r\n' : '\n';
+          });
+          const points = [...new Set(cutAt.map((c) => Math.floor(c * text.length)))].sort((a, b) => a - b);
+          const chunks: string[] = [];
+          let from = 0;
+          for (const p of points) {
+            chunks.push(text.slice(from, p));
+            from = p;
+          }
+          chunks.push(text.slice(from));
+
+          const seen: { fields: string[]; line: number; raw: string }[] = [];
+          const malformed: string[] = [];
+          const parser: CsvParser = new CsvParser(
+            {
+              record: (t, starts, ends, count, recordLine) => {
+                seen.push({
+                  fields: recordFields(t, starts, ends, count),
+                  line: recordLine,
+                  raw: parser.source.slice(parser.recordStart, parser.recordEnd),
+                });
+              },
+              malformed: (_line, reason) => malformed.push(reason),
+            },
+            { maxRecordChars: 1 << 20 },
+          );
+          for (const chunk of chunks) parser.push(chunk);
+          parser.end();
+
+          expect(malformed).toEqual([]);
+          expect(seen.map((r) => ({ fields: r.fields, line: r.line }))).toEqual(
+            expected.map((e) => ({ fields: e.fields, line: e.line })),
+          );
+          seen.forEach((r, i) => {
+            // The raw record as written; a CRLF's CR may stay at its end (the parser drops it).
+            expect([expected[i]!.serial, `${expected[i]!.serial}\r`]).toContain(r.raw);
+            const again = parse([r.raw]);
+            expect(again.malformed).toEqual([]);
+            // One record, the same fields, on the raw text's first line.
+            expect(again.records).toEqual([{ fields: r.fields, line: 1 }]);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
