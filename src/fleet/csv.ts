@@ -25,8 +25,10 @@ export function recordFields(text: string, starts: Int32Array, ends: Int32Array,
 }
 
 export interface CsvOptions {
-  /** A quoted field longer than this (characters) is malformed: bounds the carried-over text. */
+  /** A record longer than this (characters) is malformed: bounds the carried-over text. */
   readonly maxRecordChars: number;
+  /** Line number of the first line (default 1: lines skipped before the text count). */
+  readonly firstLine?: number;
 }
 
 const QUOTE = 34;
@@ -41,6 +43,8 @@ export class CsvParser {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private carry = '';
+  /** Dropping the rest of an over-long record (see limitCarry). */
+  private skipping = false;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   private line = 1;
   /**
@@ -56,6 +60,7 @@ export class CsvParser {
   constructor(handler: CsvHandler, options: CsvOptions) {
     this.handler = handler;
     this.maxRecordChars = options.maxRecordChars;
+    this.line = options.firstLine ?? 1;
   }
 
   /**
@@ -67,10 +72,18 @@ export class CsvParser {
   push(chunk: string): void {
     let text = chunk;
     let from = 0;
-    if (this.carry !== '') {
+    if (this.skipping) {
+      // The rest of an over-long record: dropped up to its line break.
+      const lf = chunk.indexOf('\n');
+      if (lf === -1) return;
+      this.skipping = false;
+      this.line++;
+      from = lf + 1;
+    } else if (this.carry !== '') {
       const lf = chunk.indexOf('\n');
       if (lf === -1) {
         this.carry += chunk;
+        this.limitCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
@@ -81,10 +94,24 @@ export class CsvParser {
     }
     const rest = this.parse(text, false, from);
     if (rest < text.length) this.carry = text.slice(rest);
+    this.limitCarry();
+  }
+
+  /**
+   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
+   * reported and dropped up to the next line break, so a file without line breaks cannot make
+   * the parser hold it all.
+   */
+  private limitCarry(): void {
+    if (this.carry.length <= this.maxRecordChars) return;
+    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+    this.carry = '';
+    this.skipping = true;
   }
 
   /** Parses the last record when the input does not end with a line break. */
   end(): void {
+    this.skipping = false;
     if (this.carry !== '') {
       const text = this.carry;
       this.carry = '';
@@ -190,9 +217,13 @@ export class CsvParser {
     let position = start;
     let newlines = 0;
     const fail = (at: number, reason: string): number => {
-      this.handler.malformed(this.line, reason);
       let resume = text.indexOf('\n', at);
-      if (resume === -1) resume = length;
+      if (resume === -1) {
+        // The bad line goes on in the next chunk: decide there, where its end is known.
+        if (!final) return -1;
+        resume = length;
+      }
+      this.handler.malformed(this.line, reason);
       for (let i = at; i < resume; i++) if (text.charCodeAt(i) === LF) newlines++;
       this.line += newlines + 1;
       return resume + 1;

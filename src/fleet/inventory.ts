@@ -137,12 +137,12 @@ export function readInventory(
   sink: InventorySink,
   options: InventoryReadOptions,
 ): Promise<InputSummary> {
-  return readInventoryText(source, options, (format, file) =>
+  return readInventoryText(source, options, (format, file, firstLine) =>
     format === 'osquery'
       ? new OsqueryArrayReader(file, sink, options)
       : format === 'jsonl'
-        ? new JsonLinesReader(file, sink, options)
-        : new CsvReader(file, sink, options),
+        ? new JsonLinesReader(file, sink, options, firstLine)
+        : new CsvReader(file, sink, options, firstLine),
   );
 }
 
@@ -153,12 +153,17 @@ export function readInventory(
 export async function readInventoryText(
   source: InventorySource,
   options: Pick<InventoryReadOptions, 'maxInputBytes'>,
-  readerFor: (format: InventoryFormat, file: string) => TextReader,
+  readerFor: (format: InventoryFormat, file: string, firstLine: number) => TextReader,
 ): Promise<InputSummary> {
   const state = { gzip: false, bytes: 0 };
   const decoder = new StringDecoder('utf8');
   const file = source.name;
   let reader: TextReader | undefined;
+  let atStart = true;
+  // Line breaks in leading chunks that hold only white space, for the reader's line numbers.
+  let blankLines = 0;
+  // Characters of content still to look at for NUL bytes (a binary file), across chunks.
+  let unchecked = 4096;
   // Most inventories are ASCII: decode those chunks as latin1 (much faster than UTF-8), but only
   // while the UTF-8 decoder cannot be holding the first bytes of a split character.
   let decoderClean = true;
@@ -170,17 +175,26 @@ export async function readInventoryText(
       text = decoder.write(chunk);
       decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
     }
-    if (reader === undefined) {
+    if (atStart && text !== '') {
+      atStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (reader === undefined) {
       const start = text.search(/\S/);
-      if (start === -1) continue;
-      if (text.slice(0, 4096).includes('\u0000')) {
+      if (start === -1) {
+        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) blankLines++;
+        continue;
+      }
+      const c = text.charAt(start);
+      reader = readerFor(c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv', file, 1 + blankLines);
+    }
+    if (unchecked > 0) {
+      if (text.slice(0, unchecked).includes('\u0000')) {
         throw new InputError('INPUT_INVALID', 'not an inventory: the file contains NUL bytes (binary data)', {
           file,
         });
       }
-      const c = text.charAt(start);
-      reader = readerFor(c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv', file);
+      unchecked -= text.length;
     }
     const pending = reader.push(text, ascii);
     if (pending !== undefined) await pending;
@@ -223,7 +237,7 @@ class CsvReader implements TextReader {
   private readonly file: string;
   private readonly sink: InventorySink;
 
-  constructor(file: string, sink: InventorySink, options: InventoryReadOptions) {
+  constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
     this.file = file;
     this.sink = sink;
     this.mapper = new CsvRecordMapper(file, options);
@@ -236,7 +250,7 @@ class CsvReader implements TextReader {
           this.bad(line, reason);
         },
       },
-      { maxRecordChars: options.maxRecordChars },
+      { maxRecordChars: options.maxRecordChars, firstLine },
     );
   }
 
@@ -429,14 +443,15 @@ class JsonLinesReader implements TextReader {
   readonly format = 'jsonl';
   private readonly mapper: JsonRowMapper;
   private carry = '';
-  private line = 1;
+  private line: number;
   private readonly file: string;
   private readonly maxChars: number;
 
-  constructor(file: string, sink: InventorySink, options: InventoryReadOptions) {
+  constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
+    this.line = firstLine;
   }
 
   get rows(): number {

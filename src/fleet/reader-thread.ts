@@ -92,9 +92,9 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
     open: () => createReadStream(data.path, { highWaterMark: data.readChunkBytes }),
   };
   try {
-    const summary = await readInventoryText(source, data.options, (format, file) => {
+    const summary = await readInventoryText(source, data.options, (format, file, firstLine) => {
       if (format !== 'csv') throw new NotCsv();
-      return new BatchingCsvReader(file, writer, data.options, send);
+      return new BatchingCsvReader(file, writer, data.options, firstLine, send);
     });
     port.postMessage({ type: 'end', summary } satisfies ReaderMessage);
   } catch (error: unknown) {
@@ -128,6 +128,7 @@ class BatchingCsvReader implements TextReader {
     file: string,
     writer: RowBatchWriter,
     options: InventoryReadOptions,
+    firstLine: number,
     send: (wide: boolean) => Promise<void> | undefined,
   ) {
     this.writer = writer;
@@ -143,7 +144,7 @@ class BatchingCsvReader implements TextReader {
           this.writer.malformed(line, reason);
         },
       },
-      { maxRecordChars: options.maxRecordChars },
+      { maxRecordChars: options.maxRecordChars, firstLine },
     );
   }
 

@@ -149,6 +149,35 @@ describe('CsvParser', () => {
     expect(fields(result)[0]).toEqual(['a', 'b']);
   });
 
+  it('reports malformed records the same wherever the chunks are cut', () => {
+    // A bad record with a quoted line break must be skipped to the end of its own line even when
+    // that line ends in a later chunk; later records keep their line numbers.
+    const inputs = [
+      'x,"a\nb"z,tail\nok,1\n',
+      'x,"a\nb",c"d,tail\nok,1\n',
+      'h,"q\nq"\n"bad"x,more\nok,2\n"open\n',
+    ];
+    for (const input of inputs) {
+      const whole = parse([input]);
+      expect(whole.malformed.length).toBeGreaterThan(0);
+      for (let a = 0; a <= input.length; a++)
+        for (let b = a; b <= input.length; b++) {
+          const split = parse([input.slice(0, a), input.slice(a, b), input.slice(b)]);
+          expect(split, `${JSON.stringify(input)} cut at ${a}, ${b}`).toEqual(whole);
+        }
+    }
+  });
+
+  it('drops a line longer than the limit without buffering it, then goes on', () => {
+    const chunks = ['a,b\n', ...Array.from({ length: 50 }, () => 'x'.repeat(100)), '\nok,1\n'];
+    const result = parse(chunks, 1000);
+    expect(result.malformed).toEqual([{ line: 2, reason: 'record longer than 1000 characters' }]);
+    expect(result.records).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['ok', '1'], line: 3 },
+    ]);
+  });
+
   it('gives each record its raw text, which parses again to the same fields', () => {
     const char = fc.constantFrom('a', 'b', ' ', ',', '"', '\r', '\n', 'é', '東', '😀');
     const field = fc.array(char, { maxLength: 6 }).map((chars) => chars.join(''));

@@ -88,6 +88,32 @@ describe('hostile and oversized inventories', () => {
     expect(result.fleet).toMatchObject({ agents: 1, malformedRows: 2 });
   });
 
+  it('numbers lines and finds NUL bytes the same however the file is read in chunks', async () => {
+    // Leading blank lines fill whole chunks when chunks are small; they still count.
+    const blank = join(fx.dir, 'blank-lines.csv');
+    await writeFile(
+      blank,
+      `${'\n'.repeat(3000)}tenant,endpoint,product,version\nacme,e1,Acme RMM Agent,7.4.0\n`,
+    );
+    for (const chunk of [64, 1000, 1 << 20]) {
+      const { findings } = await scanDrift({
+        manifests: [acmeManifest()],
+        sources: [fileSource(blank, chunk)],
+        now: NOW,
+      });
+      expect(findings.find((f) => f.code === 'DRIFT_BEHIND')?.location?.line, `chunk ${chunk}`).toBe(3002);
+    }
+    // NUL bytes within the first 4096 characters of content are found even past the first chunk.
+    const binary = join(fx.dir, 'binary.csv');
+    await writeFile(binary, `tenant,endpoint,product,version\n${'a,b,c,d\n'.repeat(200)}\u0000\n`);
+    for (const chunk of [100, 1 << 20]) {
+      const error = await errorOf(
+        scanDrift({ manifests: [acmeManifest()], sources: [fileSource(binary, chunk)], now: NOW }),
+      );
+      expect(error.message, `chunk ${chunk}`).toContain('NUL bytes');
+    }
+  });
+
   it('does not let tenant or product names run as terminal escapes in text output', async () => {
     const { renderDriftText } = await import('../../src/report/drift-text.ts');
     const { buildDriftReport } = await import('../../src/fleet/report.ts');
