@@ -16,6 +16,8 @@ const { result } = await scanDrift({
   sources: [fileSource(file)],
   now: BENCH_NOW,
   config: benchConfig(),
+  // READER_THREAD=never measures the one-thread path (for comparison).
+  readerThread: process.env['READER_THREAD'] === 'never' ? 'never' : 'auto',
 });
 const ms = performance.now() - start;
 const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
