@@ -83269,6 +83269,8 @@ var CsvParser = class {
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   carry = "";
+  /** Dropping the rest of an over-long record (see limitCarry). */
+  skipping = false;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   line = 1;
   /**
@@ -83283,6 +83285,7 @@ var CsvParser = class {
   constructor(handler2, options) {
     this.handler = handler2;
     this.maxRecordChars = options.maxRecordChars;
+    this.line = options.firstLine ?? 1;
   }
   /**
    * Parses every complete record in `chunk` (plus what was carried over). The carried record is
@@ -83293,10 +83296,17 @@ var CsvParser = class {
   push(chunk) {
     let text2 = chunk;
     let from = 0;
-    if (this.carry !== "") {
+    if (this.skipping) {
+      const lf = chunk.indexOf("\n");
+      if (lf === -1) return;
+      this.skipping = false;
+      this.line++;
+      from = lf + 1;
+    } else if (this.carry !== "") {
       const lf = chunk.indexOf("\n");
       if (lf === -1) {
         this.carry += chunk;
+        this.limitCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
@@ -83307,9 +83317,22 @@ var CsvParser = class {
     }
     const rest = this.parse(text2, false, from);
     if (rest < text2.length) this.carry = text2.slice(rest);
+    this.limitCarry();
+  }
+  /**
+   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
+   * reported and dropped up to the next line break, so a file without line breaks cannot make
+   * the parser hold it all.
+   */
+  limitCarry() {
+    if (this.carry.length <= this.maxRecordChars) return;
+    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+    this.carry = "";
+    this.skipping = true;
   }
   /** Parses the last record when the input does not end with a line break. */
   end() {
+    this.skipping = false;
     if (this.carry !== "") {
       const text2 = this.carry;
       this.carry = "";
@@ -83409,9 +83432,12 @@ var CsvParser = class {
     let position = start;
     let newlines = 0;
     const fail = (at, reason) => {
-      this.handler.malformed(this.line, reason);
       let resume = text2.indexOf("\n", at);
-      if (resume === -1) resume = length;
+      if (resume === -1) {
+        if (!final) return -1;
+        resume = length;
+      }
+      this.handler.malformed(this.line, reason);
       for (let i = at; i < resume; i++) if (text2.charCodeAt(i) === LF) newlines++;
       this.line += newlines + 1;
       return resume + 1;
@@ -83915,7 +83941,7 @@ function readInventory(source, sink, options) {
   return readInventoryText(
     source,
     options,
-    (format, file) => format === "osquery" ? new OsqueryArrayReader(file, sink, options) : format === "jsonl" ? new JsonLinesReader(file, sink, options) : new CsvReader(file, sink, options)
+    (format, file, firstLine) => format === "osquery" ? new OsqueryArrayReader(file, sink, options) : format === "jsonl" ? new JsonLinesReader(file, sink, options, firstLine) : new CsvReader(file, sink, options, firstLine)
   );
 }
 async function readInventoryText(source, options, readerFor) {
@@ -83923,6 +83949,9 @@ async function readInventoryText(source, options, readerFor) {
   const decoder = new StringDecoder("utf8");
   const file = source.name;
   let reader;
+  let atStart = true;
+  let blankLines = 0;
+  let unchecked = 4096;
   let decoderClean = true;
   for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
     let text2;
@@ -83932,17 +83961,26 @@ async function readInventoryText(source, options, readerFor) {
       text2 = decoder.write(chunk);
       decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
     }
-    if (reader === void 0) {
+    if (atStart && text2 !== "") {
+      atStart = false;
       if (text2.charCodeAt(0) === 65279) text2 = text2.slice(1);
+    }
+    if (reader === void 0) {
       const start = text2.search(/\S/);
-      if (start === -1) continue;
-      if (text2.slice(0, 4096).includes("\0")) {
+      if (start === -1) {
+        for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) blankLines++;
+        continue;
+      }
+      const c = text2.charAt(start);
+      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file, 1 + blankLines);
+    }
+    if (unchecked > 0) {
+      if (text2.slice(0, unchecked).includes("\0")) {
         throw new InputError("INPUT_INVALID", "not an inventory: the file contains NUL bytes (binary data)", {
           file
         });
       }
-      const c = text2.charAt(start);
-      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file);
+      unchecked -= text2.length;
     }
     const pending2 = reader.push(text2, ascii);
     if (pending2 !== void 0) await pending2;
@@ -83970,7 +84008,7 @@ var CsvReader = class {
   mapper;
   file;
   sink;
-  constructor(file, sink, options) {
+  constructor(file, sink, options, firstLine) {
     this.file = file;
     this.sink = sink;
     this.mapper = new CsvRecordMapper(file, options);
@@ -83983,7 +84021,7 @@ var CsvReader = class {
           this.bad(line, reason);
         }
       },
-      { maxRecordChars: options.maxRecordChars }
+      { maxRecordChars: options.maxRecordChars, firstLine }
     );
   }
   push(text2) {
@@ -84137,13 +84175,14 @@ var JsonLinesReader = class {
   format = "jsonl";
   mapper;
   carry = "";
-  line = 1;
+  line;
   file;
   maxChars;
-  constructor(file, sink, options) {
+  constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
+    this.line = firstLine;
   }
   get rows() {
     return this.mapper.rows;
@@ -85000,9 +85039,9 @@ async function runReader(data, port) {
     open: () => createReadStream2(data.path, { highWaterMark: data.readChunkBytes })
   };
   try {
-    const summary2 = await readInventoryText(source, data.options, (format, file) => {
+    const summary2 = await readInventoryText(source, data.options, (format, file, firstLine) => {
       if (format !== "csv") throw new NotCsv();
-      return new BatchingCsvReader(file, writer, data.options, send);
+      return new BatchingCsvReader(file, writer, data.options, firstLine, send);
     });
     port.postMessage({ type: "end", summary: summary2 });
   } catch (error2) {
@@ -85023,7 +85062,7 @@ var BatchingCsvReader = class {
   send;
   /** Set once a chunk was not pure ASCII: texts may then hold characters ≥ 256. */
   wide = false;
-  constructor(file, writer, options, send) {
+  constructor(file, writer, options, firstLine, send) {
     this.writer = writer;
     this.send = send;
     this.mapper = new CsvRecordMapper(file, options);
@@ -85037,7 +85076,7 @@ var BatchingCsvReader = class {
           this.writer.malformed(line, reason);
         }
       },
-      { maxRecordChars: options.maxRecordChars }
+      { maxRecordChars: options.maxRecordChars, firstLine }
     );
   }
   push(text2, ascii) {
