@@ -84000,17 +84000,13 @@ async function readInventoryText(source, options, readerFor) {
     bytes: state.bytes
   };
 }
-var CsvReader = class {
+var CsvTextReader = class {
   format = "csv";
   rows = 0;
   malformedRows = 0;
   parser;
   mapper;
-  file;
-  sink;
-  constructor(file, sink, options, firstLine) {
-    this.file = file;
-    this.sink = sink;
+  constructor(file, options, firstLine) {
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -84018,35 +84014,66 @@ var CsvReader = class {
           this.record(text2, starts, ends, count, line);
         },
         malformed: (line, reason) => {
-          this.bad(line, reason);
+          this.malformedRows++;
+          this.malformedRow(line, reason);
         }
       },
       { maxRecordChars: options.maxRecordChars, firstLine }
     );
   }
-  push(text2) {
+  push(text2, _ascii) {
     this.parser.push(text2);
-    return void 0;
+    return this.flush();
   }
   end() {
     this.parser.end();
+    return this.flush();
+  }
+  /** After each chunk: a promise when the caller should wait before the next. */
+  flush() {
     return void 0;
   }
-  bad(line, reason) {
-    this.malformedRows++;
-    this.sink.malformed(this.file, line, reason);
+  /** The layout, once known (from the first record). */
+  layoutFound(_layout) {
+  }
+  /** Takes a data record before it is mapped; false leaves it to `mapper.map` and `row`. */
+  takeRecord(_text, _starts, _ends, _count, _layout, _line) {
+    return false;
   }
   record(text2, starts, ends, count, line) {
     const mapper = this.mapper;
-    if (mapper.layout === void 0 && mapper.detectLayout(recordFields(text2, starts, ends, count), line).header)
-      return;
-    const reason = mapper.map(text2, starts, ends, count);
-    if (reason !== void 0) {
-      this.bad(line, reason);
-      return;
+    let layout = mapper.layout;
+    if (layout === void 0) {
+      const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
+      layout = detected.layout;
+      this.layoutFound(layout);
+      if (detected.header) return;
+    }
+    if (!this.takeRecord(text2, starts, ends, count, layout, line)) {
+      const reason = mapper.map(text2, starts, ends, count);
+      if (reason !== void 0) {
+        this.malformedRows++;
+        this.malformedRow(line, reason);
+        return;
+      }
+      this.row(mapper.row, line);
     }
     this.rows++;
-    this.sink.row(mapper.row, this.file, line);
+  }
+};
+var CsvReader = class extends CsvTextReader {
+  file;
+  sink;
+  constructor(file, sink, options, firstLine) {
+    super(file, options, firstLine);
+    this.file = file;
+    this.sink = sink;
+  }
+  row(row, line) {
+    this.sink.row(row, this.file, line);
+  }
+  malformedRow(line, reason) {
+    this.sink.malformed(this.file, line, reason);
   }
 };
 function isObject(value) {
@@ -85052,63 +85079,45 @@ async function runReader(data, port) {
     port.postMessage(message);
   }
 }
-var BatchingCsvReader = class {
-  format = "csv";
-  rows = 0;
-  malformedRows = 0;
-  parser;
-  mapper;
+var BatchingCsvReader = class extends CsvTextReader {
   writer;
   send;
   /** Set once a chunk was not pure ASCII: texts may then hold characters ≥ 256. */
   wide = false;
   constructor(file, writer, options, firstLine, send) {
+    super(file, options, firstLine);
     this.writer = writer;
     this.send = send;
-    this.mapper = new CsvRecordMapper(file, options);
-    this.parser = new CsvParser(
-      {
-        record: (text2, starts, ends, count, line) => {
-          this.record(text2, starts, ends, count, line);
-        },
-        malformed: (line, reason) => {
-          this.malformedRows++;
-          this.writer.malformed(line, reason);
-        }
-      },
-      { maxRecordChars: options.maxRecordChars, firstLine }
-    );
   }
   push(text2, ascii) {
     if (!ascii) this.wide = true;
-    this.parser.push(text2);
+    return super.push(text2, ascii);
+  }
+  flush() {
     return this.send(this.wide);
   }
-  end() {
-    this.parser.end();
-    return this.send(this.wide);
+  layoutFound(layout) {
+    this.writer.setLayout(layout);
   }
-  record(text2, starts, ends, count, line) {
-    const mapper = this.mapper;
-    let layout = mapper.layout;
-    if (layout === void 0) {
-      const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
-      layout = detected.layout;
-      this.writer.setLayout(layout);
-      if (detected.header) return;
-    }
+  takeRecord(text2, starts, ends, count, layout, line) {
     const parser = this.parser;
     this.writer.useSource(parser.source, parser.sourceNumber);
-    if (!this.writer.addRecord(text2, starts, ends, count, layout, parser.recordStart, parser.recordEnd, line)) {
-      const reason = mapper.map(text2, starts, ends, count);
-      if (reason !== void 0) {
-        this.malformedRows++;
-        this.writer.malformed(line, reason);
-        return;
-      }
-      this.writer.add(mapper.row, parser.recordStart, parser.recordEnd, line);
-    }
-    this.rows++;
+    return this.writer.addRecord(
+      text2,
+      starts,
+      ends,
+      count,
+      layout,
+      parser.recordStart,
+      parser.recordEnd,
+      line
+    );
+  }
+  row(row, line) {
+    this.writer.add(row, this.parser.recordStart, this.parser.recordEnd, line);
+  }
+  malformedRow(line, reason) {
+    this.writer.malformed(line, reason);
   }
 };
 function readCsvOnThread(input) {

@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError, errorMessage } from '../errors.ts';
 import { fieldForColumnName, normaliseColumnName, type ColumnMapping } from './columns.ts';
 import { CsvParser, recordFields } from './csv.ts';
-import { CsvRecordMapper } from './csv-rows.ts';
+import { CsvRecordMapper, type CsvLayout } from './csv-rows.ts';
 import { CanonicalDigests, finishRow, newRow } from './row-normalise.ts';
 import { CANONICAL_FIELDS, type CanonicalField, type InventoryFormat, type InventoryRow } from './types.ts';
 
@@ -228,18 +228,19 @@ export interface TextReader {
   end(): Promise<void> | undefined;
 }
 
-class CsvReader implements TextReader {
+/**
+ * CSV text to canonical rows: the parser, the layout from the first record, then one mapped
+ * row per record. Subclasses say where rows and malformed rows go (and may take a record
+ * before it is mapped: `takeRecord`).
+ */
+export abstract class CsvTextReader implements TextReader {
   readonly format = 'csv';
   rows = 0;
   malformedRows = 0;
-  private readonly parser: CsvParser;
-  private readonly mapper: CsvRecordMapper;
-  private readonly file: string;
-  private readonly sink: InventorySink;
+  protected readonly parser: CsvParser;
+  protected readonly mapper: CsvRecordMapper;
 
-  constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
-    this.file = file;
-    this.sink = sink;
+  constructor(file: string, options: InventoryReadOptions, firstLine: number) {
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -247,42 +248,89 @@ class CsvReader implements TextReader {
           this.record(text, starts, ends, count, line);
         },
         malformed: (line, reason) => {
-          this.bad(line, reason);
+          this.malformedRows++;
+          this.malformedRow(line, reason);
         },
       },
       { maxRecordChars: options.maxRecordChars, firstLine },
     );
   }
 
-  push(text: string): undefined {
+  push(text: string, _ascii: boolean): Promise<void> | undefined {
     this.parser.push(text);
-    return undefined;
+    return this.flush();
   }
 
-  end(): undefined {
+  end(): Promise<void> | undefined {
     this.parser.end();
+    return this.flush();
+  }
+
+  /** After each chunk: a promise when the caller should wait before the next. */
+  protected flush(): Promise<void> | undefined {
     return undefined;
   }
 
-  private bad(line: number, reason: string): void {
-    this.malformedRows++;
-    this.sink.malformed(this.file, line, reason);
+  /** The layout, once known (from the first record). */
+  protected layoutFound(_layout: CsvLayout): void {
+    // Nothing by default.
   }
+
+  /** Takes a data record before it is mapped; false leaves it to `mapper.map` and `row`. */
+  protected takeRecord(
+    _text: string,
+    _starts: Int32Array,
+    _ends: Int32Array,
+    _count: number,
+    _layout: CsvLayout,
+    _line: number,
+  ): boolean {
+    return false;
+  }
+
+  /** A mapped row (`mapper.row`, reused for the next record). */
+  protected abstract row(row: InventoryRow, line: number): void;
+  protected abstract malformedRow(line: number, reason: string): void;
 
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
     const mapper = this.mapper;
-    if (
-      mapper.layout === undefined &&
-      mapper.detectLayout(recordFields(text, starts, ends, count), line).header
-    )
-      return;
-    const reason = mapper.map(text, starts, ends, count);
-    if (reason !== undefined) {
-      this.bad(line, reason);
-      return;
+    let layout = mapper.layout;
+    if (layout === undefined) {
+      const detected = mapper.detectLayout(recordFields(text, starts, ends, count), line);
+      layout = detected.layout;
+      this.layoutFound(layout);
+      if (detected.header) return;
+    }
+    if (!this.takeRecord(text, starts, ends, count, layout, line)) {
+      const reason = mapper.map(text, starts, ends, count);
+      if (reason !== undefined) {
+        this.malformedRows++;
+        this.malformedRow(line, reason);
+        return;
+      }
+      this.row(mapper.row, line);
     }
     this.rows++;
-    this.sink.row(mapper.row, this.file, line);
+  }
+}
+
+/** Reads CSV into a sink on this thread. */
+class CsvReader extends CsvTextReader {
+  private readonly file: string;
+  private readonly sink: InventorySink;
+
+  constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
+    super(file, options, firstLine);
+    this.file = file;
+    this.sink = sink;
+  }
+
+  protected row(row: InventoryRow, line: number): void {
+    this.sink.row(row, this.file, line);
+  }
+
+  protected malformedRow(line: number, reason: string): void {
+    this.sink.malformed(this.file, line, reason);
   }
 }
 

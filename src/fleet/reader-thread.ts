@@ -2,17 +2,17 @@ import { createReadStream } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 
 import { InputError, errorMessage, type ErrorLocation, type InputErrorCode } from '../errors.ts';
-import { CsvParser, recordFields } from './csv.ts';
-import { CsvRecordMapper } from './csv-rows.ts';
+import type { CsvLayout } from './csv-rows.ts';
 import {
+  CsvTextReader,
   readInventoryText,
   type InputSummary,
   type InventoryReadOptions,
   type InventorySource,
-  type TextReader,
 } from './inventory.ts';
 import { RowBatchReader, RowBatchWriter, type RowBatch } from './row-batch.ts';
 import type { DriftScanner } from './scan.ts';
+import type { InventoryRow } from './types.ts';
 
 /**
  * Reads a CSV inventory file on a worker thread: the thread reads, gunzips, decodes, parses,
@@ -113,12 +113,7 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
 }
 
 /** The worker's CSV reader: the same parser and mapper as `readInventory`, rows into batches. */
-class BatchingCsvReader implements TextReader {
-  readonly format = 'csv';
-  rows = 0;
-  malformedRows = 0;
-  private readonly parser: CsvParser;
-  private readonly mapper: CsvRecordMapper;
+class BatchingCsvReader extends CsvTextReader {
   private readonly writer: RowBatchWriter;
   private readonly send: (wide: boolean) => Promise<void> | undefined;
   /** Set once a chunk was not pure ASCII: texts may then hold characters ≥ 256. */
@@ -131,57 +126,52 @@ class BatchingCsvReader implements TextReader {
     firstLine: number,
     send: (wide: boolean) => Promise<void> | undefined,
   ) {
+    super(file, options, firstLine);
     this.writer = writer;
     this.send = send;
-    this.mapper = new CsvRecordMapper(file, options);
-    this.parser = new CsvParser(
-      {
-        record: (text, starts, ends, count, line) => {
-          this.record(text, starts, ends, count, line);
-        },
-        malformed: (line, reason) => {
-          this.malformedRows++;
-          this.writer.malformed(line, reason);
-        },
-      },
-      { maxRecordChars: options.maxRecordChars, firstLine },
+  }
+
+  override push(text: string, ascii: boolean): Promise<void> | undefined {
+    if (!ascii) this.wide = true;
+    return super.push(text, ascii);
+  }
+
+  protected override flush(): Promise<void> | undefined {
+    return this.send(this.wide);
+  }
+
+  protected override layoutFound(layout: CsvLayout): void {
+    this.writer.setLayout(layout);
+  }
+
+  protected override takeRecord(
+    text: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    count: number,
+    layout: CsvLayout,
+    line: number,
+  ): boolean {
+    const parser = this.parser;
+    this.writer.useSource(parser.source, parser.sourceNumber);
+    return this.writer.addRecord(
+      text,
+      starts,
+      ends,
+      count,
+      layout,
+      parser.recordStart,
+      parser.recordEnd,
+      line,
     );
   }
 
-  push(text: string, ascii: boolean): Promise<void> | undefined {
-    if (!ascii) this.wide = true;
-    this.parser.push(text);
-    return this.send(this.wide);
+  protected row(row: InventoryRow, line: number): void {
+    this.writer.add(row, this.parser.recordStart, this.parser.recordEnd, line);
   }
 
-  end(): Promise<void> | undefined {
-    this.parser.end();
-    return this.send(this.wide);
-  }
-
-  private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
-    const mapper = this.mapper;
-    let layout = mapper.layout;
-    if (layout === undefined) {
-      const detected = mapper.detectLayout(recordFields(text, starts, ends, count), line);
-      layout = detected.layout;
-      this.writer.setLayout(layout);
-      if (detected.header) return;
-    }
-    const parser = this.parser;
-    this.writer.useSource(parser.source, parser.sourceNumber);
-    if (
-      !this.writer.addRecord(text, starts, ends, count, layout, parser.recordStart, parser.recordEnd, line)
-    ) {
-      const reason = mapper.map(text, starts, ends, count);
-      if (reason !== undefined) {
-        this.malformedRows++;
-        this.writer.malformed(line, reason);
-        return;
-      }
-      this.writer.add(mapper.row, parser.recordStart, parser.recordEnd, line);
-    }
-    this.rows++;
+  protected malformedRow(line: number, reason: string): void {
+    this.writer.malformed(line, reason);
   }
 }
 
