@@ -83669,11 +83669,15 @@ function newRow() {
   };
 }
 var SHA256_HEX = /^[0-9a-f]{64}$/;
+var DIGEST_SLOTS = 1 << 16;
+function digestSlot(text2, start) {
+  return text2.charCodeAt(start) & 15 | (text2.charCodeAt(start + 21) & 15) << 4 | (text2.charCodeAt(start + 42) & 15) << 8 | (text2.charCodeAt(start + 63) & 15) << 12;
+}
 var CanonicalDigests = class {
-  slots = new Array(1 << 16).fill("");
+  slots = new Array(DIGEST_SLOTS).fill("");
   has(sha) {
     if (sha.length !== 64) return false;
-    const slot = sha.charCodeAt(0) & 15 | (sha.charCodeAt(21) & 15) << 4 | (sha.charCodeAt(42) & 15) << 8 | (sha.charCodeAt(63) & 15) << 12;
+    const slot = digestSlot(sha, 0);
     const known = this.slots[slot];
     if (known === sha) return true;
     if (!SHA256_HEX.test(sha)) return false;
@@ -84593,17 +84597,16 @@ function keyFingerprint(h1, h2, tenant, product, out) {
 }
 
 // src/fleet/row-batch.ts
-var INT_COLUMNS = 10;
+var INT_COLUMNS = 9;
 var START = 0;
 var END = 1;
 var LINE = 2;
 var TENANT = 3;
-var NAME = 4;
-var PRODUCT_VERSION = 5;
-var SHA = 6;
-var PLATFORM = 7;
-var ENDPOINT_HASH1 = 8;
-var ENDPOINT_HASH2 = 9;
+var PRODUCT_VERSION = 4;
+var SHA = 5;
+var PLATFORM = 6;
+var ENDPOINT_HASH1 = 7;
+var ENDPOINT_HASH2 = 8;
 var SHA_ABSENT = -2;
 var SHA_NOT_PINNED = -3;
 var PLATFORM_UNUSED = -2;
@@ -84635,9 +84638,6 @@ var Dictionary = class {
     return size;
   }
 };
-function digestSlot(text2, start) {
-  return text2.charCodeAt(start) & 15 | (text2.charCodeAt(start + 21) & 15) << 4 | (text2.charCodeAt(start + 42) & 15) << 8 | (text2.charCodeAt(start + 63) & 15) << 12;
-}
 var RowBatchWriter = class {
   columns;
   ints;
@@ -84655,8 +84655,8 @@ var RowBatchWriter = class {
   freshProductVersions = [];
   pinned;
   /** Canonical digests seen, direct-mapped (see digestSlot), and their sha256 codes. */
-  digests = new Array(1 << 16).fill("");
-  digestCodes = new Int32Array(1 << 16);
+  digests = new Array(DIGEST_SLOTS).fill("");
+  digestCodes = new Int32Array(DIGEST_SLOTS);
   needsPlatform;
   hash = new Int32Array(2);
   layout;
@@ -84743,7 +84743,6 @@ var RowBatchWriter = class {
     const name = this.names.id(text2, productStart, productEnd);
     const v = indexes.version;
     ints[at + TENANT] = this.tenants.id(text2, tenantStart, tenantEnd);
-    ints[at + NAME] = name;
     ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : v < 0 ? this.productVersionId(name, "", 0, 0) : this.productVersionId(name, text2, starts[v], ends[v]);
     ints[at + SHA] = sha;
     if (this.needsPlatform) {
@@ -84760,7 +84759,6 @@ var RowBatchWriter = class {
     const ints = this.ints;
     const name = this.names.id(row.product, 0, row.product.length);
     ints[at + TENANT] = this.tenants.id(row.tenant, 0, row.tenant.length);
-    ints[at + NAME] = name;
     ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
     ints[at + SHA] = this.digestCode(row.sha256);
     ints[at + PLATFORM] = this.needsPlatform ? this.platforms.id(row.platform, 0, row.platform.length) : PLATFORM_UNUSED;
@@ -85295,7 +85293,6 @@ var DriftScanner = class {
   groupTenant = [];
   groupProduct = [];
   groupVersion = [];
-  /** Class bits of the group's version (managed) without the per-cell flags. */
   /**
    * Per group, 16 int32 (one 64-byte cache line): the counts of its cells, indexed by flags,
    * and in the four slots no flags value uses (sha256 state 3) the group's hot metadata, so

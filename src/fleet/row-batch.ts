@@ -2,6 +2,7 @@ import { CsvParser } from './csv.ts';
 import { CsvRecordMapper, type CsvLayout, type CsvMappingOptions } from './csv-rows.ts';
 import { stringHash } from './dedup.ts';
 import { ownString } from './own-string.ts';
+import { DIGEST_SLOTS, digestSlot } from './row-normalise.ts';
 import type { DriftScanner, RowSource } from './scan.ts';
 import { parseIsoUtcAt } from './timestamp.ts';
 import type { InventoryRow } from './types.ts';
@@ -11,9 +12,9 @@ import type { InventoryRow } from './types.ts';
  * interns; the scanner only counts. A batch holds the rows of one parsed chunk of text, in file
  * order, as columns in one transferable buffer:
  *
- * - per row, ten int32: the raw record's start and end in the batch text, its line, the ids of
- *   its tenant, product name and (product name, version) pair, its sha256 code, its platform id
- *   and the two halves of `stringHash(endpoint)`;
+ * - per row, nine int32: the raw record's start and end in the batch text, its line, the ids of
+ *   its tenant and (product name, version) pair, its sha256 code, its platform id and the two
+ *   halves of `stringHash(endpoint)`;
  * - per row, one float64: last_seen (ms since the epoch, NaN when absent).
  *
  * Strings cross once: each batch carries the dictionary entries first used in it. The text the
@@ -24,17 +25,16 @@ import type { InventoryRow } from './types.ts';
  * reason), so they interleave with the rows exactly as they appeared. Both buffers go back to
  * the reader thread for reuse.
  */
-const INT_COLUMNS = 10;
+const INT_COLUMNS = 9;
 const START = 0;
 const END = 1;
 const LINE = 2;
 const TENANT = 3;
-const NAME = 4;
-const PRODUCT_VERSION = 5;
-const SHA = 6;
-const PLATFORM = 7;
-const ENDPOINT_HASH1 = 8;
-const ENDPOINT_HASH2 = 9;
+const PRODUCT_VERSION = 4;
+const SHA = 5;
+const PLATFORM = 6;
+const ENDPOINT_HASH1 = 7;
+const ENDPOINT_HASH2 = 8;
 
 /** sha256 codes: an index into the pinned digests, or one of these. */
 const SHA_ABSENT = -2;
@@ -101,16 +101,6 @@ class Dictionary {
   }
 }
 
-/** A digest's slot in the direct-mapped cache: low nibbles of four characters spread over it. */
-function digestSlot(text: string, start: number): number {
-  return (
-    (text.charCodeAt(start) & 15) |
-    ((text.charCodeAt(start + 21) & 15) << 4) |
-    ((text.charCodeAt(start + 42) & 15) << 8) |
-    ((text.charCodeAt(start + 63) & 15) << 12)
-  );
-}
-
 /** Reader-thread side: collects checked rows into a batch. */
 export class RowBatchWriter {
   private columns: ArrayBuffer;
@@ -129,8 +119,8 @@ export class RowBatchWriter {
   private freshProductVersions: (number | string)[] = [];
   private readonly pinned: Map<string, number>;
   /** Canonical digests seen, direct-mapped (see digestSlot), and their sha256 codes. */
-  private readonly digests: string[] = new Array<string>(1 << 16).fill('');
-  private readonly digestCodes = new Int32Array(1 << 16);
+  private readonly digests: string[] = new Array<string>(DIGEST_SLOTS).fill('');
+  private readonly digestCodes = new Int32Array(DIGEST_SLOTS);
   private readonly needsPlatform: boolean;
   private readonly hash = new Int32Array(2);
   private layout: CsvLayout | undefined;
@@ -233,7 +223,6 @@ export class RowBatchWriter {
     const name = this.names.id(text, productStart, productEnd);
     const v = indexes.version;
     ints[at + TENANT] = this.tenants.id(text, tenantStart, tenantEnd);
-    ints[at + NAME] = name;
     ints[at + PRODUCT_VERSION] =
       name === OVERFLOW
         ? OVERFLOW
@@ -257,7 +246,6 @@ export class RowBatchWriter {
     const ints = this.ints;
     const name = this.names.id(row.product, 0, row.product.length);
     ints[at + TENANT] = this.tenants.id(row.tenant, 0, row.tenant.length);
-    ints[at + NAME] = name;
     ints[at + PRODUCT_VERSION] =
       name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
     ints[at + SHA] = this.digestCode(row.sha256);

@@ -21,6 +21,22 @@ export function newRow(): InventoryRow {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** Slots of a direct-mapped cache of digests (see digestSlot). */
+export const DIGEST_SLOTS = 1 << 16;
+
+/**
+ * The cache slot of the 64-character digest at `text[start]`: the low nibbles of four
+ * characters spread over it (hex digits differ in their low nibble).
+ */
+export function digestSlot(text: string, start: number): number {
+  return (
+    (text.charCodeAt(start) & 15) |
+    ((text.charCodeAt(start + 21) & 15) << 4) |
+    ((text.charCodeAt(start + 42) & 15) << 8) |
+    ((text.charCodeAt(start + 63) & 15) << 12)
+  );
+}
+
 /**
  * Digests already seen in canonical form (64 lower-case hex), direct-mapped by four of their
  * characters: a hit (`===`, a native comparison) skips the regular expression, which is a
@@ -28,16 +44,11 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * so a hostile inventory with millions of digests costs at most the old check plus a probe.
  */
 export class CanonicalDigests {
-  private readonly slots: string[] = new Array<string>(1 << 16).fill('');
+  private readonly slots: string[] = new Array<string>(DIGEST_SLOTS).fill('');
 
   has(sha: string): boolean {
     if (sha.length !== 64) return false;
-    // Low nibbles of characters spread over the digest: a 16-bit slot number.
-    const slot =
-      (sha.charCodeAt(0) & 15) |
-      ((sha.charCodeAt(21) & 15) << 4) |
-      ((sha.charCodeAt(42) & 15) << 8) |
-      ((sha.charCodeAt(63) & 15) << 12);
+    const slot = digestSlot(sha, 0);
     const known = this.slots[slot] as string;
     if (known === sha) return true;
     if (!SHA256_HEX.test(sha)) return false;

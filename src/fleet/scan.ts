@@ -122,11 +122,11 @@ interface TenantState {
   readonly index: number;
 }
 
-export const SHA_ABSENT = 0;
-export const SHA_MATCH = 1;
-export const SHA_MISMATCH = 2;
+const SHA_ABSENT = 0;
+const SHA_MATCH = 1;
+const SHA_MISMATCH = 2;
 const FLAG_STALE = 4;
-export const FLAG_PLATFORM = 8;
+const FLAG_PLATFORM = 8;
 /** For tools: the flag bits mean allowed(1) and stale(4). */
 const FLAG_ALLOWED = 1;
 /** Metadata slots of a group's line in `cells`: offsets whose sha256 bits are 3 (unused). */
@@ -155,7 +155,6 @@ export class DriftScanner implements InventorySink {
   private readonly groupTenant: TenantState[] = [];
   private readonly groupProduct: ProductRef[] = [];
   private readonly groupVersion: string[] = [];
-  /** Class bits of the group's version (managed) without the per-cell flags. */
   /**
    * Per group, 16 int32 (one 64-byte cache line): the counts of its cells, indexed by flags,
    * and in the four slots no flags value uses (sha256 state 3) the group's hot metadata, so
