@@ -53,6 +53,7 @@ export const defaults = {
   staleDays: 14, // days since last_seen before an endpoint is stale
   dedupMemoryKeys: 1 << 16, // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
   dedupSpillPartitions: 64, // temp files the spilled keys are hashed into
+  inventoryReadChunkBytes: 1 << 20, // bytes per read from an inventory file
   readerThreadMinBytes: 8 << 20, // CSV files this large (bytes) are parsed on a worker thread
   maxDistinctProductNames: 200_000, // product names whose match result is cached
   historyTrendScans: 30, // previous scans shown in the trend

@@ -77599,6 +77599,8 @@ var defaults = {
   // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
   dedupSpillPartitions: 64,
   // temp files the spilled keys are hashed into
+  inventoryReadChunkBytes: 1 << 20,
+  // bytes per read from an inventory file
   readerThreadMinBytes: 8 << 20,
   // CSV files this large (bytes) are parsed on a worker thread
   maxDistinctProductNames: 2e5,
@@ -83871,7 +83873,7 @@ var CsvRecordMapper = class {
 };
 
 // src/fleet/inventory.ts
-function fileSource(path2, readChunkBytes = 1 << 20) {
+function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes) {
   return {
     name: path2,
     path: path2,
@@ -85125,7 +85127,7 @@ function readCsvOnThread(input) {
     tag: WORKER_TAG,
     path: source.path,
     name: source.name,
-    readChunkBytes: source.readChunkBytes ?? 1 << 20,
+    readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform
@@ -85942,6 +85944,8 @@ async function scanDrift(input) {
     ...input.columns !== void 0 ? { columns: input.columns } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
+  const pinnedSha256 = catalog.pinnedSha256();
+  const needsPlatform = catalog.hasPlatformPolicies();
   input.history?.begin();
   try {
     for (const source of input.sources) {
@@ -85949,8 +85953,8 @@ async function scanDrift(input) {
         source,
         scanner,
         options,
-        pinnedSha256: catalog.pinnedSha256(),
-        needsPlatform: catalog.hasPlatformPolicies(),
+        pinnedSha256,
+        needsPlatform,
         onMalformed: malformed2
       }) : void 0;
       scanner.addInput(onThread ?? await readInventory(source, sink, options));

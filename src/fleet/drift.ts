@@ -108,6 +108,8 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     ...(input.columns !== undefined ? { columns: input.columns } : {}),
     ...(input.defaultTenant !== undefined ? { defaultTenant: input.defaultTenant } : {}),
   };
+  const pinnedSha256 = catalog.pinnedSha256();
+  const needsPlatform = catalog.hasPlatformPolicies();
   input.history?.begin();
   try {
     for (const source of input.sources) {
@@ -116,8 +118,8 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
             source,
             scanner,
             options,
-            pinnedSha256: catalog.pinnedSha256(),
-            needsPlatform: catalog.hasPlatformPolicies(),
+            pinnedSha256,
+            needsPlatform,
             onMalformed: malformed,
           })
         : undefined;

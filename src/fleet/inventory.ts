@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
+import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { fieldForColumnName, normaliseColumnName, type ColumnMapping } from './columns.ts';
 import { CsvParser, recordFields } from './csv.ts';
@@ -50,7 +51,7 @@ export interface InputSummary {
   readonly bytes: number;
 }
 
-export function fileSource(path: string, readChunkBytes = 1 << 20): InventorySource {
+export function fileSource(path: string, readChunkBytes = defaults.inventoryReadChunkBytes): InventorySource {
   return {
     name: path,
     path,

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 
+import { defaults } from '../defaults.ts';
 import { InputError, errorMessage, type ErrorLocation, type InputErrorCode } from '../errors.ts';
 import type { CsvLayout } from './csv-rows.ts';
 import {
@@ -196,7 +197,7 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
     tag: WORKER_TAG,
     path: source.path,
     name: source.name,
-    readChunkBytes: source.readChunkBytes ?? 1 << 20,
+    readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform,
