@@ -88,7 +88,8 @@ export class DriftHistory implements HistoryStage {
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(path);
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      // The busy timeout first: switching to WAL takes a lock that another process may hold.
+      db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       db.exec(SCHEMA);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
         { value: string } | undefined;

@@ -152,10 +152,12 @@ describe('scan history', () => {
         stdio: ['pipe', 'ignore', 'pipe'],
       },
     );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin.write(csvOf([row('t', 'a', '7.0.0'), row('t', 'z', '7.0.0')]));
     // Wait (bounded) until the child holds the scan's write transaction, then kill it.
     let locked = false;
-    for (let attempt = 0; attempt < 600 && !locked; attempt++) {
+    for (let attempt = 0; attempt < 600 && !locked && child.exitCode === null; attempt++) {
       const probe = new DatabaseSync(db);
       try {
         probe.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
@@ -167,7 +169,7 @@ describe('scan history', () => {
       }
       if (!locked) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(locked).toBe(true);
+    expect(locked, `the scan process exited before it locked the history: ${stderr}`).toBe(true);
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGKILL');
     await exited;
