@@ -84907,7 +84907,6 @@ var RowBatchReader = class {
   scanner;
   file;
   options;
-  maxRecordChars;
   onMalformed;
   pinned;
   record;
@@ -84929,13 +84928,12 @@ var RowBatchReader = class {
     this.scanner = scanner;
     this.file = file;
     this.options = options;
-    this.maxRecordChars = options.maxRecordChars;
     this.pinned = pinnedSha256;
     this.onMalformed = onMalformed;
   }
   read(batch) {
     if (batch.layout !== void 0)
-      this.record = new RecordRow(this.file, batch.layout, this.options, this.maxRecordChars);
+      this.record = new RecordRow(this.file, batch.layout, this.options, this.options.maxRecordChars);
     this.tenantNames.push(...batch.tenants);
     this.names.push(...batch.names);
     for (let i = 0; i < batch.productVersions.length; i += 2) {

@@ -431,8 +431,7 @@ const OTHER = -1;
 export class RowBatchReader {
   private readonly scanner: DriftScanner;
   private readonly file: string;
-  private readonly options: CsvMappingOptions;
-  private readonly maxRecordChars: number;
+  private readonly options: CsvMappingOptions & { readonly maxRecordChars: number };
   private readonly onMalformed: (file: string, line: number, reason: string) => void;
   private readonly pinned: readonly string[];
   private record: RecordRow | undefined;
@@ -461,14 +460,13 @@ export class RowBatchReader {
     this.scanner = scanner;
     this.file = file;
     this.options = options;
-    this.maxRecordChars = options.maxRecordChars;
     this.pinned = pinnedSha256;
     this.onMalformed = onMalformed;
   }
 
   read(batch: RowBatch): void {
     if (batch.layout !== undefined)
-      this.record = new RecordRow(this.file, batch.layout, this.options, this.maxRecordChars);
+      this.record = new RecordRow(this.file, batch.layout, this.options, this.options.maxRecordChars);
     this.tenantNames.push(...batch.tenants);
     this.names.push(...batch.names);
     for (let i = 0; i < batch.productVersions.length; i += 2) {
