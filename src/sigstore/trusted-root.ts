@@ -64,6 +64,7 @@ export function parseTrustedRoot(bytes: Uint8Array, file: string, options: Trust
 }
 
 export function trustFromRoot(root: TrustedRoot, source: string, options: TrustOptions = {}): SigstoreTrust {
+  requireLogValidityStart(root, source);
   try {
     return {
       source,
@@ -116,6 +117,28 @@ export async function loadPublicKey(path: string): Promise<KeyObject> {
     throw new InputError('INPUT_INVALID', `not a PEM or DER public key: ${errorMessage(error)}`, {
       file: path,
       cause: error,
+    });
+  }
+}
+
+/**
+ * A transparency or CT log key without `validFor.start` is a malformed root, not an unbounded
+ * key (sigstore-go refuses it; the conformance case trust-root-tlog-missing-validity-start_fail):
+ * a log key must say since when it signs, or a key added later would vouch for older entries.
+ */
+function requireLogValidityStart(root: TrustedRoot, source: string): void {
+  for (const [field, logs] of [
+    ['tlogs', root.tlogs],
+    ['ctlogs', root.ctlogs],
+  ] as const) {
+    logs.forEach((log, index) => {
+      if (log.publicKey?.validFor?.start === undefined) {
+        throw new InputError(
+          'INPUT_INVALID',
+          `${field}[${index}] (${log.baseUrl || 'no baseUrl'}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
+          { file: source, pointer: `/${field}/${index}/publicKey/validFor/start` },
+        );
+      }
     });
   }
 }

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { X509Certificate, timingSafeEqual } from 'node:crypto';
 
 import type { Bundle } from '@sigstore/bundle';
 import {
@@ -113,6 +113,16 @@ export function verifyBundle(
     );
   }
 
+  const rootInChain = selfSignedInChain(bundle);
+  if (rootInChain !== undefined) {
+    // sigstore-go and sigstore-python refuse this; a root must come from the trusted root only
+    // (conformance case bundle-with-root-cert_fail).
+    return fail(
+      'SIGSTORE_CERTIFICATE_UNTRUSTED',
+      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`,
+    );
+  }
+
   // 1. Bind the signed content to the artifact.
   let entity: SignedEntity;
   let unsupported: string | undefined;
@@ -159,6 +169,9 @@ export function verifyBundle(
         signature: signatureBytes,
         compareSignature: (other) => bytesEqual(other, signatureBytes),
         compareDigest: (other) => bytesEqual(other, digest),
+        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
+        // hashedrekord 0.0.2 entry records) is the message digest.
+        compareSignedDigest: (other) => bytesEqual(other, digest),
         verifySignature: (key) => {
           const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
           if (result.kind === 'unsupported') unsupported = result.reason;
@@ -305,6 +318,26 @@ function classify(error: unknown, keyBased: boolean): { code: FindingCode; messa
     default:
       return { code: 'SIGSTORE_VERIFY_ERROR', message: `verification stopped: ${message}` };
   }
+}
+
+/** Index of the first self-signed certificate in the bundle's x509CertificateChain, if any. */
+function selfSignedInChain(bundle: Bundle): number | undefined {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case !== 'x509CertificateChain') return undefined;
+  const certificates = content.x509CertificateChain.certificates;
+  for (const [index, certificate] of certificates.entries()) {
+    let parsed: X509Certificate;
+    try {
+      parsed = new X509Certificate(certificate.rawBytes);
+    } catch {
+      // Unparseable certificates are reported by the chain verification that follows.
+      continue;
+    }
+    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
+      return index;
+    }
+  }
+  return undefined;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
