@@ -45243,6 +45243,7 @@ var require_error = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValidationError = void 0;
     var ValidationError = class extends Error {
+      fields;
       constructor(message, fields) {
         super(message);
         this.fields = fields;
@@ -45668,10 +45669,17 @@ var require_length = __commonJS({
       }
       let len = 0;
       for (let i = 0; i < byteCount; i++) {
-        len = len * 256 + stream.getUint8();
+        const byte = stream.getUint8();
+        if (i === 0 && byte === 0) {
+          throw new error_1.ASN1ParseError("non-minimal length encoding");
+        }
+        len = len * 256 + byte;
       }
       if (len === 0) {
         throw new error_1.ASN1ParseError("indefinite length encoding not supported");
+      }
+      if (len < 128) {
+        throw new error_1.ASN1ParseError("non-minimal length encoding");
       }
       return len;
     }
@@ -45701,6 +45709,7 @@ var require_parse3 = __commonJS({
     exports.parseOID = parseOID;
     exports.parseBoolean = parseBoolean;
     exports.parseBitString = parseBitString;
+    var error_1 = require_error2();
     var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     function parseInteger(buf) {
@@ -45745,22 +45754,35 @@ var require_parse3 = __commonJS({
       const first = Math.floor(n / 40);
       const second = n % 40;
       let oid = `${first}.${second}`;
-      let val = 0;
+      let val = 0n;
       for (; pos < end; ++pos) {
         n = buf[pos];
-        val = (val << 7) + (n & 127);
+        val = (val << 7n) + BigInt(n & 127);
         if ((n & 128) === 0) {
           oid += `.${val}`;
-          val = 0;
+          val = 0n;
         }
       }
       return oid;
     }
     function parseBoolean(buf) {
-      return buf[0] !== 0;
+      if (buf.length !== 1) {
+        throw new error_1.ASN1ParseError("invalid boolean");
+      }
+      switch (buf[0]) {
+        case 0:
+          return false;
+        case 255:
+          return true;
+        default:
+          throw new error_1.ASN1ParseError("invalid boolean");
+      }
     }
     function parseBitString(buf) {
       const unused = buf[0];
+      if (unused > 7) {
+        throw new error_1.ASN1ParseError("invalid bit string");
+      }
       const start = 1;
       const end = buf.length;
       const bits = [];
@@ -45874,7 +45896,12 @@ var require_obj = __commonJS({
       }
       // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
       static parseBuffer(buf) {
-        return parseStream(new stream_1.ByteStream(buf));
+        const stream = new stream_1.ByteStream(buf);
+        const obj2 = parseStream(stream);
+        if (stream.position !== stream.length) {
+          throw new error_1.ASN1ParseError("invalid trailing data");
+        }
+        return obj2;
       }
       toDER() {
         const valueStream = new stream_1.ByteStream();
@@ -45941,17 +45968,21 @@ var require_obj = __commonJS({
       }
     };
     exports.ASN1Obj = ASN1Obj;
-    function parseStream(stream) {
+    var MAX_DEPTH = 100;
+    function parseStream(stream, depth = 0) {
+      if (depth > MAX_DEPTH) {
+        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
+      }
       const tag = new tag_1.ASN1Tag(stream.getUint8());
       const len = (0, length_1.decodeLength)(stream);
       const value = stream.slice(stream.position, len);
       const start = stream.position;
       let subs = [];
       if (tag.constructed) {
-        subs = collectSubs(stream, len);
+        subs = collectSubs(stream, len, depth);
       } else if (tag.isOctetString()) {
         try {
-          subs = collectSubs(stream, len);
+          subs = collectSubs(stream, len, depth);
         } catch (e) {
         }
       }
@@ -45960,14 +45991,14 @@ var require_obj = __commonJS({
       }
       return new ASN1Obj(tag, value, subs);
     }
-    function collectSubs(stream, len) {
+    function collectSubs(stream, len, depth) {
       const end = stream.position + len;
       if (end > stream.length) {
         throw new error_1.ASN1ParseError("invalid length");
       }
       const subs = [];
       while (stream.position < end) {
-        subs.push(parseStream(stream));
+        subs.push(parseStream(stream, depth + 1));
       }
       if (stream.position !== end) {
         throw new error_1.ASN1ParseError("invalid length");
@@ -46797,7 +46828,7 @@ var require_cert = __commonJS({
     var EXTENSION_OID_BASIC_CONSTRAINTS = "2.5.29.19";
     var EXTENSION_OID_AUTHORITY_KEY_ID = "2.5.29.35";
     exports.EXTENSION_OID_SCT = "1.3.6.1.4.1.11129.2.4.2";
-    var X509Certificate2 = class _X509Certificate {
+    var X509Certificate3 = class _X509Certificate {
       root;
       constructor(asn1) {
         this.root = asn1;
@@ -46957,7 +46988,7 @@ var require_cert = __commonJS({
         return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(3));
       }
     };
-    exports.X509Certificate = X509Certificate2;
+    exports.X509Certificate = X509Certificate3;
   }
 });
 
@@ -47069,6 +47100,12 @@ var require_dsse2 = __commonJS({
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
       }
+      // For a DSSE envelope the signature is computed over the pre-authentication
+      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
+      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
+      compareSignedDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
+      }
       compareSignature(signature) {
         return core_1.crypto.bufferEqual(signature, this.signature);
       }
@@ -47120,6 +47157,11 @@ var require_message = __commonJS({
       }
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, this.messageDigest);
+      }
+      // For a message signature the signature is computed over the artifact, so the
+      // digest of the signed bytes is the artifact's message digest.
+      compareSignedDigest(digest) {
+        return this.compareDigest(digest);
       }
       verifySignature(key) {
         return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
@@ -48146,7 +48188,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogDigest = tlogEntry.spec.data.hash?.value || "";
-      if (!content.compareDigest(Buffer.from(tlogDigest, "hex"))) {
+      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48162,7 +48204,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogHash = spec.data?.digest || Buffer.from("");
-      if (!content.compareDigest(tlogHash)) {
+      if (!content.compareSignedDigest(tlogHash)) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48244,10 +48286,10 @@ var require_checkpoint = __commonJS({
     function verifySignedNote(signedNote, tlogs) {
       const data = Buffer.from(signedNote.note, "utf-8");
       return signedNote.signatures.some((signature) => {
-        const tlog = tlogs.find(
-          (tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && tlog2.baseURL.match(signature.name)
-          // Match the name to the base URL of the tlog
-        );
+        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
+        // attacker-controlled, so it MUST be compared as a literal substring
+        // and never coerced into a RegExp (as String.prototype.match would).
+        tlog2.baseURL.includes(signature.name));
         if (!tlog) {
           return false;
         }
@@ -48317,7 +48359,15 @@ var require_checkpoint = __commonJS({
           });
         }
         const origin = lines2[0];
-        const logSize = BigInt(lines2[1]);
+        let logSize;
+        try {
+          logSize = BigInt(lines2[1]);
+        } catch {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "invalid checkpoint log size"
+          });
+        }
         const rootHash = Buffer.from(lines2[2], "base64");
         const rest = lines2.slice(3);
         return new _LogCheckpoint(origin, logSize, rootHash, rest);
@@ -48339,7 +48389,15 @@ var require_merkle = __commonJS({
     var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
     function verifyMerkleInclusion(entry, checkpoint) {
       const inclusionProof = entry.inclusionProof;
-      const logIndex = BigInt(inclusionProof.logIndex);
+      let logIndex;
+      try {
+        logIndex = BigInt(inclusionProof.logIndex);
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "invalid inclusion proof log index"
+        });
+      }
       const treeSize = BigInt(checkpoint.logSize);
       if (logIndex < 0n || logIndex >= treeSize) {
         throw new error_1.VerificationError({
@@ -48459,7 +48517,15 @@ var require_tlog = __commonJS({
     var set_1 = require_set();
     function verifyTLogBody(entry, sigContent) {
       const { kind, version } = entry.kindVersion;
-      const body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+      let body;
+      try {
+        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "invalid canonicalized body"
+        });
+      }
       if (kind !== body.kind || version !== body.apiVersion) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
@@ -48498,7 +48564,8 @@ var require_tlog = __commonJS({
         inclusionVerified = true;
       }
       if (isTLogEntryWithInclusionProof(entry)) {
-        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, tlogAuthorities);
+        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
+        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
         (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
         inclusionVerified = true;
       }
@@ -48611,16 +48678,25 @@ var require_verifier2 = __commonJS({
       }
       // Checks that the tlog entries are valid for the supplied content
       verifyTLogs({ signature: content, tlogEntries }) {
-        let tlogCount = 0;
+        const entryIDs = [];
         tlogEntries.forEach((entry) => {
-          tlogCount++;
           (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
           (0, tlog_1.verifyTLogBody)(entry, content);
+          entryIDs.push({
+            logID: entry.logId.keyId,
+            body: entry.canonicalizedBody
+          });
         });
-        if (tlogCount < this.options.tlogThreshold) {
+        if (containsDupes(entryIDs)) {
           throw new error_1.VerificationError({
             code: "TLOG_ERROR",
-            message: `expected ${this.options.tlogThreshold} tlog entries, got ${tlogCount}`
+            message: "duplicate tlog entry"
+          });
+        }
+        if (entryIDs.length < this.options.tlogThreshold) {
+          throw new error_1.VerificationError({
+            code: "TLOG_ERROR",
+            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
           });
         }
       }
@@ -82018,6 +82094,7 @@ function parseTrustedRoot(bytes, file, options = {}) {
   return trustFromRoot(root, file, options);
 }
 function trustFromRoot(root, source, options = {}) {
+  requireLogValidityStart(root, source);
   try {
     return {
       source,
@@ -82053,6 +82130,22 @@ async function loadPublicGoodTrustedRoot(options = {}) {
   }
   return parseTrustedRoot(bytes, path2, options);
 }
+function requireLogValidityStart(root, source) {
+  for (const [field, logs] of [
+    ["tlogs", root.tlogs],
+    ["ctlogs", root.ctlogs]
+  ]) {
+    logs.forEach((log, index) => {
+      if (log.publicKey?.validFor?.start === void 0) {
+        throw new InputError(
+          "INPUT_INVALID",
+          `${field}[${index}] (${log.baseUrl || "no baseUrl"}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
+          { file: source, pointer: `/${field}/${index}/publicKey/validFor/start` }
+        );
+      }
+    });
+  }
+}
 function keyFinder(key) {
   return (hint) => {
     if (!key) {
@@ -82081,7 +82174,7 @@ function withoutValidity(root) {
 
 // src/sigstore/verify-bundle.ts
 var import_verify2 = __toESM(require_dist5(), 1);
-import { timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { X509Certificate as X509Certificate2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 
 // src/sigstore/prehash.ts
 import { constants as constants4, publicDecrypt } from "node:crypto";
@@ -82368,6 +82461,13 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
       "bundle has neither a transparency-log entry nor an RFC 3161 timestamp"
     );
   }
+  const rootInChain = selfSignedInChain(bundle);
+  if (rootInChain !== void 0) {
+    return fail(
+      "SIGSTORE_CERTIFICATE_UNTRUSTED",
+      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`
+    );
+  }
   let entity;
   let unsupported;
   let statement;
@@ -82413,6 +82513,9 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         signature: signatureBytes,
         compareSignature: (other) => bytesEqual(other, signatureBytes),
         compareDigest: (other) => bytesEqual(other, digest),
+        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
+        // hashedrekord 0.0.2 entry records) is the message digest.
+        compareSignedDigest: (other) => bytesEqual(other, digest),
         verifySignature: (key) => {
           const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
           if (result.kind === "unsupported") unsupported = result.reason;
@@ -82537,6 +82640,23 @@ function classify(error2, keyBased) {
     default:
       return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
   }
+}
+function selfSignedInChain(bundle) {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case !== "x509CertificateChain") return void 0;
+  const certificates = content.x509CertificateChain.certificates;
+  for (const [index, certificate] of certificates.entries()) {
+    let parsed;
+    try {
+      parsed = new X509Certificate2(certificate.rawBytes);
+    } catch {
+      continue;
+    }
+    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
+      return index;
+    }
+  }
+  return void 0;
 }
 function bytesEqual(a, b) {
   return a.length === b.length && timingSafeEqual3(a, b);
