@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 
 import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
+import { defaults } from '../defaults.ts';
+import { digestsEqual } from '../digest/index.ts';
 import { RmmVerifyError } from '../errors.ts';
 import { finding, type Finding } from '../findings.ts';
+import { readBoundedFile } from '../json/index.ts';
 import type { SbomPin } from '../manifest/types.ts';
 import { checkBinding, checkSbomPin } from './bind.ts';
-import { readSbomFile } from './document.ts';
+import { parseSbom } from './document.ts';
 import { checkMinimumElements } from './ntia.ts';
 import { validateSbom } from './validate.ts';
 
@@ -46,6 +50,11 @@ export function sbomCandidates(context: ArtifactContext, pin: SbomPin): string[]
  * The `verify` step for SBOMs: whenever the manifest pins an SBOM for the artifact, the file must
  * exist, match the pinned sha256 and format, validate against its schema, and describe this
  * product, version and (where it records hashes) these bytes. NTIA coverage is reported as a fact.
+ *
+ * The pin is checked on the raw bytes before anything parses them: a file that is not the pinned
+ * one is reported and goes no further, so whoever can drop a file into an evidence directory
+ * cannot make the gate parse or validate content no key vouches for (a hostile document could
+ * otherwise cost minutes of schema validation). The bytes hashed are the bytes parsed.
  */
 export const sbomCheck: ArtifactCheck = {
   name: 'sbom',
@@ -74,7 +83,21 @@ export const sbomCheck: ArtifactCheck = {
     }
     let document;
     try {
-      document = await readSbomFile(path);
+      const bytes = await readBoundedFile(path, defaults.maxSbomBytes, 'SBOM');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (!digestsEqual(pin.sha256, sha256)) {
+        return {
+          findings: [
+            finding('SBOM_DIGEST_MISMATCH', {
+              subject: path,
+              message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
+              evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 },
+            }),
+          ],
+          facts: { sbom: path },
+        };
+      }
+      document = parseSbom(bytes, path);
     } catch (error: unknown) {
       if (!(error instanceof RmmVerifyError)) throw error;
       return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,10 +190,36 @@ describe('the verify step (sbomCheck)', () => {
     expect(result?.findings).toFailWith('SBOM_DIGEST_MISMATCH');
   });
 
-  it('SBOM_UNREADABLE (fail closed) for a malformed SBOM', async () => {
-    await writeFile(join(dir, 'sboms', 'broken.cdx.json'), '{"bomFormat": "CycloneDX",');
+  it('does not parse or validate an SBOM whose sha256 differs from the pin', async () => {
+    // Each of these would produce other findings if it were parsed: not JSON, schema errors,
+    // duplicate bom-refs (once quadratic to validate), a subject of another version.
+    const wrong = buildCycloneDx('1.6', { components: 50, version: '9.9.9' });
+    for (const component of wrong['components'] as Record<string, unknown>[]) component['bom-ref'] = 'same';
+    const dropped: Record<string, string> = {
+      'not-json.cdx.json': '{"bomFormat": "CycloneDX",',
+      'wrong.cdx.json': JSON.stringify(wrong),
+      'schema.cdx.json': JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: 'x' }),
+    };
+    for (const [name, content] of Object.entries(dropped)) {
+      await writeFile(join(dir, 'evidence', name), content);
+      const result = await sbomCheck.run(
+        context({ format: 'cyclonedx', sha256: sbomSha256, path: `evidence/${name}` }),
+      );
+      expect(result?.findings.map((f) => f.code)).toEqual(['SBOM_DIGEST_MISMATCH']);
+      expect(result?.findings[0]?.message).toContain('not parsed');
+      expect(result?.facts).toEqual({ sbom: join(dir, 'evidence', name) });
+    }
+  });
+
+  it('SBOM_UNREADABLE (fail closed) for a malformed SBOM that is the pinned one', async () => {
+    const broken = Buffer.from('{"bomFormat": "CycloneDX",');
+    await writeFile(join(dir, 'sboms', 'broken.cdx.json'), broken);
     const result = await sbomCheck.run(
-      context({ format: 'cyclonedx', sha256: sbomSha256, path: 'sboms/broken.cdx.json' }),
+      context({
+        format: 'cyclonedx',
+        sha256: createHash('sha256').update(broken).digest('hex'),
+        path: 'sboms/broken.cdx.json',
+      }),
     );
     expect(result?.findings).toFailWith('SBOM_UNREADABLE');
   });
