@@ -80675,6 +80675,7 @@ var authenticodeCheck = {
 };
 
 // src/sbom/artifact-check.ts
+import { createHash as createHash10 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
 
@@ -81739,7 +81740,21 @@ var sbomCheck = {
     }
     let document;
     try {
-      document = await readSbomFile(path2);
+      const bytes = await readBoundedFile(path2, defaults.maxSbomBytes, "SBOM");
+      const sha256 = createHash10("sha256").update(bytes).digest("hex");
+      if (!digestsEqual(pin.sha256, sha256)) {
+        return {
+          findings: [
+            finding("SBOM_DIGEST_MISMATCH", {
+              subject: path2,
+              message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
+              evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 }
+            })
+          ],
+          facts: { sbom: path2 }
+        };
+      }
+      document = parseSbom(bytes, path2);
     } catch (error2) {
       if (!(error2 instanceof RmmVerifyError)) throw error2;
       return {
@@ -82062,7 +82077,7 @@ function str2(value, key) {
 // src/sigstore/trusted-root.ts
 var import_protobuf_specs = __toESM(require_dist2(), 1);
 var import_verify = __toESM(require_dist5(), 1);
-import { createHash as createHash10, createPublicKey as createPublicKey2 } from "node:crypto";
+import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
 import { fileURLToPath } from "node:url";
 var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
 function publicGoodTrustedRootPath() {
@@ -82120,7 +82135,7 @@ async function loadTrustedRoot(path2, options = {}) {
 async function loadPublicGoodTrustedRoot(options = {}) {
   const path2 = publicGoodTrustedRootPath();
   const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
-  const actual = createHash10("sha256").update(bytes).digest("hex");
+  const actual = createHash11("sha256").update(bytes).digest("hex");
   if (actual !== PUBLIC_GOOD_TRUSTED_ROOT_SHA256) {
     throw new InputError(
       "INPUT_INVALID",
