@@ -129,22 +129,35 @@ function identityKey(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Index of the first item equal to an earlier one (JSON Schema equality), or -1. */
+/**
+ * Index of the first item equal to an earlier one (JSON Schema equality), or -1. Linear in the
+ * total size of the items: each item's canonical form is built at most once, and only when its
+ * cheap key collides with an earlier item's (many components may share one bom-ref, so comparing
+ * against every earlier item of a bucket would be quadratic again).
+ */
 export function firstDuplicate(items: readonly unknown[]): number {
   if (items.length < 2) return -1;
-  const buckets = new Map<string, unknown[]>();
+  // Cheap key → the first item with that key, until a second arrives; then the set of the
+  // canonical forms of every item with that key.
+  const buckets = new Map<string, { first: unknown } | Set<string>>();
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const key = identityKey(item) ?? shallowKey(item);
     const bucket = buckets.get(key);
-    if (!bucket) {
-      buckets.set(key, [item]);
+    if (bucket === undefined) {
+      buckets.set(key, { first: item });
       continue;
     }
     // Numbers: JSON Schema compares mathematically (1 equals 1.0); JSON.stringify agrees.
     const full = canonical(item);
-    if (bucket.some((other) => canonical(other) === full)) return i;
-    bucket.push(item);
+    if (bucket instanceof Set) {
+      if (bucket.has(full)) return i;
+      bucket.add(full);
+      continue;
+    }
+    const first = canonical(bucket.first);
+    if (first === full) return i;
+    buckets.set(key, new Set([first, full]));
   }
   return -1;
 }

@@ -144,6 +144,30 @@ describe("uniqueItems (checked in one pass instead of ajv's pairwise comparison)
     expect(firstDuplicate([])).toBe(-1);
     expect(firstDuplicate([{ a: 1 }, { a: 2 }, { a: 1 }])).toBe(2);
   });
+
+  it('reads each item a bounded number of times when many share one bom-ref (linear, not pairwise)', () => {
+    // Counts property reads instead of timing: comparing each item with every earlier one of its
+    // bucket read 2,000 items about 2,000,000 times each way (5.7 s in a real SBOM).
+    let reads = 0;
+    const counted = (i: number): object =>
+      new Proxy(
+        { 'bom-ref': 'same', type: 'library', name: `c${i}`, version: '1.0.0' },
+        {
+          get(target, key, receiver) {
+            reads++;
+            return Reflect.get(target, key, receiver) as unknown;
+          },
+        },
+      );
+    for (const n of [200, 2_000]) {
+      reads = 0;
+      const items = Array.from({ length: n }, (_, i) => counted(i));
+      expect(firstDuplicate(items)).toBe(-1);
+      expect(reads).toBeLessThanOrEqual(n * 10);
+      items.push(counted(n - 1));
+      expect(firstDuplicate(items)).toBe(n);
+    }
+  });
 });
 
 describe('identifiers and references', () => {
