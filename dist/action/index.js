@@ -81593,13 +81593,19 @@ function firstDuplicate(items) {
     const item = items[i];
     const key = identityKey(item) ?? shallowKey(item);
     const bucket = buckets.get(key);
-    if (!bucket) {
-      buckets.set(key, [item]);
+    if (bucket === void 0) {
+      buckets.set(key, { first: item });
       continue;
     }
     const full = canonical(item);
-    if (bucket.some((other) => canonical(other) === full)) return i;
-    bucket.push(item);
+    if (bucket instanceof Set) {
+      if (bucket.has(full)) return i;
+      bucket.add(full);
+      continue;
+    }
+    const first = canonical(bucket.first);
+    if (first === full) return i;
+    buckets.set(key, /* @__PURE__ */ new Set([first, full]));
   }
   return -1;
 }
