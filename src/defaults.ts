@@ -45,8 +45,11 @@ export const defaults = {
   maxOsvFiles: 200_000, // OSV records read from one --osv directory
   maxOsvFileBytes: 4 << 20, // bytes of one OSV record
   // fleet/
-  maxInventoryBytes: 64 * 2 ** 30, // bytes of one inventory input after gunzip
+  maxInventoryBytes: 64 * 2 ** 30, // bytes of one inventory input (after gunzip): the absolute cap
+  maxInventoryGzipRatio: 100, // decompressed bytes per compressed byte read (plus the allowance below)
+  inventoryGzipAllowanceBytes: 16 << 20, // decompressed bytes always allowed before the ratio applies
   maxInventoryRecordChars: 1 << 20, // characters in one CSV record or JSON line
+  maxInventoryLineChars: 64 << 20, // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20, // characters of an osquery JSON array read whole
   maxDriftConfigBytes: 1 << 20, // bytes
   maxDriftFindingsPerCode: 100, // findings listed per code; the rest are counted

@@ -5799,7 +5799,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants5 = require_constants2();
+    var constants6 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5874,7 +5874,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5969,11 +5969,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5996,10 +5996,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6016,7 +6016,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6196,7 +6196,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6218,7 +6218,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6254,13 +6254,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -19540,11 +19540,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants5);
+          this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -19561,10 +19561,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants5);
+        this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -19625,8 +19625,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants5) {
-        this.code = optimizeExpr(this.code, names, constants5);
+      optimizeNames(names, constants6) {
+        this.code = optimizeExpr(this.code, names, constants6);
         return this;
       }
       get names() {
@@ -19655,12 +19655,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants5))
+          if (n.optimizeNames(names, constants6))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -19713,12 +19713,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
-        if (!(super.optimizeNames(names, constants5) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
+        if (!(super.optimizeNames(names, constants6) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants5);
+        this.condition = optimizeExpr(this.condition, names, constants6);
         return this;
       }
       get names() {
@@ -19741,10 +19741,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants5);
+        this.iteration = optimizeExpr(this.iteration, names, constants6);
         return this;
       }
       get names() {
@@ -19780,10 +19780,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants5);
+        this.iterable = optimizeExpr(this.iterable, names, constants6);
         return this;
       }
       get names() {
@@ -19825,11 +19825,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a, _b;
-        super.optimizeNames(names, constants5);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
+        super.optimizeNames(names, constants6);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
         return this;
       }
       get names() {
@@ -20130,7 +20130,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants5) {
+    function optimizeExpr(expr, names, constants6) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20145,14 +20145,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants5[n.str];
+        const c = constants6[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants5[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants6[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -28087,10 +28087,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse3 = require_parse2();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var truncate2 = (version, truncation, options) => {
-      if (!constants5.RELEASE_TYPES.includes(truncation)) {
+      if (!constants6.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -29330,7 +29330,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse3 = require_parse2();
@@ -29414,8 +29414,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants5.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants6.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -55808,7 +55808,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants5 = require_constants8();
+    var constants6 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util.removeAllListeners;
@@ -55944,7 +55944,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -56040,11 +56040,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -56067,10 +56067,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -56087,7 +56087,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -56298,7 +56298,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -56324,7 +56324,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
         return 0;
       }
@@ -56364,13 +56364,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -77536,7 +77536,7 @@ function readInputs(read, workspace) {
 }
 
 // src/action/run.ts
-import { statSync as statSync2 } from "node:fs";
+import { statSync as statSync3 } from "node:fs";
 import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep4 } from "node:path";
 
 // src/fs/atomic-write.ts
@@ -77660,9 +77660,15 @@ var defaults = {
   // bytes of one OSV record
   // fleet/
   maxInventoryBytes: 64 * 2 ** 30,
-  // bytes of one inventory input after gunzip
+  // bytes of one inventory input (after gunzip): the absolute cap
+  maxInventoryGzipRatio: 100,
+  // decompressed bytes per compressed byte read (plus the allowance below)
+  inventoryGzipAllowanceBytes: 16 << 20,
+  // decompressed bytes always allowed before the ratio applies
   maxInventoryRecordChars: 1 << 20,
   // characters in one CSV record or JSON line
+  maxInventoryLineChars: 64 << 20,
+  // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20,
   // characters of an osquery JSON array read whole
   maxDriftConfigBytes: 1 << 20,
@@ -83133,7 +83139,7 @@ async function verifyArtifacts(inputs, options) {
 }
 
 // src/fleet/drift.ts
-import { statSync } from "node:fs";
+import { statSync as statSync2 } from "node:fs";
 
 // src/fleet/own-string.ts
 function ownString(text2) {
@@ -83278,7 +83284,7 @@ var Allowlist = class {
 };
 
 // src/fleet/inventory.ts
-import { createReadStream } from "node:fs";
+import { closeSync, constants as constants5, createReadStream, fstatSync, openSync, statSync } from "node:fs";
 import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
@@ -83408,12 +83414,21 @@ var CR = 13;
 var CsvParser = class {
   handler;
   maxRecordChars;
+  maxSkipChars;
+  file;
   fields = [];
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   carry = "";
-  /** Dropping the rest of an over-long record (see limitCarry). */
+  /** Dropping the rest of an over-long record (see skipScan). */
   skipping = false;
+  /** In skip mode: inside a quoted field. */
+  skipQuoted = false;
+  /** In skip mode: characters skipped so far, and the record's first line. */
+  skipChars = 0;
+  skipLine = 0;
+  /** The longest text ever carried over between chunks (a bound the tests check). */
+  maxCarriedChars = 0;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   line = 1;
   /**
@@ -83428,6 +83443,8 @@ var CsvParser = class {
   constructor(handler2, options) {
     this.handler = handler2;
     this.maxRecordChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxSkipChars ?? Number.POSITIVE_INFINITY;
+    this.file = options.file;
     this.line = options.firstLine ?? 1;
   }
   /**
@@ -83440,42 +83457,111 @@ var CsvParser = class {
     let text2 = chunk;
     let from = 0;
     if (this.skipping) {
-      const lf = chunk.indexOf("\n");
-      if (lf === -1) return;
-      this.skipping = false;
-      this.line++;
-      from = lf + 1;
+      const after = this.skipScan(chunk, 0);
+      if (after === -1) return;
+      from = after;
     } else if (this.carry !== "") {
       const lf = chunk.indexOf("\n");
       if (lf === -1) {
         this.carry += chunk;
-        this.limitCarry();
+        if (this.carry.length > this.maxRecordChars) {
+          const carry = this.carry;
+          this.carry = "";
+          this.parseFrom(carry, 0);
+        } else this.noteCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
       this.carry = "";
-      const rest2 = this.parse(head, false, 0);
-      if (rest2 === head.length) from = lf + 1;
-      else text2 = head.slice(rest2) + chunk.slice(lf + 1);
+      const rest = this.parse(head, false, 0);
+      if (rest === head.length) from = lf + 1;
+      else text2 = head.slice(rest) + chunk.slice(lf + 1);
     }
-    const rest = this.parse(text2, false, from);
-    if (rest < text2.length) this.carry = text2.slice(rest);
-    this.limitCarry();
+    this.parseFrom(text2, from);
   }
   /**
-   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
-   * reported and dropped up to the next line break, so a file without line breaks cannot make
-   * the parser hold it all.
+   * Parses `text` from `from`, then carries an incomplete last record, or, when it is already
+   * longer than `maxRecordChars`, reports it and skips it (and goes on after it if it ends here).
    */
-  limitCarry() {
-    if (this.carry.length <= this.maxRecordChars) return;
-    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
-    this.carry = "";
-    this.skipping = true;
+  parseFrom(text2, from) {
+    let position = from;
+    for (; ; ) {
+      const rest = this.parse(text2, false, position);
+      if (rest >= text2.length) return;
+      if (text2.length - rest <= this.maxRecordChars) {
+        this.carry = text2.slice(rest);
+        this.noteCarry();
+        return;
+      }
+      this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+      this.skipping = true;
+      this.skipQuoted = false;
+      this.skipChars = 0;
+      this.skipLine = this.line;
+      position = this.skipScan(text2, rest);
+      if (position === -1) return;
+    }
+  }
+  noteCarry() {
+    if (this.carry.length > this.maxCarriedChars) this.maxCarriedChars = this.carry.length;
+  }
+  /**
+   * Skip mode: looks for the end of the skipped record (a line break outside quotes; every
+   * quote character toggles), counting its lines. Returns the index after that line break, or
+   * -1 when the record goes on past `text` (the state carries over to the next chunk).
+   */
+  skipScan(text2, from) {
+    const length = text2.length;
+    let quoted = this.skipQuoted;
+    let position = from;
+    let lf = text2.indexOf("\n", position);
+    let quote = text2.indexOf('"', position);
+    for (; ; ) {
+      if (lf !== -1 && lf < position) lf = text2.indexOf("\n", position);
+      if (quote !== -1 && quote < position) quote = text2.indexOf('"', position);
+      if (lf !== -1 && (quote === -1 || lf < quote)) {
+        this.line++;
+        if (!quoted) {
+          this.skipping = false;
+          this.skipQuoted = false;
+          this.checkSkip(lf + 1 - from);
+          return lf + 1;
+        }
+        position = lf + 1;
+        continue;
+      }
+      if (quote === -1) break;
+      quoted = !quoted;
+      position = quote + 1;
+    }
+    this.skipQuoted = quoted;
+    this.checkSkip(length - from);
+    return -1;
+  }
+  checkSkip(chars) {
+    this.skipChars += chars;
+    if (this.skipChars > this.maxSkipChars) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `a record goes on for more than ${this.maxSkipChars} characters without a line break outside quotes (${this.skipQuoted ? "a quoted field is never closed" : "no line breaks"}); expected CSV records of at most ${this.maxRecordChars} characters`,
+        { ...this.file !== void 0 ? { file: this.file } : {}, line: this.skipLine }
+      );
+    }
+  }
+  unterminated(line) {
+    return new InputError(
+      "INPUT_INVALID",
+      "a quoted field opened on this line is not closed before the end of the input (expected a closing quote: a truncated or broken CSV export)",
+      { ...this.file !== void 0 ? { file: this.file } : {}, line }
+    );
   }
   /** Parses the last record when the input does not end with a line break. */
   end() {
-    this.skipping = false;
+    if (this.skipping) {
+      this.skipping = false;
+      if (this.skipQuoted) throw this.unterminated(this.skipLine);
+      return;
+    }
     if (this.carry !== "") {
       const text2 = this.carry;
       this.carry = "";
@@ -83502,7 +83588,9 @@ var CsvParser = class {
       if (nextQuote >= lineEnd) {
         let end = lineEnd;
         if (end > position && text2.charCodeAt(end - 1) === CR) end--;
-        if (end > position) {
+        if (end - position > this.maxRecordChars) {
+          this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+        } else if (end > position) {
           let count = 0;
           let start = position;
           let starts = this.starts;
@@ -83531,13 +83619,7 @@ var CsvParser = class {
         continue;
       }
       const next = this.parseQuoted(text2, position, final);
-      if (next === -1) {
-        if (length - position <= this.maxRecordChars) return position;
-        this.handler.malformed(this.line, `quoted field longer than ${this.maxRecordChars} characters`);
-        this.line++;
-        position = lineEnd + 1;
-        continue;
-      }
+      if (next === -1) return position;
       position = next;
     }
     return position;
@@ -83553,6 +83635,10 @@ var CsvParser = class {
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
   emitFields(line, recordEnd) {
     this.recordEnd = recordEnd;
+    if (recordEnd - this.recordStart > this.maxRecordChars) {
+      this.handler.malformed(line, `record longer than ${this.maxRecordChars} characters`);
+      return;
+    }
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text2 = "";
@@ -83593,7 +83679,7 @@ var CsvParser = class {
           const close = text2.indexOf('"', from);
           if (close === -1) {
             if (!final) return -1;
-            return fail(start, "unterminated quoted field");
+            throw this.unterminated(this.line);
           }
           if (close + 1 < length && text2.charCodeAt(close + 1) === QUOTE) {
             value += text2.slice(from, close + 1);
@@ -83606,8 +83692,6 @@ var CsvParser = class {
           position = close + 1;
           break;
         }
-        if (value.length > this.maxRecordChars)
-          return fail(position, `quoted field longer than ${this.maxRecordChars} characters`);
         fields.push(value);
         const c = position < length ? text2.charCodeAt(position) : -1;
         if (c === COMMA) {
@@ -84014,19 +84098,53 @@ var CsvRecordMapper = class {
 };
 
 // src/fleet/inventory.ts
-function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes) {
+function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes, options = {}) {
+  const allowSpecialFiles = options.allowSpecialFiles === true;
   return {
     name: path2,
     path: path2,
     readChunkBytes,
-    open: () => createReadStream(path2, { highWaterMark: readChunkBytes })
+    ...allowSpecialFiles ? { allowSpecialFiles } : {},
+    open: () => openInventoryFile(path2, readChunkBytes, allowSpecialFiles)
   };
 }
-async function* bytesOf(source, maxBytes, state) {
+function fileKind(stats) {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+function openInventoryFile(path2, readChunkBytes, allowSpecial) {
+  if (allowSpecial) {
+    const stats2 = statSync(path2);
+    if (stats2.isFIFO() || stats2.isCharacterDevice())
+      return createReadStream(path2, { highWaterMark: readChunkBytes });
+  }
+  const fd = openSync(path2, constants5.O_RDONLY | constants5.O_NONBLOCK);
+  let stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error2) {
+    closeSync(fd);
+    throw error2;
+  }
+  if (stats.isFile()) return createReadStream("", { fd, highWaterMark: readChunkBytes });
+  closeSync(fd);
+  throw new InputError(
+    "INPUT_INVALID",
+    `not an inventory file: it is ${fileKind(stats)}; expected a regular file${stats.isFIFO() || stats.isCharacterDevice() ? " (pipe it to standard input as '-', or pass --allow-fifo to read it)" : ""}`,
+    { file: path2 }
+  );
+}
+async function* bytesOf(source, maxBytes, maxGzipRatio, state) {
   let iterable;
   try {
     iterable = source.open();
   } catch (error2) {
+    if (error2 instanceof InputError)
+      throw new InputError(error2.code, error2.detail, { ...error2.location, file: source.name });
     throw new InputError("INPUT_UNREADABLE", `cannot read inventory: ${errorMessage(error2)}`, {
       file: source.name,
       cause: error2
@@ -84044,11 +84162,13 @@ async function* bytesOf(source, maxBytes, state) {
   }
   if (first.done === true) return;
   const head = Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
+  let compressed = head.length;
   async function* raw() {
     yield head;
     for (; ; ) {
       const next = await iterator2.next();
       if (next.done === true) return;
+      compressed += next.value.byteLength;
       yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   }
@@ -84064,6 +84184,13 @@ async function* bytesOf(source, maxBytes, state) {
   try {
     for await (const chunk of output) {
       state.bytes += chunk.length;
+      if (state.gzip && state.bytes > defaults.inventoryGzipAllowanceBytes + maxGzipRatio * compressed) {
+        throw new InputError(
+          "INPUT_TOO_LARGE",
+          `gzip inventory expands more than ${maxGzipRatio} times (${compressed} compressed bytes read gave ${state.bytes} bytes): refused as a decompression bomb; expected an inventory export`,
+          { file: source.name }
+        );
+      }
       if (state.bytes > maxBytes) {
         throw new InputError(
           "INPUT_TOO_LARGE",
@@ -84100,7 +84227,13 @@ async function readInventoryText(source, options, readerFor) {
   let blankLines = 0;
   let unchecked = 4096;
   let decoderClean = true;
-  for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
+  const chunks = bytesOf(
+    source,
+    options.maxInputBytes,
+    options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
+    state
+  );
+  for await (const chunk of chunks) {
     let text2;
     const ascii = decoderClean && isAscii(chunk);
     if (ascii) text2 = chunk.toString("latin1");
@@ -84165,7 +84298,12 @@ var CsvTextReader = class {
           this.malformedRow(line, reason);
         }
       },
-      { maxRecordChars: options.maxRecordChars, firstLine }
+      {
+        maxRecordChars: options.maxRecordChars,
+        maxSkipChars: options.maxLineChars ?? defaults.maxInventoryLineChars,
+        file,
+        firstLine
+      }
     );
   }
   push(text2, _ascii) {
@@ -84352,10 +84490,15 @@ var JsonLinesReader = class {
   line;
   file;
   maxChars;
+  maxSkipChars;
+  /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
+  skipping = false;
+  skipped = 0;
   constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
     this.line = firstLine;
   }
   get rows() {
@@ -84365,23 +84508,45 @@ var JsonLinesReader = class {
     return this.mapper.malformedRows;
   }
   push(chunk) {
-    const text2 = this.carry === "" ? chunk : this.carry + chunk;
     let position = 0;
+    if (this.skipping) {
+      const lf = chunk.indexOf("\n");
+      if (lf === -1) {
+        this.skip(chunk.length);
+        return void 0;
+      }
+      this.skip(lf);
+      this.skipping = false;
+      this.line++;
+      position = lf + 1;
+    }
+    const text2 = this.carry === "" ? chunk : this.carry + chunk.slice(position);
+    if (this.carry !== "") position = 0;
     for (; ; ) {
       const end = text2.indexOf("\n", position);
       if (end === -1) break;
       this.lineOf(text2, position, end);
       position = end + 1;
     }
-    this.carry = text2.slice(position);
-    if (this.carry.length > this.maxChars) {
+    this.carry = "";
+    if (text2.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
-      this.carry = "";
-      this.skipRest = true;
-    }
+      this.skipping = true;
+      this.skipped = 0;
+      this.skip(text2.length - position);
+    } else if (position < text2.length) this.carry = text2.slice(position);
     return void 0;
   }
-  skipRest = false;
+  skip(chars) {
+    this.skipped += chars;
+    if (this.skipped > this.maxSkipChars) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `a line goes on for more than ${this.maxSkipChars} characters; expected JSON Lines of at most ${this.maxChars} characters`,
+        { file: this.file, line: this.line }
+      );
+    }
+  }
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
@@ -84389,10 +84554,6 @@ var JsonLinesReader = class {
   }
   lineOf(text2, start, end) {
     const line = this.line++;
-    if (this.skipRest) {
-      this.skipRest = false;
-      return;
-    }
     if (end - start > this.maxChars) {
       this.mapper.bad(line, `line longer than ${this.maxChars} characters`);
       return;
@@ -84467,11 +84628,10 @@ var OsqueryArrayReader = class {
 };
 
 // src/fleet/reader-thread.ts
-import { createReadStream as createReadStream2 } from "node:fs";
 import { isMainThread, parentPort, Worker as Worker2, workerData } from "node:worker_threads";
 
 // src/fleet/dedup.ts
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync as closeSync2, mkdtempSync, openSync as openSync2, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 var FingerprintTable = class _FingerprintTable {
@@ -84598,7 +84758,7 @@ var Deduplicator = class {
     if (this.spillDir === void 0) {
       this.spillDir = mkdtempSync(join4(tmpdir(), "rmm-verify-dedup-"));
       for (let i = 0; i < this.partitions; i++) {
-        this.spillFds.push(openSync(join4(this.spillDir, `p${i}`), "w+"));
+        this.spillFds.push(openSync2(join4(this.spillDir, `p${i}`), "w+"));
         const bytes = Buffer.allocUnsafe(BUFFER_RECORDS * RECORD_BYTES);
         this.buffers.push({
           bytes,
@@ -84635,7 +84795,7 @@ var Deduplicator = class {
       this.table = new FingerprintTable(1);
       for (let partition = 0; partition < this.partitions; partition++) {
         this.flush(partition);
-        closeSync(this.spillFds[partition]);
+        closeSync2(this.spillFds[partition]);
         const bytes = readFileSync(join4(this.spillDir, `p${partition}`));
         const records = bytes.length / RECORD_BYTES;
         if (records === 0) continue;
@@ -84706,7 +84866,7 @@ var Deduplicator = class {
   close() {
     for (const fd of this.spillFds) {
       try {
-        closeSync(fd);
+        closeSync2(fd);
       } catch {
       }
     }
@@ -85200,9 +85360,8 @@ async function runReader(data, port) {
     return credits > 0 ? void 0 : new Promise((resolve10) => wake = resolve10);
   };
   const source = {
-    name: data.name,
-    path: data.path,
-    open: () => createReadStream2(data.path, { highWaterMark: data.readChunkBytes })
+    ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
+    name: data.name
   };
   try {
     const summary2 = await readInventoryText(source, data.options, (format, file, firstLine) => {
@@ -85267,6 +85426,7 @@ function readCsvOnThread(input) {
     path: source.path,
     name: source.name,
     readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
+    allowSpecialFiles: source.allowSpecialFiles === true,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform
@@ -86043,7 +86203,7 @@ function useReaderThread(source, mode) {
   if (source.path === void 0 || mode === "never") return false;
   if (mode === "always") return true;
   try {
-    return statSync(source.path).size >= defaults.readerThreadMinBytes;
+    return statSync2(source.path).size >= defaults.readerThreadMinBytes;
   } catch {
     return false;
   }
@@ -86080,6 +86240,8 @@ async function scanDrift(input) {
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
+    maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
+    maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     ...input.columns !== void 0 ? { columns: input.columns } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
@@ -91680,7 +91842,7 @@ function isFileInWorkspace(subject, workspace) {
     return false;
   }
   try {
-    return statSync2(resolve8(workspace, subject)).isFile();
+    return statSync3(resolve8(workspace, subject)).isFile();
   } catch {
     return false;
   }

@@ -41,6 +41,7 @@ not allow, unapproved RMM / remote-access tools, stale check-ins and duplicate r
 
 Inventories: CSV (RFC 4180, header detected), JSON Lines, osquery JSON (programs, deb_packages,
 rpm_packages, apps; results logs or osqueryi --json arrays); gzip accepted; '-' reads stdin.
+Inventory paths must be regular files; a FIFO or character device is read only with --allow-fifo.
 
 Options:
   -m, --manifest <file>    pinned manifest (repeat for several products; required)
@@ -58,6 +59,8 @@ Options:
                            (or 1-based positions for files without a header: tenant=1,...)
       --tenant <name>      tenant for rows that have none (e.g. osquery results of one customer)
       --strict             a malformed row is an input error (exit 2) instead of a finding
+      --allow-fifo         read inventory paths that are FIFOs or character devices (may wait
+                           for a writer forever; '-' reads stdin without it)
       --max-findings <n>   findings listed per code (default ${defaults.maxDriftFindingsPerCode}); counts stay complete
   -f, --format <fmt>       ${FORMATS.join(' | ')} (default text)
   -o, --output <file>      write the report to a file instead of stdout
@@ -82,6 +85,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     columns: { type: 'string' },
     tenant: { type: 'string' },
     strict: { type: 'boolean' },
+    'allow-fifo': { type: 'boolean' },
     'max-findings': { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
@@ -152,9 +156,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(values.strict === true ? { strict: true } : {}),
     ...(maxFindings !== undefined ? { maxFindingsPerCode: maxFindings } : {}),
   };
+  const allowSpecialFiles = values['allow-fifo'] === true;
   const sources: InventorySource[] = positionals.map((p) =>
     // Reports name each file as it was given; it is read relative to the working directory.
-    p === '-' ? streamSource('<stdin>', io.stdin) : { ...fileSource(resolve(io.cwd, p)), name: p },
+    p === '-'
+      ? streamSource('<stdin>', io.stdin)
+      : { ...fileSource(resolve(io.cwd, p), undefined, { allowSpecialFiles }), name: p },
   );
   const history =
     values.history === undefined ? undefined : DriftHistory.openFile(resolve(io.cwd, values.history));

@@ -1,3 +1,5 @@
+import { InputError } from '../errors.ts';
+
 /**
  * A streaming RFC 4180 CSV parser written for throughput: records without a quote character
  * are split with native `indexOf` calls (the common case in exported inventories); a record
@@ -27,6 +29,10 @@ export function recordFields(text: string, starts: Int32Array, ends: Int32Array,
 export interface CsvOptions {
   /** A record longer than this (characters) is malformed: bounds the carried-over text. */
   readonly maxRecordChars: number;
+  /** Characters of one over-long record skipped before the input is refused (default: no limit). */
+  readonly maxSkipChars?: number;
+  /** Named in input errors. */
+  readonly file?: string;
   /** Line number of the first line (default 1: lines skipped before the text count). */
   readonly firstLine?: number;
 }
@@ -39,12 +45,21 @@ const CR = 13;
 export class CsvParser {
   private readonly handler: CsvHandler;
   private readonly maxRecordChars: number;
+  private readonly maxSkipChars: number;
+  private readonly file: string | undefined;
   private readonly fields: string[] = [];
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private carry = '';
-  /** Dropping the rest of an over-long record (see limitCarry). */
+  /** Dropping the rest of an over-long record (see skipScan). */
   private skipping = false;
+  /** In skip mode: inside a quoted field. */
+  private skipQuoted = false;
+  /** In skip mode: characters skipped so far, and the record's first line. */
+  private skipChars = 0;
+  private skipLine = 0;
+  /** The longest text ever carried over between chunks (a bound the tests check). */
+  maxCarriedChars = 0;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   private line = 1;
   /**
@@ -60,6 +75,8 @@ export class CsvParser {
   constructor(handler: CsvHandler, options: CsvOptions) {
     this.handler = handler;
     this.maxRecordChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxSkipChars ?? Number.POSITIVE_INFINITY;
+    this.file = options.file;
     this.line = options.firstLine ?? 1;
   }
 
@@ -73,17 +90,18 @@ export class CsvParser {
     let text = chunk;
     let from = 0;
     if (this.skipping) {
-      // The rest of an over-long record: dropped up to its line break.
-      const lf = chunk.indexOf('\n');
-      if (lf === -1) return;
-      this.skipping = false;
-      this.line++;
-      from = lf + 1;
+      const after = this.skipScan(chunk, 0);
+      if (after === -1) return;
+      from = after;
     } else if (this.carry !== '') {
       const lf = chunk.indexOf('\n');
       if (lf === -1) {
         this.carry += chunk;
-        this.limitCarry();
+        if (this.carry.length > this.maxRecordChars) {
+          const carry = this.carry;
+          this.carry = '';
+          this.parseFrom(carry, 0);
+        } else this.noteCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
@@ -92,26 +110,97 @@ export class CsvParser {
       if (rest === head.length) from = lf + 1;
       else text = head.slice(rest) + chunk.slice(lf + 1);
     }
-    const rest = this.parse(text, false, from);
-    if (rest < text.length) this.carry = text.slice(rest);
-    this.limitCarry();
+    this.parseFrom(text, from);
   }
 
   /**
-   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
-   * reported and dropped up to the next line break, so a file without line breaks cannot make
-   * the parser hold it all.
+   * Parses `text` from `from`, then carries an incomplete last record, or, when it is already
+   * longer than `maxRecordChars`, reports it and skips it (and goes on after it if it ends here).
    */
-  private limitCarry(): void {
-    if (this.carry.length <= this.maxRecordChars) return;
-    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
-    this.carry = '';
-    this.skipping = true;
+  private parseFrom(text: string, from: number): void {
+    let position = from;
+    for (;;) {
+      const rest = this.parse(text, false, position);
+      if (rest >= text.length) return;
+      if (text.length - rest <= this.maxRecordChars) {
+        this.carry = text.slice(rest);
+        this.noteCarry();
+        return;
+      }
+      this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+      this.skipping = true;
+      this.skipQuoted = false;
+      this.skipChars = 0;
+      this.skipLine = this.line;
+      position = this.skipScan(text, rest);
+      if (position === -1) return;
+    }
+  }
+
+  private noteCarry(): void {
+    if (this.carry.length > this.maxCarriedChars) this.maxCarriedChars = this.carry.length;
+  }
+
+  /**
+   * Skip mode: looks for the end of the skipped record (a line break outside quotes; every
+   * quote character toggles), counting its lines. Returns the index after that line break, or
+   * -1 when the record goes on past `text` (the state carries over to the next chunk).
+   */
+  private skipScan(text: string, from: number): number {
+    const length = text.length;
+    let quoted = this.skipQuoted;
+    let position = from;
+    let lf = text.indexOf('\n', position);
+    let quote = text.indexOf('"', position);
+    for (;;) {
+      if (lf !== -1 && lf < position) lf = text.indexOf('\n', position);
+      if (quote !== -1 && quote < position) quote = text.indexOf('"', position);
+      if (lf !== -1 && (quote === -1 || lf < quote)) {
+        this.line++;
+        if (!quoted) {
+          this.skipping = false;
+          this.skipQuoted = false;
+          this.checkSkip(lf + 1 - from);
+          return lf + 1;
+        }
+        position = lf + 1;
+        continue;
+      }
+      if (quote === -1) break;
+      quoted = !quoted;
+      position = quote + 1;
+    }
+    this.skipQuoted = quoted;
+    this.checkSkip(length - from);
+    return -1;
+  }
+
+  private checkSkip(chars: number): void {
+    this.skipChars += chars;
+    if (this.skipChars > this.maxSkipChars) {
+      throw new InputError(
+        'INPUT_INVALID',
+        `a record goes on for more than ${this.maxSkipChars} characters without a line break outside quotes (${this.skipQuoted ? 'a quoted field is never closed' : 'no line breaks'}); expected CSV records of at most ${this.maxRecordChars} characters`,
+        { ...(this.file !== undefined ? { file: this.file } : {}), line: this.skipLine },
+      );
+    }
+  }
+
+  private unterminated(line: number): InputError {
+    return new InputError(
+      'INPUT_INVALID',
+      'a quoted field opened on this line is not closed before the end of the input (expected a closing quote: a truncated or broken CSV export)',
+      { ...(this.file !== undefined ? { file: this.file } : {}), line },
+    );
   }
 
   /** Parses the last record when the input does not end with a line break. */
   end(): void {
-    this.skipping = false;
+    if (this.skipping) {
+      this.skipping = false;
+      if (this.skipQuoted) throw this.unterminated(this.skipLine);
+      return;
+    }
     if (this.carry !== '') {
       const text = this.carry;
       this.carry = '';
@@ -140,7 +229,9 @@ export class CsvParser {
         // Fast path: no quote in this record.
         let end = lineEnd;
         if (end > position && text.charCodeAt(end - 1) === CR) end--;
-        if (end > position) {
+        if (end - position > this.maxRecordChars) {
+          this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+        } else if (end > position) {
           let count = 0;
           let start = position;
           let starts = this.starts;
@@ -169,14 +260,8 @@ export class CsvParser {
         continue;
       }
       const next = this.parseQuoted(text, position, final);
-      if (next === -1) {
-        // Incomplete record at the end of this chunk: carry it, unless it is already too long.
-        if (length - position <= this.maxRecordChars) return position;
-        this.handler.malformed(this.line, `quoted field longer than ${this.maxRecordChars} characters`);
-        this.line++;
-        position = lineEnd + 1;
-        continue;
-      }
+      // Incomplete record at the end of this text: the caller carries or skips it.
+      if (next === -1) return position;
       position = next;
     }
     return position;
@@ -194,6 +279,10 @@ export class CsvParser {
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
   private emitFields(line: number, recordEnd: number): void {
     this.recordEnd = recordEnd;
+    if (recordEnd - this.recordStart > this.maxRecordChars) {
+      this.handler.malformed(line, `record longer than ${this.maxRecordChars} characters`);
+      return;
+    }
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text = '';
@@ -236,7 +325,7 @@ export class CsvParser {
           const close = text.indexOf('"', from);
           if (close === -1) {
             if (!final) return -1;
-            return fail(start, 'unterminated quoted field');
+            throw this.unterminated(this.line);
           }
           if (close + 1 < length && text.charCodeAt(close + 1) === QUOTE) {
             value += text.slice(from, close + 1);
@@ -249,8 +338,6 @@ export class CsvParser {
           position = close + 1;
           break;
         }
-        if (value.length > this.maxRecordChars)
-          return fail(position, `quoted field longer than ${this.maxRecordChars} characters`);
         fields.push(value);
         const c = position < length ? text.charCodeAt(position) : -1;
         if (c === COMMA) {

@@ -46,7 +46,10 @@ export interface DriftScanInput {
    */
   readonly readerThread?: 'auto' | 'always' | 'never';
   readonly limits?: Partial<
-    Pick<InventoryReadOptions, 'maxInputBytes' | 'maxRecordChars' | 'maxJsonDocumentBytes'>
+    Pick<
+      InventoryReadOptions,
+      'maxInputBytes' | 'maxRecordChars' | 'maxJsonDocumentBytes' | 'maxLineChars' | 'maxGzipRatio'
+    >
   >;
 }
 
@@ -105,6 +108,8 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
+    maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
+    maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     ...(input.columns !== undefined ? { columns: input.columns } : {}),
     ...(input.defaultTenant !== undefined ? { defaultTenant: input.defaultTenant } : {}),
   };

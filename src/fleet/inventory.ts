@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
@@ -27,6 +27,8 @@ export interface InventorySource {
   readonly path?: string;
   /** Bytes per read from the file (`path`). */
   readonly readChunkBytes?: number;
+  /** A path that is a FIFO or character device is read (only when asked for: it may never end). */
+  readonly allowSpecialFiles?: boolean;
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -38,6 +40,13 @@ export interface InventoryReadOptions {
   readonly maxInputBytes: number;
   /** Longest CSV record or JSON line, in characters. */
   readonly maxRecordChars: number;
+  /**
+   * Characters of one over-long record or line skipped (in constant memory) before the input is
+   * refused (default `defaults.maxInventoryLineChars`).
+   */
+  readonly maxLineChars?: number;
+  /** Decompressed bytes per compressed byte of a gzip input (default `defaults.maxInventoryGzipRatio`). */
+  readonly maxGzipRatio?: number;
   /** Largest osquery JSON array document, in bytes (it is parsed whole). */
   readonly maxJsonDocumentBytes: number;
 }
@@ -51,13 +60,66 @@ export interface InputSummary {
   readonly bytes: number;
 }
 
-export function fileSource(path: string, readChunkBytes = defaults.inventoryReadChunkBytes): InventorySource {
+export function fileSource(
+  path: string,
+  readChunkBytes = defaults.inventoryReadChunkBytes,
+  options: { readonly allowSpecialFiles?: boolean } = {},
+): InventorySource {
+  const allowSpecialFiles = options.allowSpecialFiles === true;
   return {
     name: path,
     path,
     readChunkBytes,
-    open: () => createReadStream(path, { highWaterMark: readChunkBytes }),
+    ...(allowSpecialFiles ? { allowSpecialFiles } : {}),
+    open: () => openInventoryFile(path, readChunkBytes, allowSpecialFiles),
   };
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Opens an inventory file. Only regular files unless `allowSpecial`: a FIFO without a writer
+ * would block the read forever, so it is opened non-blocking (which returns at once) and looked
+ * at before anything is read.
+ */
+function openInventoryFile(
+  path: string,
+  readChunkBytes: number,
+  allowSpecial: boolean,
+): AsyncIterable<Uint8Array> {
+  if (allowSpecial) {
+    // Asked for: a FIFO is opened blocking, so the read waits for its writer. (Opening it
+    // non-blocking first would let a waiting writer in and then leave it without a reader.)
+    const stats = statSync(path);
+    if (stats.isFIFO() || stats.isCharacterDevice())
+      return createReadStream(path, { highWaterMark: readChunkBytes });
+  }
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error: unknown) {
+    closeSync(fd);
+    throw error;
+  }
+  if (stats.isFile()) return createReadStream('', { fd, highWaterMark: readChunkBytes });
+  closeSync(fd);
+  throw new InputError(
+    'INPUT_INVALID',
+    `not an inventory file: it is ${fileKind(stats)}; expected a regular file${
+      stats.isFIFO() || stats.isCharacterDevice()
+        ? " (pipe it to standard input as '-', or pass --allow-fifo to read it)"
+        : ''
+    }`,
+    { file: path },
+  );
 }
 
 export function streamSource(name: string, stream: NodeJS.ReadableStream): InventorySource {
@@ -68,12 +130,15 @@ export function streamSource(name: string, stream: NodeJS.ReadableStream): Inven
 async function* bytesOf(
   source: InventorySource,
   maxBytes: number,
+  maxGzipRatio: number,
   state: { gzip: boolean; bytes: number },
 ): AsyncGenerator<Buffer> {
   let iterable: AsyncIterable<Uint8Array>;
   try {
     iterable = source.open();
   } catch (error: unknown) {
+    if (error instanceof InputError)
+      throw new InputError(error.code, error.detail, { ...error.location, file: source.name });
     throw new InputError('INPUT_UNREADABLE', `cannot read inventory: ${errorMessage(error)}`, {
       file: source.name,
       cause: error,
@@ -91,11 +156,15 @@ async function* bytesOf(
   }
   if (first.done === true) return;
   const head = Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
+  // Compressed bytes handed to gunzip so far: the decompressed bytes may be at most
+  // `maxGzipRatio` times as many (plus an allowance), so a bomb fails early.
+  let compressed = head.length;
   async function* raw(): AsyncGenerator<Buffer> {
     yield head;
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) return;
+      compressed += next.value.byteLength;
       yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   }
@@ -111,6 +180,13 @@ async function* bytesOf(
   try {
     for await (const chunk of output) {
       state.bytes += chunk.length;
+      if (state.gzip && state.bytes > defaults.inventoryGzipAllowanceBytes + maxGzipRatio * compressed) {
+        throw new InputError(
+          'INPUT_TOO_LARGE',
+          `gzip inventory expands more than ${maxGzipRatio} times (${compressed} compressed bytes read gave ${state.bytes} bytes): refused as a decompression bomb; expected an inventory export`,
+          { file: source.name },
+        );
+      }
       if (state.bytes > maxBytes) {
         throw new InputError(
           'INPUT_TOO_LARGE',
@@ -153,7 +229,7 @@ export function readInventory(
  */
 export async function readInventoryText(
   source: InventorySource,
-  options: Pick<InventoryReadOptions, 'maxInputBytes'>,
+  options: Pick<InventoryReadOptions, 'maxInputBytes' | 'maxGzipRatio'>,
   readerFor: (format: InventoryFormat, file: string, firstLine: number) => TextReader,
 ): Promise<InputSummary> {
   const state = { gzip: false, bytes: 0 };
@@ -168,7 +244,13 @@ export async function readInventoryText(
   // Most inventories are ASCII: decode those chunks as latin1 (much faster than UTF-8), but only
   // while the UTF-8 decoder cannot be holding the first bytes of a split character.
   let decoderClean = true;
-  for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
+  const chunks = bytesOf(
+    source,
+    options.maxInputBytes,
+    options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
+    state,
+  );
+  for await (const chunk of chunks) {
     let text: string;
     const ascii = decoderClean && isAscii(chunk);
     if (ascii) text = chunk.toString('latin1');
@@ -253,7 +335,12 @@ export abstract class CsvTextReader implements TextReader {
           this.malformedRow(line, reason);
         },
       },
-      { maxRecordChars: options.maxRecordChars, firstLine },
+      {
+        maxRecordChars: options.maxRecordChars,
+        maxSkipChars: options.maxLineChars ?? defaults.maxInventoryLineChars,
+        file,
+        firstLine,
+      },
     );
   }
 
@@ -495,11 +582,16 @@ class JsonLinesReader implements TextReader {
   private line: number;
   private readonly file: string;
   private readonly maxChars: number;
+  private readonly maxSkipChars: number;
+  /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
+  private skipping = false;
+  private skipped = 0;
 
   constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
     this.line = firstLine;
   }
 
@@ -512,24 +604,47 @@ class JsonLinesReader implements TextReader {
   }
 
   push(chunk: string): undefined {
-    const text = this.carry === '' ? chunk : this.carry + chunk;
     let position = 0;
+    if (this.skipping) {
+      const lf = chunk.indexOf('\n');
+      if (lf === -1) {
+        this.skip(chunk.length);
+        return undefined;
+      }
+      this.skip(lf);
+      this.skipping = false;
+      this.line++;
+      position = lf + 1;
+    }
+    // The carried part of a line is at most maxChars: joining it to the chunk is bounded.
+    const text = this.carry === '' ? chunk : this.carry + chunk.slice(position);
+    if (this.carry !== '') position = 0;
     for (;;) {
       const end = text.indexOf('\n', position);
       if (end === -1) break;
       this.lineOf(text, position, end);
       position = end + 1;
     }
-    this.carry = text.slice(position);
-    if (this.carry.length > this.maxChars) {
+    this.carry = '';
+    if (text.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
-      this.carry = '';
-      this.skipRest = true;
-    }
+      this.skipping = true;
+      this.skipped = 0;
+      this.skip(text.length - position);
+    } else if (position < text.length) this.carry = text.slice(position);
     return undefined;
   }
 
-  private skipRest = false;
+  private skip(chars: number): void {
+    this.skipped += chars;
+    if (this.skipped > this.maxSkipChars) {
+      throw new InputError(
+        'INPUT_INVALID',
+        `a line goes on for more than ${this.maxSkipChars} characters; expected JSON Lines of at most ${this.maxChars} characters`,
+        { file: this.file, line: this.line },
+      );
+    }
+  }
 
   end(): undefined {
     if (this.carry !== '') this.lineOf(this.carry, 0, this.carry.length);
@@ -539,11 +654,6 @@ class JsonLinesReader implements TextReader {
 
   private lineOf(text: string, start: number, end: number): void {
     const line = this.line++;
-    if (this.skipRest) {
-      // The tail of an over-long line: already reported.
-      this.skipRest = false;
-      return;
-    }
     if (end - start > this.maxChars) {
       this.mapper.bad(line, `line longer than ${this.maxChars} characters`);
       return;

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 
 import { defaults } from '../defaults.ts';
@@ -6,6 +5,7 @@ import { InputError, errorMessage, type ErrorLocation, type InputErrorCode } fro
 import type { CsvLayout } from './csv-rows.ts';
 import {
   CsvTextReader,
+  fileSource,
   readInventoryText,
   type InputSummary,
   type InventoryReadOptions,
@@ -34,6 +34,7 @@ interface ReaderData {
   readonly path: string;
   readonly name: string;
   readonly readChunkBytes: number;
+  readonly allowSpecialFiles: boolean;
   readonly options: InventoryReadOptions;
   readonly pinnedSha256: readonly string[];
   readonly needsPlatform: boolean;
@@ -88,9 +89,8 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
     return credits > 0 ? undefined : new Promise<void>((resolve) => (wake = resolve));
   };
   const source: InventorySource = {
+    ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
     name: data.name,
-    path: data.path,
-    open: () => createReadStream(data.path, { highWaterMark: data.readChunkBytes }),
   };
   try {
     const summary = await readInventoryText(source, data.options, (format, file, firstLine) => {
@@ -198,6 +198,7 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
     path: source.path,
     name: source.name,
     readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
+    allowSpecialFiles: source.allowSpecialFiles === true,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform,

@@ -8,7 +8,15 @@ interface Parsed {
   malformed: { line: number; reason: string }[];
 }
 
-function parse(chunks: readonly string[], maxRecordChars = 1 << 20): Parsed {
+function parse(chunks: readonly string[], maxRecordChars = 1 << 20, maxSkipChars?: number): Parsed {
+  return parseWith(chunks, maxRecordChars, maxSkipChars).out;
+}
+
+function parseWith(
+  chunks: readonly string[],
+  maxRecordChars: number,
+  maxSkipChars?: number,
+): { out: Parsed; parser: CsvParser } {
   const out: Parsed = { records: [], malformed: [] };
   const parser = new CsvParser(
     {
@@ -16,11 +24,18 @@ function parse(chunks: readonly string[], maxRecordChars = 1 << 20): Parsed {
         out.records.push({ fields: recordFields(text, starts, ends, count), line }),
       malformed: (line, reason) => out.malformed.push({ line, reason }),
     },
-    { maxRecordChars },
+    { maxRecordChars, file: 'in.csv', ...(maxSkipChars !== undefined ? { maxSkipChars } : {}) },
   );
   for (const chunk of chunks) parser.push(chunk);
   parser.end();
-  return out;
+  return { out, parser };
+}
+
+/** `text` cut into chunks of `size` characters. */
+function chunksOf(text: string, size: number): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+  return chunks;
 }
 
 const fields = (p: Parsed) => p.records.map((r) => r.fields);
@@ -132,7 +147,6 @@ describe('CsvParser', () => {
   const MALFORMED: readonly [string, number, string, string[][]][] = [
     ['a,b"c\nok,1\n', 1, 'quote inside unquoted field', [['ok', '1']]],
     ['"a"x,b\nok,1\n', 1, 'after closing quote', [['ok', '1']]],
-    ['ok,1\n"never closed,2\n', 2, 'unterminated', [['ok', '1']]],
   ];
   it.each(MALFORMED)('skips malformed %j and goes on', (input, line, reason, rest) => {
     const result = parse([input]);
@@ -142,21 +156,78 @@ describe('CsvParser', () => {
     expect(fields(result)).toEqual(expect.arrayContaining(rest));
   });
 
+  it('refuses a quoted field still open at the end of the input, with its line', () => {
+    for (const input of ['ok,1\n"never closed,2\n', 'ok,1\nx,"open\nmore\n']) {
+      expect(() => parse([input])).toThrow(/in\.csv:2: a quoted field opened on this line is not closed/);
+      for (let cut = 0; cut <= input.length; cut++)
+        expect(() => parse([input.slice(0, cut), input.slice(cut)])).toThrow(/in\.csv:2:/);
+    }
+  });
+
   it('bounds a quoted field that never ends instead of buffering the whole input', () => {
     const chunks = ['a,b\n"', ...Array.from({ length: 50 }, () => 'x'.repeat(100)), '\nok,1\n'];
-    const result = parse(chunks, 1000);
-    expect(result.malformed[0]?.reason).toMatch(/longer than 1000/);
-    expect(fields(result)[0]).toEqual(['a', 'b']);
+    // Everything after the open quote is inside it: the end of the input comes first.
+    expect(() => parse(chunks, 1000)).toThrow(/in\.csv:2: a quoted field opened on this line is not closed/);
+    const { parser } = parseWith([...chunks, '"\nlast,2\n'], 1000);
+    expect(parser.maxCarriedChars).toBeLessThanOrEqual(1000);
+  });
+
+  it('skips a record longer than the limit to its RFC 4180 end, the same for every chunking', () => {
+    // A quoted field of 300 lines that each look like a record: none of them may be read.
+    const input = `h,x\n"${'ok,1\n'.repeat(300)}",z\nlast,1\n"short\nquoted",2\n`;
+    const expected: Parsed = {
+      records: [
+        { fields: ['h', 'x'], line: 1 },
+        { fields: ['last', '1'], line: 303 },
+        { fields: ['short\nquoted', '2'], line: 304 },
+      ],
+      malformed: [{ line: 2, reason: 'record longer than 1000 characters' }],
+    };
+    for (const size of [1, 7, 64, 999, 1000, 1001, 1500, 5000, input.length]) {
+      const { out, parser } = parseWith(chunksOf(input, size), 1000);
+      expect(out, `chunks of ${size}`).toEqual(expected);
+      expect(parser.maxCarriedChars, `chunks of ${size}`).toBeLessThanOrEqual(1000);
+    }
+  });
+
+  it('stops with an input error when one record goes on past the skip limit', () => {
+    // An unclosed quote in a large file: the read stops after about maxSkipChars characters,
+    // not at the end of the input; memory stays within maxRecordChars.
+    let pushed = 0;
+    const out: Parsed = { records: [], malformed: [] };
+    const parser = new CsvParser(
+      {
+        record: (text, starts, ends, count, line) =>
+          out.records.push({ fields: recordFields(text, starts, ends, count), line }),
+        malformed: (line, reason) => out.malformed.push({ line, reason }),
+      },
+      { maxRecordChars: 1000, maxSkipChars: 10_000, file: 'big.csv' },
+    );
+    const row = 'tenant,endpoint,product,1.0\n';
+    const push = () => {
+      parser.push('a,b\nx,"unclosed\n');
+      for (let i = 0; i < 100_000; i++) {
+        pushed += row.length;
+        parser.push(row);
+      }
+      parser.end();
+    };
+    expect(push).toThrow(
+      /big\.csv:2: a record goes on for more than 10000 characters .*a quoted field is never closed/,
+    );
+    expect(pushed).toBeLessThanOrEqual(1000 + 10_000 + row.length);
+    expect(parser.maxCarriedChars).toBeLessThanOrEqual(1000);
+    expect(out.malformed).toEqual([{ line: 2, reason: 'record longer than 1000 characters' }]);
+    // A line without any line break is refused the same way.
+    expect(() => parse(chunksOf('a,b\n' + 'y'.repeat(50_000), 100), 1000, 10_000)).toThrow(
+      /in\.csv:2: .*no line breaks/,
+    );
   });
 
   it('reports malformed records the same wherever the chunks are cut', () => {
     // A bad record with a quoted line break must be skipped to the end of its own line even when
     // that line ends in a later chunk; later records keep their line numbers.
-    const inputs = [
-      'x,"a\nb"z,tail\nok,1\n',
-      'x,"a\nb",c"d,tail\nok,1\n',
-      'h,"q\nq"\n"bad"x,more\nok,2\n"open\n',
-    ];
+    const inputs = ['x,"a\nb"z,tail\nok,1\n', 'x,"a\nb",c"d,tail\nok,1\n', 'h,"q\nq"\n"bad"x,more\nok,2\n'];
     for (const input of inputs) {
       const whole = parse([input]);
       expect(whole.malformed.length).toBeGreaterThan(0);

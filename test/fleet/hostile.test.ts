@@ -1,5 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { parseDriftConfig } from '../../src/fleet/config.ts';
 import { scanDrift, type DriftScanInput } from '../../src/fleet/drift.ts';
-import { fileSource } from '../../src/fleet/inventory.ts';
+import { fileSource, readInventory, streamSource } from '../../src/fleet/inventory.ts';
 import { RmmToolMatcher, bundledRmmTools, parseRmmTools } from '../../src/fleet/rmm-tools.ts';
 import {
   acmeManifest,
@@ -43,6 +45,141 @@ describe('hostile and oversized inventories', () => {
     const error = await errorOf(scan([bomb], { limits: { maxInputBytes: 1 << 20 } }));
     expect(error.code).toBe('INPUT_TOO_LARGE');
     expect(error.message).toContain('bomb.csv.gz');
+  });
+
+  it('refuses a gzip bomb after a bounded share of it, by its ratio', async () => {
+    // 128 gzip members of 1 MiB of one byte each (about 1000:1). The cap is 100 times the
+    // compressed bytes read plus 16 MiB, so the read stops long before the end.
+    const bomb = join(fx.dir, 'ratio-bomb.csv.gz');
+    const member = gzipSync(Buffer.alloc(1 << 20, 0x41));
+    const expanded = 128 << 20;
+    await writeFile(
+      bomb,
+      Buffer.concat([
+        gzipSync('tenant,endpoint,product,version\n'),
+        ...Array.from({ length: 128 }, () => member),
+      ]),
+    );
+    for (const readerThread of ['never', 'always'] as const) {
+      const error = await errorOf(scan([bomb], { readerThread }));
+      expect(error.code).toBe('INPUT_TOO_LARGE');
+      expect(error.message).toMatch(/ratio-bomb\.csv\.gz: gzip inventory expands more than 100 times/);
+      const [, read, gave] = /\((\d+) compressed bytes read gave (\d+) bytes\)/.exec(error.message) ?? [];
+      expect(Number(gave)).toBeLessThanOrEqual((16 << 20) + 100 * Number(read) + (1 << 20));
+      expect(Number(gave)).toBeLessThan(expanded / 4);
+    }
+  });
+
+  it('reads an ordinary gzip inventory past the allowance under the ratio cap', async () => {
+    // About 24 MB of rows with sequential ids (they compress about 15:1).
+    const lines = ['tenant,endpoint,hostname,product,version,sha256,platform,last_seen'];
+    for (let i = 0; i < 400_000; i++)
+      lines.push(`contoso,e${i},h${i},acme-agent,7.4.2,,linux-x64,2026-11-28T00:00:00Z`);
+    const path = join(fx.dir, 'ordinary.csv.gz');
+    await writeFile(path, gzipSync(`${lines.join('\n')}\n`, { level: 1 }));
+    let rows = 0;
+    const summary = await readInventory(
+      fileSource(path),
+      {
+        row: () => {
+          rows++;
+        },
+        malformed: () => undefined,
+      },
+      { maxInputBytes: 1 << 30, maxRecordChars: 1 << 20, maxJsonDocumentBytes: 1 << 20 },
+    );
+    expect(summary.bytes).toBeGreaterThan(16 << 20);
+    expect(rows).toBe(400_000);
+  });
+
+  it('stops at the line limit on an unclosed quote, holding at most one record', async () => {
+    // 40 MB of rows after an unclosed quote, produced lazily: the scan must stop after about
+    // maxLineChars characters, without reading the rest.
+    let produced = 0;
+    const row = 'contoso,e1,h,acme-agent,7.4.2,,linux-x64,2026-11-28T00:00:00Z\n';
+    function* hostile(): Generator<Buffer> {
+      const head = Buffer.from(
+        `${csvOf([])}contoso,e0,"unclosed,acme-agent,7.4.2,,linux-x64,2026-11-28T00:00:00Z\n`,
+      );
+      produced += head.length;
+      yield head;
+      const block = Buffer.from(row.repeat(1000));
+      for (let i = 0; i < 600; i++) {
+        produced += block.length;
+        yield block;
+      }
+    }
+    const error = await errorOf(
+      scanDrift({
+        manifests: [acmeManifest()],
+        sources: [streamSource('unclosed.csv', Readable.from(hostile()))],
+        now: NOW,
+        limits: { maxRecordChars: 64 << 10, maxLineChars: 1 << 20 },
+      }),
+    );
+    expect(error.message).toMatch(
+      /unclosed\.csv:2: a record goes on for more than 1048576 characters .*never closed/,
+    );
+    expect(produced).toBeLessThanOrEqual((1 << 20) + (64 << 10) + 4 * row.length * 1000);
+  });
+
+  it('refuses an unclosed quote that runs to the end of the input, on both paths', async () => {
+    const path = join(fx.dir, 'unclosed-small.csv');
+    await writeFile(
+      path,
+      `${csvOf([['contoso', 'e1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-28T00:00:00Z']])}contoso,e2,"h,acme-agent,7.4.2,,,\n${'contoso,e3,h,acme-agent,7.4.2,,,\n'.repeat(100)}`,
+    );
+    for (const readerThread of ['never', 'always'] as const) {
+      const error = await errorOf(scan([path], { readerThread }));
+      expect(error.message, readerThread).toMatch(
+        /unclosed-small\.csv:3: a quoted field opened on this line is not closed/,
+      );
+    }
+  });
+
+  it('reports an over-long JSON line once, however long, and stops at the line limit', async () => {
+    const ok = JSON.stringify({ tenant: 't', endpoint: 'e', product: 'acme-agent', version: '7.4.2' });
+    const path = join(fx.dir, 'long-line.jsonl');
+    await writeFile(path, `${ok}\n{"tenant": "${'x'.repeat(300_000)}"}\n${ok.replace('"e"', '"f"')}\n`);
+    const { result } = await scanDrift({
+      manifests: [acmeManifest()],
+      sources: [fileSource(path, 1000)],
+      now: NOW,
+      limits: { maxRecordChars: 1000 },
+    });
+    expect(result.fleet).toMatchObject({ agents: 2, malformedRows: 1 });
+    const error = await errorOf(
+      scanDrift({
+        manifests: [acmeManifest()],
+        sources: [fileSource(path, 1000)],
+        now: NOW,
+        limits: { maxRecordChars: 1000, maxLineChars: 100_000 },
+      }),
+    );
+    expect(error.message).toMatch(/long-line\.jsonl:2: a line goes on for more than 100000 characters/);
+  });
+
+  it('reads a FIFO only when asked for', async () => {
+    const fifo = join(fx.dir, 'inventory.fifo');
+    await rm(fifo, { force: true });
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // No writer: refused at once instead of waiting forever.
+    const error = await errorOf(scan([fifo]));
+    expect(error.message).toMatch(
+      /inventory\.fifo: not an inventory file: it is a FIFO \(named pipe\).*--allow-fifo/,
+    );
+    expect((await errorOf(scan([fx.dir]))).message).toMatch(/it is a directory/);
+    // Asked for: read like a file, once a writer comes.
+    const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'inherit'] });
+    writer.stdin.end(
+      csvOf([['contoso', 'e1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-28T00:00:00Z']]),
+    );
+    const { result } = await scanDrift({
+      manifests: [acmeManifest()],
+      sources: [fileSource(fifo, undefined, { allowSpecialFiles: true })],
+      now: NOW,
+    });
+    expect(result.fleet.agents).toBe(1);
   });
 
   it('reports a truncated gzip stream as unreadable, with the byte offset', async () => {
