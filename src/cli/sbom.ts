@@ -38,8 +38,8 @@ const VALIDATE_HELP = `Usage: rmm-verify sbom validate FILE... [options]
 Validates each SBOM against the bundled official CycloneDX JSON Schema of its specVersion
 (1.4, 1.5, 1.6) or the SPDX 2.3 structure, and checks that bom-refs/SPDXIDs are unique and
 that dependencies and relationships name existing elements. Errors give JSON pointers.
-Reports NTIA minimum-elements coverage (supplier, name, version, purl/CPE, dependencies,
-author, timestamp).
+Reports NTIA minimum-elements coverage (supplier, name, version, purl/CPE/SWID of every
+component, the subject included; dependencies of the subject, author, timestamp).
 
 Options:
       --ntia          fail on missing NTIA minimum elements (one finding per component)
@@ -67,7 +67,7 @@ const CHECK_HELP = `Usage: rmm-verify sbom check FILE... --policy P [--osv DIR] 
 Validates each SBOM and evaluates it against a policy file (JSON, see the README): denied
 components and version ranges per purl, denied or allowed licences (SPDX expressions are
 evaluated, not string-matched), required licences, a minimum NTIA coverage; with --osv, every
-component is matched offline against the OSV records (*.json) in DIR: SEMVER and ECOSYSTEM
+component (the SBOM's subject included) is matched offline against the OSV records (*.json) in DIR: SEMVER and ECOSYSTEM
 ranges for npm, NuGet, Go, PyPI, Maven and generic SemVer. Components that cannot be checked
 (no purl, unknown ecosystem, unparseable version) are reported, not passed.
 
@@ -152,6 +152,7 @@ async function runValidate(args: readonly string[], io: CliIo): Promise<number> 
         values.ntia ? { severity: 'low' } : { severity: 'info', maxFindings: 0 },
       );
       own.push(...ntia.findings);
+      facts['subjects'] = validation.sbom.subjects.length;
       facts['components'] = validation.sbom.components.length;
       facts['ntiaPercent'] = ntia.summary.percent;
     }
@@ -221,6 +222,7 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
     findings.push(...own);
     subjects.push(
       subjectFor(document, own, {
+        subjects: validation.sbom?.subjects.length ?? 0,
         components: validation.sbom?.components.length ?? 0,
         ...(osvRecords !== undefined ? { osvRecords } : {}),
       }),

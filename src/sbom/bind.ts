@@ -3,6 +3,7 @@ import { finding, type Finding } from '../findings.ts';
 import type { SbomPin } from '../manifest/types.ts';
 import type { SbomDocument } from './document.ts';
 import type { Sbom, SbomComponent } from './model.ts';
+import { parsePurl } from './purl.ts';
 
 /** What the SBOM must describe: the artifact as the manifest pins it. */
 export interface BindingExpectation {
@@ -45,8 +46,9 @@ export function checkSbomPin(document: SbomDocument, pin: SbomPin): Finding[] {
 const stripV = (version: string): string => version.trim().replace(/^v(?=\d)/i, '');
 
 /**
- * The SBOM's subject names the product (or an alias, case-insensitive) and the version, and
- * every subject hash of an algorithm we also have for the artifact matches it.
+ * The SBOM's subject names the product (or an alias, case-insensitive) and the version, its
+ * package URL (when it has one) names them too, and every subject hash of an algorithm we also
+ * have for the artifact matches it.
  */
 export function checkBinding(sbom: Sbom, expected: BindingExpectation): Finding[] {
   const file = sbom.file;
@@ -80,6 +82,36 @@ export function checkBinding(sbom: Sbom, expected: BindingExpectation): Finding[
     ];
   }
   const findings: Finding[] = [];
+  // The purl is what vulnerability and policy checks go by: it must name the same product and
+  // version as the subject's name and version do.
+  if (subject.purl !== undefined) {
+    const purl = parsePurl(subject.purl);
+    const purlNames = purl
+      ? [purl.name, ...(purl.namespace !== undefined ? [`${purl.namespace}/${purl.name}`] : [])]
+      : [];
+    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
+      findings.push(
+        finding('SBOM_SUBJECT_NAME_MISMATCH', {
+          subject: file,
+          message: purl
+            ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(' or ')}`
+            : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
+          evidence: { expected: [...names], purl: subject.purl },
+          location: { file, pointer: subject.pointer },
+        }),
+      );
+    }
+    if (purl?.version !== undefined && stripV(purl.version) !== stripV(expected.version)) {
+      findings.push(
+        finding('SBOM_SUBJECT_VERSION_MISMATCH', {
+          subject: file,
+          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
+          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
+          location: { file, pointer: subject.pointer },
+        }),
+      );
+    }
+  }
   if (subject.version === undefined || stripV(subject.version) !== stripV(expected.version)) {
     findings.push(
       finding('SBOM_SUBJECT_VERSION_MISMATCH', {

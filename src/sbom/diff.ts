@@ -73,7 +73,8 @@ function toDiffComponent(component: SbomComponent, key: string): DiffComponent {
   if (component.purl !== undefined) entry.purl = component.purl;
   const license = licenseText(component);
   if (license !== undefined) entry.license = license;
-  if (component.supplier !== undefined) entry.supplier = component.supplier;
+  const supplier = component.supplier ?? component.publisher;
+  if (supplier !== undefined) entry.supplier = supplier;
   return entry;
 }
 
@@ -160,13 +161,14 @@ export function diffSboms(oldSbom: Sbom, newSbom: Sbom): SbomDiff {
   removed.sort(byKey);
   changed.sort(byKey);
   licenseChanges.sort(byKey);
+  // The supplier, else the publisher or author: who a reviewer would see as the source.
   const oldSuppliers = new Set(
-    oldSbom.components.map((c) => c.supplier?.toLowerCase()).filter((s) => s !== undefined),
+    oldSbom.components.map((c) => (c.supplier ?? c.publisher)?.toLowerCase()).filter((s) => s !== undefined),
   );
   const newSuppliers = [
     ...new Set(
       newSbom.components
-        .map((c) => c.supplier)
+        .map((c) => c.supplier ?? c.publisher)
         .filter((s): s is string => s !== undefined && !oldSuppliers.has(s.toLowerCase())),
     ),
   ].sort();

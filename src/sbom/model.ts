@@ -25,7 +25,17 @@ export interface SbomComponent {
   readonly purl?: string;
   readonly cpe?: string;
   readonly swid?: string;
+  /**
+   * Who creates, defines and identifies the component (NTIA "supplier" as sbomqs reads it):
+   * CycloneDX `supplier`, else `manufacturer` (name, else URL, else contact e-mail or name);
+   * SPDX `supplier`. Never the publisher, an author or an SPDX originator.
+   */
   readonly supplier?: string;
+  /**
+   * Other parties the document names for the component, which NTIA does not count as its
+   * supplier: CycloneDX `publisher`, `author`, `authors`; SPDX `originator`. Shown in diffs.
+   */
+  readonly publisher?: string;
   readonly licenses: readonly SbomLicense[];
   readonly hashes: readonly SbomHash[];
 }
@@ -46,4 +56,9 @@ export interface Sbom {
   readonly timestamp?: string;
   /** Dependency edges: ref → refs it depends on (CycloneDX dependencies, SPDX relationships). */
   readonly dependencies: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Refs whose dependency list the document declares complete (CycloneDX `compositions` with
+   * aggregate `complete` listing the ref under `dependencies`), so an empty list is a statement.
+   */
+  readonly completeDependencies: ReadonlySet<string>;
 }

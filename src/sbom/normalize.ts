@@ -119,12 +119,8 @@ function cycloneDxComponent(value: JsonObject, pointer: string): SbomComponent {
     const content = str(hash?.['content']);
     if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
   }
-  const supplier =
-    str(obj(value['supplier'])?.['name']) ??
-    str(obj(value['manufacturer'])?.['name']) ??
-    str(value['publisher']) ??
-    str(value['author']) ??
-    firstAuthor(value['authors']);
+  const supplier = organization(value['supplier']) ?? organization(value['manufacturer']);
+  const publisher = str(value['publisher']) ?? str(value['author']) ?? firstAuthor(value['authors']);
   const swid = str(obj(value['swid'])?.['tagId']);
   // Built field by field (not with spreads): this runs once per component, 50,000 times and more.
   const component: Mutable<SbomComponent> = { pointer, name: str(value['name']) ?? '', licenses, hashes };
@@ -140,10 +136,29 @@ function cycloneDxComponent(value: JsonObject, pointer: string): SbomComponent {
   if (cpe !== undefined) component.cpe = cpe;
   if (swid !== undefined) component.swid = swid;
   if (supplier !== undefined) component.supplier = supplier;
+  if (publisher !== undefined) component.publisher = publisher;
   return component;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A CycloneDX organizationalEntity as one string: its name, else its first URL, else the e-mail
+ * or name of its first contact (sbomqs accepts any of name, e-mail, URL).
+ */
+function organization(value: JsonValue | undefined): string | undefined {
+  const entity = obj(value);
+  if (!entity) return undefined;
+  const name = str(entity['name']);
+  if (name !== undefined) return name;
+  for (const url of arr(entity['url'])) if (str(url) !== undefined) return str(url);
+  for (const contact of arr(entity['contact'])) {
+    const person = obj(contact);
+    const named = str(person?.['email']) ?? str(person?.['name']);
+    if (named !== undefined) return named;
+  }
+  return undefined;
+}
 
 function firstAuthor(value: JsonValue | undefined): string | undefined {
   for (const author of arr(value)) {
@@ -244,6 +259,16 @@ function normalizeCycloneDx(document: SbomDocument, root: JsonObject, collector:
     else dependencies.set(ref, on);
   });
 
+  // CycloneDX 1.4+ compositions: an aggregate of `complete` over `dependencies` says those
+  // refs' dependency lists are complete (an empty one then means "no dependencies").
+  const completeDependencies = new Set<string>();
+  for (const entry of arr(root['compositions'])) {
+    const composition = obj(entry);
+    if (str(composition?.['aggregate']) !== 'complete') continue;
+    for (const ref of arr(composition?.['dependencies']))
+      if (typeof ref === 'string') completeDependencies.add(ref);
+  }
+
   const authors: string[] = [];
   for (const author of arr(metadata['authors'])) {
     const a = obj(author);
@@ -273,6 +298,7 @@ function normalizeCycloneDx(document: SbomDocument, root: JsonObject, collector:
     authors,
     ...optional('timestamp', str(metadata['timestamp'])),
     dependencies,
+    completeDependencies,
   };
 }
 
@@ -314,7 +340,8 @@ function spdxPackage(value: JsonObject, pointer: string): SbomComponent {
     ...optional('version', str(value['versionInfo'])),
     ...optional('purl', purl),
     ...optional('cpe', cpe),
-    ...optional('supplier', spdxParty(str(value['supplier'])) ?? spdxParty(str(value['originator']))),
+    ...optional('supplier', spdxParty(str(value['supplier']))),
+    ...optional('publisher', spdxParty(str(value['originator']))),
     licenses: concluded.length > 0 ? concluded : spdxLicense(str(value['licenseDeclared'])),
     hashes,
   };
@@ -418,5 +445,7 @@ function normalizeSpdx(document: SbomDocument, root: JsonObject, collector: Find
     authors,
     ...optional('timestamp', str(creationInfo['created'])),
     dependencies,
+    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
+    completeDependencies: new Set<string>(),
   };
 }

@@ -7,6 +7,18 @@ import { FindingCollector } from './normalize.ts';
  * NTIA "The Minimum Elements For a Software Bill of Materials" (July 2021), data fields:
  * per component supplier, name, version, unique identifier; per document the dependency
  * relationships, the SBOM author and a timestamp.
+ *
+ * Read as sbomqs documents its NTIA compliance check (docs/reference/ntia-compliance.md in
+ * interlynk-io/sbomqs), with the differences listed in the README:
+ * - every component counts, the SBOM's subject (primary component) included;
+ * - supplier: the component's supplier, else its manufacturer (CycloneDX), or the SPDX package
+ *   supplier; a publisher, author or SPDX originator is not a supplier;
+ * - identifier: purl or CPE (sbomqs), or a SWID tag id (named by NTIA; sbomqs does not count it);
+ * - dependencies: the subject has at least one direct dependency, or the document declares its
+ *   dependency list complete (CycloneDX compositions); SPDX counts every dependency-like
+ *   relationship (CONTAINS, DEPENDS_ON, ..., or one to NONE), sbomqs only DEPENDS_ON;
+ * - author: SBOM authors, tools, supplier or manufacturer (SPDX creators);
+ * - timestamp: metadata.timestamp / creationInfo.created.
  */
 export const COMPONENT_ELEMENTS = ['supplier', 'name', 'version', 'identifier'] as const;
 export const DOCUMENT_ELEMENTS = ['dependencies', 'author', 'timestamp'] as const;
@@ -15,6 +27,7 @@ export type MinimumElement = (typeof COMPONENT_ELEMENTS)[number] | (typeof DOCUM
 export interface MinimumElementsSummary {
   /** Elements present / elements expected, over the document and every component, 0–100 (one decimal). */
   readonly percent: number;
+  /** Components evaluated: the subjects and every other component. */
   readonly components: number;
   /** Components with all four component elements. */
   readonly completeComponents: number;
@@ -63,10 +76,12 @@ export function checkMinimumElements(
   const documentMissing: MinimumElement[] = [];
   if (sbom.authors.length === 0) documentMissing.push('author');
   if (!sbom.timestamp) documentMissing.push('timestamp');
-  // The relationships must at least say what the subject directly depends on.
+  // The relationships must at least say what the subject directly depends on (or declare that
+  // it depends on nothing); an SBOM without a subject has no one to relate them to.
   const subjectRefs = sbom.subjects.map((s) => s.ref).filter((r): r is string => r !== undefined);
-  const hasGraph =
-    sbom.components.length === 0 || subjectRefs.some((ref) => (sbom.dependencies.get(ref)?.length ?? 0) > 0);
+  const hasGraph = subjectRefs.some(
+    (ref) => (sbom.dependencies.get(ref)?.length ?? 0) > 0 || sbom.completeDependencies.has(ref),
+  );
   if (!hasGraph) documentMissing.push('dependencies');
   for (const element of documentMissing) {
     missing[element]++;
@@ -84,7 +99,8 @@ export function checkMinimumElements(
     );
   }
   let completeComponents = 0;
-  for (const component of sbom.components) {
+  const components = [...sbom.subjects, ...sbom.components];
+  for (const component of components) {
     const absent = componentMissing(component);
     if (absent.length === 0) {
       completeComponents++;
@@ -101,12 +117,12 @@ export function checkMinimumElements(
       }),
     );
   }
-  const expected = sbom.components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
+  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
   const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
   const percent = Math.round(((expected - absentTotal) / expected) * 1000) / 10;
   const summary: MinimumElementsSummary = {
     percent,
-    components: sbom.components.length,
+    components: components.length,
     completeComponents,
     missing,
   };
@@ -114,10 +130,10 @@ export function checkMinimumElements(
   findings.push(
     finding('SBOM_NTIA_SUMMARY', {
       subject: file,
-      message: `NTIA minimum elements: ${percent}% present; ${completeComponents} of ${sbom.components.length} components complete`,
+      message: `NTIA minimum elements: ${percent}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
       evidence: {
         percent,
-        components: sbom.components.length,
+        components: components.length,
         completeComponents,
         ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v])),
       },

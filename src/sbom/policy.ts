@@ -203,16 +203,21 @@ class DependencyPaths {
 /**
  * Evaluates an SBOM against a policy: denied components and version ranges, licences (SPDX
  * expressions evaluated), NTIA coverage, and — with an OSV database — known vulnerabilities.
+ * Every check covers the SBOM's subjects as well as its other components.
  */
 export function checkPolicy(sbom: Sbom, policy: SbomPolicy, options: PolicyCheckOptions = {}): Finding[] {
   const file = sbom.file;
   const collector = new FindingCollector(defaults.maxSbomSchemaErrors * 10);
   const uncheckableSeverity = policy.vulnerabilities?.uncheckableSeverity ?? 'medium';
-  const names = new Map(sbom.components.map((c) => [c.ref, c] as const));
+  // The subject is a component like any other: a vulnerable or denied product, or one under a
+  // denied licence, fails whether the SBOM lists it as its subject or among its components
+  // (an SPDX document may mark every package as described).
+  const checked = [...sbom.subjects, ...sbom.components];
+  const names = new Map(checked.map((c) => [c.ref, c] as const));
   const paths = new DependencyPaths(sbom);
   const pathText = (component: SbomComponent): string[] =>
     paths.pathTo(component.ref).map((ref) => {
-      const c = names.get(ref) ?? sbom.subjects.find((s) => s.ref === ref);
+      const c = names.get(ref);
       return c ? describeComponent(c) : ref;
     });
   const locate = (component: SbomComponent) => ({ file, pointer: component.pointer });
@@ -250,7 +255,7 @@ export function checkPolicy(sbom: Sbom, policy: SbomPolicy, options: PolicyCheck
   const noPurl: string[] = [];
   const unknownTypes = new Map<string, string[]>();
 
-  for (const component of sbom.components) {
+  for (const component of checked) {
     const purl = component.purl === undefined ? undefined : parsePurl(component.purl);
     const version = purl?.version ?? component.version;
     const ecosystem = purl ? PURL_ECOSYSTEMS[purl.type] : undefined;

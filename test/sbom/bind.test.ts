@@ -69,6 +69,20 @@ describe('binding the SBOM to the artifact', () => {
     }
   });
 
+  it("checks the subject's package URL: it must name the product and the release version", async () => {
+    const withPurl = async (purl: string) => {
+      const doc = buildCycloneDx('1.6', { components: 1 });
+      ((doc['metadata'] as Record<string, unknown>)['component'] as Record<string, unknown>)['purl'] = purl;
+      return checkBinding(await sbomOf(doc), expected);
+    };
+    expect(await withPurl('pkg:generic/acme-agent@7.4.2')).toEqual([]);
+    expect(await withPurl('pkg:generic/acme-agent')).toEqual([]);
+    expect(await withPurl('pkg:nuget/Acme%20RMM%20Agent@v7.4.2')).toEqual([]); // alias, case-insensitive
+    expect(await withPurl('pkg:npm/evil-agent@7.4.2')).toFailWith('SBOM_SUBJECT_NAME_MISMATCH');
+    expect(await withPurl('pkg:generic/acme-agent@6.0.0')).toFailWith('SBOM_SUBJECT_VERSION_MISMATCH');
+    expect(await withPurl('not a purl')).toFailWith('SBOM_SUBJECT_NAME_MISMATCH');
+  });
+
   it('ignores hash algorithms we have no digest for', async () => {
     const doc = buildCycloneDx('1.6', { components: 1 });
     ((doc['metadata'] as Record<string, unknown>)['component'] as Record<string, unknown>)['hashes'] = [

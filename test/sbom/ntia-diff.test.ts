@@ -22,7 +22,17 @@ async function sbomOf(value: unknown, file = 'x.json'): Promise<Sbom> {
 const cdx = (components: Record<string, unknown>[], metadata: Record<string, unknown> = {}) => ({
   bomFormat: 'CycloneDX',
   specVersion: '1.6',
-  metadata: { component: { type: 'application', name: 'app', version: '1', 'bom-ref': 'app' }, ...metadata },
+  metadata: {
+    component: {
+      type: 'application',
+      name: 'app',
+      version: '1',
+      'bom-ref': 'app',
+      supplier: { name: 'Acme' },
+      purl: 'pkg:generic/app@1',
+    },
+    ...metadata,
+  },
   components,
 });
 
@@ -62,11 +72,13 @@ describe('NTIA minimum elements', () => {
       'timestamp',
       'dependencies',
       ['supplier', 'version', 'identifier'],
+      ['supplier'], // a publisher is not the supplier (sbomqs: supplier, else manufacturer)
     ]);
-    expect(missing.at(-1)?.location?.pointer).toBe('/components/1');
-    // 3 components × 4 + 3 document elements = 15 expected; 6 missing → 60%
-    expect(result.summary.percent).toBe(60);
+    expect(missing.at(-2)?.location?.pointer).toBe('/components/1');
+    // (subject + 3 components) × 4 + 3 document elements = 19 expected; 7 missing → 63.2%
+    expect(result.summary.percent).toBe(63.2);
     expect(result.summary.completeComponents).toBe(2);
+    expect(result.summary.components).toBe(4);
   });
 
   it('accepts authors, tools and dependency edges of the subject', async () => {
@@ -90,6 +102,86 @@ describe('NTIA minimum elements', () => {
       dependencies: [{ ref: 'app', dependsOn: ['a'] }],
     });
     expect(checkMinimumElements(sbom).summary.percent).toBe(100);
+  });
+
+  it('a subject-only SBOM without version, supplier or identifier does not score 100%', async () => {
+    const sbom = await sbomOf({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      metadata: {
+        timestamp: '2026-01-01T00:00:00Z',
+        authors: [{ name: 'A' }],
+        component: { type: 'application', name: 'app', 'bom-ref': 'app' },
+      },
+    });
+    const result = checkMinimumElements(sbom);
+    const missing = result.findings.filter((f) => f.code === 'SBOM_NTIA_ELEMENT_MISSING');
+    expect(missing.map((f) => f.evidence['element'] ?? f.evidence['elements'])).toEqual([
+      'dependencies',
+      ['supplier', 'version', 'identifier'],
+    ]);
+    expect(missing.at(-1)?.location?.pointer).toBe('/metadata/component');
+    // 1 component × 4 + 3 document elements = 7 expected; 4 missing.
+    expect(result.summary.percent).toBe(42.9);
+  });
+
+  it('counts supplier as sbomqs does: supplier or manufacturer (name, URL or contact), not publisher or author', async () => {
+    const lib = (name: string, extra: Record<string, unknown>) => ({
+      type: 'library',
+      name,
+      version: '1',
+      purl: `pkg:npm/${name}@1`,
+      ...extra,
+    });
+    const sbom = await sbomOf(
+      cdx([
+        lib('supplier-url', { supplier: { url: ['https://s.example'] } }),
+        lib('supplier-contact', { supplier: { contact: [{ email: 's@s.example' }] } }),
+        lib('manufacturer', { manufacturer: { name: 'M' } }),
+        lib('publisher', { publisher: 'P' }),
+        lib('author', { author: 'A' }),
+        lib('authors', { authors: [{ name: 'A' }] }),
+      ]),
+    );
+    const lacking = checkMinimumElements(sbom)
+      .findings.filter((f) => Array.isArray(f.evidence['elements']))
+      .map((f) => f.evidence['component']);
+    expect(lacking).toEqual(['publisher', 'author', 'authors']);
+    const spdx = await sbomOf({
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'x',
+      documentNamespace: 'https://example.test/x',
+      creationInfo: { created: '2026-11-01T00:00:00Z', creators: ['Tool: t'] },
+      documentDescribes: ['SPDXRef-a'],
+      packages: [
+        {
+          SPDXID: 'SPDXRef-a',
+          name: 'a',
+          versionInfo: '1',
+          originator: 'Organization: O',
+          downloadLocation: 'NOASSERTION',
+          externalRefs: [
+            { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:npm/a@1' },
+          ],
+        },
+      ],
+      relationships: [
+        { spdxElementId: 'SPDXRef-a', relationshipType: 'DEPENDS_ON', relatedSpdxElement: 'NONE' },
+      ],
+    });
+    expect(checkMinimumElements(spdx).summary.missing.supplier).toBe(1);
+  });
+
+  it('accepts a declared-complete dependency list of the subject (CycloneDX compositions)', async () => {
+    const complete = (aggregate: string) =>
+      sbomOf({
+        ...cdx([], { timestamp: '2026-01-01T00:00:00Z', authors: [{ name: 'A' }] }),
+        compositions: [{ aggregate, dependencies: ['app'] }],
+      });
+    expect(checkMinimumElements(await complete('complete')).summary.percent).toBe(100);
+    expect(checkMinimumElements(await complete('unknown')).summary.missing.dependencies).toBe(1);
   });
 
   it('info severity reports without failing', async () => {

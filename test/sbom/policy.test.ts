@@ -46,7 +46,14 @@ function bom(components: Record<string, unknown>[]): Record<string, unknown> {
     specVersion: '1.6',
     metadata: {
       timestamp: '2026-11-01T00:00:00Z',
-      component: { type: 'application', name: 'acme-agent', version: '1' },
+      // A subject that passes every check, so each test is about its components.
+      component: {
+        type: 'application',
+        name: 'acme-agent',
+        version: '1',
+        purl: 'pkg:generic/acme-agent@1',
+        licenses: [{ license: { id: 'MIT' } }],
+      },
     },
     components,
   };
@@ -450,5 +457,126 @@ describe('generated SBOMs with hundreds of components', () => {
     expect(
       findings.filter((f) => f.code === 'SBOM_VULNERABLE_COMPONENT').map((f) => f.evidence['purl']),
     ).toEqual(['pkg:npm/pkg10@4.10.0']);
+  });
+});
+
+describe("the SBOM's subject is a component for every check", () => {
+  // Typed as unknown first: as a JsonValue literal, `fixed` reads as the deprecated String method.
+  const json = (value: unknown): JsonValue => value as JsonValue;
+  const database = new OsvDatabase();
+  database.add(
+    parseOsvRecord(
+      json({
+        id: 'GHSA-jf85-cpcp-j695',
+        aliases: ['CVE-2019-10744'],
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'lodash' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.12' }] }],
+          },
+        ],
+      }),
+      'lodash.json',
+    ),
+  );
+  database.add(
+    parseOsvRecord(
+      json({
+        id: 'GHSA-jfh8-c2jp-5v3q',
+        aliases: ['CVE-2021-44228'],
+        affected: [
+          {
+            package: { ecosystem: 'Maven', name: 'org.apache.logging.log4j:log4j-core' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0-beta9' }, { fixed: '2.15.0' }] }],
+          },
+        ],
+      }),
+      'log4j.json',
+    ),
+  );
+  const strict = policy({
+    deny: { licenses: ['AGPL-3.0-or-later'], components: [{ purl: 'pkg:npm/lodash', versions: '<4.17.21' }] },
+  });
+
+  it('a CycloneDX metadata.component is checked against OSV, denied components and licences', async () => {
+    const sbom = await sbomOf({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      metadata: {
+        component: {
+          type: 'library',
+          'bom-ref': 'lodash',
+          name: 'lodash',
+          version: '4.17.11',
+          purl: 'pkg:npm/lodash@4.17.11',
+          licenses: [{ license: { id: 'AGPL-3.0-or-later' } }],
+        },
+      },
+      components: [],
+    });
+    const findings = checkPolicy(sbom, strict, { osv: database });
+    expect(codes(findings).sort()).toEqual([
+      'SBOM_DENIED_COMPONENT',
+      'SBOM_DENIED_LICENSE',
+      'SBOM_VULNERABLE_COMPONENT',
+    ]);
+    expect(findings.find((f) => f.code === 'SBOM_VULNERABLE_COMPONENT')?.location?.pointer).toBe(
+      '/metadata/component',
+    );
+  });
+
+  it('an SPDX document that marks every package as described still has them all checked', async () => {
+    const spdx = {
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'all-described',
+      documentNamespace: 'https://example.test/all-described',
+      creationInfo: { created: '2026-11-01T00:00:00Z', creators: ['Tool: generator-1'] },
+      documentDescribes: ['SPDXRef-app', 'SPDXRef-log4j'],
+      packages: [
+        {
+          SPDXID: 'SPDXRef-app',
+          name: 'app',
+          versionInfo: '1.0.0',
+          supplier: 'Organization: Acme',
+          downloadLocation: 'NOASSERTION',
+          externalRefs: [
+            {
+              referenceCategory: 'PACKAGE-MANAGER',
+              referenceType: 'purl',
+              referenceLocator: 'pkg:npm/app@1.0.0',
+            },
+          ],
+        },
+        {
+          SPDXID: 'SPDXRef-log4j',
+          name: 'log4j-core',
+          versionInfo: '2.14.1',
+          supplier: 'Organization: Apache',
+          downloadLocation: 'NOASSERTION',
+          externalRefs: [
+            {
+              referenceCategory: 'PACKAGE-MANAGER',
+              referenceType: 'purl',
+              referenceLocator: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+            },
+          ],
+        },
+      ],
+      relationships: [
+        { spdxElementId: 'SPDXRef-app', relationshipType: 'DEPENDS_ON', relatedSpdxElement: 'NONE' },
+      ],
+    };
+    const validation = await validateSbom(parseSbom(Buffer.from(JSON.stringify(spdx)), 'all.spdx.json'));
+    expect(validation.valid).toBe(true);
+    const sbom = validation.sbom as Sbom;
+    expect(sbom.components).toHaveLength(0);
+    const findings = checkPolicy(sbom, policy({}), { osv: database });
+    const vulnerable = findings.filter((f) => f.code === 'SBOM_VULNERABLE_COMPONENT');
+    expect(vulnerable.map((f) => f.evidence['id'])).toEqual(['GHSA-jfh8-c2jp-5v3q']);
+    expect(vulnerable[0]?.location?.pointer).toBe('/packages/1');
+    const summary = findings.find((f) => f.code === 'SBOM_NTIA_SUMMARY');
+    expect(summary?.evidence['components']).toBe(2);
   });
 });
