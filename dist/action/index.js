@@ -15080,7 +15080,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence2 = combineByteSequences(bytes);
@@ -15097,7 +15097,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -15772,8 +15772,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15800,9 +15800,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15832,11 +15832,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -16010,13 +16010,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -16046,12 +16046,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -28425,7 +28425,7 @@ var require_range = __commonJS({
         range = range.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
         const memoKey = memoOpts + ":" + range;
-        const cached = cache.get(memoKey);
+        const cached = cache2.get(memoKey);
         if (cached) {
           return cached;
         }
@@ -28459,7 +28459,7 @@ var require_range = __commonJS({
           rangeMap.delete("");
         }
         const result = [...rangeMap.values()];
-        cache.set(memoKey, result);
+        cache2.set(memoKey, result);
         return result;
       }
       intersects(range, options) {
@@ -28498,7 +28498,7 @@ var require_range = __commonJS({
     };
     module.exports = Range;
     var LRU = require_lrucache();
-    var cache = new LRU();
+    var cache2 = new LRU();
     var parseOptions = require_parse_options();
     var Comparator = require_comparator();
     var debug2 = require_debug();
@@ -71849,8 +71849,8 @@ var require_cache4 = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -71877,9 +71877,9 @@ var require_cache4 = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -71909,11 +71909,11 @@ var require_cache4 = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -72090,13 +72090,13 @@ var require_cachestorage2 = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -72126,12 +72126,12 @@ var require_cachestorage2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -80685,6 +80685,76 @@ import { createHash as createHash10 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
 
+// src/sbom/purl.ts
+function decode(text2) {
+  if (!text2.includes("%")) return text2;
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
+}
+var cache = /* @__PURE__ */ new Map();
+var CACHE_ENTRIES = 5e5;
+function parsePurl(text2) {
+  if (cache.has(text2)) return cache.get(text2);
+  const parsed = parsePurlUncached(text2);
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(text2, parsed === void 0 ? void 0 : Object.freeze(parsed));
+  return parsed;
+}
+function parsePurlUncached(text2) {
+  if (!/^pkg:/i.test(text2)) return void 0;
+  let rest = text2.slice(4).replace(/^\/+/, "");
+  let subpath;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    subpath = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const qualifiers = {};
+  const question = rest.indexOf("?");
+  if (question >= 0) {
+    for (const pair of rest.slice(question + 1).split("&")) {
+      const equals = pair.indexOf("=");
+      if (equals <= 0) continue;
+      const value = decode(pair.slice(equals + 1));
+      if (value === void 0) return void 0;
+      qualifiers[pair.slice(0, equals).toLowerCase()] = value;
+    }
+    rest = rest.slice(0, question);
+  }
+  let version;
+  const at = rest.lastIndexOf("@");
+  if (at > 0 && rest.indexOf("/") < at) {
+    version = decode(rest.slice(at + 1));
+    if (version === void 0) return void 0;
+    rest = rest.slice(0, at);
+  }
+  const segments = rest.replace(/\/+$/, "").split("/");
+  const type = segments.shift()?.toLowerCase();
+  const rawName = segments.pop();
+  if (!type || !/^[a-z.+-][a-z0-9.+-]*$/.test(type) || !rawName) return void 0;
+  const decodedSegments = segments.filter((s) => s !== "").map(decode);
+  if (decodedSegments.some((s) => s === void 0)) return void 0;
+  let namespace = decodedSegments.length > 0 ? decodedSegments.join("/") : void 0;
+  let name = decode(rawName);
+  if (name === void 0 || name === "") return void 0;
+  if (["npm", "github", "bitbucket", "composer"].includes(type)) {
+    name = name.toLowerCase();
+    namespace = namespace?.toLowerCase();
+  }
+  if (type === "pypi") name = name.toLowerCase().replace(/[-_.]+/g, "-");
+  return {
+    type,
+    ...namespace !== void 0 ? { namespace } : {},
+    name,
+    ...version !== void 0 && version !== "" ? { version } : {},
+    qualifiers,
+    ...subpath ? { subpath } : {}
+  };
+}
+
 // src/sbom/bind.ts
 function checkSbomPin(document, pin) {
   const findings = [];
@@ -80738,6 +80808,30 @@ function checkBinding(sbom2, expected) {
     ];
   }
   const findings = [];
+  if (subject.purl !== void 0) {
+    const purl = parsePurl(subject.purl);
+    const purlNames = purl ? [purl.name, ...purl.namespace !== void 0 ? [`${purl.namespace}/${purl.name}`] : []] : [];
+    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
+      findings.push(
+        finding("SBOM_SUBJECT_NAME_MISMATCH", {
+          subject: file,
+          message: purl ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}` : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
+          evidence: { expected: [...names], purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+    if (purl?.version !== void 0 && stripV(purl.version) !== stripV(expected.version)) {
+      findings.push(
+        finding("SBOM_SUBJECT_VERSION_MISMATCH", {
+          subject: file,
+          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
+          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+  }
   if (subject.version === void 0 || stripV(subject.version) !== stripV(expected.version)) {
     findings.push(
       finding("SBOM_SUBJECT_VERSION_MISMATCH", {
@@ -81140,7 +81234,8 @@ function cycloneDxComponent(value, pointer) {
     const content = str(hash?.["content"]);
     if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
   }
-  const supplier = str(obj(value["supplier"])?.["name"]) ?? str(obj(value["manufacturer"])?.["name"]) ?? str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
+  const supplier = organization(value["supplier"]) ?? organization(value["manufacturer"]);
+  const publisher = str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
   const swid = str(obj(value["swid"])?.["tagId"]);
   const component = { pointer, name: str(value["name"]) ?? "", licenses, hashes };
   const ref = str(value["bom-ref"]);
@@ -81155,7 +81250,21 @@ function cycloneDxComponent(value, pointer) {
   if (cpe !== void 0) component.cpe = cpe;
   if (swid !== void 0) component.swid = swid;
   if (supplier !== void 0) component.supplier = supplier;
+  if (publisher !== void 0) component.publisher = publisher;
   return component;
+}
+function organization(value) {
+  const entity = obj(value);
+  if (!entity) return void 0;
+  const name = str(entity["name"]);
+  if (name !== void 0) return name;
+  for (const url of arr(entity["url"])) if (str(url) !== void 0) return str(url);
+  for (const contact of arr(entity["contact"])) {
+    const person = obj(contact);
+    const named = str(person?.["email"]) ?? str(person?.["name"]);
+    if (named !== void 0) return named;
+  }
+  return void 0;
 }
 function firstAuthor(value) {
   for (const author of arr(value)) {
@@ -81250,6 +81359,13 @@ function normalizeCycloneDx(document, root, collector) {
     if (existing) existing.push(...on);
     else dependencies.set(ref, on);
   });
+  const completeDependencies = /* @__PURE__ */ new Set();
+  for (const entry of arr(root["compositions"])) {
+    const composition = obj(entry);
+    if (str(composition?.["aggregate"]) !== "complete") continue;
+    for (const ref of arr(composition?.["dependencies"]))
+      if (typeof ref === "string") completeDependencies.add(ref);
+  }
   const authors = [];
   for (const author of arr(metadata["authors"])) {
     const a = obj(author);
@@ -81276,7 +81392,8 @@ function normalizeCycloneDx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(metadata["timestamp"])),
-    dependencies
+    dependencies,
+    completeDependencies
   };
 }
 function spdxParty(value) {
@@ -81314,7 +81431,8 @@ function spdxPackage(value, pointer) {
     ...optional("version", str(value["versionInfo"])),
     ...optional("purl", purl),
     ...optional("cpe", cpe),
-    ...optional("supplier", spdxParty(str(value["supplier"])) ?? spdxParty(str(value["originator"]))),
+    ...optional("supplier", spdxParty(str(value["supplier"]))),
+    ...optional("publisher", spdxParty(str(value["originator"]))),
     licenses: concluded.length > 0 ? concluded : spdxLicense(str(value["licenseDeclared"])),
     hashes
   };
@@ -81411,7 +81529,9 @@ function normalizeSpdx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(creationInfo["created"])),
-    dependencies
+    dependencies,
+    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
+    completeDependencies: /* @__PURE__ */ new Set()
   };
 }
 
@@ -81443,7 +81563,9 @@ function checkMinimumElements(sbom2, options = {}) {
   if (sbom2.authors.length === 0) documentMissing.push("author");
   if (!sbom2.timestamp) documentMissing.push("timestamp");
   const subjectRefs = sbom2.subjects.map((s) => s.ref).filter((r) => r !== void 0);
-  const hasGraph = sbom2.components.length === 0 || subjectRefs.some((ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0);
+  const hasGraph = subjectRefs.some(
+    (ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0 || sbom2.completeDependencies.has(ref)
+  );
   if (!hasGraph) documentMissing.push("dependencies");
   for (const element of documentMissing) {
     missing[element]++;
@@ -81459,7 +81581,8 @@ function checkMinimumElements(sbom2, options = {}) {
     );
   }
   let completeComponents = 0;
-  for (const component of sbom2.components) {
+  const components = [...sbom2.subjects, ...sbom2.components];
+  for (const component of components) {
     const absent = componentMissing(component);
     if (absent.length === 0) {
       completeComponents++;
@@ -81477,12 +81600,12 @@ function checkMinimumElements(sbom2, options = {}) {
       })
     );
   }
-  const expected = sbom2.components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
+  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
   const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
   const percent2 = Math.round((expected - absentTotal) / expected * 1e3) / 10;
   const summary2 = {
     percent: percent2,
-    components: sbom2.components.length,
+    components: components.length,
     completeComponents,
     missing
   };
@@ -81490,10 +81613,10 @@ function checkMinimumElements(sbom2, options = {}) {
   findings.push(
     finding("SBOM_NTIA_SUMMARY", {
       subject: file,
-      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${sbom2.components.length} components complete`,
+      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
       evidence: {
         percent: percent2,
-        components: sbom2.components.length,
+        components: components.length,
         completeComponents,
         ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v]))
       }
@@ -83157,7 +83280,7 @@ function makeManaged(manifest, key) {
     }
     pinned.set(release.version, set);
   }
-  const cache = /* @__PURE__ */ new Map();
+  const cache2 = /* @__PURE__ */ new Map();
   const platformCache = /* @__PURE__ */ new Map();
   const platforms = manifest.policy.platforms?.length ? new Set(manifest.policy.platforms.map((p) => p.toLowerCase())) : void 0;
   return {
@@ -83177,7 +83300,7 @@ function makeManaged(manifest, key) {
       return allowed;
     },
     info(version) {
-      let info2 = cache.get(version);
+      let info2 = cache2.get(version);
       if (info2 === void 0) {
         const verdict = evaluateVersionPolicy(manifest.policy, version);
         const versionClass = !verdict.valid ? "unknown-version" : verdict.belowMinimum ? "below-minimum" : verdict.comparedToTarget < 0 ? "behind" : verdict.comparedToTarget === 0 ? "on-target" : "ahead-of-target";
@@ -83195,7 +83318,7 @@ function makeManaged(manifest, key) {
           advisories: verdict.advisories,
           pinnedSha256: pinned.get(version)
         };
-        if (cache.size < 1e5) cache.set(version, info2);
+        if (cache2.size < 1e5) cache2.set(version, info2);
       }
       return info2;
     }
@@ -90476,9 +90599,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -90486,7 +90609,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -90494,9 +90617,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
