@@ -36,6 +36,7 @@ export const defaults = {
   githubMaxAssets: 200, // release assets handled per release
   githubMaxAssetBytes: 2 * 1024 ** 3, // bytes per asset (2 GiB) when its size is not pinned
   githubMaxAttestations: 30, // attestations fetched per subject digest
+  githubMaxApiResponseBytes: 32 << 20, // bytes of one GitHub REST API response (JSON)
   // sbom/
   maxSbomBytes: 256 << 20, // bytes of one SBOM document
   maxSbomArrayLength: 1_000_000, // elements in one array of an SBOM (components, dependencies)

@@ -2,8 +2,8 @@ import { uncompress } from 'snappyjs';
 
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
-import { parseStrictJson, type JsonValue } from '../json/index.ts';
-import { apiError, type GithubClient } from './client.ts';
+import { isJsonObject, parseStrictJson, type JsonValue } from '../json/index.ts';
+import { getApiJson, type GithubClient } from './client.ts';
 import { fetchBytes } from './download.ts';
 import { GithubError } from './errors.ts';
 import { formatGithubRef, type GithubRef } from './ref.ts';
@@ -27,31 +27,34 @@ export async function fetchAttestationBundles(
   options: AttestationFetchOptions = {},
 ): Promise<JsonValue[]> {
   const maxBytes = options.maxBundleBytes ?? defaults.maxBundleBytes;
+  const what = `${formatGithubRef(ref)}: attestations for sha256:${sha256}`;
   let response;
   try {
-    response = await client.octokit.rest.repos.listAttestations({
-      owner: ref.owner,
-      repo: ref.repo,
-      subject_digest: `sha256:${sha256}`,
-      per_page: defaults.githubMaxAttestations,
-    });
+    response = await getApiJson(
+      client,
+      `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/attestations/sha256:${sha256}?per_page=${defaults.githubMaxAttestations}`,
+      what,
+    );
   } catch (error: unknown) {
-    if (typeof error === 'object' && error !== null && 'status' in error && error.status === 404) return [];
-    throw apiError(`${formatGithubRef(ref)}: attestations for sha256:${sha256}`, error);
+    if (error instanceof GithubError && error.code === 'GITHUB_NOT_FOUND') return [];
+    throw error;
   }
+  const list = isJsonObject(response) ? (response['attestations'] ?? []) : undefined;
+  if (!Array.isArray(list))
+    throw new GithubError('GITHUB_HTTP', `${what}: the answer has no attestations list`);
   const bundles: JsonValue[] = [];
-  for (const [index, attestation] of (response.data.attestations ?? [])
-    .slice(0, defaults.githubMaxAttestations)
-    .entries()) {
+  for (const [index, attestation] of list.slice(0, defaults.githubMaxAttestations).entries()) {
     const where = `${formatGithubRef(ref)} attestation ${index} for sha256:${sha256}`;
-    if (attestation.bundle) {
-      bundles.push(attestation.bundle as JsonValue);
+    const bundle = isJsonObject(attestation) ? attestation['bundle'] : undefined;
+    const bundleUrl = isJsonObject(attestation) ? attestation['bundle_url'] : undefined;
+    if (bundle !== undefined && bundle !== null) {
+      bundles.push(bundle);
       continue;
     }
-    if (!attestation.bundle_url)
+    if (typeof bundleUrl !== 'string' || bundleUrl === '')
       throw new GithubError('GITHUB_HTTP', `${where}: neither bundle nor bundle_url`);
     // bundle_url points at blob storage on another host: no token is sent there.
-    const compressed = await fetchBytes(attestation.bundle_url, {
+    const compressed = await fetchBytes(bundleUrl, {
       maxBytes,
       allowInsecureLoopback: client.allowInsecureLoopback,
       ...(options.retries !== undefined ? { retries: options.retries } : {}),

@@ -1,7 +1,7 @@
 export { fetchAttestationBundles, type AttestationFetchOptions } from './attestations.ts';
 export {
   GITHUB_API,
-  apiError,
+  getApiJson,
   createGithubClient,
   type GithubClient,
   type GithubClientOptions,

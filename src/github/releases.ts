@@ -2,8 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { defaults } from '../defaults.ts';
-import { apiError, createGithubClient, type GithubClient } from './client.ts';
+import { createGithubClient, getApiJson, type GithubClient } from './client.ts';
 import { downloadToFile } from './download.ts';
+import { isJsonObject } from '../json/index.ts';
 import { GithubError } from './errors.ts';
 import { formatGithubRef, hasControlCharacter, type GithubRef } from './ref.ts';
 
@@ -36,31 +37,39 @@ export interface DownloadReleaseOptions {
   readonly retryBaseMs?: number;
 }
 
-/** Lists a release's assets by tag. */
+/** Lists a release's assets by tag (`GET /repos/{owner}/{repo}/releases/tags/{tag}`). */
 export async function listReleaseAssets(client: GithubClient, ref: GithubRef): Promise<ReleaseAsset[]> {
-  let release;
-  try {
-    release = await client.octokit.rest.repos.getReleaseByTag({
-      owner: ref.owner,
-      repo: ref.repo,
-      tag: ref.tag,
-    });
-  } catch (error: unknown) {
-    throw apiError(`${formatGithubRef(ref)}: release lookup`, error);
-  }
-  const assets = release.data.assets;
+  const what = `${formatGithubRef(ref)}: release lookup`;
+  const path = `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/releases/tags/${encodeURIComponent(ref.tag)}`;
+  const release = await getApiJson(client, path, what);
+  const assets = isJsonObject(release) ? release['assets'] : undefined;
+  if (!Array.isArray(assets)) throw new GithubError('GITHUB_HTTP', `${what}: the answer has no assets list`);
   if (assets.length > defaults.githubMaxAssets) {
     throw new GithubError(
       'GITHUB_HTTP',
       `${formatGithubRef(ref)}: ${assets.length} assets; the limit is ${defaults.githubMaxAssets}`,
     );
   }
-  return assets.map((asset) => ({
-    name: asset.name,
-    size: asset.size,
-    apiUrl: asset.url,
-    browserUrl: asset.browser_download_url,
-  }));
+  return assets.map((asset, index) => {
+    const name = isJsonObject(asset) ? asset['name'] : undefined;
+    const size = isJsonObject(asset) ? asset['size'] : undefined;
+    const apiUrl = isJsonObject(asset) ? asset['url'] : undefined;
+    const browserUrl = isJsonObject(asset) ? asset['browser_download_url'] : undefined;
+    if (
+      typeof name !== 'string' ||
+      typeof size !== 'number' ||
+      !Number.isSafeInteger(size) ||
+      size < 0 ||
+      typeof apiUrl !== 'string' ||
+      typeof browserUrl !== 'string'
+    ) {
+      throw new GithubError(
+        'GITHUB_HTTP',
+        `${what}: asset ${index} lacks a name, a size, url or browser_download_url`,
+      );
+    }
+    return { name, size, apiUrl, browserUrl };
+  });
 }
 
 /** An asset name is a file name: no separators, no dot-dot, no control characters. */

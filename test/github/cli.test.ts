@@ -205,7 +205,7 @@ describe('pin github:owner/repo@tag', () => {
         name: ARTIFACT_NAME,
         digests: { sha256: fixtures.artifactSha256 },
       });
-      expect(gh.authorization.get('/repos/acme/agent/releases/tags/v7.4.2')).toBe('token ghp_secret_token');
+      expect(gh.authorization.get('/repos/acme/agent/releases/tags/v7.4.2')).toBe('Bearer ghp_secret_token');
       expect(gh.authorization.get(`/bundles/${fixtures.artifactSha256}/0`)).toBeUndefined();
     } finally {
       await gh.close();

@@ -177,7 +177,7 @@ describe('downloadReleaseAssets against a local GitHub', () => {
   it('sends the token to the API origin only and uses the API asset URL with it', async () => {
     await withServer([{ name: 'a.bin', body: body(2, 100) }], async (server, dest) => {
       await download(server, dest, { token: 'ghp_token' });
-      expect(server.authorization.get('/repos/acme/agent/releases/tags/v7.4.2')).toBe('token ghp_token');
+      expect(server.authorization.get('/repos/acme/agent/releases/tags/v7.4.2')).toBe('Bearer ghp_token');
       expect(server.requests).toContain('/repos/acme/agent/releases/assets/1');
     });
   });
