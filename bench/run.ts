@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS: readonly string[] = [
   'digest.ts',
   'cold-start.ts',
+  'install-size.ts',
   'authenticode.ts',
   'drift.ts',
   'sbom.ts',

@@ -1,4 +1,4 @@
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 import semver from 'semver';
 
@@ -87,7 +87,10 @@ export class DriftHistory implements HistoryStage {
   static openFile(path: string): DriftHistory {
     let db: DatabaseSync;
     try {
-      db = new DatabaseSync(path);
+      // Loaded on first use: importing the library or running drift without --history does not
+      // load SQLite (on Node 22 that also prints an ExperimentalWarning).
+      const sqlite = process.getBuiltinModule('node:sqlite');
+      db = new sqlite.DatabaseSync(path);
       // The busy timeout first: switching to WAL takes a lock that another process may hold.
       db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       db.exec(SCHEMA);
