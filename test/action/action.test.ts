@@ -448,7 +448,7 @@ describe('verify mode with github:owner/repo@tag paths', () => {
       expect(pass.outputs['result']).toBe('pass');
       // Markdown escapes ':' and '@' in the subject.
       expect(pass.summary).toContain('github\\:acme/agent\\@v7.4.2/acme-agent-7.4.2-linux-x64.tar.gz');
-      expect([...gh.authorization.values()]).toContain(`token ${TOKEN}`);
+      expect([...gh.authorization.values()]).toContain(`Bearer ${TOKEN}`);
 
       const fail = await runAction(ws.dir, inputs('github:acme/agent@v7.4.2'), BUNDLE, env(bad.baseUrl));
       expect(fail.code).toBe(1);
