@@ -99,6 +99,8 @@ export {
   bundledRmmTools,
   fileSource,
   loadDriftConfig,
+  nameKey,
+  normaliseName,
   parseColumnMapping,
   parseDriftConfig,
   parseRmmTools,
@@ -119,6 +121,8 @@ export {
   type InventorySink,
   type InventorySource,
   type RmmTool,
+  type RmmToolMatcherOptions,
+  type ToolMatch,
   type RollupRow,
   type TenantRollup,
 } from './fleet/index.ts';

@@ -1,6 +1,7 @@
 import type { Advisory, Manifest } from '../manifest/types.ts';
 import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
 import { ownString } from './own-string.ts';
+import { nameKey } from './product-name.ts';
 import type { RmmTool, RmmToolMatcher } from './rmm-tools.ts';
 import type { DriftClass } from './types.ts';
 
@@ -119,17 +120,27 @@ function makeManaged(manifest: Manifest, key: number): ManagedProduct {
   };
 }
 
+/** What a product name resolved to: the product, and the tool instance the name names ('' for none). */
+interface Resolved {
+  readonly ref: ProductRef | null;
+  readonly instance: string;
+}
+
+const UNRESOLVED: Resolved = { ref: null, instance: '' };
+
 /**
- * Resolves inventory product names to managed products (manifest.product and manifest.aliases,
- * case-insensitive) or known RMM tools; anything else is not ours to judge and is skipped.
- * Results are cached per raw name, so the work is per distinct name, not per row.
+ * Resolves inventory product names to managed products (manifest.product and manifest.aliases)
+ * or known RMM tools; anything else is not ours to judge and is skipped. Names are compared in
+ * their normal form (product-name.ts: NFKC, invisible characters, confusables, case, spacing),
+ * so a renamed `Аny\u200BDesk` is still AnyDesk. Results are cached per raw name, so the work
+ * is per distinct name, not per row.
  */
 export class ProductCatalog {
   readonly products: readonly ProductRef[];
   private readonly byName = new Map<string, ManagedProduct>();
   private readonly tools: RmmToolMatcher;
   private readonly toolRefs = new Map<string, ToolProduct>();
-  private readonly cache = new Map<string, ProductRef | null>();
+  private readonly cache = new Map<string, Resolved>();
   private readonly maxCached: number;
 
   constructor(manifests: readonly Manifest[], tools: RmmToolMatcher, maxCached: number) {
@@ -138,8 +149,8 @@ export class ProductCatalog {
       const managed = makeManaged(manifest, products.length);
       products.push(managed);
       for (const name of [manifest.product, ...(manifest.aliases ?? [])]) {
-        const key = name.trim().toLowerCase();
-        if (!this.byName.has(key)) this.byName.set(key, managed);
+        const key = nameKey(name);
+        if (key !== '' && !this.byName.has(key)) this.byName.set(key, managed);
       }
     }
     this.products = products;
@@ -167,19 +178,37 @@ export class ProductCatalog {
   }
 
   resolve(name: string): ProductRef | null {
-    let ref = this.cache.get(name);
-    if (ref !== undefined) return ref;
-    const key = name.trim().toLowerCase();
-    ref = this.byName.get(key) ?? null;
-    if (ref === null) {
-      const tool = this.tools.match(name);
-      if (tool !== undefined) {
+    return this.lookup(name).ref;
+  }
+
+  /**
+   * The instance of a tool the name names (the ScreenConnect client id in
+   * `ScreenConnect Client (1a2b3c4d5e6f7a8b)`), lower case; '' when it names none.
+   */
+  instanceOf(name: string): string {
+    return this.lookup(name).instance;
+  }
+
+  private lookup(name: string): Resolved {
+    let resolved = this.cache.get(name);
+    if (resolved !== undefined) return resolved;
+    const key = nameKey(name);
+    const managed = this.byName.get(key);
+    if (managed !== undefined) resolved = { ref: managed, instance: '' };
+    else {
+      const match = this.tools.matchInstance(name);
+      if (match === undefined) resolved = UNRESOLVED;
+      else {
         // A tool that is also a managed product (by id or name) is managed.
-        ref = this.byName.get(tool.id) ?? this.byName.get(tool.name.toLowerCase()) ?? this.toolRef(tool);
+        const ref =
+          this.byName.get(nameKey(match.tool.id)) ??
+          this.byName.get(nameKey(match.tool.name)) ??
+          this.toolRef(match.tool);
+        resolved = { ref, instance: ref.kind === 'tool' ? match.instance : '' };
       }
     }
-    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), ref);
-    return ref;
+    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), resolved);
+    return resolved;
   }
 
   private toolRef(tool: RmmTool): ToolProduct {

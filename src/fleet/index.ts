@@ -22,7 +22,17 @@ export {
 } from './inventory.ts';
 export { buildDriftReport, type DriftReport } from './report.ts';
 export { loadOsvFile, parseOsv, withOsvAdvisories, type OsvAdvisory } from './osv.ts';
-export { RmmToolMatcher, bundledRmmTools, parseRmmTools, type RmmTool } from './rmm-tools.ts';
+export { nameKey, normaliseName, skeleton, type NormalName } from './product-name.ts';
+export {
+  RmmToolMatcher,
+  bundledRmmTools,
+  parseRmmTools,
+  type InstanceKind,
+  type RmmTool,
+  type RmmToolMatcherOptions,
+  type ToolMatch,
+  type ToolSigner,
+} from './rmm-tools.ts';
 export {
   DriftScanner,
   type DriftResult,
