@@ -8,6 +8,7 @@ import {
   pointerToken,
   type JsonValue,
 } from '../json/strict-json.ts';
+import { nameKey } from './product-name.ts';
 import type { RmmTool } from './rmm-tools.ts';
 
 /**
@@ -17,8 +18,8 @@ import type { RmmTool } from './rmm-tools.ts';
  *   "allow": ["screenconnect"],                       // every tenant
  *   "tenants": { "contoso": { "allow": ["teamviewer"] } } }
  * ```
- * Entries name a tool by id, name or alias (case-insensitive). Tenant names are matched
- * case-insensitively too. A tool that is the product of a pinned manifest is always approved.
+ * Entries name a tool by id, name or alias, compared in normal form (product-name.ts: case,
+ * spacing, lookalike letters ignored). Tenant names are matched case-insensitively. A tool that is the product of a pinned manifest is always approved.
  */
 export interface DriftConfig {
   readonly allow: readonly string[];
@@ -68,14 +69,14 @@ export class Allowlist {
   private readonly perTenant = new Map<string, ReadonlySet<string>>();
 
   constructor(config: DriftConfig) {
-    this.global = new Set(config.allow.map((s) => s.toLowerCase()));
+    this.global = new Set(config.allow.map(nameKey));
     for (const [tenant, entry] of Object.entries(config.tenants)) {
-      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map((s) => s.toLowerCase())));
+      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map(nameKey)));
     }
   }
 
   allows(tenant: string, tool: RmmTool): boolean {
-    const names = [tool.id, tool.name, ...tool.aliases].map((s) => s.toLowerCase());
+    const names = [tool.id, tool.name, ...tool.aliases].map(nameKey);
     if (names.some((n) => this.global.has(n))) return true;
     const own = this.perTenant.get(tenant.toLowerCase());
     return own !== undefined && names.some((n) => own.has(n));
