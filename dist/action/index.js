@@ -28176,12 +28176,12 @@ var require_trim_comparator_whitespace = __commonJS({
     }
     var isWhitespace = (char) => char !== void 0 && whitespace[char.charCodeAt(0)] === 1;
     var isVersionPrefix = (char) => char === "v" || char === "=" || isWhitespace(char);
-    var isDigit = (char) => char !== void 0 && char >= "0" && char <= "9";
+    var isDigit2 = (char) => char !== void 0 && char >= "0" && char <= "9";
     var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
-    var isIdentifierCharacter = (char) => isDigit(char) || isLetter(char) || char === "-";
-    var isVersionStart = (char) => isDigit(char) || char === "x" || char === "X" || char === "*";
+    var isIdentifierCharacter = (char) => isDigit2(char) || isLetter(char) || char === "-";
+    var isVersionStart = (char) => isDigit2(char) || char === "x" || char === "X" || char === "*";
     var findDigitsEndIndex = (range, start, limit, digitRuns) => {
-      if (!isDigit(range[start])) {
+      if (!isDigit2(range[start])) {
         return start;
       }
       if (start >= digitRuns.start && start < digitRuns.end) {
@@ -28191,7 +28191,7 @@ var require_trim_comparator_whitespace = __commonJS({
         return Math.min(start + limit, digitRuns.previousEnd);
       }
       let end = start + 1;
-      while (isDigit(range[end])) {
+      while (isDigit2(range[end])) {
         end++;
       }
       digitRuns.previousStart = digitRuns.start;
@@ -28283,7 +28283,7 @@ var require_trim_comparator_whitespace = __commonJS({
       return findBuildEndIndex(range, prereleaseEnd);
     };
     var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-      if (isDigit(range[start])) {
+      if (isDigit2(range[start])) {
         return findVersionNumberEndIndex(range, start, false, digitRuns);
       }
       return isVersionStart(range[start]) ? start + 1 : start;
@@ -83271,6 +83271,175 @@ function ownString(text2) {
   return text2.length < 13 ? text2 : Buffer.from(text2, "utf8").toString("utf8");
 }
 
+// src/fleet/product-name.ts
+var INVISIBLE = [
+  [173, 173],
+  [847, 847],
+  [1564, 1564],
+  [4447, 4448],
+  [6068, 6069],
+  [6155, 6159],
+  [8203, 8207],
+  [8234, 8238],
+  [8288, 8303],
+  [12644, 12644],
+  [65024, 65039],
+  [65279, 65279],
+  [65440, 65440],
+  [917504, 917631],
+  [917760, 917999]
+];
+function isInvisible(codePoint) {
+  for (const [low, high] of INVISIBLE) if (codePoint >= low && codePoint <= high) return true;
+  return false;
+}
+function withoutInvisible(text2) {
+  let out = "";
+  for (const char of text2) if (!isInvisible(char.codePointAt(0))) out += char;
+  return out;
+}
+var CONFUSABLES = {
+  // Cyrillic capitals
+  А: "A",
+  В: "B",
+  С: "C",
+  Е: "E",
+  Ѕ: "S",
+  І: "I",
+  Ї: "I",
+  Ј: "J",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  Т: "T",
+  Х: "X",
+  У: "Y",
+  Ү: "Y",
+  "Ԁ": "D",
+  "Ԛ": "Q",
+  "Ԝ": "W",
+  Ӏ: "I",
+  "Ꙅ": "S",
+  // Cyrillic small
+  а: "a",
+  в: "b",
+  с: "c",
+  е: "e",
+  ѕ: "s",
+  і: "i",
+  ї: "i",
+  ј: "j",
+  к: "k",
+  м: "m",
+  н: "h",
+  о: "o",
+  р: "p",
+  т: "t",
+  х: "x",
+  у: "y",
+  ү: "y",
+  "ԁ": "d",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ӏ": "l",
+  һ: "h",
+  ѵ: "v",
+  г: "r",
+  "ԍ": "g",
+  "ꙅ": "s",
+  // Greek capitals
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+  "Ϲ": "C",
+  "Ϳ": "J",
+  // Greek small
+  α: "a",
+  ο: "o",
+  ρ: "p",
+  ι: "i",
+  κ: "k",
+  ν: "v",
+  υ: "u",
+  τ: "t",
+  χ: "x",
+  ε: "e",
+  ϲ: "c",
+  ϳ: "j",
+  γ: "y",
+  ω: "w",
+  // Armenian
+  օ: "o",
+  ս: "u",
+  հ: "h",
+  ո: "n",
+  ց: "g",
+  զ: "q",
+  Օ: "O",
+  Ս: "U",
+  // Latin lookalikes NFKC leaves alone
+  ı: "i",
+  "ȷ": "j",
+  ɑ: "a",
+  ɡ: "g",
+  ɩ: "i",
+  ʏ: "y",
+  "ᴀ": "a",
+  "ᴄ": "c",
+  "ᴅ": "d",
+  "ᴇ": "e",
+  "ᴋ": "k",
+  "ᴍ": "m",
+  "ᴏ": "o",
+  "ᴘ": "p",
+  "ᴛ": "t",
+  "ᴜ": "u",
+  "ᴠ": "v",
+  "ᴡ": "w",
+  "ᴢ": "z",
+  ʀ: "r",
+  ɴ: "n",
+  ʜ: "h",
+  ɪ: "i",
+  ʟ: "l",
+  "ꜱ": "s",
+  ɢ: "g",
+  ʙ: "b"
+};
+var CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "gu");
+var TOKEN = /[\p{L}\p{N}]+|[()]/gu;
+var MARKS = new RegExp("\\p{M}", "gu");
+function skeleton(name) {
+  return withoutInvisible(name.normalize("NFKC")).replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c).toLowerCase().normalize("NFD").replace(MARKS, "").normalize("NFC");
+}
+function normaliseName(name) {
+  const tokens = skeleton(name).match(TOKEN) ?? [];
+  const ends = [];
+  let compact = "";
+  for (const token of tokens) {
+    if (token === "(" || token === ")") continue;
+    compact += token;
+    ends.push(compact.length);
+  }
+  return { tokens, compact, ends };
+}
+function nameKey(name) {
+  return normaliseName(name).compact;
+}
+
 // src/fleet/catalog.ts
 function makeManaged(manifest, key) {
   const pinned = /* @__PURE__ */ new Map();
@@ -83326,6 +83495,7 @@ function makeManaged(manifest, key) {
     }
   };
 }
+var UNRESOLVED = { ref: null, instance: "" };
 var ProductCatalog = class {
   products;
   byName = /* @__PURE__ */ new Map();
@@ -83339,8 +83509,8 @@ var ProductCatalog = class {
       const managed = makeManaged(manifest, products.length);
       products.push(managed);
       for (const name of [manifest.product, ...manifest.aliases ?? []]) {
-        const key = name.trim().toLowerCase();
-        if (!this.byName.has(key)) this.byName.set(key, managed);
+        const key = nameKey(name);
+        if (key !== "" && !this.byName.has(key)) this.byName.set(key, managed);
       }
     }
     this.products = products;
@@ -83365,18 +83535,31 @@ var ProductCatalog = class {
     return this.products.some((p) => p.kind === "managed" && p.platforms !== void 0);
   }
   resolve(name) {
-    let ref = this.cache.get(name);
-    if (ref !== void 0) return ref;
-    const key = name.trim().toLowerCase();
-    ref = this.byName.get(key) ?? null;
-    if (ref === null) {
-      const tool = this.tools.match(name);
-      if (tool !== void 0) {
-        ref = this.byName.get(tool.id) ?? this.byName.get(tool.name.toLowerCase()) ?? this.toolRef(tool);
+    return this.lookup(name).ref;
+  }
+  /**
+   * The instance of a tool the name names (the ScreenConnect client id in
+   * `ScreenConnect Client (1a2b3c4d5e6f7a8b)`), lower case; '' when it names none.
+   */
+  instanceOf(name) {
+    return this.lookup(name).instance;
+  }
+  lookup(name) {
+    let resolved = this.cache.get(name);
+    if (resolved !== void 0) return resolved;
+    const key = nameKey(name);
+    const managed = this.byName.get(key);
+    if (managed !== void 0) resolved = { ref: managed, instance: "" };
+    else {
+      const match = this.tools.matchInstance(name);
+      if (match === void 0) resolved = UNRESOLVED;
+      else {
+        const ref = this.byName.get(nameKey(match.tool.id)) ?? this.byName.get(nameKey(match.tool.name)) ?? this.toolRef(match.tool);
+        resolved = { ref, instance: ref.kind === "tool" ? match.instance : "" };
       }
     }
-    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), ref);
-    return ref;
+    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), resolved);
+    return resolved;
   }
   toolRef(tool) {
     let ref = this.toolRefs.get(tool.id);
@@ -83395,13 +83578,13 @@ var Allowlist = class {
   global;
   perTenant = /* @__PURE__ */ new Map();
   constructor(config) {
-    this.global = new Set(config.allow.map((s) => s.toLowerCase()));
+    this.global = new Set(config.allow.map(nameKey));
     for (const [tenant, entry] of Object.entries(config.tenants)) {
-      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map((s) => s.toLowerCase())));
+      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map(nameKey)));
     }
   }
   allows(tenant, tool) {
-    const names = [tool.id, tool.name, ...tool.aliases].map((s) => s.toLowerCase());
+    const names = [tool.id, tool.name, ...tool.aliases].map(nameKey);
     if (names.some((n) => this.global.has(n))) return true;
     const own = this.perTenant.get(tenant.toLowerCase());
     return own !== void 0 && names.some((n) => own.has(n));
@@ -85606,13 +85789,14 @@ function readCsvOnThread(input) {
 // src/fleet/rmm-tools.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 var DATA_URL = new URL("../../data/rmm-tools.json", import.meta.url);
+var INSTANCE_KINDS = ["parenthesised-id"];
 function parseRmmTools(text2, file) {
   const value = parseStrictJson(text2, file).value;
   const fail = (pointer, expected) => {
     throw new InputError("INPUT_INVALID", `RMM tool list: expected ${expected}`, { file, pointer });
   };
-  if (!isJsonObject(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
-    fail("", "an object with schema 1 and a tools array");
+  if (!isJsonObject(value) || value["schema"] !== 1 && value["schema"] !== 2 || !Array.isArray(value["tools"]))
+    fail("", "an object with schema 1 or 2 and a tools array");
   const tools = value.tools;
   const ids = /* @__PURE__ */ new Set();
   return tools.map((entry, index) => {
@@ -85631,13 +85815,40 @@ function parseRmmTools(text2, file) {
     const id = str3("id");
     if (ids.has(id)) fail(`${at}/id`, `a unique id ('${id}' is listed twice)`);
     ids.add(id);
+    const category = entry["category"] ?? "rmm";
+    if (category !== "rmm" && category !== "remote-access")
+      return fail(`${at}/category`, "'rmm' or 'remote-access'");
+    const matchByDefault = entry["matchByDefault"] ?? true;
+    if (typeof matchByDefault !== "boolean") return fail(`${at}/matchByDefault`, "true or false");
+    const instance = entry["instance"];
+    if (instance !== void 0 && !INSTANCE_KINDS.includes(instance))
+      return fail(`${at}/instance`, INSTANCE_KINDS.map((k) => `'${k}'`).join(" or "));
+    const signersValue = entry["signers"] ?? [];
+    if (!Array.isArray(signersValue)) return fail(`${at}/signers`, "an array");
+    const signers = signersValue.map((signer, i) => {
+      const where2 = `${at}/signers/${i}`;
+      if (!isJsonObject(signer) || typeof signer["name"] !== "string")
+        return fail(where2, "an object with a name");
+      const thumbprint = signer["thumbprint"];
+      if (thumbprint === void 0) return { name: signer["name"] };
+      if (typeof thumbprint !== "string" || !/^[0-9a-f]{40}$/.test(thumbprint))
+        return fail(`${where2}/thumbprint`, "40 lower-case hex digits (SHA-1)");
+      return { name: signer["name"], thumbprint };
+    });
     return {
       id,
       name: str3("name"),
       vendor: str3("vendor"),
+      category,
+      matchByDefault,
       aliases: list("aliases"),
       executables: list("executables"),
-      services: list("services")
+      services: list("services"),
+      packages: list("packages"),
+      installPaths: list("installPaths"),
+      signers,
+      instance,
+      lolrmm: list("lolrmm")
     };
   });
 }
@@ -85646,32 +85857,97 @@ function bundledRmmTools() {
   bundled ??= parseRmmTools(readFileSync2(DATA_URL, "utf8"), "data/rmm-tools.json");
   return bundled;
 }
+var ROLE_WORDS = /* @__PURE__ */ new Set([
+  "agent",
+  "client",
+  "host",
+  "service",
+  "server",
+  "streamer",
+  "viewer",
+  "release",
+  "version",
+  "for",
+  "windows",
+  "macos",
+  "mac",
+  "linux",
+  "x64",
+  "x86",
+  "amd64",
+  "arm64",
+  "win32",
+  "win64",
+  "app",
+  "exe"
+]);
+var VERSION_LIKE = /^v?\d/;
+var HEX_ID = /^[0-9a-f]{8,64}$/;
 var RmmToolMatcher = class {
   exact = /* @__PURE__ */ new Map();
-  names = [];
-  constructor(tools) {
+  prefixes = /* @__PURE__ */ new Map();
+  constructor(tools, options = {}) {
     for (const tool of tools) {
-      for (const name of [tool.id, tool.name, ...tool.aliases, ...tool.executables, ...tool.services]) {
-        const key = name.toLowerCase();
-        if (!this.exact.has(key)) this.exact.set(key, tool);
+      if (!tool.matchByDefault && options.remoteAccessTools !== true) continue;
+      const names = [tool.name, ...tool.aliases, ...tool.packages];
+      for (const name of [tool.id, ...names, ...tool.executables, ...tool.services]) {
+        const key = nameKey(name);
+        if (key !== "" && !this.exact.has(key)) this.exact.set(key, tool);
       }
-      for (const name of [tool.name, ...tool.aliases]) this.names.push({ name: name.toLowerCase(), tool });
+      for (const name of names) {
+        const key = nameKey(name);
+        if (key !== "" && !this.prefixes.has(key)) this.prefixes.set(key, tool);
+      }
     }
-    this.names.sort((a, b) => b.name.length - a.name.length);
   }
   match(product) {
-    const key = product.trim().toLowerCase();
-    const exact = this.exact.get(key);
-    if (exact !== void 0) return exact;
-    for (const { name, tool } of this.names) {
-      if (key.length > name.length + 1 && key.startsWith(name)) {
-        const rest = key.slice(name.length);
-        if (/^(?: \(| v?\d|-\d| \d)/.test(rest)) return tool;
+    return this.matchInstance(product)?.tool;
+  }
+  matchInstance(product) {
+    const { tokens, compact } = normaliseName(product);
+    if (compact === "") return void 0;
+    const exact = this.exact.get(compact);
+    if (exact !== void 0 && exact.instance === void 0) return { tool: exact, instance: "" };
+    const cuts = [];
+    let length = 0;
+    for (let t = 0; t < tokens.length; t++) {
+      const token = tokens[t];
+      if (token === "(" || token === ")") continue;
+      if (!ROLE_WORDS.has(token)) {
+        for (let i = 1; i < token.length; i++)
+          if (isDigit(token.charCodeAt(i)) && !isDigit(token.charCodeAt(i - 1)))
+            cuts.push({ length: length + i, token: t, offset: i });
       }
+      length += token.length;
+      cuts.push({ length, token: t + 1, offset: 0 });
     }
-    return void 0;
+    for (let c = cuts.length - 1; c >= 0; c--) {
+      const cut = cuts[c];
+      const tool = this.prefixes.get(compact.slice(0, cut.length));
+      if (tool === void 0) continue;
+      const rest = tokens.slice(cut.token);
+      if (cut.offset > 0) rest[0] = tokens[cut.token].slice(cut.offset);
+      if (acceptsSuffix(rest)) return { tool, instance: instanceOf(tool, rest) };
+    }
+    return exact === void 0 ? void 0 : { tool: exact, instance: "" };
   }
 };
+function isDigit(code) {
+  return code >= 48 && code <= 57;
+}
+function acceptsSuffix(rest) {
+  let i = 0;
+  while (i < rest.length && ROLE_WORDS.has(rest[i])) i++;
+  if (i === rest.length) return true;
+  const next = rest[i];
+  return next === "(" || VERSION_LIKE.test(next);
+}
+function instanceOf(tool, rest) {
+  if (tool.instance !== "parenthesised-id") return "";
+  const open6 = rest.indexOf("(");
+  const id = rest[open6 + 1];
+  return open6 >= 0 && rest[open6 + 2] === ")" && id !== void 0 && HEX_ID.test(id) ? id : "";
+}
 
 // src/fleet/scan.ts
 var CLASS_CODE = {
