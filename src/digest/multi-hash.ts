@@ -78,7 +78,9 @@ parentPort.on('message', (m) => {
 
 /**
  * Hashes a regular file in one streaming pass, never reading more than `maxBytes + 1` bytes.
- * Throws InputError when the file cannot be opened or is not a regular file.
+ * Reading overlaps hashing: chunk n + 1 is read (in libuv's thread pool) while chunk n is
+ * hashed here, into buffers reused for the whole file. Throws InputError when the file cannot
+ * be opened or is not a regular file.
  */
 export async function hashFile(path: string, options: HashOptions): Promise<HashResult> {
   const algorithms = [...new Set(options.algorithms)];
@@ -97,10 +99,12 @@ export async function hashFile(path: string, options: HashOptions): Promise<Hash
     const stat = await handle.stat();
     if (!stat.isFile()) throw new InputError('INPUT_UNREADABLE', 'not a regular file', { file: path });
     const limit = maxBytes + 1;
-    const read = async (buffer: Uint8Array, total: number): Promise<number> => {
-      const want = Math.min(buffer.byteLength, limit - total);
+    // Reads at an explicit position (the bytes hashed so far), so a read issued ahead never
+    // depends on the file position of another read in flight.
+    const read = async (buffer: Uint8Array, position: number): Promise<number> => {
+      const want = Math.min(buffer.byteLength, limit - position);
       if (want <= 0) return 0;
-      const { bytesRead } = await handle.read(buffer, 0, want, null);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
       return bytesRead;
     };
     const expected = Math.min(stat.size, limit);
@@ -120,7 +124,8 @@ export async function hashFile(path: string, options: HashOptions): Promise<Hash
   }
 }
 
-type ChunkReader = (buffer: Uint8Array, total: number) => Promise<number>;
+/** Reads into `buffer` at `position`; resolves to the bytes read, 0 at the end (or the cap). */
+type ChunkReader = (buffer: Uint8Array, position: number) => Promise<number>;
 
 async function hashInline(
   algorithms: readonly DigestAlgorithm[],
@@ -128,11 +133,17 @@ async function hashInline(
   onProgress?: (bytes: number) => void,
 ): Promise<Omit<HashResult, 'exceededCap'>> {
   const hash = new MultiHash(algorithms);
-  const buffer = new Uint8Array(defaults.readChunkBytes);
+  let buffer = new Uint8Array(defaults.readChunkBytes);
+  let spare = new Uint8Array(defaults.readChunkBytes);
+  let pending = read(buffer, 0);
   for (;;) {
-    const n = await read(buffer, hash.bytes);
+    const n = await pending;
     if (n === 0) break;
+    // The next read runs (into the spare buffer) while this chunk is hashed.
+    pending = read(spare, hash.bytes + n);
+    pending.catch(() => undefined); // awaited on the next turn; this only marks it handled
     hash.update(buffer.subarray(0, n));
+    [buffer, spare] = [spare, buffer];
     onProgress?.(hash.bytes);
   }
   return { bytesRead: hash.bytes, digests: hash.digest() };
@@ -171,19 +182,27 @@ async function hashParallel(
     failed = reject;
   });
   whenFailed.catch(() => undefined);
+  const nextFree = (): Promise<number> | number =>
+    free.pop() ?? Promise.race([new Promise<number>((r) => (waiting = r)), whenFailed]);
+  const readInto = async (slot: number, position: number): Promise<{ slot: number; n: number }> => ({
+    slot,
+    n: await read(new Uint8Array(slots[slot] as SharedArrayBuffer), position),
+  });
   try {
     const hash = new MultiHash([local]);
+    let pending = readInto(await nextFree(), 0);
     for (;;) {
       if (failure) throw failure;
-      const slot =
-        free.pop() ?? (await Promise.race([new Promise<number>((r) => (waiting = r)), whenFailed]));
-      const view = new Uint8Array(slots[slot] as SharedArrayBuffer);
-      const n = await read(view, hash.bytes);
+      const { slot, n } = await pending;
       if (n === 0) {
         free.push(slot);
         break;
       }
-      hash.update(view.subarray(0, n));
+      // Read the next chunk into another slot while this one is hashed here and on the worker.
+      const next = await nextFree();
+      pending = readInto(next, hash.bytes + n);
+      pending.catch(() => undefined); // awaited on the next turn, unless the worker failed first
+      hash.update(new Uint8Array(slots[slot] as SharedArrayBuffer, 0, n));
       worker.postMessage({ slot, length: n });
       onProgress?.(hash.bytes);
     }

@@ -59,6 +59,25 @@ describe('hashFile', () => {
     expect(furthest).toBe(1001);
   });
 
+  it('reads ahead without skipping or repeating bytes: cap inside a chunk, on both paths', async () => {
+    // Sizes and caps off every chunk boundary; the digests cover exactly the first cap + 1 bytes.
+    const bytes = Buffer.alloc((36 << 20) + 12345);
+    for (let i = 0; i + 4 <= bytes.length; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const path = await tempFile(bytes);
+    for (const [algorithms, maxBytes] of [
+      [['sha256'], (3 << 20) + 777],
+      [['sha256', 'sha512'], (33 << 20) + 4321], // parallel path: at least 32 MiB to read
+      [['sha512', 'sha384'], bytes.length], // exactly at the cap: complete
+    ] as const) {
+      const result = await hashFile(path, { algorithms, maxBytes });
+      const read = Math.min(bytes.length, maxBytes + 1);
+      expect(result.bytesRead).toBe(read);
+      expect(result.exceededCap).toBe(read > maxBytes);
+      for (const algorithm of algorithms)
+        expect(result.digests[algorithm]).toBe(reference(bytes.subarray(0, read), algorithm));
+    }
+  });
+
   it('a file exactly at the cap is complete', async () => {
     const result = await hashFile(await tempFile(Buffer.alloc(1000, 1)), {
       algorithms: ['sha256'],
