@@ -22,6 +22,8 @@ export const defaults = {
   maxSignatures: 32, // signatures (entries plus nested) verified in one file
   maxChainLength: 8, // certificates in one chain, leaf to anchor
   maxMsiBytes: 1 << 30, // bytes of an MSI (compound file) read into memory
+  authenticodeFilesPerThread: 8, // files per verifier thread before another core is used (files)
+  authenticodeFilesInFlight: 4, // files each verifier thread works on at once (files)
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20, // bytes of a trusted_root.json
   maxBundleBytes: 4 << 20, // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)

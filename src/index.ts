@@ -31,12 +31,15 @@ export {
   parseCertificateFile,
   parsePe,
   verifyAuthenticode,
+  verifyAuthenticodeFiles,
+  type AuthenticodeFile,
   type AuthenticodePolicy,
   type AuthenticodeResult,
   type AuthenticodeTrust,
   type ByteSource,
   type PinnedSigner,
   type SignatureReport,
+  type VerifyFilesOptions,
 } from './authenticode/index.ts';
 export {
   BUNDLE_MEDIA_TYPES,

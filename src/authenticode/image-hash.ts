@@ -7,6 +7,25 @@ import { imageHashRanges, type PeLayout } from './pe.ts';
 import type { ByteSource } from './source.ts';
 
 /**
+ * Chunk buffers kept between calls, so verifying many files does not allocate (and collect)
+ * two fresh chunks per file. Each call takes two and gives them back; several calls in flight
+ * take their own. At most MAX_SPARE_BUFFERS are kept.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 16;
+
+function takeBuffer(bytes: number): Buffer {
+  const index = spareBuffers.findIndex((buffer) => buffer.length >= bytes);
+  if (index < 0) return Buffer.allocUnsafe(bytes);
+  const [buffer] = spareBuffers.splice(index, 1);
+  return buffer ?? Buffer.allocUnsafe(bytes);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
+
+/**
  * Hashes the given byte ranges of a source with every algorithm in one pass, reading at most
  * `chunkBytes` at a time, so memory does not grow with the file size.
  */
@@ -24,8 +43,10 @@ export async function hashRanges(
       chunks.push([offset, Math.min(chunkBytes, end - offset)]);
   }
   // Read the next chunk while hashing this one (the read runs in libuv's pool, the hash here),
-  // alternating between two buffers so memory stays at two chunks and pages are reused.
-  const buffers = source.readInto ? [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] : [];
+  // alternating between two reused buffers; a small file takes the chunk size of a full one
+  // so that every buffer fits every file.
+  const buffers =
+    source.readInto && chunks.length > 0 ? [takeBuffer(chunkBytes), takeBuffer(chunkBytes)] : [];
   const read = (index: number): Promise<Uint8Array> | undefined => {
     const chunk = chunks[index];
     if (!chunk) return undefined;
@@ -35,10 +56,16 @@ export async function hashRanges(
       : source.read(chunk[0], chunk[1]);
   };
   let pending = read(0);
-  for (let index = 0; pending; index++) {
-    const data = await pending;
-    pending = read(index + 1);
-    for (const hash of hashes.values()) hash.update(data);
+  try {
+    for (let index = 0; pending; index++) {
+      const data = await pending;
+      pending = read(index + 1);
+      pending?.catch(() => undefined); // awaited on the next turn; this only marks it handled
+      for (const hash of hashes.values()) hash.update(data);
+    }
+  } finally {
+    // A read still in flight (after a failure) would write into the buffers: keep them out.
+    if (pending === undefined) for (const buffer of buffers) giveBack(buffer);
   }
   const digests = new Map<HashName, Buffer>();
   for (const [algorithm, hash] of hashes) digests.set(algorithm, hash.digest());

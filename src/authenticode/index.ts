@@ -21,3 +21,4 @@ export {
   type TimestampSummary,
   type VerifyAuthenticodeOptions,
 } from './verifier.ts';
+export { verifyAuthenticodeFiles, type AuthenticodeFile, type VerifyFilesOptions } from './verify-files.ts';

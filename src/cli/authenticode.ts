@@ -6,9 +6,9 @@ import { buildReport, type SubjectResult } from '../report/report.ts';
 import { parseReportFormat } from '../report/render.ts';
 import { sanitizeForTerminal } from '../report/text.ts';
 import type { Certificate } from '../authenticode/certificate.ts';
-import { openFileSource } from '../authenticode/source.ts';
-import { loadCertificates, systemRoots } from '../authenticode/trust.ts';
-import { verifyAuthenticode, type AuthenticodeResult, type PinnedSigner } from '../authenticode/verifier.ts';
+import { loadCertificates } from '../authenticode/trust.ts';
+import type { AuthenticodeResult, PinnedSigner } from '../authenticode/verifier.ts';
+import { verifyAuthenticodeFiles } from '../authenticode/verify-files.ts';
 import { failOnOption, formatOption, helpOption, oneOf, parseCommandArgs, severityFlag } from './args.ts';
 import { write, type CliIo } from './io.ts';
 import { emitReport } from './output.ts';
@@ -114,24 +114,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
           },
         ]
       : [];
-  const system = useSystem ? systemRoots() : [];
-
-  const results: AuthenticodeResult[] = [];
-  for (const file of positionals) {
-    const source = await openFileSource(resolve(io.cwd, file));
-    try {
-      results.push(
-        await verifyAuthenticode(source, {
-          trust: { signers, systemRoots: system },
-          policy: { signatures, strict: values.lenient !== true },
-          now,
-          subject: file,
-        }),
-      );
-    } finally {
-      await source.close();
-    }
-  }
+  // Every core verifies files; results and the first input error come in file order.
+  const results: AuthenticodeResult[] = await verifyAuthenticodeFiles(
+    positionals.map((file) => ({ path: resolve(io.cwd, file), subject: file })),
+    { signers, systemRoots: useSystem, policy: { signatures, strict: values.lenient !== true }, now },
+  );
   const subjects: SubjectResult[] = results.flatMap((result) => [
     {
       subject: result.subject,
