@@ -77616,6 +77616,10 @@ var defaults = {
   // certificates in one chain, leaf to anchor
   maxMsiBytes: 1 << 30,
   // bytes of an MSI (compound file) read into memory
+  authenticodeFilesPerThread: 8,
+  // files per verifier thread before another core is used (files)
+  authenticodeFilesInFlight: 4,
+  // files each verifier thread works on at once (files)
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20,
   // bytes of a trusted_root.json
@@ -78602,10 +78606,10 @@ async function hashFile(path2, options) {
     const stat5 = await handle.stat();
     if (!stat5.isFile()) throw new InputError("INPUT_UNREADABLE", "not a regular file", { file: path2 });
     const limit = maxBytes + 1;
-    const read = async (buffer, total) => {
-      const want = Math.min(buffer.byteLength, limit - total);
+    const read = async (buffer, position) => {
+      const want = Math.min(buffer.byteLength, limit - position);
       if (want <= 0) return 0;
-      const { bytesRead } = await handle.read(buffer, 0, want, null);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
       return bytesRead;
     };
     const expected = Math.min(stat5.size, limit);
@@ -78623,11 +78627,16 @@ async function hashFile(path2, options) {
 }
 async function hashInline(algorithms, read, onProgress) {
   const hash = new MultiHash(algorithms);
-  const buffer = new Uint8Array(defaults.readChunkBytes);
+  let buffer = new Uint8Array(defaults.readChunkBytes);
+  let spare = new Uint8Array(defaults.readChunkBytes);
+  let pending = read(buffer, 0);
   for (; ; ) {
-    const n = await read(buffer, hash.bytes);
+    const n = await pending;
     if (n === 0) break;
+    pending = read(spare, hash.bytes + n);
+    pending.catch(() => void 0);
     hash.update(buffer.subarray(0, n));
+    [buffer, spare] = [spare, buffer];
     onProgress?.(hash.bytes);
   }
   return { bytesRead: hash.bytes, digests: hash.digest() };
@@ -78660,18 +78669,25 @@ async function hashParallel(algorithms, read, onProgress) {
     failed3 = reject;
   });
   whenFailed.catch(() => void 0);
+  const nextFree = () => free.pop() ?? Promise.race([new Promise((r) => waiting = r), whenFailed]);
+  const readInto = async (slot, position) => ({
+    slot,
+    n: await read(new Uint8Array(slots[slot]), position)
+  });
   try {
     const hash = new MultiHash([local]);
+    let pending = readInto(await nextFree(), 0);
     for (; ; ) {
       if (failure) throw failure;
-      const slot = free.pop() ?? await Promise.race([new Promise((r) => waiting = r), whenFailed]);
-      const view = new Uint8Array(slots[slot]);
-      const n = await read(view, hash.bytes);
+      const { slot, n } = await pending;
       if (n === 0) {
         free.push(slot);
         break;
       }
-      hash.update(view.subarray(0, n));
+      const next = await nextFree();
+      pending = readInto(next, hash.bytes + n);
+      pending.catch(() => void 0);
+      hash.update(new Uint8Array(slots[slot], 0, n));
       worker.postMessage({ slot, length: n });
       onProgress?.(hash.bytes);
     }
@@ -79481,6 +79497,17 @@ function imageHashRanges(layout) {
 }
 
 // src/authenticode/image-hash.ts
+var spareBuffers = [];
+var MAX_SPARE_BUFFERS = 16;
+function takeBuffer(bytes) {
+  const index = spareBuffers.findIndex((buffer2) => buffer2.length >= bytes);
+  if (index < 0) return Buffer.allocUnsafe(bytes);
+  const [buffer] = spareBuffers.splice(index, 1);
+  return buffer ?? Buffer.allocUnsafe(bytes);
+}
+function giveBack(buffer) {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
 async function hashRanges(source, ranges, algorithms, chunkBytes = defaults.readChunkBytes) {
   const hashes = /* @__PURE__ */ new Map();
   for (const algorithm of algorithms) hashes.set(algorithm, createHash6(algorithm));
@@ -79489,7 +79516,7 @@ async function hashRanges(source, ranges, algorithms, chunkBytes = defaults.read
     for (let offset = start; offset < end; offset += chunkBytes)
       chunks.push([offset, Math.min(chunkBytes, end - offset)]);
   }
-  const buffers = source.readInto ? [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] : [];
+  const buffers = source.readInto && chunks.length > 0 ? [takeBuffer(chunkBytes), takeBuffer(chunkBytes)] : [];
   const read = (index) => {
     const chunk = chunks[index];
     if (!chunk) return void 0;
@@ -79497,10 +79524,15 @@ async function hashRanges(source, ranges, algorithms, chunkBytes = defaults.read
     return buffer && source.readInto ? source.readInto(buffer.subarray(0, chunk[1]), chunk[0]) : source.read(chunk[0], chunk[1]);
   };
   let pending = read(0);
-  for (let index = 0; pending; index++) {
-    const data = await pending;
-    pending = read(index + 1);
-    for (const hash of hashes.values()) hash.update(data);
+  try {
+    for (let index = 0; pending; index++) {
+      const data = await pending;
+      pending = read(index + 1);
+      pending?.catch(() => void 0);
+      for (const hash of hashes.values()) hash.update(data);
+    }
+  } finally {
+    if (pending === void 0) for (const buffer of buffers) giveBack(buffer);
   }
   const digests = /* @__PURE__ */ new Map();
   for (const [algorithm, hash] of hashes) digests.set(algorithm, hash.digest());
