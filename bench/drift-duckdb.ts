@@ -47,7 +47,10 @@ const toolIds = (names: readonly string[]) =>
 for (const id of toolIds(config.allow)) allow.push(`('*', ${q(id)})`);
 for (const [tenant, entry] of Object.entries(config.tenants))
   for (const id of toolIds(entry.allow)) allow.push(`(${q(tenant)}, ${q(id)})`);
-const staleBefore = new Date(BENCH_NOW.getTime() - defaults.staleDays * 86_400_000).toISOString();
+// DRIFT_NOW: the reference time of the scan it is compared with (bench/drift-process.ts runs the
+// real command, which uses the clock).
+const now = process.env['DRIFT_NOW'] ? new Date(process.env['DRIFT_NOW']) : BENCH_NOW;
+const staleBefore = new Date(now.getTime() - defaults.staleDays * 86_400_000).toISOString();
 
 const instance = await DuckDBInstance.create(':memory:');
 const connection = await instance.connect();
@@ -57,21 +60,24 @@ await connection.run(`CREATE TABLE products (name VARCHAR, product VARCHAR, kind
   CREATE TABLE allow (tenant VARCHAR, product VARCHAR); INSERT INTO allow VALUES ${allow.join(',')};`);
 const sql = `
 WITH inv AS (
-  SELECT *, row_number() OVER () AS rn FROM read_csv(${q(file)}, header = true, auto_detect = false,
+  SELECT * FROM read_csv(${q(file)}, header = true, auto_detect = false,
     columns = {'tenant': 'VARCHAR', 'endpoint_id': 'VARCHAR', 'hostname': 'VARCHAR', 'product': 'VARCHAR',
                'version': 'VARCHAR', 'sha256': 'VARCHAR', 'platform': 'VARCHAR', 'last_seen': 'TIMESTAMPTZ'})
 ), resolved AS (
   SELECT inv.*, p.product AS pid, p.kind FROM inv JOIN products p ON p.name = lower(inv.product)
 ), latest AS (
-  SELECT * FROM resolved QUALIFY row_number() OVER (PARTITION BY tenant, endpoint_id, pid ORDER BY last_seen DESC, rn DESC) = 1
+  -- Latest row per endpoint and product: one GROUP BY with arg_max (no row numbering, no window).
+  SELECT tenant, endpoint_id, pid, any_value(kind) AS kind, max(last_seen) AS last_seen,
+    arg_max({'version': version, 'sha256': sha256}, last_seen) AS row
+  FROM resolved GROUP BY tenant, endpoint_id, pid
 ), classified AS (
   SELECT latest.tenant, latest.pid, latest.kind, v.vclass, v.revoked, v.vulnerable,
-    latest.sha256 IS NOT NULL AND latest.sha256 <> '' AND pn.sha256 IS NULL AS mismatch,
+    latest.row.sha256 IS NOT NULL AND latest.row.sha256 <> '' AND pn.sha256 IS NULL AS mismatch,
     latest.last_seen < TIMESTAMPTZ ${q(staleBefore)} AS stale,
     latest.kind = 'tool' AND NOT EXISTS (SELECT 1 FROM allow a WHERE a.product = latest.pid AND (a.tenant = latest.tenant OR a.tenant = '*')) AS unapproved
   FROM latest
-  LEFT JOIN verdicts v ON v.product = latest.pid AND v.version = latest.version
-  LEFT JOIN pinned pn ON pn.product = latest.pid AND pn.version = latest.version AND pn.sha256 = lower(latest.sha256)
+  LEFT JOIN verdicts v ON v.product = latest.pid AND v.version = latest.row.version
+  LEFT JOIN pinned pn ON pn.product = latest.pid AND pn.version = latest.row.version AND pn.sha256 = lower(latest.row.sha256)
 ), rollup AS (
   SELECT tenant, pid,
     count(*) FILTER (WHERE kind = 'managed') AS agents, count(*) FILTER (WHERE kind = 'tool') AS tools,

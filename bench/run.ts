@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: runs every benchmark in sequence. Each prints our time, its peer's time
- * measured in the same run on the same input, and the ratio.
+ * `npm run bench`: runs every benchmark in sequence. Each runs the real command and its peer as
+ * whole processes, alternating, and prints medians, the paired ratio, CPU, peak RSS and whether
+ * the goal is met (bench/compare.ts; results also go to bench/out/results.jsonl).
  * Set BENCH_ONLY=name to run one; BENCH_QUICK=1 for smaller inputs.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ const BENCHMARKS: readonly string[] = [
   'install-size.ts',
   'authenticode.ts',
   'drift.ts',
+  'drift-process.ts',
   'sbom.ts',
   'sigstore.ts',
   // one line per benchmark file
