@@ -45243,7 +45243,6 @@ var require_error = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValidationError = void 0;
     var ValidationError = class extends Error {
-      fields;
       constructor(message, fields) {
         super(message);
         this.fields = fields;
@@ -45669,17 +45668,10 @@ var require_length = __commonJS({
       }
       let len = 0;
       for (let i = 0; i < byteCount; i++) {
-        const byte = stream.getUint8();
-        if (i === 0 && byte === 0) {
-          throw new error_1.ASN1ParseError("non-minimal length encoding");
-        }
-        len = len * 256 + byte;
+        len = len * 256 + stream.getUint8();
       }
       if (len === 0) {
         throw new error_1.ASN1ParseError("indefinite length encoding not supported");
-      }
-      if (len < 128) {
-        throw new error_1.ASN1ParseError("non-minimal length encoding");
       }
       return len;
     }
@@ -45709,7 +45701,6 @@ var require_parse3 = __commonJS({
     exports.parseOID = parseOID;
     exports.parseBoolean = parseBoolean;
     exports.parseBitString = parseBitString;
-    var error_1 = require_error2();
     var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     function parseInteger(buf) {
@@ -45754,35 +45745,22 @@ var require_parse3 = __commonJS({
       const first = Math.floor(n / 40);
       const second = n % 40;
       let oid = `${first}.${second}`;
-      let val = 0n;
+      let val = 0;
       for (; pos < end; ++pos) {
         n = buf[pos];
-        val = (val << 7n) + BigInt(n & 127);
+        val = (val << 7) + (n & 127);
         if ((n & 128) === 0) {
           oid += `.${val}`;
-          val = 0n;
+          val = 0;
         }
       }
       return oid;
     }
     function parseBoolean(buf) {
-      if (buf.length !== 1) {
-        throw new error_1.ASN1ParseError("invalid boolean");
-      }
-      switch (buf[0]) {
-        case 0:
-          return false;
-        case 255:
-          return true;
-        default:
-          throw new error_1.ASN1ParseError("invalid boolean");
-      }
+      return buf[0] !== 0;
     }
     function parseBitString(buf) {
       const unused = buf[0];
-      if (unused > 7) {
-        throw new error_1.ASN1ParseError("invalid bit string");
-      }
       const start = 1;
       const end = buf.length;
       const bits = [];
@@ -45896,12 +45874,7 @@ var require_obj = __commonJS({
       }
       // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
       static parseBuffer(buf) {
-        const stream = new stream_1.ByteStream(buf);
-        const obj2 = parseStream(stream);
-        if (stream.position !== stream.length) {
-          throw new error_1.ASN1ParseError("invalid trailing data");
-        }
-        return obj2;
+        return parseStream(new stream_1.ByteStream(buf));
       }
       toDER() {
         const valueStream = new stream_1.ByteStream();
@@ -45968,21 +45941,17 @@ var require_obj = __commonJS({
       }
     };
     exports.ASN1Obj = ASN1Obj;
-    var MAX_DEPTH = 100;
-    function parseStream(stream, depth = 0) {
-      if (depth > MAX_DEPTH) {
-        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
-      }
+    function parseStream(stream) {
       const tag = new tag_1.ASN1Tag(stream.getUint8());
       const len = (0, length_1.decodeLength)(stream);
       const value = stream.slice(stream.position, len);
       const start = stream.position;
       let subs = [];
       if (tag.constructed) {
-        subs = collectSubs(stream, len, depth);
+        subs = collectSubs(stream, len);
       } else if (tag.isOctetString()) {
         try {
-          subs = collectSubs(stream, len, depth);
+          subs = collectSubs(stream, len);
         } catch (e) {
         }
       }
@@ -45991,14 +45960,14 @@ var require_obj = __commonJS({
       }
       return new ASN1Obj(tag, value, subs);
     }
-    function collectSubs(stream, len, depth) {
+    function collectSubs(stream, len) {
       const end = stream.position + len;
       if (end > stream.length) {
         throw new error_1.ASN1ParseError("invalid length");
       }
       const subs = [];
       while (stream.position < end) {
-        subs.push(parseStream(stream, depth + 1));
+        subs.push(parseStream(stream));
       }
       if (stream.position !== end) {
         throw new error_1.ASN1ParseError("invalid length");
@@ -47100,12 +47069,6 @@ var require_dsse2 = __commonJS({
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
       }
-      // For a DSSE envelope the signature is computed over the pre-authentication
-      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
-      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
-      compareSignedDigest(digest) {
-        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
-      }
       compareSignature(signature) {
         return core_1.crypto.bufferEqual(signature, this.signature);
       }
@@ -47157,11 +47120,6 @@ var require_message = __commonJS({
       }
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, this.messageDigest);
-      }
-      // For a message signature the signature is computed over the artifact, so the
-      // digest of the signed bytes is the artifact's message digest.
-      compareSignedDigest(digest) {
-        return this.compareDigest(digest);
       }
       verifySignature(key) {
         return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
@@ -48188,7 +48146,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogDigest = tlogEntry.spec.data.hash?.value || "";
-      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
+      if (!content.compareDigest(Buffer.from(tlogDigest, "hex"))) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48204,7 +48162,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogHash = spec.data?.digest || Buffer.from("");
-      if (!content.compareSignedDigest(tlogHash)) {
+      if (!content.compareDigest(tlogHash)) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48286,10 +48244,10 @@ var require_checkpoint = __commonJS({
     function verifySignedNote(signedNote, tlogs) {
       const data = Buffer.from(signedNote.note, "utf-8");
       return signedNote.signatures.some((signature) => {
-        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
-        // attacker-controlled, so it MUST be compared as a literal substring
-        // and never coerced into a RegExp (as String.prototype.match would).
-        tlog2.baseURL.includes(signature.name));
+        const tlog = tlogs.find(
+          (tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && tlog2.baseURL.match(signature.name)
+          // Match the name to the base URL of the tlog
+        );
         if (!tlog) {
           return false;
         }
@@ -48359,15 +48317,7 @@ var require_checkpoint = __commonJS({
           });
         }
         const origin = lines2[0];
-        let logSize;
-        try {
-          logSize = BigInt(lines2[1]);
-        } catch {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "invalid checkpoint log size"
-          });
-        }
+        const logSize = BigInt(lines2[1]);
         const rootHash = Buffer.from(lines2[2], "base64");
         const rest = lines2.slice(3);
         return new _LogCheckpoint(origin, logSize, rootHash, rest);
@@ -48389,15 +48339,7 @@ var require_merkle = __commonJS({
     var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
     function verifyMerkleInclusion(entry, checkpoint) {
       const inclusionProof = entry.inclusionProof;
-      let logIndex;
-      try {
-        logIndex = BigInt(inclusionProof.logIndex);
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "invalid inclusion proof log index"
-        });
-      }
+      const logIndex = BigInt(inclusionProof.logIndex);
       const treeSize = BigInt(checkpoint.logSize);
       if (logIndex < 0n || logIndex >= treeSize) {
         throw new error_1.VerificationError({
@@ -48517,15 +48459,7 @@ var require_tlog = __commonJS({
     var set_1 = require_set();
     function verifyTLogBody(entry, sigContent) {
       const { kind, version } = entry.kindVersion;
-      let body;
-      try {
-        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "invalid canonicalized body"
-        });
-      }
+      const body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
       if (kind !== body.kind || version !== body.apiVersion) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
@@ -48564,8 +48498,7 @@ var require_tlog = __commonJS({
         inclusionVerified = true;
       }
       if (isTLogEntryWithInclusionProof(entry)) {
-        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
-        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
+        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, tlogAuthorities);
         (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
         inclusionVerified = true;
       }
@@ -48678,25 +48611,16 @@ var require_verifier2 = __commonJS({
       }
       // Checks that the tlog entries are valid for the supplied content
       verifyTLogs({ signature: content, tlogEntries }) {
-        const entryIDs = [];
+        let tlogCount = 0;
         tlogEntries.forEach((entry) => {
+          tlogCount++;
           (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
           (0, tlog_1.verifyTLogBody)(entry, content);
-          entryIDs.push({
-            logID: entry.logId.keyId,
-            body: entry.canonicalizedBody
-          });
         });
-        if (containsDupes(entryIDs)) {
+        if (tlogCount < this.options.tlogThreshold) {
           throw new error_1.VerificationError({
             code: "TLOG_ERROR",
-            message: "duplicate tlog entry"
-          });
-        }
-        if (entryIDs.length < this.options.tlogThreshold) {
-          throw new error_1.VerificationError({
-            code: "TLOG_ERROR",
-            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
+            message: `expected ${this.options.tlogThreshold} tlog entries, got ${tlogCount}`
           });
         }
       }
