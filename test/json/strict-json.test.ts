@@ -52,6 +52,47 @@ describe('parseStrictJson', () => {
     );
   });
 
+  it('gives every object a null prototype, at every level', () => {
+    const value = parse('{"a": [{"b": {"toString": 1}}], "c": {}}').value as Record<string, unknown>;
+    const inner = (value['a'] as Record<string, unknown>[])[0] as Record<string, unknown>;
+    for (const object of [value, inner, inner['b'], value['c']])
+      expect(Object.getPrototypeOf(object)).toBeNull();
+    expect(Object.keys(value['c'] as object)).toEqual([]);
+    expect('toString' in (value['c'] as object)).toBe(false);
+  });
+
+  it('counts only the colons between keys and values: colons and quotes inside strings are text', () => {
+    const value = parse('{"k\\":": "a:b", "k": "\\\\", "x": ":"}').value as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(['k":', 'k', 'x']);
+    expect(() => parse('{"a": "x:\\"y", "b": [{"c": 1, "d": ":"}], "a": 1}')).toThrow(
+      /doc\.json:1:43 at \/a: duplicate key "a"/,
+    );
+  });
+
+  it('rejects a repeated key wherever it is, however the rest of the document looks', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }),
+        fc.nat(),
+        (object, pick) => {
+          const keys = Object.keys(object);
+          const repeated = keys[pick % keys.length] ?? '';
+          const text = `{"wrapper": [${JSON.stringify(object).slice(0, -1)}, ${JSON.stringify(repeated)}: 0}]}`;
+          expect(() => parse(text)).toThrow(/duplicate key/);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('accepts nesting and arrays exactly at their limits', () => {
+    expect(parseStrictJson('[[[1]]]', 'd.json', { maxDepth: 3 }).value).toEqual([[[1]]]);
+    expect(parseStrictJson('[1,2,3]', 'd.json', { maxArrayLength: 3 }).value).toEqual([1, 2, 3]);
+    expect(() => parseStrictJson('{"a": {"b": {"c": {}}}}', 'd.json', { maxDepth: 3 })).toThrow(
+      /at \/a\/b\/c: nesting deeper than 3 levels/,
+    );
+  });
+
   it('does not let "__proto__" keys pollute prototypes', () => {
     const value = parse('{"__proto__": {"polluted": true}}').value as Record<string, unknown>;
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
