@@ -289,9 +289,22 @@ export function rangeAffects(
 export type AffectResult =
   { readonly kind: 'affected' | 'unaffected' } | { readonly kind: 'undecidable'; readonly reason: string };
 
+/**
+ * Whether the `versions` list of an `affected[]` entry holds the version, compared by the
+ * ecosystem's rules where we have an ordering for it (PyPI `4.2` equals `4.2.0` under PEP 440,
+ * Maven `1.0` equals `1.0.0`, NuGet `1.0` equals `1.0.0.0`, npm and Go by SemVer precedence);
+ * exact strings for ecosystems without one, and for entries that do not parse.
+ */
+export function listedVersion(affected: OsvAffected, version: string): boolean {
+  if (affected.versions.includes(version)) return true;
+  const ordering = orderingFor(affected.ecosystem);
+  if (!ordering?.isValid(version)) return false;
+  return affected.versions.some((listed) => ordering.compare(listed, version) === 0);
+}
+
 /** Whether one `affected[]` entry covers a version: its `versions` list, then its ranges. */
 export function affectsVersion(affected: OsvAffected, version: string): AffectResult {
-  if (affected.versions.includes(version)) return { kind: 'affected' };
+  if (listedVersion(affected, version)) return { kind: 'affected' };
   let undecidable: string | undefined;
   for (const range of affected.ranges) {
     if (range.type === 'GIT') continue; // commit ranges need the repository; `versions` enumerates them

@@ -356,6 +356,25 @@ describe('OSV range evaluation', () => {
     expect(affects(crate, '1.0.0')).toBe('undecidable');
   });
 
+  // [ecosystem, listed, version, expected]: a `versions` list compares by the ecosystem's rules.
+  it.each([
+    ['PyPI', '4.2', '4.2.0', 'affected'], // PEP 440: trailing zeros of the release are insignificant
+    ['PyPI', '4.2.0', '4.2', 'affected'],
+    ['PyPI', '1.0-1', '1.0.post1', 'affected'], // PEP 440 normalisation
+    ['PyPI', '2.0RC1', '2.0rc1', 'affected'],
+    ['PyPI', '4.2', '4.2.1', 'unaffected'],
+    ['PyPI', '4.2', '4.2.0.post1', 'unaffected'],
+    ['npm', '1.2.3', '1.2.3+build.7', 'affected'], // SemVer: build metadata has no precedence
+    ['npm', '1.2.3', '1.2.3-rc.1', 'unaffected'],
+    ['Maven', '2.0', '2.0.0', 'affected'], // ComparableVersion
+    ['NuGet', '1.0', '1.0.0.0', 'affected'],
+    ['Go', 'v1.2.0', 'v1.2.0', 'affected'],
+    ['crates.io', '0.9', '0.9.0', 'unaffected'], // no ordering here: exact strings only
+    ['crates.io', '0.9.0', '0.9.0', 'affected'],
+  ])('%s versions list [%s] at %s → %s', (ecosystem, listed, version, expected) => {
+    expect(affects(record([], [listed], ecosystem), version)).toBe(expected);
+  });
+
   it('skips withdrawn records and commit-only entries', () => {
     const database = new OsvDatabase();
     const record = (extra: Record<string, string>) =>
