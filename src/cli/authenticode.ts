@@ -4,7 +4,7 @@ import { UsageError, errorMessage } from '../errors.ts';
 import type { EvidenceValue } from '../findings.ts';
 import { buildReport, type SubjectResult } from '../report/report.ts';
 import { parseReportFormat } from '../report/render.ts';
-import { sanitizeForTerminal } from '../report/text.ts';
+import { joinTextLines } from '../report/escape-text.ts';
 import type { Certificate } from '../authenticode/certificate.ts';
 import { loadCertificates } from '../authenticode/trust.ts';
 import type { AuthenticodeResult, PinnedSigner } from '../authenticode/verifier.ts';
@@ -189,5 +189,5 @@ function describe(result: AuthenticodeResult): string {
       );
     }
   }
-  return sanitizeForTerminal(`${lines.join('\n')}\n`);
+  return joinTextLines(lines);
 }

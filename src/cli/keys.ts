@@ -1,3 +1,4 @@
+import { joinTextLines } from '../report/escape-text.ts';
 import { chmod, mkdir, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 
@@ -150,12 +151,10 @@ async function list(
   if (format === 'json') {
     write(io.stdout, JSON.stringify({ path: trustPath, threshold: trust.threshold, keys }, null, 2));
   } else {
-    write(io.stdout, `${trustPath}: threshold ${trust.threshold} of ${keys.length} key(s)`);
+    const lines = [`${trustPath}: threshold ${trust.threshold} of ${keys.length} key(s)`];
     for (const k of keys)
-      write(
-        io.stdout,
-        `  ${k.keyid}  ${k.algorithm.padEnd(10)}  ${k.name}  products: ${k.products.join(', ')}`,
-      );
+      lines.push(`  ${k.keyid}  ${k.algorithm.padEnd(10)}  ${k.name}  products: ${k.products.join(', ')}`);
+    io.stdout.write(joinTextLines(lines));
   }
   return 0;
 }

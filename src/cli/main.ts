@@ -1,5 +1,6 @@
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
+import { escapeText } from '../report/escape-text.ts';
 import { VERSION } from '../version.ts';
 import { processIo, write, type CliIo } from './io.ts';
 
@@ -56,7 +57,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    write(io.stderr, `rmm-verify: unknown command '${name}'\n\n${usage()}`);
+    write(io.stderr, `rmm-verify: unknown command '${escapeText(name)}'\n\n${usage()}`);
     return ExitCode.input;
   }
   try {
@@ -64,11 +65,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await command.run(rest, io);
   } catch (error: unknown) {
     if (error instanceof RmmVerifyError) {
-      write(io.stderr, `rmm-verify ${name}: error: ${error.message}`);
+      // Messages quote inputs (file names, values): escaped, so none can add a line or reorder one.
+      write(io.stderr, `rmm-verify ${name}: error: ${escapeText(error.message)}`);
       return ExitCode.input;
     }
     // Unexpected failure: fail closed, never report success.
-    write(io.stderr, `rmm-verify ${name}: internal error: ${errorMessage(error)}`);
+    write(io.stderr, `rmm-verify ${name}: internal error: ${escapeText(errorMessage(error))}`);
     if (error instanceof Error && error.stack && io.env['RMM_VERIFY_DEBUG']) write(io.stderr, error.stack);
     return ExitCode.input;
   }

@@ -1,3 +1,4 @@
+import { escapeText } from '../report/escape-text.ts';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 
@@ -72,7 +73,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       attestations: false,
     });
     const outcomes = await verifyReleaseAttestations(github, io, values.token);
-    for (const o of outcomes) write(io.stderr, `pin: ${o.asset}: attestation ${o.status}: ${o.detail}`);
+    for (const o of outcomes)
+      write(io.stderr, escapeText(`pin: ${o.asset}: attestation ${o.status}: ${o.detail}`));
     if (outcomes.some((o) => o.status === 'failed')) return 1;
     positionals.splice(0, positionals.length, ...github.inputs);
   }

@@ -1,3 +1,4 @@
+import { escapeText } from '../report/escape-text.ts';
 import type { CliIo } from './io.ts';
 
 export interface Progress {
@@ -21,7 +22,7 @@ export function progressOn(io: CliIo): Progress {
       const amount = total
         ? `${mib(done)} / ${mib(total)} (${Math.floor((done / total) * 100)}%)`
         : mib(done);
-      io.stderr.write(`\r\u001b[2K${label.slice(-60)}  ${amount}`);
+      io.stderr.write(`\r\u001b[2K${escapeText(label.slice(-60))}  ${amount}`);
       shown = true;
     },
     done() {

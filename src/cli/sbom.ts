@@ -4,7 +4,6 @@ import { UsageError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
 import { buildReport, type SubjectResult } from '../report/report.ts';
 import { parseReportFormat } from '../report/render.ts';
-import { sanitizeForTerminal } from '../report/text.ts';
 import { DIFF_FORMATS, diffSboms, renderDiff } from '../sbom/diff.ts';
 import { readSbomFile, type SbomDocument } from '../sbom/document.ts';
 import { normalizeSbom } from '../sbom/normalize.ts';
@@ -183,8 +182,7 @@ async function runDiff(args: readonly string[], io: CliIo): Promise<number> {
     return normalizeSbom(document).sbom;
   };
   const [before, after] = await Promise.all([load(oldFile), load(newFile)]);
-  const output = renderDiff(diffSboms(before, after), format);
-  io.stdout.write(format === 'text' ? sanitizeForTerminal(output) : output);
+  io.stdout.write(renderDiff(diffSboms(before, after), format));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import type { DriftReport } from '../fleet/report.ts';
 import { driftTables } from './drift-tables.ts';
-import { renderText, sanitizeForTerminal } from './text.ts';
+import { joinTextLines } from './escape-text.ts';
+import { renderText } from './text.ts';
 
 export interface DriftTextOptions {
   readonly color: boolean;
@@ -41,5 +42,5 @@ export function renderDriftText(report: DriftReport, options: DriftTextOptions):
   lines.push('');
   // Subjects (tenants) are already in the table above: the common renderer lists findings only.
   const findingsOnly = renderText({ ...report, subjects: [] }, { color: options.color });
-  return `${lines.map(sanitizeForTerminal).join('\n')}\n${findingsOnly}`;
+  return `${joinTextLines(lines)}${findingsOnly}`;
 }

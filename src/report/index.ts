@@ -7,6 +7,7 @@ export {
   type ReportFormat,
 } from './render.ts';
 export { renderText, sanitizeForTerminal } from './text.ts';
+export { escapeText, joinTextLines } from './escape-text.ts';
 export { renderJson } from './json.ts';
 export {
   SARIF_LEVEL,

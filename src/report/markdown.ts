@@ -1,3 +1,4 @@
+import { escapeText } from './escape-text.ts';
 import { FINDING_CODES, SEVERITIES, failsAt, type EvidenceValue, type Finding } from '../findings.ts';
 import type { Report } from './report.ts';
 
@@ -16,17 +17,16 @@ const DEFAULT_MAX_SUBJECTS = 1000;
 
 /**
  * Makes untrusted text inert inside a GitHub-flavoured Markdown table cell: control characters
- * and line breaks become spaces, and every character that could start markup (emphasis, links,
+ * and line breaks become spaces, bidirectional and invisible format characters are escaped as
+ * escapeText does (shown as `\u202e`), and every character that could start markup (emphasis, links,
  * autolinks, HTML, code spans, math, @mentions, #references, table pipes) is backslash-escaped
  * (CommonMark §2.4: any ASCII punctuation may be escaped).
  */
 export function escapeMarkdown(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex -- the point is to match control characters
-      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-      .replace(/[\\`*_{}[\]()<>#!|~&@:$]/g, (c) => `\\${c}`)
-  );
+  return escapeText(
+    // eslint-disable-next-line no-control-regex -- the point is to match control characters
+    text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '),
+  ).replace(/[\\`*_{}[\]()<>#!|~&@:$]/g, (c) => `\\${c}`);
 }
 
 function cell(text: string): string {

@@ -1,4 +1,5 @@
 import type { Severity } from '../findings.ts';
+import { escapeText } from './escape-text.ts';
 import type { Report } from './report.ts';
 
 export interface TextOptions {
@@ -16,16 +17,13 @@ const RESET = '\u001b[0m';
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
 
-/** Strips terminal control characters from untrusted text (file names, certificate subjects). */
-export function sanitizeForTerminal(text: string): string {
-  return text.replace(
-    // eslint-disable-next-line no-control-regex -- the point is to match control characters
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-}
+/** Escapes untrusted text for a text output: the same function as escapeText (kept for the API). */
+export const sanitizeForTerminal = escapeText;
 
-/** `--format text`: one line per subject, then findings worst first, then a summary line. */
+/**
+ * `--format text`: one line per subject, then findings worst first, then a summary line. Every
+ * piece of input text goes through escapeText; colour codes are added after it.
+ */
 export function renderText(report: Report, options: TextOptions): string {
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const lines: string[] = [];
@@ -35,16 +33,16 @@ export function renderText(report: Report, options: TextOptions): string {
       .filter(([, v]) => v !== null && v !== '')
       .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
       .join(' ');
-    lines.push(sanitizeForTerminal(`${mark} ${subject.kind} ${subject.subject}${facts ? `  ${facts}` : ''}`));
+    lines.push(`${mark} ${escapeText(`${subject.kind} ${subject.subject}${facts ? `  ${facts}` : ''}`)}`);
   }
   if (report.findings.length > 0) {
     if (lines.length > 0) lines.push('');
     for (const f of report.findings) {
       const severity = paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(8));
-      lines.push(sanitizeForTerminal(`${severity} ${f.code}  ${f.subject}`));
+      lines.push(`${severity} ${escapeText(`${f.code}  ${f.subject}`)}`);
       const prefix = `${f.subject}: `;
       const message = f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message;
-      lines.push(sanitizeForTerminal(`         ${message}`));
+      lines.push(`         ${escapeText(message)}`);
     }
   }
   const counts = Object.entries(report.summary.findings)

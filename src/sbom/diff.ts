@@ -1,3 +1,5 @@
+import { joinTextLines } from '../report/escape-text.ts';
+import { escapeMarkdown } from '../report/markdown.ts';
 import type { Sbom, SbomComponent } from './model.ts';
 import { parsePurl, purlPackageKey } from './purl.ts';
 
@@ -258,20 +260,21 @@ function renderDiffText(diff: SbomDiff): string {
     'New suppliers',
     diff.newSuppliers.map((s) => `+ ${s}`),
   );
-  return `${lines.join('\n')}\n`;
+  // Every field comes from the SBOMs: escaped, so none can add a line (a forged `PASS`).
+  return joinTextLines(lines);
 }
 
-/** Escapes text for a Markdown table cell. */
+/** Escapes text for a Markdown table cell (the report renderer's escaping). */
 function cell(text: string | undefined): string {
   if (text === undefined || text === '') return '';
-  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return escapeMarkdown(text);
 }
 
 function renderDiffMarkdown(diff: SbomDiff): string {
   const out = [
     '## SBOM diff',
     '',
-    `\`${cell(diff.old.file)}\` (${diff.old.components} components) → \`${cell(diff.new.file)}\` (${diff.new.components} components): ${summaryLine(diff)}.`,
+    `${cell(diff.old.file)} (${diff.old.components} components) → ${cell(diff.new.file)} (${diff.new.components} components): ${summaryLine(diff)}.`,
   ];
   const table = (
     title: string,

@@ -159,3 +159,37 @@ describe('as a real subprocess', () => {
     expect('code' in garbage ? garbage.code : 0).toBe(2);
   });
 });
+
+describe('text outputs escape what the SBOM says', () => {
+  // eslint-disable-next-line no-control-regex -- the point is to find control characters
+  const RAW = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  it('sbom diff: a component cannot forge a line in a CI log or reorder one with bidi controls', async () => {
+    const doc = (name: string, supplier: string) => ({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [{ type: 'library', name, version: '1.0.0', supplier: { name: supplier } }],
+    });
+    await writeFile(join(scratch, 'before.cdx.json'), JSON.stringify(doc('a', 'S')));
+    await writeFile(
+      join(scratch, 'after.cdx.json'),
+      JSON.stringify(doc('b\nPASS: 1 of 1 passed\n\u001b[2K', 'Evil\u202e.exe\u2066')),
+    );
+    for (const format of ['text', 'markdown']) {
+      const result = await run(['diff', 'before.cdx.json', 'after.cdx.json', '--format', format], scratch);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n');
+      expect(lines.filter((l) => l.startsWith('PASS'))).toEqual([]);
+      expect(result.stdout.replace(/\n/g, '')).not.toMatch(RAW);
+      expect(result.stdout).toContain('u202e');
+    }
+    const text = await run(['diff', 'before.cdx.json', 'after.cdx.json'], scratch);
+    expect(text.stdout).toContain('+ b\\x0aPASS: 1 of 1 passed\\x0a\\x1b[2K@1.0.0');
+  });
+
+  it('an error message quoting an input is one escaped line', async () => {
+    const result = await run(['frobnicate\nPASS\u202e']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('frobnicate\\x0aPASS\\u202e');
+  });
+});
