@@ -76340,6 +76340,22 @@ function errorMessage(error2) {
   return String(error2);
 }
 
+// src/report/escape-text.ts
+var UNSAFE = (
+  // eslint-disable-next-line no-control-regex -- the point is to match control characters
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
+);
+function escapeText(text2) {
+  return text2.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+function joinTextLines(lines2) {
+  return `${lines2.map(escapeText).join("\n")}
+`;
+}
+
 // src/finding-codes.ts
 function defineCodes(codes) {
   return codes;
@@ -76967,7 +76983,10 @@ function sortFindings(findings) {
 var DEFAULT_MAX_FINDINGS = 500;
 var DEFAULT_MAX_SUBJECTS = 1e3;
 function escapeMarkdown(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/[\\`*_{}[\]()<>#!|~&@:$]/g, (c) => `\\${c}`);
+  return escapeText(
+    // eslint-disable-next-line no-control-regex -- the point is to match control characters
+    text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+  ).replace(/[\\`*_{}[\]()<>#!|~&@:$]/g, (c) => `\\${c}`);
 }
 function cell(text2) {
   return escapeMarkdown(text2);
@@ -77361,29 +77380,22 @@ var SEVERITY_COLOR = {
 var RESET = "\x1B[0m";
 var GREEN = "\x1B[32m";
 var RED = "\x1B[31m";
-function sanitizeForTerminal(text2) {
-  return text2.replace(
-    // eslint-disable-next-line no-control-regex -- the point is to match control characters
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
-  );
-}
 function renderText(report, options) {
   const paint = (code, text2) => options.color ? `${code}${text2}${RESET}` : text2;
   const lines2 = [];
   for (const subject of report.subjects) {
     const mark = subject.result === "pass" ? paint(GREEN, "PASS") : paint(RED, "FAIL");
     const facts2 = Object.entries(subject.facts).filter(([, v]) => v !== null && v !== "").map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`).join(" ");
-    lines2.push(sanitizeForTerminal(`${mark} ${subject.kind} ${subject.subject}${facts2 ? `  ${facts2}` : ""}`));
+    lines2.push(`${mark} ${escapeText(`${subject.kind} ${subject.subject}${facts2 ? `  ${facts2}` : ""}`)}`);
   }
   if (report.findings.length > 0) {
     if (lines2.length > 0) lines2.push("");
     for (const f of report.findings) {
       const severity = paint(SEVERITY_COLOR[f.severity], f.severity.toUpperCase().padEnd(8));
-      lines2.push(sanitizeForTerminal(`${severity} ${f.code}  ${f.subject}`));
+      lines2.push(`${severity} ${escapeText(`${f.code}  ${f.subject}`)}`);
       const prefix = `${f.subject}: `;
       const message = f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message;
-      lines2.push(sanitizeForTerminal(`         ${message}`));
+      lines2.push(`         ${escapeText(message)}`);
     }
   }
   const counts = Object.entries(report.summary.findings).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
@@ -87664,8 +87676,7 @@ function renderDriftText(report, options) {
   if (t.rollupsHidden > 0) lines2.push(`  ... ${t.rollupsHidden} more row(s) in --format json or html`);
   lines2.push("");
   const findingsOnly = renderText({ ...report, subjects: [] }, { color: options.color });
-  return `${lines2.map(sanitizeForTerminal).join("\n")}
-${findingsOnly}`;
+  return `${joinTextLines(lines2)}${findingsOnly}`;
 }
 
 // src/report/html.ts
