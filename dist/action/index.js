@@ -76923,6 +76923,16 @@ var SIGSTORE_CODES = defineCodes({
     title: "Provenance signing workflow not allowed",
     help: "The workflow that built and signed the artifact differs from signers.provenance[].workflow."
   },
+  PROVENANCE_CERTIFICATE_MISMATCH: {
+    severity: "critical",
+    title: "Provenance statement disagrees with its signing certificate",
+    help: "A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to."
+  },
+  PROVENANCE_POLICY_MISMATCH: {
+    severity: "critical",
+    title: "Attestation does not meet the verification policy",
+    help: "A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement."
+  },
   GITHUB_DOWNLOAD_FAILED: {
     severity: "critical",
     title: "Release asset download failed",
@@ -82103,16 +82113,20 @@ function normalizeV01(bundle) {
 }
 
 // src/sigstore/identity.ts
+function issuerMatches(issuer, actual) {
+  return typeof issuer === "string" ? issuer === actual : identityMatches(issuer, actual);
+}
+function describeIssuer(issuer) {
+  return typeof issuer === "string" ? JSON.stringify(issuer) : describeMatcher(issuer);
+}
 function exactIdentity(value) {
   return { kind: "exact", value };
 }
-function anchoredIdentity(pattern) {
+function anchoredIdentity(pattern, flag = "--certificate-identity-regexp") {
   try {
     return { kind: "regexp", pattern, regexp: new RegExp(`^(?:${pattern})$`, "u") };
   } catch (error2) {
-    throw new UsageError(
-      `invalid --certificate-identity-regexp ${JSON.stringify(pattern)}: ${errorMessage(error2)}`
-    );
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error2)}`);
   }
 }
 function identityMatches(matcher, identity) {
@@ -82165,12 +82179,23 @@ function derUtf8String(bytes) {
 
 // src/sigstore/provenance.ts
 var DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
+var GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
 function provenanceFacts(statement, signer) {
   const predicate = statement.predicate;
   const facts2 = { predicateType: statement.predicateType };
   if (statement.predicateType === "https://slsa.dev/provenance/v1") {
     const builder = path(predicate, ["runDetails", "builder", "id"]);
     if (typeof builder === "string") facts2["builder"] = builder;
+    const buildType = path(predicate, ["buildDefinition", "buildType"]);
+    if (typeof buildType === "string") facts2["buildType"] = buildType;
+    const dependencies = path(predicate, ["buildDefinition", "resolvedDependencies"]);
+    const first = Array.isArray(dependencies) ? dependencies[0] : void 0;
+    setIf(facts2, "sourceDigest", str2(path(first, ["digest"]), "gitCommit"));
+    setIf(
+      facts2,
+      "runnerEnvironment",
+      str2(path(predicate, ["buildDefinition", "internalParameters", "github"]), "runner_environment")
+    );
     const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
     if (isJsonObject(workflow ?? null)) {
       setIf(facts2, "source", normaliseRepository(str2(workflow, "repository")));
@@ -82190,11 +82215,19 @@ function provenanceFacts(statement, signer) {
     setIf(facts2, "source", split?.source);
     setIf(facts2, "ref", split?.ref);
     setIf(facts2, "workflow", str2(configSource, "entryPoint"));
+    setIf(facts2, "sourceDigest", str2(path(configSource, ["digest"]), "sha1"));
   }
   if (signer) {
     setIf(facts2, "certificateSource", normaliseRepository(signer.sourceRepositoryUri));
     setIf(facts2, "certificateRef", signer.sourceRepositoryRef);
-    const signerUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    setIf(facts2, "certificateSourceDigest", signer.sourceRepositoryDigest);
+    setIf(facts2, "certificateRunnerEnvironment", signer.runnerEnvironment);
+    setIf(facts2, "certificateBuilder", signer.buildSignerUri);
+    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    if (configUri !== void 0 && /^https:\/\//.test(configUri)) {
+      setIf(facts2, "certificateWorkflow", normaliseRepository(configUri.split("@")[0]));
+    }
+    const signerUri = signer.buildSignerUri ?? signer.identity;
     if (signerUri !== void 0 && /^https:\/\//.test(signerUri)) {
       setIf(facts2, "signerWorkflow", normaliseRepository(signerUri.split("@")[0]));
     }
@@ -82212,6 +82245,11 @@ function checkProvenance(facts2, signer, subject, file) {
       location: { file }
     })
   );
+  for (const disagreement of certificateDisagreements(facts2)) {
+    mismatch("PROVENANCE_CERTIFICATE_MISMATCH", disagreement.message, disagreement.certificate, [
+      disagreement.statement
+    ]);
+  }
   const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
   if (!allowedTypes.includes(facts2.predicateType)) {
     mismatch(
@@ -82259,7 +82297,7 @@ function checkProvenance(facts2, signer, subject, file) {
     if (facts2.workflow !== void 0) {
       stated.push(`${facts2.source ?? "?"}/${facts2.workflow.replace(/^\.?\//, "")}`);
     }
-    if (facts2.signerWorkflow !== void 0) stated.push(facts2.signerWorkflow);
+    if (facts2.certificateWorkflow !== void 0) stated.push(facts2.certificateWorkflow);
     if (stated.length === 0 || stated.some((w) => w !== full)) {
       mismatch(
         "PROVENANCE_WORKFLOW_MISMATCH",
@@ -82269,7 +82307,54 @@ function checkProvenance(facts2, signer, subject, file) {
       );
     }
   }
+  if (signer.signerWorkflow !== void 0) {
+    const given = signer.signerWorkflow.split("@")[0] ?? "";
+    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? "";
+    if (facts2.signerWorkflow !== wanted) {
+      mismatch(
+        "PROVENANCE_WORKFLOW_MISMATCH",
+        `signing workflow (certificate Build Signer URI) is ${facts2.signerWorkflow ?? "not stated"}, expected ${wanted}`,
+        wanted,
+        [facts2.signerWorkflow]
+      );
+    }
+  }
+  if (signer.denySelfHostedRunners === true && facts2.certificateRunnerEnvironment !== "github-hosted") {
+    mismatch(
+      "PROVENANCE_POLICY_MISMATCH",
+      `runner environment (certificate) is ${facts2.certificateRunnerEnvironment ?? "not stated"}; denySelfHostedRunners requires github-hosted`,
+      "github-hosted",
+      [facts2.certificateRunnerEnvironment]
+    );
+  }
   return findings;
+}
+function certificateDisagreements(facts2) {
+  const out = [];
+  const compare = (field, statement, certificate) => {
+    if (statement === void 0 || certificate === void 0 || statement === certificate) return;
+    out.push({
+      field,
+      statement,
+      certificate,
+      message: `the statement's ${field} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`
+    });
+  };
+  compare("source repository", facts2.source, facts2.certificateSource);
+  compare("source ref", facts2.ref, facts2.certificateRef);
+  compare("source digest", facts2.sourceDigest?.toLowerCase(), facts2.certificateSourceDigest?.toLowerCase());
+  compare("runner environment", facts2.runnerEnvironment, facts2.certificateRunnerEnvironment);
+  if (facts2.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
+    compare("builder id", facts2.builder, facts2.certificateBuilder);
+    if (facts2.source !== void 0 && facts2.workflow !== void 0) {
+      compare(
+        "workflow",
+        `${facts2.source}/${facts2.workflow.replace(/^\.?\//, "")}`,
+        facts2.certificateWorkflow
+      );
+    }
+  }
+  return out;
 }
 function globMatch(pattern, value) {
   if (value === void 0) return false;
@@ -82814,7 +82899,7 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
     if (identity.issuer !== void 0) facts2["issuer"] = identity.issuer;
     const allowed = policy.identities;
     const match = allowed.find(
-      (p) => identityMatches(p.identity, identity.identity) && p.issuer === identity.issuer
+      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer)
     );
     if (!match) {
       const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
@@ -82822,8 +82907,8 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         return {
           ...fail(
             "SIGSTORE_ISSUER_MISMATCH",
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => JSON.stringify(p.issuer)).join(" or ")}`,
-            { expected: allowed.map((p) => p.issuer), actual: identity.issuer ?? null }
+            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(" or ")}`,
+            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null }
           ),
           signer: identity
         };
@@ -86871,7 +86956,9 @@ var manifestSchema = {
               source: nonEmpty2,
               ref: { ...nonEmpty2, nullable: true },
               workflow: { ...nonEmpty2, nullable: true },
-              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true }
+              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true },
+              signerWorkflow: { ...nonEmpty2, nullable: true },
+              denySelfHostedRunners: { type: "boolean", nullable: true }
             }
           }
         }
@@ -87957,6 +88044,120 @@ ${tenantChart(report, options.maxChartTenants ?? 30)}
 `;
 }
 
+// src/sigstore/attest-policy.ts
+var SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+var DEFAULT_ATTEST_POLICY = {
+  predicateType: SLSA_PROVENANCE_V1,
+  predicateTypeGiven: false,
+  host: "github.com",
+  denySelfHostedRunners: false
+};
+function asksForProvenance(policy) {
+  return policy.predicateTypeGiven || policy.owner !== void 0 || policy.repo !== void 0 || policy.signerRepo !== void 0 || policy.signerWorkflow !== void 0 || policy.sourceRef !== void 0 || policy.sourceDigest !== void 0 || policy.builderId !== void 0 || policy.denySelfHostedRunners;
+}
+function checkAttestPolicy(verification, policy, context) {
+  const findings = [];
+  const add2 = (code, message, expected, actual, facts3 = {}) => findings.push(
+    finding(code, {
+      subject: context.subject,
+      message: `${context.bundleFile}: ${message}`,
+      evidence: { ...verification.facts, ...facts3, expected, actual },
+      location: { file: context.bundleFile }
+    })
+  );
+  const statement = verification.statement;
+  if (statement === void 0) {
+    if (asksForProvenance(policy)) {
+      add2(
+        "PROVENANCE_POLICY_MISMATCH",
+        "the bundle signs the artifact directly (message signature) and carries no statement, but the policy asks for provenance",
+        policy.predicateType,
+        null
+      );
+    }
+    return findings;
+  }
+  if (statement.predicateType !== policy.predicateType) {
+    add2(
+      "PROVENANCE_PREDICATE_NOT_ALLOWED",
+      `predicate type is ${statement.predicateType}, expected ${policy.predicateType} (--predicate-type)`,
+      policy.predicateType,
+      statement.predicateType
+    );
+    return findings;
+  }
+  const facts2 = provenanceFacts(statement, verification.signer);
+  const evidence = facts2;
+  for (const disagreement of certificateDisagreements(facts2)) {
+    add2(
+      "PROVENANCE_CERTIFICATE_MISMATCH",
+      disagreement.message,
+      disagreement.certificate,
+      disagreement.statement,
+      evidence
+    );
+  }
+  const unmet = (flag, wanted, actual, what) => add2(
+    "PROVENANCE_POLICY_MISMATCH",
+    `${what} is ${actual === void 0 ? "not stated" : JSON.stringify(actual)}, expected ${JSON.stringify(wanted)} (${flag})`,
+    wanted,
+    actual ?? null,
+    evidence
+  );
+  const host = policy.host.toLowerCase();
+  const repository = (value) => normaliseRepository(`${host}/${value.replace(/^\/+/, "")}`) ?? "";
+  if (policy.owner !== void 0) {
+    const owner = policy.owner.toLowerCase();
+    const source = facts2.certificateSource;
+    if (source === void 0 || !source.startsWith(`${host}/${owner}/`))
+      unmet("--owner", `${host}/${owner}/*`, source, "source repository (certificate)");
+  }
+  if (policy.repo !== void 0) {
+    const wanted = repository(policy.repo);
+    if (facts2.certificateSource !== wanted)
+      unmet("--repo", wanted, facts2.certificateSource, "source repository (certificate)");
+  }
+  if (policy.signerRepo !== void 0) {
+    const wanted = repository(policy.signerRepo);
+    const signer = facts2.signerWorkflow;
+    if (signer === void 0 || !signer.startsWith(`${wanted}/`))
+      unmet("--signer-repo", `${wanted}/*`, signer, "signing workflow (certificate Build Signer URI)");
+  }
+  if (policy.signerWorkflow !== void 0) {
+    const given = policy.signerWorkflow.split("@")[0] ?? "";
+    const wanted = given.toLowerCase().startsWith(`${host}/`) ? normaliseRepository(given) ?? "" : repository(given);
+    if (facts2.signerWorkflow !== wanted)
+      unmet(
+        "--signer-workflow",
+        wanted,
+        facts2.signerWorkflow,
+        "signing workflow (certificate Build Signer URI)"
+      );
+  }
+  if (policy.sourceRef !== void 0 && facts2.certificateRef !== policy.sourceRef)
+    unmet("--source-ref", policy.sourceRef, facts2.certificateRef, "source ref (certificate)");
+  if (policy.sourceDigest !== void 0) {
+    const wanted = policy.sourceDigest.replace(/^(sha1|gitCommit):/i, "").toLowerCase();
+    if (facts2.certificateSourceDigest?.toLowerCase() !== wanted)
+      unmet("--source-digest", wanted, facts2.certificateSourceDigest, "source digest (certificate)");
+  }
+  if (policy.builderId !== void 0) {
+    const wanted = policy.builderId;
+    const actual = facts2.builder;
+    const matches = actual !== void 0 && (wanted.includes("@") ? actual === wanted : actual.split("@")[0] === wanted);
+    if (!matches) unmet("--builder-id", wanted, actual, "builder id (statement)");
+  }
+  if (policy.denySelfHostedRunners && facts2.certificateRunnerEnvironment !== "github-hosted") {
+    unmet(
+      "--deny-self-hosted-runners",
+      "github-hosted",
+      facts2.certificateRunnerEnvironment,
+      "runner environment (certificate)"
+    );
+  }
+  return findings;
+}
+
 // src/sigstore/verify-files.ts
 var SIGSTORE_ALGORITHMS = ["sha256", "sha384", "sha512"];
 async function artifactDigests(artifact, maxBytes) {
@@ -87967,7 +88168,7 @@ async function artifactDigests(artifact, maxBytes) {
   });
   return result.digests;
 }
-async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
+async function verifyBundleFile(bundlePath, digests, trust, policy, subject, accept) {
   const parsed = await loadBundles(bundlePath);
   const failures = [];
   for (const entry of parsed) {
@@ -87984,8 +88185,13 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
       continue;
     }
     const result = verifyBundle(entry.bundle, digests, trust, policy, { subject, bundleFile });
-    if (result.ok) return { ok: true, findings: result.findings, verified: result };
-    failures.push(...result.findings);
+    if (!result.ok) {
+      failures.push(...result.findings);
+      continue;
+    }
+    const unmet = accept?.(result, bundleFile) ?? [];
+    if (unmet.length === 0) return { ok: true, findings: result.findings, verified: result };
+    failures.push(...unmet);
   }
   return { ok: false, findings: failures };
 }
@@ -87993,7 +88199,15 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
 // src/sigstore/attest-report.ts
 async function attestVerify(input) {
   const digests = await artifactDigests(input.artifact);
-  const result = await verifyBundleFile(input.bundlePath, digests, input.trust, input.policy, input.subject);
+  const attestPolicy = input.attestPolicy === void 0 ? DEFAULT_ATTEST_POLICY : input.attestPolicy;
+  const result = await verifyBundleFile(
+    input.bundlePath,
+    digests,
+    input.trust,
+    input.policy,
+    input.subject,
+    attestPolicy === null ? void 0 : (verified, bundleFile) => checkAttestPolicy(verified, attestPolicy, { subject: input.subject, bundleFile })
+  );
   return buildReport({
     command: input.command ?? "attest verify",
     now: input.now,

@@ -5,14 +5,19 @@ import { UsageError } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
 import { parseReportFormat } from '../report/render.ts';
 import {
+  DEFAULT_ATTEST_POLICY,
+  GITHUB_ACTIONS_ISSUER,
   anchoredIdentity,
+  asksForProvenance,
   attestVerify,
   exactIdentity,
   loadPublicGoodTrustedRoot,
   loadPublicKey,
   loadTrustedRoot,
   type ArtifactRef,
+  type AttestPolicy,
   type BundlePolicy,
+  type IdentityMatcher,
   type SigstoreTrust,
   type TrustOptions,
 } from '../sigstore/index.ts';
@@ -41,12 +46,29 @@ root (with an SCT when the root has CT logs) or the signature verifies with --ke
 transparency-log entry or timestamp verifies, the signature covers the artifact (for DSSE:
 an in-toto statement subject carries the artifact's digest), and the signer identity matches.
 A .jsonl bundle file (gh attestation download) passes when one of its bundles verifies.
+With --owner, --repo, --signer-repo or --signer-workflow the certificate identity defaults to
+https://HOST/OWNER[/REPO]/... and the issuer to GitHub Actions, as gh does. Facts that both the
+statement and the certificate's Fulcio extensions state (source repository, ref, commit, runner
+environment, builder id, workflow) must agree.
 
 Options:
       --bundle FILE                    Sigstore bundle (.sigstore.json, .sigstore, .jsonl) (required)
       --certificate-identity I         certificate SAN, matched exactly
       --certificate-identity-regexp R  certificate SAN, matched by ^(?:R)$ (anchored)
       --certificate-oidc-issuer U      OIDC issuer in the certificate, matched exactly
+      --certificate-oidc-issuer-regexp R  OIDC issuer matched by ^(?:R)$ (anchored)
+      --predicate-type T               required predicate type of a DSSE statement
+                                       (default https://slsa.dev/provenance/v1, as gh)
+      --owner O                        source repository (certificate) belongs to owner O (gh)
+      --repo O/R                       source repository (certificate) is O/R (gh)
+      --signer-repo O/R                the signing workflow (Build Signer URI) is in O/R (gh)
+      --signer-workflow [H/]O/R/PATH   the signing workflow, e.g. a reusable one, without @ref (gh)
+      --source-ref REF                 the run's ref (certificate), exactly (gh)
+      --source-digest HEX              the run's commit (certificate), exactly (gh)
+      --builder-id ID                  the statement's builder id; without @ the ref is ignored
+                                       (slsa-verifier)
+      --deny-self-hosted-runners       the runner environment (certificate) is github-hosted (gh)
+      --hostname H                     GitHub host of --owner/--repo/--signer-* (default github.com)
       --key FILE                       PEM/DER public key of a key-based bundle
       --trusted-root FILE              Sigstore trusted_root.json (fully offline)
       --offline                        never use the network: use the vendored public-good root
@@ -82,6 +104,17 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'trusted-root': { type: 'string' },
     offline: { type: 'boolean' },
     'tuf-cache': { type: 'string' },
+    'certificate-oidc-issuer-regexp': { type: 'string' },
+    'predicate-type': { type: 'string' },
+    owner: { type: 'string' },
+    repo: { type: 'string' },
+    'signer-repo': { type: 'string' },
+    'signer-workflow': { type: 'string' },
+    'source-ref': { type: 'string' },
+    'source-digest': { type: 'string' },
+    'builder-id': { type: 'string' },
+    'deny-self-hosted-runners': { type: 'boolean' },
+    hostname: { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -98,37 +131,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const input = positionals[0] ?? '';
   const artifact = artifactRef(command, input, io);
 
-  const identity = values['certificate-identity'];
-  const identityRegexp = values['certificate-identity-regexp'];
-  const issuer = values['certificate-oidc-issuer'];
-  let policy: BundlePolicy;
-  const trustOptions: TrustOptions = {};
-  if (values.key !== undefined) {
-    if (identity !== undefined || identityRegexp !== undefined || issuer !== undefined) {
-      throw new UsageError(
-        `${command}: --key excludes --certificate-identity[-regexp] and --certificate-oidc-issuer`,
-      );
-    }
-    Object.assign(trustOptions, { key: await loadPublicKey(resolve(io.cwd, values.key)) });
-    policy = { identities: [], keyBased: true };
-  } else {
-    if (identity !== undefined && identityRegexp !== undefined) {
-      throw new UsageError(
-        `${command}: give --certificate-identity or --certificate-identity-regexp, not both`,
-      );
-    }
-    if (identity === undefined && identityRegexp === undefined) {
-      throw new UsageError(
-        `${command}: --certificate-identity or --certificate-identity-regexp is required (or --key for key-based bundles)`,
-      );
-    }
-    const matcher = identity !== undefined ? exactIdentity(identity) : anchoredIdentity(identityRegexp ?? '');
-    policy = {
-      identities: [{ identity: matcher, issuer: requireFlag(command, 'certificate-oidc-issuer', issuer) }],
-      keyBased: false,
-    };
-  }
-
+  const attestPolicy = attestPolicyFrom(command, values);
+  const { policy, trustOptions } = await signerPolicy(command, values, attestPolicy, io);
   const trust = await loadTrust(values, trustOptions, io);
   const report = await attestVerify({
     bundlePath,
@@ -136,11 +140,155 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     subject: input,
     trust,
     policy,
+    // verify-bundle is Sigstore's bundle verification (the conformance suite's and cosign
+    // verify-blob's meaning); statement policy applies only when a flag asks for it.
+    attestPolicy: subcommand === 'verify-bundle' && !asksForProvenance(attestPolicy) ? null : attestPolicy,
     now: io.now,
     failOn,
     command,
   });
   return emitReport(io, report, format);
+}
+
+interface PolicyFlags {
+  readonly 'certificate-identity'?: string | undefined;
+  readonly 'certificate-identity-regexp'?: string | undefined;
+  readonly 'certificate-oidc-issuer'?: string | undefined;
+  readonly 'certificate-oidc-issuer-regexp'?: string | undefined;
+  readonly key?: string | undefined;
+  readonly 'predicate-type'?: string | undefined;
+  readonly owner?: string | undefined;
+  readonly repo?: string | undefined;
+  readonly 'signer-repo'?: string | undefined;
+  readonly 'signer-workflow'?: string | undefined;
+  readonly 'source-ref'?: string | undefined;
+  readonly 'source-digest'?: string | undefined;
+  readonly 'builder-id'?: string | undefined;
+  readonly 'deny-self-hosted-runners'?: boolean | undefined;
+  readonly hostname?: string | undefined;
+}
+
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$/;
+
+function attestPolicyFrom(command: string, values: PolicyFlags): AttestPolicy {
+  const checked = (flag: string, value: string | undefined, pattern: RegExp, what: string) => {
+    if (value !== undefined && !pattern.test(value))
+      throw new UsageError(`${command}: --${flag} '${value}' is not ${what}`);
+    return value;
+  };
+  const owner = checked('owner', values.owner, OWNER, 'a GitHub owner name');
+  const repo = checked('repo', values.repo, REPOSITORY, 'OWNER/REPO');
+  const signerRepo = checked('signer-repo', values['signer-repo'], REPOSITORY, 'OWNER/REPO');
+  const host = checked('hostname', values.hostname, HOSTNAME, 'a host name') ?? 'github.com';
+  const sourceDigest = checked(
+    'source-digest',
+    values['source-digest'],
+    /^(?:(?:sha1|gitCommit):)?(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/,
+    'a 40- or 64-hex-digit commit digest',
+  );
+  if (owner !== undefined && repo !== undefined && !repo.toLowerCase().startsWith(`${owner.toLowerCase()}/`))
+    throw new UsageError(`${command}: --repo ${repo} is not in --owner ${owner}`);
+  if (values['signer-repo'] !== undefined && values['signer-workflow'] !== undefined)
+    throw new UsageError(`${command}: give --signer-repo or --signer-workflow, not both`);
+  const optional = <K extends string>(key: K, value: string | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
+  return {
+    ...DEFAULT_ATTEST_POLICY,
+    host: host.toLowerCase(),
+    predicateType: values['predicate-type'] ?? DEFAULT_ATTEST_POLICY.predicateType,
+    predicateTypeGiven: values['predicate-type'] !== undefined,
+    denySelfHostedRunners: values['deny-self-hosted-runners'] === true,
+    ...optional('owner', owner),
+    ...optional('repo', repo),
+    ...optional('signerRepo', signerRepo),
+    ...optional('signerWorkflow', values['signer-workflow']),
+    ...optional('sourceRef', values['source-ref']),
+    ...optional('sourceDigest', sourceDigest),
+    ...optional('builderId', values['builder-id']),
+  };
+}
+
+/**
+ * Who may sign. `--key`, or a certificate identity: `--certificate-identity[-regexp]` as
+ * cosign; without one, gh's defaults: the signer lives under `https://HOST/OWNER/` (`--owner`)
+ * or `https://HOST/OWNER/REPO/` (`--repo`), or is the `--signer-repo`/`--signer-workflow`
+ * (checked on the Build Signer URI), with the GitHub Actions issuer unless one is given.
+ */
+async function signerPolicy(
+  command: string,
+  values: PolicyFlags,
+  attestPolicy: AttestPolicy,
+  io: CliIo,
+): Promise<{ policy: BundlePolicy; trustOptions: TrustOptions }> {
+  const identity = values['certificate-identity'];
+  const identityRegexp = values['certificate-identity-regexp'];
+  const issuer = values['certificate-oidc-issuer'];
+  const issuerRegexp = values['certificate-oidc-issuer-regexp'];
+  if (values.key !== undefined) {
+    if (
+      identity !== undefined ||
+      identityRegexp !== undefined ||
+      issuer !== undefined ||
+      issuerRegexp !== undefined
+    ) {
+      throw new UsageError(
+        `${command}: --key excludes --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]`,
+      );
+    }
+    return {
+      policy: { identities: [], keyBased: true },
+      trustOptions: { key: await loadPublicKey(resolve(io.cwd, values.key)) },
+    };
+  }
+  if (identity !== undefined && identityRegexp !== undefined) {
+    throw new UsageError(
+      `${command}: give --certificate-identity or --certificate-identity-regexp, not both`,
+    );
+  }
+  if (issuer !== undefined && issuerRegexp !== undefined) {
+    throw new UsageError(
+      `${command}: give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both`,
+    );
+  }
+  const githubScope =
+    attestPolicy.signerWorkflow ?? attestPolicy.signerRepo ?? attestPolicy.repo ?? attestPolicy.owner;
+  let matcher: IdentityMatcher;
+  if (identity !== undefined) matcher = exactIdentity(identity);
+  else if (identityRegexp !== undefined) matcher = anchoredIdentity(identityRegexp);
+  else if (githubScope !== undefined) {
+    // gh: the SAN starts with the repository or owner URL; the exact workflow (and the source
+    // repository) are then checked on the certificate extensions by the attest policy.
+    const prefix =
+      attestPolicy.signerWorkflow !== undefined || attestPolicy.signerRepo !== undefined
+        ? `https://${attestPolicy.host}/`
+        : `https://${attestPolicy.host}/${githubScope}/`;
+    // GitHub owner and repository names are case-insensitive (gh matches with (?i) too).
+    const pattern = `${escapeRegExp(prefix)}.+`;
+    matcher = { kind: 'regexp', pattern, regexp: new RegExp(`^(?:${pattern})$`, 'iu') };
+  } else {
+    throw new UsageError(
+      `${command}: --certificate-identity, --certificate-identity-regexp, --owner, --repo, --signer-repo or --signer-workflow is required (or --key for key-based bundles)`,
+    );
+  }
+  let issuerPolicy: string | IdentityMatcher;
+  if (issuer !== undefined) issuerPolicy = issuer;
+  else if (issuerRegexp !== undefined)
+    issuerPolicy = anchoredIdentity(issuerRegexp, '--certificate-oidc-issuer-regexp');
+  else if (identity === undefined && identityRegexp === undefined) issuerPolicy = GITHUB_ACTIONS_ISSUER;
+  else
+    throw new UsageError(
+      `${command}: --certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required with a certificate identity`,
+    );
+  return {
+    policy: { identities: [{ identity: matcher, issuer: issuerPolicy }], keyBased: false },
+    trustOptions: {},
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function artifactRef(command: string, input: string, io: CliIo): ArtifactRef {

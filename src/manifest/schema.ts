@@ -74,6 +74,8 @@ export const manifestSchema = {
               ref: { ...nonEmpty, nullable: true },
               workflow: { ...nonEmpty, nullable: true },
               predicateTypes: { type: 'array', items: nonEmpty, minItems: 1, maxItems: 16, nullable: true },
+              signerWorkflow: { ...nonEmpty, nullable: true },
+              denySelfHostedRunners: { type: 'boolean', nullable: true },
             },
           },
         },

@@ -46,7 +46,10 @@ export interface SigstoreSigner {
 }
 
 export interface ProvenanceSigner {
-  /** Builder id, e.g. `https://github.com/actions/runner/github-hosted`. */
+  /**
+   * Builder id pattern (`*` wildcard). For GitHub artifact attestations it is the workflow that
+   * ran the job, e.g. `https://github.com/acme/agent/.github/workflows/release.yml@refs/tags/v*`.
+   */
   readonly builder?: string;
   /** Source repository, e.g. `github.com/acme/agent`. */
   readonly source: string;
@@ -56,6 +59,13 @@ export interface ProvenanceSigner {
   readonly workflow?: string;
   /** Allowed predicate types; default `https://slsa.dev/provenance/v1`. */
   readonly predicateTypes?: readonly string[];
+  /**
+   * The workflow that signed (certificate Build Signer URI without its ref), as gh
+   * `--signer-workflow`: `[host/]owner/repo/.github/workflows/x.yml`, e.g. a reusable workflow.
+   */
+  readonly signerWorkflow?: string;
+  /** Refuse builds on self-hosted runners (certificate Runner Environment), as gh `--deny-self-hosted-runners`. */
+  readonly denySelfHostedRunners?: boolean;
 }
 
 export interface VersionPolicy {

@@ -1,5 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { buildReport, type Report } from '../report/report.ts';
+import { checkAttestPolicy, DEFAULT_ATTEST_POLICY, type AttestPolicy } from './attest-policy.ts';
 import type { SigstoreTrust } from './trusted-root.ts';
 import type { BundlePolicy } from './verify-bundle.ts';
 import { artifactDigests, verifyBundleFile, type ArtifactRef } from './verify-files.ts';
@@ -11,6 +12,11 @@ export interface AttestVerifyInput {
   readonly subject: string;
   readonly trust: SigstoreTrust;
   readonly policy: BundlePolicy;
+  /**
+   * Statement and certificate requirements; default: SLSA provenance v1 for DSSE bundles. `null`:
+   * none, the bundle's signature and identity only (cosign verify-blob, the conformance suite).
+   */
+  readonly attestPolicy?: AttestPolicy | null;
   readonly now: Date;
   readonly failOn?: Severity;
   /** Report command name; default `attest verify`. */
@@ -23,7 +29,18 @@ export interface AttestVerifyInput {
  */
 export async function attestVerify(input: AttestVerifyInput): Promise<Report> {
   const digests = await artifactDigests(input.artifact);
-  const result = await verifyBundleFile(input.bundlePath, digests, input.trust, input.policy, input.subject);
+  const attestPolicy = input.attestPolicy === undefined ? DEFAULT_ATTEST_POLICY : input.attestPolicy;
+  const result = await verifyBundleFile(
+    input.bundlePath,
+    digests,
+    input.trust,
+    input.policy,
+    input.subject,
+    attestPolicy === null
+      ? undefined
+      : (verified, bundleFile) =>
+          checkAttestPolicy(verified, attestPolicy, { subject: input.subject, bundleFile }),
+  );
   return buildReport({
     command: input.command ?? 'attest verify',
     now: input.now,

@@ -112,6 +112,16 @@ export const SIGSTORE_CODES = defineCodes({
     title: 'Provenance signing workflow not allowed',
     help: 'The workflow that built and signed the artifact differs from signers.provenance[].workflow.',
   },
+  PROVENANCE_CERTIFICATE_MISMATCH: {
+    severity: 'critical',
+    title: 'Provenance statement disagrees with its signing certificate',
+    help: 'A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to.',
+  },
+  PROVENANCE_POLICY_MISMATCH: {
+    severity: 'critical',
+    title: 'Attestation does not meet the verification policy',
+    help: 'A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement.',
+  },
   GITHUB_DOWNLOAD_FAILED: {
     severity: 'critical',
     title: 'Release asset download failed',

@@ -7,10 +7,18 @@ export type IdentityMatcher =
   | { readonly kind: 'exact'; readonly value: string }
   | { readonly kind: 'regexp'; readonly pattern: string; readonly regexp: RegExp };
 
-/** Who may have signed: one identity and one OIDC issuer (exact). */
+/** Who may have signed: one identity and one OIDC issuer (a string: exact). */
 export interface IdentityPolicy {
   readonly identity: IdentityMatcher;
-  readonly issuer: string;
+  readonly issuer: string | IdentityMatcher;
+}
+
+export function issuerMatches(issuer: string | IdentityMatcher, actual: string | undefined): boolean {
+  return typeof issuer === 'string' ? issuer === actual : identityMatches(issuer, actual);
+}
+
+export function describeIssuer(issuer: string | IdentityMatcher): string {
+  return typeof issuer === 'string' ? JSON.stringify(issuer) : describeMatcher(issuer);
 }
 
 export function exactIdentity(value: string): IdentityMatcher {
@@ -21,13 +29,11 @@ export function exactIdentity(value: string): IdentityMatcher {
  * Compiles `--certificate-identity-regexp`. Anchored with ^(?:…)$ explicitly: sigstore-js and
  * cosign match unanchored, so `github.com/acme/` would accept `github.com/acme/../evil`.
  */
-export function anchoredIdentity(pattern: string): IdentityMatcher {
+export function anchoredIdentity(pattern: string, flag = '--certificate-identity-regexp'): IdentityMatcher {
   try {
     return { kind: 'regexp', pattern, regexp: new RegExp(`^(?:${pattern})$`, 'u') };
   } catch (error: unknown) {
-    throw new UsageError(
-      `invalid --certificate-identity-regexp ${JSON.stringify(pattern)}: ${errorMessage(error)}`,
-    );
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error)}`);
   }
 }
 

@@ -8,7 +8,9 @@ export {
 } from './bundle.ts';
 export {
   anchoredIdentity,
+  describeIssuer,
   exactIdentity,
+  issuerMatches,
   identityMatches,
   signerFacts,
   type IdentityMatcher,
@@ -49,11 +51,25 @@ export {
 export { PUBLIC_GOOD_TUF_MIRROR, defaultTufCache, fetchTrustedRootTuf, type TufOptions } from './tuf.ts';
 export {
   DEFAULT_PREDICATE_TYPES,
+  GITHUB_WORKFLOW_BUILD_TYPE,
+  certificateDisagreements,
   checkProvenance,
   globMatch,
   normaliseRepository,
   provenanceFacts,
   type ProvenanceFacts,
 } from './provenance.ts';
-export { BUNDLE_SUFFIXES, findBundleFiles, provenanceCheck } from './provenance-check.ts';
+export {
+  BUNDLE_SUFFIXES,
+  GITHUB_ACTIONS_ISSUER,
+  findBundleFiles,
+  provenanceCheck,
+} from './provenance-check.ts';
+export {
+  DEFAULT_ATTEST_POLICY,
+  SLSA_PROVENANCE_V1,
+  asksForProvenance,
+  checkAttestPolicy,
+  type AttestPolicy,
+} from './attest-policy.ts';
 export { attestVerify, type AttestVerifyInput } from './attest-report.ts';

@@ -15,15 +15,38 @@ export interface ProvenanceFacts {
   readonly ref?: string;
   /** Workflow path in the source repository, e.g. `.github/workflows/release.yml`. */
   readonly workflow?: string;
-  /** From the Fulcio certificate: `host/owner/repo` of the signing workflow's repository. */
+  /** Commit the build ran on (SLSA v1 resolvedDependencies gitCommit; v0.2 materials sha1). */
+  readonly sourceDigest?: string;
+  /** `github-hosted` or `self-hosted` (GitHub buildType internalParameters). */
+  readonly runnerEnvironment?: string;
+  /** SLSA v1 buildType, e.g. `https://actions.github.io/buildtypes/workflow/v1`. */
+  readonly buildType?: string;
+  /** From the Fulcio certificate (1.3.6.1.4.1.57264.1.12): `host/owner/repo` of the source. */
   readonly certificateSource?: string;
+  /** 1.3.6.1.4.1.57264.1.14 Source Repository Ref. */
   readonly certificateRef?: string;
+  /** 1.3.6.1.4.1.57264.1.13 Source Repository Digest. */
+  readonly certificateSourceDigest?: string;
+  /** 1.3.6.1.4.1.57264.1.11 Runner Environment. */
+  readonly certificateRunnerEnvironment?: string;
+  /** 1.3.6.1.4.1.57264.1.9 Build Signer URI as issued, with its `@ref`. */
+  readonly certificateBuilder?: string;
   /**
    * From the Fulcio certificate: `host/owner/repo/path` of the top-level workflow of the run
-   * (Build Config URI; for a reusable workflow this is the caller, as in the statement).
+   * (Build Config URI, 1.3.6.1.4.1.57264.1.18; for a reusable workflow this is the caller, as
+   * in the statement).
+   */
+  readonly certificateWorkflow?: string;
+  /**
+   * `host/owner/repo/path` of the workflow that signed (Build Signer URI without its ref): the
+   * reusable workflow when one was called, else the same as certificateWorkflow. What gh's
+   * `--signer-workflow` and `--signer-repo` match.
    */
   readonly signerWorkflow?: string;
 }
+
+/** GitHub Actions' SLSA v1 build type (actions/attest-build-provenance). */
+export const GITHUB_WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';
 
 /** Reads SLSA provenance v1 (GitHub and generic builders) and v0.2 into ProvenanceFacts. */
 export function provenanceFacts(statement: InTotoStatement, signer?: SignerFacts): ProvenanceFacts {
@@ -32,6 +55,16 @@ export function provenanceFacts(statement: InTotoStatement, signer?: SignerFacts
   if (statement.predicateType === 'https://slsa.dev/provenance/v1') {
     const builder = path(predicate, ['runDetails', 'builder', 'id']);
     if (typeof builder === 'string') facts['builder'] = builder;
+    const buildType = path(predicate, ['buildDefinition', 'buildType']);
+    if (typeof buildType === 'string') facts['buildType'] = buildType;
+    const dependencies = path(predicate, ['buildDefinition', 'resolvedDependencies']);
+    const first = Array.isArray(dependencies) ? dependencies[0] : undefined;
+    setIf(facts, 'sourceDigest', str(path(first, ['digest']), 'gitCommit'));
+    setIf(
+      facts,
+      'runnerEnvironment',
+      str(path(predicate, ['buildDefinition', 'internalParameters', 'github']), 'runner_environment'),
+    );
     const workflow = path(predicate, ['buildDefinition', 'externalParameters', 'workflow']);
     if (isJsonObject(workflow ?? null)) {
       setIf(facts, 'source', normaliseRepository(str(workflow, 'repository')));
@@ -52,11 +85,19 @@ export function provenanceFacts(statement: InTotoStatement, signer?: SignerFacts
     setIf(facts, 'source', split?.source);
     setIf(facts, 'ref', split?.ref);
     setIf(facts, 'workflow', str(configSource, 'entryPoint'));
+    setIf(facts, 'sourceDigest', str(path(configSource, ['digest']), 'sha1'));
   }
   if (signer) {
     setIf(facts, 'certificateSource', normaliseRepository(signer.sourceRepositoryUri));
     setIf(facts, 'certificateRef', signer.sourceRepositoryRef);
-    const signerUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    setIf(facts, 'certificateSourceDigest', signer.sourceRepositoryDigest);
+    setIf(facts, 'certificateRunnerEnvironment', signer.runnerEnvironment);
+    setIf(facts, 'certificateBuilder', signer.buildSignerUri);
+    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    if (configUri !== undefined && /^https:\/\//.test(configUri)) {
+      setIf(facts, 'certificateWorkflow', normaliseRepository(configUri.split('@')[0]));
+    }
+    const signerUri = signer.buildSignerUri ?? signer.identity;
     if (signerUri !== undefined && /^https:\/\//.test(signerUri)) {
       setIf(facts, 'signerWorkflow', normaliseRepository(signerUri.split('@')[0]));
     }
@@ -92,6 +133,11 @@ export function checkProvenance(
       }),
     );
 
+  for (const disagreement of certificateDisagreements(facts)) {
+    mismatch('PROVENANCE_CERTIFICATE_MISMATCH', disagreement.message, disagreement.certificate, [
+      disagreement.statement,
+    ]);
+  }
   const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
   if (!allowedTypes.includes(facts.predicateType)) {
     mismatch(
@@ -142,7 +188,7 @@ export function checkProvenance(
     if (facts.workflow !== undefined) {
       stated.push(`${facts.source ?? '?'}/${facts.workflow.replace(/^\.?\//, '')}`);
     }
-    if (facts.signerWorkflow !== undefined) stated.push(facts.signerWorkflow);
+    if (facts.certificateWorkflow !== undefined) stated.push(facts.certificateWorkflow);
     if (stated.length === 0 || stated.some((w) => w !== full)) {
       mismatch(
         'PROVENANCE_WORKFLOW_MISMATCH',
@@ -152,7 +198,70 @@ export function checkProvenance(
       );
     }
   }
+  if (signer.signerWorkflow !== undefined) {
+    const given = signer.signerWorkflow.split('@')[0] ?? '';
+    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? '';
+    if (facts.signerWorkflow !== wanted) {
+      mismatch(
+        'PROVENANCE_WORKFLOW_MISMATCH',
+        `signing workflow (certificate Build Signer URI) is ${facts.signerWorkflow ?? 'not stated'}, expected ${wanted}`,
+        wanted,
+        [facts.signerWorkflow],
+      );
+    }
+  }
+  if (signer.denySelfHostedRunners === true && facts.certificateRunnerEnvironment !== 'github-hosted') {
+    mismatch(
+      'PROVENANCE_POLICY_MISMATCH',
+      `runner environment (certificate) is ${facts.certificateRunnerEnvironment ?? 'not stated'}; denySelfHostedRunners requires github-hosted`,
+      'github-hosted',
+      [facts.certificateRunnerEnvironment],
+    );
+  }
   return findings;
+}
+
+export interface Disagreement {
+  readonly field: string;
+  readonly statement: string;
+  readonly certificate: string;
+  readonly message: string;
+}
+
+/**
+ * Where the statement and the Fulcio certificate both state a fact, they must agree (as
+ * slsa-verifier ties the provenance to the certificate): the certificate was issued from the
+ * workflow's OIDC token, the statement was written by the workflow's own steps. A value only
+ * one side states is not a disagreement; policies that pin it check both sides.
+ */
+export function certificateDisagreements(facts: ProvenanceFacts): Disagreement[] {
+  const out: Disagreement[] = [];
+  const compare = (field: string, statement: string | undefined, certificate: string | undefined) => {
+    if (statement === undefined || certificate === undefined || statement === certificate) return;
+    out.push({
+      field,
+      statement,
+      certificate,
+      message: `the statement's ${field} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`,
+    });
+  };
+  compare('source repository', facts.source, facts.certificateSource);
+  compare('source ref', facts.ref, facts.certificateRef);
+  compare('source digest', facts.sourceDigest?.toLowerCase(), facts.certificateSourceDigest?.toLowerCase());
+  compare('runner environment', facts.runnerEnvironment, facts.certificateRunnerEnvironment);
+  if (facts.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
+    // actions/attest-build-provenance writes the job's workflow (job_workflow_ref) as builder
+    // id: the Build Signer URI of the certificate.
+    compare('builder id', facts.builder, facts.certificateBuilder);
+    if (facts.source !== undefined && facts.workflow !== undefined) {
+      compare(
+        'workflow',
+        `${facts.source}/${facts.workflow.replace(/^\.?\//, '')}`,
+        facts.certificateWorkflow,
+      );
+    }
+  }
+  return out;
 }
 
 /** `*` matches any run of characters; everything else literally; anchored at both ends. */

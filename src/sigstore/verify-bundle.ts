@@ -13,8 +13,10 @@ import type { Digests } from '../digest/index.ts';
 import { errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
 import {
+  describeIssuer,
   describeMatcher,
   identityMatches,
+  issuerMatches,
   signerFacts,
   type IdentityPolicy,
   type SignerFacts,
@@ -234,7 +236,7 @@ export function verifyBundle(
     if (identity.issuer !== undefined) facts['issuer'] = identity.issuer;
     const allowed = policy.identities;
     const match = allowed.find(
-      (p) => identityMatches(p.identity, identity.identity) && p.issuer === identity.issuer,
+      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer),
     );
     if (!match) {
       const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
@@ -242,8 +244,8 @@ export function verifyBundle(
         return {
           ...fail(
             'SIGSTORE_ISSUER_MISMATCH',
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => JSON.stringify(p.issuer)).join(' or ')}`,
-            { expected: allowed.map((p) => p.issuer), actual: identity.issuer ?? null },
+            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(' or ')}`,
+            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null },
           ),
           signer: identity,
         };

@@ -39,6 +39,8 @@ export async function verifyBundleFile(
   trust: SigstoreTrust,
   policy: BundlePolicy,
   subject: string,
+  /** Further requirements of a verified bundle (attest policy); findings mean it does not count. */
+  accept?: (verified: BundleVerification, bundleFile: string) => readonly Finding[],
 ): Promise<BundleFileVerification> {
   const parsed = await loadBundles(bundlePath);
   const failures: Finding[] = [];
@@ -56,8 +58,13 @@ export async function verifyBundleFile(
       continue;
     }
     const result = verifyBundle(entry.bundle, digests, trust, policy, { subject, bundleFile });
-    if (result.ok) return { ok: true, findings: result.findings, verified: result };
-    failures.push(...result.findings);
+    if (!result.ok) {
+      failures.push(...result.findings);
+      continue;
+    }
+    const unmet = accept?.(result, bundleFile) ?? [];
+    if (unmet.length === 0) return { ok: true, findings: result.findings, verified: result };
+    failures.push(...unmet);
   }
   return { ok: false, findings: failures };
 }

@@ -13,6 +13,7 @@ import {
   GOOD_PROVENANCE,
   IDENTITY,
   ISSUER,
+  REUSABLE_IDENTITY,
   generateSigstoreFixtures,
   type ProvenanceVariant,
   type SigstoreFixtures,
@@ -103,6 +104,19 @@ describe('provenanceCheck', () => {
     ['bad-signature', {}, 'SIGSTORE_SIGNATURE_INVALID'],
     ['good', { source: 'github.com/acme/other' }, 'PROVENANCE_SOURCE_MISMATCH'],
     ['good', { ref: 'refs/heads/main' }, 'PROVENANCE_REF_MISMATCH'],
+    // The statement disagrees with its certificate's Fulcio extensions.
+    ['other-commit', {}, 'PROVENANCE_CERTIFICATE_MISMATCH'],
+    ['self-hosted-statement', {}, 'PROVENANCE_CERTIFICATE_MISMATCH'],
+    [
+      'good',
+      { signerWorkflow: 'acme/release-workflows/.github/workflows/sign.yml' },
+      'PROVENANCE_WORKFLOW_MISMATCH',
+    ],
+    [
+      'reusable-self-hosted',
+      { denySelfHostedRunners: true, builder: REUSABLE_IDENTITY },
+      'PROVENANCE_POLICY_MISMATCH',
+    ],
   ];
   for (const [variant, tweak, code] of failures) {
     it(`fails ${variant} ${JSON.stringify(tweak)} with ${code}`, async () => {
@@ -130,6 +144,29 @@ describe('provenanceCheck', () => {
     expect((await provenanceCheck.run(context(path, wrong)))?.findings).toFailWith(
       'SIGSTORE_IDENTITY_MISMATCH',
     );
+  });
+
+  it('pins a reusable signing workflow (signerWorkflow) and github-hosted runners (denySelfHostedRunners)', async () => {
+    const reusable = await setup('reusable-self-hosted', 'reusable');
+    const ok = manifest({
+      signer: {
+        builder: REUSABLE_IDENTITY,
+        signerWorkflow: 'acme/release-workflows/.github/workflows/sign.yml',
+      },
+    });
+    expect((await provenanceCheck.run(context(reusable, ok)))?.findings.map((f) => f.code)).toEqual([
+      'PROVENANCE_VERIFIED',
+    ]);
+    const good = await setup('good', 'hosted');
+    const hosted = manifest({
+      signer: {
+        denySelfHostedRunners: true,
+        signerWorkflow: 'github.com/acme/agent/.github/workflows/release.yml',
+      },
+    });
+    expect((await provenanceCheck.run(context(good, hosted)))?.findings.map((f) => f.code)).toEqual([
+      'PROVENANCE_VERIFIED',
+    ]);
   });
 
   it('fails closed when provenance is required and missing, and stays out of the way otherwise', async () => {
