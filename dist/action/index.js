@@ -87345,7 +87345,11 @@ async function downloadToFile(url, dest, options) {
         await Promise.race([once(file, "close"), failed3]);
         return { url: response.url, size, digests: hash.digest() };
       } finally {
-        if (!file.closed) file.destroy();
+        if (!file.closed) {
+          const closed = once(file, "close").catch(() => void 0);
+          file.destroy();
+          await closed;
+        }
       }
     });
     if (options.expectedSize !== void 0 && result.size !== options.expectedSize) {

@@ -288,7 +288,13 @@ export async function downloadToFile(
         await Promise.race([once(file, 'close'), failed]);
         return { url: response.url, size, digests: hash.digest() };
       } finally {
-        if (!file.closed) file.destroy();
+        if (!file.closed) {
+          // Wait for the close: a stream destroyed before its open finished would otherwise
+          // create the temp file after the unlink below and leave it behind.
+          const closed = once(file, 'close').catch(() => undefined);
+          file.destroy();
+          await closed;
+        }
       }
     });
     if (options.expectedSize !== undefined && result.size !== options.expectedSize) {
