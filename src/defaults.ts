@@ -26,6 +26,9 @@ export const defaults = {
   authenticodeFilesInFlight: 4, // files each verifier thread works on at once (files)
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20, // bytes of a trusted_root.json
+  maxTrustedRootInstances: 16, // trusted roots in one JSON-lines file (gh attestation trusted-root)
+  tufTimeoutMs: 30_000, // milliseconds per TUF request (trust update)
+  maxTrustedRootAgeDays: 180, // days before a vendored or updated trusted root is reported as stale
   maxBundleBytes: 4 << 20, // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
   maxBundlesPerFile: 64, // bundles (lines) read from one .intoto.jsonl file
   maxStatementSubjects: 10_000, // subjects in one in-toto statement

@@ -47707,8 +47707,8 @@ var require_tsa = __commonJS({
     var certificate_1 = require_certificate();
     var trust_1 = require_trust();
     function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
-      const signingTime = timestamp.signingTime;
-      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime);
+      const signingTime2 = timestamp.signingTime;
+      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime2);
       timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
         serialNumber: timestamp.signerSerialNumber,
         issuer: timestamp.signerIssuer
@@ -47731,12 +47731,12 @@ var require_tsa = __commonJS({
     function verifyTimestampForCA(timestamp, data, ca) {
       const [leaf, ...cas] = ca.certChain;
       const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
-      const signingTime = timestamp.signingTime;
+      const signingTime2 = timestamp.signingTime;
       try {
         new certificate_1.CertificateChainVerifier({
           untrustedCert: leaf,
           trustedCerts: cas,
-          timestamp: signingTime
+          timestamp: signingTime2
         }).verify();
       } catch (e) {
         throw new error_1.VerificationError({
@@ -76858,6 +76858,11 @@ var SIGSTORE_CODES = defineCodes({
     title: "Trusted-root authority not valid at the signing time",
     help: "The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign."
   },
+  SIGSTORE_ROOT_STALE: {
+    severity: "low",
+    title: "Sigstore trusted root is old",
+    help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'."
+  },
   SIGSTORE_TLOG_INVALID: {
     severity: "critical",
     title: "Transparency-log entry does not verify",
@@ -77645,6 +77650,12 @@ var defaults = {
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20,
   // bytes of a trusted_root.json
+  maxTrustedRootInstances: 16,
+  // trusted roots in one JSON-lines file (gh attestation trusted-root)
+  tufTimeoutMs: 3e4,
+  // milliseconds per TUF request (trust update)
+  maxTrustedRootAgeDays: 180,
+  // days before a vendored or updated trusted root is reported as stale
   maxBundleBytes: 4 << 20,
   // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
   maxBundlesPerFile: 64,
@@ -80081,8 +80092,8 @@ function verifyCountersignature(value, context) {
   let chain = [];
   try {
     const counter = parseSignerInfo(value);
-    const signingTime = attributeValue(counter.signedAttributes, Oid.signingTime);
-    time = signingTime ? readTime(signingTime, "signingTime") : void 0;
+    const signingTime2 = attributeValue(counter.signedAttributes, Oid.signingTime);
+    time = signingTime2 ? readTime(signingTime2, "signingTime") : void 0;
     if (!time) problems.push("the countersignature has no signingTime");
     certificate = findSignerCertificate(counter, context.certificates);
     if (!certificate) problems.push("the countersigner certificate is not in the signature");
@@ -82397,11 +82408,31 @@ var import_verify = __toESM(require_dist5(), 1);
 import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
 import { fileURLToPath } from "node:url";
 var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
+var PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = /* @__PURE__ */ new Date("2026-11-05T00:19:12Z");
 function publicGoodTrustedRootPath() {
   return fileURLToPath(new URL("../../keys/sigstore/trusted_root.json", import.meta.url));
 }
 function parseTrustedRoot(bytes, file, options = {}) {
-  const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
+  const text2 = decodeUtf8(bytes, file);
+  const lines2 = text2.split("\n").filter((line) => line.trim() !== "");
+  if (lines2.length > 1 && lines2.every((line) => line.trimStart().startsWith("{") && line.trimEnd().endsWith("}"))) {
+    if (lines2.length > defaults.maxTrustedRootInstances) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `holds ${lines2.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
+        { file }
+      );
+    }
+    const [first, ...others] = lines2.map(
+      (line, index) => parseOneRoot(line, `${file} line ${index + 1}`, options)
+    );
+    if (first === void 0) throw new InputError("INPUT_INVALID", "no trusted root", { file });
+    return { ...first, source: file, alternatives: others };
+  }
+  return parseOneRoot(text2, file, options);
+}
+function parseOneRoot(text2, file, options) {
+  const parsed = parseStrictJson(text2, file);
   const value = parsed.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new InputError("INPUT_INVALID", "expected a Sigstore trusted root object", { file, pointer: "" });
@@ -82460,7 +82491,7 @@ async function loadPublicGoodTrustedRoot(options = {}) {
       { file: path2 }
     );
   }
-  return parseTrustedRoot(bytes, path2, options);
+  return { ...parseTrustedRoot(bytes, path2, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
 }
 function requireLogValidityStart(root, source) {
   for (const [field, logs] of [
@@ -82758,6 +82789,18 @@ var HASH_ALGORITHMS2 = {
   3: "sha512"
 };
 function verifyBundle(bundle, artifact, trust, policy, context) {
+  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
+  const alternatives = trust.alternatives ?? [];
+  if (first.ok || alternatives.length === 0) return first;
+  const failures = [first];
+  for (const instance of alternatives) {
+    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
+    if (result.ok) return result;
+    failures.push(result);
+  }
+  return failures.find((r) => !r.findings.some((f) => f.code === "SIGSTORE_CERTIFICATE_UNTRUSTED")) ?? first;
+}
+function verifyWithRoot(bundle, artifact, trust, policy, context) {
   const facts2 = { bundle: context.bundleFile, mediaType: bundle.mediaType };
   const fail = (code, message, evidence = {}) => ({
     ok: false,
@@ -82887,7 +82930,7 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         );
       }
     }
-    return fail(code, message, { trustedRoot: trust.source });
+    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
   }
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     facts2["tlogIndex"] = entry.logIndex;
@@ -82972,6 +83015,27 @@ function classify(error2, keyBased) {
     default:
       return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
   }
+}
+function staleHint(bundle, trust, code) {
+  if (trust.asOf === void 0) return "";
+  if (code !== "SIGSTORE_CERTIFICATE_UNTRUSTED" && code !== "SIGSTORE_TLOG_INVALID" && code !== "SIGSTORE_TIMESTAMP_INVALID")
+    return "";
+  const signed = signingTime(bundle);
+  if (signed === void 0 || signed <= trust.asOf) return "";
+  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
+}
+function signingTime(bundle) {
+  const content = bundle.verificationMaterial.content;
+  const raw = content.$case === "certificate" ? content.certificate.rawBytes : content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : void 0;
+  if (raw !== void 0) {
+    try {
+      return new Date(new X509Certificate2(raw).validFrom);
+    } catch {
+      return void 0;
+    }
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
+  return integrated !== void 0 && integrated !== "0" ? new Date(Number(integrated) * 1e3) : void 0;
 }
 function selfSignedInChain(bundle) {
   const content = bundle.verificationMaterial.content;
@@ -88227,8 +88291,23 @@ async function attestVerify(input) {
         }
       }
     ],
-    findings: result.findings
+    findings: [...result.findings, ...rootAgeFindings(input)]
   });
+}
+function rootAgeFindings(input) {
+  const maxDays = input.maxRootAgeDays ?? defaults.maxTrustedRootAgeDays;
+  const asOf = input.trust.asOf;
+  if (maxDays <= 0 || asOf === void 0) return [];
+  const ageDays = Math.floor((input.now.getTime() - asOf.getTime()) / 864e5);
+  if (ageDays <= maxDays) return [];
+  return [
+    finding("SIGSTORE_ROOT_STALE", {
+      subject: input.subject,
+      message: `${input.trust.source}: trusted root is ${ageDays} days old (current as of ${asOf.toISOString()}; allowed ${maxDays}); run 'rmm-verify trust update'`,
+      evidence: { trustedRoot: input.trust.source, asOf: asOf.toISOString(), ageDays, maxDays },
+      location: { file: input.trust.source }
+    })
+  ];
 }
 
 // src/action/paths.ts

@@ -11,7 +11,6 @@ import {
   asksForProvenance,
   attestVerify,
   exactIdentity,
-  loadPublicGoodTrustedRoot,
   loadPublicKey,
   loadTrustedRoot,
   type ArtifactRef,
@@ -21,6 +20,7 @@ import {
   type SigstoreTrust,
   type TrustOptions,
 } from '../sigstore/index.ts';
+import { loadDefaultTrustedRoot } from '../sigstore/trust-update.ts';
 import { defaultTufCache, fetchTrustedRootTuf } from '../sigstore/tuf.ts';
 import {
   failOnOption,
@@ -70,9 +70,14 @@ Options:
       --deny-self-hosted-runners       the runner environment (certificate) is github-hosted (gh)
       --hostname H                     GitHub host of --owner/--repo/--signer-* (default github.com)
       --key FILE                       PEM/DER public key of a key-based bundle
-      --trusted-root FILE              Sigstore trusted_root.json (fully offline)
-      --offline                        never use the network: use the vendored public-good root
-                                       (keys/sigstore/trusted_root.json) unless --trusted-root
+      --trusted-root FILE              Sigstore trusted_root.json (fully offline); JSON lines with
+                                       one root per line (gh attestation trusted-root) for several
+                                       instances
+      --offline                        never use the network: use the root of the last
+                                       'rmm-verify trust update', else the vendored public-good
+                                       root (keys/sigstore/trusted_root.json), unless --trusted-root
+      --max-root-age DAYS              report SIGSTORE_ROOT_STALE past this age of the vendored
+                                       or updated root (default 180; 0: never)
       --tuf-cache DIR                  TUF cache for the online public-good root
                                        (default: $XDG_CACHE_HOME/rmm-verify/tuf)
   -f, --format F                       text | json | sarif | junit | markdown | csv (default text)
@@ -115,6 +120,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'builder-id': { type: 'string' },
     'deny-self-hosted-runners': { type: 'boolean' },
     hostname: { type: 'string' },
+    'max-root-age': { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -142,6 +148,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     policy,
     // verify-bundle is Sigstore's bundle verification (the conformance suite's and cosign
     // verify-blob's meaning); statement policy applies only when a flag asks for it.
+    ...(values['max-root-age'] !== undefined
+      ? { maxRootAgeDays: nonNegativeDays(command, values['max-root-age']) }
+      : {}),
     attestPolicy: subcommand === 'verify-bundle' && !asksForProvenance(attestPolicy) ? null : attestPolicy,
     now: io.now,
     failOn,
@@ -287,6 +296,12 @@ async function signerPolicy(
   };
 }
 
+function nonNegativeDays(command: string, value: string): number {
+  if (!/^[0-9]{1,5}$/.test(value))
+    throw new UsageError(`${command}: --max-root-age must be a whole number of days; got '${value}'`);
+  return Number(value);
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
@@ -311,7 +326,7 @@ async function loadTrust(
 ): Promise<SigstoreTrust> {
   if (values['trusted-root'] !== undefined)
     return loadTrustedRoot(resolve(io.cwd, values['trusted-root']), options);
-  if (values.offline === true) return loadPublicGoodTrustedRoot(options);
+  if (values.offline === true) return loadDefaultTrustedRoot(io.env, options);
   const cachePath =
     values['tuf-cache'] !== undefined ? resolve(io.cwd, values['tuf-cache']) : defaultTufCache(io.env);
   return fetchTrustedRootTuf({ ...options, cachePath });

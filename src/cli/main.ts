@@ -26,6 +26,7 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
     load: () => import('./authenticode.ts'),
   },
   attest: { summary: 'verify Sigstore bundles and build provenance', load: () => import('./attest.ts') },
+  trust: { summary: 'update the Sigstore trusted root through TUF', load: () => import('./trust.ts') },
   sbom: { summary: 'validate | diff | check SBOMs (CycloneDX, SPDX)', load: () => import('./sbom.ts') },
   drift: { summary: 'scan fleet inventories for version drift', load: () => import('./drift.ts') },
   demo: { summary: 'run the whole flow on the bundled sample data', load: () => import('./demo.ts') },

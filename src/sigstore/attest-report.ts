@@ -1,4 +1,5 @@
-import type { Severity } from '../findings.ts';
+import { defaults } from '../defaults.ts';
+import { finding, type Finding, type Severity } from '../findings.ts';
 import { buildReport, type Report } from '../report/report.ts';
 import { checkAttestPolicy, DEFAULT_ATTEST_POLICY, type AttestPolicy } from './attest-policy.ts';
 import type { SigstoreTrust } from './trusted-root.ts';
@@ -18,6 +19,8 @@ export interface AttestVerifyInput {
    */
   readonly attestPolicy?: AttestPolicy | null;
   readonly now: Date;
+  /** Days after which a root with a known date (`asOf`) is reported stale; 0: never. */
+  readonly maxRootAgeDays?: number;
   readonly failOn?: Severity;
   /** Report command name; default `attest verify`. */
   readonly command?: string;
@@ -56,6 +59,25 @@ export async function attestVerify(input: AttestVerifyInput): Promise<Report> {
         },
       },
     ],
-    findings: result.findings,
+    findings: [...result.findings, ...rootAgeFindings(input)],
   });
+}
+
+/** SIGSTORE_ROOT_STALE when the trusted root was last known current too long ago. */
+export function rootAgeFindings(
+  input: Pick<AttestVerifyInput, 'trust' | 'now' | 'maxRootAgeDays' | 'subject'>,
+): Finding[] {
+  const maxDays = input.maxRootAgeDays ?? defaults.maxTrustedRootAgeDays;
+  const asOf = input.trust.asOf;
+  if (maxDays <= 0 || asOf === undefined) return [];
+  const ageDays = Math.floor((input.now.getTime() - asOf.getTime()) / 86_400_000);
+  if (ageDays <= maxDays) return [];
+  return [
+    finding('SIGSTORE_ROOT_STALE', {
+      subject: input.subject,
+      message: `${input.trust.source}: trusted root is ${ageDays} days old (current as of ${asOf.toISOString()}; allowed ${maxDays}); run 'rmm-verify trust update'`,
+      evidence: { trustedRoot: input.trust.source, asOf: asOf.toISOString(), ageDays, maxDays },
+      location: { file: input.trust.source },
+    }),
+  ];
 }

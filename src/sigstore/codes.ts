@@ -47,6 +47,11 @@ export const SIGSTORE_CODES = defineCodes({
     title: 'Trusted-root authority not valid at the signing time',
     help: 'The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign.',
   },
+  SIGSTORE_ROOT_STALE: {
+    severity: 'low',
+    title: 'Sigstore trusted root is old',
+    help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'.",
+  },
   SIGSTORE_TLOG_INVALID: {
     severity: 'critical',
     title: 'Transparency-log entry does not verify',

@@ -16,6 +16,12 @@ import { decodeUtf8, parseStrictJson, readBoundedFile } from '../json/index.ts';
 export const PUBLIC_GOOD_TRUSTED_ROOT_SHA256 =
   '6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66';
 
+/**
+ * When the vendored root was last known current: it is byte for byte the trusted_root.json
+ * target of @sigstore/tuf 5.0.1's seeds, published 2026-11-05.
+ */
+export const PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = new Date('2026-11-05T00:19:12Z');
+
 export function publicGoodTrustedRootPath(): string {
   // src/sigstore/ and dist/sigstore/ both sit two levels below the package root.
   return fileURLToPath(new URL('../../keys/sigstore/trusted_root.json', import.meta.url));
@@ -29,6 +35,13 @@ export interface SigstoreTrust {
   readonly material: TrustMaterial;
   /** The same root with every validFor window removed: tells "expired" apart from "unknown". */
   readonly unbounded: TrustMaterial;
+  /**
+   * Further instances from a JSON-lines file (`gh attestation trusted-root` prints public good
+   * and GitHub's own instance, one root per line): a bundle verifies when one instance accepts it.
+   */
+  readonly alternatives?: readonly SigstoreTrust[];
+  /** When the root was last known current (vendored snapshot, `trust update`); for age warnings. */
+  readonly asOf?: Date;
 }
 
 export interface TrustOptions {
@@ -36,9 +49,36 @@ export interface TrustOptions {
   readonly key?: KeyObject;
 }
 
-/** Parses trusted_root.json bytes (strict JSON: duplicate keys rejected) into trust material. */
+/**
+ * Parses trusted_root.json bytes (strict JSON: duplicate keys rejected) into trust material. A
+ * JSON-lines file with one root per line (gh's format for several Sigstore instances) gives the
+ * first as the trust and the others as `alternatives`.
+ */
 export function parseTrustedRoot(bytes: Uint8Array, file: string, options: TrustOptions = {}): SigstoreTrust {
-  const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
+  const text = decodeUtf8(bytes, file);
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (
+    lines.length > 1 &&
+    lines.every((line) => line.trimStart().startsWith('{') && line.trimEnd().endsWith('}'))
+  ) {
+    if (lines.length > defaults.maxTrustedRootInstances) {
+      throw new InputError(
+        'INPUT_TOO_LARGE',
+        `holds ${lines.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
+        { file },
+      );
+    }
+    const [first, ...others] = lines.map((line, index) =>
+      parseOneRoot(line, `${file} line ${index + 1}`, options),
+    );
+    if (first === undefined) throw new InputError('INPUT_INVALID', 'no trusted root', { file });
+    return { ...first, source: file, alternatives: others };
+  }
+  return parseOneRoot(text, file, options);
+}
+
+function parseOneRoot(text: string, file: string, options: TrustOptions): SigstoreTrust {
+  const parsed = parseStrictJson(text, file);
   const value = parsed.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError('INPUT_INVALID', 'expected a Sigstore trusted root object', { file, pointer: '' });
@@ -102,7 +142,7 @@ export async function loadPublicGoodTrustedRoot(options: TrustOptions = {}): Pro
       { file: path },
     );
   }
-  return parseTrustedRoot(bytes, path, options);
+  return { ...parseTrustedRoot(bytes, path, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
 }
 
 /** Reads a PEM (SPKI) or DER public key for key-based bundles. */

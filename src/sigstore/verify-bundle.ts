@@ -72,6 +72,27 @@ export function verifyBundle(
   policy: BundlePolicy,
   context: BundleContext,
 ): BundleVerification {
+  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
+  const alternatives = trust.alternatives ?? [];
+  if (first.ok || alternatives.length === 0) return first;
+  const failures = [first];
+  for (const instance of alternatives) {
+    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
+    if (result.ok) return result;
+    failures.push(result);
+  }
+  // Report the instance that knew the signer: its reason is the real one (identity, signature,
+  // log), not "certificate does not chain" from the instances that never issued it.
+  return failures.find((r) => !r.findings.some((f) => f.code === 'SIGSTORE_CERTIFICATE_UNTRUSTED')) ?? first;
+}
+
+function verifyWithRoot(
+  bundle: Bundle,
+  artifact: Digests,
+  trust: SigstoreTrust,
+  policy: BundlePolicy,
+  context: BundleContext,
+): BundleVerification {
   const facts: Record<string, EvidenceValue> = { bundle: context.bundleFile, mediaType: bundle.mediaType };
   const fail = (
     code: FindingCode,
@@ -222,7 +243,7 @@ export function verifyBundle(
         );
       }
     }
-    return fail(code, message, { trustedRoot: trust.source });
+    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
   }
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     facts['tlogIndex'] = entry.logIndex;
@@ -320,6 +341,44 @@ function classify(error: unknown, keyBased: boolean): { code: FindingCode; messa
     default:
       return { code: 'SIGSTORE_VERIFY_ERROR', message: `verification stopped: ${message}` };
   }
+}
+
+/**
+ * When verification fails on something a newer root could know (a CA, log or TSA key) and the
+ * bundle was signed after the root was last known current, say so: the fix is `trust update`.
+ */
+function staleHint(bundle: Bundle, trust: SigstoreTrust, code: FindingCode): string {
+  if (trust.asOf === undefined) return '';
+  if (
+    code !== 'SIGSTORE_CERTIFICATE_UNTRUSTED' &&
+    code !== 'SIGSTORE_TLOG_INVALID' &&
+    code !== 'SIGSTORE_TIMESTAMP_INVALID'
+  )
+    return '';
+  const signed = signingTime(bundle);
+  if (signed === undefined || signed <= trust.asOf) return '';
+  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
+}
+
+/** The signing time a bundle claims: its certificate's notBefore, else a log entry's integrated time. */
+function signingTime(bundle: Bundle): Date | undefined {
+  const content = bundle.verificationMaterial.content;
+  const raw =
+    content.$case === 'certificate'
+      ? content.certificate.rawBytes
+      : content.$case === 'x509CertificateChain'
+        ? content.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined;
+  if (raw !== undefined) {
+    try {
+      return new Date(new X509Certificate(raw).validFrom);
+    } catch {
+      // An unparseable certificate has already failed verification; no hint then.
+      return undefined;
+    }
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
+  return integrated !== undefined && integrated !== '0' ? new Date(Number(integrated) * 1000) : undefined;
 }
 
 /** Index of the first self-signed certificate in the bundle's x509CertificateChain, if any. */
