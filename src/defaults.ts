@@ -56,7 +56,8 @@ export const defaults = {
   inventoryGzipAllowanceBytes: 16 << 20, // decompressed bytes always allowed before the ratio applies
   maxInventoryRecordChars: 1 << 20, // characters in one CSV record or JSON line
   maxInventoryLineChars: 64 << 20, // characters of one over-long record or line skipped before the input is refused
-  maxInventoryJsonArrayBytes: 256 << 20, // characters of an osquery JSON array read whole
+  maxInventoryJsonArrayBytes: 256 << 20, // characters of a JSON array or multi-line JSON document read whole
+  maxOsqueryDifferentialRows: 1_000_000, // osquery differential (added/removed) rows held until the end of one input
   maxDriftConfigBytes: 1 << 20, // bytes
   maxDriftFindingsPerCode: 100, // findings listed per code; the rest are counted
   staleDays: 14, // days since last_seen before an endpoint is stale

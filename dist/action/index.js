@@ -77709,7 +77709,9 @@ var defaults = {
   maxInventoryLineChars: 64 << 20,
   // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20,
-  // characters of an osquery JSON array read whole
+  // characters of a JSON array or multi-line JSON document read whole
+  maxOsqueryDifferentialRows: 1e6,
+  // osquery differential (added/removed) rows held until the end of one input
   maxDriftConfigBytes: 1 << 20,
   // bytes
   maxDriftFindingsPerCode: 100,
@@ -83841,6 +83843,7 @@ import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { TextDecoder as TextDecoder2 } from "node:util";
 import { createGunzip } from "node:zlib";
 
 // src/fleet/types.ts
@@ -83896,7 +83899,8 @@ var COLUMN_ALIASES = {
     "computer_id",
     "host_uuid",
     "uuid",
-    "serial_number"
+    "serial_number",
+    "device_guid"
   ],
   hostname: [
     "hostname",
@@ -83906,7 +83910,8 @@ var COLUMN_ALIASES = {
     "computer_name",
     "device_name",
     "machine_name",
-    "fqdn"
+    "fqdn",
+    "computer_dns_name"
   ],
   product: [
     "product",
@@ -83918,7 +83923,9 @@ var COLUMN_ALIASES = {
     "app",
     "program",
     "package",
-    "name"
+    "name",
+    "display_name",
+    "app_name"
   ],
   version: [
     "version",
@@ -83926,7 +83933,10 @@ var COLUMN_ALIASES = {
     "software_version",
     "app_version",
     "agent_version",
-    "bundle_short_version"
+    "bundle_short_version",
+    "application_version",
+    "display_version",
+    "installed_version"
   ],
   sha256: ["sha256", "sha_256", "sha256_hash", "file_sha256", "binary_sha256", "hash"],
   platform: ["platform", "os", "os_platform", "operating_system"],
@@ -83939,11 +83949,13 @@ var COLUMN_ALIASES = {
     "last_check_in",
     "last_contact",
     "last_contact_time",
+    "last_seen_time",
+    "seen_time",
     "timestamp"
   ]
 };
 function normaliseColumnName(name) {
-  return name.trim().toLowerCase().replace(/[\s.-]+/g, "_");
+  return name.trim().replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase().replace(/[\s.-]+/g, "_");
 }
 var ALIAS_TO_FIELD = /* @__PURE__ */ new Map();
 for (const field of CANONICAL_FIELDS)
@@ -84282,6 +84294,109 @@ var CsvParser = class {
 };
 
 // src/fleet/timestamp.ts
+var DateOrderError = class extends Error {
+};
+var MONTHS = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12
+};
+function daysInMonth(year, month) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+function civil(year, month, day, hour, minute, second, ms) {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return void 0;
+  if (hour > 23 || minute > 59 || second > 59) return void 0;
+  return daysFromCivil(year, month, day) * 864e5 + ((hour * 60 + minute) * 60 + second) * 1e3 + ms;
+}
+function zoneOffset(zone) {
+  if (zone === void 0 || zone === "" || /^(z|utc|gmt)$/i.test(zone)) return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (m === null) return void 0;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  if (Number(m[2]) > 23 || Number(m[3]) > 59) return void 0;
+  return (m[1] === "+" ? 1 : -1) * minutes * 6e4;
+}
+var NUMERIC_DATE = /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:(?:[ T]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?: ?([AaPp][Mm]))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
+var RFC_1123 = /^(?:[A-Za-z]{3},? )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: (GMT|UTC|Z|[+-]\d{2}:?\d{2}))?$/;
+var ASCTIME = /^[A-Za-z]{3} ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: (UTC|GMT))?$/;
+var DOTNET_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
+function parseConsole(text2, order) {
+  const t = text2.trim();
+  let m = /^(\d{9,11})\.(\d{1,9})$/.exec(t);
+  if (m !== null) return Number(m[1]) * 1e3 + Math.floor(Number(`0.${m[2]}`) * 1e3);
+  m = DOTNET_DATE.exec(t);
+  if (m !== null) return Number(m[1]);
+  m = RFC_1123.exec(t);
+  if (m !== null) {
+    const month2 = MONTHS[m[2].toLowerCase()];
+    const offset2 = zoneOffset(m[7]);
+    if (month2 === void 0 || offset2 === void 0) return void 0;
+    const ms2 = civil(Number(m[3]), month2, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0);
+    return ms2 === void 0 ? void 0 : ms2 - offset2;
+  }
+  m = ASCTIME.exec(t);
+  if (m !== null) {
+    const month2 = MONTHS[m[1].toLowerCase()];
+    if (month2 === void 0) return void 0;
+    return civil(Number(m[6]), month2, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+  }
+  m = NUMERIC_DATE.exec(t);
+  if (m === null) return void 0;
+  const [, a = "", separator, b = "", c = ""] = m;
+  let year;
+  let month;
+  let day;
+  if (a.length === 4 && c.length <= 2) {
+    year = Number(a);
+    month = Number(b);
+    day = Number(c);
+  } else if (c.length === 4 && a.length <= 2) {
+    year = Number(c);
+    const first = Number(a);
+    const second = Number(b);
+    let dayFirst;
+    if (separator === ".") dayFirst = true;
+    else if (order !== void 0) {
+      dayFirst = order === "dmy";
+      const monthPart = dayFirst ? second : first;
+      if (monthPart > 12)
+        throw new DateOrderError(
+          `last_seen '${t}' does not fit --date-format ${order} (month ${monthPart}); is it ${order === "mdy" ? "day/month (dmy)" : "month/day (mdy)"}?`
+        );
+    } else if (first > 12 && second <= 12) dayFirst = true;
+    else if (second > 12 && first <= 12) dayFirst = false;
+    else if (first === second) dayFirst = true;
+    else if (first <= 12 && second <= 12)
+      throw new DateOrderError(
+        `last_seen '${t}' is ambiguous: month/day (US) or day/month; give --date-format mdy or dmy`
+      );
+    else return void 0;
+    day = dayFirst ? first : second;
+    month = dayFirst ? second : first;
+  } else return void 0;
+  let hour = m[5] === void 0 ? 0 : Number(m[5]);
+  const meridiem = m[9]?.toLowerCase();
+  if (meridiem !== void 0) {
+    if (hour < 1 || hour > 12) return void 0;
+    hour = hour % 12 + (meridiem === "pm" ? 12 : 0);
+  }
+  const fraction = m[8] === void 0 ? 0 : Math.floor(Number(`0.${m[8]}`) * 1e3);
+  const offset = zoneOffset(m[10]);
+  if (offset === void 0) return void 0;
+  const ms = civil(year, month, day, hour, Number(m[6] ?? 0), Number(m[7] ?? 0), fraction);
+  return ms === void 0 ? void 0 : ms - offset;
+}
 function daysFromCivil(year, month, day) {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
@@ -84290,18 +84405,18 @@ function daysFromCivil(year, month, day) {
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
 }
-function parseTimestamp(text2) {
-  return parseTimestampAt(text2, 0, text2.length);
+function parseTimestamp(text2, order) {
+  return parseTimestampAt(text2, 0, text2.length, order);
 }
-function parseTimestampAt(whole, start, end) {
+function parseTimestampAt(whole, start, end, order) {
   const length = end - start;
   if (length === 0) return Number.NaN;
   if (start !== 0 || end !== whole.length) {
-    return parseWhole(whole.slice(start, end));
+    return parseWhole(whole.slice(start, end), order);
   }
-  return parseWhole(whole);
+  return parseWhole(whole, order);
 }
-function parseWhole(text2) {
+function parseWhole(text2, order) {
   const length = text2.length;
   if ((length === 24 || length === 20) && text2.charCodeAt(length - 1) === 90 && text2.charCodeAt(4) === 45) {
     const year = digits(text2, 0, 4);
@@ -84313,11 +84428,11 @@ function parseWhole(text2) {
     }
   }
   const first = text2.charCodeAt(0);
-  if (first < 48 || first > 57) return void 0;
+  if (first < 48 || first > 57) return parseConsole(text2, order);
   if (length >= 10 && text2.charCodeAt(4) === 45) return parseIso(text2);
   for (let i = 0; i < length; i++) {
     const c = text2.charCodeAt(i);
-    if (c < 48 || c > 57) return void 0;
+    if (c < 48 || c > 57) return parseConsole(text2, order);
   }
   const value = Number(text2);
   if (length <= 11) return value * 1e3;
@@ -84464,10 +84579,11 @@ var CanonicalDigests = class {
     return true;
   }
 };
-function finishRow(row, lastSeen, digests) {
+function finishRow(row, lastSeen, digests, dateOrder) {
   if (row.tenant === "") return "missing tenant";
   if (row.endpoint === "") row.endpoint = row.hostname;
   if (row.endpoint === "") return "missing endpoint id and hostname";
+  row.endpoint = row.endpoint.toLowerCase();
   if (row.product === "") return "missing product";
   let sha = row.sha256;
   if (sha !== "" && !digests.has(sha)) {
@@ -84479,14 +84595,63 @@ function finishRow(row, lastSeen, digests) {
     if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
     row.sha256 = sha;
   }
-  const time = parseTimestamp(lastSeen);
+  const time = parseTimestamp(lastSeen, dateOrder);
   if (time === void 0)
-    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
+    return `last_seen is not a timestamp (RFC 3339, Unix time or a console date such as 11/29/2026 6:15 PM): '${truncate(lastSeen)}'`;
   row.lastSeen = time;
   return void 0;
 }
 function truncate(text2) {
   return text2.length > 80 ? `${text2.slice(0, 77)}...` : text2;
+}
+
+// src/fleet/presets.ts
+var PRESETS = {
+  osquery: {
+    name: "osquery",
+    source: "osquery results (osqueryi --json; osqueryd snapshot, differential or batched diffResults logs)",
+    format: "json",
+    columns: {}
+  },
+  fleetdm: {
+    name: "fleetdm",
+    source: "a FleetDM host API response (GET /api/v1/fleet/hosts/:id or /hosts/:id/software)",
+    format: "json",
+    columns: {}
+  },
+  defender: {
+    name: "defender",
+    source: "a Microsoft Defender for Endpoint software inventory assessment export (JSON response or files)",
+    format: "json",
+    columns: {
+      endpoint: "deviceId",
+      hostname: "deviceName",
+      product: "softwareName",
+      version: "softwareVersion",
+      platform: "osPlatform"
+    }
+  },
+  intune: {
+    name: "intune",
+    source: "an Intune discovered apps export (AppInvRawData)",
+    format: "csv",
+    columns: {
+      endpoint: "DeviceId",
+      hostname: "DeviceName",
+      product: "ApplicationName",
+      version: "ApplicationVersion",
+      platform: "Platform"
+    }
+  },
+  ninjaone: {
+    name: "ninjaone",
+    source: "a NinjaOne software inventory (API v2 /queries/software results, as JSON or CSV)",
+    format: "any",
+    columns: { endpoint: "deviceId", product: "name", version: "version", last_seen: "timestamp" }
+  }
+};
+function presetColumns(preset, columns) {
+  return { ...preset === void 0 ? {} : PRESETS[preset].columns, ...columns ?? {} };
 }
 
 // src/fleet/csv-rows.ts
@@ -84563,6 +84728,12 @@ var CsvRecordMapper = class {
         if (index !== -1) {
           indexes[field] = index;
           known++;
+        } else if (this.options.preset !== void 0 && PRESETS[this.options.preset].columns[field] === wanted) {
+          throw new InputError(
+            "INPUT_INVALID",
+            `--preset ${this.options.preset} expects a column '${wanted}' for ${field} (${PRESETS[this.options.preset].source}); the header has ${fields.map((f) => `'${f}'`).join(", ")}`,
+            { file: this.file, line }
+          );
         } else if (known > 0) {
           throw new InputError(
             "INPUT_INVALID",
@@ -84594,7 +84765,7 @@ var CsvRecordMapper = class {
       if (missing.length > 0) {
         throw new InputError(
           "INPUT_INVALID",
-          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns)`,
+          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns${missing.includes("tenant") ? ", or give every row a tenant with --tenant" : ""}); expected names such as ${missing.map((f) => COLUMN_ALIASES[f].slice(0, 3).join("/")).join("; ")}`,
           {
             file: this.file,
             line
@@ -84642,7 +84813,8 @@ var CsvRecordMapper = class {
     const reason = finishRow(
       row,
       fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
-      this.digests
+      this.digests,
+      this.options.dateOrder
     );
     if (fastTime2 >= 0) row.lastSeen = fastTime2;
     return reason;
@@ -84785,13 +84957,24 @@ async function readInventoryText(source, options, readerFor) {
     options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     state
   );
+  let utf16;
   for await (const chunk of chunks) {
+    if (atStart && chunk.length >= 2) {
+      if (chunk[0] === 255 && chunk[1] === 254) utf16 = new TextDecoder2("utf-16le");
+      else if (chunk[0] === 254 && chunk[1] === 255) utf16 = new TextDecoder2("utf-16be");
+    }
     let text2;
-    const ascii = decoderClean && isAscii(chunk);
-    if (ascii) text2 = chunk.toString("latin1");
-    else {
-      text2 = decoder.write(chunk);
-      decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+    let ascii;
+    if (utf16 !== void 0) {
+      text2 = utf16.decode(chunk, { stream: true });
+      ascii = false;
+    } else {
+      ascii = decoderClean && isAscii(chunk);
+      if (ascii) text2 = chunk.toString("latin1");
+      else {
+        text2 = decoder.write(chunk);
+        decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+      }
     }
     if (atStart && text2 !== "") {
       atStart = false;
@@ -84804,13 +84987,26 @@ async function readInventoryText(source, options, readerFor) {
         continue;
       }
       const c = text2.charAt(start);
-      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file, 1 + blankLines);
+      const format = c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv";
+      if (options.preset !== void 0) {
+        const preset = PRESETS[options.preset];
+        if (preset.format === "csv" !== (format === "csv") && preset.format !== "any") {
+          throw new InputError(
+            "INPUT_INVALID",
+            `--preset ${preset.name} expects ${preset.format === "csv" ? "CSV" : "JSON"} (${preset.source}), found ${format === "csv" ? "CSV" : "JSON"}`,
+            { file }
+          );
+        }
+      }
+      reader = readerFor(format, file, 1 + blankLines);
     }
     if (unchecked > 0) {
       if (text2.slice(0, unchecked).includes("\0")) {
-        throw new InputError("INPUT_INVALID", "not an inventory: the file contains NUL bytes (binary data)", {
-          file
-        });
+        throw new InputError(
+          "INPUT_INVALID",
+          looksLikeUtf16(chunk) ? "not an inventory: the text looks like UTF-16 without a byte-order mark; expected UTF-8, or UTF-16 with its byte-order mark" : "not an inventory: the file contains NUL bytes (binary data)",
+          { file }
+        );
       }
       unchecked -= text2.length;
     }
@@ -84820,9 +85016,16 @@ async function readInventoryText(source, options, readerFor) {
   if (reader === void 0) {
     throw new InputError("INPUT_INVALID", "not an inventory: the input is empty", { file });
   }
-  const pending = reader.push(decoder.end(), false);
+  const pending = reader.push(utf16 !== void 0 ? utf16.decode() : decoder.end(), utf16 === void 0);
   if (pending !== void 0) await pending;
   await reader.end();
+  if (reader.rows === 0) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `no inventory row in this input${reader.malformedRows > 0 ? ` (${reader.malformedRows} malformed)` : ""}; expected rows with a tenant, an endpoint id or hostname, a product and a version`,
+      { file }
+    );
+  }
   return {
     file,
     format: reader.format,
@@ -84832,13 +85035,27 @@ async function readInventoryText(source, options, readerFor) {
     bytes: state.bytes
   };
 }
+function looksLikeUtf16(chunk) {
+  const n = Math.min(chunk.length, 64) & ~1;
+  if (n < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) even++;
+    if (chunk[i + 1] === 0) odd++;
+  }
+  return odd === n / 2 && even === 0 || even === n / 2 && odd === 0;
+}
 var CsvTextReader = class {
   format = "csv";
   rows = 0;
   malformedRows = 0;
   parser;
   mapper;
+  file;
+  sawRecord = false;
   constructor(file, options, firstLine) {
+    this.file = file;
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -84878,9 +85095,23 @@ var CsvTextReader = class {
     return false;
   }
   record(text2, starts, ends, count, line) {
+    try {
+      this.mapRecord(text2, starts, ends, count, line);
+    } catch (error2) {
+      if (error2 instanceof DateOrderError)
+        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
+      throw error2;
+    }
+  }
+  mapRecord(text2, starts, ends, count, line) {
     const mapper = this.mapper;
     let layout = mapper.layout;
     if (layout === void 0) {
+      if (!this.sawRecord && count === 1 && text2.startsWith("#TYPE", starts[0])) {
+        this.sawRecord = true;
+        return;
+      }
+      this.sawRecord = true;
       const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
       layout = detected.layout;
       this.layoutFound(layout);
@@ -84899,18 +85130,18 @@ var CsvTextReader = class {
   }
 };
 var CsvReader = class extends CsvTextReader {
-  file;
+  fileName;
   sink;
   constructor(file, sink, options, firstLine) {
     super(file, options, firstLine);
-    this.file = file;
+    this.fileName = file;
     this.sink = sink;
   }
   row(row, line) {
-    this.sink.row(row, this.file, line);
+    this.sink.row(row, this.fileName, line);
   }
   malformedRow(line, reason) {
-    this.sink.malformed(this.file, line, reason);
+    this.sink.malformed(this.fileName, line, reason);
   }
 };
 function isObject(value) {
@@ -84931,11 +85162,14 @@ var JsonRowMapper = class {
   options;
   keyCache = /* @__PURE__ */ new Map();
   fileEndpoint;
+  held = /* @__PURE__ */ new Map();
+  maxHeld;
   constructor(file, sink, options) {
     this.file = file;
     this.sink = sink;
     this.options = options;
-    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson)(\.gz)?$/i, "");
+    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson|log)(\.gz)?$/i, "");
+    this.maxHeld = options.maxDifferentialRows ?? defaults.maxOsqueryDifferentialRows;
   }
   bad(line, reason) {
     this.malformedRows++;
@@ -84956,26 +85190,48 @@ var JsonRowMapper = class {
     }
     return field;
   }
-  /** Accepts one parsed JSON value; returns false when it is not an object at all. */
-  accept(value, line) {
+  /**
+   * Accepts one parsed JSON value; returns false when it is not an object at all. `top`: a
+   * whole line or document, which may be an API response wrapping rows.
+   */
+  accept(value, line, top = true) {
     if (!isObject(value)) {
       this.bad(line, `expected a JSON object, found ${Array.isArray(value) ? "an array" : typeof value}`);
       return false;
     }
+    if (top && this.unwrap(value, line)) return true;
     if (isObject(value["columns"])) {
-      this.osquery(value["columns"], value, line);
+      this.osquery(value["columns"], value, line, osqueryAction(value["action"]));
+      return true;
+    }
+    const diff = value["diffResults"];
+    if (isObject(diff)) {
+      for (const [key, action] of [
+        ["removed", "remove"],
+        ["added", "add"]
+      ]) {
+        const entries = diff[key] ?? [];
+        if (!Array.isArray(entries)) {
+          this.bad(line, `osquery diffResults.${key} is not an array`);
+          continue;
+        }
+        for (const entry of entries) {
+          if (isObject(entry)) this.osquery(entry, value, line, action);
+          else this.bad(line, `osquery diffResults.${key} entry is not an object`);
+        }
+      }
       return true;
     }
     const snapshot = value["snapshot"];
     if (Array.isArray(snapshot)) {
       for (const entry of snapshot) {
-        if (isObject(entry)) this.osquery(entry, value, line);
+        if (isObject(entry)) this.osquery(entry, value, line, "emit");
         else this.bad(line, "osquery snapshot entry is not an object");
       }
       return true;
     }
     if (osqueryTable(value) !== void 0 && !("tenant" in value) && !("endpoint" in value)) {
-      this.osquery(value, {}, line);
+      this.osquery(value, {}, line, "emit");
       return true;
     }
     const row = this.row;
@@ -84987,19 +85243,67 @@ var JsonRowMapper = class {
       const v = text(value[key]);
       switch (field) {
         case "last_seen":
-          lastSeen = typeof value[key] === "number" ? String(Math.trunc(value[key])) : v;
+          lastSeen = typeof value[key] === "number" ? String(value[key]) : v;
           break;
         default:
           if (row[field] === "") row[field] = v;
       }
     }
+    if ("softwareVendor" in value || "SoftwareVendor" in value)
+      row.product = row.product.replaceAll("_", " ");
     if (row.tenant === "" && this.options.defaultTenant !== void 0)
       row.tenant = this.options.defaultTenant;
-    this.emit(lastSeen, line);
+    this.emit(lastSeen, line, "emit");
     return true;
   }
+  /** API documents that wrap rows; false when `value` is not one. */
+  unwrap(value, line) {
+    const host = value["host"];
+    if (isObject(host) && Array.isArray(host["software"])) {
+      this.fleetHost(host, host["software"], line);
+      return true;
+    }
+    for (const key of ["value", "results", "software"]) {
+      const rows = value[key];
+      if (!Array.isArray(rows)) continue;
+      rows.forEach((element, index) => {
+        if (key === "software" && isObject(element)) this.fleetSoftware(element, {}, index + 1);
+        else this.accept(element, index + 1, false);
+      });
+      return true;
+    }
+    return false;
+  }
+  /** FleetDM `GET /api/v1/fleet/hosts/:id`: the host and its software. */
+  fleetHost(host, software, line) {
+    software.forEach((element, index) => {
+      if (isObject(element)) this.fleetSoftware(element, host, index + 1);
+      else this.bad(line, "FleetDM host software entry is not an object");
+    });
+  }
+  /**
+   * One FleetDM software entry: `version`, or one row per `installed_versions[].version` (the
+   * host software endpoint). Without a host (the software list), the file name is the host.
+   */
+  fleetSoftware(entry, host, line) {
+    const versions = Array.isArray(entry["installed_versions"]) ? entry["installed_versions"].map((v) => isObject(v) ? text(v["version"]) : "") : [text(entry["version"])];
+    const source = text(entry["source"]);
+    for (const version of versions) {
+      const row = this.row;
+      row.tenant = text(host["team_name"]) || (this.options.defaultTenant ?? "");
+      row.endpoint = text(host["uuid"]) || text(host["id"]) || (host["hostname"] === void 0 ? this.fileEndpoint : "");
+      row.hostname = text(host["hostname"]) || text(host["display_name"]);
+      row.product = text(entry["name"]);
+      if (source === "apps" && row.product.toLowerCase().endsWith(".app"))
+        row.product = row.product.slice(0, -4);
+      row.version = version;
+      row.sha256 = "";
+      row.platform = text(host["platform"]) || platformOfSource(source);
+      this.emit(text(host["seen_time"]), line, "emit");
+    }
+  }
   /** An osquery row (programs, deb_packages, rpm_packages, apps) with the event around it. */
-  osquery(columns, event, line) {
+  osquery(columns, event, line, action) {
     const table2 = osqueryTable(columns);
     const decorations = isObject(event["decorations"]) ? event["decorations"] : {};
     const row = this.row;
@@ -85014,18 +85318,60 @@ var JsonRowMapper = class {
     row.sha256 = text(columns["sha256"]);
     row.platform = table2 === "programs" ? "windows" : table2 === "apps" ? "darwin" : table2 === void 0 ? text(columns["platform"]) : "linux";
     const time = event["unixTime"] ?? event["calendarTime"] ?? "";
-    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line);
+    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line, action);
   }
-  emit(lastSeen, line) {
-    const reason = finishRow(this.row, lastSeen, this.digests);
+  emit(lastSeen, line, action) {
+    let reason;
+    try {
+      reason = finishRow(this.row, lastSeen, this.digests, this.options.dateOrder);
+    } catch (error2) {
+      if (error2 instanceof DateOrderError)
+        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
+      throw error2;
+    }
     if (reason !== void 0) {
       this.bad(line, reason);
       return;
     }
-    this.rows++;
-    this.sink.row(this.row, this.file, line);
+    if (action === "emit") {
+      this.rows++;
+      this.sink.row(this.row, this.file, line);
+      return;
+    }
+    const row = this.row;
+    const key = `${row.tenant}\0${row.endpoint}\0${row.product}\0${row.version}`;
+    if (action === "remove") {
+      this.held.delete(key);
+      return;
+    }
+    if (!this.held.has(key) && this.held.size >= this.maxHeld) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `more than ${this.maxHeld} osquery differential rows are installed at once; read snapshot results instead`,
+        { file: this.file, line }
+      );
+    }
+    this.held.delete(key);
+    this.held.set(key, { row: { ...row }, line });
+  }
+  /** Hands the differential rows still installed at the end of the input to the sink. */
+  finish() {
+    for (const { row, line } of this.held.values()) {
+      this.rows++;
+      this.sink.row(row, this.file, line);
+    }
+    this.held.clear();
   }
 };
+function osqueryAction(action) {
+  return action === "removed" ? "remove" : action === "added" ? "add" : "emit";
+}
+function platformOfSource(source) {
+  if (source === "programs") return "windows";
+  if (source === "apps") return "darwin";
+  if (source === "deb_packages" || source === "rpm_packages") return "linux";
+  return "";
+}
 function osqueryTable(columns) {
   if ("bundle_short_version" in columns || "bundle_identifier" in columns) return "apps";
   if ("release" in columns && "arch" in columns) return "rpm_packages";
@@ -85046,12 +85392,36 @@ var JsonLinesReader = class {
   /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
   skipping = false;
   skipped = 0;
+  /**
+   * Set when the first line is not JSON by itself: the input is one JSON document spread over
+   * lines (an API response), read whole up to `maxDocumentChars`.
+   */
+  document;
+  documentChars = 0;
+  documentLine = 0;
+  maxDocumentChars;
   constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
     this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
+    this.maxDocumentChars = options.maxJsonDocumentBytes;
     this.line = firstLine;
+  }
+  /** Whether lineOf found the input to be one JSON document (a method: lineOf changes it). */
+  readingDocument() {
+    return this.document !== void 0;
+  }
+  addDocument(text2) {
+    this.documentChars += text2.length;
+    if (this.documentChars > this.maxDocumentChars) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `JSON document inventory is larger than the limit of ${this.maxDocumentChars} characters; use JSON Lines for large inventories`,
+        { file: this.file }
+      );
+    }
+    this.document?.push(text2);
   }
   get rows() {
     return this.mapper.rows;
@@ -85060,6 +85430,10 @@ var JsonLinesReader = class {
     return this.mapper.malformedRows;
   }
   push(chunk) {
+    if (this.document !== void 0) {
+      this.addDocument(chunk);
+      return void 0;
+    }
     let position = 0;
     if (this.skipping) {
       const lf = chunk.indexOf("\n");
@@ -85079,9 +85453,18 @@ var JsonLinesReader = class {
       if (end === -1) break;
       this.lineOf(text2, position, end);
       position = end + 1;
+      if (this.readingDocument()) {
+        this.carry = "";
+        this.addDocument(text2.slice(position));
+        return void 0;
+      }
     }
     this.carry = "";
-    if (text2.length - position > this.maxChars) {
+    if (text2.length - position > this.maxChars && this.rows === 0 && this.malformedRows === 0) {
+      this.document = [];
+      this.documentLine = this.line;
+      this.addDocument(text2.slice(position));
+    } else if (text2.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
       this.skipping = true;
       this.skipped = 0;
@@ -85102,6 +85485,21 @@ var JsonLinesReader = class {
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
+    if (this.document !== void 0) {
+      let value;
+      try {
+        value = JSON.parse(this.document.join(""));
+      } catch (error2) {
+        throw new InputError(
+          "INPUT_MALFORMED_JSON",
+          `not an inventory: neither JSON Lines nor one JSON document (${errorMessage(error2)})`,
+          { file: this.file, line: this.documentLine }
+        );
+      }
+      this.document = void 0;
+      this.mapper.accept(value, this.documentLine);
+    }
+    this.mapper.finish();
     return void 0;
   }
   lineOf(text2, start, end) {
@@ -85117,11 +85515,10 @@ var JsonLinesReader = class {
       value = JSON.parse(content);
     } catch (error2) {
       if (this.rows === 0 && this.malformedRows === 0) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `not an inventory: the first line is not JSON (${errorMessage(error2)})`,
-          { file: this.file, line }
-        );
+        this.document = [];
+        this.documentLine = line;
+        this.addDocument(text2.slice(start, end + 1));
+        return;
       }
       this.mapper.bad(line, `not valid JSON: ${errorMessage(error2)}`);
       return;
@@ -85175,6 +85572,7 @@ var OsqueryArrayReader = class {
         file: this.file
       });
     value.forEach((element, index) => this.mapper.accept(element, index + 1));
+    this.mapper.finish();
     return void 0;
   }
 };
@@ -85468,6 +85866,18 @@ var PLATFORM_UNUSED = -2;
 var OVERFLOW = -1;
 var DICTIONARY_LIMIT = 1 << 18;
 var DICTIONARY_CHARS_LIMIT = 1 << 24;
+function foldedStringHash(text2, start, end, out) {
+  let h1 = 2166136261;
+  let h2 = 16777619 ^ end - start;
+  for (let i = start; i < end; i++) {
+    let c = text2.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 1540483477);
+  }
+  out[0] = h1;
+  out[1] = h2;
+}
 var TEXT_BUFFER_STEP = 256 << 10;
 function columnBytes(rows) {
   return rows * (8 + 4 * INT_COLUMNS);
@@ -85580,6 +85990,7 @@ var RowBatchWriter = class {
     const productEnd = ends[p];
     if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
       return false;
+    for (let i = endpointStart; i < endpointEnd; i++) if (text2.charCodeAt(i) > 127) return false;
     let sha = SHA_ABSENT;
     const s = indexes.sha256;
     if (s >= 0 && ends[s] !== starts[s]) {
@@ -85604,7 +86015,7 @@ var RowBatchWriter = class {
       const i = indexes.platform;
       ints[at + PLATFORM] = i < 0 ? this.platforms.id("", 0, 0) : this.platforms.id(text2, starts[i], ends[i]);
     } else ints[at + PLATFORM] = PLATFORM_UNUSED;
-    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
+    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, true);
     return true;
   }
   /** Any checked row (mapped by `CsvRecordMapper`). */
@@ -85617,11 +86028,12 @@ var RowBatchWriter = class {
     ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
     ints[at + SHA] = this.digestCode(row.sha256);
     ints[at + PLATFORM] = this.needsPlatform ? this.platforms.id(row.platform, 0, row.platform.length) : PLATFORM_UNUSED;
-    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line);
+    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line, false);
   }
-  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line) {
+  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, fold) {
     const ints = this.ints;
-    stringHash(text2, endpointStart, endpointEnd, this.hash);
+    if (fold) foldedStringHash(text2, endpointStart, endpointEnd, this.hash);
+    else stringHash(text2, endpointStart, endpointEnd, this.hash);
     ints[at + ENDPOINT_HASH1] = this.hash[0];
     ints[at + ENDPOINT_HASH2] = this.hash[1];
     ints[at + START] = this.sourceBase + recordStart;
@@ -86887,7 +87299,9 @@ async function scanDrift(input) {
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
     maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
     maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
-    ...input.columns !== void 0 ? { columns: input.columns } : {},
+    ...input.columns !== void 0 || input.preset !== void 0 ? { columns: presetColumns(input.preset, input.columns) } : {},
+    ...input.preset !== void 0 ? { preset: input.preset } : {},
+    ...input.dateFormat !== void 0 ? { dateOrder: input.dateFormat } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
   const pinnedSha256 = catalog.pinnedSha256();
@@ -86906,6 +87320,13 @@ async function scanDrift(input) {
       scanner.addInput(onThread ?? await readInventory(source, sink, options));
     }
     const { result, findings } = scanner.finish();
+    if (input.manifests.length > 0 && result.fleet.agents === 0 && result.fleet.tools === 0) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `no agent in the inventories: none of their ${result.fleet.rows} rows names a product of the manifests (${input.manifests.map((m) => m.product).join(", ")}, or an alias) or a known RMM tool`,
+        { file: input.sources.map((s) => s.name).join(", ") }
+      );
+    }
     if (input.history === void 0) return { result, findings };
     const committed = input.history.commit(result, {
       maxFindingsPerCode,

@@ -4,6 +4,8 @@ import { UsageError } from '../errors.ts';
 import { ExitCode, type Finding } from '../findings.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { parseColumnMapping } from '../fleet/columns.ts';
+import { PRESET_NAMES, parsePreset } from '../fleet/presets.ts';
+import { DATE_ORDERS, type DateOrder } from '../fleet/timestamp.ts';
 import { loadDriftConfig } from '../fleet/config.ts';
 import { loadOsvFile, withOsvAdvisories } from '../fleet/osv.ts';
 import { scanDrift } from '../fleet/drift.ts';
@@ -39,8 +41,10 @@ unknown version, with a sha256 that matches no pinned artifact, on a platform th
 not allow, unapproved RMM / remote-access tools, stale check-ins and duplicate rows; with
 --history also downgrades, new and vanished endpoints and the trend per tenant.
 
-Inventories: CSV (RFC 4180, header detected), JSON Lines, osquery JSON (programs, deb_packages,
-rpm_packages, apps; results logs or osqueryi --json arrays); gzip accepted; '-' reads stdin.
+Inventories: CSV (RFC 4180, header detected; PowerShell Export-Csv), JSON Lines, JSON documents
+and osquery JSON (programs, deb_packages, rpm_packages, apps; snapshot, differential and batched
+results logs, osqueryi --json arrays), FleetDM and Defender API JSON, Intune and NinjaOne
+exports; UTF-8 or UTF-16 with a byte-order mark; gzip accepted; '-' reads stdin.
 Inventory paths must be regular files; a FIFO or character device is read only with --allow-fifo.
 
 Options:
@@ -58,6 +62,10 @@ Options:
       --columns <map>      CSV/JSON column mapping, e.g. tenant=Customer,endpoint=DeviceId
                            (or 1-based positions for files without a header: tenant=1,...)
       --tenant <name>      tenant for rows that have none (e.g. osquery results of one customer)
+      --preset <name>      read a named export exactly: ${PRESET_NAMES.join(', ')} (see README)
+      --date-format <order>
+                           day/month order of numeric last_seen dates: mdy (US) or dmy;
+                           needed when a date does not show it (11/05/2026)
       --strict             a malformed row is an input error (exit 2) instead of a finding
       --allow-fifo         read inventory paths that are FIFOs or character devices (may wait
                            for a writer forever; '-' reads stdin without it)
@@ -84,6 +92,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     stale: { type: 'string' },
     columns: { type: 'string' },
     tenant: { type: 'string' },
+    preset: { type: 'string' },
+    'date-format': { type: 'string' },
     strict: { type: 'boolean' },
     'allow-fifo': { type: 'boolean' },
     'max-findings': { type: 'string' },
@@ -109,6 +119,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const staleDays = parseStale(values.stale);
   const maxFindings = positiveInteger('drift', 'max-findings', values['max-findings']);
   const columns = values.columns === undefined ? undefined : parseColumnMapping(values.columns);
+  const preset = values.preset === undefined ? undefined : parsePreset(values.preset);
+  const dateFormat =
+    values['date-format'] === undefined
+      ? undefined
+      : (oneOf('drift', 'date-format', values['date-format'], DATE_ORDERS, 'mdy') satisfies DateOrder);
 
   const loaded = await Promise.all(manifestPaths.map((path) => loadManifestFile(resolve(io.cwd, path))));
   const products = new Set<string>();
@@ -153,6 +168,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(config !== undefined ? { config } : {}),
     ...(columns !== undefined ? { columns } : {}),
     ...(values.tenant !== undefined ? { defaultTenant: values.tenant } : {}),
+    ...(preset !== undefined ? { preset } : {}),
+    ...(dateFormat !== undefined ? { dateFormat } : {}),
     ...(values.strict === true ? { strict: true } : {}),
     ...(maxFindings !== undefined ? { maxFindingsPerCode: maxFindings } : {}),
   };

@@ -2,9 +2,10 @@ import { UsageError } from '../errors.ts';
 import { CANONICAL_FIELDS, type CanonicalField } from './types.ts';
 
 /**
- * Names inventories commonly use for each canonical field (compared after lower-casing and
- * turning spaces, dots and hyphens into underscores). Used for CSV header detection and for
- * JSON Lines keys. The first entry is the canonical name.
+ * Names inventories commonly use for each canonical field (compared after splitting camelCase
+ * and PascalCase words, lower-casing and turning spaces, dots and hyphens into underscores:
+ * `deviceId`, `DeviceId` and `Device ID` are all `device_id`). Used for CSV header detection
+ * and for JSON keys. The first entry is the canonical name.
  */
 export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>> = {
   tenant: [
@@ -31,6 +32,7 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'host_uuid',
     'uuid',
     'serial_number',
+    'device_guid',
   ],
   hostname: [
     'hostname',
@@ -41,6 +43,7 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'device_name',
     'machine_name',
     'fqdn',
+    'computer_dns_name',
   ],
   product: [
     'product',
@@ -53,6 +56,8 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'program',
     'package',
     'name',
+    'display_name',
+    'app_name',
   ],
   version: [
     'version',
@@ -61,6 +66,9 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'app_version',
     'agent_version',
     'bundle_short_version',
+    'application_version',
+    'display_version',
+    'installed_version',
   ],
   sha256: ['sha256', 'sha_256', 'sha256_hash', 'file_sha256', 'binary_sha256', 'hash'],
   platform: ['platform', 'os', 'os_platform', 'operating_system'],
@@ -73,6 +81,8 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'last_check_in',
     'last_contact',
     'last_contact_time',
+    'last_seen_time',
+    'seen_time',
     'timestamp',
   ],
 };
@@ -80,6 +90,8 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
 export function normaliseColumnName(name: string): string {
   return name
     .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[\s.-]+/g, '_');
 }

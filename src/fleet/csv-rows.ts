@@ -7,7 +7,8 @@ import {
   type ColumnMapping,
 } from './columns.ts';
 import { CanonicalDigests, finishRow } from './row-normalise.ts';
-import { parseIsoUtcAt } from './timestamp.ts';
+import { PRESETS, type PresetName } from './presets.ts';
+import { parseIsoUtcAt, type DateOrder } from './timestamp.ts';
 import { CANONICAL_FIELDS, type CanonicalField, type InventoryRow } from './types.ts';
 
 /** Column index per canonical field (-1: absent). */
@@ -76,9 +77,14 @@ export interface CsvLayout {
 }
 
 export interface CsvMappingOptions {
+  /** Column names or positions per field (a preset's, with `--columns` on top). */
   readonly columns?: ColumnMapping;
   /** Tenant for rows that carry none. */
   readonly defaultTenant?: string;
+  /** How to read numeric dates whose day/month order they do not show. */
+  readonly dateOrder?: DateOrder;
+  /** The named preset the columns come from (its columns must all be in the header). */
+  readonly preset?: PresetName;
 }
 
 /**
@@ -124,6 +130,15 @@ export class CsvRecordMapper {
         if (index !== -1) {
           indexes[field] = index;
           known++;
+        } else if (
+          this.options.preset !== undefined &&
+          PRESETS[this.options.preset].columns[field] === wanted
+        ) {
+          throw new InputError(
+            'INPUT_INVALID',
+            `--preset ${this.options.preset} expects a column '${wanted}' for ${field} (${PRESETS[this.options.preset].source}); the header has ${fields.map((f) => `'${f}'`).join(', ')}`,
+            { file: this.file, line },
+          );
         } else if (known > 0) {
           throw new InputError(
             'INPUT_INVALID',
@@ -159,7 +174,7 @@ export class CsvRecordMapper {
       if (missing.length > 0) {
         throw new InputError(
           'INPUT_INVALID',
-          `not an inventory: the header has no column for ${missing.join(', ')} (map one with --columns)`,
+          `not an inventory: the header has no column for ${missing.join(', ')} (map one with --columns${missing.includes('tenant') ? ', or give every row a tenant with --tenant' : ''}); expected names such as ${missing.map((f) => COLUMN_ALIASES[f].slice(0, 3).join('/')).join('; ')}`,
           {
             file: this.file,
             line,
@@ -212,6 +227,7 @@ export class CsvRecordMapper {
       row,
       fastTime >= 0 ? '' : timeIndex >= 0 ? text.slice(starts[timeIndex], ends[timeIndex]) : '',
       this.digests,
+      this.options.dateOrder,
     );
     if (fastTime >= 0) row.lastSeen = fastTime;
     return reason;

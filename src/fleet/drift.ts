@@ -18,6 +18,8 @@ import { RmmToolMatcher, bundledRmmTools, type RmmTool } from './rmm-tools.ts';
 import { DriftScanner, type DriftResult } from './scan.ts';
 import type { InventoryRow } from './types.ts';
 import type { ColumnMapping } from './columns.ts';
+import { presetColumns, type PresetName } from './presets.ts';
+import type { DateOrder } from './timestamp.ts';
 
 export interface DriftScanInput {
   readonly manifests: readonly Manifest[];
@@ -28,6 +30,10 @@ export interface DriftScanInput {
   readonly tools?: readonly RmmTool[];
   readonly staleDays?: number;
   readonly columns?: ColumnMapping;
+  /** A named inventory preset (presets.ts): its columns, under `columns`, and its format. */
+  readonly preset?: PresetName;
+  /** How to read numeric last_seen dates whose day/month order they do not show. */
+  readonly dateFormat?: DateOrder;
   readonly defaultTenant?: string;
   /** A malformed row is an input error instead of a finding. */
   readonly strict?: boolean;
@@ -110,7 +116,11 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
     maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
     maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
-    ...(input.columns !== undefined ? { columns: input.columns } : {}),
+    ...(input.columns !== undefined || input.preset !== undefined
+      ? { columns: presetColumns(input.preset, input.columns) }
+      : {}),
+    ...(input.preset !== undefined ? { preset: input.preset } : {}),
+    ...(input.dateFormat !== undefined ? { dateOrder: input.dateFormat } : {}),
     ...(input.defaultTenant !== undefined ? { defaultTenant: input.defaultTenant } : {}),
   };
   const pinnedSha256 = catalog.pinnedSha256();
@@ -131,6 +141,14 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
       scanner.addInput(onThread ?? (await readInventory(source, sink, options)));
     }
     const { result, findings } = scanner.finish();
+    if (input.manifests.length > 0 && result.fleet.agents === 0 && result.fleet.tools === 0) {
+      // Nothing judged is never a pass (an inventory of the wrong fleet, or of other software).
+      throw new InputError(
+        'INPUT_INVALID',
+        `no agent in the inventories: none of their ${result.fleet.rows} rows names a product of the manifests (${input.manifests.map((m) => m.product).join(', ')}, or an alias) or a known RMM tool`,
+        { file: input.sources.map((s) => s.name).join(', ') },
+      );
+    }
     if (input.history === undefined) return { result, findings };
     const committed = input.history.commit(result, {
       maxFindingsPerCode,

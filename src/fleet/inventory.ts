@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
 
 import { defaults } from '../defaults.ts';
@@ -10,7 +11,9 @@ import { InputError, errorMessage } from '../errors.ts';
 import { fieldForColumnName, normaliseColumnName, type ColumnMapping } from './columns.ts';
 import { CsvParser, recordFields } from './csv.ts';
 import { CsvRecordMapper, type CsvLayout } from './csv-rows.ts';
+import { PRESETS, type PresetName } from './presets.ts';
 import { CanonicalDigests, finishRow, newRow } from './row-normalise.ts';
+import { DateOrderError, type DateOrder } from './timestamp.ts';
 import { CANONICAL_FIELDS, type CanonicalField, type InventoryFormat, type InventoryRow } from './types.ts';
 
 /** Receives canonical rows; `row` is reused for the next call, so copy what you keep. */
@@ -47,6 +50,12 @@ export interface InventoryReadOptions {
   readonly maxLineChars?: number;
   /** Decompressed bytes per compressed byte of a gzip input (default `defaults.maxInventoryGzipRatio`). */
   readonly maxGzipRatio?: number;
+  /** osquery differential rows held at once (default `defaults.maxOsqueryDifferentialRows`). */
+  readonly maxDifferentialRows?: number;
+  /** How to read numeric dates whose day/month order they do not show (`--date-format`). */
+  readonly dateOrder?: DateOrder;
+  /** The named preset the input must follow (its columns are already in `columns`). */
+  readonly preset?: PresetName;
   /** Largest osquery JSON array document, in bytes (it is parsed whole). */
   readonly maxJsonDocumentBytes: number;
 }
@@ -229,7 +238,7 @@ export function readInventory(
  */
 export async function readInventoryText(
   source: InventorySource,
-  options: Pick<InventoryReadOptions, 'maxInputBytes' | 'maxGzipRatio'>,
+  options: Pick<InventoryReadOptions, 'maxInputBytes' | 'maxGzipRatio' | 'preset'>,
   readerFor: (format: InventoryFormat, file: string, firstLine: number) => TextReader,
 ): Promise<InputSummary> {
   const state = { gzip: false, bytes: 0 };
@@ -250,13 +259,25 @@ export async function readInventoryText(
     options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     state,
   );
+  // UTF-16 (with its byte-order mark, as Windows tools write it): decoded by a TextDecoder.
+  let utf16: TextDecoder | undefined;
   for await (const chunk of chunks) {
+    if (atStart && chunk.length >= 2) {
+      if (chunk[0] === 0xff && chunk[1] === 0xfe) utf16 = new TextDecoder('utf-16le');
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) utf16 = new TextDecoder('utf-16be');
+    }
     let text: string;
-    const ascii = decoderClean && isAscii(chunk);
-    if (ascii) text = chunk.toString('latin1');
-    else {
-      text = decoder.write(chunk);
-      decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+    let ascii: boolean;
+    if (utf16 !== undefined) {
+      text = utf16.decode(chunk, { stream: true });
+      ascii = false;
+    } else {
+      ascii = decoderClean && isAscii(chunk);
+      if (ascii) text = chunk.toString('latin1');
+      else {
+        text = decoder.write(chunk);
+        decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+      }
     }
     if (atStart && text !== '') {
       atStart = false;
@@ -269,13 +290,28 @@ export async function readInventoryText(
         continue;
       }
       const c = text.charAt(start);
-      reader = readerFor(c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv', file, 1 + blankLines);
+      const format = c === '[' ? 'osquery' : c === '{' ? 'jsonl' : 'csv';
+      if (options.preset !== undefined) {
+        const preset = PRESETS[options.preset];
+        if ((preset.format === 'csv') !== (format === 'csv') && preset.format !== 'any') {
+          throw new InputError(
+            'INPUT_INVALID',
+            `--preset ${preset.name} expects ${preset.format === 'csv' ? 'CSV' : 'JSON'} (${preset.source}), found ${format === 'csv' ? 'CSV' : 'JSON'}`,
+            { file },
+          );
+        }
+      }
+      reader = readerFor(format, file, 1 + blankLines);
     }
     if (unchecked > 0) {
       if (text.slice(0, unchecked).includes('\u0000')) {
-        throw new InputError('INPUT_INVALID', 'not an inventory: the file contains NUL bytes (binary data)', {
-          file,
-        });
+        throw new InputError(
+          'INPUT_INVALID',
+          looksLikeUtf16(chunk)
+            ? 'not an inventory: the text looks like UTF-16 without a byte-order mark; expected UTF-8, or UTF-16 with its byte-order mark'
+            : 'not an inventory: the file contains NUL bytes (binary data)',
+          { file },
+        );
       }
       unchecked -= text.length;
     }
@@ -285,9 +321,17 @@ export async function readInventoryText(
   if (reader === undefined) {
     throw new InputError('INPUT_INVALID', 'not an inventory: the input is empty', { file });
   }
-  const pending = reader.push(decoder.end(), false);
+  const pending = reader.push(utf16 !== undefined ? utf16.decode() : decoder.end(), utf16 === undefined);
   if (pending !== undefined) await pending;
   await reader.end();
+  if (reader.rows === 0) {
+    // Nothing read is never a pass: an empty export, only malformed rows, or only removals.
+    throw new InputError(
+      'INPUT_INVALID',
+      `no inventory row in this input${reader.malformedRows > 0 ? ` (${reader.malformedRows} malformed)` : ''}; expected rows with a tenant, an endpoint id or hostname, a product and a version`,
+      { file },
+    );
+  }
   return {
     file,
     format: reader.format,
@@ -296,6 +340,19 @@ export async function readInventoryText(
     malformed: reader.malformedRows,
     bytes: state.bytes,
   };
+}
+
+/** Every other byte NUL at the start: UTF-16 text without its byte-order mark. */
+function looksLikeUtf16(chunk: Buffer): boolean {
+  const n = Math.min(chunk.length, 64) & ~1;
+  if (n < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) even++;
+    if (chunk[i + 1] === 0) odd++;
+  }
+  return (odd === n / 2 && even === 0) || (even === n / 2 && odd === 0);
 }
 
 /** Turns an inventory's text, in chunks, into rows for a sink. */
@@ -322,8 +379,11 @@ export abstract class CsvTextReader implements TextReader {
   malformedRows = 0;
   protected readonly parser: CsvParser;
   protected readonly mapper: CsvRecordMapper;
+  private readonly file: string;
+  private sawRecord = false;
 
   constructor(file: string, options: InventoryReadOptions, firstLine: number) {
+    this.file = file;
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -381,9 +441,25 @@ export abstract class CsvTextReader implements TextReader {
   protected abstract malformedRow(line: number, reason: string): void;
 
   private record(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
+    try {
+      this.mapRecord(text, starts, ends, count, line);
+    } catch (error: unknown) {
+      if (error instanceof DateOrderError)
+        throw new InputError('INPUT_INVALID', error.message, { file: this.file, line });
+      throw error;
+    }
+  }
+
+  private mapRecord(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
     const mapper = this.mapper;
     let layout = mapper.layout;
     if (layout === undefined) {
+      // PowerShell 5.1's Export-Csv writes `#TYPE <type name>` before the header.
+      if (!this.sawRecord && count === 1 && text.startsWith('#TYPE', starts[0])) {
+        this.sawRecord = true;
+        return;
+      }
+      this.sawRecord = true;
       const detected = mapper.detectLayout(recordFields(text, starts, ends, count), line);
       layout = detected.layout;
       this.layoutFound(layout);
@@ -404,21 +480,21 @@ export abstract class CsvTextReader implements TextReader {
 
 /** Reads CSV into a sink on this thread. */
 class CsvReader extends CsvTextReader {
-  private readonly file: string;
+  private readonly fileName: string;
   private readonly sink: InventorySink;
 
   constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
     super(file, options, firstLine);
-    this.file = file;
+    this.fileName = file;
     this.sink = sink;
   }
 
   protected row(row: InventoryRow, line: number): void {
-    this.sink.row(row, this.file, line);
+    this.sink.row(row, this.fileName, line);
   }
 
   protected malformedRow(line: number, reason: string): void {
-    this.sink.malformed(this.file, line, reason);
+    this.sink.malformed(this.fileName, line, reason);
   }
 }
 
@@ -434,7 +510,24 @@ function text(value: unknown): string {
   return '';
 }
 
-/** Maps one JSON object to the row; osquery result events and table rows included. */
+/** What an osquery event says to do with its rows. */
+type OsqueryAction = 'add' | 'remove' | 'emit';
+
+interface HeldRow {
+  readonly row: InventoryRow;
+  readonly line: number;
+}
+
+/**
+ * Maps JSON values to rows: plain row objects (any of the column names), osquery result events
+ * (snapshot, differential `action`, batched `diffResults`) and table rows, and the API
+ * documents that wrap rows: Defender's OData `{"value": [...]}`, FleetDM's `{"host": {...,
+ * "software": [...]}}` and `{"software": [...]}`, NinjaOne's `{"results": [...]}`.
+ *
+ * osquery differential rows are held until the end of the input, so that a `removed` row
+ * cancels the row it removes (by tenant, endpoint, product and version); snapshot and plain rows
+ * go straight to the sink.
+ */
 class JsonRowMapper {
   rows = 0;
   malformedRows = 0;
@@ -445,12 +538,15 @@ class JsonRowMapper {
   private readonly options: InventoryReadOptions;
   private readonly keyCache = new Map<string, CanonicalField | null>();
   private readonly fileEndpoint: string;
+  private readonly held = new Map<string, HeldRow>();
+  private readonly maxHeld: number;
 
   constructor(file: string, sink: InventorySink, options: InventoryReadOptions) {
     this.file = file;
     this.sink = sink;
     this.options = options;
-    this.fileEndpoint = basename(file).replace(/\.(json|jsonl|ndjson)(\.gz)?$/i, '');
+    this.fileEndpoint = basename(file).replace(/\.(json|jsonl|ndjson|log)(\.gz)?$/i, '');
+    this.maxHeld = options.maxDifferentialRows ?? defaults.maxOsqueryDifferentialRows;
   }
 
   bad(line: number, reason: string): void {
@@ -474,26 +570,50 @@ class JsonRowMapper {
     return field;
   }
 
-  /** Accepts one parsed JSON value; returns false when it is not an object at all. */
-  accept(value: unknown, line: number): boolean {
+  /**
+   * Accepts one parsed JSON value; returns false when it is not an object at all. `top`: a
+   * whole line or document, which may be an API response wrapping rows.
+   */
+  accept(value: unknown, line: number, top = true): boolean {
     if (!isObject(value)) {
       this.bad(line, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : typeof value}`);
       return false;
     }
+    if (top && this.unwrap(value, line)) return true;
     if (isObject(value['columns'])) {
-      this.osquery(value['columns'], value, line);
+      this.osquery(value['columns'], value, line, osqueryAction(value['action']));
+      return true;
+    }
+    const diff = value['diffResults'];
+    if (isObject(diff)) {
+      // Batched differential results: removals first, so that a row both removed and added in
+      // one batch (a changed column) stays.
+      for (const [key, action] of [
+        ['removed', 'remove'],
+        ['added', 'add'],
+      ] as const) {
+        const entries = diff[key] ?? [];
+        if (!Array.isArray(entries)) {
+          this.bad(line, `osquery diffResults.${key} is not an array`);
+          continue;
+        }
+        for (const entry of entries) {
+          if (isObject(entry)) this.osquery(entry, value, line, action);
+          else this.bad(line, `osquery diffResults.${key} entry is not an object`);
+        }
+      }
       return true;
     }
     const snapshot = value['snapshot'];
     if (Array.isArray(snapshot)) {
       for (const entry of snapshot) {
-        if (isObject(entry)) this.osquery(entry, value, line);
+        if (isObject(entry)) this.osquery(entry, value, line, 'emit');
         else this.bad(line, 'osquery snapshot entry is not an object');
       }
       return true;
     }
     if (osqueryTable(value) !== undefined && !('tenant' in value) && !('endpoint' in value)) {
-      this.osquery(value, {}, line);
+      this.osquery(value, {}, line, 'emit');
       return true;
     }
     const row = this.row;
@@ -505,20 +625,75 @@ class JsonRowMapper {
       const v = text(value[key]);
       switch (field) {
         case 'last_seen':
-          lastSeen = typeof value[key] === 'number' ? String(Math.trunc(value[key])) : v;
+          lastSeen = typeof value[key] === 'number' ? String(value[key]) : v;
           break;
         default:
           if (row[field] === '') row[field] = v;
       }
     }
+    // Defender writes software names in lower case with underscores (`acme_rmm_agent`).
+    if ('softwareVendor' in value || 'SoftwareVendor' in value)
+      row.product = row.product.replaceAll('_', ' ');
     if (row.tenant === '' && this.options.defaultTenant !== undefined)
       row.tenant = this.options.defaultTenant;
-    this.emit(lastSeen, line);
+    this.emit(lastSeen, line, 'emit');
     return true;
   }
 
+  /** API documents that wrap rows; false when `value` is not one. */
+  private unwrap(value: JsonObject, line: number): boolean {
+    const host = value['host'];
+    if (isObject(host) && Array.isArray(host['software'])) {
+      this.fleetHost(host, host['software'], line);
+      return true;
+    }
+    for (const key of ['value', 'results', 'software']) {
+      const rows = value[key];
+      if (!Array.isArray(rows)) continue;
+      rows.forEach((element: unknown, index) => {
+        if (key === 'software' && isObject(element)) this.fleetSoftware(element, {}, index + 1);
+        else this.accept(element, index + 1, false);
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /** FleetDM `GET /api/v1/fleet/hosts/:id`: the host and its software. */
+  private fleetHost(host: JsonObject, software: unknown[], line: number): void {
+    software.forEach((element: unknown, index) => {
+      if (isObject(element)) this.fleetSoftware(element, host, index + 1);
+      else this.bad(line, 'FleetDM host software entry is not an object');
+    });
+  }
+
+  /**
+   * One FleetDM software entry: `version`, or one row per `installed_versions[].version` (the
+   * host software endpoint). Without a host (the software list), the file name is the host.
+   */
+  private fleetSoftware(entry: JsonObject, host: JsonObject, line: number): void {
+    const versions = Array.isArray(entry['installed_versions'])
+      ? entry['installed_versions'].map((v: unknown) => (isObject(v) ? text(v['version']) : ''))
+      : [text(entry['version'])];
+    const source = text(entry['source']);
+    for (const version of versions) {
+      const row = this.row;
+      row.tenant = text(host['team_name']) || (this.options.defaultTenant ?? '');
+      row.endpoint =
+        text(host['uuid']) || text(host['id']) || (host['hostname'] === undefined ? this.fileEndpoint : '');
+      row.hostname = text(host['hostname']) || text(host['display_name']);
+      row.product = text(entry['name']);
+      if (source === 'apps' && row.product.toLowerCase().endsWith('.app'))
+        row.product = row.product.slice(0, -4);
+      row.version = version;
+      row.sha256 = '';
+      row.platform = text(host['platform']) || platformOfSource(source);
+      this.emit(text(host['seen_time']), line, 'emit');
+    }
+  }
+
   /** An osquery row (programs, deb_packages, rpm_packages, apps) with the event around it. */
-  private osquery(columns: JsonObject, event: JsonObject, line: number): void {
+  private osquery(columns: JsonObject, event: JsonObject, line: number, action: OsqueryAction): void {
     const table = osqueryTable(columns);
     const decorations = isObject(event['decorations']) ? event['decorations'] : {};
     const row = this.row;
@@ -544,18 +719,64 @@ class JsonRowMapper {
             ? text(columns['platform'])
             : 'linux';
     const time = event['unixTime'] ?? event['calendarTime'] ?? '';
-    this.emit(typeof time === 'number' ? String(Math.trunc(time)) : text(time), line);
+    this.emit(typeof time === 'number' ? String(Math.trunc(time)) : text(time), line, action);
   }
 
-  private emit(lastSeen: string, line: number): void {
-    const reason = finishRow(this.row, lastSeen, this.digests);
+  private emit(lastSeen: string, line: number, action: OsqueryAction): void {
+    let reason: string | undefined;
+    try {
+      reason = finishRow(this.row, lastSeen, this.digests, this.options.dateOrder);
+    } catch (error: unknown) {
+      if (error instanceof DateOrderError)
+        throw new InputError('INPUT_INVALID', error.message, { file: this.file, line });
+      throw error;
+    }
     if (reason !== undefined) {
       this.bad(line, reason);
       return;
     }
-    this.rows++;
-    this.sink.row(this.row, this.file, line);
+    if (action === 'emit') {
+      this.rows++;
+      this.sink.row(this.row, this.file, line);
+      return;
+    }
+    const row = this.row;
+    const key = `${row.tenant}\u0000${row.endpoint}\u0000${row.product}\u0000${row.version}`;
+    if (action === 'remove') {
+      this.held.delete(key);
+      return;
+    }
+    if (!this.held.has(key) && this.held.size >= this.maxHeld) {
+      throw new InputError(
+        'INPUT_TOO_LARGE',
+        `more than ${this.maxHeld} osquery differential rows are installed at once; read snapshot results instead`,
+        { file: this.file, line },
+      );
+    }
+    this.held.delete(key); // the latest event's place and time
+    this.held.set(key, { row: { ...row }, line });
   }
+
+  /** Hands the differential rows still installed at the end of the input to the sink. */
+  finish(): void {
+    for (const { row, line } of this.held.values()) {
+      this.rows++;
+      this.sink.row(row, this.file, line);
+    }
+    this.held.clear();
+  }
+}
+
+function osqueryAction(action: unknown): OsqueryAction {
+  return action === 'removed' ? 'remove' : action === 'added' ? 'add' : 'emit';
+}
+
+/** FleetDM's software `source` (the osquery table it came from) as a platform. */
+function platformOfSource(source: string): string {
+  if (source === 'programs') return 'windows';
+  if (source === 'apps') return 'darwin';
+  if (source === 'deb_packages' || source === 'rpm_packages') return 'linux';
+  return '';
 }
 
 type OsqueryTable = 'programs' | 'deb_packages' | 'rpm_packages' | 'apps';
@@ -586,13 +807,39 @@ class JsonLinesReader implements TextReader {
   /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
   private skipping = false;
   private skipped = 0;
+  /**
+   * Set when the first line is not JSON by itself: the input is one JSON document spread over
+   * lines (an API response), read whole up to `maxDocumentChars`.
+   */
+  private document: string[] | undefined;
+  private documentChars = 0;
+  private documentLine = 0;
+  private readonly maxDocumentChars: number;
 
   constructor(file: string, sink: InventorySink, options: InventoryReadOptions, firstLine: number) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
     this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
+    this.maxDocumentChars = options.maxJsonDocumentBytes;
     this.line = firstLine;
+  }
+
+  /** Whether lineOf found the input to be one JSON document (a method: lineOf changes it). */
+  private readingDocument(): boolean {
+    return this.document !== undefined;
+  }
+
+  private addDocument(text: string): void {
+    this.documentChars += text.length;
+    if (this.documentChars > this.maxDocumentChars) {
+      throw new InputError(
+        'INPUT_TOO_LARGE',
+        `JSON document inventory is larger than the limit of ${this.maxDocumentChars} characters; use JSON Lines for large inventories`,
+        { file: this.file },
+      );
+    }
+    this.document?.push(text);
   }
 
   get rows(): number {
@@ -604,6 +851,10 @@ class JsonLinesReader implements TextReader {
   }
 
   push(chunk: string): undefined {
+    if (this.document !== undefined) {
+      this.addDocument(chunk);
+      return undefined;
+    }
     let position = 0;
     if (this.skipping) {
       const lf = chunk.indexOf('\n');
@@ -624,9 +875,19 @@ class JsonLinesReader implements TextReader {
       if (end === -1) break;
       this.lineOf(text, position, end);
       position = end + 1;
+      if (this.readingDocument()) {
+        this.carry = '';
+        this.addDocument(text.slice(position));
+        return undefined;
+      }
     }
     this.carry = '';
-    if (text.length - position > this.maxChars) {
+    if (text.length - position > this.maxChars && this.rows === 0 && this.malformedRows === 0) {
+      // A first line this long is a JSON document without line breaks: read it whole.
+      this.document = [];
+      this.documentLine = this.line;
+      this.addDocument(text.slice(position));
+    } else if (text.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
       this.skipping = true;
       this.skipped = 0;
@@ -649,6 +910,21 @@ class JsonLinesReader implements TextReader {
   end(): undefined {
     if (this.carry !== '') this.lineOf(this.carry, 0, this.carry.length);
     this.carry = '';
+    if (this.document !== undefined) {
+      let value: unknown;
+      try {
+        value = JSON.parse(this.document.join(''));
+      } catch (error: unknown) {
+        throw new InputError(
+          'INPUT_MALFORMED_JSON',
+          `not an inventory: neither JSON Lines nor one JSON document (${errorMessage(error)})`,
+          { file: this.file, line: this.documentLine },
+        );
+      }
+      this.document = undefined;
+      this.mapper.accept(value, this.documentLine);
+    }
+    this.mapper.finish();
     return undefined;
   }
 
@@ -665,11 +941,11 @@ class JsonLinesReader implements TextReader {
       value = JSON.parse(content);
     } catch (error: unknown) {
       if (this.rows === 0 && this.malformedRows === 0) {
-        throw new InputError(
-          'INPUT_INVALID',
-          `not an inventory: the first line is not JSON (${errorMessage(error)})`,
-          { file: this.file, line },
-        );
+        // Not JSON Lines: one document over several lines (an API response), read whole.
+        this.document = [];
+        this.documentLine = line;
+        this.addDocument(text.slice(start, end + 1));
+        return;
       }
       this.mapper.bad(line, `not valid JSON: ${errorMessage(error)}`);
       return;
@@ -731,6 +1007,7 @@ class OsqueryArrayReader implements TextReader {
       });
     // Line numbers of array elements are not tracked: `line` is the 1-based element index.
     value.forEach((element: unknown, index) => this.mapper.accept(element, index + 1));
+    this.mapper.finish();
     return undefined;
   }
 }

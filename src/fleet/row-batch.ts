@@ -68,6 +68,23 @@ export interface RowBatch {
   readonly layout?: CsvLayout;
 }
 
+/**
+ * `stringHash` of the ASCII text's lower-case form, without making it: the endpoint id as
+ * `finishRow` keeps it (the same hash on both paths, so duplicates by case are found).
+ */
+export function foldedStringHash(text: string, start: number, end: number, out: Int32Array): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ (end - start);
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  out[0] = h1;
+  out[1] = h2;
+}
+
 /** Text buffers are allocated in steps of this many bytes. */
 const TEXT_BUFFER_STEP = 256 << 10;
 
@@ -205,6 +222,9 @@ export class RowBatchWriter {
     const productEnd = ends[p] as number;
     if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
       return false;
+    // Endpoint ids compare case-insensitively: ASCII ones are folded while hashed (finish);
+    // anything else takes the mapper's path, which lower-cases the string.
+    for (let i = endpointStart; i < endpointEnd; i++) if (text.charCodeAt(i) > 127) return false;
     let sha = SHA_ABSENT;
     const s = indexes.sha256;
     if (s >= 0 && ends[s] !== starts[s]) {
@@ -235,7 +255,7 @@ export class RowBatchWriter {
       ints[at + PLATFORM] =
         i < 0 ? this.platforms.id('', 0, 0) : this.platforms.id(text, starts[i] as number, ends[i] as number);
     } else ints[at + PLATFORM] = PLATFORM_UNUSED;
-    this.finish(at, text, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
+    this.finish(at, text, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, true);
     return true;
   }
 
@@ -252,7 +272,7 @@ export class RowBatchWriter {
     ints[at + PLATFORM] = this.needsPlatform
       ? this.platforms.id(row.platform, 0, row.platform.length)
       : PLATFORM_UNUSED;
-    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line);
+    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line, false);
   }
 
   private finish(
@@ -264,9 +284,11 @@ export class RowBatchWriter {
     recordStart: number,
     recordEnd: number,
     line: number,
+    fold: boolean,
   ): void {
     const ints = this.ints;
-    stringHash(text, endpointStart, endpointEnd, this.hash);
+    if (fold) foldedStringHash(text, endpointStart, endpointEnd, this.hash);
+    else stringHash(text, endpointStart, endpointEnd, this.hash);
     ints[at + ENDPOINT_HASH1] = this.hash[0] as number;
     ints[at + ENDPOINT_HASH2] = this.hash[1] as number;
     ints[at + START] = this.sourceBase + recordStart;

@@ -1,10 +1,11 @@
 import { ownString } from './own-string.ts';
-import { parseTimestamp } from './timestamp.ts';
+import { parseTimestamp, type DateOrder } from './timestamp.ts';
 import type { InventoryRow } from './types.ts';
 
 /**
  * The checks and normal forms every inventory format shares: required fields, endpoint falling
- * back to hostname, sha256 in lower-case hex, last_seen as a timestamp.
+ * back to hostname and compared case-insensitively (kept in lower case), sha256 in lower-case
+ * hex, last_seen as a timestamp.
  */
 export function newRow(): InventoryRow {
   return {
@@ -66,10 +67,13 @@ export function finishRow(
   row: InventoryRow,
   lastSeen: string,
   digests: CanonicalDigests,
+  dateOrder?: DateOrder,
 ): string | undefined {
   if (row.tenant === '') return 'missing tenant';
   if (row.endpoint === '') row.endpoint = row.hostname;
   if (row.endpoint === '') return 'missing endpoint id and hostname';
+  // Endpoint ids compare case-insensitively (Windows GUIDs come in either case).
+  row.endpoint = row.endpoint.toLowerCase();
   if (row.product === '') return 'missing product';
   let sha = row.sha256;
   if (sha !== '' && !digests.has(sha)) {
@@ -81,9 +85,9 @@ export function finishRow(
     if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
     row.sha256 = sha;
   }
-  const time = parseTimestamp(lastSeen);
+  const time = parseTimestamp(lastSeen, dateOrder);
   if (time === undefined)
-    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
+    return `last_seen is not a timestamp (RFC 3339, Unix time or a console date such as 11/29/2026 6:15 PM): '${truncate(lastSeen)}'`;
   row.lastSeen = time;
   return undefined;
 }

@@ -2,9 +2,147 @@
  * Fast timestamp parsing for inventory `last_seen` values, without a Date object or a regular
  * expression per row (Date.parse is a measurable share of a 10-million-row scan).
  * Accepts RFC 3339 / ISO 8601 (`2026-11-29`, `2026-11-29T10:00:00Z`, `2026-11-29 10:00:00.123+01:00`,
- * no offset = UTC) and Unix time in seconds (up to 11 digits) or milliseconds (12-13 digits).
+ * no offset = UTC), Unix time in seconds (up to 11 digits, optionally with a fraction) or
+ * milliseconds (12-13 digits), and the console forms of parseConsole.
  * Returns milliseconds since the epoch, NaN for an empty value, and undefined when malformed.
  */
+/** Day/month order of numeric console dates (`--date-format`): US month/day or day/month. */
+export type DateOrder = 'mdy' | 'dmy';
+export const DATE_ORDERS: readonly DateOrder[] = ['mdy', 'dmy'];
+
+/**
+ * A date that cannot be read without knowing its day/month order, or that does not fit the
+ * order given: an input error, never a silently dropped row.
+ */
+export class DateOrderError extends Error {}
+
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** ms of a calendar date and time of day, or undefined when out of range. */
+function civil(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number | undefined {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** `Z`, `UTC`, `GMT`, `+01:00`, `+0100` (none: UTC) as ms to subtract; undefined when malformed. */
+function zoneOffset(zone: string | undefined): number | undefined {
+  if (zone === undefined || zone === '' || /^(z|utc|gmt)$/i.test(zone)) return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (m === null) return undefined;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  if (Number(m[2]) > 23 || Number(m[3]) > 59) return undefined;
+  return (m[1] === '+' ? 1 : -1) * minutes * 60_000;
+}
+
+const NUMERIC_DATE =
+  /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:(?:[ T]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?: ?([AaPp][Mm]))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
+const RFC_1123 =
+  /^(?:[A-Za-z]{3},? )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: (GMT|UTC|Z|[+-]\d{2}:?\d{2}))?$/;
+const ASCTIME = /^[A-Za-z]{3} ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: (UTC|GMT))?$/;
+const DOTNET_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
+
+/**
+ * The common console and export forms that are not RFC 3339: numeric dates (`11/29/2026 6:15:02
+ * PM`, `29/11/2026 14:30`, `29.11.2026 07:45:10`, `2026/11/29`), RFC 1123 (`Sun, 29 Nov 2026
+ * 08:00:00 GMT`), C asctime as in osquery's calendarTime (`Sun Nov 29 08:00:00 2026 UTC`),
+ * .NET JSON (`/Date(1795939200000)/`), Unix seconds with a fraction (`1795939200.123`). No zone
+ * means UTC. Slash and dash dates need `order` unless the date shows it (a part above 12);
+ * dotted dates are day.month.year.
+ */
+function parseConsole(text: string, order: DateOrder | undefined): number | undefined {
+  const t = text.trim();
+  let m = /^(\d{9,11})\.(\d{1,9})$/.exec(t);
+  if (m !== null) return Number(m[1]) * 1000 + Math.floor(Number(`0.${m[2] as string}`) * 1000);
+  m = DOTNET_DATE.exec(t);
+  if (m !== null) return Number(m[1]);
+  m = RFC_1123.exec(t);
+  if (m !== null) {
+    const month = MONTHS[(m[2] as string).toLowerCase()];
+    const offset = zoneOffset(m[7]);
+    if (month === undefined || offset === undefined) return undefined;
+    const ms = civil(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0);
+    return ms === undefined ? undefined : ms - offset;
+  }
+  m = ASCTIME.exec(t);
+  if (m !== null) {
+    const month = MONTHS[(m[1] as string).toLowerCase()];
+    if (month === undefined) return undefined;
+    return civil(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+  }
+  m = NUMERIC_DATE.exec(t);
+  if (m === null) return undefined;
+  const [, a = '', separator, b = '', c = ''] = m;
+  let year: number;
+  let month: number;
+  let day: number;
+  if (a.length === 4 && c.length <= 2) {
+    year = Number(a);
+    month = Number(b);
+    day = Number(c);
+  } else if (c.length === 4 && a.length <= 2) {
+    year = Number(c);
+    const first = Number(a);
+    const second = Number(b);
+    let dayFirst: boolean;
+    if (separator === '.') dayFirst = true;
+    else if (order !== undefined) {
+      dayFirst = order === 'dmy';
+      const monthPart = dayFirst ? second : first;
+      if (monthPart > 12)
+        throw new DateOrderError(
+          `last_seen '${t}' does not fit --date-format ${order} (month ${monthPart}); is it ${order === 'mdy' ? 'day/month (dmy)' : 'month/day (mdy)'}?`,
+        );
+    } else if (first > 12 && second <= 12) dayFirst = true;
+    else if (second > 12 && first <= 12) dayFirst = false;
+    else if (first === second) dayFirst = true;
+    else if (first <= 12 && second <= 12)
+      throw new DateOrderError(
+        `last_seen '${t}' is ambiguous: month/day (US) or day/month; give --date-format mdy or dmy`,
+      );
+    else return undefined;
+    day = dayFirst ? first : second;
+    month = dayFirst ? second : first;
+  } else return undefined;
+  let hour = m[5] === undefined ? 0 : Number(m[5]);
+  const meridiem = m[9]?.toLowerCase();
+  if (meridiem !== undefined) {
+    if (hour < 1 || hour > 12) return undefined;
+    hour = (hour % 12) + (meridiem === 'pm' ? 12 : 0);
+  }
+  const fraction = m[8] === undefined ? 0 : Math.floor(Number(`0.${m[8]}`) * 1000);
+  const offset = zoneOffset(m[10]);
+  if (offset === undefined) return undefined;
+  const ms = civil(year, month, day, hour, Number(m[6] ?? 0), Number(m[7] ?? 0), fraction);
+  return ms === undefined ? undefined : ms - offset;
+}
+
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -15,22 +153,32 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-export function parseTimestamp(text: string): number | undefined {
-  return parseTimestampAt(text, 0, text.length);
+/**
+ * Also reads the common console forms (see parseConsole); `order` says how to read numeric
+ * dates whose day/month order they do not show themselves. Throws DateOrderError for such a
+ * date without `order`, or one that does not fit it.
+ */
+export function parseTimestamp(text: string, order?: DateOrder): number | undefined {
+  return parseTimestampAt(text, 0, text.length, order);
 }
 
 /** parseTimestamp over `text.slice(start, end)` without slicing. */
-export function parseTimestampAt(whole: string, start: number, end: number): number | undefined {
+export function parseTimestampAt(
+  whole: string,
+  start: number,
+  end: number,
+  order?: DateOrder,
+): number | undefined {
   const length = end - start;
   if (length === 0) return Number.NaN;
   if (start !== 0 || end !== whole.length) {
     // Short-lived slice: cheaper than threading offsets through every helper.
-    return parseWhole(whole.slice(start, end));
+    return parseWhole(whole.slice(start, end), order);
   }
-  return parseWhole(whole);
+  return parseWhole(whole, order);
 }
 
-function parseWhole(text: string): number | undefined {
+function parseWhole(text: string, order: DateOrder | undefined): number | undefined {
   const length = text.length;
   // Fast path for the most common export form, `YYYY-MM-DDTHH:MM:SS[.mmm]Z`, on a cached date.
   if ((length === 24 || length === 20) && text.charCodeAt(length - 1) === 90 && text.charCodeAt(4) === 45) {
@@ -51,11 +199,11 @@ function parseWhole(text: string): number | undefined {
     }
   }
   const first = text.charCodeAt(0);
-  if (first < 48 || first > 57) return undefined;
+  if (first < 48 || first > 57) return parseConsole(text, order);
   if (length >= 10 && text.charCodeAt(4) === 45 /* - */) return parseIso(text);
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
+    if (c < 48 || c > 57) return parseConsole(text, order);
   }
   const value = Number(text);
   if (length <= 11) return value * 1000;

@@ -40,6 +40,43 @@ describe('rmm-verify drift', () => {
     expect((await drift(fx.csv, '--manifest', fx.manifest, '--stale', 'soon')).code).toBe(2);
   });
 
+  it('reads named presets and dates in a given order; a log that yields no agent is exit 2', async () => {
+    const formats = new URL('../../examples/fleet/formats/', import.meta.url).pathname;
+    const intune = await drift(
+      join(formats, 'intune-appinvrawdata.csv'),
+      '--manifest',
+      fx.manifest,
+      '--preset',
+      'intune',
+      '--tenant',
+      'contoso',
+      '--format',
+      'json',
+      '--fail-on',
+      'critical',
+    );
+    expect(intune.stderr).not.toMatch(/error/);
+    expect((JSON.parse(intune.stdout) as DriftReport).drift.fleet).toMatchObject({ rows: 3, agents: 2 });
+    expect((await drift(fx.csv, '--manifest', fx.manifest, '--preset', 'sccm')).code).toBe(2);
+    expect((await drift(fx.csv, '--manifest', fx.manifest, '--date-format', 'ymd')).code).toBe(2);
+    const us = join(formats, 'powershell-export-csv.csv');
+    const ambiguous = await drift(us, '--manifest', fx.manifest);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/--date-format mdy or dmy/);
+    const dated = await drift(us, '--manifest', fx.manifest, '--date-format', 'mdy', '--format', 'json');
+    expect((JSON.parse(dated.stdout) as DriftReport).drift.fleet).toMatchObject({ rows: 2, agents: 2 });
+    // Every agent of this batched log is removed again: nothing to judge is not a pass.
+    const removed = join(fx.dir, 'all-removed.log');
+    const batch = (await readFile(join(formats, 'osqueryd-batched.log'), 'utf8')).split('\n')[0] as string;
+    await writeFile(
+      removed,
+      `${batch}\n${batch.replace('"diffResults":{"added"', '"diffResults":{"removed"').replace('"removed":[]', '"added":[]')}\n`,
+    );
+    const none = await drift(removed, '--manifest', fx.manifest, '--fail-on', 'high');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/all-removed\.log: no inventory row/);
+  });
+
   it('exits 1 with drift and 0 on a clean fleet; the JSON carries the rollups', async () => {
     const run = await drift(fx.csv, '--manifest', fx.manifest, '--config', fx.config, '--format', 'json');
     expect(run.code).toBe(1);

@@ -139,7 +139,7 @@ describe('drift classification', () => {
     const log = await scan([fx.osqueryLog]);
     expect(log.result.inputs[0]?.format).toBe('jsonl');
     expect(log.findings).toFailWith('DRIFT_VULNERABLE');
-    expect(log.findings.find((f) => f.code === 'DRIFT_UNAPPROVED_TOOL')?.subject).toBe('wingtip/WW-1-uuid');
+    expect(log.findings.find((f) => f.code === 'DRIFT_UNAPPROVED_TOOL')?.subject).toBe('wingtip/ww-1-uuid');
     // `windows` from the programs table is the family of windows-x64: allowed.
     expect(log.result.fleet.classes['platform-not-allowed']).toBe(0);
 
@@ -232,7 +232,7 @@ describe('drift classification', () => {
       [fx.notInventory, /no recognised header/],
       [empty, /empty/],
       [noVersion, /no column for version/],
-      [badJson, /first line is not JSON/],
+      [badJson, /neither JSON Lines nor one JSON document/],
       [notArray, /not an inventory/],
     ] as const) {
       const error: unknown = await scan([path]).catch((e: unknown) => e);

@@ -256,7 +256,8 @@ describe('reading CSV on the reader thread', () => {
         });
         const subjects = (code: string) => findings.filter((f) => f.code === code).map((f) => f.subject);
         expect(subjects('DRIFT_UNAPPROVED_TOOL')).toEqual(['contoso/c-ad', 'contoso/c-last']);
-        expect(subjects('DRIFT_BELOW_MINIMUM')).toEqual(['contoso/HOST-FALLBACK']);
+        // Endpoint ids compare case-insensitively and are kept in lower case.
+        expect(subjects('DRIFT_BELOW_MINIMUM')).toEqual(['contoso/host-fallback']);
         expect(subjects('DRIFT_BEHIND')).toContain('Müller GmbH/m-straddle');
         expect(subjects('DRIFT_BEHIND')).not.toContain('contoso/c-dup');
         const straddle = findings.find((f) => f.subject === 'Müller GmbH/m-straddle');
@@ -698,7 +699,7 @@ describe('history staging through readCsvOnThread', () => {
     ]);
     expect(staged).toContainEqual([
       'contoso',
-      'HOST-FALLBACK',
+      'host-fallback',
       'acme-agent',
       '7.1.0',
       'HOST-FALLBACK',
