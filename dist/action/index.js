@@ -1239,31 +1239,31 @@ var require_util = __commonJS({
     function isBuffer(buffer) {
       return buffer instanceof Uint8Array || Buffer.isBuffer(buffer);
     }
-    function validateHandler(handler, method, upgrade) {
-      if (!handler || typeof handler !== "object") {
+    function validateHandler(handler2, method, upgrade) {
+      if (!handler2 || typeof handler2 !== "object") {
         throw new InvalidArgumentError("handler must be an object");
       }
-      if (typeof handler.onConnect !== "function") {
+      if (typeof handler2.onConnect !== "function") {
         throw new InvalidArgumentError("invalid onConnect method");
       }
-      if (typeof handler.onError !== "function") {
+      if (typeof handler2.onError !== "function") {
         throw new InvalidArgumentError("invalid onError method");
       }
-      if (typeof handler.onBodySent !== "function" && handler.onBodySent !== void 0) {
+      if (typeof handler2.onBodySent !== "function" && handler2.onBodySent !== void 0) {
         throw new InvalidArgumentError("invalid onBodySent method");
       }
       if (upgrade || method === "CONNECT") {
-        if (typeof handler.onUpgrade !== "function") {
+        if (typeof handler2.onUpgrade !== "function") {
           throw new InvalidArgumentError("invalid onUpgrade method");
         }
       } else {
-        if (typeof handler.onHeaders !== "function") {
+        if (typeof handler2.onHeaders !== "function") {
           throw new InvalidArgumentError("invalid onHeaders method");
         }
-        if (typeof handler.onData !== "function") {
+        if (typeof handler2.onData !== "function") {
           throw new InvalidArgumentError("invalid onData method");
         }
-        if (typeof handler.onComplete !== "function") {
+        if (typeof handler2.onComplete !== "function") {
           throw new InvalidArgumentError("invalid onComplete method");
         }
       }
@@ -1290,14 +1290,14 @@ var require_util = __commonJS({
       };
     }
     function ReadableStreamFrom(iterable) {
-      let iterator;
+      let iterator2;
       return new ReadableStream(
         {
           async start() {
-            iterator = iterable[Symbol.asyncIterator]();
+            iterator2 = iterable[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { done, value } = await iterator.next();
+            const { done, value } = await iterator2.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
@@ -1312,7 +1312,7 @@ var require_util = __commonJS({
             return controller.desiredSize > 0;
           },
           async cancel(reason) {
-            await iterator.return();
+            await iterator2.return();
           },
           type: "bytes"
         }
@@ -1376,9 +1376,9 @@ var require_util = __commonJS({
     function isValidHeaderValue(characters) {
       return !headerCharRegex.test(characters);
     }
-    function parseRangeHeader(range) {
-      if (range == null || range === "") return { start: 0, end: null, size: null };
-      const m = range ? range.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
+    function parseRangeHeader(range2) {
+      if (range2 == null || range2 === "") return { start: 0, end: null, size: null };
+      const m = range2 ? range2.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
       return m ? {
         start: parseInt(m[1]),
         end: m[2] ? parseInt(m[2]) : null,
@@ -1397,10 +1397,10 @@ var require_util = __commonJS({
       }
       obj2[kListeners] = null;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err);
-        assert(request2.aborted);
+        request3.onError(err);
+        assert(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1706,7 +1706,7 @@ var require_request = __commonJS({
         throwOnError,
         expectContinue,
         servername
-      }, handler) {
+      }, handler2) {
         if (typeof path2 !== "string") {
           throw new InvalidArgumentError("path must be a string");
         } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
@@ -1811,9 +1811,9 @@ var require_request = __commonJS({
         } else if (headers != null) {
           throw new InvalidArgumentError("headers must be an object or an array");
         }
-        validateHandler(handler, method, upgrade);
+        validateHandler(handler2, method, upgrade);
         this.servername = servername || getServerName(this.host);
-        this[kHandler] = handler;
+        this[kHandler] = handler2;
         if (channels.create.hasSubscribers) {
           channels.create.publish({ request: this });
         }
@@ -1974,7 +1974,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request2, key, val) {
+    function processHeader(request3, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2021,24 +2021,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request2.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request2.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request2.contentLength)) {
+        request3.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request3.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request2.contentType === null && headerName === "content-type") {
-        request2.contentType = val;
-        request2.headers.push(key, val);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2047,12 +2047,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request2.reset = true;
+          request3.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request2.headers.push(key, val);
+        request3.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -2251,20 +2251,20 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onDestroyed);
         });
       }
-      [kInterceptedDispatch](opts, handler) {
+      [kInterceptedDispatch](opts, handler2) {
         if (!this[kInterceptors] || this[kInterceptors].length === 0) {
           this[kInterceptedDispatch] = this[kDispatch];
-          return this[kDispatch](opts, handler);
+          return this[kDispatch](opts, handler2);
         }
         let dispatch = this[kDispatch].bind(this);
         for (let i = this[kInterceptors].length - 1; i >= 0; i--) {
           dispatch = this[kInterceptors][i](dispatch);
         }
         this[kInterceptedDispatch] = dispatch;
-        return dispatch(opts, handler);
+        return dispatch(opts, handler2);
       }
-      dispatch(opts, handler) {
-        if (!handler || typeof handler !== "object") {
+      dispatch(opts, handler2) {
+        if (!handler2 || typeof handler2 !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
         try {
@@ -2277,12 +2277,12 @@ var require_dispatcher_base = __commonJS({
           if (this[kClosed]) {
             throw new ClientClosedError();
           }
-          return this[kInterceptedDispatch](opts, handler);
+          return this[kInterceptedDispatch](opts, handler2);
         } catch (err) {
-          if (typeof handler.onError !== "function") {
+          if (typeof handler2.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
           }
-          handler.onError(err);
+          handler2.onError(err);
           return false;
         }
       }
@@ -2531,7 +2531,7 @@ var require_connect = __commonJS({
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
-    function noop() {
+    function noop3() {
     }
     var tls;
     var SessionCache;
@@ -2656,7 +2656,7 @@ var require_connect = __commonJS({
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       let s2 = null;
@@ -2672,7 +2672,7 @@ var require_connect = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -4142,11 +4142,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      const url = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      const url = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -4170,7 +4170,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4184,7 +4184,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request2.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4201,33 +4201,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
-        request2.headersList.append("origin", serializedOrigin, true);
-      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
-        switch (request2.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request2, requestCurrentURL(request2))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request2.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4281,26 +4281,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      const policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request2.referrer instanceof URL) {
-        referrerSource = request2.referrer;
+      } else if (request3.referrer instanceof URL) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request2, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request2.url);
+      const areSameOrigin = sameOrigin(request3, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request3.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4311,7 +4311,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4472,7 +4472,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5463,7 +5463,7 @@ var require_body = __commonJS({
       random = (max) => Math.floor(Math.random(max));
     }
     var textEncoder = new TextEncoder();
-    function noop() {
+    function noop3() {
     }
     var hasFinalizationRegistry = globalThis.FinalizationRegistry && process.version.indexOf("v18") !== 0;
     var streamRegistry;
@@ -5471,7 +5471,7 @@ var require_body = __commonJS({
       streamRegistry = new FinalizationRegistry((weakRef) => {
         const stream = weakRef.deref();
         if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop);
+          stream.cancel("Response object has been garbage collected").catch(noop3);
         }
       });
     }
@@ -5580,13 +5580,13 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         length = Buffer.byteLength(source);
       }
       if (action != null) {
-        let iterator;
+        let iterator2;
         stream = new ReadableStream({
           async start() {
-            iterator = action(object)[Symbol.asyncIterator]();
+            iterator2 = action(object)[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { value, done } = await iterator.next();
+            const { value, done } = await iterator2.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
@@ -5603,7 +5603,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             return controller.desiredSize > 0;
           },
           async cancel(reason) {
-            await iterator.return();
+            await iterator2.return();
           },
           type: "bytes"
         });
@@ -5799,7 +5799,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants6 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5874,7 +5874,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5969,11 +5969,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants6.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants6.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5996,10 +5996,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants6.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6016,7 +6016,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants6.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6041,11 +6041,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request2.onResponseStarted();
+        request3.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6090,9 +6090,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
-        assert(request2.upgrade || request2.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
+        assert(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6109,9 +6109,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util.errorRequest(client, request2, error2);
+          util.errorRequest(client, request3, error2);
           util.destroy(socket, error2);
         }
         client[kResume]();
@@ -6125,8 +6125,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert(!this.upgrade);
@@ -6135,23 +6135,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request2.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request2.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6182,11 +6182,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request2.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request2.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6196,15 +6196,15 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants6.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
         if (socket.destroyed) {
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6217,8 +6217,8 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request2.onData(buf) === false) {
-          return constants6.ERROR.PAUSED;
+        if (request3.onData(buf) === false) {
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6231,8 +6231,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6244,23 +6244,23 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request2.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6346,13 +6346,13 @@ var require_client_h1 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(client2, request3, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request2 = client2[kQueue][client2[kRunningIdx]];
+          const request3 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request2, err);
+          util.errorRequest(client2, request3, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
@@ -6382,18 +6382,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request2) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request2) {
-            if (client[kRunning] > 0 && !request2.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -6459,8 +6459,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request2 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6469,26 +6469,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request2) {
-      const { method, path: path2, host, upgrade, blocking, reset } = request2;
-      let { body, headers, contentLength } = request2;
+    function writeH1(client, request3) {
+      const { method, path: path2, host, upgrade, blocking, reset } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request2.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6500,14 +6500,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6515,25 +6515,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error2) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
-          if (request2.upgrade || request2.method === "CONNECT") {
+        if (request3.completed) {
+          if (request3.upgrade || request3.method === "CONNECT") {
             util.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util.errorRequest(client, request2, error2 || new RequestAbortedError());
+        util.errorRequest(client, request3, error2 || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6584,31 +6584,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request2, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6674,7 +6674,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6694,18 +6694,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request2.onBodySent(body);
-          if (!expectsPayload && request2.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6718,9 +6718,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
-        if (!expectsPayload && request2.reset !== false) {
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6728,7 +6728,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6747,7 +6747,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6765,9 +6765,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request2;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6777,7 +6777,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6796,7 +6796,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request2.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6816,7 +6816,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6827,8 +6827,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request2 } = this;
-        request2.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6973,8 +6973,8 @@ var require_client_h2 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(client2, request3, err);
           }
         }
       });
@@ -7066,9 +7066,9 @@ var require_client_h2 = __commonJS({
       }
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
@@ -7078,12 +7078,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
+    function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
-      let { body } = request2;
+      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade) {
-        util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
+        util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7107,17 +7107,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
+        if (request3.completed) {
           if (method === "CONNECT" && stream != null) {
             util.destroy(stream, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
-        util.errorRequest(client, request2, error2);
+        util.errorRequest(client, request3, error2);
         if (stream != null) {
           util.destroy(stream, error2);
         }
@@ -7126,11 +7126,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7140,22 +7140,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream.off(errorMonitor, onUpgradeError);
-          request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request3.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
           stream.off("response", onResponse);
-          request2.onUpgradeError(error2);
+          request3.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request2.onUpgrade(null, null, stream);
+            request3.onUpgrade(null, null, stream);
           } catch (error2) {
             stream.off("response", onResponse);
             abort(error2);
             return;
           }
-          if (request2.aborted) {
+          if (request3.aborted) {
             return;
           }
           stream.off("error", abort);
@@ -7167,10 +7167,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream.once("close", () => {
-          if (!upgradeResponseFinished && request2.completed) {
+          if (!upgradeResponseFinished && request3.completed) {
             stream.off("response", onResponse);
             stream.off(errorMonitor, onUpgradeError);
-            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            request3.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7192,14 +7192,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7224,25 +7224,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request2.onResponseStarted();
-        if (request2.aborted) {
+        request3.onResponseStarted();
+        if (request3.aborted) {
           const err = new RequestAbortedError();
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request3, err);
           util.destroy(stream, err);
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request2.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
       });
       stream.once("end", () => {
         if (stream.state?.state == null || stream.state.state < 6) {
-          request2.onComplete([]);
+          request3.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7272,7 +7272,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7283,7 +7283,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7295,7 +7295,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7306,7 +7306,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7320,7 +7320,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -7329,7 +7329,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7339,7 +7339,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -7347,18 +7347,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request2.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -7369,7 +7369,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request2.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7379,10 +7379,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7393,8 +7393,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7403,7 +7403,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7428,13 +7428,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request2.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request2.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7472,17 +7472,17 @@ var require_redirect_handler = __commonJS({
       }
     };
     var RedirectHandler = class {
-      constructor(dispatch, maxRedirections, opts, handler) {
+      constructor(dispatch, maxRedirections, opts, handler2) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
-        util.validateHandler(handler, opts.method, opts.upgrade);
+        util.validateHandler(handler2, opts.method, opts.upgrade);
         this.dispatch = dispatch;
         this.location = null;
         this.abort = null;
         this.opts = { ...opts, maxRedirections: 0 };
         this.maxRedirections = maxRedirections;
-        this.handler = handler;
+        this.handler = handler2;
         this.history = [];
         this.redirectionLimitReached = false;
         if (util.isStream(this.opts.body)) {
@@ -7615,12 +7615,12 @@ var require_redirect_interceptor = __commonJS({
     var RedirectHandler = require_redirect_handler();
     function createRedirectInterceptor({ maxRedirections: defaultMaxRedirections }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { maxRedirections = defaultMaxRedirections } = opts;
           if (!maxRedirections) {
-            return dispatch(opts, handler);
+            return dispatch(opts, handler2);
           }
-          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts, handler);
+          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts, handler2);
           opts = { ...opts, maxRedirections: 0 };
           return dispatch(opts, redirectHandler);
         };
@@ -7693,7 +7693,7 @@ var require_client = __commonJS({
     var connectH2 = require_client_h2();
     var deprecatedInterceptorWarned = false;
     var kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve");
-    var noop = () => {
+    var noop3 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -7880,12 +7880,12 @@ var require_client = __commonJS({
         connect(this);
         this.once("connect", cb);
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler);
-        this[kQueue].push(request2);
+        const request3 = new Request(origin, opts, handler2);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7909,8 +7909,8 @@ var require_client = __commonJS({
         return new Promise((resolve10) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(this, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(this, request3, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7935,8 +7935,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request2 = requests[i];
-          util.errorRequest(client, request2, err);
+          const request3 = requests[i];
+          util.errorRequest(client, request3, err);
         }
         assert(client[kSize] === 0);
       }
@@ -7985,14 +7985,14 @@ var require_client = __commonJS({
           });
         });
         if (client.destroyed) {
-          util.destroy(socket.on("error", noop), new ClientDestroyedError());
+          util.destroy(socket.on("error", noop3), new ClientDestroyedError());
           return;
         }
         assert(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
         } catch (err) {
-          socket.destroy().on("error", noop);
+          socket.destroy().on("error", noop3);
           throw err;
         }
         client[kConnecting] = false;
@@ -8039,8 +8039,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            const request3 = client[kQueue][client[kPendingIdx]++];
+            util.errorRequest(client, request3, err);
           }
         } else {
           onError(client, err);
@@ -8097,12 +8097,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request2 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request2.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8118,10 +8118,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request2)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request2.aborted && client[kHTTPContext].write(request2)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -8331,13 +8331,13 @@ var require_pool_base = __commonJS({
         }
         await Promise.all(this[kClients].map((c) => c.destroy(err)));
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
         if (!dispatcher) {
           this[kNeedDrain] = true;
-          this[kQueue].push({ opts, handler });
+          this[kQueue].push({ opts, handler: handler2 });
           this[kQueued]++;
-        } else if (!dispatcher.dispatch(opts, handler)) {
+        } else if (!dispatcher.dispatch(opts, handler2)) {
           dispatcher[kNeedDrain] = true;
           this[kNeedDrain] = !this[kGetDispatcher]();
         }
@@ -8676,7 +8676,7 @@ var require_agent = __commonJS({
         }
         return ret;
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         let key;
         if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
           key = String(opts.origin);
@@ -8688,7 +8688,7 @@ var require_agent = __commonJS({
           dispatcher = this[kFactory](opts.origin, this[kOptions]).on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]);
           this[kClients].set(key, dispatcher);
         }
-        return dispatcher.dispatch(opts, handler);
+        return dispatcher.dispatch(opts, handler2);
       }
       async [kClose]() {
         const closePromises = [];
@@ -8736,7 +8736,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop = () => {
+    var noop3 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -8758,12 +8758,12 @@ var require_proxy_agent = __commonJS({
           this.#client = new Client(proxyUrl, { connect });
         }
       }
-      [kDispatch](opts, handler) {
-        const onHeaders = handler.onHeaders;
-        handler.onHeaders = function(statusCode, data, resume) {
+      [kDispatch](opts, handler2) {
+        const onHeaders = handler2.onHeaders;
+        handler2.onHeaders = function(statusCode, data, resume) {
           if (statusCode === 407) {
-            if (typeof handler.onError === "function") {
-              handler.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
+            if (typeof handler2.onError === "function") {
+              handler2.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
@@ -8780,7 +8780,7 @@ var require_proxy_agent = __commonJS({
           headers.host = host;
         }
         opts.headers = { ...this[kProxyHeaders], ...headers };
-        return this.#client[kDispatch](opts, handler);
+        return this.#client[kDispatch](opts, handler2);
       }
       async [kClose]() {
         return this.#client.close();
@@ -8853,7 +8853,7 @@ var require_proxy_agent = __commonJS({
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
               if (statusCode !== 200) {
-                socket.on("error", noop).destroy();
+                socket.on("error", noop3).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
@@ -8877,7 +8877,7 @@ var require_proxy_agent = __commonJS({
           }
         });
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const headers = buildHeaders(opts.headers);
         throwIfProxyAuthIsSent(headers);
         if (headers && !("host" in headers) && !("Host" in headers)) {
@@ -8889,7 +8889,7 @@ var require_proxy_agent = __commonJS({
             ...opts,
             headers
           },
-          handler
+          handler2
         );
       }
       /**
@@ -8976,10 +8976,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
         this.#parseNoProxy();
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const url = new URL(opts.origin);
         const agent = this.#getProxyAgentForUrl(url);
-        return agent.dispatch(opts, handler);
+        return agent.dispatch(opts, handler2);
       }
       async [kClose]() {
         await this[kNoProxyAgent].close();
@@ -9087,16 +9087,16 @@ var require_retry_handler = __commonJS({
       const current = Date.now();
       return new Date(retryAfter).getTime() - current;
     }
-    function validatePartialResponseContentLength(headers, range, statusCode, retryCount) {
+    function validatePartialResponseContentLength(headers, range2, statusCode, retryCount) {
       const contentLength = headers["content-length"];
       if (contentLength == null) {
         return null;
       }
-      if (!Number.isFinite(range.start) || !Number.isFinite(range.end)) {
+      if (!Number.isFinite(range2.start) || !Number.isFinite(range2.end)) {
         return null;
       }
       const length = Number(contentLength);
-      const expectedLength = range.end - range.start + 1;
+      const expectedLength = range2.end - range2.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength) {
         return new RequestRetryError("Content-Length mismatch", statusCode, {
           headers,
@@ -9311,8 +9311,8 @@ var require_retry_handler = __commonJS({
         }
         if (this.end == null) {
           if (statusCode === 206) {
-            const range = parseRangeHeader(headers["content-range"]);
-            if (range == null) {
+            const range2 = parseRangeHeader(headers["content-range"]);
+            if (range2 == null) {
               this.headersSent = true;
               return this.handler.onHeaders(
                 statusCode,
@@ -9321,12 +9321,12 @@ var require_retry_handler = __commonJS({
                 statusMessage
               );
             }
-            const contentLengthError = validatePartialResponseContentLength(headers, range, statusCode, this.retryCount);
+            const contentLengthError = validatePartialResponseContentLength(headers, range2, statusCode, this.retryCount);
             if (contentLengthError != null) {
               this.abort(contentLengthError);
               return false;
             }
-            const { start, size, end = size - 1 } = range;
+            const { start, size, end = size - 1 } = range2;
             assert(
               start != null && Number.isFinite(start),
               "content-range mismatch"
@@ -9433,13 +9433,13 @@ var require_retry_agent = __commonJS({
         this.#agent = agent;
         this.#options = options;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const retry = new RetryHandler({
           ...opts,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
-          handler
+          handler: handler2
         });
         return this.#agent.dispatch(opts, retry);
       }
@@ -9469,7 +9469,7 @@ var require_readable = __commonJS({
     var kAbort = /* @__PURE__ */ Symbol("kAbort");
     var kContentType = /* @__PURE__ */ Symbol("kContentType");
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
-    var noop = () => {
+    var noop3 = () => {
     };
     var BodyReadable = class extends Readable2 {
       constructor({
@@ -9601,7 +9601,7 @@ var require_readable = __commonJS({
             } else {
               resolve10(null);
             }
-          }).on("error", noop).on("data", function(chunk) {
+          }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
             if (limit <= 0) {
               this.destroy();
@@ -9971,10 +9971,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve10, reject) => {
-          request2.call(this, opts, (err, data) => {
+          request3.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve10(data);
           });
         });
@@ -9989,7 +9989,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -10270,11 +10270,11 @@ var require_api_pipeline = __commonJS({
       }
     };
     var PipelineHandler = class extends AsyncResource {
-      constructor(opts, handler) {
+      constructor(opts, handler2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof handler !== "function") {
+        if (typeof handler2 !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
         const { signal, method, opaque, onInfo, responseHeaders } = opts;
@@ -10290,7 +10290,7 @@ var require_api_pipeline = __commonJS({
         super("UNDICI_PIPELINE");
         this.opaque = opaque || null;
         this.responseHeaders = responseHeaders || null;
-        this.handler = handler;
+        this.handler = handler2;
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
@@ -10345,7 +10345,7 @@ var require_api_pipeline = __commonJS({
         this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume) {
-        const { opaque, handler, context } = this;
+        const { opaque, handler: handler2, context } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
             const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
@@ -10358,7 +10358,7 @@ var require_api_pipeline = __commonJS({
         try {
           this.handler = null;
           const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-          body = this.runInAsyncScope(handler, null, {
+          body = this.runInAsyncScope(handler2, null, {
             statusCode,
             headers,
             opaque,
@@ -10405,9 +10405,9 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline(opts, handler2) {
       try {
-        const pipelineHandler = new PipelineHandler(opts, handler);
+        const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
       } catch (err) {
@@ -10765,7 +10765,7 @@ var require_mock_utils = __commonJS({
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData(data) {
+    function getResponseData2(data) {
       if (Buffer.isBuffer(data)) {
         return data;
       } else if (data instanceof Uint8Array) {
@@ -10855,7 +10855,7 @@ var require_mock_utils = __commonJS({
       }
       return Buffer.concat(buffers).toString("utf8");
     }
-    function mockDispatch(opts, handler) {
+    function mockDispatch(opts, handler2) {
       const key = buildKey(opts);
       const mockDispatch2 = getMockDispatch(this[kDispatches], key);
       mockDispatch2.timesInvoked++;
@@ -10868,7 +10868,7 @@ var require_mock_utils = __commonJS({
       mockDispatch2.pending = timesInvoked < times;
       if (error2 !== null) {
         deleteMockDispatch(this[kDispatches], key);
-        handler.onError(error2);
+        handler2.onError(error2);
         return true;
       }
       if (typeof delay === "number" && delay > 0) {
@@ -10885,13 +10885,13 @@ var require_mock_utils = __commonJS({
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        const responseData = getResponseData(body);
+        const responseData = getResponseData2(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler.onConnect?.((err) => handler.onError(err), null);
-        handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
-        handler.onData?.(Buffer.from(responseData));
-        handler.onComplete?.(responseTrailers);
+        handler2.onConnect?.((err) => handler2.onError(err), null);
+        handler2.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
+        handler2.onData?.(Buffer.from(responseData));
+        handler2.onComplete?.(responseTrailers);
         deleteMockDispatch(mockDispatches, key);
       }
       function resume() {
@@ -10902,10 +10902,10 @@ var require_mock_utils = __commonJS({
       const agent = this[kMockAgent];
       const origin = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
-      return function dispatch(opts, handler) {
+      return function dispatch(opts, handler2) {
         if (agent.isMockActive) {
           try {
-            mockDispatch.call(this, opts, handler);
+            mockDispatch.call(this, opts, handler2);
           } catch (error2) {
             if (error2 instanceof MockNotMatchedError) {
               const netConnect = agent[kGetNetConnect]();
@@ -10913,7 +10913,7 @@ var require_mock_utils = __commonJS({
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
               }
               if (checkNetConnect(netConnect, origin)) {
-                originalDispatch.call(this, opts, handler);
+                originalDispatch.call(this, opts, handler2);
               } else {
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
               }
@@ -10922,7 +10922,7 @@ var require_mock_utils = __commonJS({
             }
           }
         } else {
-          originalDispatch.call(this, opts, handler);
+          originalDispatch.call(this, opts, handler2);
         }
       };
     }
@@ -10942,7 +10942,7 @@ var require_mock_utils = __commonJS({
       }
     }
     module.exports = {
-      getResponseData,
+      getResponseData: getResponseData2,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -10965,7 +10965,7 @@ var require_mock_utils = __commonJS({
 var require_mock_interceptor = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-interceptor.js"(exports, module) {
     "use strict";
-    var { getResponseData, buildKey, addMockDispatch } = require_mock_utils();
+    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils();
     var {
       kDispatches,
       kDispatchKey,
@@ -11037,7 +11037,7 @@ var require_mock_interceptor = __commonJS({
         this[kContentLength] = false;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        const responseData = getResponseData(data);
+        const responseData = getResponseData2(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
@@ -11346,9 +11346,9 @@ var require_mock_agent = __commonJS({
         }
         return dispatcher;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         this.get(opts.origin);
-        return this[kAgent].dispatch(opts, handler);
+        return this[kAgent].dispatch(opts, handler2);
       }
       async close() {
         await this[kAgent].close();
@@ -11468,11 +11468,11 @@ var require_decorator_handler = __commonJS({
     "use strict";
     module.exports = class DecoratorHandler {
       #handler;
-      constructor(handler) {
-        if (typeof handler !== "object" || handler === null) {
+      constructor(handler2) {
+        if (typeof handler2 !== "object" || handler2 === null) {
           throw new TypeError("handler must be an object");
         }
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onConnect(...args) {
         return this.#handler.onConnect?.(...args);
@@ -11510,16 +11510,16 @@ var require_redirect = __commonJS({
     module.exports = (opts) => {
       const globalMaxRedirections = opts?.maxRedirections;
       return (dispatch) => {
-        return function redirectInterceptor(opts2, handler) {
+        return function redirectInterceptor(opts2, handler2) {
           const { maxRedirections = globalMaxRedirections, ...baseOpts } = opts2;
           if (!maxRedirections) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const redirectHandler = new RedirectHandler(
             dispatch,
             maxRedirections,
             opts2,
-            handler
+            handler2
           );
           return dispatch(baseOpts, redirectHandler);
         };
@@ -11535,13 +11535,13 @@ var require_retry = __commonJS({
     var RetryHandler = require_retry_handler();
     module.exports = (globalOpts) => {
       return (dispatch) => {
-        return function retryInterceptor(opts, handler) {
+        return function retryInterceptor(opts, handler2) {
           return dispatch(
             opts,
             new RetryHandler(
               { ...opts, retryOptions: { ...globalOpts, ...opts.retryOptions } },
               {
-                handler,
+                handler: handler2,
                 dispatch
               }
             )
@@ -11567,13 +11567,13 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler) {
-        super(handler);
+      constructor({ maxSize }, handler2) {
+        super(handler2);
         if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
         this.#maxSize = maxSize ?? this.#maxSize;
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onConnect(abort) {
         this.#abort = abort;
@@ -11636,11 +11636,11 @@ var require_dump = __commonJS({
       maxSize: 1024 * 1024
     }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { dumpMaxSize = defaultMaxSize } = opts;
           const dumpHandler = new DumpHandler(
             { maxSize: dumpMaxSize },
-            handler
+            handler2
           );
           return dispatch(opts, dumpHandler);
         };
@@ -11831,10 +11831,10 @@ var require_dns = __commonJS({
       #dispatch = null;
       #handler = null;
       #origin = null;
-      constructor(state, { origin, handler, dispatch }, opts) {
-        super(handler);
+      constructor(state, { origin, handler: handler2, dispatch }, opts) {
+        super(handler2);
         this.#origin = origin;
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#opts = { ...opts };
         this.#state = state;
         this.#dispatch = dispatch;
@@ -11907,14 +11907,14 @@ var require_dns = __commonJS({
       };
       const instance = new DNSInstance(opts);
       return (dispatch) => {
-        return function dnsInterceptor(origDispatchOpts, handler) {
+        return function dnsInterceptor(origDispatchOpts, handler2) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
           if (isIP(origin.hostname) !== 0) {
-            return dispatch(origDispatchOpts, handler);
+            return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
             if (err) {
-              return handler.onError(err);
+              return handler2.onError(err);
             }
             let dispatchOpts = null;
             dispatchOpts = {
@@ -11929,7 +11929,7 @@ var require_dns = __commonJS({
             };
             dispatch(
               dispatchOpts,
-              instance.getHandler({ origin, dispatch, handler }, origDispatchOpts)
+              instance.getHandler({ origin, dispatch, handler: handler2 }, origDispatchOpts)
             );
           });
           return true;
@@ -12138,12 +12138,12 @@ var require_headers = __commonJS({
           if (size === 0) {
             return array;
           }
-          const iterator = this[kHeadersMap][Symbol.iterator]();
-          const firstValue = iterator.next().value;
+          const iterator2 = this[kHeadersMap][Symbol.iterator]();
+          const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
           for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
-            value = iterator.next().value;
+            value = iterator2.next().value;
             x = array[i] = [value[0], value[1].value];
             assert(x[1] !== null);
             left = 0;
@@ -12164,7 +12164,7 @@ var require_headers = __commonJS({
               array[left] = x;
             }
           }
-          if (!iterator.next().done) {
+          if (!iterator2.next().done) {
             throw new TypeError("Unreachable");
           }
           return array;
@@ -12351,15 +12351,15 @@ var require_headers = __commonJS({
     });
     webidl.converters.HeadersInit = function(V, prefix, argument) {
       if (webidl.util.Type(V) === "Object") {
-        const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries) {
+        const iterator2 = Reflect.get(V, Symbol.iterator);
+        if (!util.types.isProxy(V) && iterator2 === Headers2.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
           }
         }
-        if (typeof iterator === "function") {
-          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator.bind(V));
+        if (typeof iterator2 === "function") {
+          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator2.bind(V));
         }
         return webidl.converters["record<ByteString, ByteString>"](V, prefix, argument);
       }
@@ -12896,7 +12896,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request2 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -12913,18 +12913,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request2 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input[kDispatcher];
           assert(input instanceof _Request);
-          request2 = input[kState];
+          request3 = input[kState];
           signal = input[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window = request2.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window}' must be null`);
@@ -12932,66 +12932,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window = "no-window";
         }
-        request2 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request2.mode === "navigate") {
-            request2.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request2.reloadNavigation = false;
-          request2.historyNavigation = false;
-          request2.origin = "client";
-          request2.referrer = "client";
-          request2.referrerPolicy = "";
-          request2.url = request2.urlList[request2.urlList.length - 1];
-          request2.urlList = [request2.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -13000,14 +13000,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request2.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request2.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request2.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13022,33 +13022,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request2.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request2.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request2.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request2.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request2.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request2.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13058,9 +13058,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request2.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request2.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13070,7 +13070,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request2;
+        this[kState] = request3;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13098,12 +13098,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request2.headersList);
+        setHeadersList(this[kHeaders], request3.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13122,14 +13122,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13141,12 +13141,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request2.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -13375,21 +13375,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      const newRequest = makeRequest({ ...request2, body: null });
-      if (request2.body != null) {
-        newRequest.body = cloneBody(newRequest, request2.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(newRequest, request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request2 = new Request(kConstruct);
-      request2[kState] = innerRequest;
-      request2[kSignal] = signal;
-      request2[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request2[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request2[kHeaders], guard);
-      return request2;
+      const request3 = new Request(kConstruct);
+      request3[kState] = innerRequest;
+      request3[kSignal] = signal;
+      request3[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request3[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request3[kHeaders], guard);
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13621,7 +13621,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -13631,14 +13631,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request2 = requestObject[kState];
+      const request3 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p, request2, null, requestObject.signal.reason);
+        abortFetch(p, request3, null, requestObject.signal.reason);
         return p.promise;
       }
-      const globalObject = request2.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request2.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13650,7 +13650,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request2, realResponse, requestObject.signal.reason);
+          abortFetch(p, request3, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13658,7 +13658,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request2, responseObject, controller.serializedAbortReason);
+          abortFetch(p, request3, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13670,7 +13670,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13711,12 +13711,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request2, responseObject, error2) {
+    function abortFetch(p, request3, responseObject, error2) {
       if (p) {
         p.reject(error2);
       }
-      if (request2.body != null && isReadable(request2.body?.stream)) {
-        request2.body.stream.cancel(error2).catch((err) => {
+      if (request3.body != null && isReadable(request3.body?.stream)) {
+        request3.body.stream.cancel(error2).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13737,7 +13737,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13750,9 +13750,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request2.client != null) {
-        taskDestination = request2.client.globalObject;
-        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13760,7 +13760,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13770,32 +13770,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request2.body || request2.body.stream);
-      if (request2.window === "client") {
-        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
+      assert(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request2.origin === "client") {
-        request2.origin = request2.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request2.policyContainer === "client") {
-        if (request2.client != null) {
-          request2.policyContainer = clonePolicyContainer(
-            request2.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request2.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request2.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value = "*/*";
-        request2.headersList.append("accept", value, true);
+        request3.headersList.append("accept", value, true);
       }
-      if (!request2.headersList.contains("accept-language", true)) {
-        request2.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request2.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request2.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13803,50 +13803,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
-      if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
+      if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
-      if (requestBadPort(request2) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+      if (requestBadPort(request3) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request2.referrerPolicy === "") {
-        request2.referrerPolicy = request2.policyContainer.referrerPolicy;
+      if (request3.referrerPolicy === "") {
+        request3.referrerPolicy = request3.policyContainer.referrerPolicy;
       }
-      if (request2.referrer !== "no-referrer") {
-        request2.referrer = determineRequestsReferrer(request2);
+      if (request3.referrer !== "no-referrer") {
+        request3.referrer = determineRequestsReferrer(request3);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request2.mode === "navigate" || request2.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request2.responseTainting = "basic";
+            request3.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request2.mode === "same-origin") {
+          if (request3.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request2.mode === "no-cors") {
-            if (request2.redirect !== "follow") {
+          if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request2.responseTainting = "opaque";
+            request3.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request2.responseTainting = "cors";
+          request3.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13854,13 +13854,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request2.responseTainting === "cors") {
+        if (request3.responseTainting === "cors") {
         }
-        if (request2.responseTainting === "basic") {
+        if (request3.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request2.responseTainting === "cors") {
+        } else if (request3.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request2.responseTainting === "opaque") {
+        } else if (request3.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert(false);
@@ -13868,26 +13868,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request2.urlList);
+        internalResponse.urlList.push(...request3.urlList);
       }
-      if (!request2.timingAllowFailed) {
+      if (!request3.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request2.integrity) {
+      if (request3.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request2.responseTainting === "opaque" || response.body == null) {
+        if (request3.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+          if (!bytesMatch(bytes, request3.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13903,8 +13903,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request2 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request2);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13913,19 +13913,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request2);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !isBlobLike(blob)) {
+          if (request3.method !== "GET" || !isBlobLike(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request2.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13933,7 +13933,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request2.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13964,7 +13964,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14053,41 +14053,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request2.redirect === "follow") {
-          request2.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request2, response) === "failure") {
-          request2.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request2.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request2.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request2.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request2.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -14097,13 +14097,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -14114,63 +14114,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request2.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request2.redirectCount += 1;
-      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET";
-        request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
-        request2.headersList.delete("authorization", true);
-        request2.headersList.delete("proxy-authorization", true);
-        request2.headersList.delete("cookie", true);
-        request2.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request2.body != null) {
-        assert(request2.body.source != null);
-        request2.body = safelyExtractBody(request2.body.source)[0];
+      if (request3.body != null) {
+        assert(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request2.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request2.window === "no-window" && request2.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest = request3;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14247,7 +14247,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request2.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14259,7 +14259,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14289,21 +14289,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request2.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request2.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request2.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14331,7 +14331,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
+            for await (const bytes of request3.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -14345,8 +14345,8 @@ var require_fetch = __commonJS({
         if (socket) {
           response = makeResponse({ status, statusText, headersList, socket });
         } else {
-          const iterator = body[Symbol.asyncIterator]();
-          fetchParams.controller.next = () => iterator.next();
+          const iterator2 = body[Symbol.asyncIterator]();
+          fetchParams.controller.next = () => iterator2.next();
           response = makeResponse({ status, statusText, headersList });
         }
       } catch (err) {
@@ -14442,17 +14442,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request2);
+        const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve10, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14482,8 +14482,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14576,7 +14576,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -15080,7 +15080,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode2(bytes, encoding);
+          return decode(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence2 = combineByteSequences(bytes);
@@ -15097,7 +15097,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode2(ioQueue, encoding) {
+    function decode(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -15464,31 +15464,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request2, options, 1);
+        const p = this.#internalMatchAll(request3, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request2, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request2) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
-        const requests = [request2];
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15498,19 +15498,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request2 = webidl.converters.RequestInfo(request2);
-          if (typeof request2 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r = request2[kState];
+          const r = request3[kState];
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15519,8 +15519,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request2 of requests) {
-          const r = new Request(request2)[kState];
+        for (const request3 of requests) {
+          const r = new Request(request3)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15597,17 +15597,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request2 instanceof Request) {
-          innerRequest = request2[kState];
+        if (request3 instanceof Request) {
+          innerRequest = request3[kState];
         } else {
-          innerRequest = new Request(request2)[kState];
+          innerRequest = new Request(request3)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15678,21 +15678,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 instanceof Request) {
-          r = request2[kState];
+        if (request3 instanceof Request) {
+          r = request3[kState];
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request2 === "string");
-          r = new Request(request2)[kState];
+          assert(typeof request3 === "string");
+          r = new Request(request3)[kState];
         }
         const operations = [];
         const operation = {
@@ -15724,25 +15724,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r = request3[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r = new Request(request3)[kState];
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15754,9 +15754,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request3 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request3,
+              request4,
               new AbortController().signal,
               "immutable"
             );
@@ -15772,8 +15772,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache2 = this.#relevantRequestResponseList;
-        const backupCache = [...cache2];
+        const cache = this.#relevantRequestResponseList;
+        const backupCache = [...cache];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15800,9 +15800,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15832,11 +15832,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
-              cache2.push([operation.request, operation.response]);
+              cache.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15874,9 +15874,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request2.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15892,7 +15892,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request2.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15900,20 +15900,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request2, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r = request3[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r = new Request(request3)[kState];
           }
         }
         const responses = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -16002,21 +16002,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            return await cache.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            const response = await cache.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -16046,12 +16046,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache3 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache3);
+          const cache2 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache2);
         }
-        const cache2 = [];
-        this.#caches.set(cacheName, cache2);
-        return new Cache(kConstruct, cache2);
+        const cache = [];
+        this.#caches.set(cacheName, cache);
+        return new Cache(kConstruct, cache);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -17196,7 +17196,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request2 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17208,18 +17208,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue);
-      request2.headersList.append("sec-websocket-version", "13");
+      request3.headersList.append("sec-websocket-key", keyValue);
+      request3.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request2.headersList.append("sec-websocket-protocol", protocol);
+        request3.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request2.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request2,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -17256,7 +17256,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -19073,9 +19073,9 @@ var require_undici = __commonJS({
       headerNameToString: util.headerNameToString
     };
     function makeDispatcher(fn) {
-      return (url, opts, handler) => {
+      return (url, opts, handler2) => {
         if (typeof opts === "function") {
-          handler = opts;
+          handler2 = opts;
           opts = null;
         }
         if (!url || typeof url !== "string" && typeof url !== "object" && !(url instanceof URL)) {
@@ -19108,13 +19108,13 @@ var require_undici = __commonJS({
           origin: url.origin,
           path: url.search ? `${url.pathname}${url.search}` : url.pathname,
           method: opts.method || (opts.body ? "PUT" : "GET")
-        }, handler);
+        }, handler2);
       };
     }
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19540,11 +19540,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants5) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants6);
+          this.rhs = optimizeExpr(this.rhs, names, constants5);
         return this;
       }
       get names() {
@@ -19561,10 +19561,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants5) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants6);
+        this.rhs = optimizeExpr(this.rhs, names, constants5);
         return this;
       }
       get names() {
@@ -19625,8 +19625,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants6) {
-        this.code = optimizeExpr(this.code, names, constants6);
+      optimizeNames(names, constants5) {
+        this.code = optimizeExpr(this.code, names, constants5);
         return this;
       }
       get names() {
@@ -19655,12 +19655,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants5) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants6))
+          if (n.optimizeNames(names, constants5))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -19713,12 +19713,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants5) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
-        if (!(super.optimizeNames(names, constants6) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
+        if (!(super.optimizeNames(names, constants5) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants6);
+        this.condition = optimizeExpr(this.condition, names, constants5);
         return this;
       }
       get names() {
@@ -19741,10 +19741,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants6) {
-        if (!super.optimizeNames(names, constants6))
+      optimizeNames(names, constants5) {
+        if (!super.optimizeNames(names, constants5))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants6);
+        this.iteration = optimizeExpr(this.iteration, names, constants5);
         return this;
       }
       get names() {
@@ -19780,10 +19780,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants6) {
-        if (!super.optimizeNames(names, constants6))
+      optimizeNames(names, constants5) {
+        if (!super.optimizeNames(names, constants5))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants6);
+        this.iterable = optimizeExpr(this.iterable, names, constants5);
         return this;
       }
       get names() {
@@ -19825,11 +19825,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants5) {
         var _a, _b;
-        super.optimizeNames(names, constants6);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
+        super.optimizeNames(names, constants5);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
         return this;
       }
       get names() {
@@ -20130,7 +20130,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants6) {
+    function optimizeExpr(expr, names, constants5) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20145,14 +20145,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants6[n.str];
+        const c = constants5[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants6[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants5[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -20724,11 +20724,11 @@ var require_dataType = __commonJS({
       gen.if((0, codegen_1._)`${parentData} !== undefined`, () => gen.assign((0, codegen_1._)`${parentData}[${parentDataProperty}]`, expr));
     }
     function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
-      const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
+      const EQ2 = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
       let cond;
       switch (dataType) {
         case "null":
-          return (0, codegen_1._)`${data} ${EQ} null`;
+          return (0, codegen_1._)`${data} ${EQ2} null`;
         case "array":
           cond = (0, codegen_1._)`Array.isArray(${data})`;
           break;
@@ -20742,7 +20742,7 @@ var require_dataType = __commonJS({
           cond = numCond();
           break;
         default:
-          return (0, codegen_1._)`typeof ${data} ${EQ} ${dataType}`;
+          return (0, codegen_1._)`typeof ${data} ${EQ2} ${dataType}`;
       }
       return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
       function numCond(_cond = codegen_1.nil) {
@@ -22948,7 +22948,7 @@ var require_schemes = __commonJS({
         skipNormalize: true
       }
     );
-    var SCHEMES = (
+    var SCHEMES2 = (
       /** @type {Record<SchemeName, SchemeHandler>} */
       {
         http,
@@ -22959,19 +22959,19 @@ var require_schemes = __commonJS({
         "urn:uuid": urnuuid
       }
     );
-    Object.setPrototypeOf(SCHEMES, null);
+    Object.setPrototypeOf(SCHEMES2, null);
     function getSchemeHandler(scheme) {
-      return scheme && (SCHEMES[
+      return scheme && (SCHEMES2[
         /** @type {SchemeName} */
         scheme
-      ] || SCHEMES[
+      ] || SCHEMES2[
         /** @type {SchemeName} */
         scheme.toLowerCase()
       ]) || void 0;
     }
     module.exports = {
       wsIsSecure,
-      SCHEMES,
+      SCHEMES: SCHEMES2,
       isValidSchemeName,
       getSchemeHandler
     };
@@ -22983,7 +22983,7 @@ var require_fast_uri = __commonJS({
   "node_modules/fast-uri/index.js"(exports, module) {
     "use strict";
     var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils2();
-    var { SCHEMES, getSchemeHandler } = require_schemes();
+    var { SCHEMES: SCHEMES2, getSchemeHandler } = require_schemes();
     var VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u;
     var MALFORMED_SCHEME_ERROR = "URI scheme is malformed.";
     var MALFORMED_HOST_ERROR = "URI host is malformed.";
@@ -23001,7 +23001,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse(serialize(uri, options), options);
+        parse3(serialize(uri, options), options);
       }
       return uri;
     }
@@ -23044,8 +23044,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse(serialize(base, options), options);
-        relative4 = parse(serialize(relative4, options), options);
+        base = parse3(serialize(base, options), options);
+        relative4 = parse3(serialize(relative4, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative4.scheme) {
@@ -23354,7 +23354,7 @@ var require_fast_uri = __commonJS({
         }
         if (schemeHandler && schemeHandler.parse) {
           schemeHandler.parse(parsed, options);
-          if (schemeHandler === SCHEMES.urn && parsed.nid === void 0) {
+          if (schemeHandler === SCHEMES2.urn && parsed.nid === void 0) {
             malformedSchemeSpecific = true;
           }
         }
@@ -23363,7 +23363,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse(uri, opts) {
+    function parse3(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -23394,13 +23394,13 @@ var require_fast_uri = __commonJS({
       return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? void 0 : normalized;
     }
     var fastUri = {
-      SCHEMES,
+      SCHEMES: SCHEMES2,
       normalize,
       resolve: resolve10,
       resolveComponent,
       equal,
       serialize,
-      parse
+      parse: parse3
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -27708,7 +27708,7 @@ var require_parse2 = __commonJS({
   "node_modules/semver/functions/parse.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse = (version, options, throwErrors = false) => {
+    var parse3 = (version, options, throwErrors = false) => {
       if (version instanceof SemVer) {
         return version;
       }
@@ -27721,7 +27721,7 @@ var require_parse2 = __commonJS({
         throw er;
       }
     };
-    module.exports = parse;
+    module.exports = parse3;
   }
 });
 
@@ -27729,9 +27729,9 @@ var require_parse2 = __commonJS({
 var require_valid = __commonJS({
   "node_modules/semver/functions/valid.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var valid = (version, options) => {
-      const v = parse(version, options);
+      const v = parse3(version, options);
       return v ? v.version : null;
     };
     module.exports = valid;
@@ -27742,9 +27742,9 @@ var require_valid = __commonJS({
 var require_clean = __commonJS({
   "node_modules/semver/functions/clean.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var clean = (version, options) => {
-      const s = parse(version.trim().replace(/^[=v]+/, ""), options);
+      const s = parse3(version.trim().replace(/^[=v]+/, ""), options);
       return s ? s.version : null;
     };
     module.exports = clean;
@@ -27779,10 +27779,10 @@ var require_inc = __commonJS({
 var require_diff = __commonJS({
   "node_modules/semver/functions/diff.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var diff = (version1, version2) => {
-      const v1 = parse(version1, null, true);
-      const v2 = parse(version2, null, true);
+      const v1 = parse3(version1, null, true);
+      const v2 = parse3(version2, null, true);
       const comparison = v1.compare(v2);
       if (comparison === 0) {
         return null;
@@ -27853,9 +27853,9 @@ var require_patch = __commonJS({
 var require_prerelease = __commonJS({
   "node_modules/semver/functions/prerelease.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var prerelease = (version, options) => {
-      const parsed = parse(version, options);
+      const parsed = parse3(version, options);
       return parsed && parsed.prerelease.length ? parsed.prerelease : null;
     };
     module.exports = prerelease;
@@ -28041,7 +28041,7 @@ var require_coerce = __commonJS({
   "node_modules/semver/functions/coerce.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var { safeRe: re, t } = require_re();
     var coerce = (version, options) => {
       if (version instanceof SemVer) {
@@ -28076,7 +28076,7 @@ var require_coerce = __commonJS({
       const patch = match[4] || "0";
       const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : "";
       const build = options.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options);
+      return parse3(`${major}.${minor}.${patch}${prerelease}${build}`, options);
     };
     module.exports = coerce;
   }
@@ -28086,11 +28086,11 @@ var require_coerce = __commonJS({
 var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
-    var parse = require_parse2();
-    var constants6 = require_constants6();
+    var parse3 = require_parse2();
+    var constants5 = require_constants6();
     var SemVer = require_semver();
     var truncate2 = (version, truncation, options) => {
-      if (!constants6.RELEASE_TYPES.includes(truncation)) {
+      if (!constants5.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -28098,7 +28098,7 @@ var require_truncate = __commonJS({
     };
     var cloneInputVersion = (version, options) => {
       const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse(versionStringToParse, options);
+      return parse3(versionStringToParse, options);
     };
     var doTruncation = (version, truncation) => {
       if (isPrerelease(truncation)) {
@@ -28180,8 +28180,8 @@ var require_trim_comparator_whitespace = __commonJS({
     var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
     var isIdentifierCharacter = (char) => isDigit2(char) || isLetter(char) || char === "-";
     var isVersionStart = (char) => isDigit2(char) || char === "x" || char === "X" || char === "*";
-    var findDigitsEndIndex = (range, start, limit, digitRuns) => {
-      if (!isDigit2(range[start])) {
+    var findDigitsEndIndex = (range2, start, limit, digitRuns) => {
+      if (!isDigit2(range2[start])) {
         return start;
       }
       if (start >= digitRuns.start && start < digitRuns.end) {
@@ -28191,7 +28191,7 @@ var require_trim_comparator_whitespace = __commonJS({
         return Math.min(start + limit, digitRuns.previousEnd);
       }
       let end = start + 1;
-      while (isDigit2(range[end])) {
+      while (isDigit2(range2[end])) {
         end++;
       }
       digitRuns.previousStart = digitRuns.start;
@@ -28200,39 +28200,39 @@ var require_trim_comparator_whitespace = __commonJS({
       digitRuns.end = end;
       return Math.min(start + limit, end);
     };
-    var findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
-      if (!loose && range[start] === "0") {
+    var findVersionNumberEndIndex = (range2, start, loose, digitRuns) => {
+      if (!loose && range2[start] === "0") {
         return start + 1;
       }
-      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
+      return findDigitsEndIndex(range2, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
     };
-    var findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
-      if (isLetter(range[digitsEnd]) || range[digitsEnd] === "-") {
+    var findPrereleaseIdentifierEndIndex = (range2, start, loose, digitRuns) => {
+      const digitsEnd = findDigitsEndIndex(range2, start, MAX_LENGTH, digitRuns);
+      if (isLetter(range2[digitsEnd]) || range2[digitsEnd] === "-") {
         let end = digitsEnd + 1;
         const limit = end + MAX_SAFE_BUILD_LENGTH;
-        while (end < limit && isIdentifierCharacter(range[end])) {
+        while (end < limit && isIdentifierCharacter(range2[end])) {
           end++;
         }
         return end;
       }
-      return findVersionNumberEndIndex(range, start, loose, digitRuns);
+      return findVersionNumberEndIndex(range2, start, loose, digitRuns);
     };
-    var findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
-      const hyphen = range[start] === "-";
+    var findPrereleaseEndIndex = (range2, start, loose, digitRuns) => {
+      const hyphen = range2[start] === "-";
       if (!loose && !hyphen) {
         return start;
       }
       const identifierStart = start + (hyphen ? 1 : 0);
-      let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
+      let end = findPrereleaseIdentifierEndIndex(range2, identifierStart, loose, digitRuns);
       if (end === identifierStart) {
         if (!loose || !hyphen) {
           return start;
         }
-        end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
+        end = findPrereleaseIdentifierEndIndex(range2, start, loose, digitRuns);
       }
-      while (range[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
+      while (range2[end] === ".") {
+        const next = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
         if (next === end + 1) {
           break;
         }
@@ -28240,23 +28240,23 @@ var require_trim_comparator_whitespace = __commonJS({
       }
       return end;
     };
-    var findBuildIdentifierEndIndex = (range, start) => {
+    var findBuildIdentifierEndIndex = (range2, start) => {
       let end = start;
-      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
+      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range2[end])) {
         end++;
       }
       return end;
     };
-    var findBuildEndIndex = (range, start) => {
-      if (range[start] !== "+") {
+    var findBuildEndIndex = (range2, start) => {
+      if (range2[start] !== "+") {
         return start;
       }
-      let end = findBuildIdentifierEndIndex(range, start + 1);
+      let end = findBuildIdentifierEndIndex(range2, start + 1);
       if (end === start + 1) {
         return start;
       }
-      while (range[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range, end + 1);
+      while (range2[end] === ".") {
+        const next = findBuildIdentifierEndIndex(range2, end + 1);
         if (next === end + 1) {
           break;
         }
@@ -28264,89 +28264,89 @@ var require_trim_comparator_whitespace = __commonJS({
       }
       return end;
     };
-    var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
+    var findLooseFullVersionEndIndex = (range2, start, digitRuns) => {
       let end = start;
       for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range, end, true, digitRuns);
+        const next = findVersionNumberEndIndex(range2, end, true, digitRuns);
         if (next === end) {
           return start;
         }
         end = next;
         if (component < 2) {
-          if (range[end] !== ".") {
+          if (range2[end] !== ".") {
             return start;
           }
           end++;
         }
       }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
+      const prereleaseEnd = findPrereleaseEndIndex(range2, end, true, digitRuns);
+      return findBuildEndIndex(range2, prereleaseEnd);
     };
-    var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-      if (isDigit2(range[start])) {
-        return findVersionNumberEndIndex(range, start, false, digitRuns);
+    var findPartialVersionComponentEndIndex = (range2, start, digitRuns) => {
+      if (isDigit2(range2[start])) {
+        return findVersionNumberEndIndex(range2, start, false, digitRuns);
       }
-      return isVersionStart(range[start]) ? start + 1 : start;
+      return isVersionStart(range2[start]) ? start + 1 : start;
     };
-    var findPartialVersionEndIndex = (range, start, digitRuns) => {
-      let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
+    var findPartialVersionEndIndex = (range2, start, digitRuns) => {
+      let end = findPartialVersionComponentEndIndex(range2, start, digitRuns);
       for (let component = 0; component < 2; component++) {
-        if (range[end] !== ".") {
+        if (range2[end] !== ".") {
           return end;
         }
-        const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
+        const next = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
         if (next === end + 1) {
           return end;
         }
         end = next;
       }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
+      const prereleaseEnd = findPrereleaseEndIndex(range2, end, false, digitRuns);
+      return findBuildEndIndex(range2, prereleaseEnd);
     };
-    var findVersionEndIndex = (range, start, digitRuns) => {
-      const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
-      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range, start, digitRuns);
+    var findVersionEndIndex = (range2, start, digitRuns) => {
+      const fullVersionEnd = findLooseFullVersionEndIndex(range2, start, digitRuns);
+      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range2, start, digitRuns);
     };
-    var findRemovableWhitespaceIndex = (range, matchStart) => {
+    var findRemovableWhitespaceIndex = (range2, matchStart) => {
       let position = matchStart;
-      if (isWhitespace(range[position])) {
+      if (isWhitespace(range2[position])) {
         position++;
       }
-      if (range[position] === "<" || range[position] === ">") {
+      if (range2[position] === "<" || range2[position] === ">") {
         position++;
       }
-      if (range[position] === "=") {
+      if (range2[position] === "=") {
         position++;
       }
-      return isWhitespace(range[position]) ? position : -1;
+      return isWhitespace(range2[position]) ? position : -1;
     };
-    var trimComparatorWhitespace = (range) => {
+    var trimComparatorWhitespace = (range2) => {
       let result = "";
       let copyFrom = 0;
       let cursor = 0;
       const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-      while (cursor < range.length) {
+      while (cursor < range2.length) {
         const matchStart = cursor;
-        if (range[cursor] === "<" || range[cursor] === ">") {
+        if (range2[cursor] === "<" || range2[cursor] === ">") {
           cursor++;
-        } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
+        } else if (!isVersionPrefix(range2[cursor]) && !isVersionStart(range2[cursor])) {
           cursor++;
           continue;
         }
-        while (cursor < range.length && isVersionPrefix(range[cursor])) {
+        while (cursor < range2.length && isVersionPrefix(range2[cursor])) {
           cursor++;
         }
-        if (!isVersionStart(range[cursor])) {
+        if (!isVersionStart(range2[cursor])) {
           continue;
         }
-        const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
+        const whitespacePosition = findRemovableWhitespaceIndex(range2, matchStart);
         if (whitespacePosition !== -1) {
-          result += range.slice(copyFrom, whitespacePosition);
+          result += range2.slice(copyFrom, whitespacePosition);
           copyFrom = whitespacePosition + 1;
         }
-        cursor = findVersionEndIndex(range, cursor, digitRuns);
+        cursor = findVersionEndIndex(range2, cursor, digitRuns);
       }
-      return result + range.slice(copyFrom);
+      return result + range2.slice(copyFrom);
     };
     module.exports = trimComparatorWhitespace;
   }
@@ -28358,25 +28358,25 @@ var require_range = __commonJS({
     "use strict";
     var SPACE_CHARACTERS = /\s+/g;
     var Range = class _Range {
-      constructor(range, options) {
+      constructor(range2, options) {
         options = parseOptions(options);
-        if (range instanceof _Range) {
-          if (range.loose === !!options.loose && range.includePrerelease === !!options.includePrerelease) {
-            return range;
+        if (range2 instanceof _Range) {
+          if (range2.loose === !!options.loose && range2.includePrerelease === !!options.includePrerelease) {
+            return range2;
           } else {
-            return new _Range(range.raw, options);
+            return new _Range(range2.raw, options);
           }
         }
-        if (range instanceof Comparator) {
-          this.raw = range.value;
-          this.set = [[range]];
+        if (range2 instanceof Comparator) {
+          this.raw = range2.value;
+          this.set = [[range2]];
           this.formatted = void 0;
           return this;
         }
         this.options = options;
         this.loose = !!options.loose;
         this.includePrerelease = !!options.includePrerelease;
-        this.raw = range.trim().replace(SPACE_CHARACTERS, " ");
+        this.raw = range2.trim().replace(SPACE_CHARACTERS, " ");
         this.set = this.raw.split("||").map((r) => this.parseRange(r.trim())).filter((c) => c.length);
         if (!this.set.length) {
           throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
@@ -28421,25 +28421,25 @@ var require_range = __commonJS({
       toString() {
         return this.range;
       }
-      parseRange(range) {
-        range = range.replace(BUILDSTRIPRE, "");
+      parseRange(range2) {
+        range2 = range2.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range;
-        const cached = cache2.get(memoKey);
+        const memoKey = memoOpts + ":" + range2;
+        const cached = cache.get(memoKey);
         if (cached) {
           return cached;
         }
         const loose = this.options.loose;
         const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-        range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug2("hyphen replace", range);
-        range = trimComparatorWhitespace(range);
-        debug2("comparator trim", range);
-        range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
-        debug2("tilde trim", range);
-        range = range.replace(re[t.CARETTRIM], caretTrimReplace);
-        debug2("caret trim", range);
-        let rangeList = range.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
+        range2 = range2.replace(hr, hyphenReplace(this.options.includePrerelease));
+        debug2("hyphen replace", range2);
+        range2 = trimComparatorWhitespace(range2);
+        debug2("comparator trim", range2);
+        range2 = range2.replace(re[t.TILDETRIM], tildeTrimReplace);
+        debug2("tilde trim", range2);
+        range2 = range2.replace(re[t.CARETTRIM], caretTrimReplace);
+        debug2("caret trim", range2);
+        let rangeList = range2.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
         if (loose) {
           rangeList = rangeList.filter((comp) => {
             debug2("loose invalid filter", comp, this.options);
@@ -28459,15 +28459,15 @@ var require_range = __commonJS({
           rangeMap.delete("");
         }
         const result = [...rangeMap.values()];
-        cache2.set(memoKey, result);
+        cache.set(memoKey, result);
         return result;
       }
-      intersects(range, options) {
-        if (!(range instanceof _Range)) {
+      intersects(range2, options) {
+        if (!(range2 instanceof _Range)) {
           throw new TypeError("a Range is required");
         }
         return this.set.some((thisComparators) => {
-          return isSatisfiable(thisComparators, options) && range.set.some((rangeComparators) => {
+          return isSatisfiable(thisComparators, options) && range2.set.some((rangeComparators) => {
             return isSatisfiable(rangeComparators, options) && thisComparators.every((thisComparator) => {
               return rangeComparators.every((rangeComparator) => {
                 return thisComparator.intersects(rangeComparator, options);
@@ -28498,7 +28498,7 @@ var require_range = __commonJS({
     };
     module.exports = Range;
     var LRU = require_lrucache();
-    var cache2 = new LRU();
+    var cache = new LRU();
     var parseOptions = require_parse_options();
     var Comparator = require_comparator();
     var debug2 = require_debug();
@@ -28855,13 +28855,13 @@ var require_satisfies = __commonJS({
   "node_modules/semver/functions/satisfies.js"(exports, module) {
     "use strict";
     var Range = require_range();
-    var satisfies = (version, range, options) => {
+    var satisfies = (version, range2, options) => {
       try {
-        range = new Range(range, options);
+        range2 = new Range(range2, options);
       } catch (er) {
         return false;
       }
-      return range.test(version);
+      return range2.test(version);
     };
     module.exports = satisfies;
   }
@@ -28872,7 +28872,7 @@ var require_to_comparators = __commonJS({
   "node_modules/semver/ranges/to-comparators.js"(exports, module) {
     "use strict";
     var Range = require_range();
-    var toComparators = (range, options) => new Range(range, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
+    var toComparators = (range2, options) => new Range(range2, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
     module.exports = toComparators;
   }
 });
@@ -28883,12 +28883,12 @@ var require_max_satisfying = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
-    var maxSatisfying = (versions, range, options) => {
+    var maxSatisfying = (versions, range2, options) => {
       let max = null;
       let maxSV = null;
       let rangeObj = null;
       try {
-        rangeObj = new Range(range, options);
+        rangeObj = new Range(range2, options);
       } catch (er) {
         return null;
       }
@@ -28912,12 +28912,12 @@ var require_min_satisfying = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
-    var minSatisfying = (versions, range, options) => {
+    var minSatisfying = (versions, range2, options) => {
       let min = null;
       let minSV = null;
       let rangeObj = null;
       try {
-        rangeObj = new Range(range, options);
+        rangeObj = new Range(range2, options);
       } catch (er) {
         return null;
       }
@@ -28942,19 +28942,19 @@ var require_min_version = __commonJS({
     var SemVer = require_semver();
     var Range = require_range();
     var gt = require_gt();
-    var minVersion = (range, loose) => {
-      range = new Range(range, loose);
+    var minVersion = (range2, loose) => {
+      range2 = new Range(range2, loose);
       let minver = new SemVer("0.0.0");
-      if (range.test(minver)) {
+      if (range2.test(minver)) {
         return minver;
       }
       minver = new SemVer("0.0.0-0");
-      if (range.test(minver)) {
+      if (range2.test(minver)) {
         return minver;
       }
       minver = null;
-      for (let i = 0; i < range.set.length; ++i) {
-        const comparators = range.set[i];
+      for (let i = 0; i < range2.set.length; ++i) {
+        const comparators = range2.set[i];
         let setMin = null;
         comparators.forEach((comparator) => {
           const compver = new SemVer(comparator.semver.version);
@@ -28985,7 +28985,7 @@ var require_min_version = __commonJS({
           minver = setMin;
         }
       }
-      if (minver && range.test(minver)) {
+      if (minver && range2.test(minver)) {
         return minver;
       }
       return null;
@@ -28999,9 +28999,9 @@ var require_valid2 = __commonJS({
   "node_modules/semver/ranges/valid.js"(exports, module) {
     "use strict";
     var Range = require_range();
-    var validRange = (range, options) => {
+    var validRange = (range2, options) => {
       try {
-        return new Range(range, options).range || "*";
+        return new Range(range2, options).range || "*";
       } catch (er) {
         return null;
       }
@@ -29023,9 +29023,9 @@ var require_outside = __commonJS({
     var lt = require_lt();
     var lte = require_lte();
     var gte = require_gte();
-    var outside = (version, range, hilo, options) => {
+    var outside = (version, range2, hilo, options) => {
       version = new SemVer(version, options);
-      range = new Range(range, options);
+      range2 = new Range(range2, options);
       let gtfn, ltefn, ltfn, comp, ecomp;
       switch (hilo) {
         case ">":
@@ -29045,11 +29045,11 @@ var require_outside = __commonJS({
         default:
           throw new TypeError('Must provide a hilo val of "<" or ">"');
       }
-      if (satisfies(version, range, options)) {
+      if (satisfies(version, range2, options)) {
         return false;
       }
-      for (let i = 0; i < range.set.length; ++i) {
-        const comparators = range.set[i];
+      for (let i = 0; i < range2.set.length; ++i) {
+        const comparators = range2.set[i];
         let high = null;
         let low = null;
         comparators.forEach((comparator) => {
@@ -29084,7 +29084,7 @@ var require_gtr = __commonJS({
   "node_modules/semver/ranges/gtr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
-    var gtr = (version, range, options) => outside(version, range, ">", options);
+    var gtr = (version, range2, options) => outside(version, range2, ">", options);
     module.exports = gtr;
   }
 });
@@ -29094,7 +29094,7 @@ var require_ltr = __commonJS({
   "node_modules/semver/ranges/ltr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
-    var ltr = (version, range, options) => outside(version, range, "<", options);
+    var ltr = (version, range2, options) => outside(version, range2, "<", options);
     module.exports = ltr;
   }
 });
@@ -29119,13 +29119,13 @@ var require_simplify = __commonJS({
     "use strict";
     var satisfies = require_satisfies();
     var compare = require_compare();
-    module.exports = (versions, range, options) => {
+    module.exports = (versions, range2, options) => {
       const set = [];
       let first = null;
       let prev = null;
       const v = versions.sort((a, b) => compare(a, b, options));
       for (const version of v) {
-        const included = satisfies(version, range, options);
+        const included = satisfies(version, range2, options);
         if (included) {
           prev = version;
           if (!first) {
@@ -29157,8 +29157,8 @@ var require_simplify = __commonJS({
         }
       }
       const simplified = ranges.join(" || ");
-      const original = typeof range.raw === "string" ? range.raw : String(range);
-      return simplified.length < original.length ? simplified : range;
+      const original = typeof range2.raw === "string" ? range2.raw : String(range2);
+      return simplified.length < original.length ? simplified : range2;
     };
   }
 });
@@ -29330,10 +29330,10 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants6 = require_constants6();
+    var constants5 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
-    var parse = require_parse2();
+    var parse3 = require_parse2();
     var valid = require_valid();
     var clean = require_clean();
     var inc = require_inc();
@@ -29372,7 +29372,7 @@ var require_semver2 = __commonJS({
     var simplifyRange = require_simplify();
     var subset = require_subset();
     module.exports = {
-      parse,
+      parse: parse3,
       valid,
       clean,
       inc,
@@ -29414,8 +29414,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants6.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants5.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -29656,7 +29656,7 @@ var require_cfb = __commonJS({
       var CRC322 = {};
       CRC322.version = "1.2.1";
       function signed_crc_table() {
-        var c = 0, table2 = new Array(256);
+        var c = 0, table3 = new Array(256);
         for (var n = 0; n != 256; ++n) {
           c = n;
           c = c & 1 ? -306674912 ^ c >>> 1 : c >>> 1;
@@ -29667,20 +29667,20 @@ var require_cfb = __commonJS({
           c = c & 1 ? -306674912 ^ c >>> 1 : c >>> 1;
           c = c & 1 ? -306674912 ^ c >>> 1 : c >>> 1;
           c = c & 1 ? -306674912 ^ c >>> 1 : c >>> 1;
-          table2[n] = c;
+          table3[n] = c;
         }
-        return typeof Int32Array !== "undefined" ? new Int32Array(table2) : table2;
+        return typeof Int32Array !== "undefined" ? new Int32Array(table3) : table3;
       }
       var T0 = signed_crc_table();
       function slice_by_16_tables(T) {
-        var c = 0, v = 0, n = 0, table2 = typeof Int32Array !== "undefined" ? new Int32Array(4096) : new Array(4096);
-        for (n = 0; n != 256; ++n) table2[n] = T[n];
+        var c = 0, v = 0, n = 0, table3 = typeof Int32Array !== "undefined" ? new Int32Array(4096) : new Array(4096);
+        for (n = 0; n != 256; ++n) table3[n] = T[n];
         for (n = 0; n != 256; ++n) {
           v = T[n];
-          for (c = 256 + n; c < 4096; c += 256) v = table2[c] = v >>> 8 ^ T[v & 255];
+          for (c = 256 + n; c < 4096; c += 256) v = table3[c] = v >>> 8 ^ T[v & 255];
         }
         var out = [];
-        for (n = 1; n != 16; ++n) out[n - 1] = typeof Int32Array !== "undefined" ? table2.subarray(n * 256, n * 256 + 256) : table2.slice(n * 256, n * 256 + 256);
+        for (n = 1; n != 16; ++n) out[n - 1] = typeof Int32Array !== "undefined" ? table3.subarray(n * 256, n * 256 + 256) : table3.slice(n * 256, n * 256 + 256);
         return out;
       }
       var TT = slice_by_16_tables(T0);
@@ -29813,7 +29813,7 @@ var require_cfb = __commonJS({
       function get_fs() {
         return fs3 || (fs3 = __require("fs"));
       }
-      function parse(file, options) {
+      function parse3(file, options) {
         if (file[0] == 80 && file[1] == 75) return parse_zip(file, options);
         if ((file[0] | 32) == 109 && (file[1] | 32) == 105) return parse_mad(file, options);
         if (file.length < 512) throw new Error("CFB file size " + file.length + " < 512");
@@ -30087,7 +30087,7 @@ var require_cfb = __commonJS({
       }
       function read_file(filename2, options) {
         get_fs();
-        return parse(fs3.readFileSync(filename2), options);
+        return parse3(fs3.readFileSync(filename2), options);
       }
       function read(blob, options) {
         var type = options && options.type;
@@ -30098,11 +30098,11 @@ var require_cfb = __commonJS({
           case "file":
             return read_file(blob, options);
           case "base64":
-            return parse(s2a(Base64_decode(blob)), options);
+            return parse3(s2a(Base64_decode(blob)), options);
           case "binary":
-            return parse(s2a(blob), options);
+            return parse3(s2a(blob), options);
         }
-        return parse(blob, options);
+        return parse3(blob, options);
       }
       function init_cfb(cfb, opts) {
         var o = opts || {}, root = o.root || "Root Entry";
@@ -31280,7 +31280,7 @@ var require_cfb = __commonJS({
       }
       exports2.find = find;
       exports2.read = read;
-      exports2.parse = parse;
+      exports2.parse = parse3;
       exports2.write = write;
       exports2.writeFile = write_file;
       exports2.utils = {
@@ -45243,7 +45243,6 @@ var require_error = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValidationError = void 0;
     var ValidationError = class extends Error {
-      fields;
       constructor(message, fields) {
         super(message);
         this.fields = fields;
@@ -45669,17 +45668,10 @@ var require_length = __commonJS({
       }
       let len = 0;
       for (let i = 0; i < byteCount; i++) {
-        const byte = stream.getUint8();
-        if (i === 0 && byte === 0) {
-          throw new error_1.ASN1ParseError("non-minimal length encoding");
-        }
-        len = len * 256 + byte;
+        len = len * 256 + stream.getUint8();
       }
       if (len === 0) {
         throw new error_1.ASN1ParseError("indefinite length encoding not supported");
-      }
-      if (len < 128) {
-        throw new error_1.ASN1ParseError("non-minimal length encoding");
       }
       return len;
     }
@@ -45709,7 +45701,6 @@ var require_parse3 = __commonJS({
     exports.parseOID = parseOID;
     exports.parseBoolean = parseBoolean;
     exports.parseBitString = parseBitString;
-    var error_1 = require_error2();
     var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     function parseInteger(buf) {
@@ -45754,35 +45745,22 @@ var require_parse3 = __commonJS({
       const first = Math.floor(n / 40);
       const second = n % 40;
       let oid = `${first}.${second}`;
-      let val = 0n;
+      let val = 0;
       for (; pos < end; ++pos) {
         n = buf[pos];
-        val = (val << 7n) + BigInt(n & 127);
+        val = (val << 7) + (n & 127);
         if ((n & 128) === 0) {
           oid += `.${val}`;
-          val = 0n;
+          val = 0;
         }
       }
       return oid;
     }
     function parseBoolean(buf) {
-      if (buf.length !== 1) {
-        throw new error_1.ASN1ParseError("invalid boolean");
-      }
-      switch (buf[0]) {
-        case 0:
-          return false;
-        case 255:
-          return true;
-        default:
-          throw new error_1.ASN1ParseError("invalid boolean");
-      }
+      return buf[0] !== 0;
     }
     function parseBitString(buf) {
       const unused = buf[0];
-      if (unused > 7) {
-        throw new error_1.ASN1ParseError("invalid bit string");
-      }
       const start = 1;
       const end = buf.length;
       const bits = [];
@@ -45896,12 +45874,7 @@ var require_obj = __commonJS({
       }
       // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
       static parseBuffer(buf) {
-        const stream = new stream_1.ByteStream(buf);
-        const obj2 = parseStream(stream);
-        if (stream.position !== stream.length) {
-          throw new error_1.ASN1ParseError("invalid trailing data");
-        }
-        return obj2;
+        return parseStream(new stream_1.ByteStream(buf));
       }
       toDER() {
         const valueStream = new stream_1.ByteStream();
@@ -45968,21 +45941,17 @@ var require_obj = __commonJS({
       }
     };
     exports.ASN1Obj = ASN1Obj;
-    var MAX_DEPTH = 100;
-    function parseStream(stream, depth = 0) {
-      if (depth > MAX_DEPTH) {
-        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
-      }
+    function parseStream(stream) {
       const tag = new tag_1.ASN1Tag(stream.getUint8());
       const len = (0, length_1.decodeLength)(stream);
       const value = stream.slice(stream.position, len);
       const start = stream.position;
       let subs = [];
       if (tag.constructed) {
-        subs = collectSubs(stream, len, depth);
+        subs = collectSubs(stream, len);
       } else if (tag.isOctetString()) {
         try {
-          subs = collectSubs(stream, len, depth);
+          subs = collectSubs(stream, len);
         } catch (e) {
         }
       }
@@ -45991,14 +45960,14 @@ var require_obj = __commonJS({
       }
       return new ASN1Obj(tag, value, subs);
     }
-    function collectSubs(stream, len, depth) {
+    function collectSubs(stream, len) {
       const end = stream.position + len;
       if (end > stream.length) {
         throw new error_1.ASN1ParseError("invalid length");
       }
       const subs = [];
       while (stream.position < end) {
-        subs.push(parseStream(stream, depth + 1));
+        subs.push(parseStream(stream));
       }
       if (stream.position !== end) {
         throw new error_1.ASN1ParseError("invalid length");
@@ -46828,7 +46797,7 @@ var require_cert = __commonJS({
     var EXTENSION_OID_BASIC_CONSTRAINTS = "2.5.29.19";
     var EXTENSION_OID_AUTHORITY_KEY_ID = "2.5.29.35";
     exports.EXTENSION_OID_SCT = "1.3.6.1.4.1.11129.2.4.2";
-    var X509Certificate3 = class _X509Certificate {
+    var X509Certificate2 = class _X509Certificate {
       root;
       constructor(asn1) {
         this.root = asn1;
@@ -46988,7 +46957,7 @@ var require_cert = __commonJS({
         return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(3));
       }
     };
-    exports.X509Certificate = X509Certificate3;
+    exports.X509Certificate = X509Certificate2;
   }
 });
 
@@ -47100,12 +47069,6 @@ var require_dsse2 = __commonJS({
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
       }
-      // For a DSSE envelope the signature is computed over the pre-authentication
-      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
-      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
-      compareSignedDigest(digest) {
-        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
-      }
       compareSignature(signature) {
         return core_1.crypto.bufferEqual(signature, this.signature);
       }
@@ -47157,11 +47120,6 @@ var require_message = __commonJS({
       }
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, this.messageDigest);
-      }
-      // For a message signature the signature is computed over the artifact, so the
-      // digest of the signed bytes is the artifact's message digest.
-      compareSignedDigest(digest) {
-        return this.compareDigest(digest);
       }
       verifySignature(key) {
         return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
@@ -47707,8 +47665,8 @@ var require_tsa = __commonJS({
     var certificate_1 = require_certificate();
     var trust_1 = require_trust();
     function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
-      const signingTime2 = timestamp.signingTime;
-      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime2);
+      const signingTime = timestamp.signingTime;
+      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime);
       timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
         serialNumber: timestamp.signerSerialNumber,
         issuer: timestamp.signerIssuer
@@ -47731,12 +47689,12 @@ var require_tsa = __commonJS({
     function verifyTimestampForCA(timestamp, data, ca) {
       const [leaf, ...cas] = ca.certChain;
       const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
-      const signingTime2 = timestamp.signingTime;
+      const signingTime = timestamp.signingTime;
       try {
         new certificate_1.CertificateChainVerifier({
           untrustedCert: leaf,
           trustedCerts: cas,
-          timestamp: signingTime2
+          timestamp: signingTime
         }).verify();
       } catch (e) {
         throw new error_1.VerificationError({
@@ -48188,7 +48146,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogDigest = tlogEntry.spec.data.hash?.value || "";
-      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
+      if (!content.compareDigest(Buffer.from(tlogDigest, "hex"))) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48204,7 +48162,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogHash = spec.data?.digest || Buffer.from("");
-      if (!content.compareSignedDigest(tlogHash)) {
+      if (!content.compareDigest(tlogHash)) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48286,10 +48244,10 @@ var require_checkpoint = __commonJS({
     function verifySignedNote(signedNote, tlogs) {
       const data = Buffer.from(signedNote.note, "utf-8");
       return signedNote.signatures.some((signature) => {
-        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
-        // attacker-controlled, so it MUST be compared as a literal substring
-        // and never coerced into a RegExp (as String.prototype.match would).
-        tlog2.baseURL.includes(signature.name));
+        const tlog = tlogs.find(
+          (tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && tlog2.baseURL.match(signature.name)
+          // Match the name to the base URL of the tlog
+        );
         if (!tlog) {
           return false;
         }
@@ -48359,15 +48317,7 @@ var require_checkpoint = __commonJS({
           });
         }
         const origin = lines2[0];
-        let logSize;
-        try {
-          logSize = BigInt(lines2[1]);
-        } catch {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "invalid checkpoint log size"
-          });
-        }
+        const logSize = BigInt(lines2[1]);
         const rootHash = Buffer.from(lines2[2], "base64");
         const rest = lines2.slice(3);
         return new _LogCheckpoint(origin, logSize, rootHash, rest);
@@ -48389,15 +48339,7 @@ var require_merkle = __commonJS({
     var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
     function verifyMerkleInclusion(entry, checkpoint) {
       const inclusionProof = entry.inclusionProof;
-      let logIndex;
-      try {
-        logIndex = BigInt(inclusionProof.logIndex);
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "invalid inclusion proof log index"
-        });
-      }
+      const logIndex = BigInt(inclusionProof.logIndex);
       const treeSize = BigInt(checkpoint.logSize);
       if (logIndex < 0n || logIndex >= treeSize) {
         throw new error_1.VerificationError({
@@ -48517,15 +48459,7 @@ var require_tlog = __commonJS({
     var set_1 = require_set();
     function verifyTLogBody(entry, sigContent) {
       const { kind, version } = entry.kindVersion;
-      let body;
-      try {
-        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "invalid canonicalized body"
-        });
-      }
+      const body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
       if (kind !== body.kind || version !== body.apiVersion) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
@@ -48564,8 +48498,7 @@ var require_tlog = __commonJS({
         inclusionVerified = true;
       }
       if (isTLogEntryWithInclusionProof(entry)) {
-        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
-        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
+        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, tlogAuthorities);
         (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
         inclusionVerified = true;
       }
@@ -48678,25 +48611,16 @@ var require_verifier2 = __commonJS({
       }
       // Checks that the tlog entries are valid for the supplied content
       verifyTLogs({ signature: content, tlogEntries }) {
-        const entryIDs = [];
+        let tlogCount = 0;
         tlogEntries.forEach((entry) => {
+          tlogCount++;
           (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
           (0, tlog_1.verifyTLogBody)(entry, content);
-          entryIDs.push({
-            logID: entry.logId.keyId,
-            body: entry.canonicalizedBody
-          });
         });
-        if (containsDupes(entryIDs)) {
+        if (tlogCount < this.options.tlogThreshold) {
           throw new error_1.VerificationError({
             code: "TLOG_ERROR",
-            message: "duplicate tlog entry"
-          });
-        }
-        if (entryIDs.length < this.options.tlogThreshold) {
-          throw new error_1.VerificationError({
-            code: "TLOG_ERROR",
-            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
+            message: `expected ${this.options.tlogThreshold} tlog entries, got ${tlogCount}`
           });
         }
       }
@@ -50180,7 +50104,7 @@ var require_util10 = __commonJS({
         yield* this[kBody];
       }
     };
-    function noop() {
+    function noop3() {
     }
     function wrapRequestBody(body) {
       if (isStream(body)) {
@@ -50443,34 +50367,34 @@ var require_util10 = __commonJS({
     function isBuffer(buffer) {
       return buffer instanceof Uint8Array || Buffer.isBuffer(buffer);
     }
-    function assertRequestHandler(handler, method, upgrade) {
-      if (!handler || typeof handler !== "object") {
+    function assertRequestHandler(handler2, method, upgrade) {
+      if (!handler2 || typeof handler2 !== "object") {
         throw new InvalidArgumentError("handler must be an object");
       }
-      if (typeof handler.onRequestStart === "function") {
+      if (typeof handler2.onRequestStart === "function") {
         return;
       }
-      if (typeof handler.onConnect !== "function") {
+      if (typeof handler2.onConnect !== "function") {
         throw new InvalidArgumentError("invalid onConnect method");
       }
-      if (typeof handler.onError !== "function") {
+      if (typeof handler2.onError !== "function") {
         throw new InvalidArgumentError("invalid onError method");
       }
-      if (typeof handler.onBodySent !== "function" && handler.onBodySent !== void 0) {
+      if (typeof handler2.onBodySent !== "function" && handler2.onBodySent !== void 0) {
         throw new InvalidArgumentError("invalid onBodySent method");
       }
       if (upgrade || method === "CONNECT") {
-        if (typeof handler.onUpgrade !== "function") {
+        if (typeof handler2.onUpgrade !== "function") {
           throw new InvalidArgumentError("invalid onUpgrade method");
         }
       } else {
-        if (typeof handler.onHeaders !== "function") {
+        if (typeof handler2.onHeaders !== "function") {
           throw new InvalidArgumentError("invalid onHeaders method");
         }
-        if (typeof handler.onData !== "function") {
+        if (typeof handler2.onData !== "function") {
           throw new InvalidArgumentError("invalid onData method");
         }
-        if (typeof handler.onComplete !== "function") {
+        if (typeof handler2.onComplete !== "function") {
           throw new InvalidArgumentError("invalid onComplete method");
         }
       }
@@ -50491,14 +50415,14 @@ var require_util10 = __commonJS({
       };
     }
     function ReadableStreamFrom(iterable) {
-      let iterator;
+      let iterator2;
       return new ReadableStream(
         {
           start() {
-            iterator = iterable[Symbol.asyncIterator]();
+            iterator2 = iterable[Symbol.asyncIterator]();
           },
           pull(controller) {
-            return iterator.next().then(({ done, value }) => {
+            return iterator2.next().then(({ done, value }) => {
               if (done) {
                 return queueMicrotask(() => {
                   controller.close();
@@ -50515,7 +50439,7 @@ var require_util10 = __commonJS({
             });
           },
           cancel() {
-            return iterator.return();
+            return iterator2.return();
           },
           type: "bytes"
         }
@@ -50825,9 +50749,9 @@ var require_util10 = __commonJS({
       return !headerCharRegex.test(characters);
     }
     var rangeHeaderRegex = /^bytes (\d+)-(\d+)\/(\d+)?$/;
-    function parseRangeHeader(range) {
-      if (range == null || range === "") return { start: 0, end: null, size: null };
-      const m = range ? range.match(rangeHeaderRegex) : null;
+    function parseRangeHeader(range2) {
+      if (range2 == null || range2 === "") return { start: 0, end: null, size: null };
+      const m = range2 ? range2.match(rangeHeaderRegex) : null;
       return m ? {
         start: parseInt(m[1]),
         end: m[2] ? parseInt(m[2]) : null,
@@ -50849,17 +50773,17 @@ var require_util10 = __commonJS({
       }
       return obj2;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err);
-        assert(request2.aborted);
+        request3.onError(err);
+        assert(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       let s2 = null;
@@ -50875,7 +50799,7 @@ var require_util10 = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -51298,7 +51222,7 @@ var require_request3 = __commonJS({
         throwOnError,
         maxRedirections,
         typeOfService
-      }, handler) {
+      }, handler2) {
         if (typeof path2 !== "string") {
           throw new InvalidArgumentError("path must be a string");
         } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
@@ -51413,9 +51337,9 @@ var require_request3 = __commonJS({
         } else if (headers != null) {
           throw new InvalidArgumentError("headers must be an object or an array");
         }
-        assertRequestHandler(handler, method, upgrade);
+        assertRequestHandler(handler2, method, upgrade);
         this.servername = servername || getServerName(this.host) || null;
-        this[kHandler] = handler;
+        this[kHandler] = handler2;
         if (channels.create.hasSubscribers) {
           channels.create.publish({ request: this });
         }
@@ -51544,7 +51468,7 @@ var require_request3 = __commonJS({
         return this;
       }
     };
-    function processHeader(request2, key, val) {
+    function processHeader(request3, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -51591,24 +51515,24 @@ var require_request3 = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request2.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request2.contentLength = parseInt(val, 10);
-      } else if (request2.contentType === null && headerName === "content-type") {
-        request2.contentType = val;
-        request2.headers.push(key, val);
+        request3.contentLength = parseInt(val, 10);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -51622,13 +51546,13 @@ var require_request3 = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request2.reset = true;
+            request3.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request2.headers.push(key, val);
+        request3.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -51642,11 +51566,11 @@ var require_wrap_handler = __commonJS({
     var { InvalidArgumentError } = require_errors3();
     module.exports = class WrapHandler {
       #handler;
-      constructor(handler) {
-        this.#handler = handler;
+      constructor(handler2) {
+        this.#handler = handler2;
       }
-      static wrap(handler) {
-        return handler.onRequestStart ? handler : new WrapHandler(handler);
+      static wrap(handler2) {
+        return handler2.onRequestStart ? handler2 : new WrapHandler(handler2);
       }
       // Unwrap Interface
       onConnect(abort, context) {
@@ -51724,7 +51648,7 @@ var require_dispatcher2 = __commonJS({
     "use strict";
     var EventEmitter = __require("node:events");
     var WrapHandler = require_wrap_handler();
-    var wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler));
+    var wrapInterceptor = (dispatch) => (opts, handler2) => dispatch(opts, WrapHandler.wrap(handler2));
     var Dispatcher = class extends EventEmitter {
       dispatch() {
         throw new Error("not implemented");
@@ -51807,11 +51731,11 @@ var require_unwrap_handler = __commonJS({
     module.exports = class UnwrapHandler {
       #handler;
       #controller;
-      constructor(handler) {
-        this.#handler = handler;
+      constructor(handler2) {
+        this.#handler = handler2;
       }
-      static unwrap(handler) {
-        return !handler.onRequestStart ? handler : new UnwrapHandler(handler);
+      static unwrap(handler2) {
+        return !handler2.onRequestStart ? handler2 : new UnwrapHandler(handler2);
       }
       onConnect(abort, context) {
         this.#controller = new UnwrapController(abort);
@@ -51982,11 +51906,11 @@ var require_dispatcher_base2 = __commonJS({
         };
         this[kDestroy](err).then(() => queueMicrotask(onDestroyed));
       }
-      dispatch(opts, handler) {
-        if (!handler || typeof handler !== "object") {
+      dispatch(opts, handler2) {
+        if (!handler2 || typeof handler2 !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
-        handler = UnwrapHandler.unwrap(handler);
+        handler2 = UnwrapHandler.unwrap(handler2);
         try {
           if (!opts || typeof opts !== "object") {
             throw new InvalidArgumentError("opts must be an object.");
@@ -51997,12 +51921,12 @@ var require_dispatcher_base2 = __commonJS({
           if (this[kClosed]) {
             throw new ClientClosedError();
           }
-          return this[kDispatch](opts, handler);
+          return this[kDispatch](opts, handler2);
         } catch (err) {
-          if (typeof handler.onError !== "function") {
+          if (typeof handler2.onError !== "function") {
             throw err;
           }
-          handler.onError(err);
+          handler2.onError(err);
           return false;
         }
       }
@@ -54241,11 +54165,11 @@ var require_util11 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      const url = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      const url = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -54283,10 +54207,10 @@ var require_util11 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request2.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -54303,33 +54227,33 @@ var require_util11 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
-        request2.headersList.append("origin", serializedOrigin, true);
-      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
-        switch (request2.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request2, requestCurrentURL(request2))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request2.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -54383,18 +54307,18 @@ var require_util11 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      const policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request2.referrer)) {
-        referrerSource = request2.referrer;
+      } else if (webidl.is.URL(request3.referrer)) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -54412,14 +54336,14 @@ var require_util11 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -54429,17 +54353,17 @@ var require_util11 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request2, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request2, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -54506,7 +54430,7 @@ var require_util11 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -54885,7 +54809,7 @@ var require_util11 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request2) {
+    function hasAuthenticationEntry(request3) {
       return false;
     }
     function includesCredentials(url) {
@@ -55494,12 +55418,12 @@ var require_body2 = __commonJS({
     var { runtimeFeatures } = require_runtime_features();
     var random = runtimeFeatures.has("crypto") ? __require("node:crypto").randomInt : (max) => Math.floor(Math.random() * max);
     var textEncoder = new TextEncoder();
-    function noop() {
+    function noop3() {
     }
     var streamRegistry = new FinalizationRegistry((weakRef) => {
       const stream = weakRef.deref();
       if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-        stream.cancel("Response object has been garbage collected").catch(noop);
+        stream.cancel("Response object has been garbage collected").catch(noop3);
       }
     });
     function extractBody(object, keepalive = false) {
@@ -55514,8 +55438,8 @@ var require_body2 = __commonJS({
           },
           async pull(controller) {
             const result = action();
-            const iterator = result?.[Symbol.asyncIterator]?.();
-            if (iterator == null) {
+            const iterator2 = result?.[Symbol.asyncIterator]?.();
+            if (iterator2 == null) {
               if (result?.length && !isErrored(stream)) {
                 controller.enqueue(typeof result === "string" ? textEncoder.encode(result) : new Uint8Array(result));
               }
@@ -55523,7 +55447,7 @@ var require_body2 = __commonJS({
               return;
             }
             while (true) {
-              const { value, done } = await iterator.next();
+              const { value, done } = await iterator2.next();
               if (done) {
                 queueMicrotask(() => readableStreamClose(controller));
                 return;
@@ -55808,7 +55732,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants6 = require_constants8();
+    var constants5 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util.removeAllListeners;
@@ -55944,7 +55868,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -56040,11 +55964,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants6.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants6.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -56067,10 +55991,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants6.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -56087,7 +56011,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants6.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -56120,11 +56044,11 @@ var require_client_h12 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request2.onResponseStarted();
+        request3.onResponseStarted();
         return 0;
       }
       /**
@@ -56186,9 +56110,9 @@ var require_client_h12 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
-        assert(request2.upgrade || request2.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
+        assert(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -56205,9 +56129,9 @@ var require_client_h12 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request3, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -56227,8 +56151,8 @@ var require_client_h12 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert(!this.upgrade);
@@ -56237,23 +56161,23 @@ var require_client_h12 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request2.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request2.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -56284,11 +56208,11 @@ var require_client_h12 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request2.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request2.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -56298,7 +56222,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants6.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -56309,8 +56233,8 @@ var require_client_h12 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -56323,8 +56247,8 @@ var require_client_h12 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request2.onData(buf) === false) {
-          return constants6.ERROR.PAUSED;
+        if (request3.onData(buf) === false) {
+          return constants5.ERROR.PAUSED;
         }
         return 0;
       }
@@ -56341,8 +56265,8 @@ var require_client_h12 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -56354,23 +56278,23 @@ var require_client_h12 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request2.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -56427,8 +56351,8 @@ var require_client_h12 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request2) {
-          return writeH1(client, request2);
+        write(request3) {
+          return writeH1(client, request3);
         },
         resume() {
           resumeH1(client);
@@ -56455,18 +56379,18 @@ var require_client_h12 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request2) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request2) {
-            if (client[kRunning] > 0 && !request2.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -56519,13 +56443,13 @@ var require_client_h12 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request2 = requests[i];
-          util.errorRequest(client, request2, err);
+          const request3 = requests[i];
+          util.errorRequest(client, request3, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -56593,8 +56517,8 @@ var require_client_h12 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request2 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -56603,11 +56527,11 @@ var require_client_h12 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request2) {
+    function setTypeOfService(socket, request3) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request2.typeOfService;
+      const typeOfService = request3.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -56621,26 +56545,26 @@ var require_client_h12 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request2) {
-      const { method, path: path2, host, upgrade, blocking, reset } = request2;
-      let { body, headers, contentLength } = request2;
+    function writeH1(client, request3) {
+      const { method, path: path2, host, upgrade, blocking, reset } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body2().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request2.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -56652,14 +56576,14 @@ var require_client_h12 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -56667,19 +56591,19 @@ var require_client_h12 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
-        util.errorRequest(client, request2, err || new RequestAbortedError());
+        util.errorRequest(client, request3, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -56697,7 +56621,7 @@ var require_client_h12 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request2);
+      setTypeOfService(socket, request3);
       let header2 = `${method} ${path2} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -56731,31 +56655,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request2, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -56821,7 +56745,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -56841,18 +56765,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request2.onBodySent(body);
-          if (!expectsPayload && request2.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -56865,9 +56789,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
-        if (!expectsPayload && request2.reset !== false) {
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -56875,7 +56799,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -56894,7 +56818,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -56923,9 +56847,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request2;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -56939,7 +56863,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -56958,7 +56882,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request2.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -56978,7 +56902,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -56992,8 +56916,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request2 } = this;
-        request2.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -57173,8 +57097,8 @@ var require_client_h22 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request2) {
-          return writeH2(client, request2);
+        write(request3) {
+          return writeH2(client, request3);
         },
         /**
          * @returns {void}
@@ -57203,14 +57127,14 @@ var require_client_h22 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request2) {
-          if (request2 != null) {
+        busy(request3) {
+          if (request3 != null) {
             if (client[kRunning] > 0) {
-              if (request2.idempotent === false) return true;
-              if ((request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) return true;
+              if (request3.idempotent === false) return true;
+              if ((request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) return true;
             } else {
-              return (request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -57285,15 +57209,15 @@ var require_client_h22 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request2, resetPendingIdx = false) {
+    function completeRequest(client, request3, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request2) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request3) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request2, runningIdx);
+      const index = queue.indexOf(request3, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -57312,10 +57236,10 @@ var require_client_h22 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request2 != null) {
-          util.errorRequest(client, request2, err);
+        if (request3 != null) {
+          util.errorRequest(client, request3, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -57338,9 +57262,9 @@ var require_client_h22 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request2 = requests[i];
-          if (request2 != null) {
-            util.errorRequest(client, request2, err);
+          const request3 = requests[i];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
       }
@@ -57371,14 +57295,14 @@ var require_client_h22 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
-      const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request3) {
+      const headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path2, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
-      let { body } = request2;
+      const { method, path: path2, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request3, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -57412,33 +57336,33 @@ var require_client_h22 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request2);
+          completeRequest(client, request3);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request3, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -57456,12 +57380,12 @@ var require_client_h22 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request2);
+            completeRequest(client, request3);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -57481,12 +57405,12 @@ var require_client_h22 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -57511,14 +57435,14 @@ var require_client_h22 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -57534,7 +57458,7 @@ var require_client_h22 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request2, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -57555,21 +57479,21 @@ var require_client_h22 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request2.onResponseStarted();
+        request3.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request2.aborted) {
+        if (request3.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request2.aborted || request2.completed) {
+          if (request3.aborted || request3.completed) {
             return;
           }
-          if (request2.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -57577,14 +57501,14 @@ var require_client_h22 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request2.aborted && !request2.completed) {
-            request2.onComplete({});
+          if (!request3.aborted && !request3.completed) {
+            request3.onComplete({});
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request2, true);
+          completeRequest(client, request3, true);
           client[kResume]();
         }
       });
@@ -57594,7 +57518,7 @@ var require_client_h22 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request2.aborted && !request2.completed) {
+        if (!request3.aborted && !request3.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -57619,11 +57543,11 @@ var require_client_h22 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request2.onComplete(trailers);
+        request3.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -57633,7 +57557,7 @@ var require_client_h22 = __commonJS({
             stream,
             null,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -57644,7 +57568,7 @@ var require_client_h22 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -57656,7 +57580,7 @@ var require_client_h22 = __commonJS({
               stream,
               body.stream(),
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -57667,7 +57591,7 @@ var require_client_h22 = __commonJS({
               stream,
               body,
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -57681,7 +57605,7 @@ var require_client_h22 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -57690,7 +57614,7 @@ var require_client_h22 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -57700,7 +57624,7 @@ var require_client_h22 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -57708,18 +57632,18 @@ var require_client_h22 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request2.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -57730,7 +57654,7 @@ var require_client_h22 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request2.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -57740,10 +57664,10 @@ var require_client_h22 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -57754,8 +57678,8 @@ var require_client_h22 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -57764,7 +57688,7 @@ var require_client_h22 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -57789,13 +57713,13 @@ var require_client_h22 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request2.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request2.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -57877,7 +57801,7 @@ var require_client2 = __commonJS({
     var getDefaultNodeMaxHeaderSize = http && http.maxHeaderSize && Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0 ? () => http.maxHeaderSize : () => {
       throw new InvalidArgumentError("http module not available or http.maxHeaderSize invalid");
     };
-    var noop = () => {
+    var noop3 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -58080,11 +58004,11 @@ var require_client2 = __commonJS({
         connect(this);
         this.once("connect", cb);
       }
-      [kDispatch](opts, handler) {
-        const request2 = new Request(this[kUrl].origin, opts, handler);
-        this[kQueue].push(request2);
+      [kDispatch](opts, handler2) {
+        const request3 = new Request(this[kUrl].origin, opts, handler2);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -58108,9 +58032,9 @@ var require_client2 = __commonJS({
         return new Promise((resolve10) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            if (request2 != null) {
-              util.errorRequest(this, request2, err);
+            const request3 = requests[i];
+            if (request3 != null) {
+              util.errorRequest(this, request3, err);
             }
           }
           const callback = () => {
@@ -58135,9 +58059,9 @@ var require_client2 = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request2 = requests[i];
-          if (request2 != null) {
-            util.errorRequest(client, request2, err);
+          const request3 = requests[i];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
         assert(client[kSize] === 0);
@@ -58184,7 +58108,7 @@ var require_client2 = __commonJS({
             return;
           }
           if (client.destroyed) {
-            util.destroy(socket.on("error", noop), new ClientDestroyedError());
+            util.destroy(socket.on("error", noop3), new ClientDestroyedError());
             client[kResume]();
             return;
           }
@@ -58192,7 +58116,7 @@ var require_client2 = __commonJS({
           try {
             client[kHTTPContext] = socket.alpnProtocol === "h2" ? connectH2(client, socket) : connectH1(client, socket);
           } catch (err2) {
-            socket.destroy().on("error", noop);
+            socket.destroy().on("error", noop3);
             handleConnectError(client, err2, { host, hostname, protocol, port });
             client[kResume]();
             return;
@@ -58248,8 +58172,8 @@ var require_client2 = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request2 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request2, err);
+          const request3 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request3, err);
         }
       } else {
         onError(client, err);
@@ -58304,15 +58228,15 @@ var require_client2 = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request2 = client[kQueue][client[kPendingIdx]];
-        if (request2 === null) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (request3 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request2.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -58328,10 +58252,10 @@ var require_client2 = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request2)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request2.aborted && client[kHTTPContext].write(request2)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -58544,13 +58468,13 @@ var require_pool_base2 = __commonJS({
         }
         return Promise.all(destroyAll);
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
         if (!dispatcher) {
           this[kNeedDrain] = true;
-          this[kQueue].push({ opts, handler });
+          this[kQueue].push({ opts, handler: handler2 });
           this[kQueued]++;
-        } else if (!dispatcher.dispatch(opts, handler)) {
+        } else if (!dispatcher.dispatch(opts, handler2)) {
           dispatcher[kNeedDrain] = true;
           this[kNeedDrain] = !this[kGetDispatcher]();
         }
@@ -59020,7 +58944,7 @@ var require_agent2 = __commonJS({
         }
         return ret;
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         let key;
         if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
           key = String(opts.origin);
@@ -59062,7 +58986,7 @@ var require_agent2 = __commonJS({
           this[kClients].set(key, { count: 0, dispatcher });
           this[kOrigins].add(key);
         }
-        return dispatcher.dispatch(opts, handler);
+        return dispatcher.dispatch(opts, handler2);
       }
       [kClose]() {
         const closePromises = [];
@@ -59386,13 +59310,13 @@ var require_socks5_client = __commonJS({
         }
         debug2("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request2 = Buffer2.alloc(2 + this.authMethods.length);
-        request2[0] = SOCKS_VERSION;
-        request2[1] = this.authMethods.length;
+        const request3 = Buffer2.alloc(2 + this.authMethods.length);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request2[2 + i] = method;
+          request3[2 + i] = method;
         });
-        this.socket.write(request2);
+        this.socket.write(request3);
       }
       /**
        * Handle handshake response from server
@@ -59434,13 +59358,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request2 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request2[0] = 1;
-        request2[1] = usernameBuffer.length;
-        usernameBuffer.copy(request2, 2);
-        request2[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request2, 3 + usernameBuffer.length);
-        this.socket.write(request2);
+        const request3 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request3[0] = 1;
+        request3[1] = usernameBuffer.length;
+        usernameBuffer.copy(request3, 2);
+        request3[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request3, 3 + usernameBuffer.length);
+        this.socket.write(request3);
       }
       /**
        * Handle authentication response
@@ -59475,22 +59399,22 @@ var require_socks5_client = __commonJS({
         }
         debug2("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request2 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request2);
+        const request3 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request3);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request2 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request2[0] = SOCKS_VERSION;
-        request2[1] = command;
-        request2[2] = 0;
-        request2[3] = addressType;
-        addressBuffer.copy(request2, 4);
-        request2.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request2;
+        const request3 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = command;
+        request3[2] = 0;
+        request3[3] = addressType;
+        addressBuffer.copy(request3, 4);
+        request3.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request3;
       }
       /**
        * Handle CONNECT response
@@ -59714,7 +59638,7 @@ var require_socks5_proxy_agent = __commonJS({
       /**
        * Dispatch a request through the SOCKS5 proxy
        */
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const { origin } = opts;
         debug2("dispatching request to", origin, "via SOCKS5");
         try {
@@ -59756,14 +59680,14 @@ var require_socks5_proxy_agent = __commonJS({
             });
             this[kPools].set(originKey, pool);
           }
-          return pool[kDispatch](opts, handler);
+          return pool[kDispatch](opts, handler2);
         } catch (err) {
           debug2("dispatch error:", err);
-          if (typeof handler.onResponseError === "function") {
-            handler.onResponseError(null, err);
+          if (typeof handler2.onResponseError === "function") {
+            handler2.onResponseError(null, err);
             return false;
-          } else if (typeof handler.onError === "function") {
-            handler.onError(err);
+          } else if (typeof handler2.onError === "function") {
+            handler2.onError(err);
             return false;
           } else {
             throw err;
@@ -59817,7 +59741,7 @@ var require_proxy_agent2 = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop = () => {
+    var noop3 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -59839,12 +59763,12 @@ var require_proxy_agent2 = __commonJS({
           this.#client = new Client(proxyUrl, { connect });
         }
       }
-      [kDispatch](opts, handler) {
-        const onHeaders = handler.onHeaders;
-        handler.onHeaders = function(statusCode, data, resume) {
+      [kDispatch](opts, handler2) {
+        const onHeaders = handler2.onHeaders;
+        handler2.onHeaders = function(statusCode, data, resume) {
           if (statusCode === 407) {
-            if (typeof handler.onError === "function") {
-              handler.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
+            if (typeof handler2.onError === "function") {
+              handler2.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
@@ -59861,7 +59785,7 @@ var require_proxy_agent2 = __commonJS({
           headers.host = host;
         }
         opts.headers = { ...this[kProxyHeaders], ...headers };
-        return this.#client[kDispatch](opts, handler);
+        return this.#client[kDispatch](opts, handler2);
       }
       [kClose]() {
         return this.#client.close();
@@ -59954,7 +59878,7 @@ var require_proxy_agent2 = __commonJS({
               };
               const { socket, statusCode } = await this[kClient].connect(connectParams);
               if (statusCode !== 200) {
-                socket.on("error", noop).destroy();
+                socket.on("error", noop3).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
                 return;
               }
@@ -59985,7 +59909,7 @@ var require_proxy_agent2 = __commonJS({
           }
         });
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const headers = buildHeaders(opts.headers);
         throwIfProxyAuthIsSent(headers);
         if (headers && !("host" in headers) && !("Host" in headers)) {
@@ -59997,7 +59921,7 @@ var require_proxy_agent2 = __commonJS({
             ...opts,
             headers
           },
-          handler
+          handler2
         );
       }
       /**
@@ -60083,10 +60007,10 @@ var require_env_http_proxy_agent2 = __commonJS({
         }
         this.#parseNoProxy();
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const url = new URL(opts.origin);
         const agent = this.#getProxyAgentForUrl(url);
-        return agent.dispatch(opts, handler);
+        return agent.dispatch(opts, handler2);
       }
       [kClose]() {
         return Promise.all([
@@ -60188,16 +60112,16 @@ var require_retry_handler2 = __commonJS({
       const retryTime = new Date(retryAfter).getTime();
       return isNaN(retryTime) ? 0 : retryTime - Date.now();
     }
-    function validatePartialResponseContentLength(headers, range, statusCode, retryCount) {
+    function validatePartialResponseContentLength(headers, range2, statusCode, retryCount) {
       const contentLength = headers["content-length"];
       if (contentLength == null) {
         return;
       }
-      if (!Number.isFinite(range.start) || !Number.isFinite(range.end)) {
+      if (!Number.isFinite(range2.start) || !Number.isFinite(range2.end)) {
         return;
       }
       const length = Number(contentLength);
-      const expectedLength = range.end - range.start + 1;
+      const expectedLength = range2.end - range2.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength) {
         throw new RequestRetryError("Content-Length mismatch", statusCode, {
           headers,
@@ -60255,7 +60179,7 @@ var require_retry_handler2 = __commonJS({
       }
     };
     var RetryHandler = class _RetryHandler {
-      constructor(opts, { dispatch, handler }) {
+      constructor(opts, { dispatch, handler: handler2 }) {
         const { retryOptions, ...dispatchOpts } = opts;
         const {
           // Retry scoped
@@ -60273,7 +60197,7 @@ var require_retry_handler2 = __commonJS({
         } = retryOptions ?? {};
         this.error = null;
         this.dispatch = dispatch;
-        this.handler = WrapHandler.wrap(handler);
+        this.handler = WrapHandler.wrap(handler2);
         this.opts = { ...dispatchOpts, body: wrapRequestBody(opts.body) };
         this.retryOpts = {
           throwOnError: throwOnError ?? true,
@@ -60458,8 +60382,8 @@ var require_retry_handler2 = __commonJS({
         }
         if (this.end == null) {
           if (statusCode === 206) {
-            const range = parseRangeHeader(headers["content-range"]);
-            if (range == null) {
+            const range2 = parseRangeHeader(headers["content-range"]);
+            if (range2 == null) {
               this.headersSent = true;
               this.handler.onResponseStart?.(
                 this.controllerProxy,
@@ -60469,8 +60393,8 @@ var require_retry_handler2 = __commonJS({
               );
               return;
             }
-            validatePartialResponseContentLength(headers, range, statusCode, this.retryCount);
-            const { start, size, end = size ? size - 1 : null } = range;
+            validatePartialResponseContentLength(headers, range2, statusCode, this.retryCount);
+            const { start, size, end = size ? size - 1 : null } = range2;
             assert(
               start != null && Number.isFinite(start),
               "content-range mismatch"
@@ -60590,13 +60514,13 @@ var require_retry_agent2 = __commonJS({
         this.#agent = agent;
         this.#options = options;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const retry = new RetryHandler({
           ...opts,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
-          handler
+          handler: handler2
         });
         return this.#agent.dispatch(opts, retry);
       }
@@ -60671,7 +60595,7 @@ var require_readable2 = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var kUsed = /* @__PURE__ */ Symbol("kUsed");
     var kBytesRead = /* @__PURE__ */ Symbol("kBytesRead");
-    var noop = () => {
+    var noop3 = () => {
     };
     var BodyReadable = class extends Readable2 {
       /**
@@ -60896,7 +60820,7 @@ var require_readable2 = __commonJS({
           } else {
             this.on("close", resolve10);
           }
-          this.on("error", noop).on("data", () => {
+          this.on("error", noop3).on("data", () => {
             if (this[kBytesRead] > limit) {
               this.destroy();
             }
@@ -61065,7 +60989,7 @@ var require_api_request2 = __commonJS({
     var { Readable: Readable2 } = require_readable2();
     var { InvalidArgumentError, RequestAbortedError } = require_errors3();
     var util = require_util10();
-    function noop() {
+    function noop3() {
     }
     var RequestHandler = class extends AsyncResource {
       constructor(opts, callback) {
@@ -61092,7 +61016,7 @@ var require_api_request2 = __commonJS({
           super("UNDICI_REQUEST");
         } catch (err) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", noop), err);
+            util.destroy(body.on("error", noop3), err);
           }
           throw err;
         }
@@ -61115,7 +61039,7 @@ var require_api_request2 = __commonJS({
           this.removeAbortListener = util.addAbortListener(signal, () => {
             this.reason = signal.reason ?? new RequestAbortedError();
             if (this.res) {
-              util.destroy(this.res.on("error", noop), this.reason);
+              util.destroy(this.res.on("error", noop3), this.reason);
             } else if (this.abort) {
               this.abort(this.reason);
             }
@@ -61169,7 +61093,7 @@ var require_api_request2 = __commonJS({
             });
           } catch (err) {
             this.res = null;
-            util.destroy(res.on("error", noop), err);
+            util.destroy(res.on("error", noop3), err);
             queueMicrotask(() => {
               throw err;
             });
@@ -61194,13 +61118,13 @@ var require_api_request2 = __commonJS({
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res.on("error", noop), err);
+            util.destroy(res.on("error", noop3), err);
           });
         }
         if (body) {
           this.body = null;
           if (util.isStream(body)) {
-            body.on("error", noop);
+            body.on("error", noop3);
             util.destroy(body, err);
           }
         }
@@ -61210,17 +61134,17 @@ var require_api_request2 = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve10, reject) => {
-          request2.call(this, opts, (err, data) => {
+          request3.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve10(data);
           });
         });
       }
       try {
-        const handler = new RequestHandler(opts, callback);
-        this.dispatch(opts, handler);
+        const handler2 = new RequestHandler(opts, callback);
+        this.dispatch(opts, handler2);
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
@@ -61229,7 +61153,7 @@ var require_api_request2 = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -61296,7 +61220,7 @@ var require_api_stream2 = __commonJS({
     var { InvalidArgumentError, InvalidReturnValueError } = require_errors3();
     var util = require_util10();
     var { addSignal, removeSignal } = require_abort_signal2();
-    function noop() {
+    function noop3() {
     }
     var StreamHandler = class extends AsyncResource {
       constructor(opts, factory, callback) {
@@ -61323,7 +61247,7 @@ var require_api_stream2 = __commonJS({
           super("UNDICI_STREAM");
         } catch (err) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", noop), err);
+            util.destroy(body.on("error", noop3), err);
           }
           throw err;
         }
@@ -61433,8 +61357,8 @@ var require_api_stream2 = __commonJS({
         });
       }
       try {
-        const handler = new StreamHandler(opts, factory, callback);
-        this.dispatch(opts, handler);
+        const handler2 = new StreamHandler(opts, factory, callback);
+        this.dispatch(opts, handler2);
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
@@ -61465,7 +61389,7 @@ var require_api_pipeline2 = __commonJS({
     } = require_errors3();
     var util = require_util10();
     var { addSignal, removeSignal } = require_abort_signal2();
-    function noop() {
+    function noop3() {
     }
     var kResume = /* @__PURE__ */ Symbol("resume");
     var PipelineRequest = class extends Readable2 {
@@ -61501,11 +61425,11 @@ var require_api_pipeline2 = __commonJS({
       }
     };
     var PipelineHandler = class extends AsyncResource {
-      constructor(opts, handler) {
+      constructor(opts, handler2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof handler !== "function") {
+        if (typeof handler2 !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
         const { signal, method, opaque, onInfo, responseHeaders } = opts;
@@ -61521,11 +61445,11 @@ var require_api_pipeline2 = __commonJS({
         super("UNDICI_PIPELINE");
         this.opaque = opaque || null;
         this.responseHeaders = responseHeaders || null;
-        this.handler = handler;
+        this.handler = handler2;
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
-        this.req = new PipelineRequest().on("error", noop);
+        this.req = new PipelineRequest().on("error", noop3);
         this.ret = new Duplex({
           readableObjectMode: opts.objectMode,
           autoDestroy: true,
@@ -61575,7 +61499,7 @@ var require_api_pipeline2 = __commonJS({
         this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume) {
-        const { opaque, handler, context } = this;
+        const { opaque, handler: handler2, context } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
             const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
@@ -61588,7 +61512,7 @@ var require_api_pipeline2 = __commonJS({
         try {
           this.handler = null;
           const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-          body = this.runInAsyncScope(handler, null, {
+          body = this.runInAsyncScope(handler2, null, {
             statusCode,
             headers,
             opaque,
@@ -61596,7 +61520,7 @@ var require_api_pipeline2 = __commonJS({
             context
           });
         } catch (err) {
-          this.res.on("error", noop);
+          this.res.on("error", noop3);
           throw err;
         }
         if (!body || typeof body.on !== "function") {
@@ -61635,9 +61559,9 @@ var require_api_pipeline2 = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline(opts, handler2) {
       try {
-        const pipelineHandler = new PipelineHandler(opts, handler);
+        const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
       } catch (err) {
@@ -62034,7 +61958,7 @@ var require_mock_utils2 = __commonJS({
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData(data) {
+    function getResponseData2(data) {
       if (Buffer.isBuffer(data)) {
         return data;
       } else if (data instanceof Uint8Array) {
@@ -62139,7 +62063,7 @@ var require_mock_utils2 = __commonJS({
       }
       return Buffer.concat(buffers).toString("utf8");
     }
-    function mockDispatch(opts, handler) {
+    function mockDispatch(opts, handler2) {
       const key = buildKey(opts);
       const mockDispatch2 = getMockDispatch(this[kDispatches], key);
       mockDispatch2.timesInvoked++;
@@ -62152,7 +62076,7 @@ var require_mock_utils2 = __commonJS({
       mockDispatch2.pending = timesInvoked < times;
       if (error2 !== null) {
         deleteMockDispatch(this[kDispatches], key);
-        handler.onError(error2);
+        handler2.onError(error2);
         return true;
       }
       let aborted = false;
@@ -62166,9 +62090,9 @@ var require_mock_utils2 = __commonJS({
           clearTimeout(timer);
           timer = null;
         }
-        handler.onError(err);
+        handler2.onError(err);
       }
-      handler.onConnect?.(abort, null);
+      handler2.onConnect?.(abort, null);
       if (typeof delay === "number" && delay > 0) {
         timer = setTimeout(() => {
           timer = null;
@@ -62189,12 +62113,12 @@ var require_mock_utils2 = __commonJS({
         if (aborted) {
           return;
         }
-        const responseData = getResponseData(body);
+        const responseData = getResponseData2(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
-        handler.onData?.(Buffer.from(responseData));
-        handler.onComplete?.(responseTrailers);
+        handler2.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
+        handler2.onData?.(Buffer.from(responseData));
+        handler2.onComplete?.(responseTrailers);
         deleteMockDispatch(mockDispatches, key);
       }
       function resume() {
@@ -62205,10 +62129,10 @@ var require_mock_utils2 = __commonJS({
       const agent = this[kMockAgent];
       const origin = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
-      return function dispatch(opts, handler) {
+      return function dispatch(opts, handler2) {
         if (agent.isMockActive) {
           try {
-            mockDispatch.call(this, opts, handler);
+            mockDispatch.call(this, opts, handler2);
           } catch (error2) {
             if (error2.code === "UND_MOCK_ERR_MOCK_NOT_MATCHED") {
               const netConnect = agent[kGetNetConnect]();
@@ -62219,7 +62143,7 @@ var require_mock_utils2 = __commonJS({
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)${interceptsMessage}`);
               }
               if (checkNetConnect(netConnect, origin)) {
-                originalDispatch.call(this, opts, handler);
+                originalDispatch.call(this, opts, handler2);
               } else {
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)${interceptsMessage}`);
               }
@@ -62228,7 +62152,7 @@ var require_mock_utils2 = __commonJS({
             }
           }
         } else {
-          originalDispatch.call(this, opts, handler);
+          originalDispatch.call(this, opts, handler2);
         }
       };
     }
@@ -62264,7 +62188,7 @@ var require_mock_utils2 = __commonJS({
       return mockOptions;
     }
     module.exports = {
-      getResponseData,
+      getResponseData: getResponseData2,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -62289,7 +62213,7 @@ var require_mock_utils2 = __commonJS({
 var require_mock_interceptor2 = __commonJS({
   "node_modules/undici/lib/mock/mock-interceptor.js"(exports, module) {
     "use strict";
-    var { getResponseData, buildKey, addMockDispatch } = require_mock_utils2();
+    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils2();
     var {
       kDispatches,
       kDispatchKey,
@@ -62363,7 +62287,7 @@ var require_mock_interceptor2 = __commonJS({
         this[kContentLength] = false;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        const responseData = getResponseData(data);
+        const responseData = getResponseData2(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
@@ -62516,13 +62440,13 @@ var require_mock_call_history = __commonJS({
     "use strict";
     var { kMockCallHistoryAddLog } = require_mock_symbols2();
     var { InvalidArgumentError } = require_errors3();
-    function handleFilterCallsWithOptions(criteria, options, handler, store, allLogs) {
+    function handleFilterCallsWithOptions(criteria, options, handler2, store, allLogs) {
       switch (options.operator) {
         case "OR":
-          store.push(...handler(criteria, allLogs));
+          store.push(...handler2(criteria, allLogs));
           return store;
         case "AND":
-          return handler(criteria, store);
+          return handler2(criteria, store);
         default:
           throw new InvalidArgumentError("options.operator must to be a case insensitive string equal to 'OR' or 'AND'");
       }
@@ -62873,7 +62797,7 @@ var require_mock_agent2 = __commonJS({
         }
         return dispatcher;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         opts.origin = normalizeOrigin(opts.origin);
         this.get(opts.origin);
         this[kMockAgentAddCallHistoryLog](opts);
@@ -62884,7 +62808,7 @@ var require_mock_agent2 = __commonJS({
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
           dispatchOpts.path = `${path2}?${normalizedSearchParams}`;
         }
-        return this[kAgent].dispatch(dispatchOpts, handler);
+        return this[kAgent].dispatch(dispatchOpts, handler2);
       }
       async close() {
         this.clearCallHistory();
@@ -63212,8 +63136,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -63231,7 +63155,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request2,
+            request: request3,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -63265,8 +63189,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -63361,8 +63285,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -63371,8 +63295,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -63520,44 +63444,44 @@ var require_snapshot_agent = __commonJS({
           });
         }
       }
-      dispatch(opts, handler) {
-        handler = WrapHandler.wrap(handler);
+      dispatch(opts, handler2) {
+        handler2 = WrapHandler.wrap(handler2);
         const mode = this[kSnapshotMode];
         if (this[kSnapshotRecorder].isUrlExcluded(opts)) {
-          return this[kRealAgent].dispatch(opts, handler);
+          return this[kRealAgent].dispatch(opts, handler2);
         }
         if (mode === "playback" || mode === "update") {
           if (!this[kSnapshotLoaded]) {
-            return this.#asyncDispatch(opts, handler);
+            return this.#asyncDispatch(opts, handler2);
           }
           const snapshot = this[kSnapshotRecorder].findSnapshot(opts);
           if (snapshot) {
-            return this.#replaySnapshot(snapshot, handler);
+            return this.#replaySnapshot(snapshot, handler2);
           } else if (mode === "update") {
-            return this.#recordAndReplay(opts, handler);
+            return this.#recordAndReplay(opts, handler2);
           } else {
             const error2 = new UndiciError(`No snapshot found for ${opts.method || "GET"} ${opts.path}`);
-            if (handler.onError) {
-              handler.onError(error2);
+            if (handler2.onError) {
+              handler2.onError(error2);
               return;
             }
             throw error2;
           }
         } else if (mode === "record") {
-          return this.#recordAndReplay(opts, handler);
+          return this.#recordAndReplay(opts, handler2);
         }
       }
       /**
        * Async version of dispatch for when we need to load snapshots first
        */
-      async #asyncDispatch(opts, handler) {
+      async #asyncDispatch(opts, handler2) {
         await this.loadSnapshots();
-        return this.dispatch(opts, handler);
+        return this.dispatch(opts, handler2);
       }
       /**
        * Records a real request and replays the response
        */
-      #recordAndReplay(opts, handler) {
+      #recordAndReplay(opts, handler2) {
         const responseData = {
           statusCode: null,
           headers: {},
@@ -63567,19 +63491,19 @@ var require_snapshot_agent = __commonJS({
         const self = this;
         const recordingHandler = {
           onRequestStart(controller, context) {
-            return handler.onRequestStart(controller, { ...context, history: this.history });
+            return handler2.onRequestStart(controller, { ...context, history: this.history });
           },
           onRequestUpgrade(controller, statusCode, headers, socket) {
-            return handler.onRequestUpgrade(controller, statusCode, headers, socket);
+            return handler2.onRequestUpgrade(controller, statusCode, headers, socket);
           },
           onResponseStart(controller, statusCode, headers, statusMessage) {
             responseData.statusCode = statusCode;
             responseData.headers = headers;
-            return handler.onResponseStart(controller, statusCode, headers, statusMessage);
+            return handler2.onResponseStart(controller, statusCode, headers, statusMessage);
           },
           onResponseData(controller, chunk) {
             responseData.body.push(chunk);
-            return handler.onResponseData(controller, chunk);
+            return handler2.onResponseData(controller, chunk);
           },
           onResponseEnd(controller, trailers) {
             responseData.trailers = trailers;
@@ -63589,7 +63513,7 @@ var require_snapshot_agent = __commonJS({
               headers: responseData.headers,
               body: responseBody,
               trailers: responseData.trailers
-            }).then(() => handler.onResponseEnd(controller, trailers)).catch((error2) => handler.onResponseError(controller, error2));
+            }).then(() => handler2.onResponseEnd(controller, trailers)).catch((error2) => handler2.onResponseError(controller, error2));
           }
         };
         const agent = this[kRealAgent];
@@ -63602,7 +63526,7 @@ var require_snapshot_agent = __commonJS({
        * @param {Object} handler - The handler to call with the response data.
        * @returns {void}
        */
-      #replaySnapshot(snapshot, handler) {
+      #replaySnapshot(snapshot, handler2) {
         try {
           const { response } = snapshot;
           const controller = {
@@ -63617,13 +63541,13 @@ var require_snapshot_agent = __commonJS({
             aborted: false,
             paused: false
           };
-          handler.onRequestStart(controller);
-          handler.onResponseStart(controller, response.statusCode, response.headers);
+          handler2.onRequestStart(controller);
+          handler2.onResponseStart(controller, response.statusCode, response.headers);
           const body = Buffer.from(response.body, "base64");
-          handler.onResponseData(controller, body);
-          handler.onResponseEnd(controller, response.trailers);
+          handler2.onResponseData(controller, body);
+          handler2.onResponseEnd(controller, response.trailers);
         } catch (error2) {
-          handler.onError?.(error2);
+          handler2.onError?.(error2);
         }
       }
       /**
@@ -63663,16 +63587,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request2, responses, response } = snapshot;
-          const url = new URL(request2.url);
+          const { request: request3, responses, response } = snapshot;
+          const url = new URL(request3.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request2.method,
-            headers: request2.headers,
-            body: request2.body
+            method: request3.method,
+            headers: request3.headers,
+            body: request3.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -63810,11 +63734,11 @@ var require_decorator_handler2 = __commonJS({
       #onCompleteCalled = false;
       #onErrorCalled = false;
       #onResponseStartCalled = false;
-      constructor(handler) {
-        if (typeof handler !== "object" || handler === null) {
+      constructor(handler2) {
+        if (typeof handler2 !== "object" || handler2 === null) {
           throw new TypeError("handler must be an object");
         }
-        this.#handler = WrapHandler.wrap(handler);
+        this.#handler = WrapHandler.wrap(handler2);
       }
       onRequestStart(...args) {
         this.#handler.onRequestStart?.(...args);
@@ -63866,7 +63790,7 @@ var require_redirect_handler2 = __commonJS({
     var EE = __require("node:events");
     var redirectableStatusCodes = [300, 301, 302, 303, 307, 308];
     var kBody = /* @__PURE__ */ Symbol("body");
-    var noop = () => {
+    var noop3 = () => {
     };
     var BodyAsyncIterable = class {
       constructor(body) {
@@ -63887,7 +63811,7 @@ var require_redirect_handler2 = __commonJS({
         const dispatch = dispatcher.dispatch.bind(dispatcher);
         return (opts, originalHandler) => dispatch(opts, new _RedirectHandler(dispatch, maxRedirections, opts, originalHandler));
       }
-      constructor(dispatch, maxRedirections, opts, handler) {
+      constructor(dispatch, maxRedirections, opts, handler2) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
@@ -63896,7 +63820,7 @@ var require_redirect_handler2 = __commonJS({
         const { maxRedirections: _, ...cleanOpts } = opts;
         this.opts = cleanOpts;
         this.maxRedirections = maxRedirections;
-        this.handler = handler;
+        this.handler = handler2;
         this.history = [];
         Object.defineProperty(this.history, kRedirectCacheControl, {
           value: [],
@@ -63933,14 +63857,14 @@ var require_redirect_handler2 = __commonJS({
         if ((statusCode === 301 || statusCode === 302) && this.opts.method === "POST") {
           this.opts.method = "GET";
           if (util.isStream(this.opts.body)) {
-            util.destroy(this.opts.body.on("error", noop));
+            util.destroy(this.opts.body.on("error", noop3));
           }
           this.opts.body = null;
         }
         if (statusCode === 303 && this.opts.method !== "HEAD") {
           this.opts.method = "GET";
           if (util.isStream(this.opts.body)) {
-            util.destroy(this.opts.body.on("error", noop));
+            util.destroy(this.opts.body.on("error", noop3));
           }
           this.opts.body = null;
         }
@@ -64039,13 +63963,13 @@ var require_redirect2 = __commonJS({
     var RedirectHandler = require_redirect_handler2();
     function createRedirectInterceptor({ maxRedirections: defaultMaxRedirections } = {}) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { maxRedirections = defaultMaxRedirections, ...rest } = opts;
           if (maxRedirections == null || maxRedirections === 0) {
-            return dispatch(opts, handler);
+            return dispatch(opts, handler2);
           }
           const dispatchOpts = { ...rest };
-          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, dispatchOpts, handler);
+          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, dispatchOpts, handler2);
           return dispatch(dispatchOpts, redirectHandler);
         };
       };
@@ -64066,8 +63990,8 @@ var require_response_error = __commonJS({
       #decoder;
       #headers;
       #body;
-      constructor(_opts, { handler }) {
-        super(handler);
+      constructor(_opts, { handler: handler2 }) {
+        super(handler2);
       }
       #checkContentType(contentType) {
         return (this.#contentType ?? "").indexOf(contentType) === 0;
@@ -64128,8 +64052,8 @@ var require_response_error = __commonJS({
     };
     module.exports = () => {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
-          return dispatch(opts, new ResponseErrorHandler(opts, { handler }));
+        return function Intercept(opts, handler2) {
+          return dispatch(opts, new ResponseErrorHandler(opts, { handler: handler2 }));
         };
       };
     };
@@ -64143,13 +64067,13 @@ var require_retry2 = __commonJS({
     var RetryHandler = require_retry_handler2();
     module.exports = (globalOpts) => {
       return (dispatch) => {
-        return function retryInterceptor(opts, handler) {
+        return function retryInterceptor(opts, handler2) {
           return dispatch(
             opts,
             new RetryHandler(
               { ...opts, retryOptions: { ...globalOpts, ...opts.retryOptions } },
               {
-                handler,
+                handler: handler2,
                 dispatch
               }
             )
@@ -64172,11 +64096,11 @@ var require_dump2 = __commonJS({
       #size = 0;
       aborted = false;
       reason = false;
-      constructor({ maxSize, signal }, handler) {
+      constructor({ maxSize, signal }, handler2) {
         if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        super(handler);
+        super(handler2);
         this.#maxSize = maxSize ?? this.#maxSize;
       }
       #abort(reason) {
@@ -64226,9 +64150,9 @@ var require_dump2 = __commonJS({
       maxSize: 1024 * 1024
     }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { dumpMaxSize = defaultMaxSize } = opts;
-          const dumpHandler = new DumpHandler({ maxSize: dumpMaxSize, signal: opts.signal }, handler);
+          const dumpHandler = new DumpHandler({ maxSize: dumpMaxSize, signal: opts.signal }, handler2);
           return dispatch(opts, dumpHandler);
         };
       };
@@ -64549,8 +64473,8 @@ var require_dns2 = __commonJS({
       #controller = null;
       #newOrigin = null;
       #firstTry = true;
-      constructor(state, { origin, handler, dispatch, newOrigin }, opts) {
-        super(handler);
+      constructor(state, { origin, handler: handler2, dispatch, newOrigin }, opts) {
+        super(handler2);
         this.#origin = origin;
         this.#newOrigin = newOrigin;
         this.#opts = { ...opts };
@@ -64645,14 +64569,14 @@ var require_dns2 = __commonJS({
       };
       const instance = new DNSInstance(opts);
       return (dispatch) => {
-        return function dnsInterceptor(origDispatchOpts, handler) {
+        return function dnsInterceptor(origDispatchOpts, handler2) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
           if (isIP(origin.hostname) !== 0) {
-            return dispatch(origDispatchOpts, handler);
+            return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
             if (err) {
-              return handler.onResponseError(null, err);
+              return handler2.onResponseError(null, err);
             }
             const dispatchOpts = {
               ...origDispatchOpts,
@@ -64664,7 +64588,7 @@ var require_dns2 = __commonJS({
             dispatch(
               dispatchOpts,
               instance.getHandler(
-                { origin, dispatch, handler, newOrigin },
+                { origin, dispatch, handler: handler2, newOrigin },
                 origDispatchOpts
               )
             );
@@ -65707,7 +65631,7 @@ var require_cache_handler = __commonJS({
       isEtagUsable
     } = require_cache2();
     var { parseHttpDate } = require_date();
-    function noop() {
+    function noop3() {
     }
     function sameOrigin(a, b) {
       try {
@@ -65862,12 +65786,12 @@ var require_cache_handler = __commonJS({
        * @param {import('../../types/cache-interceptor.d.ts').default.CacheKey} cacheKey
        * @param {import('../../types/dispatcher.d.ts').default.DispatchHandler} handler
        */
-      constructor({ store, type, cacheByDefault }, cacheKey, handler) {
+      constructor({ store, type, cacheByDefault }, cacheKey, handler2) {
         this.#store = store;
         this.#cacheType = type;
         this.#cacheByDefault = cacheByDefault;
         this.#cacheKey = cacheKey;
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onRequestStart(controller, context) {
         this.#writeStream?.destroy();
@@ -65894,7 +65818,7 @@ var require_cache_handler = __commonJS({
           resHeaders,
           statusMessage
         );
-        const handler = this;
+        const handler2 = this;
         if (!arrayIncludes(util.safeHTTPMethods, this.#cacheKey.method) && statusCode >= 200 && statusCode <= 399) {
           invalidateUnsafeRequest(this.#store, this.#cacheKey, resHeaders);
           return downstreamOnHeaders();
@@ -66081,14 +66005,14 @@ var require_cache_handler = __commonJS({
                 }
               };
               this.#writeStream.on("error", function() {
-                handler.#writeStream = void 0;
-                handler.#store.delete(handler.#cacheKey);
+                handler2.#writeStream = void 0;
+                handler2.#store.delete(handler2.#cacheKey);
                 streamCachedBody();
               }).on("drain", () => {
                 streamCachedBody();
               }).on("close", function() {
-                if (handler.#writeStream === this) {
-                  handler.#writeStream = void 0;
+                if (handler2.#writeStream === this) {
+                  handler2.#writeStream = void 0;
                   streamCachedBody();
                 }
               });
@@ -66111,11 +66035,11 @@ var require_cache_handler = __commonJS({
                 finish304();
               });
               this.#writeStream.on("error", function() {
-                handler.#writeStream = void 0;
-                handler.#store.delete(handler.#cacheKey);
+                handler2.#writeStream = void 0;
+                handler2.#store.delete(handler2.#cacheKey);
               }).on("close", function() {
-                if (handler.#writeStream === this) {
-                  handler.#writeStream = void 0;
+                if (handler2.#writeStream === this) {
+                  handler2.#writeStream = void 0;
                 }
               });
             } else {
@@ -66139,11 +66063,11 @@ var require_cache_handler = __commonJS({
             return downstreamOnHeaders();
           }
           this.#writeStream.on("drain", () => controller.resume()).on("error", function() {
-            handler.#writeStream = void 0;
-            handler.#store.delete(handler.#cacheKey);
+            handler2.#writeStream = void 0;
+            handler2.#store.delete(handler2.#cacheKey);
           }).on("close", function() {
-            if (handler.#writeStream === this) {
-              handler.#writeStream = void 0;
+            if (handler2.#writeStream === this) {
+              handler2.#writeStream = void 0;
             }
             controller.resume();
           });
@@ -66178,7 +66102,7 @@ var require_cache_handler = __commonJS({
     };
     function deleteCachedValue(store, cacheKey) {
       try {
-        store.delete(cacheKey)?.catch?.(noop);
+        store.delete(cacheKey)?.catch?.(noop3);
       } catch {
       }
     }
@@ -66673,12 +66597,12 @@ var require_cache_revalidation_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchHandlers} handler
        * @param {boolean} allowErrorStatusCodes
        */
-      constructor(callback, handler, allowErrorStatusCodes) {
+      constructor(callback, handler2, allowErrorStatusCodes) {
         if (typeof callback !== "function") {
           throw new TypeError("callback must be a function");
         }
         this.#callback = callback;
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#allowErrorStatusCodes = allowErrorStatusCodes;
       }
       onRequestStart(_, context) {
@@ -66926,37 +66850,37 @@ var require_cache3 = __commonJS({
       const staleWhileRevalidateExpiry = result.staleAt + staleWhileRevalidate * 1e3;
       return now <= staleWhileRevalidateExpiry;
     }
-    function handleUncachedResponse(dispatch, globalOpts, cacheKey, handler, opts, reqCacheControl) {
+    function handleUncachedResponse(dispatch, globalOpts, cacheKey, handler2, opts, reqCacheControl) {
       if (reqCacheControl?.["only-if-cached"]) {
         let aborted = false;
         try {
-          if (typeof handler.onConnect === "function") {
-            handler.onConnect(() => {
+          if (typeof handler2.onConnect === "function") {
+            handler2.onConnect(() => {
               aborted = true;
             });
             if (aborted) {
               return;
             }
           }
-          if (typeof handler.onHeaders === "function") {
-            handler.onHeaders(504, [], nop, "Gateway Timeout");
+          if (typeof handler2.onHeaders === "function") {
+            handler2.onHeaders(504, [], nop, "Gateway Timeout");
             if (aborted) {
               return;
             }
           }
-          if (typeof handler.onComplete === "function") {
-            handler.onComplete([]);
+          if (typeof handler2.onComplete === "function") {
+            handler2.onComplete([]);
           }
         } catch (err) {
-          if (typeof handler.onError === "function") {
-            handler.onError(err);
+          if (typeof handler2.onError === "function") {
+            handler2.onError(err);
           }
         }
         return true;
       }
-      return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler));
+      return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler2));
     }
-    function sendCachedValue(handler, opts, result, age, context, isStale2) {
+    function sendCachedValue(handler2, opts, result, age, context, isStale2) {
       const stream = util.isStream(result.body) ? result.body : Readable2.from(result.body ?? []);
       assert(!stream.destroyed, "stream should not be destroyed");
       assert(!stream.readableDidRead, "stream should not be readableDidRead");
@@ -66982,19 +66906,19 @@ var require_cache3 = __commonJS({
       };
       stream.on("error", function(err) {
         if (!this.readableEnded) {
-          handler.onResponseError?.(controller, err);
+          handler2.onResponseError?.(controller, err);
         }
       }).on("close", function() {
         if (!this.errored) {
           try {
-            handler.onResponseEnd?.(controller, {});
+            handler2.onResponseEnd?.(controller, {});
           } catch (err) {
-            handler.onResponseError?.(controller, err);
+            handler2.onResponseError?.(controller, err);
           }
         }
       });
       try {
-        handler.onRequestStart?.(controller, context);
+        handler2.onRequestStart?.(controller, context);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -67008,7 +66932,7 @@ var require_cache3 = __commonJS({
       }
       controller.rawHeaders = util.toRawHeaders(headers);
       try {
-        handler.onResponseStart?.(controller, result.statusCode, headers, result.statusMessage);
+        handler2.onResponseStart?.(controller, result.statusCode, headers, result.statusMessage);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -67018,27 +66942,27 @@ var require_cache3 = __commonJS({
       } else {
         stream.on("data", function(chunk) {
           try {
-            handler.onResponseData?.(controller, chunk);
+            handler2.onResponseData?.(controller, chunk);
           } catch (err) {
             stream.destroy(err);
           }
         });
       }
     }
-    function handleResult(dispatch, globalOpts, cacheKey, handler, opts, reqCacheControl, result) {
+    function handleResult(dispatch, globalOpts, cacheKey, handler2, opts, reqCacheControl, result) {
       if (!result) {
-        return handleUncachedResponse(dispatch, globalOpts, cacheKey, handler, opts, reqCacheControl);
+        return handleUncachedResponse(dispatch, globalOpts, cacheKey, handler2, opts, reqCacheControl);
       }
       if (globalOpts.type === "shared" && Object.hasOwn(result.headers, "set-cookie")) {
         if (util.isStream(result.body)) {
           result.body.on("error", nop).destroy();
         }
         deleteCachedValue(globalOpts.store, cacheKey);
-        return handleUncachedResponse(dispatch, globalOpts, cacheKey, handler, opts, reqCacheControl);
+        return handleUncachedResponse(dispatch, globalOpts, cacheKey, handler2, opts, reqCacheControl);
       }
       const now = Date.now();
       if (now > result.deleteAt) {
-        return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler));
+        return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler2));
       }
       const age = Math.round((now - result.cachedAt) / 1e3);
       const requestMaxAgeExpired = reqCacheControl?.["max-age"] !== void 0 && age >= reqCacheControl["max-age"];
@@ -67046,10 +66970,10 @@ var require_cache3 = __commonJS({
       const revalidate = requestMaxAgeExpired || needsRevalidation(result, reqCacheControl, opts);
       if (stale || revalidate) {
         if (util.isStream(opts.body) && util.bodyLength(opts.body) !== 0) {
-          return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler));
+          return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler2));
         }
         if (!revalidate && withinStaleWhileRevalidateWindow(result, globalOpts.type)) {
-          sendCachedValue(handler, opts, result, age, null, true);
+          sendCachedValue(handler2, opts, result, age, null, true);
           queueMicrotask(() => {
             const headers2 = makeRevalidationHeaders(opts, result);
             dispatch(
@@ -67089,7 +67013,7 @@ var require_cache3 = __commonJS({
             result.body.on("error", nop).destroy();
           }
           deleteCachedValue(globalOpts.store, cacheKey);
-          return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler));
+          return dispatch(opts, new CacheHandler(globalOpts, cacheKey, handler2));
         };
         return dispatch(
           {
@@ -67109,12 +67033,12 @@ var require_cache3 = __commonJS({
                     return refetch();
                   }
                 }
-                sendCachedValue(handler, opts, result, age, context, stale);
+                sendCachedValue(handler2, opts, result, age, context, stale);
               } else if (util.isStream(result.body)) {
                 result.body.on("error", nop).destroy();
               }
             },
-            new CacheHandler(globalOpts, cacheKey, handler),
+            new CacheHandler(globalOpts, cacheKey, handler2),
             withinStaleIfErrorThreshold
           )
         );
@@ -67122,7 +67046,7 @@ var require_cache3 = __commonJS({
       if (util.isStream(opts.body)) {
         opts.body.on("error", nop).destroy();
       }
-      sendCachedValue(handler, opts, result, age, null, false);
+      sendCachedValue(handler2, opts, result, age, null, false);
     }
     module.exports = (opts = {}) => {
       const {
@@ -67158,9 +67082,9 @@ var require_cache3 = __commonJS({
         }
       }
       return (dispatch) => {
-        return (opts2, handler) => {
+        return (opts2, handler2) => {
           if (!opts2.origin || arrayIncludes(safeMethodsToNotCache, opts2.method)) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           if (origins !== void 0) {
             const requestOrigin = opts2.origin.toString().toLowerCase();
@@ -67178,7 +67102,7 @@ var require_cache3 = __commonJS({
               }
             }
             if (!isAllowed) {
-              return dispatch(opts2, handler);
+              return dispatch(opts2, handler2);
             }
           }
           opts2 = {
@@ -67187,11 +67111,11 @@ var require_cache3 = __commonJS({
           };
           const reqCacheControl = opts2.headers?.["cache-control"] ? parseCacheControlHeader(opts2.headers["cache-control"]) : hasPragmaNoCache(opts2.headers) ? { "no-cache": true } : void 0;
           if (reqCacheControl?.["no-store"]) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const cacheKey = makeCacheKey(opts2);
           if (!arrayIncludes(util.safeHTTPMethods, opts2.method)) {
-            return dispatch(opts2, new CacheHandler(globalOpts, cacheKey, handler));
+            return dispatch(opts2, new CacheHandler(globalOpts, cacheKey, handler2));
           }
           const result = store.get(cacheKey);
           if (result && typeof result.then === "function") {
@@ -67199,13 +67123,13 @@ var require_cache3 = __commonJS({
               dispatch,
               globalOpts,
               cacheKey,
-              handler,
+              handler2,
               opts2,
               reqCacheControl,
               result2
             )).catch((err) => {
-              if (typeof handler.onResponseError === "function") {
-                handler.onResponseError({
+              if (typeof handler2.onResponseError === "function") {
+                handler2.onResponseError({
                   rawHeaders: [],
                   rawTrailers: [],
                   pause() {
@@ -67233,7 +67157,7 @@ var require_cache3 = __commonJS({
               dispatch,
               globalOpts,
               cacheKey,
-              handler,
+              handler2,
               opts2,
               reqCacheControl,
               result
@@ -67374,11 +67298,11 @@ var require_decompress = __commonJS({
       #finalDecompressor;
       /** @type {DecompressController} */
       #controller;
-      constructor(handler, { skipStatusCodes = defaultSkipStatusCodes, skipErrorResponses = true, maxSize = defaultMaxSize } = {}) {
+      constructor(handler2, { skipStatusCodes = defaultSkipStatusCodes, skipErrorResponses = true, maxSize = defaultMaxSize } = {}) {
         if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
           throw new InvalidArgumentError("maxSize must be a non-negative integer");
         }
-        super(handler);
+        super(handler2);
         this.#skipStatusCodes = skipStatusCodes;
         this.#skipErrorResponses = skipErrorResponses;
         this.#maxSize = maxSize;
@@ -67712,8 +67636,8 @@ var require_decompress = __commonJS({
         warningEmitted = true;
       }
       return (dispatch) => {
-        return (opts, handler) => {
-          const decompressHandler = new DecompressHandler(handler, options);
+        return (opts, handler2) => {
+          const decompressHandler = new DecompressHandler(handler2, options);
           return dispatch(opts, decompressHandler);
         };
       };
@@ -67806,21 +67730,21 @@ var require_deduplication_handler = __commonJS({
        * @param {DispatchHandler} handler
        * @returns {boolean}
        */
-      addWaitingHandler(handler) {
+      addWaitingHandler(handler2) {
         if (this.#completed || this.#responseDataStarted) {
           return false;
         }
-        const waitingHandler = this.#createWaitingHandler(handler);
+        const waitingHandler = this.#createWaitingHandler(handler2);
         const waitingController = waitingHandler.controller;
         try {
           if (this.#requestStarted) {
-            handler.onRequestStart?.(waitingController, this.#context);
+            handler2.onRequestStart?.(waitingController, this.#context);
             if (waitingController.aborted) {
               waitingHandler.done = true;
               return true;
             }
             if (this.#responseStarted) {
-              handler.onResponseStart?.(
+              handler2.onResponseStart?.(
                 waitingController,
                 this.#statusCode,
                 this.#headers,
@@ -67884,13 +67808,13 @@ var require_deduplication_handler = __commonJS({
         this.#statusMessage = statusMessage;
         this.#primaryHandler.onResponseStart?.(controller, statusCode, headers, statusMessage);
         for (const waitingHandler of this.#waitingHandlers) {
-          const { handler, controller: waitingController } = waitingHandler;
+          const { handler: handler2, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
             waitingHandler.done = true;
             continue;
           }
           try {
-            handler.onResponseStart?.(
+            handler2.onResponseStart?.(
               waitingController,
               statusCode,
               headers,
@@ -67915,7 +67839,7 @@ var require_deduplication_handler = __commonJS({
         this.#responseDataStarted = true;
         this.#primaryHandler.onResponseData?.(controller, chunk);
         for (const waitingHandler of this.#waitingHandlers) {
-          const { handler, controller: waitingController } = waitingHandler;
+          const { handler: handler2, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
             waitingHandler.done = true;
             continue;
@@ -67925,7 +67849,7 @@ var require_deduplication_handler = __commonJS({
             continue;
           }
           try {
-            handler.onResponseData?.(waitingController, chunk);
+            handler2.onResponseData?.(waitingController, chunk);
           } catch {
           }
           if (waitingController.aborted) {
@@ -67990,9 +67914,9 @@ var require_deduplication_handler = __commonJS({
        * @param {DispatchHandler} handler
        * @returns {WaitingHandler}
        */
-      #createWaitingHandler(handler) {
+      #createWaitingHandler(handler2) {
         const waitingHandler = {
-          handler,
+          handler: handler2,
           controller: null,
           bufferedChunks: [],
           bufferedBytes: 0,
@@ -68070,12 +67994,12 @@ var require_deduplication_handler = __commonJS({
        * @param {WaitingHandler} waitingHandler
        */
       #flushWaitingHandler(waitingHandler) {
-        const { handler, controller } = waitingHandler;
+        const { handler: handler2, controller } = waitingHandler;
         while (!waitingHandler.done && !controller.aborted && !controller.paused && waitingHandler.bufferedChunks.length > 0) {
           const bufferedChunk = waitingHandler.bufferedChunks.shift();
           waitingHandler.bufferedBytes -= bufferedChunk.length;
           try {
-            handler.onResponseData?.(controller, bufferedChunk);
+            handler2.onResponseData?.(controller, bufferedChunk);
           } catch {
           }
           if (controller.aborted) {
@@ -68153,9 +68077,9 @@ var require_deduplicate = __commonJS({
       const excludeHeaderNamesSet = new Set(excludeHeaderNames.map((name) => name.toLowerCase()));
       const pendingRequests = /* @__PURE__ */ new Map();
       return (dispatch) => {
-        return (opts2, handler) => {
+        return (opts2, handler2) => {
           if (!opts2.origin || methods.includes(opts2.method) === false) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           opts2 = {
             ...opts2,
@@ -68164,7 +68088,7 @@ var require_deduplicate = __commonJS({
           if (skipHeaderNamesSet.size > 0) {
             for (const headerName of Object.keys(opts2.headers)) {
               if (skipHeaderNamesSet.has(headerName.toLowerCase())) {
-                return dispatch(opts2, handler);
+                return dispatch(opts2, handler2);
               }
             }
           }
@@ -68172,13 +68096,13 @@ var require_deduplicate = __commonJS({
           const dedupeKey = makeDeduplicationKey(cacheKey, excludeHeaderNamesSet);
           const pendingHandler = pendingRequests.get(dedupeKey);
           if (pendingHandler) {
-            if (pendingHandler.addWaitingHandler(handler)) {
+            if (pendingHandler.addWaitingHandler(handler2)) {
               return true;
             }
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const deduplicationHandler = new DeduplicationHandler(
-            handler,
+            handler2,
             () => {
               pendingRequests.delete(dedupeKey);
               if (pendingRequestsChannel.hasSubscribers) {
@@ -68205,7 +68129,7 @@ var require_sqlite_cache_store = __commonJS({
     var { Writable } = __require("node:stream");
     var { assertCacheKey, assertCacheValue } = require_cache2();
     var DatabaseSync;
-    var VERSION2 = 4;
+    var VERSION10 = 4;
     var MAX_ENTRY_SIZE = 2 * 1e3 * 1e3 * 1e3;
     module.exports = class SqliteCacheStore {
       #maxEntrySize = MAX_ENTRY_SIZE;
@@ -68276,7 +68200,7 @@ var require_sqlite_cache_store = __commonJS({
       PRAGMA temp_store = memory;
       PRAGMA optimize;
 
-      CREATE TABLE IF NOT EXISTS cacheInterceptorV${VERSION2} (
+      CREATE TABLE IF NOT EXISTS cacheInterceptorV${VERSION10} (
         -- Data specific to us
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         url TEXT NOT NULL,
@@ -68295,8 +68219,8 @@ var require_sqlite_cache_store = __commonJS({
         staleAt INTEGER NOT NULL
       );
 
-      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION2}_getValuesQuery ON cacheInterceptorV${VERSION2}(url, method, deleteAt);
-      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION2}_deleteByUrlQuery ON cacheInterceptorV${VERSION2}(deleteAt);
+      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION10}_getValuesQuery ON cacheInterceptorV${VERSION10}(url, method, deleteAt);
+      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION10}_deleteByUrlQuery ON cacheInterceptorV${VERSION10}(deleteAt);
     `);
         this.#getValuesQuery = this.#db.prepare(`
       SELECT
@@ -68311,7 +68235,7 @@ var require_sqlite_cache_store = __commonJS({
         vary,
         cachedAt,
         staleAt
-      FROM cacheInterceptorV${VERSION2}
+      FROM cacheInterceptorV${VERSION10}
       WHERE
         url = ?
         AND method = ?
@@ -68319,7 +68243,7 @@ var require_sqlite_cache_store = __commonJS({
         deleteAt ASC
     `);
         this.#updateValueQuery = this.#db.prepare(`
-      UPDATE cacheInterceptorV${VERSION2} SET
+      UPDATE cacheInterceptorV${VERSION10} SET
         body = ?,
         deleteAt = ?,
         statusCode = ?,
@@ -68333,7 +68257,7 @@ var require_sqlite_cache_store = __commonJS({
         id = ?
     `);
         this.#insertValueQuery = this.#db.prepare(`
-      INSERT INTO cacheInterceptorV${VERSION2} (
+      INSERT INTO cacheInterceptorV${VERSION10} (
         url,
         method,
         body,
@@ -68349,20 +68273,20 @@ var require_sqlite_cache_store = __commonJS({
       ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     `);
         this.#deleteByUrlQuery = this.#db.prepare(
-          `DELETE FROM cacheInterceptorV${VERSION2} WHERE url = ?`
+          `DELETE FROM cacheInterceptorV${VERSION10} WHERE url = ?`
         );
         this.#countEntriesQuery = this.#db.prepare(
-          `SELECT COUNT(*) AS total FROM cacheInterceptorV${VERSION2}`
+          `SELECT COUNT(*) AS total FROM cacheInterceptorV${VERSION10}`
         );
         this.#deleteExpiredValuesQuery = this.#db.prepare(
-          `DELETE FROM cacheInterceptorV${VERSION2} WHERE deleteAt <= ?`
+          `DELETE FROM cacheInterceptorV${VERSION10} WHERE deleteAt <= ?`
         );
         this.#deleteOldValuesQuery = this.#maxCount === Infinity ? null : this.#db.prepare(`
-        DELETE FROM cacheInterceptorV${VERSION2}
+        DELETE FROM cacheInterceptorV${VERSION10}
         WHERE id IN (
           SELECT
             id
-          FROM cacheInterceptorV${VERSION2}
+          FROM cacheInterceptorV${VERSION10}
           ORDER BY cachedAt ASC
           LIMIT ?
         )
@@ -68787,12 +68711,12 @@ var require_headers2 = __commonJS({
           if (size === 0) {
             return array;
           }
-          const iterator = this.headersMap[Symbol.iterator]();
-          const firstValue = iterator.next().value;
+          const iterator2 = this.headersMap[Symbol.iterator]();
+          const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
           for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
-            value = iterator.next().value;
+            value = iterator2.next().value;
             x = array[i] = [value[0], value[1].value];
             assert(x[1] !== null);
             left = 0;
@@ -68813,7 +68737,7 @@ var require_headers2 = __commonJS({
               array[left] = x;
             }
           }
-          if (!iterator.next().done) {
+          if (!iterator2.next().done) {
             throw new TypeError("Unreachable");
           }
           return array;
@@ -68991,15 +68915,15 @@ var require_headers2 = __commonJS({
     });
     webidl.converters.HeadersInit = function(V, prefix, argument) {
       if (webidl.util.Type(V) === webidl.util.Types.OBJECT) {
-        const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries) {
+        const iterator2 = Reflect.get(V, Symbol.iterator);
+        if (!util.types.isProxy(V) && iterator2 === Headers2.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
           }
         }
-        if (typeof iterator === "function") {
-          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator.bind(V));
+        if (typeof iterator2 === "function") {
+          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator2.bind(V));
         }
         return webidl.converters["record<ByteString, ByteString>"](V, prefix, argument);
       }
@@ -69528,7 +69452,7 @@ var require_request4 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request2 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -69545,18 +69469,18 @@ var require_request4 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request2 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request2 = input.#state;
+          request3 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window = request2.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window}' must be null`);
@@ -69564,66 +69488,66 @@ var require_request4 = __commonJS({
         if ("window" in init) {
           window = "no-window";
         }
-        request2 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request2.mode === "navigate") {
-            request2.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request2.reloadNavigation = false;
-          request2.historyNavigation = false;
-          request2.origin = "client";
-          request2.referrer = "client";
-          request2.referrerPolicy = "";
-          request2.url = request2.urlList[request2.urlList.length - 1];
-          request2.urlList = [request2.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -69632,14 +69556,14 @@ var require_request4 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request2.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request2.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request2.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -69654,33 +69578,33 @@ var require_request4 = __commonJS({
           });
         }
         if (mode != null) {
-          request2.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request2.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request2.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request2.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request2.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request2.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -69690,9 +69614,9 @@ var require_request4 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request2.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request2.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -69702,7 +69626,7 @@ var require_request4 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request2;
+        this.#state = request3;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -69720,12 +69644,12 @@ var require_request4 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request2.headersList);
+        setHeadersList(this.#headers, request3.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -69744,14 +69668,14 @@ var require_request4 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -69763,12 +69687,12 @@ var require_request4 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request2.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -69958,42 +69882,42 @@ var require_request4 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request2, newSignal) {
-        request2.#signal = newSignal;
-        return request2;
+      static setRequestSignal(request3, newSignal) {
+        request3.#signal = newSignal;
+        return request3;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request2) {
-        return request2.#dispatcher;
+      static getRequestDispatcher(request3) {
+        return request3.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request2, newDispatcher) {
-        request2.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request3, newDispatcher) {
+        request3.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request2, newHeaders) {
-        request2.#headers = newHeaders;
+      static setRequestHeaders(request3, newHeaders) {
+        request3.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request2) {
-        return request2.#state;
+      static getRequestState(request3) {
+        return request3.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request2, newState) {
-        request2.#state = newState;
+      static setRequestState(request3, newState) {
+        request3.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -70048,23 +69972,23 @@ var require_request4 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      const newRequest = makeRequest({ ...request2, body: null });
-      if (request2.body != null) {
-        newRequest.body = cloneBody(request2.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request2 = new Request(kConstruct);
-      setRequestState(request2, innerRequest);
-      setRequestDispatcher(request2, dispatcher);
-      setRequestSignal(request2, signal);
+      const request3 = new Request(kConstruct);
+      setRequestState(request3, innerRequest);
+      setRequestDispatcher(request3, dispatcher);
+      setRequestSignal(request3, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request2, headers);
+      setRequestHeaders(request3, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request2;
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -70445,7 +70369,7 @@ var require_fetch2 = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -70455,14 +70379,14 @@ var require_fetch2 = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request2 = getRequestState(requestObject);
+      const request3 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request2, null, requestObject.signal.reason, null);
+        abortFetch(p, request3, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request2.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request2.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -70474,7 +70398,7 @@ var require_fetch2 = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request2, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request3, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -70482,7 +70406,7 @@ var require_fetch2 = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request2, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request3, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -70494,7 +70418,7 @@ var require_fetch2 = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -70541,12 +70465,12 @@ var require_fetch2 = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request2, responseObject, error2, controller) {
+    function abortFetch(p, request3, responseObject, error2, controller) {
       if (p) {
         p.reject(error2);
       }
-      if (request2.body?.stream != null && isReadable(request2.body.stream)) {
-        request2.body.stream.cancel(error2).catch((err) => {
+      if (request3.body?.stream != null && isReadable(request3.body.stream)) {
+        request3.body.stream.cancel(error2).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -70562,7 +70486,7 @@ var require_fetch2 = __commonJS({
       }
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -70577,9 +70501,9 @@ var require_fetch2 = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request2.client != null) {
-        taskDestination = request2.client.globalObject;
-        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -70587,7 +70511,7 @@ var require_fetch2 = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -70599,79 +70523,79 @@ var require_fetch2 = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request2.body || request2.body.stream);
-      if (request2.window === "client") {
-        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
+      assert(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request2.origin === "client") {
-        request2.origin = request2.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request2.policyContainer === "client") {
-        if (request2.client != null) {
-          request2.policyContainer = clonePolicyContainer(
-            request2.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request2.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request2.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value = "*/*";
-        request2.headersList.append("accept", value, true);
+        request3.headersList.append("accept", value, true);
       }
-      if (!request2.headersList.contains("accept-language", true)) {
-        request2.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request2.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request2.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request2 = fetchParams.request;
+        const request3 = fetchParams.request;
         let response = null;
-        if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
+        if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
-        if (requestBadPort(request2) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+        if (requestBadPort(request3) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request2.referrerPolicy === "") {
-          request2.referrerPolicy = request2.policyContainer.referrerPolicy;
+        if (request3.referrerPolicy === "") {
+          request3.referrerPolicy = request3.policyContainer.referrerPolicy;
         }
-        if (request2.referrer !== "no-referrer") {
-          request2.referrer = determineRequestsReferrer(request2);
+        if (request3.referrer !== "no-referrer") {
+          request3.referrer = determineRequestsReferrer(request3);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request2.mode === "navigate" || request2.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request2.responseTainting = "basic";
+            request3.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request2.mode === "same-origin") {
+          } else if (request3.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request2.mode === "no-cors") {
-            if (request2.redirect !== "follow") {
+          } else if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request2.responseTainting = "opaque";
+              request3.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request2.responseTainting = "cors";
+            request3.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -70679,13 +70603,13 @@ var require_fetch2 = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request2.responseTainting === "cors") {
+          if (request3.responseTainting === "cors") {
           }
-          if (request2.responseTainting === "basic") {
+          if (request3.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request2.responseTainting === "cors") {
+          } else if (request3.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request2.responseTainting === "opaque") {
+          } else if (request3.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -70693,26 +70617,26 @@ var require_fetch2 = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request2.urlList);
+          internalResponse.urlList.push(...request3.urlList);
         }
-        if (!request2.timingAllowFailed) {
+        if (!request3.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request2.integrity) {
+        if (request3.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request2.responseTainting === "opaque" || response.body == null) {
+          if (request3.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes) => {
-            if (!bytesMatch(bytes, request2.integrity)) {
+            if (!bytesMatch(bytes, request3.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -70731,8 +70655,8 @@ var require_fetch2 = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request2 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request2);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -70741,19 +70665,19 @@ var require_fetch2 = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request2);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request3.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request2.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -70761,7 +70685,7 @@ var require_fetch2 = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request2.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -70792,7 +70716,7 @@ var require_fetch2 = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -70881,41 +70805,41 @@ var require_fetch2 = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request2.redirect === "follow") {
-          request2.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request2, response) === "failure") {
-          request2.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request2.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request2.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request2.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request2.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -70925,13 +70849,13 @@ var require_fetch2 = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -70942,63 +70866,63 @@ var require_fetch2 = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request2.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request2.redirectCount += 1;
-      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET";
-        request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
-        request2.headersList.delete("authorization", true);
-        request2.headersList.delete("proxy-authorization", true);
-        request2.headersList.delete("cookie", true);
-        request2.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request2.body != null) {
-        assert(request2.body.source != null);
-        request2.body = safelyExtractBody(request2.body.source)[0];
+      if (request3.body != null) {
+        assert(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request2.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request2.window === "no-window" && request2.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest = request3;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -71085,14 +71009,14 @@ var require_fetch2 = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request2.useURLCredentials !== void 0 || isTraversableNavigable(request2.traversableForUserPrompts))) {
-        if (request2.body != null) {
-          if (request2.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request3.useURLCredentials !== void 0 || isTraversableNavigable(request3.traversableForUserPrompts))) {
+        if (request3.body != null) {
+          if (request3.body.source == null) {
             return response;
           }
-          request2.body = safelyExtractBody(request2.body.source)[0];
+          request3.body = safelyExtractBody(request3.body.source)[0];
         }
-        if (request2.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request3.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -71102,7 +71026,7 @@ var require_fetch2 = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request2.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -71114,7 +71038,7 @@ var require_fetch2 = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -71144,21 +71068,21 @@ var require_fetch2 = __commonJS({
           }
         }
       };
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request2.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request2.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request2.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -71186,7 +71110,7 @@ var require_fetch2 = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
+            for await (const bytes of request3.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -71200,8 +71124,8 @@ var require_fetch2 = __commonJS({
         if (socket) {
           response = makeResponse({ status, statusText, headersList, socket });
         } else {
-          const iterator = body[Symbol.asyncIterator]();
-          fetchParams.controller.next = () => iterator.next();
+          const iterator2 = body[Symbol.asyncIterator]();
+          fetchParams.controller.next = () => iterator2.next();
           response = makeResponse({ status, statusText, headersList });
         }
       } catch (err) {
@@ -71293,7 +71217,7 @@ var require_fetch2 = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request2);
+        const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         const path2 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
@@ -71301,11 +71225,11 @@ var require_fetch2 = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path2}?` : path2,
             origin: url.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -71341,9 +71265,9 @@ var require_fetch2 = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -71475,7 +71399,7 @@ var require_fetch2 = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -71540,31 +71464,31 @@ var require_cache4 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request2, options, 1);
+        const p = this.#internalMatchAll(request3, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request2, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request2) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
-        const requests = [request2];
+        request3 = webidl.converters.RequestInfo(request3);
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -71574,19 +71498,19 @@ var require_cache4 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request2 = webidl.converters.RequestInfo(request2);
-          if (typeof request2 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r = getRequestState(request2);
+          const r = getRequestState(request3);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -71595,8 +71519,8 @@ var require_cache4 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request2 of requests) {
-          const r = getRequestState(new Request(request2));
+        for (const request3 of requests) {
+          const r = getRequestState(new Request(request3));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -71673,17 +71597,17 @@ var require_cache4 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request2)) {
-          innerRequest = getRequestState(request2);
+        if (webidl.is.Request(request3)) {
+          innerRequest = getRequestState(request3);
         } else {
-          innerRequest = getRequestState(new Request(request2));
+          innerRequest = getRequestState(new Request(request3));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -71754,21 +71678,21 @@ var require_cache4 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request2)) {
-          r = getRequestState(request2);
+        if (webidl.is.Request(request3)) {
+          r = getRequestState(request3);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request2 === "string");
-          r = getRequestState(new Request(request2));
+          assert(typeof request3 === "string");
+          r = getRequestState(new Request(request3));
         }
         const operations = [];
         const operation = {
@@ -71800,25 +71724,25 @@ var require_cache4 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 !== void 0) {
-          if (webidl.is.Request(request2)) {
-            r = getRequestState(request2);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r = getRequestState(request3);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = getRequestState(new Request(request2));
+          } else if (typeof request3 === "string") {
+            r = getRequestState(new Request(request3));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -71830,9 +71754,9 @@ var require_cache4 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request3 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request3,
+              request4,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -71849,8 +71773,8 @@ var require_cache4 = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache2 = this.#relevantRequestResponseList;
-        const backupCache = [...cache2];
+        const cache = this.#relevantRequestResponseList;
+        const backupCache = [...cache];
         const addedItems = [];
         const resultList = [];
         try {
@@ -71877,9 +71801,9 @@ var require_cache4 = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -71909,11 +71833,11 @@ var require_cache4 = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
-              cache2.push([operation.request, operation.response]);
+              cache.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -71951,9 +71875,9 @@ var require_cache4 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request2.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -71969,7 +71893,7 @@ var require_cache4 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request2.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -71977,20 +71901,20 @@ var require_cache4 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request2, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r = null;
-        if (request2 !== void 0) {
-          if (webidl.is.Request(request2)) {
-            r = getRequestState(request2);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r = getRequestState(request3);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = getRequestState(new Request(request2));
+          } else if (typeof request3 === "string") {
+            r = getRequestState(new Request(request3));
           }
         }
         const responses = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -72082,21 +72006,21 @@ var require_cachestorage2 = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            return await cache.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            const response = await cache.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -72126,12 +72050,12 @@ var require_cachestorage2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache3 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache3);
+          const cache2 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache2);
         }
-        const cache2 = [];
-        this.#caches.set(cacheName, cache2);
-        return new Cache(kConstruct, cache2);
+        const cache = [];
+        this.#caches.set(cacheName, cache);
+        return new Cache(kConstruct, cache);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -73017,8 +72941,8 @@ var require_util14 = __commonJS({
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
-    function websocketMessageReceived(handler, type, data) {
-      handler.onMessage(type, data);
+    function websocketMessageReceived(handler2, type, data) {
+      handler2.onMessage(type, data);
     }
     function toArrayBuffer(buffer) {
       if (buffer.byteLength === buffer.buffer.byteLength) {
@@ -73290,10 +73214,10 @@ var require_connection2 = __commonJS({
     var { runtimeFeatures } = require_runtime_features();
     var crypto2 = runtimeFeatures.has("crypto") ? __require("node:crypto") : null;
     var warningEmitted = false;
-    function establishWebSocketConnection(url, protocols, client, handler, options) {
+    function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request2 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -73306,28 +73230,28 @@ var require_connection2 = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue, true);
-      request2.headersList.append("sec-websocket-version", "13", true);
+      request3.headersList.append("sec-websocket-key", keyValue, true);
+      request3.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request2.headersList.append("sec-websocket-protocol", protocol, true);
+        request3.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request2.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request2,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
           if (response.type === "error" || response.status !== 101) {
             if (response.socket?.session == null) {
-              failHandshake(handler, response, 1002, "Received network error or non-101 status code.", response.error);
+              failHandshake(handler2, response, 1002, "Received network error or non-101 status code.", response.error);
               return;
             }
             if (response.status !== 200) {
-              failHandshake(handler, response, 1002, "Received network error or non-200 status code.", response.error);
+              failHandshake(handler2, response, 1002, "Received network error or non-200 status code.", response.error);
               return;
             }
           }
@@ -73336,21 +73260,21 @@ var require_connection2 = __commonJS({
             warningEmitted = true;
           }
           if (protocols.length !== 0 && !response.headersList.get("Sec-WebSocket-Protocol")) {
-            failHandshake(handler, response, 1002, "Server did not respond with sent protocols.");
+            failHandshake(handler2, response, 1002, "Server did not respond with sent protocols.");
             return;
           }
           if (response.socket.session == null && response.headersList.get("Upgrade")?.toLowerCase() !== "websocket") {
-            failHandshake(handler, response, 1002, 'Server did not set Upgrade header to "websocket".');
+            failHandshake(handler2, response, 1002, 'Server did not set Upgrade header to "websocket".');
             return;
           }
           if (response.socket.session == null && response.headersList.get("Connection")?.toLowerCase() !== "upgrade") {
-            failHandshake(handler, response, 1002, 'Server did not set Connection header to "upgrade".');
+            failHandshake(handler2, response, 1002, 'Server did not set Connection header to "upgrade".');
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
           const digest = crypto2.hash("sha1", keyValue + uid, "base64");
           if (secWSAccept !== digest) {
-            failHandshake(handler, response, 1002, "Incorrect hash received in Sec-WebSocket-Accept header.");
+            failHandshake(handler2, response, 1002, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
           }
           const secExtension = response.headersList.get("Sec-WebSocket-Extensions");
@@ -73358,23 +73282,23 @@ var require_connection2 = __commonJS({
           if (secExtension !== null) {
             extensions = parseExtensions(secExtension);
             if (!extensions.has("permessage-deflate")) {
-              failHandshake(handler, response, 1002, "Sec-WebSocket-Extensions header does not match.");
+              failHandshake(handler2, response, 1002, "Sec-WebSocket-Extensions header does not match.");
               return;
             }
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
-              failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
+              failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
             }
           }
-          response.socket.on("data", handler.onSocketData);
-          response.socket.on("close", handler.onSocketClose);
-          response.socket.on("error", handler.onSocketError);
-          handler.wasEverConnected = true;
-          handler.onConnectionEstablished(response, extensions);
+          response.socket.on("data", handler2.onSocketData);
+          response.socket.on("close", handler2.onSocketClose);
+          response.socket.on("error", handler2.onSocketError);
+          handler2.wasEverConnected = true;
+          handler2.onConnectionEstablished(response, extensions);
         }
       });
       return controller;
@@ -73412,21 +73336,21 @@ var require_connection2 = __commonJS({
         object.readyState = states.CLOSING;
       }
     }
-    function failHandshake(handler, response, code, reason, cause) {
+    function failHandshake(handler2, response, code, reason, cause) {
       if (response.socket?.session != null && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      failWebsocketConnection(handler, code, reason, cause);
+      failWebsocketConnection(handler2, code, reason, cause);
     }
-    function failWebsocketConnection(handler, code, reason, cause) {
-      if (isEstablished(handler.readyState)) {
-        closeWebSocketConnection(handler, code, reason, false);
+    function failWebsocketConnection(handler2, code, reason, cause) {
+      if (isEstablished(handler2.readyState)) {
+        closeWebSocketConnection(handler2, code, reason, false);
       }
-      handler.controller.abort();
-      if (isConnecting(handler.readyState)) {
-        handler.onSocketClose();
-      } else if (handler.socket?.destroyed === false) {
-        handler.socket.destroy();
+      handler2.controller.abort();
+      if (isConnecting(handler2.readyState)) {
+        handler2.onSocketClose();
+      } else if (handler2.socket?.destroyed === false) {
+        handler2.socket.destroy();
       }
     }
     module.exports = {
@@ -73560,9 +73484,9 @@ var require_receiver2 = __commonJS({
        * @param {Map<string, string>|null} extensions
        * @param {{ maxFragments?: number, maxPayloadSize?: number }} [options]
        */
-      constructor(handler, extensions, options = {}) {
+      constructor(handler2, extensions, options = {}) {
         super();
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#extensions = extensions == null ? /* @__PURE__ */ new Map() : extensions;
         this.#maxFragments = options.maxFragments ?? 0;
         this.#maxPayloadSize = options.maxPayloadSize ?? 0;
@@ -75669,9 +75593,9 @@ var require_undici2 = __commonJS({
       headerNameToString: util.headerNameToString
     };
     function makeDispatcher(fn) {
-      return (url, opts, handler) => {
+      return (url, opts, handler2) => {
         if (typeof opts === "function") {
-          handler = opts;
+          handler2 = opts;
           opts = null;
         }
         if (!url || typeof url !== "string" && typeof url !== "object" && !(url instanceof URL)) {
@@ -75704,7 +75628,7 @@ var require_undici2 = __commonJS({
           origin: url.origin,
           path: url.search ? `${url.pathname}${url.search}` : url.pathname,
           method: opts.method || (opts.body ? "PUT" : "GET")
-        }, handler);
+        }, handler2);
       };
     }
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
@@ -75729,7 +75653,7 @@ var require_undici2 = __commonJS({
       err.stack = stack ? `${stack}
 ${captureLines}` : capture.stack;
     }
-    module.exports.fetch = function fetch(init, options = void 0) {
+    module.exports.fetch = function fetch2(init, options = void 0) {
       return fetchImpl(init, options).catch((err) => {
         if (currentFilename) {
           appendFetchStackTrace(err, currentFilename);
@@ -76556,6 +76480,11 @@ var FLEET_CODES = defineCodes({
     title: "Agent runs a version with a known advisory",
     help: "The version is in the affected range of an advisory in the manifest; the finding carries the advisory's severity."
   },
+  DRIFT_UNRELEASED_VERSION: {
+    severity: "high",
+    title: "Agent version the vendor never released",
+    help: "The version is well-formed but not among the manifest's releases (below, between or above them; a pre-release too). For an RMM agent that is a counterfeit or side-loaded build until proven otherwise. The evidence names the nearest released versions."
+  },
   DRIFT_AHEAD_OF_TARGET: {
     severity: "low",
     title: "Agent newer than the target version",
@@ -76564,12 +76493,12 @@ var FLEET_CODES = defineCodes({
   DRIFT_UNKNOWN_VERSION: {
     severity: "medium",
     title: "Agent version cannot be understood",
-    help: "The reported version is not a semantic version, so it cannot be compared with the policy. Check the inventory source."
+    help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian or rpm), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme."
   },
   DRIFT_HASH_MISMATCH: {
     severity: "critical",
     title: "Agent binary matches no pinned artifact",
-    help: "The reported sha256 matches no pinned artifact of that version (or the version has no pinned artifacts): the binary may have been tampered with."
+    help: "The reported sha256 matches no pinned artifact of that version for the endpoint's platform (or the version has no pinned artifacts): the binary may have been tampered with."
   },
   DRIFT_PLATFORM_NOT_ALLOWED: {
     severity: "medium",
@@ -76620,6 +76549,11 @@ var FLEET_CODES = defineCodes({
 
 // src/manifest/codes.ts
 var MANIFEST_CODES = defineCodes({
+  MANIFEST_SIGNATURES_NOT_CHECKED: {
+    severity: "info",
+    title: "Manifest signatures were not checked",
+    help: "The run was told --allow-unsigned-manifests: the manifests were used without checking their signatures, serial or expiry against a trust root. Fine for trying the tool on sample data; never for a real gate."
+  },
   MANIFEST_SIGNATURE_MISSING: {
     severity: "critical",
     title: "Manifest has no signature",
@@ -76858,11 +76792,6 @@ var SIGSTORE_CODES = defineCodes({
     title: "Trusted-root authority not valid at the signing time",
     help: "The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign."
   },
-  SIGSTORE_ROOT_STALE: {
-    severity: "low",
-    title: "Sigstore trusted root is old",
-    help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'."
-  },
   SIGSTORE_TLOG_INVALID: {
     severity: "critical",
     title: "Transparency-log entry does not verify",
@@ -76927,16 +76856,6 @@ var SIGSTORE_CODES = defineCodes({
     severity: "critical",
     title: "Provenance signing workflow not allowed",
     help: "The workflow that built and signed the artifact differs from signers.provenance[].workflow."
-  },
-  PROVENANCE_CERTIFICATE_MISMATCH: {
-    severity: "critical",
-    title: "Provenance statement disagrees with its signing certificate",
-    help: "A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to."
-  },
-  PROVENANCE_POLICY_MISMATCH: {
-    severity: "critical",
-    title: "Attestation does not meet the verification policy",
-    help: "A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement."
   },
   GITHUB_DOWNLOAD_FAILED: {
     severity: "critical",
@@ -77026,9 +76945,10 @@ function renderMarkdown(report, options = {}) {
   out.push(`## ${pass ? "✅" : "❌"} rmm-verify ${cell(report.command)}: ${pass ? "PASS" : "FAIL"}`);
   out.push("");
   out.push(
-    `**Result: ${report.result}**: ${report.summary.passed} of ${report.summary.subjects} subjects passed; ${failing} finding${failing === 1 ? "" : "s"} at or above \`${report.failOn}\` (rmm-verify ${report.tool.version}, ${report.generatedAt})`
+    `**Result: ${report.result}**: ${report.summary.passed} of ${report.summary.subjects} ${report.summary.subjectNoun ?? "subjects"} passed; ` + (report.summary.counted !== void 0 ? `${escapeMarkdown(report.summary.counted)}; ` : "") + `${failing} finding${failing === 1 ? "" : "s"} at or above \`${report.failOn}\` (rmm-verify ${report.tool.version}, ${report.generatedAt})`
   );
   out.push("");
+  for (const notice2 of report.notices ?? []) out.push(`> **Notice:** ${escapeMarkdown(notice2)}`, "");
   out.push("| Severity | Findings |", "| --- | ---: |");
   for (const severity of SEVERITIES) out.push(`| ${severity} | ${report.summary.findings[severity]} |`);
   out.push(`| **total** | **${report.findings.length}** |`);
@@ -77150,11 +77070,14 @@ function findingLine(f) {
   return `${f.severity.toUpperCase()} ${f.code}: ${f.message}${where2}`;
 }
 function testCases(report) {
+  const subjects = new Set(report.subjects.map((s) => s.subject));
   const bySubject = /* @__PURE__ */ new Map();
   for (const f of report.findings) {
-    const list = bySubject.get(f.subject);
+    const tenant = f.evidence["tenant"];
+    const owner = subjects.has(f.subject) || typeof tenant !== "string" || !subjects.has(tenant) ? f.subject : tenant;
+    const list = bySubject.get(owner);
     if (list) list.push(f);
-    else bySubject.set(f.subject, [f]);
+    else bySubject.set(owner, [f]);
   }
   const cases = [];
   const make = (subject, kind, result, facts2) => {
@@ -77199,6 +77122,7 @@ function renderJunit(report) {
     `      <property${attributes({ name: "tool", value: `${report.tool.name} ${report.tool.version}` })}/>`,
     `      <property${attributes({ name: "result", value: report.result })}/>`,
     `      <property${attributes({ name: "failOn", value: report.failOn })}/>`,
+    ...(report.notices ?? []).map((notice2) => `      <property${attributes({ name: "notice", value: notice2 })}/>`),
     "    </properties>"
   ];
   for (const c of cases) {
@@ -77374,7 +77298,12 @@ function renderSarifLog(report, options = {}) {
         originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileURL(`${baseDir}${sep}`).href } },
         invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
         results,
-        properties: { result: report.result, failOn: report.failOn, summary: report.summary }
+        properties: {
+          result: report.result,
+          failOn: report.failOn,
+          summary: report.summary,
+          ...report.notices !== void 0 ? { notices: report.notices } : {}
+        }
       }
     ]
   };
@@ -77416,8 +77345,9 @@ function renderText(report, options) {
   const counts = Object.entries(report.summary.findings).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
   const verdict = report.result === "pass" ? paint(GREEN, "PASS") : paint(RED, "FAIL");
   lines2.push("");
+  for (const notice2 of report.notices ?? []) lines2.push(sanitizeForTerminal(`NOTICE: ${notice2}`));
   lines2.push(
-    `${verdict}: ${report.summary.passed} of ${report.summary.subjects} passed` + (counts ? `; findings: ${counts}` : "; no findings")
+    `${verdict}: ${report.summary.passed} of ${report.summary.subjects}${report.summary.subjectNoun === void 0 ? "" : ` ${report.summary.subjectNoun}`} passed` + (report.summary.counted !== void 0 ? `; ${report.summary.counted}` : "") + (counts ? `; findings: ${counts}` : "; no findings")
   );
   return `${lines2.join("\n")}
 `;
@@ -77470,6 +77400,11 @@ var ACTION_INPUTS = {
   },
   state: {
     description: "Rollback state file (last accepted manifest serials), e.g. restored with actions/cache. Empty skips the rollback check.",
+    required: false,
+    default: ""
+  },
+  "drift-config": {
+    description: "Drift config (JSON, as `rmm-verify drift --config`): the RMM and remote-access tools each tenant may run. Empty allows none. `drift` only.",
     required: false,
     default: ""
   },
@@ -77544,6 +77479,7 @@ function readInputs(read, workspace) {
   }
   const format = oneOf("format", ACTION_FORMATS);
   const state = get2("state");
+  const driftConfig = get2("drift-config");
   const token = read("github-token").trim();
   return {
     mode,
@@ -77552,6 +77488,7 @@ function readInputs(read, workspace) {
     trust: get2("trust"),
     evidence: lines(get2("evidence")),
     state: state === "" ? void 0 : state,
+    driftConfig: driftConfig === "" ? void 0 : driftConfig,
     failOn: failOnValue,
     format,
     reportFile: get2("report-file") || `rmm-verify-report.${reportExtension(format)}`,
@@ -77563,8 +77500,8 @@ function readInputs(read, workspace) {
 }
 
 // src/action/run.ts
-import { statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep3 } from "node:path";
+import { statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep4 } from "node:path";
 
 // src/fs/atomic-write.ts
 import { randomBytes } from "node:crypto";
@@ -77650,12 +77587,6 @@ var defaults = {
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20,
   // bytes of a trusted_root.json
-  maxTrustedRootInstances: 16,
-  // trusted roots in one JSON-lines file (gh attestation trusted-root)
-  tufTimeoutMs: 3e4,
-  // milliseconds per TUF request (trust update)
-  maxTrustedRootAgeDays: 180,
-  // days before a vendored or updated trusted root is reported as stale
   maxBundleBytes: 4 << 20,
   // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
   maxBundlesPerFile: 64,
@@ -77680,8 +77611,6 @@ var defaults = {
   // bytes per asset (2 GiB) when its size is not pinned
   githubMaxAttestations: 30,
   // attestations fetched per subject digest
-  githubMaxApiResponseBytes: 32 << 20,
-  // bytes of one GitHub REST API response (JSON)
   // sbom/
   maxSbomBytes: 256 << 20,
   // bytes of one SBOM document
@@ -77699,19 +77628,11 @@ var defaults = {
   // bytes of one OSV record
   // fleet/
   maxInventoryBytes: 64 * 2 ** 30,
-  // bytes of one inventory input (after gunzip): the absolute cap
-  maxInventoryGzipRatio: 100,
-  // decompressed bytes per compressed byte read (plus the allowance below)
-  inventoryGzipAllowanceBytes: 16 << 20,
-  // decompressed bytes always allowed before the ratio applies
+  // bytes of one inventory input after gunzip
   maxInventoryRecordChars: 1 << 20,
   // characters in one CSV record or JSON line
-  maxInventoryLineChars: 64 << 20,
-  // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20,
-  // characters of a JSON array or multi-line JSON document read whole
-  maxOsqueryDifferentialRows: 1e6,
-  // osquery differential (added/removed) rows held until the end of one input
+  // characters of an osquery JSON array read whole
   maxDriftConfigBytes: 1 << 20,
   // bytes
   maxDriftFindingsPerCode: 100,
@@ -78088,13 +78009,281 @@ async function readBoundedFile(path2, maxBytes, what = "file") {
 // src/manifest/ajv.ts
 var import__ = __toESM(require__(), 1);
 var import_ajv_formats = __toESM(require_dist(), 1);
+var import_semver2 = __toESM(require_semver2(), 1);
+
+// src/versions/index.ts
 var import_semver = __toESM(require_semver2(), 1);
+
+// src/versions/debian.ts
+var UPSTREAM = /^[0-9][A-Za-z0-9.+~:-]*$/;
+var REVISION = /^[A-Za-z0-9.+~]+$/;
+function parseDebianVersion(text2) {
+  let rest = text2;
+  let epoch = 0;
+  const colon = rest.indexOf(":");
+  if (colon !== -1) {
+    const digits2 = rest.slice(0, colon);
+    if (!/^[0-9]{1,9}$/.test(digits2)) return void 0;
+    epoch = Number(digits2);
+    rest = rest.slice(colon + 1);
+  }
+  let revision = "";
+  const dash = rest.lastIndexOf("-");
+  if (dash !== -1) {
+    revision = rest.slice(dash + 1);
+    rest = rest.slice(0, dash);
+    if (!REVISION.test(revision)) return void 0;
+  }
+  if (!UPSTREAM.test(rest) || colon === -1 && rest.includes(":")) return void 0;
+  return { epoch, upstream: rest, revision };
+}
+function formatDebianVersion(v) {
+  return `${v.epoch === 0 ? "" : `${v.epoch}:`}${v.upstream}${v.revision === "" ? "" : `-${v.revision}`}`;
+}
+function order(code) {
+  if (code >= 48 && code <= 57) return 0;
+  if (code >= 65 && code <= 90 || code >= 97 && code <= 122) return code;
+  if (code === 126) return -1;
+  if (Number.isNaN(code)) return 0;
+  return code + 256;
+}
+function isDigit(code) {
+  return code >= 48 && code <= 57;
+}
+function compareDebianPart(a, b) {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let firstDiff = 0;
+    while (i < a.length && !isDigit(a.charCodeAt(i)) || j < b.length && !isDigit(b.charCodeAt(j))) {
+      const ac = order(i < a.length ? a.charCodeAt(i) : Number.NaN);
+      const bc = order(j < b.length ? b.charCodeAt(j) : Number.NaN);
+      if (ac !== bc) return ac - bc;
+      i++;
+      j++;
+    }
+    while (a.charCodeAt(i) === 48) i++;
+    while (b.charCodeAt(j) === 48) j++;
+    while (i < a.length && isDigit(a.charCodeAt(i)) && j < b.length && isDigit(b.charCodeAt(j))) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i++;
+      j++;
+    }
+    if (i < a.length && isDigit(a.charCodeAt(i))) return 1;
+    if (j < b.length && isDigit(b.charCodeAt(j))) return -1;
+    if (firstDiff !== 0) return firstDiff;
+  }
+  return 0;
+}
+function compareDebian(a, b) {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  return Math.sign(compareDebianPart(a.upstream, b.upstream) || compareDebianPart(a.revision, b.revision));
+}
+
+// src/versions/rpm.ts
+var FIELD = /^[A-Za-z0-9._+~^]+$/;
+function parseRpmVersion(text2) {
+  let rest = text2;
+  let epoch = 0;
+  const colon = rest.indexOf(":");
+  if (colon !== -1) {
+    const digits2 = rest.slice(0, colon);
+    if (!/^[0-9]{1,9}$/.test(digits2)) return void 0;
+    epoch = Number(digits2);
+    rest = rest.slice(colon + 1);
+  }
+  let release = "";
+  const dash = rest.lastIndexOf("-");
+  if (dash !== -1) {
+    release = rest.slice(dash + 1);
+    rest = rest.slice(0, dash);
+    if (!FIELD.test(release)) return void 0;
+  }
+  if (!FIELD.test(rest) || !/^[0-9]/.test(rest)) return void 0;
+  return { epoch, version: rest, release };
+}
+function formatRpmVersion(v) {
+  return `${v.epoch === 0 ? "" : `${v.epoch}:`}${v.version}${v.release === "" ? "" : `-${v.release}`}`;
+}
+function isAlnum(c) {
+  return /[A-Za-z0-9]/.test(c);
+}
+function rpmvercmp(a, b) {
+  if (a === b) return 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    while (i < a.length && !isAlnum(a[i]) && a[i] !== "~" && a[i] !== "^") i++;
+    while (j < b.length && !isAlnum(b[j]) && b[j] !== "~" && b[j] !== "^") j++;
+    if (a[i] === "~" || b[j] === "~") {
+      if (a[i] !== "~") return 1;
+      if (b[j] !== "~") return -1;
+      i++;
+      j++;
+      continue;
+    }
+    if (a[i] === "^" || b[j] === "^") {
+      if (i >= a.length) return -1;
+      if (j >= b.length) return 1;
+      if (a[i] !== "^") return 1;
+      if (b[j] !== "^") return -1;
+      i++;
+      j++;
+      continue;
+    }
+    if (i >= a.length || j >= b.length) break;
+    const numeric = /[0-9]/.test(a[i]);
+    const run2 = numeric ? /^[0-9]+/ : /^[A-Za-z]+/;
+    const x = (run2.exec(a.slice(i)) ?? [""])[0];
+    const y = (run2.exec(b.slice(j)) ?? [""])[0];
+    if (y === "") return numeric ? 1 : -1;
+    i += x.length;
+    j += y.length;
+    if (numeric) {
+      const xs = x.replace(/^0+/, "");
+      const ys = y.replace(/^0+/, "");
+      if (xs.length !== ys.length) return xs.length > ys.length ? 1 : -1;
+      if (xs !== ys) return xs > ys ? 1 : -1;
+    } else if (x !== y) return x > y ? 1 : -1;
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+function compareRpm(a, b) {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  const v = rpmvercmp(a.version, b.version);
+  if (v !== 0) return v;
+  if (a.release === "" || b.release === "") return 0;
+  return rpmvercmp(a.release, b.release);
+}
+
+// src/versions/windows.ts
+function parseWindowsVersion(text2) {
+  const parts = text2.split(".");
+  if (parts.length > 4) return void 0;
+  const numbers = [0, 0, 0, 0];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (!/^[0-9]{1,10}$/.test(part)) return void 0;
+    const n = Number(part);
+    if (n > 2147483647) return void 0;
+    numbers[i] = n;
+  }
+  return numbers;
+}
+function formatWindowsVersion(v) {
+  return v.join(".");
+}
+function compareWindows(a, b) {
+  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+// src/versions/index.ts
+var VERSION_SCHEMES = ["semver", "windows", "debian", "rpm"];
+var MAX_VERSION_CHARS = 256;
+function cleanVersionText(raw, dropBuildMetadata) {
+  let text2 = raw.trim();
+  text2 = text2.replace(/\s*\((?:build|Build|BUILD)\s+[0-9A-Za-z.-]+\)$/, "");
+  if (/^[vV][0-9]/.test(text2)) text2 = text2.slice(1);
+  if (dropBuildMetadata) {
+    const plus = text2.indexOf("+");
+    if (plus > 0) text2 = text2.slice(0, plus);
+  }
+  return text2;
+}
+function semverNormalise(raw) {
+  if (raw.length > MAX_VERSION_CHARS) return void 0;
+  let text2 = cleanVersionText(raw, true);
+  const twoPart = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-.*)?$/.exec(text2);
+  if (twoPart !== null) text2 = `${twoPart[1] ?? ""}.${twoPart[2] ?? ""}.0${twoPart[3] ?? ""}`;
+  return import_semver.default.valid(text2) ?? void 0;
+}
+var rangeOptions = { includePrerelease: true };
+var SEMVER = {
+  name: "semver",
+  example: "7.4.2",
+  normalise: semverNormalise,
+  compare: (a, b) => import_semver.default.compare(a, b),
+  parseRange(text2) {
+    if (text2.trim() === "" || text2.length > 4096) return void 0;
+    const exact = semverNormalise(text2);
+    const range2 = exact !== void 0 ? exact : import_semver.default.validRange(text2);
+    if (range2 === null) return void 0;
+    return { text: text2, satisfiedBy: (version) => import_semver.default.satisfies(version, range2, rangeOptions) };
+  }
+};
+function simpleScheme(name, example, dropBuildMetadata, parse3, format, order2) {
+  const normalise = (raw) => {
+    if (raw.length > MAX_VERSION_CHARS) return void 0;
+    const parsed = parse3(cleanVersionText(raw, dropBuildMetadata));
+    return parsed === void 0 ? void 0 : format(parsed);
+  };
+  const compare = (a, b) => {
+    const x = parse3(a);
+    const y = parse3(b);
+    if (x === void 0 || y === void 0) throw new Error(`internal error: compare of non-${name} versions`);
+    return Math.sign(order2(x, y));
+  };
+  return {
+    name,
+    example,
+    normalise,
+    compare,
+    parseRange(text2) {
+      if (text2.trim() === "" || text2.length > 4096) return void 0;
+      const alternatives = [];
+      for (const part of text2.split("||")) {
+        const comparators = [];
+        const tokens = part.trim().split(/\s+/);
+        for (let k = 0; k < tokens.length; k++) {
+          let token = tokens[k];
+          if (token === "") return void 0;
+          if (/^(>=|<=|>|<|=)$/.test(token)) token += tokens[++k] ?? "";
+          const match = /^(>=|<=|>|<|=)?(.+)$/.exec(token);
+          const version = match === null ? void 0 : normalise(match[2]);
+          if (match === null || version === void 0) return void 0;
+          comparators.push([match[1] ?? "=", version]);
+        }
+        alternatives.push(comparators);
+      }
+      return {
+        text: text2,
+        satisfiedBy: (version) => alternatives.some(
+          (comparators) => comparators.every(([op, bound]) => {
+            const c = compare(version, bound);
+            return op === ">=" ? c >= 0 : op === ">" ? c > 0 : op === "<=" ? c <= 0 : op === "<" ? c < 0 : c === 0;
+          })
+        )
+      };
+    }
+  };
+}
+var SCHEMES = {
+  semver: SEMVER,
+  windows: simpleScheme("windows", "7.4.2.1234", true, parseWindowsVersion, formatWindowsVersion, compareWindows),
+  debian: simpleScheme("debian", "1:7.4.2-1", false, parseDebianVersion, formatDebianVersion, compareDebian),
+  rpm: simpleScheme("rpm", "1:7.4.2-1.el9", false, parseRpmVersion, formatRpmVersion, compareRpm)
+};
+function versionScheme(name) {
+  return SCHEMES[name ?? "semver"];
+}
+
+// src/manifest/ajv.ts
 var addFormats = import_ajv_formats.default;
 function createAjv() {
   const ajv = new import__.Ajv2020({ allErrors: true, strict: true, verbose: true });
   addFormats(ajv, ["date-time"]);
-  ajv.addFormat("semver", (value) => import_semver.default.valid(value) === value);
-  ajv.addFormat("semver-range", (value) => value.trim() !== "" && import_semver.default.validRange(value) !== null);
+  ajv.addFormat("semver", (value) => import_semver2.default.valid(value) === value);
+  ajv.addFormat("semver-range", (value) => value.trim() !== "" && import_semver2.default.validRange(value) !== null);
+  ajv.addFormat(
+    "version",
+    (value) => VERSION_SCHEMES.some((name) => versionScheme(name).normalise(value) !== void 0)
+  );
+  ajv.addFormat(
+    "version-range",
+    (value) => VERSION_SCHEMES.some((name) => versionScheme(name).parseRange(value) !== void 0)
+  );
   return ajv;
 }
 
@@ -78112,6 +78301,8 @@ function describeJsonValue(value) {
 var FORMAT_NAMES = {
   semver: "a semantic version such as 7.4.2",
   "semver-range": 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
+  version: "a version such as 7.4.2 (semver), 7.4.2.1234 (windows), 1:7.4.2-1 (debian or rpm)",
+  "version-range": 'a version or range such as ">=7.2.0" or "7.3.0"',
   "date-time": "an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
 };
 function explainSchemaError(error2) {
@@ -78611,13 +78802,16 @@ function buildReport(init) {
     result: exitCodeFor(init.findings, failOn) === 0 ? "pass" : "fail",
     failOn,
     summary: {
+      ...init.subjectNoun !== void 0 ? { subjectNoun: init.subjectNoun } : {},
+      ...init.counted !== void 0 ? { counted: init.counted } : {},
       subjects: init.subjects.length,
       passed,
       failed: init.subjects.length - passed,
       findings: countBySeverity(init.findings)
     },
     subjects: init.subjects,
-    findings: sortFindings(init.findings)
+    findings: sortFindings(init.findings),
+    ...init.notices !== void 0 && init.notices.length > 0 ? { notices: init.notices } : {}
   };
 }
 
@@ -78794,23 +78988,61 @@ function cost(algorithm) {
 }
 
 // src/manifest/version-policy.ts
-var import_semver2 = __toESM(require_semver2(), 1);
-var rangeOptions = { includePrerelease: true };
-function evaluateVersionPolicy(policy, version) {
-  const parsed = import_semver2.default.valid(version);
-  if (parsed === null) {
-    return { valid: false, isTarget: false, comparedToTarget: 0, belowMinimum: false, advisories: [] };
-  }
-  const comparedToTarget = import_semver2.default.compare(parsed, policy.target);
-  const revokedBy = policy.revoked?.find((range) => import_semver2.default.satisfies(parsed, range, rangeOptions));
+function range(scheme, text2, pointer) {
+  const parsed = scheme.parseRange(text2);
+  if (parsed === void 0)
+    throw new ManifestError(
+      "MANIFEST_INVALID",
+      `manifest: ${pointer}: '${text2}' is not a ${scheme.name} version or range (for example ${scheme.example} or >=${scheme.example})`,
+      { pointer }
+    );
+  return parsed;
+}
+function compileVersionPolicy(owner) {
+  const { policy } = owner;
+  const scheme = versionScheme(owner.versionScheme);
+  const target = scheme.normalise(policy.target);
+  if (target === void 0)
+    throw new ManifestError(
+      "MANIFEST_INVALID",
+      `manifest: /policy/target: '${policy.target}' is not a ${scheme.name} version (for example ${scheme.example})`,
+      { pointer: "/policy/target" }
+    );
+  const minimum = policy.minimum === void 0 ? void 0 : range(scheme, policy.minimum, "/policy/minimum");
+  const revoked = (policy.revoked ?? []).map((text2, i) => range(scheme, text2, `/policy/revoked/${i}`));
+  const advisories = (policy.advisories ?? []).map(
+    (advisory, i) => [advisory, range(scheme, advisory.versions, `/policy/advisories/${i}/versions`)]
+  );
   return {
-    valid: true,
-    isTarget: comparedToTarget === 0,
-    comparedToTarget,
-    belowMinimum: policy.minimum !== void 0 && !import_semver2.default.satisfies(parsed, policy.minimum, rangeOptions),
-    ...revokedBy !== void 0 ? { revokedBy } : {},
-    advisories: (policy.advisories ?? []).filter((a) => import_semver2.default.satisfies(parsed, a.versions, rangeOptions))
+    scheme,
+    target,
+    evaluate(version) {
+      const normalised = scheme.normalise(version);
+      if (normalised === void 0)
+        return {
+          valid: false,
+          normalised: "",
+          isTarget: false,
+          comparedToTarget: 0,
+          belowMinimum: false,
+          advisories: []
+        };
+      const comparedToTarget = scheme.compare(normalised, target);
+      const revokedBy = revoked.find((r) => r.satisfiedBy(normalised))?.text;
+      return {
+        valid: true,
+        normalised,
+        isTarget: comparedToTarget === 0,
+        comparedToTarget,
+        belowMinimum: minimum !== void 0 && !minimum.satisfiedBy(normalised),
+        ...revokedBy !== void 0 ? { revokedBy } : {},
+        advisories: advisories.filter(([, r]) => r.satisfiedBy(normalised)).map(([a]) => a)
+      };
+    }
   };
+}
+function evaluateVersionPolicy(owner, version) {
+  return compileVersionPolicy(owner).evaluate(version);
 }
 
 // src/authenticode/trust.ts
@@ -80094,8 +80326,8 @@ function verifyCountersignature(value, context) {
   let chain = [];
   try {
     const counter = parseSignerInfo(value);
-    const signingTime2 = attributeValue(counter.signedAttributes, Oid.signingTime);
-    time = signingTime2 ? readTime(signingTime2, "signingTime") : void 0;
+    const signingTime = attributeValue(counter.signedAttributes, Oid.signingTime);
+    time = signingTime ? readTime(signingTime, "signingTime") : void 0;
     if (!time) problems.push("the countersignature has no signingTime");
     certificate = findSignerCertificate(counter, context.certificates);
     if (!certificate) problems.push("the countersigner certificate is not in the signature");
@@ -80136,11 +80368,11 @@ var WIN_CERT_REVISION_2_0 = 512;
 var WIN_CERT_REVISION_1_0 = 256;
 var WIN_CERT_TYPE_PKCS_SIGNED_DATA = 2;
 var roundUp8 = (value) => Math.ceil(value / 8) * 8;
-function parseCertificateTable(table2, tableOffset, fileSize) {
+function parseCertificateTable(table3, tableOffset, fileSize) {
   const entries = [];
   const problems = [];
-  const view = Buffer.from(table2.buffer, table2.byteOffset, table2.byteLength);
-  const tableEnd = tableOffset + table2.length;
+  const view = Buffer.from(table3.buffer, table3.byteOffset, table3.byteLength);
+  const tableEnd = tableOffset + table3.length;
   if (tableEnd !== fileSize) {
     problems.push({
       code: "AUTHENTICODE_DATA_AFTER_CERT_TABLE",
@@ -80156,7 +80388,7 @@ function parseCertificateTable(table2, tableOffset, fileSize) {
     });
   }
   let position = 0;
-  while (position < table2.length) {
+  while (position < table3.length) {
     const at = tableOffset + position;
     if (entries.length >= defaults.maxCertificateEntries) {
       problems.push({
@@ -80166,10 +80398,10 @@ function parseCertificateTable(table2, tableOffset, fileSize) {
       });
       break;
     }
-    if (position + 8 > table2.length) {
+    if (position + 8 > table3.length) {
       problems.push({
         code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `${table2.length - position} bytes at byte offset ${at} are too short for a WIN_CERTIFICATE header`,
+        message: `${table3.length - position} bytes at byte offset ${at} are too short for a WIN_CERTIFICATE header`,
         evidence: { offset: at }
       });
       break;
@@ -80177,10 +80409,10 @@ function parseCertificateTable(table2, tableOffset, fileSize) {
     const length = view.readUInt32LE(position);
     const revision = view.readUInt16LE(position + 4);
     const type = view.readUInt16LE(position + 6);
-    if (length < 8 || position + length > table2.length) {
+    if (length < 8 || position + length > table3.length) {
       problems.push({
         code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `WIN_CERTIFICATE at byte offset ${at} has dwLength ${length}, outside the ${table2.length}-byte table`,
+        message: `WIN_CERTIFICATE at byte offset ${at} has dwLength ${length}, outside the ${table3.length}-byte table`,
         evidence: { offset: at, length }
       });
       break;
@@ -80194,12 +80426,12 @@ function parseCertificateTable(table2, tableOffset, fileSize) {
         evidence: { offset: at, revision, type }
       });
     } else {
-      const body = table2.subarray(position + 8, position + length);
+      const body = table3.subarray(position + 8, position + length);
       try {
         const node = readNode(body, 0, body.length, blobOffset);
         blob = body.subarray(0, node.end);
-        const paddedEnd = Math.min(position + roundUp8(length), table2.length);
-        const gap = table2.subarray(position + 8 + node.end, paddedEnd);
+        const paddedEnd = Math.min(position + roundUp8(length), table3.length);
+        const gap = table3.subarray(position + 8 + node.end, paddedEnd);
         const nonZero = gap.findIndex((byte) => byte !== 0);
         if (gap.length > 7 || nonZero !== -1) {
           problems.push({
@@ -80220,11 +80452,11 @@ function parseCertificateTable(table2, tableOffset, fileSize) {
     entries.push({ offset: at, length, revision, type, blob, blobOffset });
     position += roundUp8(length);
   }
-  if (position !== table2.length && !problems.some((p) => p.code === "AUTHENTICODE_CERT_TABLE_INCONSISTENT")) {
+  if (position !== table3.length && !problems.some((p) => p.code === "AUTHENTICODE_CERT_TABLE_INCONSISTENT")) {
     problems.push({
       code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-      message: `WIN_CERTIFICATE entries rounded to 8 bytes add up to ${position} bytes, the directory says ${table2.length}`,
-      evidence: { offset: tableOffset, entries: position, directory: table2.length }
+      message: `WIN_CERTIFICATE entries rounded to 8 bytes add up to ${position} bytes, the directory says ${table3.length}`,
+      evidence: { offset: tableOffset, entries: position, directory: table3.length }
     });
   }
   return { entries, problems };
@@ -80270,15 +80502,15 @@ async function verifyPe(source, options) {
   const policy = options.policy ?? DEFAULT_AUTHENTICODE_POLICY;
   if (!layout.certificateTable)
     return unsigned(source.name, subject, layout.kind, "the PE has no certificate table");
-  const table2 = layout.certificateTable;
-  if (table2.size > defaults.maxCertificateTableBytes) {
+  const table3 = layout.certificateTable;
+  if (table3.size > defaults.maxCertificateTableBytes) {
     throw new AuthenticodeFormatError(
-      `certificate table of ${table2.size} bytes exceeds the limit of ${defaults.maxCertificateTableBytes}`,
+      `certificate table of ${table3.size} bytes exceeds the limit of ${defaults.maxCertificateTableBytes}`,
       { file: source.name, offset: layout.securityDirectoryOffset ?? 0 }
     );
   }
-  const tableBytes = await source.read(table2.offset, table2.size);
-  const parsed = parseCertificateTable(tableBytes, table2.offset, layout.fileSize);
+  const tableBytes = await source.read(table3.offset, table3.size);
+  const parsed = parseCertificateTable(tableBytes, table3.offset, layout.fileSize);
   const fileProblems = [...parsed.problems];
   const candidates = [];
   parsed.entries.forEach((entry, index) => {
@@ -80801,79 +81033,8 @@ var authenticodeCheck = {
 };
 
 // src/sbom/artifact-check.ts
-import { createHash as createHash10 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
-
-// src/sbom/purl.ts
-function decode(text2) {
-  if (!text2.includes("%")) return text2;
-  try {
-    return decodeURIComponent(text2);
-  } catch {
-    return void 0;
-  }
-}
-var cache = /* @__PURE__ */ new Map();
-var CACHE_ENTRIES = 5e5;
-function parsePurl(text2) {
-  if (cache.has(text2)) return cache.get(text2);
-  const parsed = parsePurlUncached(text2);
-  if (cache.size >= CACHE_ENTRIES) cache.clear();
-  cache.set(text2, parsed === void 0 ? void 0 : Object.freeze(parsed));
-  return parsed;
-}
-function parsePurlUncached(text2) {
-  if (!/^pkg:/i.test(text2)) return void 0;
-  let rest = text2.slice(4).replace(/^\/+/, "");
-  let subpath;
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    subpath = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const qualifiers = {};
-  const question = rest.indexOf("?");
-  if (question >= 0) {
-    for (const pair of rest.slice(question + 1).split("&")) {
-      const equals = pair.indexOf("=");
-      if (equals <= 0) continue;
-      const value = decode(pair.slice(equals + 1));
-      if (value === void 0) return void 0;
-      qualifiers[pair.slice(0, equals).toLowerCase()] = value;
-    }
-    rest = rest.slice(0, question);
-  }
-  let version;
-  const at = rest.lastIndexOf("@");
-  if (at > 0 && rest.indexOf("/") < at) {
-    version = decode(rest.slice(at + 1));
-    if (version === void 0) return void 0;
-    rest = rest.slice(0, at);
-  }
-  const segments = rest.replace(/\/+$/, "").split("/");
-  const type = segments.shift()?.toLowerCase();
-  const rawName = segments.pop();
-  if (!type || !/^[a-z.+-][a-z0-9.+-]*$/.test(type) || !rawName) return void 0;
-  const decodedSegments = segments.filter((s) => s !== "").map(decode);
-  if (decodedSegments.some((s) => s === void 0)) return void 0;
-  let namespace = decodedSegments.length > 0 ? decodedSegments.join("/") : void 0;
-  let name = decode(rawName);
-  if (name === void 0 || name === "") return void 0;
-  if (["npm", "github", "bitbucket", "composer"].includes(type)) {
-    name = name.toLowerCase();
-    namespace = namespace?.toLowerCase();
-  }
-  if (type === "pypi") name = name.toLowerCase().replace(/[-_.]+/g, "-");
-  return {
-    type,
-    ...namespace !== void 0 ? { namespace } : {},
-    name,
-    ...version !== void 0 && version !== "" ? { version } : {},
-    qualifiers,
-    ...subpath ? { subpath } : {}
-  };
-}
 
 // src/sbom/bind.ts
 function checkSbomPin(document, pin) {
@@ -80928,30 +81089,6 @@ function checkBinding(sbom2, expected) {
     ];
   }
   const findings = [];
-  if (subject.purl !== void 0) {
-    const purl = parsePurl(subject.purl);
-    const purlNames = purl ? [purl.name, ...purl.namespace !== void 0 ? [`${purl.namespace}/${purl.name}`] : []] : [];
-    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
-      findings.push(
-        finding("SBOM_SUBJECT_NAME_MISMATCH", {
-          subject: file,
-          message: purl ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}` : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
-          evidence: { expected: [...names], purl: subject.purl },
-          location: { file, pointer: subject.pointer }
-        })
-      );
-    }
-    if (purl?.version !== void 0 && stripV(purl.version) !== stripV(expected.version)) {
-      findings.push(
-        finding("SBOM_SUBJECT_VERSION_MISMATCH", {
-          subject: file,
-          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
-          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
-          location: { file, pointer: subject.pointer }
-        })
-      );
-    }
-  }
   if (subject.version === void 0 || stripV(subject.version) !== stripV(expected.version)) {
     findings.push(
       finding("SBOM_SUBJECT_VERSION_MISMATCH", {
@@ -81354,8 +81491,7 @@ function cycloneDxComponent(value, pointer) {
     const content = str(hash?.["content"]);
     if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
   }
-  const supplier = organization(value["supplier"]) ?? organization(value["manufacturer"]);
-  const publisher = str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
+  const supplier = str(obj(value["supplier"])?.["name"]) ?? str(obj(value["manufacturer"])?.["name"]) ?? str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
   const swid = str(obj(value["swid"])?.["tagId"]);
   const component = { pointer, name: str(value["name"]) ?? "", licenses, hashes };
   const ref = str(value["bom-ref"]);
@@ -81370,21 +81506,7 @@ function cycloneDxComponent(value, pointer) {
   if (cpe !== void 0) component.cpe = cpe;
   if (swid !== void 0) component.swid = swid;
   if (supplier !== void 0) component.supplier = supplier;
-  if (publisher !== void 0) component.publisher = publisher;
   return component;
-}
-function organization(value) {
-  const entity = obj(value);
-  if (!entity) return void 0;
-  const name = str(entity["name"]);
-  if (name !== void 0) return name;
-  for (const url of arr(entity["url"])) if (str(url) !== void 0) return str(url);
-  for (const contact of arr(entity["contact"])) {
-    const person = obj(contact);
-    const named = str(person?.["email"]) ?? str(person?.["name"]);
-    if (named !== void 0) return named;
-  }
-  return void 0;
 }
 function firstAuthor(value) {
   for (const author of arr(value)) {
@@ -81479,13 +81601,6 @@ function normalizeCycloneDx(document, root, collector) {
     if (existing) existing.push(...on);
     else dependencies.set(ref, on);
   });
-  const completeDependencies = /* @__PURE__ */ new Set();
-  for (const entry of arr(root["compositions"])) {
-    const composition = obj(entry);
-    if (str(composition?.["aggregate"]) !== "complete") continue;
-    for (const ref of arr(composition?.["dependencies"]))
-      if (typeof ref === "string") completeDependencies.add(ref);
-  }
   const authors = [];
   for (const author of arr(metadata["authors"])) {
     const a = obj(author);
@@ -81512,8 +81627,7 @@ function normalizeCycloneDx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(metadata["timestamp"])),
-    dependencies,
-    completeDependencies
+    dependencies
   };
 }
 function spdxParty(value) {
@@ -81551,8 +81665,7 @@ function spdxPackage(value, pointer) {
     ...optional("version", str(value["versionInfo"])),
     ...optional("purl", purl),
     ...optional("cpe", cpe),
-    ...optional("supplier", spdxParty(str(value["supplier"]))),
-    ...optional("publisher", spdxParty(str(value["originator"]))),
+    ...optional("supplier", spdxParty(str(value["supplier"])) ?? spdxParty(str(value["originator"]))),
     licenses: concluded.length > 0 ? concluded : spdxLicense(str(value["licenseDeclared"])),
     hashes
   };
@@ -81649,9 +81762,7 @@ function normalizeSpdx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(creationInfo["created"])),
-    dependencies,
-    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
-    completeDependencies: /* @__PURE__ */ new Set()
+    dependencies
   };
 }
 
@@ -81683,9 +81794,7 @@ function checkMinimumElements(sbom2, options = {}) {
   if (sbom2.authors.length === 0) documentMissing.push("author");
   if (!sbom2.timestamp) documentMissing.push("timestamp");
   const subjectRefs = sbom2.subjects.map((s) => s.ref).filter((r) => r !== void 0);
-  const hasGraph = subjectRefs.some(
-    (ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0 || sbom2.completeDependencies.has(ref)
-  );
+  const hasGraph = sbom2.components.length === 0 || subjectRefs.some((ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0);
   if (!hasGraph) documentMissing.push("dependencies");
   for (const element of documentMissing) {
     missing[element]++;
@@ -81701,8 +81810,7 @@ function checkMinimumElements(sbom2, options = {}) {
     );
   }
   let completeComponents = 0;
-  const components = [...sbom2.subjects, ...sbom2.components];
-  for (const component of components) {
+  for (const component of sbom2.components) {
     const absent = componentMissing(component);
     if (absent.length === 0) {
       completeComponents++;
@@ -81720,12 +81828,12 @@ function checkMinimumElements(sbom2, options = {}) {
       })
     );
   }
-  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
+  const expected = sbom2.components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
   const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
   const percent2 = Math.round((expected - absentTotal) / expected * 1e3) / 10;
   const summary2 = {
     percent: percent2,
-    components: components.length,
+    components: sbom2.components.length,
     completeComponents,
     missing
   };
@@ -81733,10 +81841,10 @@ function checkMinimumElements(sbom2, options = {}) {
   findings.push(
     finding("SBOM_NTIA_SUMMARY", {
       subject: file,
-      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
+      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${sbom2.components.length} components complete`,
       evidence: {
         percent: percent2,
-        components: components.length,
+        components: sbom2.components.length,
         completeComponents,
         ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v]))
       }
@@ -81842,19 +81950,13 @@ function firstDuplicate(items) {
     const item = items[i];
     const key = identityKey(item) ?? shallowKey(item);
     const bucket = buckets.get(key);
-    if (bucket === void 0) {
-      buckets.set(key, { first: item });
+    if (!bucket) {
+      buckets.set(key, [item]);
       continue;
     }
     const full = canonical(item);
-    if (bucket instanceof Set) {
-      if (bucket.has(full)) return i;
-      bucket.add(full);
-      continue;
-    }
-    const first = canonical(bucket.first);
-    if (first === full) return i;
-    buckets.set(key, /* @__PURE__ */ new Set([first, full]));
+    if (bucket.some((other) => canonical(other) === full)) return i;
+    bucket.push(item);
   }
   return -1;
 }
@@ -81995,21 +82097,7 @@ var sbomCheck = {
     }
     let document;
     try {
-      const bytes = await readBoundedFile(path2, defaults.maxSbomBytes, "SBOM");
-      const sha256 = createHash10("sha256").update(bytes).digest("hex");
-      if (!digestsEqual(pin.sha256, sha256)) {
-        return {
-          findings: [
-            finding("SBOM_DIGEST_MISMATCH", {
-              subject: path2,
-              message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
-              evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 }
-            })
-          ],
-          facts: { sbom: path2 }
-        };
-      }
-      document = parseSbom(bytes, path2);
+      document = await readSbomFile(path2);
     } catch (error2) {
       if (!(error2 instanceof RmmVerifyError)) throw error2;
       return {
@@ -82126,20 +82214,16 @@ function normalizeV01(bundle) {
 }
 
 // src/sigstore/identity.ts
-function issuerMatches(issuer, actual) {
-  return typeof issuer === "string" ? issuer === actual : identityMatches(issuer, actual);
-}
-function describeIssuer(issuer) {
-  return typeof issuer === "string" ? JSON.stringify(issuer) : describeMatcher(issuer);
-}
 function exactIdentity(value) {
   return { kind: "exact", value };
 }
-function anchoredIdentity(pattern, flag = "--certificate-identity-regexp") {
+function anchoredIdentity(pattern) {
   try {
     return { kind: "regexp", pattern, regexp: new RegExp(`^(?:${pattern})$`, "u") };
   } catch (error2) {
-    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error2)}`);
+    throw new UsageError(
+      `invalid --certificate-identity-regexp ${JSON.stringify(pattern)}: ${errorMessage(error2)}`
+    );
   }
 }
 function identityMatches(matcher, identity) {
@@ -82192,23 +82276,12 @@ function derUtf8String(bytes) {
 
 // src/sigstore/provenance.ts
 var DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
-var GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
 function provenanceFacts(statement, signer) {
   const predicate = statement.predicate;
   const facts2 = { predicateType: statement.predicateType };
   if (statement.predicateType === "https://slsa.dev/provenance/v1") {
     const builder = path(predicate, ["runDetails", "builder", "id"]);
     if (typeof builder === "string") facts2["builder"] = builder;
-    const buildType = path(predicate, ["buildDefinition", "buildType"]);
-    if (typeof buildType === "string") facts2["buildType"] = buildType;
-    const dependencies = path(predicate, ["buildDefinition", "resolvedDependencies"]);
-    const first = Array.isArray(dependencies) ? dependencies[0] : void 0;
-    setIf(facts2, "sourceDigest", str2(path(first, ["digest"]), "gitCommit"));
-    setIf(
-      facts2,
-      "runnerEnvironment",
-      str2(path(predicate, ["buildDefinition", "internalParameters", "github"]), "runner_environment")
-    );
     const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
     if (isJsonObject(workflow ?? null)) {
       setIf(facts2, "source", normaliseRepository(str2(workflow, "repository")));
@@ -82228,19 +82301,11 @@ function provenanceFacts(statement, signer) {
     setIf(facts2, "source", split?.source);
     setIf(facts2, "ref", split?.ref);
     setIf(facts2, "workflow", str2(configSource, "entryPoint"));
-    setIf(facts2, "sourceDigest", str2(path(configSource, ["digest"]), "sha1"));
   }
   if (signer) {
     setIf(facts2, "certificateSource", normaliseRepository(signer.sourceRepositoryUri));
     setIf(facts2, "certificateRef", signer.sourceRepositoryRef);
-    setIf(facts2, "certificateSourceDigest", signer.sourceRepositoryDigest);
-    setIf(facts2, "certificateRunnerEnvironment", signer.runnerEnvironment);
-    setIf(facts2, "certificateBuilder", signer.buildSignerUri);
-    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
-    if (configUri !== void 0 && /^https:\/\//.test(configUri)) {
-      setIf(facts2, "certificateWorkflow", normaliseRepository(configUri.split("@")[0]));
-    }
-    const signerUri = signer.buildSignerUri ?? signer.identity;
+    const signerUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
     if (signerUri !== void 0 && /^https:\/\//.test(signerUri)) {
       setIf(facts2, "signerWorkflow", normaliseRepository(signerUri.split("@")[0]));
     }
@@ -82258,11 +82323,6 @@ function checkProvenance(facts2, signer, subject, file) {
       location: { file }
     })
   );
-  for (const disagreement of certificateDisagreements(facts2)) {
-    mismatch("PROVENANCE_CERTIFICATE_MISMATCH", disagreement.message, disagreement.certificate, [
-      disagreement.statement
-    ]);
-  }
   const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
   if (!allowedTypes.includes(facts2.predicateType)) {
     mismatch(
@@ -82310,7 +82370,7 @@ function checkProvenance(facts2, signer, subject, file) {
     if (facts2.workflow !== void 0) {
       stated.push(`${facts2.source ?? "?"}/${facts2.workflow.replace(/^\.?\//, "")}`);
     }
-    if (facts2.certificateWorkflow !== void 0) stated.push(facts2.certificateWorkflow);
+    if (facts2.signerWorkflow !== void 0) stated.push(facts2.signerWorkflow);
     if (stated.length === 0 || stated.some((w) => w !== full)) {
       mismatch(
         "PROVENANCE_WORKFLOW_MISMATCH",
@@ -82320,54 +82380,7 @@ function checkProvenance(facts2, signer, subject, file) {
       );
     }
   }
-  if (signer.signerWorkflow !== void 0) {
-    const given = signer.signerWorkflow.split("@")[0] ?? "";
-    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? "";
-    if (facts2.signerWorkflow !== wanted) {
-      mismatch(
-        "PROVENANCE_WORKFLOW_MISMATCH",
-        `signing workflow (certificate Build Signer URI) is ${facts2.signerWorkflow ?? "not stated"}, expected ${wanted}`,
-        wanted,
-        [facts2.signerWorkflow]
-      );
-    }
-  }
-  if (signer.denySelfHostedRunners === true && facts2.certificateRunnerEnvironment !== "github-hosted") {
-    mismatch(
-      "PROVENANCE_POLICY_MISMATCH",
-      `runner environment (certificate) is ${facts2.certificateRunnerEnvironment ?? "not stated"}; denySelfHostedRunners requires github-hosted`,
-      "github-hosted",
-      [facts2.certificateRunnerEnvironment]
-    );
-  }
   return findings;
-}
-function certificateDisagreements(facts2) {
-  const out = [];
-  const compare = (field, statement, certificate) => {
-    if (statement === void 0 || certificate === void 0 || statement === certificate) return;
-    out.push({
-      field,
-      statement,
-      certificate,
-      message: `the statement's ${field} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`
-    });
-  };
-  compare("source repository", facts2.source, facts2.certificateSource);
-  compare("source ref", facts2.ref, facts2.certificateRef);
-  compare("source digest", facts2.sourceDigest?.toLowerCase(), facts2.certificateSourceDigest?.toLowerCase());
-  compare("runner environment", facts2.runnerEnvironment, facts2.certificateRunnerEnvironment);
-  if (facts2.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
-    compare("builder id", facts2.builder, facts2.certificateBuilder);
-    if (facts2.source !== void 0 && facts2.workflow !== void 0) {
-      compare(
-        "workflow",
-        `${facts2.source}/${facts2.workflow.replace(/^\.?\//, "")}`,
-        facts2.certificateWorkflow
-      );
-    }
-  }
-  return out;
 }
 function globMatch(pattern, value) {
   if (value === void 0) return false;
@@ -82407,34 +82420,14 @@ function str2(value, key) {
 // src/sigstore/trusted-root.ts
 var import_protobuf_specs = __toESM(require_dist2(), 1);
 var import_verify = __toESM(require_dist5(), 1);
-import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
+import { createHash as createHash10, createPublicKey as createPublicKey2 } from "node:crypto";
 import { fileURLToPath } from "node:url";
 var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
-var PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = /* @__PURE__ */ new Date("2026-11-05T00:19:12Z");
 function publicGoodTrustedRootPath() {
   return fileURLToPath(new URL("../../keys/sigstore/trusted_root.json", import.meta.url));
 }
 function parseTrustedRoot(bytes, file, options = {}) {
-  const text2 = decodeUtf8(bytes, file);
-  const lines2 = text2.split("\n").filter((line) => line.trim() !== "");
-  if (lines2.length > 1 && lines2.every((line) => line.trimStart().startsWith("{") && line.trimEnd().endsWith("}"))) {
-    if (lines2.length > defaults.maxTrustedRootInstances) {
-      throw new InputError(
-        "INPUT_TOO_LARGE",
-        `holds ${lines2.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
-        { file }
-      );
-    }
-    const [first, ...others] = lines2.map(
-      (line, index) => parseOneRoot(line, `${file} line ${index + 1}`, options)
-    );
-    if (first === void 0) throw new InputError("INPUT_INVALID", "no trusted root", { file });
-    return { ...first, source: file, alternatives: others };
-  }
-  return parseOneRoot(text2, file, options);
-}
-function parseOneRoot(text2, file, options) {
-  const parsed = parseStrictJson(text2, file);
+  const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
   const value = parsed.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new InputError("INPUT_INVALID", "expected a Sigstore trusted root object", { file, pointer: "" });
@@ -82459,7 +82452,6 @@ function parseOneRoot(text2, file, options) {
   return trustFromRoot(root, file, options);
 }
 function trustFromRoot(root, source, options = {}) {
-  requireLogValidityStart(root, source);
   try {
     return {
       source,
@@ -82485,7 +82477,7 @@ async function loadTrustedRoot(path2, options = {}) {
 async function loadPublicGoodTrustedRoot(options = {}) {
   const path2 = publicGoodTrustedRootPath();
   const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
-  const actual = createHash11("sha256").update(bytes).digest("hex");
+  const actual = createHash10("sha256").update(bytes).digest("hex");
   if (actual !== PUBLIC_GOOD_TRUSTED_ROOT_SHA256) {
     throw new InputError(
       "INPUT_INVALID",
@@ -82493,23 +82485,7 @@ async function loadPublicGoodTrustedRoot(options = {}) {
       { file: path2 }
     );
   }
-  return { ...parseTrustedRoot(bytes, path2, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
-}
-function requireLogValidityStart(root, source) {
-  for (const [field, logs] of [
-    ["tlogs", root.tlogs],
-    ["ctlogs", root.ctlogs]
-  ]) {
-    logs.forEach((log, index) => {
-      if (log.publicKey?.validFor?.start === void 0) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `${field}[${index}] (${log.baseUrl || "no baseUrl"}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
-          { file: source, pointer: `/${field}/${index}/publicKey/validFor/start` }
-        );
-      }
-    });
-  }
+  return parseTrustedRoot(bytes, path2, options);
 }
 function keyFinder(key) {
   return (hint) => {
@@ -82539,7 +82515,7 @@ function withoutValidity(root) {
 
 // src/sigstore/verify-bundle.ts
 var import_verify2 = __toESM(require_dist5(), 1);
-import { X509Certificate as X509Certificate2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 
 // src/sigstore/prehash.ts
 import { constants as constants4, publicDecrypt } from "node:crypto";
@@ -82791,18 +82767,6 @@ var HASH_ALGORITHMS2 = {
   3: "sha512"
 };
 function verifyBundle(bundle, artifact, trust, policy, context) {
-  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
-  const alternatives = trust.alternatives ?? [];
-  if (first.ok || alternatives.length === 0) return first;
-  const failures = [first];
-  for (const instance of alternatives) {
-    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
-    if (result.ok) return result;
-    failures.push(result);
-  }
-  return failures.find((r) => !r.findings.some((f) => f.code === "SIGSTORE_CERTIFICATE_UNTRUSTED")) ?? first;
-}
-function verifyWithRoot(bundle, artifact, trust, policy, context) {
   const facts2 = { bundle: context.bundleFile, mediaType: bundle.mediaType };
   const fail = (code, message, evidence = {}) => ({
     ok: false,
@@ -82836,13 +82800,6 @@ function verifyWithRoot(bundle, artifact, trust, policy, context) {
     return fail(
       "SIGSTORE_TIMESTAMP_INVALID",
       "bundle has neither a transparency-log entry nor an RFC 3161 timestamp"
-    );
-  }
-  const rootInChain = selfSignedInChain(bundle);
-  if (rootInChain !== void 0) {
-    return fail(
-      "SIGSTORE_CERTIFICATE_UNTRUSTED",
-      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`
     );
   }
   let entity;
@@ -82890,9 +82847,6 @@ function verifyWithRoot(bundle, artifact, trust, policy, context) {
         signature: signatureBytes,
         compareSignature: (other) => bytesEqual(other, signatureBytes),
         compareDigest: (other) => bytesEqual(other, digest),
-        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
-        // hashedrekord 0.0.2 entry records) is the message digest.
-        compareSignedDigest: (other) => bytesEqual(other, digest),
         verifySignature: (key) => {
           const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
           if (result.kind === "unsupported") unsupported = result.reason;
@@ -82932,7 +82886,7 @@ function verifyWithRoot(bundle, artifact, trust, policy, context) {
         );
       }
     }
-    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
+    return fail(code, message, { trustedRoot: trust.source });
   }
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     facts2["tlogIndex"] = entry.logIndex;
@@ -82944,7 +82898,7 @@ function verifyWithRoot(bundle, artifact, trust, policy, context) {
     if (identity.issuer !== void 0) facts2["issuer"] = identity.issuer;
     const allowed = policy.identities;
     const match = allowed.find(
-      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer)
+      (p) => identityMatches(p.identity, identity.identity) && p.issuer === identity.issuer
     );
     if (!match) {
       const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
@@ -82952,8 +82906,8 @@ function verifyWithRoot(bundle, artifact, trust, policy, context) {
         return {
           ...fail(
             "SIGSTORE_ISSUER_MISMATCH",
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(" or ")}`,
-            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null }
+            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => JSON.stringify(p.issuer)).join(" or ")}`,
+            { expected: allowed.map((p) => p.issuer), actual: identity.issuer ?? null }
           ),
           signer: identity
         };
@@ -83017,44 +82971,6 @@ function classify(error2, keyBased) {
     default:
       return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
   }
-}
-function staleHint(bundle, trust, code) {
-  if (trust.asOf === void 0) return "";
-  if (code !== "SIGSTORE_CERTIFICATE_UNTRUSTED" && code !== "SIGSTORE_TLOG_INVALID" && code !== "SIGSTORE_TIMESTAMP_INVALID")
-    return "";
-  const signed = signingTime(bundle);
-  if (signed === void 0 || signed <= trust.asOf) return "";
-  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
-}
-function signingTime(bundle) {
-  const content = bundle.verificationMaterial.content;
-  const raw = content.$case === "certificate" ? content.certificate.rawBytes : content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : void 0;
-  if (raw !== void 0) {
-    try {
-      return new Date(new X509Certificate2(raw).validFrom);
-    } catch {
-      return void 0;
-    }
-  }
-  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
-  return integrated !== void 0 && integrated !== "0" ? new Date(Number(integrated) * 1e3) : void 0;
-}
-function selfSignedInChain(bundle) {
-  const content = bundle.verificationMaterial.content;
-  if (content.$case !== "x509CertificateChain") return void 0;
-  const certificates = content.x509CertificateChain.certificates;
-  for (const [index, certificate] of certificates.entries()) {
-    let parsed;
-    try {
-      parsed = new X509Certificate2(certificate.rawBytes);
-    } catch {
-      continue;
-    }
-    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
-      return index;
-    }
-  }
-  return void 0;
 }
 function bytesEqual(a, b) {
   return a.length === b.length && timingSafeEqual3(a, b);
@@ -83419,7 +83335,7 @@ function platformFindings(subject, manifest, artifact, wanted) {
 }
 function versionFindings(subject, manifest, version) {
   const { policy } = manifest;
-  const verdict = evaluateVersionPolicy(policy, version);
+  const verdict = evaluateVersionPolicy(manifest, version);
   const out = [];
   if (verdict.revokedBy !== void 0) {
     out.push(
@@ -83509,239 +83425,159 @@ async function verifyArtifacts(inputs, options) {
   });
 }
 
-// src/fleet/drift.ts
-import { statSync as statSync2 } from "node:fs";
-
-// src/fleet/own-string.ts
-function ownString(text2) {
-  return text2.length < 13 ? text2 : Buffer.from(text2, "utf8").toString("utf8");
-}
-
-// src/fleet/product-name.ts
-var INVISIBLE = [
-  [173, 173],
-  [847, 847],
-  [1564, 1564],
-  [4447, 4448],
-  [6068, 6069],
-  [6155, 6159],
-  [8203, 8207],
-  [8234, 8238],
-  [8288, 8303],
-  [12644, 12644],
-  [65024, 65039],
-  [65279, 65279],
-  [65440, 65440],
-  [917504, 917631],
-  [917760, 917999]
-];
-function isInvisible(codePoint) {
-  for (const [low, high] of INVISIBLE) if (codePoint >= low && codePoint <= high) return true;
-  return false;
-}
-function withoutInvisible(text2) {
-  let out = "";
-  for (const char of text2) if (!isInvisible(char.codePointAt(0))) out += char;
-  return out;
-}
-var CONFUSABLES = {
-  // Cyrillic capitals
-  А: "A",
-  В: "B",
-  С: "C",
-  Е: "E",
-  Ѕ: "S",
-  І: "I",
-  Ї: "I",
-  Ј: "J",
-  К: "K",
-  М: "M",
-  Н: "H",
-  О: "O",
-  Р: "P",
-  Т: "T",
-  Х: "X",
-  У: "Y",
-  Ү: "Y",
-  "Ԁ": "D",
-  "Ԛ": "Q",
-  "Ԝ": "W",
-  Ӏ: "I",
-  "Ꙅ": "S",
-  // Cyrillic small
-  а: "a",
-  в: "b",
-  с: "c",
-  е: "e",
-  ѕ: "s",
-  і: "i",
-  ї: "i",
-  ј: "j",
-  к: "k",
-  м: "m",
-  н: "h",
-  о: "o",
-  р: "p",
-  т: "t",
-  х: "x",
-  у: "y",
-  ү: "y",
-  "ԁ": "d",
-  "ԛ": "q",
-  "ԝ": "w",
-  "ӏ": "l",
-  һ: "h",
-  ѵ: "v",
-  г: "r",
-  "ԍ": "g",
-  "ꙅ": "s",
-  // Greek capitals
-  Α: "A",
-  Β: "B",
-  Ε: "E",
-  Ζ: "Z",
-  Η: "H",
-  Ι: "I",
-  Κ: "K",
-  Μ: "M",
-  Ν: "N",
-  Ο: "O",
-  Ρ: "P",
-  Τ: "T",
-  Υ: "Y",
-  Χ: "X",
-  "Ϲ": "C",
-  "Ϳ": "J",
-  // Greek small
-  α: "a",
-  ο: "o",
-  ρ: "p",
-  ι: "i",
-  κ: "k",
-  ν: "v",
-  υ: "u",
-  τ: "t",
-  χ: "x",
-  ε: "e",
-  ϲ: "c",
-  ϳ: "j",
-  γ: "y",
-  ω: "w",
-  // Armenian
-  օ: "o",
-  ս: "u",
-  հ: "h",
-  ո: "n",
-  ց: "g",
-  զ: "q",
-  Օ: "O",
-  Ս: "U",
-  // Latin lookalikes NFKC leaves alone
-  ı: "i",
-  "ȷ": "j",
-  ɑ: "a",
-  ɡ: "g",
-  ɩ: "i",
-  ʏ: "y",
-  "ᴀ": "a",
-  "ᴄ": "c",
-  "ᴅ": "d",
-  "ᴇ": "e",
-  "ᴋ": "k",
-  "ᴍ": "m",
-  "ᴏ": "o",
-  "ᴘ": "p",
-  "ᴛ": "t",
-  "ᴜ": "u",
-  "ᴠ": "v",
-  "ᴡ": "w",
-  "ᴢ": "z",
-  ʀ: "r",
-  ɴ: "n",
-  ʜ: "h",
-  ɪ: "i",
-  ʟ: "l",
-  "ꜱ": "s",
-  ɢ: "g",
-  ʙ: "b"
-};
-var CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "gu");
-var TOKEN = /[\p{L}\p{N}]+|[()]/gu;
-var MARKS = new RegExp("\\p{M}", "gu");
-function skeleton(name) {
-  return withoutInvisible(name.normalize("NFKC")).replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c).toLowerCase().normalize("NFD").replace(MARKS, "").normalize("NFC");
-}
-function normaliseName(name) {
-  const tokens = skeleton(name).match(TOKEN) ?? [];
-  const ends = [];
-  let compact = "";
-  for (const token of tokens) {
-    if (token === "(" || token === ")") continue;
-    compact += token;
-    ends.push(compact.length);
+// src/fleet/config.ts
+var EMPTY_CONFIG = { allow: [], tenants: {} };
+function parseDriftConfig(text2, file) {
+  const value = parseStrictJson(text2, file).value;
+  const fail = (pointer, expected) => {
+    throw new InputError("INPUT_INVALID", `drift config: expected ${expected}`, { file, pointer });
+  };
+  const strings = (v, pointer) => {
+    if (v === void 0) return [];
+    if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && s !== ""))
+      return fail(pointer, "an array of non-empty strings");
+    return v;
+  };
+  if (!isJsonObject(value)) return fail("", "a JSON object");
+  if (value["schema"] !== 1) fail("/schema", "the number 1");
+  for (const key of Object.keys(value)) {
+    if (!["schema", "allow", "tenants", "$schema"].includes(key))
+      fail(`/${pointerToken(key)}`, "only schema, allow and tenants");
   }
-  return { tokens, compact, ends };
+  const tenants = {};
+  const tenantsValue = value["tenants"] ?? {};
+  if (!isJsonObject(tenantsValue)) return fail("/tenants", "an object keyed by tenant");
+  for (const [tenant, entry] of Object.entries(tenantsValue)) {
+    const at = `/tenants/${pointerToken(tenant)}`;
+    if (!isJsonObject(entry)) return fail(at, "an object with an allow array");
+    for (const key of Object.keys(entry))
+      if (key !== "allow") fail(`${at}/${pointerToken(key)}`, "only allow");
+    tenants[tenant] = { allow: strings(entry["allow"], `${at}/allow`) };
+  }
+  return { allow: strings(value["allow"], "/allow"), tenants };
 }
-function nameKey(name) {
-  return normaliseName(name).compact;
+async function loadDriftConfig(path2) {
+  const bytes = await readBoundedFile(path2, defaults.maxDriftConfigBytes, "drift config");
+  return parseDriftConfig(decodeUtf8(bytes, path2), path2);
 }
+var Allowlist = class {
+  global;
+  perTenant = /* @__PURE__ */ new Map();
+  constructor(config) {
+    this.global = new Set(config.allow.map((s) => s.toLowerCase()));
+    for (const [tenant, entry] of Object.entries(config.tenants)) {
+      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map((s) => s.toLowerCase())));
+    }
+  }
+  allows(tenant, tool) {
+    const names = [tool.id, tool.name, ...tool.aliases].map((s) => s.toLowerCase());
+    if (names.some((n) => this.global.has(n))) return true;
+    const own = this.perTenant.get(tenant.toLowerCase());
+    return own !== void 0 && names.some((n) => own.has(n));
+  }
+};
 
-// src/fleet/catalog.ts
+// src/fleet/drift.ts
+import { statSync } from "node:fs";
+
+// src/fleet/managed-product.ts
+function platformMatches(artifactPlatform, rowPlatform) {
+  return artifactPlatform === rowPlatform || artifactPlatform.startsWith(`${rowPlatform}-`);
+}
 function makeManaged(manifest, key) {
+  const policy = compileVersionPolicy(manifest);
+  const scheme = policy.scheme;
   const pinned = /* @__PURE__ */ new Map();
   for (const release of manifest.releases) {
-    const set = /* @__PURE__ */ new Set();
+    const version = scheme.normalise(release.version);
+    if (version === void 0) continue;
+    const list = pinned.get(version) ?? [];
     for (const artifact of release.artifacts) {
       const sha = artifact.digests.sha256;
-      if (sha !== void 0) set.add(sha.toLowerCase());
+      if (sha !== void 0) list.push([sha.toLowerCase(), artifact.platform.toLowerCase()]);
     }
-    pinned.set(release.version, set);
+    pinned.set(version, list);
   }
-  const cache2 = /* @__PURE__ */ new Map();
+  const released = [...pinned.keys()].sort((a, b) => scheme.compare(a, b));
+  const cache = /* @__PURE__ */ new Map();
   const platformCache = /* @__PURE__ */ new Map();
+  const lowerCache = /* @__PURE__ */ new Map();
+  const lower = (platform2) => {
+    let text2 = lowerCache.get(platform2);
+    if (text2 === void 0) {
+      text2 = platform2.trim().toLowerCase();
+      if (lowerCache.size < 1e3) lowerCache.set(platform2, text2);
+    }
+    return text2;
+  };
   const platforms = manifest.policy.platforms?.length ? new Set(manifest.policy.platforms.map((p) => p.toLowerCase())) : void 0;
   return {
     kind: "managed",
     key,
     id: manifest.product,
     manifest,
+    scheme,
     platforms,
     platformAllowed(platform2) {
       if (platforms === void 0 || platform2 === "") return true;
       let allowed = platformCache.get(platform2);
       if (allowed === void 0) {
-        const key2 = platform2.toLowerCase();
-        allowed = platforms.has(key2) || [...platforms].some((p) => p.startsWith(`${key2}-`));
+        const key2 = lower(platform2);
+        allowed = [...platforms].some((p) => platformMatches(p, key2));
         if (platformCache.size < 1e3) platformCache.set(platform2, allowed);
       }
       return allowed;
     },
     info(version) {
-      let info2 = cache2.get(version);
+      let info2 = cache.get(version);
       if (info2 === void 0) {
-        const verdict = evaluateVersionPolicy(manifest.policy, version);
+        const verdict = policy.evaluate(version);
         const versionClass = !verdict.valid ? "unknown-version" : verdict.belowMinimum ? "below-minimum" : verdict.comparedToTarget < 0 ? "behind" : verdict.comparedToTarget === 0 ? "on-target" : "ahead-of-target";
-        const set = pinned.get(version);
-        const list = set === void 0 ? [] : [...set];
-        const isPinned = list.length <= 8 ? (sha256) => {
-          for (const pin of list) if (pin === sha256) return true;
-          return false;
-        } : (sha256) => set?.has(sha256) === true;
+        const list = verdict.valid ? pinned.get(verdict.normalised) : void 0;
+        const pins = list ?? [];
+        const set = list === void 0 ? void 0 : new Set(list.map(([sha]) => sha));
+        let unreleased;
+        if (verdict.valid && list === void 0 && released.length > 0) {
+          let below = null;
+          let above = null;
+          for (const r of released) {
+            if (scheme.compare(r, verdict.normalised) < 0) below = r;
+            else {
+              above = r;
+              break;
+            }
+          }
+          unreleased = { below, above };
+        }
         info2 = {
           version,
-          isPinned,
+          normalised: verdict.normalised,
+          // A version pins a handful of artifacts: comparing them beats hashing a 64-character key.
+          isPinned(sha256, platform2) {
+            for (const [pin, pinPlatform] of pins)
+              if (pin === sha256 && (platform2 === "" || platformMatches(pinPlatform, lower(platform2))))
+                return true;
+            return false;
+          },
           versionClass,
           revokedBy: verdict.revokedBy,
           advisories: verdict.advisories,
-          pinnedSha256: pinned.get(version)
+          unreleased,
+          pinnedSha256: set
         };
-        if (cache2.size < 1e5) cache2.set(version, info2);
+        if (cache.size < 1e5) cache.set(version, info2);
       }
       return info2;
     }
   };
 }
-var UNRESOLVED = { ref: null, instance: "" };
+
+// src/fleet/own-string.ts
+function ownString(text2) {
+  return text2.length < 13 ? text2 : Buffer.from(text2, "utf8").toString("utf8");
+}
+
+// src/fleet/catalog.ts
 var ProductCatalog = class {
   products;
   byName = /* @__PURE__ */ new Map();
@@ -83755,8 +83591,8 @@ var ProductCatalog = class {
       const managed = makeManaged(manifest, products.length);
       products.push(managed);
       for (const name of [manifest.product, ...manifest.aliases ?? []]) {
-        const key = nameKey(name);
-        if (key !== "" && !this.byName.has(key)) this.byName.set(key, managed);
+        const key = name.trim().toLowerCase();
+        if (!this.byName.has(key)) this.byName.set(key, managed);
       }
     }
     this.products = products;
@@ -83776,36 +83612,28 @@ var ProductCatalog = class {
     }
     return [...all];
   }
-  /** Whether any managed product restricts platforms (then rows' platforms matter). */
+  /**
+   * Whether rows' platforms matter: a managed product restricts platforms, or pins sha256
+   * digests (a digest is pinned for a version and a platform).
+   */
   hasPlatformPolicies() {
-    return this.products.some((p) => p.kind === "managed" && p.platforms !== void 0);
+    return this.products.some(
+      (p) => p.kind === "managed" && (p.platforms !== void 0 || p.manifest.releases.some((r) => r.artifacts.length > 0))
+    );
   }
   resolve(name) {
-    return this.lookup(name).ref;
-  }
-  /**
-   * The instance of a tool the name names (the ScreenConnect client id in
-   * `ScreenConnect Client (1a2b3c4d5e6f7a8b)`), lower case; '' when it names none.
-   */
-  instanceOf(name) {
-    return this.lookup(name).instance;
-  }
-  lookup(name) {
-    let resolved = this.cache.get(name);
-    if (resolved !== void 0) return resolved;
-    const key = nameKey(name);
-    const managed = this.byName.get(key);
-    if (managed !== void 0) resolved = { ref: managed, instance: "" };
-    else {
-      const match = this.tools.matchInstance(name);
-      if (match === void 0) resolved = UNRESOLVED;
-      else {
-        const ref = this.byName.get(nameKey(match.tool.id)) ?? this.byName.get(nameKey(match.tool.name)) ?? this.toolRef(match.tool);
-        resolved = { ref, instance: ref.kind === "tool" ? match.instance : "" };
+    let ref = this.cache.get(name);
+    if (ref !== void 0) return ref;
+    const key = name.trim().toLowerCase();
+    ref = this.byName.get(key) ?? null;
+    if (ref === null) {
+      const tool = this.tools.match(name);
+      if (tool !== void 0) {
+        ref = this.byName.get(tool.id) ?? this.byName.get(tool.name.toLowerCase()) ?? this.toolRef(tool);
       }
     }
-    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), resolved);
-    return resolved;
+    if (this.cache.size < this.maxCached) this.cache.set(ownString(name), ref);
+    return ref;
   }
   toolRef(tool) {
     let ref = this.toolRefs.get(tool.id);
@@ -83818,32 +83646,12 @@ var ProductCatalog = class {
   }
 };
 
-// src/fleet/config.ts
-var EMPTY_CONFIG = { allow: [], tenants: {} };
-var Allowlist = class {
-  global;
-  perTenant = /* @__PURE__ */ new Map();
-  constructor(config) {
-    this.global = new Set(config.allow.map(nameKey));
-    for (const [tenant, entry] of Object.entries(config.tenants)) {
-      this.perTenant.set(tenant.toLowerCase(), new Set(entry.allow.map(nameKey)));
-    }
-  }
-  allows(tenant, tool) {
-    const names = [tool.id, tool.name, ...tool.aliases].map(nameKey);
-    if (names.some((n) => this.global.has(n))) return true;
-    const own = this.perTenant.get(tenant.toLowerCase());
-    return own !== void 0 && names.some((n) => own.has(n));
-  }
-};
-
 // src/fleet/inventory.ts
-import { closeSync, constants as constants5, createReadStream, fstatSync, openSync, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { TextDecoder as TextDecoder2 } from "node:util";
 import { createGunzip } from "node:zlib";
 
 // src/fleet/types.ts
@@ -83857,19 +83665,19 @@ var CANONICAL_FIELDS = [
   "platform",
   "last_seen"
 ];
-var DRIFT_CLASSES = [
-  "revoked",
+var AGENT_STATUSES = [
   "hash-mismatch",
+  "revoked",
   "vulnerable",
   "below-minimum",
-  "unapproved-tool",
+  "unreleased-version",
   "behind",
-  "unknown-version",
   "platform-not-allowed",
   "ahead-of-target",
-  "stale",
+  "unknown-version",
   "on-target"
 ];
+var DRIFT_CLASSES = [...AGENT_STATUSES, "unapproved-tool", "stale"];
 function driftClassRank(driftClass) {
   return DRIFT_CLASSES.indexOf(driftClass);
 }
@@ -83899,8 +83707,7 @@ var COLUMN_ALIASES = {
     "computer_id",
     "host_uuid",
     "uuid",
-    "serial_number",
-    "device_guid"
+    "serial_number"
   ],
   hostname: [
     "hostname",
@@ -83910,8 +83717,7 @@ var COLUMN_ALIASES = {
     "computer_name",
     "device_name",
     "machine_name",
-    "fqdn",
-    "computer_dns_name"
+    "fqdn"
   ],
   product: [
     "product",
@@ -83923,9 +83729,7 @@ var COLUMN_ALIASES = {
     "app",
     "program",
     "package",
-    "name",
-    "display_name",
-    "app_name"
+    "name"
   ],
   version: [
     "version",
@@ -83933,10 +83737,7 @@ var COLUMN_ALIASES = {
     "software_version",
     "app_version",
     "agent_version",
-    "bundle_short_version",
-    "application_version",
-    "display_version",
-    "installed_version"
+    "bundle_short_version"
   ],
   sha256: ["sha256", "sha_256", "sha256_hash", "file_sha256", "binary_sha256", "hash"],
   platform: ["platform", "os", "os_platform", "operating_system"],
@@ -83949,13 +83750,11 @@ var COLUMN_ALIASES = {
     "last_check_in",
     "last_contact",
     "last_contact_time",
-    "last_seen_time",
-    "seen_time",
     "timestamp"
   ]
 };
 function normaliseColumnName(name) {
-  return name.trim().replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase().replace(/[\s.-]+/g, "_");
+  return name.trim().toLowerCase().replace(/[\s.-]+/g, "_");
 }
 var ALIAS_TO_FIELD = /* @__PURE__ */ new Map();
 for (const field of CANONICAL_FIELDS)
@@ -83978,21 +83777,12 @@ var CR = 13;
 var CsvParser = class {
   handler;
   maxRecordChars;
-  maxSkipChars;
-  file;
   fields = [];
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   carry = "";
-  /** Dropping the rest of an over-long record (see skipScan). */
+  /** Dropping the rest of an over-long record (see limitCarry). */
   skipping = false;
-  /** In skip mode: inside a quoted field. */
-  skipQuoted = false;
-  /** In skip mode: characters skipped so far, and the record's first line. */
-  skipChars = 0;
-  skipLine = 0;
-  /** The longest text ever carried over between chunks (a bound the tests check). */
-  maxCarriedChars = 0;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   line = 1;
   /**
@@ -84004,11 +83794,9 @@ var CsvParser = class {
   sourceNumber = 0;
   recordStart = 0;
   recordEnd = 0;
-  constructor(handler, options) {
-    this.handler = handler;
+  constructor(handler2, options) {
+    this.handler = handler2;
     this.maxRecordChars = options.maxRecordChars;
-    this.maxSkipChars = options.maxSkipChars ?? Number.POSITIVE_INFINITY;
-    this.file = options.file;
     this.line = options.firstLine ?? 1;
   }
   /**
@@ -84021,111 +83809,42 @@ var CsvParser = class {
     let text2 = chunk;
     let from = 0;
     if (this.skipping) {
-      const after = this.skipScan(chunk, 0);
-      if (after === -1) return;
-      from = after;
+      const lf = chunk.indexOf("\n");
+      if (lf === -1) return;
+      this.skipping = false;
+      this.line++;
+      from = lf + 1;
     } else if (this.carry !== "") {
       const lf = chunk.indexOf("\n");
       if (lf === -1) {
         this.carry += chunk;
-        if (this.carry.length > this.maxRecordChars) {
-          const carry = this.carry;
-          this.carry = "";
-          this.parseFrom(carry, 0);
-        } else this.noteCarry();
+        this.limitCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
       this.carry = "";
-      const rest = this.parse(head, false, 0);
-      if (rest === head.length) from = lf + 1;
-      else text2 = head.slice(rest) + chunk.slice(lf + 1);
+      const rest2 = this.parse(head, false, 0);
+      if (rest2 === head.length) from = lf + 1;
+      else text2 = head.slice(rest2) + chunk.slice(lf + 1);
     }
-    this.parseFrom(text2, from);
+    const rest = this.parse(text2, false, from);
+    if (rest < text2.length) this.carry = text2.slice(rest);
+    this.limitCarry();
   }
   /**
-   * Parses `text` from `from`, then carries an incomplete last record, or, when it is already
-   * longer than `maxRecordChars`, reports it and skips it (and goes on after it if it ends here).
+   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
+   * reported and dropped up to the next line break, so a file without line breaks cannot make
+   * the parser hold it all.
    */
-  parseFrom(text2, from) {
-    let position = from;
-    for (; ; ) {
-      const rest = this.parse(text2, false, position);
-      if (rest >= text2.length) return;
-      if (text2.length - rest <= this.maxRecordChars) {
-        this.carry = text2.slice(rest);
-        this.noteCarry();
-        return;
-      }
-      this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
-      this.skipping = true;
-      this.skipQuoted = false;
-      this.skipChars = 0;
-      this.skipLine = this.line;
-      position = this.skipScan(text2, rest);
-      if (position === -1) return;
-    }
-  }
-  noteCarry() {
-    if (this.carry.length > this.maxCarriedChars) this.maxCarriedChars = this.carry.length;
-  }
-  /**
-   * Skip mode: looks for the end of the skipped record (a line break outside quotes; every
-   * quote character toggles), counting its lines. Returns the index after that line break, or
-   * -1 when the record goes on past `text` (the state carries over to the next chunk).
-   */
-  skipScan(text2, from) {
-    const length = text2.length;
-    let quoted = this.skipQuoted;
-    let position = from;
-    let lf = text2.indexOf("\n", position);
-    let quote = text2.indexOf('"', position);
-    for (; ; ) {
-      if (lf !== -1 && lf < position) lf = text2.indexOf("\n", position);
-      if (quote !== -1 && quote < position) quote = text2.indexOf('"', position);
-      if (lf !== -1 && (quote === -1 || lf < quote)) {
-        this.line++;
-        if (!quoted) {
-          this.skipping = false;
-          this.skipQuoted = false;
-          this.checkSkip(lf + 1 - from);
-          return lf + 1;
-        }
-        position = lf + 1;
-        continue;
-      }
-      if (quote === -1) break;
-      quoted = !quoted;
-      position = quote + 1;
-    }
-    this.skipQuoted = quoted;
-    this.checkSkip(length - from);
-    return -1;
-  }
-  checkSkip(chars) {
-    this.skipChars += chars;
-    if (this.skipChars > this.maxSkipChars) {
-      throw new InputError(
-        "INPUT_INVALID",
-        `a record goes on for more than ${this.maxSkipChars} characters without a line break outside quotes (${this.skipQuoted ? "a quoted field is never closed" : "no line breaks"}); expected CSV records of at most ${this.maxRecordChars} characters`,
-        { ...this.file !== void 0 ? { file: this.file } : {}, line: this.skipLine }
-      );
-    }
-  }
-  unterminated(line) {
-    return new InputError(
-      "INPUT_INVALID",
-      "a quoted field opened on this line is not closed before the end of the input (expected a closing quote: a truncated or broken CSV export)",
-      { ...this.file !== void 0 ? { file: this.file } : {}, line }
-    );
+  limitCarry() {
+    if (this.carry.length <= this.maxRecordChars) return;
+    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+    this.carry = "";
+    this.skipping = true;
   }
   /** Parses the last record when the input does not end with a line break. */
   end() {
-    if (this.skipping) {
-      this.skipping = false;
-      if (this.skipQuoted) throw this.unterminated(this.skipLine);
-      return;
-    }
+    this.skipping = false;
     if (this.carry !== "") {
       const text2 = this.carry;
       this.carry = "";
@@ -84152,9 +83871,7 @@ var CsvParser = class {
       if (nextQuote >= lineEnd) {
         let end = lineEnd;
         if (end > position && text2.charCodeAt(end - 1) === CR) end--;
-        if (end - position > this.maxRecordChars) {
-          this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
-        } else if (end > position) {
+        if (end > position) {
           let count = 0;
           let start = position;
           let starts = this.starts;
@@ -84183,7 +83900,13 @@ var CsvParser = class {
         continue;
       }
       const next = this.parseQuoted(text2, position, final);
-      if (next === -1) return position;
+      if (next === -1) {
+        if (length - position <= this.maxRecordChars) return position;
+        this.handler.malformed(this.line, `quoted field longer than ${this.maxRecordChars} characters`);
+        this.line++;
+        position = lineEnd + 1;
+        continue;
+      }
       position = next;
     }
     return position;
@@ -84199,10 +83922,6 @@ var CsvParser = class {
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
   emitFields(line, recordEnd) {
     this.recordEnd = recordEnd;
-    if (recordEnd - this.recordStart > this.maxRecordChars) {
-      this.handler.malformed(line, `record longer than ${this.maxRecordChars} characters`);
-      return;
-    }
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text2 = "";
@@ -84243,7 +83962,7 @@ var CsvParser = class {
           const close = text2.indexOf('"', from);
           if (close === -1) {
             if (!final) return -1;
-            throw this.unterminated(this.line);
+            return fail(start, "unterminated quoted field");
           }
           if (close + 1 < length && text2.charCodeAt(close + 1) === QUOTE) {
             value += text2.slice(from, close + 1);
@@ -84256,6 +83975,8 @@ var CsvParser = class {
           position = close + 1;
           break;
         }
+        if (value.length > this.maxRecordChars)
+          return fail(position, `quoted field longer than ${this.maxRecordChars} characters`);
         fields.push(value);
         const c = position < length ? text2.charCodeAt(position) : -1;
         if (c === COMMA) {
@@ -84294,109 +84015,6 @@ var CsvParser = class {
 };
 
 // src/fleet/timestamp.ts
-var DateOrderError = class extends Error {
-};
-var MONTHS = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12
-};
-function daysInMonth(year, month) {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-function civil(year, month, day, hour, minute, second, ms) {
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return void 0;
-  if (hour > 23 || minute > 59 || second > 59) return void 0;
-  return daysFromCivil(year, month, day) * 864e5 + ((hour * 60 + minute) * 60 + second) * 1e3 + ms;
-}
-function zoneOffset(zone) {
-  if (zone === void 0 || zone === "" || /^(z|utc|gmt)$/i.test(zone)) return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-  if (m === null) return void 0;
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  if (Number(m[2]) > 23 || Number(m[3]) > 59) return void 0;
-  return (m[1] === "+" ? 1 : -1) * minutes * 6e4;
-}
-var NUMERIC_DATE = /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:(?:[ T]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?: ?([AaPp][Mm]))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
-var RFC_1123 = /^(?:[A-Za-z]{3},? )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: (GMT|UTC|Z|[+-]\d{2}:?\d{2}))?$/;
-var ASCTIME = /^[A-Za-z]{3} ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: (UTC|GMT))?$/;
-var DOTNET_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
-function parseConsole(text2, order) {
-  const t = text2.trim();
-  let m = /^(\d{9,11})\.(\d{1,9})$/.exec(t);
-  if (m !== null) return Number(m[1]) * 1e3 + Math.floor(Number(`0.${m[2]}`) * 1e3);
-  m = DOTNET_DATE.exec(t);
-  if (m !== null) return Number(m[1]);
-  m = RFC_1123.exec(t);
-  if (m !== null) {
-    const month2 = MONTHS[m[2].toLowerCase()];
-    const offset2 = zoneOffset(m[7]);
-    if (month2 === void 0 || offset2 === void 0) return void 0;
-    const ms2 = civil(Number(m[3]), month2, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0);
-    return ms2 === void 0 ? void 0 : ms2 - offset2;
-  }
-  m = ASCTIME.exec(t);
-  if (m !== null) {
-    const month2 = MONTHS[m[1].toLowerCase()];
-    if (month2 === void 0) return void 0;
-    return civil(Number(m[6]), month2, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
-  }
-  m = NUMERIC_DATE.exec(t);
-  if (m === null) return void 0;
-  const [, a = "", separator, b = "", c = ""] = m;
-  let year;
-  let month;
-  let day;
-  if (a.length === 4 && c.length <= 2) {
-    year = Number(a);
-    month = Number(b);
-    day = Number(c);
-  } else if (c.length === 4 && a.length <= 2) {
-    year = Number(c);
-    const first = Number(a);
-    const second = Number(b);
-    let dayFirst;
-    if (separator === ".") dayFirst = true;
-    else if (order !== void 0) {
-      dayFirst = order === "dmy";
-      const monthPart = dayFirst ? second : first;
-      if (monthPart > 12)
-        throw new DateOrderError(
-          `last_seen '${t}' does not fit --date-format ${order} (month ${monthPart}); is it ${order === "mdy" ? "day/month (dmy)" : "month/day (mdy)"}?`
-        );
-    } else if (first > 12 && second <= 12) dayFirst = true;
-    else if (second > 12 && first <= 12) dayFirst = false;
-    else if (first === second) dayFirst = true;
-    else if (first <= 12 && second <= 12)
-      throw new DateOrderError(
-        `last_seen '${t}' is ambiguous: month/day (US) or day/month; give --date-format mdy or dmy`
-      );
-    else return void 0;
-    day = dayFirst ? first : second;
-    month = dayFirst ? second : first;
-  } else return void 0;
-  let hour = m[5] === void 0 ? 0 : Number(m[5]);
-  const meridiem = m[9]?.toLowerCase();
-  if (meridiem !== void 0) {
-    if (hour < 1 || hour > 12) return void 0;
-    hour = hour % 12 + (meridiem === "pm" ? 12 : 0);
-  }
-  const fraction = m[8] === void 0 ? 0 : Math.floor(Number(`0.${m[8]}`) * 1e3);
-  const offset = zoneOffset(m[10]);
-  if (offset === void 0) return void 0;
-  const ms = civil(year, month, day, hour, Number(m[6] ?? 0), Number(m[7] ?? 0), fraction);
-  return ms === void 0 ? void 0 : ms - offset;
-}
 function daysFromCivil(year, month, day) {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
@@ -84405,18 +84023,18 @@ function daysFromCivil(year, month, day) {
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
 }
-function parseTimestamp(text2, order) {
-  return parseTimestampAt(text2, 0, text2.length, order);
+function parseTimestamp(text2) {
+  return parseTimestampAt(text2, 0, text2.length);
 }
-function parseTimestampAt(whole, start, end, order) {
+function parseTimestampAt(whole, start, end) {
   const length = end - start;
   if (length === 0) return Number.NaN;
   if (start !== 0 || end !== whole.length) {
-    return parseWhole(whole.slice(start, end), order);
+    return parseWhole(whole.slice(start, end));
   }
-  return parseWhole(whole, order);
+  return parseWhole(whole);
 }
-function parseWhole(text2, order) {
+function parseWhole(text2) {
   const length = text2.length;
   if ((length === 24 || length === 20) && text2.charCodeAt(length - 1) === 90 && text2.charCodeAt(4) === 45) {
     const year = digits(text2, 0, 4);
@@ -84428,11 +84046,11 @@ function parseWhole(text2, order) {
     }
   }
   const first = text2.charCodeAt(0);
-  if (first < 48 || first > 57) return parseConsole(text2, order);
+  if (first < 48 || first > 57) return void 0;
   if (length >= 10 && text2.charCodeAt(4) === 45) return parseIso(text2);
   for (let i = 0; i < length; i++) {
     const c = text2.charCodeAt(i);
-    if (c < 48 || c > 57) return parseConsole(text2, order);
+    if (c < 48 || c > 57) return void 0;
   }
   const value = Number(text2);
   if (length <= 11) return value * 1e3;
@@ -84579,11 +84197,10 @@ var CanonicalDigests = class {
     return true;
   }
 };
-function finishRow(row, lastSeen, digests, dateOrder) {
+function finishRow(row, lastSeen, digests) {
   if (row.tenant === "") return "missing tenant";
   if (row.endpoint === "") row.endpoint = row.hostname;
   if (row.endpoint === "") return "missing endpoint id and hostname";
-  row.endpoint = row.endpoint.toLowerCase();
   if (row.product === "") return "missing product";
   let sha = row.sha256;
   if (sha !== "" && !digests.has(sha)) {
@@ -84595,63 +84212,14 @@ function finishRow(row, lastSeen, digests, dateOrder) {
     if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
     row.sha256 = sha;
   }
-  const time = parseTimestamp(lastSeen, dateOrder);
+  const time = parseTimestamp(lastSeen);
   if (time === void 0)
-    return `last_seen is not a timestamp (RFC 3339, Unix time or a console date such as 11/29/2026 6:15 PM): '${truncate(lastSeen)}'`;
+    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
   row.lastSeen = time;
   return void 0;
 }
 function truncate(text2) {
   return text2.length > 80 ? `${text2.slice(0, 77)}...` : text2;
-}
-
-// src/fleet/presets.ts
-var PRESETS = {
-  osquery: {
-    name: "osquery",
-    source: "osquery results (osqueryi --json; osqueryd snapshot, differential or batched diffResults logs)",
-    format: "json",
-    columns: {}
-  },
-  fleetdm: {
-    name: "fleetdm",
-    source: "a FleetDM host API response (GET /api/v1/fleet/hosts/:id or /hosts/:id/software)",
-    format: "json",
-    columns: {}
-  },
-  defender: {
-    name: "defender",
-    source: "a Microsoft Defender for Endpoint software inventory assessment export (JSON response or files)",
-    format: "json",
-    columns: {
-      endpoint: "deviceId",
-      hostname: "deviceName",
-      product: "softwareName",
-      version: "softwareVersion",
-      platform: "osPlatform"
-    }
-  },
-  intune: {
-    name: "intune",
-    source: "an Intune discovered apps export (AppInvRawData)",
-    format: "csv",
-    columns: {
-      endpoint: "DeviceId",
-      hostname: "DeviceName",
-      product: "ApplicationName",
-      version: "ApplicationVersion",
-      platform: "Platform"
-    }
-  },
-  ninjaone: {
-    name: "ninjaone",
-    source: "a NinjaOne software inventory (API v2 /queries/software results, as JSON or CSV)",
-    format: "any",
-    columns: { endpoint: "deviceId", product: "name", version: "version", last_seen: "timestamp" }
-  }
-};
-function presetColumns(preset, columns) {
-  return { ...preset === void 0 ? {} : PRESETS[preset].columns, ...columns ?? {} };
 }
 
 // src/fleet/csv-rows.ts
@@ -84728,12 +84296,6 @@ var CsvRecordMapper = class {
         if (index !== -1) {
           indexes[field] = index;
           known++;
-        } else if (this.options.preset !== void 0 && PRESETS[this.options.preset].columns[field] === wanted) {
-          throw new InputError(
-            "INPUT_INVALID",
-            `--preset ${this.options.preset} expects a column '${wanted}' for ${field} (${PRESETS[this.options.preset].source}); the header has ${fields.map((f) => `'${f}'`).join(", ")}`,
-            { file: this.file, line }
-          );
         } else if (known > 0) {
           throw new InputError(
             "INPUT_INVALID",
@@ -84765,7 +84327,7 @@ var CsvRecordMapper = class {
       if (missing.length > 0) {
         throw new InputError(
           "INPUT_INVALID",
-          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns${missing.includes("tenant") ? ", or give every row a tenant with --tenant" : ""}); expected names such as ${missing.map((f) => COLUMN_ALIASES[f].slice(0, 3).join("/")).join("; ")}`,
+          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns)`,
           {
             file: this.file,
             line
@@ -84813,8 +84375,7 @@ var CsvRecordMapper = class {
     const reason = finishRow(
       row,
       fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
-      this.digests,
-      this.options.dateOrder
+      this.digests
     );
     if (fastTime2 >= 0) row.lastSeen = fastTime2;
     return reason;
@@ -84822,62 +84383,28 @@ var CsvRecordMapper = class {
 };
 
 // src/fleet/inventory.ts
-function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes, options = {}) {
-  const allowSpecialFiles = options.allowSpecialFiles === true;
+function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes) {
   return {
     name: path2,
     path: path2,
     readChunkBytes,
-    ...allowSpecialFiles ? { allowSpecialFiles } : {},
-    open: () => openInventoryFile(path2, readChunkBytes, allowSpecialFiles)
+    open: () => createReadStream(path2, { highWaterMark: readChunkBytes })
   };
 }
-function fileKind(stats) {
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isBlockDevice()) return "a block device";
-  return "not a regular file";
-}
-function openInventoryFile(path2, readChunkBytes, allowSpecial) {
-  if (allowSpecial) {
-    const stats2 = statSync(path2);
-    if (stats2.isFIFO() || stats2.isCharacterDevice())
-      return createReadStream(path2, { highWaterMark: readChunkBytes });
-  }
-  const fd = openSync(path2, constants5.O_RDONLY | constants5.O_NONBLOCK);
-  let stats;
-  try {
-    stats = fstatSync(fd);
-  } catch (error2) {
-    closeSync(fd);
-    throw error2;
-  }
-  if (stats.isFile()) return createReadStream("", { fd, highWaterMark: readChunkBytes });
-  closeSync(fd);
-  throw new InputError(
-    "INPUT_INVALID",
-    `not an inventory file: it is ${fileKind(stats)}; expected a regular file${stats.isFIFO() || stats.isCharacterDevice() ? " (pipe it to standard input as '-', or pass --allow-fifo to read it)" : ""}`,
-    { file: path2 }
-  );
-}
-async function* bytesOf(source, maxBytes, maxGzipRatio, state) {
+async function* bytesOf(source, maxBytes, state) {
   let iterable;
   try {
     iterable = source.open();
   } catch (error2) {
-    if (error2 instanceof InputError)
-      throw new InputError(error2.code, error2.detail, { ...error2.location, file: source.name });
     throw new InputError("INPUT_UNREADABLE", `cannot read inventory: ${errorMessage(error2)}`, {
       file: source.name,
       cause: error2
     });
   }
-  const iterator = iterable[Symbol.asyncIterator]();
+  const iterator2 = iterable[Symbol.asyncIterator]();
   let first;
   try {
-    first = await iterator.next();
+    first = await iterator2.next();
   } catch (error2) {
     throw new InputError("INPUT_UNREADABLE", `cannot read inventory: ${errorMessage(error2)}`, {
       file: source.name,
@@ -84886,13 +84413,11 @@ async function* bytesOf(source, maxBytes, maxGzipRatio, state) {
   }
   if (first.done === true) return;
   const head = Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
-  let compressed = head.length;
   async function* raw() {
     yield head;
     for (; ; ) {
-      const next = await iterator.next();
+      const next = await iterator2.next();
       if (next.done === true) return;
-      compressed += next.value.byteLength;
       yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   }
@@ -84908,13 +84433,6 @@ async function* bytesOf(source, maxBytes, maxGzipRatio, state) {
   try {
     for await (const chunk of output) {
       state.bytes += chunk.length;
-      if (state.gzip && state.bytes > defaults.inventoryGzipAllowanceBytes + maxGzipRatio * compressed) {
-        throw new InputError(
-          "INPUT_TOO_LARGE",
-          `gzip inventory expands more than ${maxGzipRatio} times (${compressed} compressed bytes read gave ${state.bytes} bytes): refused as a decompression bomb; expected an inventory export`,
-          { file: source.name }
-        );
-      }
       if (state.bytes > maxBytes) {
         throw new InputError(
           "INPUT_TOO_LARGE",
@@ -84951,30 +84469,13 @@ async function readInventoryText(source, options, readerFor) {
   let blankLines = 0;
   let unchecked = 4096;
   let decoderClean = true;
-  const chunks = bytesOf(
-    source,
-    options.maxInputBytes,
-    options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
-    state
-  );
-  let utf16;
-  for await (const chunk of chunks) {
-    if (atStart && chunk.length >= 2) {
-      if (chunk[0] === 255 && chunk[1] === 254) utf16 = new TextDecoder2("utf-16le");
-      else if (chunk[0] === 254 && chunk[1] === 255) utf16 = new TextDecoder2("utf-16be");
-    }
+  for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
     let text2;
-    let ascii;
-    if (utf16 !== void 0) {
-      text2 = utf16.decode(chunk, { stream: true });
-      ascii = false;
-    } else {
-      ascii = decoderClean && isAscii(chunk);
-      if (ascii) text2 = chunk.toString("latin1");
-      else {
-        text2 = decoder.write(chunk);
-        decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
-      }
+    const ascii = decoderClean && isAscii(chunk);
+    if (ascii) text2 = chunk.toString("latin1");
+    else {
+      text2 = decoder.write(chunk);
+      decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
     }
     if (atStart && text2 !== "") {
       atStart = false;
@@ -84987,26 +84488,13 @@ async function readInventoryText(source, options, readerFor) {
         continue;
       }
       const c = text2.charAt(start);
-      const format = c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv";
-      if (options.preset !== void 0) {
-        const preset = PRESETS[options.preset];
-        if (preset.format === "csv" !== (format === "csv") && preset.format !== "any") {
-          throw new InputError(
-            "INPUT_INVALID",
-            `--preset ${preset.name} expects ${preset.format === "csv" ? "CSV" : "JSON"} (${preset.source}), found ${format === "csv" ? "CSV" : "JSON"}`,
-            { file }
-          );
-        }
-      }
-      reader = readerFor(format, file, 1 + blankLines);
+      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file, 1 + blankLines);
     }
     if (unchecked > 0) {
       if (text2.slice(0, unchecked).includes("\0")) {
-        throw new InputError(
-          "INPUT_INVALID",
-          looksLikeUtf16(chunk) ? "not an inventory: the text looks like UTF-16 without a byte-order mark; expected UTF-8, or UTF-16 with its byte-order mark" : "not an inventory: the file contains NUL bytes (binary data)",
-          { file }
-        );
+        throw new InputError("INPUT_INVALID", "not an inventory: the file contains NUL bytes (binary data)", {
+          file
+        });
       }
       unchecked -= text2.length;
     }
@@ -85016,16 +84504,9 @@ async function readInventoryText(source, options, readerFor) {
   if (reader === void 0) {
     throw new InputError("INPUT_INVALID", "not an inventory: the input is empty", { file });
   }
-  const pending = reader.push(utf16 !== void 0 ? utf16.decode() : decoder.end(), utf16 === void 0);
+  const pending = reader.push(decoder.end(), false);
   if (pending !== void 0) await pending;
   await reader.end();
-  if (reader.rows === 0) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `no inventory row in this input${reader.malformedRows > 0 ? ` (${reader.malformedRows} malformed)` : ""}; expected rows with a tenant, an endpoint id or hostname, a product and a version`,
-      { file }
-    );
-  }
   return {
     file,
     format: reader.format,
@@ -85035,27 +84516,13 @@ async function readInventoryText(source, options, readerFor) {
     bytes: state.bytes
   };
 }
-function looksLikeUtf16(chunk) {
-  const n = Math.min(chunk.length, 64) & ~1;
-  if (n < 8) return false;
-  let even = 0;
-  let odd = 0;
-  for (let i = 0; i < n; i += 2) {
-    if (chunk[i] === 0) even++;
-    if (chunk[i + 1] === 0) odd++;
-  }
-  return odd === n / 2 && even === 0 || even === n / 2 && odd === 0;
-}
 var CsvTextReader = class {
   format = "csv";
   rows = 0;
   malformedRows = 0;
   parser;
   mapper;
-  file;
-  sawRecord = false;
   constructor(file, options, firstLine) {
-    this.file = file;
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -85067,12 +84534,7 @@ var CsvTextReader = class {
           this.malformedRow(line, reason);
         }
       },
-      {
-        maxRecordChars: options.maxRecordChars,
-        maxSkipChars: options.maxLineChars ?? defaults.maxInventoryLineChars,
-        file,
-        firstLine
-      }
+      { maxRecordChars: options.maxRecordChars, firstLine }
     );
   }
   push(text2, _ascii) {
@@ -85095,23 +84557,9 @@ var CsvTextReader = class {
     return false;
   }
   record(text2, starts, ends, count, line) {
-    try {
-      this.mapRecord(text2, starts, ends, count, line);
-    } catch (error2) {
-      if (error2 instanceof DateOrderError)
-        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
-      throw error2;
-    }
-  }
-  mapRecord(text2, starts, ends, count, line) {
     const mapper = this.mapper;
     let layout = mapper.layout;
     if (layout === void 0) {
-      if (!this.sawRecord && count === 1 && text2.startsWith("#TYPE", starts[0])) {
-        this.sawRecord = true;
-        return;
-      }
-      this.sawRecord = true;
       const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
       layout = detected.layout;
       this.layoutFound(layout);
@@ -85130,18 +84578,18 @@ var CsvTextReader = class {
   }
 };
 var CsvReader = class extends CsvTextReader {
-  fileName;
+  file;
   sink;
   constructor(file, sink, options, firstLine) {
     super(file, options, firstLine);
-    this.fileName = file;
+    this.file = file;
     this.sink = sink;
   }
   row(row, line) {
-    this.sink.row(row, this.fileName, line);
+    this.sink.row(row, this.file, line);
   }
   malformedRow(line, reason) {
-    this.sink.malformed(this.fileName, line, reason);
+    this.sink.malformed(this.file, line, reason);
   }
 };
 function isObject(value) {
@@ -85162,14 +84610,11 @@ var JsonRowMapper = class {
   options;
   keyCache = /* @__PURE__ */ new Map();
   fileEndpoint;
-  held = /* @__PURE__ */ new Map();
-  maxHeld;
   constructor(file, sink, options) {
     this.file = file;
     this.sink = sink;
     this.options = options;
-    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson|log)(\.gz)?$/i, "");
-    this.maxHeld = options.maxDifferentialRows ?? defaults.maxOsqueryDifferentialRows;
+    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson)(\.gz)?$/i, "");
   }
   bad(line, reason) {
     this.malformedRows++;
@@ -85190,48 +84635,26 @@ var JsonRowMapper = class {
     }
     return field;
   }
-  /**
-   * Accepts one parsed JSON value; returns false when it is not an object at all. `top`: a
-   * whole line or document, which may be an API response wrapping rows.
-   */
-  accept(value, line, top = true) {
+  /** Accepts one parsed JSON value; returns false when it is not an object at all. */
+  accept(value, line) {
     if (!isObject(value)) {
       this.bad(line, `expected a JSON object, found ${Array.isArray(value) ? "an array" : typeof value}`);
       return false;
     }
-    if (top && this.unwrap(value, line)) return true;
     if (isObject(value["columns"])) {
-      this.osquery(value["columns"], value, line, osqueryAction(value["action"]));
-      return true;
-    }
-    const diff = value["diffResults"];
-    if (isObject(diff)) {
-      for (const [key, action] of [
-        ["removed", "remove"],
-        ["added", "add"]
-      ]) {
-        const entries = diff[key] ?? [];
-        if (!Array.isArray(entries)) {
-          this.bad(line, `osquery diffResults.${key} is not an array`);
-          continue;
-        }
-        for (const entry of entries) {
-          if (isObject(entry)) this.osquery(entry, value, line, action);
-          else this.bad(line, `osquery diffResults.${key} entry is not an object`);
-        }
-      }
+      this.osquery(value["columns"], value, line);
       return true;
     }
     const snapshot = value["snapshot"];
     if (Array.isArray(snapshot)) {
       for (const entry of snapshot) {
-        if (isObject(entry)) this.osquery(entry, value, line, "emit");
+        if (isObject(entry)) this.osquery(entry, value, line);
         else this.bad(line, "osquery snapshot entry is not an object");
       }
       return true;
     }
     if (osqueryTable(value) !== void 0 && !("tenant" in value) && !("endpoint" in value)) {
-      this.osquery(value, {}, line, "emit");
+      this.osquery(value, {}, line);
       return true;
     }
     const row = this.row;
@@ -85243,68 +84666,20 @@ var JsonRowMapper = class {
       const v = text(value[key]);
       switch (field) {
         case "last_seen":
-          lastSeen = typeof value[key] === "number" ? String(value[key]) : v;
+          lastSeen = typeof value[key] === "number" ? String(Math.trunc(value[key])) : v;
           break;
         default:
           if (row[field] === "") row[field] = v;
       }
     }
-    if ("softwareVendor" in value || "SoftwareVendor" in value)
-      row.product = row.product.replaceAll("_", " ");
     if (row.tenant === "" && this.options.defaultTenant !== void 0)
       row.tenant = this.options.defaultTenant;
-    this.emit(lastSeen, line, "emit");
+    this.emit(lastSeen, line);
     return true;
   }
-  /** API documents that wrap rows; false when `value` is not one. */
-  unwrap(value, line) {
-    const host = value["host"];
-    if (isObject(host) && Array.isArray(host["software"])) {
-      this.fleetHost(host, host["software"], line);
-      return true;
-    }
-    for (const key of ["value", "results", "software"]) {
-      const rows = value[key];
-      if (!Array.isArray(rows)) continue;
-      rows.forEach((element, index) => {
-        if (key === "software" && isObject(element)) this.fleetSoftware(element, {}, index + 1);
-        else this.accept(element, index + 1, false);
-      });
-      return true;
-    }
-    return false;
-  }
-  /** FleetDM `GET /api/v1/fleet/hosts/:id`: the host and its software. */
-  fleetHost(host, software, line) {
-    software.forEach((element, index) => {
-      if (isObject(element)) this.fleetSoftware(element, host, index + 1);
-      else this.bad(line, "FleetDM host software entry is not an object");
-    });
-  }
-  /**
-   * One FleetDM software entry: `version`, or one row per `installed_versions[].version` (the
-   * host software endpoint). Without a host (the software list), the file name is the host.
-   */
-  fleetSoftware(entry, host, line) {
-    const versions = Array.isArray(entry["installed_versions"]) ? entry["installed_versions"].map((v) => isObject(v) ? text(v["version"]) : "") : [text(entry["version"])];
-    const source = text(entry["source"]);
-    for (const version of versions) {
-      const row = this.row;
-      row.tenant = text(host["team_name"]) || (this.options.defaultTenant ?? "");
-      row.endpoint = text(host["uuid"]) || text(host["id"]) || (host["hostname"] === void 0 ? this.fileEndpoint : "");
-      row.hostname = text(host["hostname"]) || text(host["display_name"]);
-      row.product = text(entry["name"]);
-      if (source === "apps" && row.product.toLowerCase().endsWith(".app"))
-        row.product = row.product.slice(0, -4);
-      row.version = version;
-      row.sha256 = "";
-      row.platform = text(host["platform"]) || platformOfSource(source);
-      this.emit(text(host["seen_time"]), line, "emit");
-    }
-  }
   /** An osquery row (programs, deb_packages, rpm_packages, apps) with the event around it. */
-  osquery(columns, event, line, action) {
-    const table2 = osqueryTable(columns);
+  osquery(columns, event, line) {
+    const table3 = osqueryTable(columns);
     const decorations = isObject(event["decorations"]) ? event["decorations"] : {};
     const row = this.row;
     const host = text(event["hostIdentifier"]);
@@ -85312,66 +84687,24 @@ var JsonRowMapper = class {
     row.hostname = text(decorations["hostname"]) || host;
     row.endpoint = text(decorations["host_uuid"]) || text(decorations["uuid"]) || host || this.fileEndpoint;
     let product = text(columns["name"]);
-    if (table2 === "apps" && product.toLowerCase().endsWith(".app")) product = product.slice(0, -4);
+    if (table3 === "apps" && product.toLowerCase().endsWith(".app")) product = product.slice(0, -4);
     row.product = product;
-    row.version = table2 === "apps" ? text(columns["bundle_short_version"]) || text(columns["bundle_version"]) : text(columns["version"]);
+    row.version = table3 === "apps" ? text(columns["bundle_short_version"]) || text(columns["bundle_version"]) : text(columns["version"]);
     row.sha256 = text(columns["sha256"]);
-    row.platform = table2 === "programs" ? "windows" : table2 === "apps" ? "darwin" : table2 === void 0 ? text(columns["platform"]) : "linux";
+    row.platform = table3 === "programs" ? "windows" : table3 === "apps" ? "darwin" : table3 === void 0 ? text(columns["platform"]) : "linux";
     const time = event["unixTime"] ?? event["calendarTime"] ?? "";
-    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line, action);
+    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line);
   }
-  emit(lastSeen, line, action) {
-    let reason;
-    try {
-      reason = finishRow(this.row, lastSeen, this.digests, this.options.dateOrder);
-    } catch (error2) {
-      if (error2 instanceof DateOrderError)
-        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
-      throw error2;
-    }
+  emit(lastSeen, line) {
+    const reason = finishRow(this.row, lastSeen, this.digests);
     if (reason !== void 0) {
       this.bad(line, reason);
       return;
     }
-    if (action === "emit") {
-      this.rows++;
-      this.sink.row(this.row, this.file, line);
-      return;
-    }
-    const row = this.row;
-    const key = `${row.tenant}\0${row.endpoint}\0${row.product}\0${row.version}`;
-    if (action === "remove") {
-      this.held.delete(key);
-      return;
-    }
-    if (!this.held.has(key) && this.held.size >= this.maxHeld) {
-      throw new InputError(
-        "INPUT_TOO_LARGE",
-        `more than ${this.maxHeld} osquery differential rows are installed at once; read snapshot results instead`,
-        { file: this.file, line }
-      );
-    }
-    this.held.delete(key);
-    this.held.set(key, { row: { ...row }, line });
-  }
-  /** Hands the differential rows still installed at the end of the input to the sink. */
-  finish() {
-    for (const { row, line } of this.held.values()) {
-      this.rows++;
-      this.sink.row(row, this.file, line);
-    }
-    this.held.clear();
+    this.rows++;
+    this.sink.row(this.row, this.file, line);
   }
 };
-function osqueryAction(action) {
-  return action === "removed" ? "remove" : action === "added" ? "add" : "emit";
-}
-function platformOfSource(source) {
-  if (source === "programs") return "windows";
-  if (source === "apps") return "darwin";
-  if (source === "deb_packages" || source === "rpm_packages") return "linux";
-  return "";
-}
 function osqueryTable(columns) {
   if ("bundle_short_version" in columns || "bundle_identifier" in columns) return "apps";
   if ("release" in columns && "arch" in columns) return "rpm_packages";
@@ -85388,40 +84721,11 @@ var JsonLinesReader = class {
   line;
   file;
   maxChars;
-  maxSkipChars;
-  /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
-  skipping = false;
-  skipped = 0;
-  /**
-   * Set when the first line is not JSON by itself: the input is one JSON document spread over
-   * lines (an API response), read whole up to `maxDocumentChars`.
-   */
-  document;
-  documentChars = 0;
-  documentLine = 0;
-  maxDocumentChars;
   constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
-    this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
-    this.maxDocumentChars = options.maxJsonDocumentBytes;
     this.line = firstLine;
-  }
-  /** Whether lineOf found the input to be one JSON document (a method: lineOf changes it). */
-  readingDocument() {
-    return this.document !== void 0;
-  }
-  addDocument(text2) {
-    this.documentChars += text2.length;
-    if (this.documentChars > this.maxDocumentChars) {
-      throw new InputError(
-        "INPUT_TOO_LARGE",
-        `JSON document inventory is larger than the limit of ${this.maxDocumentChars} characters; use JSON Lines for large inventories`,
-        { file: this.file }
-      );
-    }
-    this.document?.push(text2);
   }
   get rows() {
     return this.mapper.rows;
@@ -85430,80 +84734,34 @@ var JsonLinesReader = class {
     return this.mapper.malformedRows;
   }
   push(chunk) {
-    if (this.document !== void 0) {
-      this.addDocument(chunk);
-      return void 0;
-    }
+    const text2 = this.carry === "" ? chunk : this.carry + chunk;
     let position = 0;
-    if (this.skipping) {
-      const lf = chunk.indexOf("\n");
-      if (lf === -1) {
-        this.skip(chunk.length);
-        return void 0;
-      }
-      this.skip(lf);
-      this.skipping = false;
-      this.line++;
-      position = lf + 1;
-    }
-    const text2 = this.carry === "" ? chunk : this.carry + chunk.slice(position);
-    if (this.carry !== "") position = 0;
     for (; ; ) {
       const end = text2.indexOf("\n", position);
       if (end === -1) break;
       this.lineOf(text2, position, end);
       position = end + 1;
-      if (this.readingDocument()) {
-        this.carry = "";
-        this.addDocument(text2.slice(position));
-        return void 0;
-      }
     }
-    this.carry = "";
-    if (text2.length - position > this.maxChars && this.rows === 0 && this.malformedRows === 0) {
-      this.document = [];
-      this.documentLine = this.line;
-      this.addDocument(text2.slice(position));
-    } else if (text2.length - position > this.maxChars) {
+    this.carry = text2.slice(position);
+    if (this.carry.length > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
-      this.skipping = true;
-      this.skipped = 0;
-      this.skip(text2.length - position);
-    } else if (position < text2.length) this.carry = text2.slice(position);
+      this.carry = "";
+      this.skipRest = true;
+    }
     return void 0;
   }
-  skip(chars) {
-    this.skipped += chars;
-    if (this.skipped > this.maxSkipChars) {
-      throw new InputError(
-        "INPUT_INVALID",
-        `a line goes on for more than ${this.maxSkipChars} characters; expected JSON Lines of at most ${this.maxChars} characters`,
-        { file: this.file, line: this.line }
-      );
-    }
-  }
+  skipRest = false;
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
-    if (this.document !== void 0) {
-      let value;
-      try {
-        value = JSON.parse(this.document.join(""));
-      } catch (error2) {
-        throw new InputError(
-          "INPUT_MALFORMED_JSON",
-          `not an inventory: neither JSON Lines nor one JSON document (${errorMessage(error2)})`,
-          { file: this.file, line: this.documentLine }
-        );
-      }
-      this.document = void 0;
-      this.mapper.accept(value, this.documentLine);
-    }
-    this.mapper.finish();
     return void 0;
   }
   lineOf(text2, start, end) {
     const line = this.line++;
+    if (this.skipRest) {
+      this.skipRest = false;
+      return;
+    }
     if (end - start > this.maxChars) {
       this.mapper.bad(line, `line longer than ${this.maxChars} characters`);
       return;
@@ -85515,10 +84773,11 @@ var JsonLinesReader = class {
       value = JSON.parse(content);
     } catch (error2) {
       if (this.rows === 0 && this.malformedRows === 0) {
-        this.document = [];
-        this.documentLine = line;
-        this.addDocument(text2.slice(start, end + 1));
-        return;
+        throw new InputError(
+          "INPUT_INVALID",
+          `not an inventory: the first line is not JSON (${errorMessage(error2)})`,
+          { file: this.file, line }
+        );
       }
       this.mapper.bad(line, `not valid JSON: ${errorMessage(error2)}`);
       return;
@@ -85572,16 +84831,16 @@ var OsqueryArrayReader = class {
         file: this.file
       });
     value.forEach((element, index) => this.mapper.accept(element, index + 1));
-    this.mapper.finish();
     return void 0;
   }
 };
 
 // src/fleet/reader-thread.ts
+import { createReadStream as createReadStream2 } from "node:fs";
 import { isMainThread, parentPort, Worker as Worker2, workerData } from "node:worker_threads";
 
 // src/fleet/dedup.ts
-import { closeSync as closeSync2, mkdtempSync, openSync as openSync2, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 var FingerprintTable = class _FingerprintTable {
@@ -85672,18 +84931,18 @@ var Deduplicator = class {
    */
   add(hi, lo, cell2, lastSeen) {
     const seen = Number.isNaN(lastSeen) ? Number.NEGATIVE_INFINITY : lastSeen;
-    let table2 = this.table;
+    let table3 = this.table;
     const bit = Math.imul(hi ^ lo, 668265261) >>> 32 - HELD_FILTER_BITS;
     const flag = 1 << (bit & 31);
-    if (table2.size >= this.maxKeys && (this.held[bit >>> 5] & flag) === 0) {
+    if (table3.size >= this.maxKeys && (this.held[bit >>> 5] & flag) === 0) {
       this.spill(hi, lo, cell2, seen);
       return true;
     }
-    const slot = table2.find(hi, lo);
+    const slot = table3.find(hi, lo);
     if (slot >= 0) {
-      const previousCell = table2.cellAt(slot);
-      if (seen >= table2.seenAt(slot)) {
-        table2.replace(slot, cell2, seen);
+      const previousCell = table3.cellAt(slot);
+      if (seen >= table3.seenAt(slot)) {
+        table3.replace(slot, cell2, seen);
         this.decision.uncount(previousCell);
         this.decision.duplicate(true, cell2, previousCell);
         return true;
@@ -85691,12 +84950,12 @@ var Deduplicator = class {
       this.decision.duplicate(true, previousCell, cell2);
       return false;
     }
-    if (table2.size < this.maxKeys) {
-      if ((table2.size + 1) * 2 > table2.mask + 1) {
-        table2 = this.table = table2.grow();
-        table2.put(~table2.find(hi, lo), hi, lo, cell2, seen);
+    if (table3.size < this.maxKeys) {
+      if ((table3.size + 1) * 2 > table3.mask + 1) {
+        table3 = this.table = table3.grow();
+        table3.put(~table3.find(hi, lo), hi, lo, cell2, seen);
       } else {
-        table2.put(~slot, hi, lo, cell2, seen);
+        table3.put(~slot, hi, lo, cell2, seen);
       }
       this.held[bit >>> 5] = this.held[bit >>> 5] | flag;
       return true;
@@ -85708,7 +84967,7 @@ var Deduplicator = class {
     if (this.spillDir === void 0) {
       this.spillDir = mkdtempSync(join4(tmpdir(), "rmm-verify-dedup-"));
       for (let i = 0; i < this.partitions; i++) {
-        this.spillFds.push(openSync2(join4(this.spillDir, `p${i}`), "w+"));
+        this.spillFds.push(openSync(join4(this.spillDir, `p${i}`), "w+"));
         const bytes = Buffer.allocUnsafe(BUFFER_RECORDS * RECORD_BYTES);
         this.buffers.push({
           bytes,
@@ -85745,7 +85004,7 @@ var Deduplicator = class {
       this.table = new FingerprintTable(1);
       for (let partition = 0; partition < this.partitions; partition++) {
         this.flush(partition);
-        closeSync2(this.spillFds[partition]);
+        closeSync(this.spillFds[partition]);
         const bytes = readFileSync(join4(this.spillDir, `p${partition}`));
         const records = bytes.length / RECORD_BYTES;
         if (records === 0) continue;
@@ -85774,11 +85033,11 @@ var Deduplicator = class {
       starts[bucket + 1] = starts[bucket + 1] + 1;
     }
     for (let b = 0; b < buckets; b++) starts[b + 1] = starts[b + 1] + starts[b];
-    const order = new Int32Array(records);
+    const order2 = new Int32Array(records);
     const next = starts.slice(0, buckets);
     for (let r = 0; r < records; r++) {
       const bucket = bucketOf[r];
-      order[next[bucket]] = r;
+      order2[next[bucket]] = r;
       next[bucket] = next[bucket] + 1;
     }
     let largest = 0;
@@ -85786,23 +85045,23 @@ var Deduplicator = class {
       largest = Math.max(largest, starts[b + 1] - starts[b]);
     let capacity = 1;
     while (capacity < largest * 2) capacity *= 2;
-    const table2 = new FingerprintTable(capacity);
+    const table3 = new FingerprintTable(capacity);
     for (let b = 0; b < buckets; b++) {
-      if (b > 0) table2.clear();
+      if (b > 0) table3.clear();
       for (let i = starts[b]; i < starts[b + 1]; i++) {
-        const at = order[i] * (RECORD_BYTES / 4);
+        const at = order2[i] * (RECORD_BYTES / 4);
         const hi = ints[at];
         const lo = ints[at + 1];
         const cell2 = ints[at + 2];
         const seen = floats[at / 2 + 2];
-        const slot = table2.find(hi, lo);
+        const slot = table3.find(hi, lo);
         if (slot < 0) {
-          table2.put(~slot, hi, lo, cell2, seen);
+          table3.put(~slot, hi, lo, cell2, seen);
           continue;
         }
-        const previousCell = table2.cellAt(slot);
-        if (seen >= table2.seenAt(slot)) {
-          table2.replace(slot, cell2, seen);
+        const previousCell = table3.cellAt(slot);
+        if (seen >= table3.seenAt(slot)) {
+          table3.replace(slot, cell2, seen);
           this.decision.uncount(previousCell);
           this.decision.duplicate(false, cell2, previousCell);
         } else {
@@ -85816,7 +85075,7 @@ var Deduplicator = class {
   close() {
     for (const fd of this.spillFds) {
       try {
-        closeSync2(fd);
+        closeSync(fd);
       } catch {
       }
     }
@@ -85866,18 +85125,6 @@ var PLATFORM_UNUSED = -2;
 var OVERFLOW = -1;
 var DICTIONARY_LIMIT = 1 << 18;
 var DICTIONARY_CHARS_LIMIT = 1 << 24;
-function foldedStringHash(text2, start, end, out) {
-  let h1 = 2166136261;
-  let h2 = 16777619 ^ end - start;
-  for (let i = start; i < end; i++) {
-    let c = text2.charCodeAt(i);
-    if (c >= 65 && c <= 90) c += 32;
-    h1 = Math.imul(h1 ^ c, 16777619);
-    h2 = Math.imul(h2 ^ c, 1540483477);
-  }
-  out[0] = h1;
-  out[1] = h2;
-}
 var TEXT_BUFFER_STEP = 256 << 10;
 function columnBytes(rows) {
   return rows * (8 + 4 * INT_COLUMNS);
@@ -85990,7 +85237,6 @@ var RowBatchWriter = class {
     const productEnd = ends[p];
     if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
       return false;
-    for (let i = endpointStart; i < endpointEnd; i++) if (text2.charCodeAt(i) > 127) return false;
     let sha = SHA_ABSENT;
     const s = indexes.sha256;
     if (s >= 0 && ends[s] !== starts[s]) {
@@ -86015,7 +85261,7 @@ var RowBatchWriter = class {
       const i = indexes.platform;
       ints[at + PLATFORM] = i < 0 ? this.platforms.id("", 0, 0) : this.platforms.id(text2, starts[i], ends[i]);
     } else ints[at + PLATFORM] = PLATFORM_UNUSED;
-    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, true);
+    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
     return true;
   }
   /** Any checked row (mapped by `CsvRecordMapper`). */
@@ -86028,12 +85274,11 @@ var RowBatchWriter = class {
     ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
     ints[at + SHA] = this.digestCode(row.sha256);
     ints[at + PLATFORM] = this.needsPlatform ? this.platforms.id(row.platform, 0, row.platform.length) : PLATFORM_UNUSED;
-    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line, false);
+    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line);
   }
-  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, fold) {
+  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line) {
     const ints = this.ints;
-    if (fold) foldedStringHash(text2, endpointStart, endpointEnd, this.hash);
-    else stringHash(text2, endpointStart, endpointEnd, this.hash);
+    stringHash(text2, endpointStart, endpointEnd, this.hash);
     ints[at + ENDPOINT_HASH1] = this.hash[0];
     ints[at + ENDPOINT_HASH2] = this.hash[1];
     ints[at + START] = this.sourceBase + recordStart;
@@ -86324,8 +85569,9 @@ async function runReader(data, port) {
     return credits > 0 ? void 0 : new Promise((resolve10) => wake = resolve10);
   };
   const source = {
-    ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
-    name: data.name
+    name: data.name,
+    path: data.path,
+    open: () => createReadStream2(data.path, { highWaterMark: data.readChunkBytes })
   };
   try {
     const summary2 = await readInventoryText(source, data.options, (format, file, firstLine) => {
@@ -86390,7 +85636,6 @@ function readCsvOnThread(input) {
     path: source.path,
     name: source.name,
     readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
-    allowSpecialFiles: source.allowSpecialFiles === true,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform
@@ -86445,14 +85690,13 @@ function readCsvOnThread(input) {
 // src/fleet/rmm-tools.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 var DATA_URL = new URL("../../data/rmm-tools.json", import.meta.url);
-var INSTANCE_KINDS = ["parenthesised-id"];
 function parseRmmTools(text2, file) {
   const value = parseStrictJson(text2, file).value;
   const fail = (pointer, expected) => {
     throw new InputError("INPUT_INVALID", `RMM tool list: expected ${expected}`, { file, pointer });
   };
-  if (!isJsonObject(value) || value["schema"] !== 1 && value["schema"] !== 2 || !Array.isArray(value["tools"]))
-    fail("", "an object with schema 1 or 2 and a tools array");
+  if (!isJsonObject(value) || value["schema"] !== 1 || !Array.isArray(value["tools"]))
+    fail("", "an object with schema 1 and a tools array");
   const tools = value.tools;
   const ids = /* @__PURE__ */ new Set();
   return tools.map((entry, index) => {
@@ -86471,40 +85715,13 @@ function parseRmmTools(text2, file) {
     const id = str3("id");
     if (ids.has(id)) fail(`${at}/id`, `a unique id ('${id}' is listed twice)`);
     ids.add(id);
-    const category = entry["category"] ?? "rmm";
-    if (category !== "rmm" && category !== "remote-access")
-      return fail(`${at}/category`, "'rmm' or 'remote-access'");
-    const matchByDefault = entry["matchByDefault"] ?? true;
-    if (typeof matchByDefault !== "boolean") return fail(`${at}/matchByDefault`, "true or false");
-    const instance = entry["instance"];
-    if (instance !== void 0 && !INSTANCE_KINDS.includes(instance))
-      return fail(`${at}/instance`, INSTANCE_KINDS.map((k) => `'${k}'`).join(" or "));
-    const signersValue = entry["signers"] ?? [];
-    if (!Array.isArray(signersValue)) return fail(`${at}/signers`, "an array");
-    const signers = signersValue.map((signer, i) => {
-      const where2 = `${at}/signers/${i}`;
-      if (!isJsonObject(signer) || typeof signer["name"] !== "string")
-        return fail(where2, "an object with a name");
-      const thumbprint = signer["thumbprint"];
-      if (thumbprint === void 0) return { name: signer["name"] };
-      if (typeof thumbprint !== "string" || !/^[0-9a-f]{40}$/.test(thumbprint))
-        return fail(`${where2}/thumbprint`, "40 lower-case hex digits (SHA-1)");
-      return { name: signer["name"], thumbprint };
-    });
     return {
       id,
       name: str3("name"),
       vendor: str3("vendor"),
-      category,
-      matchByDefault,
       aliases: list("aliases"),
       executables: list("executables"),
-      services: list("services"),
-      packages: list("packages"),
-      installPaths: list("installPaths"),
-      signers,
-      instance,
-      lolrmm: list("lolrmm")
+      services: list("services")
     };
   });
 }
@@ -86513,112 +85730,53 @@ function bundledRmmTools() {
   bundled ??= parseRmmTools(readFileSync2(DATA_URL, "utf8"), "data/rmm-tools.json");
   return bundled;
 }
-var ROLE_WORDS = /* @__PURE__ */ new Set([
-  "agent",
-  "client",
-  "host",
-  "service",
-  "server",
-  "streamer",
-  "viewer",
-  "release",
-  "version",
-  "for",
-  "windows",
-  "macos",
-  "mac",
-  "linux",
-  "x64",
-  "x86",
-  "amd64",
-  "arm64",
-  "win32",
-  "win64",
-  "app",
-  "exe"
-]);
-var VERSION_LIKE = /^v?\d/;
-var HEX_ID = /^[0-9a-f]{8,64}$/;
 var RmmToolMatcher = class {
   exact = /* @__PURE__ */ new Map();
-  prefixes = /* @__PURE__ */ new Map();
-  constructor(tools, options = {}) {
+  names = [];
+  constructor(tools) {
     for (const tool of tools) {
-      if (!tool.matchByDefault && options.remoteAccessTools !== true) continue;
-      const names = [tool.name, ...tool.aliases, ...tool.packages];
-      for (const name of [tool.id, ...names, ...tool.executables, ...tool.services]) {
-        const key = nameKey(name);
-        if (key !== "" && !this.exact.has(key)) this.exact.set(key, tool);
+      for (const name of [tool.id, tool.name, ...tool.aliases, ...tool.executables, ...tool.services]) {
+        const key = name.toLowerCase();
+        if (!this.exact.has(key)) this.exact.set(key, tool);
       }
-      for (const name of names) {
-        const key = nameKey(name);
-        if (key !== "" && !this.prefixes.has(key)) this.prefixes.set(key, tool);
-      }
+      for (const name of [tool.name, ...tool.aliases]) this.names.push({ name: name.toLowerCase(), tool });
     }
+    this.names.sort((a, b) => b.name.length - a.name.length);
   }
   match(product) {
-    return this.matchInstance(product)?.tool;
-  }
-  matchInstance(product) {
-    const { tokens, compact } = normaliseName(product);
-    if (compact === "") return void 0;
-    const exact = this.exact.get(compact);
-    if (exact !== void 0 && exact.instance === void 0) return { tool: exact, instance: "" };
-    const cuts = [];
-    let length = 0;
-    for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t];
-      if (token === "(" || token === ")") continue;
-      if (!ROLE_WORDS.has(token)) {
-        for (let i = 1; i < token.length; i++)
-          if (isDigit(token.charCodeAt(i)) && !isDigit(token.charCodeAt(i - 1)))
-            cuts.push({ length: length + i, token: t, offset: i });
+    const key = product.trim().toLowerCase();
+    const exact = this.exact.get(key);
+    if (exact !== void 0) return exact;
+    for (const { name, tool } of this.names) {
+      if (key.length > name.length + 1 && key.startsWith(name)) {
+        const rest = key.slice(name.length);
+        if (/^(?: \(| v?\d|-\d| \d)/.test(rest)) return tool;
       }
-      length += token.length;
-      cuts.push({ length, token: t + 1, offset: 0 });
     }
-    for (let c = cuts.length - 1; c >= 0; c--) {
-      const cut = cuts[c];
-      const tool = this.prefixes.get(compact.slice(0, cut.length));
-      if (tool === void 0) continue;
-      const rest = tokens.slice(cut.token);
-      if (cut.offset > 0) rest[0] = tokens[cut.token].slice(cut.offset);
-      if (acceptsSuffix(rest)) return { tool, instance: instanceOf(tool, rest) };
-    }
-    return exact === void 0 ? void 0 : { tool: exact, instance: "" };
+    return void 0;
   }
 };
-function isDigit(code) {
-  return code >= 48 && code <= 57;
-}
-function acceptsSuffix(rest) {
-  let i = 0;
-  while (i < rest.length && ROLE_WORDS.has(rest[i])) i++;
-  if (i === rest.length) return true;
-  const next = rest[i];
-  return next === "(" || VERSION_LIKE.test(next);
-}
-function instanceOf(tool, rest) {
-  if (tool.instance !== "parenthesised-id") return "";
-  const open6 = rest.indexOf("(");
-  const id = rest[open6 + 1];
-  return open6 >= 0 && rest[open6 + 2] === ")" && id !== void 0 && HEX_ID.test(id) ? id : "";
-}
 
 // src/fleet/scan.ts
 var CLASS_CODE = {
-  revoked: "DRIFT_REVOKED",
   "hash-mismatch": "DRIFT_HASH_MISMATCH",
+  revoked: "DRIFT_REVOKED",
   vulnerable: "DRIFT_VULNERABLE",
   "below-minimum": "DRIFT_BELOW_MINIMUM",
-  "unapproved-tool": "DRIFT_UNAPPROVED_TOOL",
+  "unreleased-version": "DRIFT_UNRELEASED_VERSION",
   behind: "DRIFT_BEHIND",
-  "unknown-version": "DRIFT_UNKNOWN_VERSION",
   "platform-not-allowed": "DRIFT_PLATFORM_NOT_ALLOWED",
   "ahead-of-target": "DRIFT_AHEAD_OF_TARGET",
-  stale: "DRIFT_STALE",
-  "on-target": void 0
+  "unknown-version": "DRIFT_UNKNOWN_VERSION",
+  "on-target": void 0,
+  "unapproved-tool": "DRIFT_UNAPPROVED_TOOL",
+  stale: "DRIFT_STALE"
 };
+function codeSeverity(driftClass) {
+  const code = CLASS_CODE[driftClass];
+  return code === void 0 ? null : FINDING_CODES[code].severity;
+}
+var STATUS_BITS = (1 << AGENT_STATUSES.length) - 1;
 var BIT = Object.fromEntries(
   DRIFT_CLASSES.map((c, i) => [c, 1 << i])
 );
@@ -86760,7 +85918,7 @@ var DriftScanner = class {
     const product = this.catalog.products[this.cells[at + META_PRODUCT]];
     if (product.kind !== "managed") return 0;
     const info2 = this.versionInfos[product.key][this.cells[at + META_VERSION] >> 1];
-    return (sha256 === "" ? SHA_ABSENT2 : info2.isPinned(sha256) ? SHA_MATCH : SHA_MISMATCH) | (product.platforms === void 0 || product.platformAllowed(platform2) ? 0 : FLAG_PLATFORM);
+    return (sha256 === "" ? SHA_ABSENT2 : info2.isPinned(sha256, platform2) ? SHA_MATCH : SHA_MISMATCH) | (product.platforms === void 0 || product.platformAllowed(platform2) ? 0 : FLAG_PLATFORM);
   }
   /** The managed product or known tool an inventory product name stands for, or null. */
   resolveProduct(name) {
@@ -86803,11 +85961,12 @@ var DriftScanner = class {
     if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== void 0 && product.kind === "managed") {
       const row = source.row();
+      const normalised = product.info(row.version).normalised;
       this.options.history.stage(
         row.tenant,
         row.endpoint,
         product.id,
-        row.version,
+        normalised === "" ? row.version : normalised,
         row.hostname,
         row.lastSeen
       );
@@ -86834,14 +85993,14 @@ var DriftScanner = class {
   groupOf(tenant, product, version, versionIndex) {
     const t = tenant.index;
     const p = product.key;
-    let table2 = this.groupTable;
-    let mask = table2.length / 4 - 1;
+    let table3 = this.groupTable;
+    let mask = table3.length / 4 - 1;
     let slot = (Math.imul(t, 2654435761) ^ Math.imul(p + 1, 2246822507) ^ Math.imul(versionIndex + 1, 3266489909)) & mask;
     for (; ; ) {
       const at2 = slot * 4;
-      const id2 = table2[at2 + 3];
+      const id2 = table3[at2 + 3];
       if (id2 === 0) break;
-      if (table2[at2] === t && table2[at2 + 1] === p && table2[at2 + 2] === versionIndex) return id2 - 1;
+      if (table3[at2] === t && table3[at2 + 1] === p && table3[at2 + 2] === versionIndex) return id2 - 1;
       slot = slot + 1 & mask;
     }
     const id = this.groupVersion.length;
@@ -86866,23 +86025,23 @@ var DriftScanner = class {
     this.cells[meta + META_MASK] = classBits;
     this.cells[meta + META_VERSION] = versionIndex << 1 | allowed;
     if ((id + 1) * 2 > mask + 1) {
-      const old = table2;
-      table2 = this.groupTable = new Int32Array(old.length * 2);
-      mask = table2.length / 4 - 1;
+      const old = table3;
+      table3 = this.groupTable = new Int32Array(old.length * 2);
+      mask = table3.length / 4 - 1;
       for (let at2 = 0; at2 < old.length; at2 += 4) {
         if (old[at2 + 3] === 0) continue;
         let s = (Math.imul(old[at2], 2654435761) ^ Math.imul(old[at2 + 1] + 1, 2246822507) ^ Math.imul(old[at2 + 2] + 1, 3266489909)) & mask;
-        while (table2[s * 4 + 3] !== 0) s = s + 1 & mask;
-        table2.set(old.subarray(at2, at2 + 4), s * 4);
+        while (table3[s * 4 + 3] !== 0) s = s + 1 & mask;
+        table3.set(old.subarray(at2, at2 + 4), s * 4);
       }
       slot = (Math.imul(t, 2654435761) ^ Math.imul(p + 1, 2246822507) ^ Math.imul(versionIndex + 1, 3266489909)) & mask;
-      while (table2[slot * 4 + 3] !== 0) slot = slot + 1 & mask;
+      while (table3[slot * 4 + 3] !== 0) slot = slot + 1 & mask;
     }
     const at = slot * 4;
-    table2[at] = t;
-    table2[at + 1] = p;
-    table2[at + 2] = versionIndex;
-    table2[at + 3] = id + 1;
+    table3[at] = t;
+    table3[at + 1] = p;
+    table3[at + 2] = versionIndex;
+    table3[at + 3] = id + 1;
     return id;
   }
   sample(code, make) {
@@ -86902,7 +86061,7 @@ var DriftScanner = class {
       const code = CLASS_CODE[driftClass];
       if (code === void 0) continue;
       const list = this.samples.get(code) ?? [];
-      list.push(rowFinding(code, driftClass, row, file, line, product, this.options.now.getTime()));
+      list.push(rowFinding(code, driftClass, row, file, line, product, mask, this.options.now.getTime()));
       this.samples.set(code, list);
       const keys = this.sampleKeys.get(code) ?? [];
       keys.push(key);
@@ -86932,79 +86091,134 @@ var DriftScanner = class {
   finish() {
     this.dedup.finish();
     const classes = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0]));
+    const status = Object.fromEntries(AGENT_STATUSES.map((c) => [c, 0]));
+    const severities = {};
     const perTenant = /* @__PURE__ */ new Map();
     const rollup = /* @__PURE__ */ new Map();
     const rollupOwners = /* @__PURE__ */ new Map();
     const versions = /* @__PURE__ */ new Map();
     let agents = 0;
     let tools = 0;
+    let unapprovedTools = 0;
+    let stale = 0;
     const cellClasses = new Float64Array(DRIFT_CLASSES.length);
+    const cellPrimary = new Float64Array(DRIFT_CLASSES.length);
+    const cellPrimaryStale = new Float64Array(DRIFT_CLASSES.length);
+    const unapprovedRank = driftClassRank("unapproved-tool");
+    const vulnerableRank = driftClassRank("vulnerable");
     for (let group = 0; group < this.groupVersion.length; group++) {
       const tenant = this.groupTenant[group];
       const product = this.groupProduct[group];
       const groupMask = this.cells[group * 16 + META_MASK];
       let count = 0;
+      let staleCount = 0;
       cellClasses.fill(0);
+      cellPrimary.fill(0);
+      cellPrimaryStale.fill(0);
       for (let flags = 0; flags < 16; flags++) {
         if ((flags & 3) === 3) continue;
         const n = this.cells[group * 16 + flags];
         if (n === 0) continue;
         count += n;
+        const isStale = (flags & FLAG_STALE) !== 0;
+        if (isStale) staleCount += n;
         const mask = cellMask(product, groupMask, flags);
         for (let c = 0; c < DRIFT_CLASSES.length; c++)
           if ((mask & 1 << c) !== 0) cellClasses[c] = cellClasses[c] + n;
+        const primary = product.kind === "managed" ? driftClassRank(primaryStatus(mask)) : (mask & BIT["unapproved-tool"]) !== 0 ? unapprovedRank : -1;
+        if (primary >= 0) {
+          cellPrimary[primary] = cellPrimary[primary] + n;
+          if (isStale) cellPrimaryStale[primary] = cellPrimaryStale[primary] + n;
+        }
       }
       if (count === 0) continue;
       let t = perTenant.get(tenant);
       if (t === void 0) {
-        t = { agents: 0, tools: 0, classes: {} };
+        t = { agents: 0, tools: 0, unapprovedTools: 0, stale: 0, status: {}, classes: {}, severity: null };
         perTenant.set(tenant, t);
       }
+      let advisory = null;
       if (product.kind === "managed") {
         agents += count;
         t.agents += count;
+        stale += staleCount;
+        t.stale += staleCount;
         const version = this.groupVersion[group];
-        const key = `${product.id}\0${version}`;
+        const info2 = product.info(version);
+        for (const a of info2.advisories)
+          if (advisory === null || ADVISORY_RANK[a.severity] > ADVISORY_RANK[advisory]) advisory = a.severity;
+        const shown = info2.normalised === "" ? version : info2.normalised;
+        const key = `${product.id}\0${shown}`;
         const entry = versions.get(key);
         if (entry) entry.count += count;
         else
           versions.set(key, {
             product: product.id,
-            version,
-            versionClass: product.info(version).versionClass,
+            version: shown,
+            versionClass: info2.versionClass,
             count
           });
       } else {
         tools += count;
         t.tools += count;
+        const unapproved = cellClasses[unapprovedRank];
+        unapprovedTools += unapproved;
+        t.unapprovedTools += unapproved;
       }
       const rollupKey = tenant.index * this.catalog.products.length + product.key;
       let counters = rollup.get(rollupKey);
       if (counters === void 0) {
-        counters = new Float64Array(DRIFT_CLASSES.length);
+        counters = {
+          counts: new Float64Array(DRIFT_CLASSES.length),
+          stale: new Float64Array(DRIFT_CLASSES.length),
+          advisory: null
+        };
         rollup.set(rollupKey, counters);
         rollupOwners.set(rollupKey, [tenant, product]);
       }
+      if (advisory !== null && cellClasses[vulnerableRank] > 0) {
+        counters.advisory = worse(counters.advisory, advisory);
+        severities.vulnerable = worse(severities.vulnerable ?? null, advisory);
+        t.severity = worse(t.severity, advisory);
+      }
       for (let c = 0; c < DRIFT_CLASSES.length; c++) {
         const n = cellClasses[c];
-        if (n === 0) continue;
         const driftClass = DRIFT_CLASSES[c];
-        classes[driftClass] += n;
-        t.classes[driftClass] = (t.classes[driftClass] ?? 0) + n;
-        counters[c] = counters[c] + n;
+        if (n > 0) {
+          classes[driftClass] += n;
+          t.classes[driftClass] = (t.classes[driftClass] ?? 0) + n;
+          const severity = codeSeverity(driftClass);
+          if (driftClass !== "vulnerable" && severity !== null) {
+            severities[driftClass] = severity;
+            t.severity = worse(t.severity, severity);
+          }
+        }
+        const p = cellPrimary[c];
+        if (p > 0) {
+          counters.counts[c] = counters.counts[c] + p;
+          counters.stale[c] = counters.stale[c] + cellPrimaryStale[c];
+          if (c < AGENT_STATUSES.length) {
+            const agentStatus = driftClass;
+            status[agentStatus] += p;
+            t.status[agentStatus] = (t.status[agentStatus] ?? 0) + p;
+          }
+        }
       }
     }
     const rollupRows = [];
     for (const [key, counters] of rollup) {
       const [tenant, product] = rollupOwners.get(key);
       for (let c = 0; c < DRIFT_CLASSES.length; c++) {
-        const count = counters[c];
+        const count = counters.counts[c];
+        const driftClass = DRIFT_CLASSES[c];
         if (count > 0)
           rollupRows.push({
             tenant: tenant.name,
             product: product.id,
-            class: DRIFT_CLASSES[c],
-            count
+            class: driftClass,
+            count,
+            stale: counters.stale[c],
+            severity: driftClass === "vulnerable" && counters.advisory !== null ? counters.advisory : codeSeverity(driftClass)
           });
       }
     }
@@ -87013,20 +86227,25 @@ var DriftScanner = class {
       if (code !== void 0 && classes[driftClass] > 0) this.totals.set(code, classes[driftClass]);
     }
     const tenants = [...perTenant].map(([tenant, t]) => {
-      const onTarget2 = t.classes["on-target"] ?? 0;
-      const worst = DRIFT_CLASSES.find((c) => c !== "on-target" && (t.classes[c] ?? 0) > 0) ?? null;
+      const onTarget2 = t.status["on-target"] ?? 0;
+      const worst = AGENT_STATUSES.find((c) => c !== "on-target" && (t.status[c] ?? 0) > 0) ?? (t.unapprovedTools > 0 ? "unapproved-tool" : null);
       return {
         tenant: tenant.name,
         agents: t.agents,
         onTarget: onTarget2,
         percentOnTarget: percent(onTarget2, t.agents),
-        tools: t.tools,
+        status: t.status,
         classes: t.classes,
-        worst
+        tools: t.tools,
+        unapprovedTools: t.unapprovedTools,
+        stale: t.stale,
+        worst,
+        severity: t.severity
       };
     });
+    const severityRank2 = (s) => s === null ? -1 : ADVISORY_RANK[s];
     tenants.sort(
-      (a, b) => (a.worst === null ? 99 : driftClassRank(a.worst)) - (b.worst === null ? 99 : driftClassRank(b.worst)) || a.percentOnTarget - b.percentOnTarget || compareText(a.tenant, b.tenant)
+      (a, b) => severityRank2(b.severity) - severityRank2(a.severity) || (a.worst === null ? 99 : driftClassRank(a.worst)) - (b.worst === null ? 99 : driftClassRank(b.worst)) || a.percentOnTarget - b.percentOnTarget || compareText(a.tenant, b.tenant)
     );
     const rank = new Map(DRIFT_CLASSES.map((c, i) => [c, i]));
     const rollups = rollupRows.sort(
@@ -87053,7 +86272,7 @@ var DriftScanner = class {
     }
     for (const code of this.samples.keys())
       if (!this.totals.has(code)) findings.push(...this.samples.get(code) ?? []);
-    const onTarget = classes["on-target"];
+    const onTarget = status["on-target"];
     return {
       result: {
         generatedAt: this.options.now.toISOString(),
@@ -87069,8 +86288,12 @@ var DriftScanner = class {
           agents,
           onTarget,
           percentOnTarget: percent(onTarget, agents),
+          status,
+          classes,
           tools,
-          classes
+          unapprovedTools,
+          stale,
+          severities
         },
         tenants,
         rollups,
@@ -87120,7 +86343,15 @@ function versionMask(info2) {
   let mask = BIT[info2.versionClass];
   if (info2.revokedBy !== void 0) mask |= BIT.revoked;
   if (info2.advisories.length > 0) mask |= BIT.vulnerable;
+  if (info2.unreleased !== void 0) mask |= BIT["unreleased-version"];
   return mask;
+}
+function primaryStatus(mask) {
+  const bits = mask & STATUS_BITS;
+  return AGENT_STATUSES[31 - Math.clz32(bits & -bits)] ?? "unknown-version";
+}
+function worse(a, b) {
+  return a === null || ADVISORY_RANK[b] > ADVISORY_RANK[a] ? b : a;
 }
 function cellMask(product, groupMask, flags) {
   if (product.kind === "tool")
@@ -87138,7 +86369,7 @@ var ADVISORY_RANK = {
   low: 1,
   info: 0
 };
-function rowFinding(code, driftClass, row, file, line, product, now) {
+function rowFinding(code, driftClass, row, file, line, product, mask, now) {
   row = ownRow(row);
   const subject = `${row.tenant}/${row.endpoint}`;
   const where2 = row.hostname !== "" && row.hostname !== row.endpoint ? ` (${row.hostname})` : "";
@@ -87165,7 +86396,7 @@ function rowFinding(code, driftClass, row, file, line, product, now) {
     }
     return staleFinding(code, row, subject, where2, evidence, location, now);
   }
-  return managedFinding(code, driftClass, row, product, subject, where2, evidence, location, now);
+  return managedFinding(code, driftClass, row, product, mask, subject, where2, evidence, location, now);
 }
 function staleFinding(code, row, subject, where2, evidence, location, now) {
   const days = Math.floor((now - row.lastSeen) / 864e5);
@@ -87176,11 +86407,17 @@ function staleFinding(code, row, subject, where2, evidence, location, now) {
     location
   });
 }
-function managedFinding(code, driftClass, row, product, subject, where2, evidence, location, now) {
+function managedFinding(code, driftClass, row, product, mask, subject, where2, evidence, location, now) {
   const policy = product.manifest.policy;
   const info2 = product.info(row.version);
   const on = `${product.id} ${row.version} on ${subject}${where2}`;
-  const base = { ...evidence, target: policy.target, minimum: policy.minimum ?? null };
+  const base = {
+    ...evidence,
+    normalisedVersion: info2.normalised === "" ? null : info2.normalised,
+    target: policy.target,
+    minimum: policy.minimum ?? null,
+    primaryStatus: primaryStatus(mask)
+  };
   switch (driftClass) {
     case "revoked":
       return finding(code, {
@@ -87204,14 +86441,25 @@ function managedFinding(code, driftClass, row, product, subject, where2, evidenc
     case "hash-mismatch":
       return finding(code, {
         subject,
-        message: info2.pinnedSha256 === void 0 ? `${on} reports sha256 ${row.sha256}, but the manifest pins no artifact for ${row.version}` : `${on} reports sha256 ${row.sha256}, which matches none of the ${info2.pinnedSha256.size} pinned artifact(s) of ${row.version}: possibly tampered`,
+        message: info2.pinnedSha256 === void 0 ? `${on} reports sha256 ${row.sha256}, but the manifest pins no artifact for ${row.version}` : `${on} reports sha256 ${row.sha256}, which matches none of the ${info2.pinnedSha256.size} pinned artifact(s) of ${row.version}${row.platform === "" ? "" : ` for platform ${row.platform}`}: possibly tampered`,
         evidence: {
           ...base,
           sha256: row.sha256,
+          platform: row.platform,
           pinned: info2.pinnedSha256 === void 0 ? [] : [...info2.pinnedSha256]
         },
         location
       });
+    case "unreleased-version": {
+      const near = info2.unreleased;
+      const nearest = [near?.below == null ? "" : `${near.below} below`, near?.above == null ? "" : `${near.above} above`].filter((x) => x !== "").join(", ") || "none";
+      return finding(code, {
+        subject,
+        message: `${on} is not a version the manifest lists as released (nearest: ${nearest}): counterfeit or side-loaded until proven otherwise`,
+        evidence: { ...base, releasedBelow: near?.below ?? null, releasedAbove: near?.above ?? null },
+        location
+      });
+    }
     case "below-minimum":
       return finding(code, {
         subject,
@@ -87236,7 +86484,7 @@ function managedFinding(code, driftClass, row, product, subject, where2, evidenc
     case "unknown-version":
       return finding(code, {
         subject,
-        message: `${on}: '${row.version}' is not a semantic version`,
+        message: `${on}: '${row.version}' is not a ${product.scheme.name} version (the manifest's versionScheme)`,
         evidence: base,
         location
       });
@@ -87260,7 +86508,7 @@ function useReaderThread(source, mode) {
   if (source.path === void 0 || mode === "never") return false;
   if (mode === "always") return true;
   try {
-    return statSync2(source.path).size >= defaults.readerThreadMinBytes;
+    return statSync(source.path).size >= defaults.readerThreadMinBytes;
   } catch {
     return false;
   }
@@ -87297,11 +86545,7 @@ async function scanDrift(input) {
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
-    maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
-    maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
-    ...input.columns !== void 0 || input.preset !== void 0 ? { columns: presetColumns(input.preset, input.columns) } : {},
-    ...input.preset !== void 0 ? { preset: input.preset } : {},
-    ...input.dateFormat !== void 0 ? { dateOrder: input.dateFormat } : {},
+    ...input.columns !== void 0 ? { columns: input.columns } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
   const pinnedSha256 = catalog.pinnedSha256();
@@ -87320,13 +86564,6 @@ async function scanDrift(input) {
       scanner.addInput(onThread ?? await readInventory(source, sink, options));
     }
     const { result, findings } = scanner.finish();
-    if (input.manifests.length > 0 && result.fleet.agents === 0 && result.fleet.tools === 0) {
-      throw new InputError(
-        "INPUT_INVALID",
-        `no agent in the inventories: none of their ${result.fleet.rows} rows names a product of the manifests (${input.manifests.map((m) => m.product).join(", ")}, or an alias) or a known RMM tool`,
-        { file: input.sources.map((s) => s.name).join(", ") }
-      );
-    }
     if (input.history === void 0) return { result, findings };
     const committed = input.history.commit(result, {
       maxFindingsPerCode,
@@ -87345,10 +86582,7 @@ async function scanDrift(input) {
 // src/fleet/report.ts
 function buildDriftReport(output, options) {
   const subjects = output.result.tenants.map((t) => {
-    const failing = DRIFT_CLASSES.some((c) => {
-      const code = CLASS_CODE[c];
-      return code !== void 0 && (t.classes[c] ?? 0) > 0 && failsAt(finding(code, { subject: "", message: "" }), options.failOn);
-    });
+    const failing = t.severity !== null && t.severity !== "info" && severityRank(t.severity) >= severityRank(options.failOn);
     return {
       subject: t.tenant,
       kind: "tenant",
@@ -87358,22 +86592,31 @@ function buildDriftReport(output, options) {
         onTarget: t.onTarget,
         percentOnTarget: t.percentOnTarget,
         tools: t.tools,
-        worst: t.worst
+        unapprovedTools: t.unapprovedTools,
+        stale: t.stale,
+        worst: t.worst,
+        severity: t.severity
       }
     };
   });
+  const fleet = output.result.fleet;
   const report = buildReport({
     command: "drift",
     now: options.now,
     subjects,
+    subjectNoun: "tenants",
+    counted: `${fleet.agents} agents, each counted once by its primary status: ${fleet.onTarget} on target (${fleet.percentOnTarget}%), ${fleet.stale} stale; ${fleet.unapprovedTools} unapproved RMM tool install(s)`,
     findings: [...options.extraFindings ?? [], ...output.findings],
-    failOn: options.failOn
+    failOn: options.failOn,
+    ...options.notices !== void 0 ? { notices: options.notices } : {}
   });
   return { ...report, drift: { ...output.result, history: output.history ?? null } };
 }
+function classSeverity(report, driftClass) {
+  return report.drift.fleet.severities[driftClass] ?? codeSeverity(driftClass);
+}
 
 // src/manifest/load.ts
-var import_semver3 = __toESM(require_semver2(), 1);
 import { dirname as dirname4, resolve as resolve4 } from "node:path";
 
 // src/manifest/schema.ts
@@ -87393,6 +86636,7 @@ var manifestSchema = {
     product: { type: "string", pattern: "^[a-z0-9][a-z0-9._-]{0,127}$" },
     vendor: nonEmpty2,
     aliases: { type: "array", items: nonEmpty2, maxItems: 64, nullable: true },
+    versionScheme: { type: "string", enum: ["semver", "windows", "debian", "rpm"], nullable: true },
     serial: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     issued: { type: "string", format: "date-time" },
     expires: { type: "string", format: "date-time" },
@@ -87441,9 +86685,7 @@ var manifestSchema = {
               source: nonEmpty2,
               ref: { ...nonEmpty2, nullable: true },
               workflow: { ...nonEmpty2, nullable: true },
-              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true },
-              signerWorkflow: { ...nonEmpty2, nullable: true },
-              denySelfHostedRunners: { type: "boolean", nullable: true }
+              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true }
             }
           }
         }
@@ -87454,11 +86696,11 @@ var manifestSchema = {
       additionalProperties: false,
       required: ["target"],
       properties: {
-        target: { type: "string", format: "semver" },
-        minimum: { type: "string", format: "semver-range", nullable: true },
+        target: { type: "string", format: "version" },
+        minimum: { type: "string", format: "version-range", nullable: true },
         revoked: {
           type: "array",
-          items: { type: "string", format: "semver-range" },
+          items: { type: "string", format: "version-range" },
           maxItems: 1024,
           nullable: true
         },
@@ -87473,7 +86715,7 @@ var manifestSchema = {
             required: ["id", "versions", "severity"],
             properties: {
               id: nonEmpty2,
-              versions: { type: "string", format: "semver-range" },
+              versions: { type: "string", format: "version-range" },
               severity: { type: "string", enum: ["critical", "high", "medium", "low"] },
               summary: { ...nonEmpty2, nullable: true }
             }
@@ -87491,7 +86733,7 @@ var manifestSchema = {
         additionalProperties: false,
         required: ["version", "artifacts"],
         properties: {
-          version: { type: "string", format: "semver" },
+          version: { type: "string", format: "version" },
           published: { type: "string", format: "date-time", nullable: true },
           artifacts: {
             type: "array",
@@ -87564,19 +86806,33 @@ function parseManifest(bytes, file) {
   if (Date.parse(manifest.expires) <= Date.parse(manifest.issued)) {
     fail("/expires", `expected a time after issued (${manifest.issued}), found ${manifest.expires}`);
   }
+  const scheme = versionScheme(manifest.versionScheme);
+  const wantVersion = (pointer, text2) => scheme.normalise(text2) ?? fail(pointer, `expected a ${scheme.name} version such as ${scheme.example}, found '${text2}'`);
+  const wantRange = (pointer, text2) => {
+    if (scheme.parseRange(text2) === void 0)
+      fail(pointer, `expected a ${scheme.name} version or range such as >=${scheme.example}, found '${text2}'`);
+  };
   const versions = /* @__PURE__ */ new Map();
   manifest.releases.forEach((release, index) => {
-    const earlier = versions.get(release.version);
+    const version = wantVersion(`/releases/${index}/version`, release.version);
+    const earlier = versions.get(version);
     if (earlier !== void 0)
       fail(
         `/releases/${index}/version`,
         `version ${release.version} is listed twice (also at /releases/${earlier})`
       );
-    versions.set(release.version, index);
+    versions.set(version, index);
     if (release.artifacts.length === 0)
       fail(`/releases/${index}/artifacts`, "expected at least one artifact, found none");
   });
-  if (import_semver3.default.valid(manifest.policy.target) === null) fail("/policy/target", "expected a semantic version");
+  wantVersion("/policy/target", manifest.policy.target);
+  if (manifest.policy.minimum !== void 0) wantRange("/policy/minimum", manifest.policy.minimum);
+  manifest.policy.revoked?.forEach((text2, i) => {
+    wantRange(`/policy/revoked/${i}`, text2);
+  });
+  manifest.policy.advisories?.forEach((advisory, i) => {
+    wantRange(`/policy/advisories/${i}/versions`, advisory.versions);
+  });
   return manifest;
 }
 async function loadManifestFile(path2) {
@@ -87593,6 +86849,4063 @@ import { dirname as dirname6, join as join7, resolve as resolve5 } from "node:pa
 // src/github/attestations.ts
 var import_snappyjs = __toESM(require_snappyjs(), 1);
 
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+
+// node_modules/before-after-hook/lib/register.js
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+  if (!options) {
+    options = {};
+  }
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name2) => {
+      return register.bind(null, state, name2, callback, options);
+    }, method)();
+  }
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+    return state.registry[name].reduce((method2, registered) => {
+      return registered.hook.bind(null, method2, options);
+    }, method)();
+  });
+}
+
+// node_modules/before-after-hook/lib/add.js
+function addHook(state, kind, name, hook2) {
+  const orig = hook2;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+  if (kind === "before") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
+    };
+  }
+  if (kind === "after") {
+    hook2 = (method, options) => {
+      let result;
+      return Promise.resolve().then(method.bind(null, options)).then((result_) => {
+        result = result_;
+        return orig(result, options);
+      }).then(() => {
+        return result;
+      });
+    };
+  }
+  if (kind === "error") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(method.bind(null, options)).catch((error2) => {
+        return orig(error2, options);
+      });
+    };
+  }
+  state.registry[name].push({
+    hook: hook2,
+    orig
+  });
+}
+
+// node_modules/before-after-hook/lib/remove.js
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+  const index = state.registry[name].map((registered) => {
+    return registered.orig;
+  }).indexOf(method);
+  if (index === -1) {
+    return;
+  }
+  state.registry[name].splice(index, 1);
+}
+
+// node_modules/before-after-hook/index.js
+var bind = Function.bind;
+var bindable = bind.bind(bind);
+function bindApi(hook2, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook2.api = { remove: removeHookRef };
+  hook2.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+function Singular() {
+  const singularHookName = /* @__PURE__ */ Symbol("Singular");
+  const singularHookState = {
+    registry: {}
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+function Collection() {
+  const state = {
+    registry: {}
+  };
+  const hook2 = register.bind(null, state);
+  bindApi(hook2, state);
+  return hook2;
+}
+var before_after_hook_default = { Singular, Collection };
+
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+var VERSION2 = "0.0.0-development";
+var userAgent = `octokit-endpoint.js/${VERSION2} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults2, options) {
+  const result = Object.assign({}, defaults2);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults2[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj2) {
+  for (const key in obj2) {
+    if (obj2[key] === void 0) {
+      delete obj2[key];
+    }
+  }
+  return obj2;
+}
+function merge(defaults2, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults2 || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults2 && defaults2.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str3) {
+  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str3) {
+  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+var endpoint = withDefaults(null, DEFAULTS);
+
+// node_modules/content-type/dist/index.js
+var SP = 32;
+var HTAB = 9;
+var SEMI = 59;
+var EQ = 61;
+var DQUOTE = 34;
+var BSLASH = 92;
+var COMMA2 = 44;
+var LOWER_CASE = 1;
+var OWS = 2;
+var SEMI_FLAG = 4;
+var COMMA_FLAG = 8;
+var TOKEN_FLAG = 16;
+var NON_ASCII = 65280;
+var CASE_FLAGS = LOWER_CASE | NON_ASCII;
+var CHAR_MAP = new Uint8Array(256);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA2] |= COMMA_FLAG;
+for (let code = 128; code <= 255; code++) {
+  CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 48; code <= 57; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 65; code <= 90; code++) {
+  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 97; code <= 122; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
+}
+var NullObject = /* @__PURE__ */ (() => {
+  const C = function() {
+  };
+  C.prototype = /* @__PURE__ */ Object.create(null);
+  return C;
+})();
+function parse2(header2, options) {
+  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+  const len = header2.length;
+  let valueStart = options?.start ?? 0;
+  while ((CHAR_MAP[header2.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code = header2.charCodeAt(index);
+    const flags = CHAR_MAP[code];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & COMMA_FLAG;
+      break;
+    }
+    if ((flags & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code & NON_ASCII | flags;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header2.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header2, type, index, len, stopFlags);
+}
+function parseParameters(header2, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code = header2.charCodeAt(index);
+      const flags = CHAR_MAP[code];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header2.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header2.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header2.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped = false;
+          while (index < len) {
+            const code2 = header2.charCodeAt(index);
+            if (code2 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped ? unescapeQuotedPairs(header2, quotedStart, index) : header2.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code3 = header2.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code2 = header2.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & COMMA_FLAG;
+            break;
+          }
+          if ((flags2 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header2.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code & NON_ASCII | flags;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str3, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str3.charCodeAt(index) === BSLASH) {
+      result += str3.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str3.slice(start, end);
+}
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex = /^-?\d+$/;
+var noiseValue = /^-?\d+n+$/;
+var originalStringify = JSON.stringify;
+var originalParse = JSON.parse;
+var customFormat = /^-?\d+n$/;
+var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+var stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+  const prepareVal = (parent, key, val) => {
+    const isObject2 = val !== null && typeof val === "object";
+    const hasToJSON = isObject2 && typeof val.toJSON === "function";
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+    if (isNoise) return val + "n";
+    const isBigInt = typeof val === "bigint";
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+      return val.toString() + "n";
+    }
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+    const isPostReplacerObject = val !== null && typeof val === "object";
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+    return val;
+  };
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+  if (isUnstringifiable(rootProcessed)) {
+    return void 0;
+  }
+  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+  const chunks = [];
+  let level = 0;
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true
+    }
+  ];
+  const visited = new WeakSet([rootProcessed]);
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+    let isDone = false;
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+        if (space) chunks.push("\n" + space.repeat(level));
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject = childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+            visited.add(childVal);
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true
+            });
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+        if (isFilteredOutByArray) continue;
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+        if (isUnstringifiable(childVal)) continue;
+        if (!node.first) chunks.push(",");
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+        const isComplexObject = childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+          visited.add(childVal);
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true
+          });
+          node.first = false;
+          break;
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+      const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+    if (isDone) {
+      level--;
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+  return chunks.join("");
+};
+var JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+          const hasFunctionReplacer = typeof replacer === "function";
+          if (hasFunctionReplacer) return replacer(key, val);
+          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+          if (isKeyInArrayReplacer) return val;
+          return val;
+        },
+        space
+      );
+    }
+    if (!value) return originalStringify(value, replacer, space);
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val.toString() + "n";
+        if (typeof val === "bigint") return val.toString() + "n";
+        const hasFunctionReplacer = typeof replacer === "function";
+        if (hasFunctionReplacer) return replacer(key, val);
+        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+        if (isKeyInArrayReplacer) return val;
+        return val;
+      },
+      space
+    );
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3"
+    );
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+    return denoisedJSON;
+  } catch (error2) {
+    if (error2 instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+      if (convertedJSON === void 0) return void 0;
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return convertedJSON;
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+    throw error2;
+  }
+};
+var featureCache = /* @__PURE__ */ new Map();
+var isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1"
+    );
+    featureCache.set(parseFingerprint, result);
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+    return false;
+  }
+};
+var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+  const hasUserReviver = typeof userReviver === "function";
+  if (!hasUserReviver) return value;
+  return userReviver(key, value, context);
+};
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+    if (isBigInt) return BigInt(context.source);
+    const hasCustomReviver = typeof reviver === "function";
+    if (!hasCustomReviver) return value;
+    return reviver(key, value, context);
+  });
+};
+var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+var MAX_DIGITS = MAX_INT.length;
+var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+var noiseValueWithQuotes = /^"-?\d+n+"$/;
+var applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (!node.visited) {
+      node.visited = true;
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+      const hasUserReviver = typeof userReviver === "function";
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+      const isDeleted = value === void 0;
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+      stack.pop();
+    }
+  }
+  return rootHolder[""];
+};
+var serializeBigInts = (text2) => {
+  return text2.replace(
+    stringsOrLargeNumbers,
+    (match, digits2, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"';
+      const hasFractionalOrExponential = fractional || exponential;
+      const isLessThanMaxSafeInt = digits2 && (digits2.length < MAX_DIGITS || digits2.length === MAX_DIGITS && digits2 <= MAX_INT);
+      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+      if (isStandardValue) return match;
+      return '"' + match + 'n"';
+    }
+  );
+};
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
+    return originalParse(
+      serializedData,
+      (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+    );
+  } catch (error2) {
+    if (error2 instanceof RangeError) {
+      const serializedData = serializeBigInts(text2);
+      const parsed = originalParse(serializedData);
+      return applyReviverIteratively(parsed, reviver);
+    }
+    throw error2;
+  }
+};
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError = class extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+};
+
+// node_modules/@octokit/request/dist-bundle/index.js
+var VERSION3 = "10.0.16";
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
+  }
+};
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch2(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error2) {
+    let message = "Unknown Error";
+    if (error2 instanceof Error) {
+      if (error2.name === "AbortError") {
+        error2.status = 500;
+        throw error2;
+      }
+      message = error2.message;
+      if (error2.name === "TypeError" && "cause" in error2) {
+        if (error2.cause instanceof Error) {
+          message = error2.cause.message;
+        } else if (typeof error2.cause === "string") {
+          message = error2.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error2;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse2(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text2 = "";
+    try {
+      text2 = await response.text();
+      return JSONParse(text2);
+    } catch (err) {
+      return text2;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request22 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request22, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request22, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var request = withDefaults2(endpoint, defaults_default);
+
+// node_modules/@octokit/graphql/dist-bundle/index.js
+var VERSION4 = "0.0.0-development";
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request22, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request22;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request22, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request22.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request22(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+function withDefaults3(request22, newDefaults) {
+  const newRequest = request22.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: withDefaults3.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+var graphql2 = withDefaults3(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${VERSION4} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return withDefaults3(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+// node_modules/@octokit/auth-token/dist-bundle/index.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep2 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep2}${b64url}${sep2}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+async function hook(token, request3, route, parameters) {
+  const endpoint2 = request3.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint2.headers.authorization = withAuthorizationPrefix(token);
+  return request3(endpoint2);
+}
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+// node_modules/@octokit/core/dist-src/version.js
+var VERSION5 = "7.0.8";
+
+// node_modules/@octokit/core/dist-src/index.js
+var noop2 = () => {
+};
+var consoleWarn = console.warn.bind(console);
+var consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop2;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = noop2;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+var userAgentTrail = `octokit-core.js/${VERSION5} ${getUserAgent()}`;
+var Octokit = class {
+  static VERSION = VERSION5;
+  static defaults(defaults2) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults2 === "function") {
+          super(defaults2(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults2,
+            options,
+            options.userAgent && defaults2.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults2.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook2 = new before_after_hook_default.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook2.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook2;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth2 = createTokenAuth(options.auth);
+        hook2.wrap("request", auth2.hook);
+        this.auth = auth2;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth2 = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook2.wrap("request", auth2.hook);
+      this.auth = auth2;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+};
+
+// node_modules/@octokit/plugin-request-log/dist-src/version.js
+var VERSION6 = "6.0.0";
+
+// node_modules/@octokit/plugin-request-log/dist-src/index.js
+function requestLog(octokit) {
+  octokit.hook.wrap("request", (request3, options) => {
+    octokit.log.debug("request", options);
+    const start = Date.now();
+    const requestOptions = octokit.request.endpoint.parse(options);
+    const path2 = requestOptions.url.replace(options.baseUrl, "");
+    return request3(options).then((response) => {
+      const requestId = response.headers["x-github-request-id"];
+      octokit.log.info(
+        `${requestOptions.method} ${path2} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+      );
+      return response;
+    }).catch((error2) => {
+      const requestId = error2.response?.headers["x-github-request-id"] || "UNKNOWN";
+      octokit.log.error(
+        `${requestOptions.method} ${path2} - ${error2.status} with id ${requestId} in ${Date.now() - start}ms`
+      );
+      throw error2;
+    });
+  });
+}
+requestLog.VERSION = VERSION6;
+
+// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+var VERSION7 = "0.0.0-development";
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error2) {
+          if (error2.status !== 409) throw error2;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = VERSION7;
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+var VERSION8 = "17.0.0";
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+var Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+var endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint2] of Object.entries(endpoints)) {
+    const [route, defaults2, decorations] = endpoint2;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults2
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+var handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults2, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults2);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = VERSION8;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = VERSION8;
+
+// node_modules/@octokit/rest/dist-src/version.js
+var VERSION9 = "22.0.1";
+
+// node_modules/@octokit/rest/dist-src/index.js
+var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
+  {
+    userAgent: `octokit-rest.js/${VERSION9}`
+  }
+);
+
+// src/github/errors.ts
+var GithubError = class extends RmmVerifyError {
+  constructor(code, message, options = {}) {
+    super(code, message, options);
+  }
+};
+
 // src/github/download.ts
 var import_undici2 = __toESM(require_undici2(), 1);
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -87601,13 +90914,6 @@ import { rename as rename3, unlink as unlink2 } from "node:fs/promises";
 import { once } from "node:events";
 import { basename as basename6, dirname as dirname5, join as join5 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-
-// src/github/errors.ts
-var GithubError = class extends RmmVerifyError {
-  constructor(code, message, options = {}) {
-    super(code, message, options);
-  }
-};
 
 // src/github/url-policy.ts
 var LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "[::1]", "localhost"]);
@@ -87830,11 +91136,7 @@ async function downloadToFile(url, dest, options) {
         await Promise.race([once(file, "close"), failed3]);
         return { url: response.url, size, digests: hash.digest() };
       } finally {
-        if (!file.closed) {
-          const closed = once(file, "close").catch(() => void 0);
-          file.destroy();
-          await closed;
-        }
+        if (!file.closed) file.destroy();
       }
     });
     if (options.expectedSize !== void 0 && result.size !== options.expectedSize) {
@@ -87868,35 +91170,27 @@ function createGithubClient(options = {}) {
     /\/+$/,
     ""
   );
-  return {
-    apiBaseUrl,
-    ...options.token ? { token: options.token } : {},
-    allowInsecureLoopback,
-    ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {}
+  const timeoutMs = options.timeoutMs ?? defaults.githubApiTimeoutMs;
+  const timedFetch = (input, init) => {
+    const signals = [AbortSignal.timeout(timeoutMs), ...init?.signal ? [init.signal] : []];
+    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
   };
-}
-async function getApiJson(client, path2, what) {
-  const body = await fetchBytes(`${client.apiBaseUrl}${path2}`, {
-    maxBytes: defaults.githubMaxApiResponseBytes,
-    headers: {
-      accept: "application/vnd.github+json",
-      "x-github-api-version": "2022-11-28",
-      ...client.token ? { authorization: `Bearer ${client.token}` } : {}
-    },
-    allowInsecureLoopback: client.allowInsecureLoopback,
-    ...client.timeoutMs !== void 0 ? { bodyTimeoutMs: client.timeoutMs } : {}
+  const octokit = new Octokit2({
+    ...options.token ? { auth: options.token } : {},
+    baseUrl: apiBaseUrl,
+    userAgent: "rmm-verify",
+    request: { fetch: timedFetch },
+    // Octokit logs deprecations to the console; a CLI's stderr belongs to its own messages.
+    log: { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 }
   });
-  try {
-    return parseStrictJson(body.toString("utf8"), what).value;
-  } catch (error2) {
-    throw new GithubError(
-      "GITHUB_HTTP",
-      `${what}: the API answered with invalid JSON: ${errorMessage(error2)}`,
-      {
-        cause: error2
-      }
-    );
+  return { octokit, apiBaseUrl, ...options.token ? { token: options.token } : {}, allowInsecureLoopback };
+}
+function apiError(what, error2) {
+  if (typeof error2 === "object" && error2 !== null && "status" in error2 && typeof error2.status === "number") {
+    const response = error2.response;
+    return httpError(what, error2.status, response?.headers ?? {});
   }
+  return new GithubError("GITHUB_HTTP", `${what}: ${errorMessage(error2)}`, { cause: error2 });
 }
 
 // src/github/ref.ts
@@ -87923,33 +91217,28 @@ function hasControlCharacter(text2) {
 // src/github/attestations.ts
 async function fetchAttestationBundles(client, ref, sha256, options = {}) {
   const maxBytes = options.maxBundleBytes ?? defaults.maxBundleBytes;
-  const what = `${formatGithubRef(ref)}: attestations for sha256:${sha256}`;
   let response;
   try {
-    response = await getApiJson(
-      client,
-      `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/attestations/sha256:${sha256}?per_page=${defaults.githubMaxAttestations}`,
-      what
-    );
+    response = await client.octokit.rest.repos.listAttestations({
+      owner: ref.owner,
+      repo: ref.repo,
+      subject_digest: `sha256:${sha256}`,
+      per_page: defaults.githubMaxAttestations
+    });
   } catch (error2) {
-    if (error2 instanceof GithubError && error2.code === "GITHUB_NOT_FOUND") return [];
-    throw error2;
+    if (typeof error2 === "object" && error2 !== null && "status" in error2 && error2.status === 404) return [];
+    throw apiError(`${formatGithubRef(ref)}: attestations for sha256:${sha256}`, error2);
   }
-  const list = isJsonObject(response) ? response["attestations"] ?? [] : void 0;
-  if (!Array.isArray(list))
-    throw new GithubError("GITHUB_HTTP", `${what}: the answer has no attestations list`);
   const bundles = [];
-  for (const [index, attestation] of list.slice(0, defaults.githubMaxAttestations).entries()) {
+  for (const [index, attestation] of (response.data.attestations ?? []).slice(0, defaults.githubMaxAttestations).entries()) {
     const where2 = `${formatGithubRef(ref)} attestation ${index} for sha256:${sha256}`;
-    const bundle = isJsonObject(attestation) ? attestation["bundle"] : void 0;
-    const bundleUrl = isJsonObject(attestation) ? attestation["bundle_url"] : void 0;
-    if (bundle !== void 0 && bundle !== null) {
-      bundles.push(bundle);
+    if (attestation.bundle) {
+      bundles.push(attestation.bundle);
       continue;
     }
-    if (typeof bundleUrl !== "string" || bundleUrl === "")
+    if (!attestation.bundle_url)
       throw new GithubError("GITHUB_HTTP", `${where2}: neither bundle nor bundle_url`);
-    const compressed = await fetchBytes(bundleUrl, {
+    const compressed = await fetchBytes(attestation.bundle_url, {
       maxBytes,
       allowInsecureLoopback: client.allowInsecureLoopback,
       ...options.retries !== void 0 ? { retries: options.retries } : {},
@@ -87973,30 +91262,29 @@ async function fetchAttestationBundles(client, ref, sha256, options = {}) {
 import { mkdir as mkdir3 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 async function listReleaseAssets(client, ref) {
-  const what = `${formatGithubRef(ref)}: release lookup`;
-  const path2 = `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/releases/tags/${encodeURIComponent(ref.tag)}`;
-  const release = await getApiJson(client, path2, what);
-  const assets = isJsonObject(release) ? release["assets"] : void 0;
-  if (!Array.isArray(assets)) throw new GithubError("GITHUB_HTTP", `${what}: the answer has no assets list`);
+  let release;
+  try {
+    release = await client.octokit.rest.repos.getReleaseByTag({
+      owner: ref.owner,
+      repo: ref.repo,
+      tag: ref.tag
+    });
+  } catch (error2) {
+    throw apiError(`${formatGithubRef(ref)}: release lookup`, error2);
+  }
+  const assets = release.data.assets;
   if (assets.length > defaults.githubMaxAssets) {
     throw new GithubError(
       "GITHUB_HTTP",
       `${formatGithubRef(ref)}: ${assets.length} assets; the limit is ${defaults.githubMaxAssets}`
     );
   }
-  return assets.map((asset, index) => {
-    const name = isJsonObject(asset) ? asset["name"] : void 0;
-    const size = isJsonObject(asset) ? asset["size"] : void 0;
-    const apiUrl = isJsonObject(asset) ? asset["url"] : void 0;
-    const browserUrl = isJsonObject(asset) ? asset["browser_download_url"] : void 0;
-    if (typeof name !== "string" || typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || typeof apiUrl !== "string" || typeof browserUrl !== "string") {
-      throw new GithubError(
-        "GITHUB_HTTP",
-        `${what}: asset ${index} lacks a name, a size, url or browser_download_url`
-      );
-    }
-    return { name, size, apiUrl, browserUrl };
-  });
+  return assets.map((asset) => ({
+    name: asset.name,
+    size: asset.size,
+    apiUrl: asset.url,
+    browserUrl: asset.browser_download_url
+  }));
 }
 function safeName(ref, name) {
   if (name === "" || name === "." || name === ".." || /[/\\]/u.test(name) || hasControlCharacter(name) || name.length > 255) {
@@ -88128,18 +91416,20 @@ async function sha256Of(path2) {
 }
 
 // src/report/drift-tables.ts
-var TENANT_COLUMNS = DRIFT_CLASSES.filter((c) => c !== "on-target");
+var TENANT_COLUMNS = AGENT_STATUSES.filter((c) => c !== "on-target");
 function driftTables(report, limits) {
   const drift2 = report.drift;
   const fleet = drift2.fleet;
   const summary2 = [
     ["Tenants", String(fleet.tenants)],
-    ["Agents", String(fleet.agents)],
+    ["Agents (one primary status each)", String(fleet.agents)],
     ["On target", `${fleet.onTarget} (${fleet.percentOnTarget}%)`],
-    ...DRIFT_CLASSES.filter((c) => c !== "on-target" && fleet.classes[c] > 0).map((c) => [
-      c,
-      String(fleet.classes[c])
+    ...TENANT_COLUMNS.filter((c) => fleet.status[c] > 0).map((c) => [
+      `${c} (${classSeverity(report, c) ?? ""})`,
+      String(fleet.status[c])
     ]),
+    ["Stale agents (freshness, beside the status)", String(fleet.stale)],
+    [`RMM tools without a manifest (unapproved)`, `${fleet.tools} (${fleet.unapprovedTools})`],
     ["Rows read", String(fleet.rows)],
     ["Malformed rows", String(fleet.malformedRows)],
     ["Duplicate rows", String(fleet.duplicateRows)],
@@ -88147,28 +91437,21 @@ function driftTables(report, limits) {
     ["Stale after", `${drift2.staleDays} days (before ${drift2.staleBefore})`]
   ];
   const tenants = [
-    ["Tenant", "Agents", "On target", "%", ...TENANT_COLUMNS],
+    ["Tenant", "Agents", "On target", "%", ...TENANT_COLUMNS, "stale", "unapproved-tool"],
     ...drift2.tenants.slice(0, limits.tenants).map((t) => [
       t.tenant,
       String(t.agents),
       String(t.onTarget),
       String(t.percentOnTarget),
-      ...TENANT_COLUMNS.map((c) => String(t.classes[c] ?? 0))
+      ...TENANT_COLUMNS.map((c) => String(t.status[c] ?? 0)),
+      String(t.stale),
+      String(t.unapprovedTools)
     ])
   ];
   const problemRows = drift2.rollups.filter((r) => r.class !== "on-target");
   const rollups = [
-    ["Tenant", "Product", "Class", "Severity", "Count"],
-    ...problemRows.slice(0, limits.rollups).map((r) => {
-      const code = CLASS_CODE[r.class];
-      return [
-        r.tenant,
-        r.product,
-        r.class,
-        code === void 0 ? "" : FINDING_CODES[code].severity,
-        String(r.count)
-      ];
-    })
+    ["Tenant", "Product", "Status", "Severity", "Count", "Stale"],
+    ...problemRows.slice(0, limits.rollups).map((r) => [r.tenant, r.product, r.class, r.severity ?? "", String(r.count), String(r.stale)])
   ];
   const history = [];
   if (drift2.history !== null) {
@@ -88217,7 +91500,7 @@ function renderDriftMarkdown(report) {
     out.push("### History", "", ...mdTable([["Measure", "Value"], ...t.history], 1), "");
   out.push("### Tenants (worst first)", "", ...mdTable(t.tenants, 1));
   if (t.tenantsHidden > 0) out.push("", `_${t.tenantsHidden} more tenant(s) in the JSON or HTML report._`);
-  out.push("", "### Tenant × product × class", "", ...mdTable(t.rollups, 4));
+  out.push("", "### Tenant × product × primary status", "", ...mdTable(t.rollups, 4));
   if (t.rollupsHidden > 0) out.push("", `_${t.rollupsHidden} more row(s) in the JSON or HTML report._`);
   out.push("", renderMarkdown(report, { maxFindings: 200, maxSubjects: 200 }));
   return `${out.join("\n")}
@@ -88247,7 +91530,7 @@ function renderDriftText(report, options) {
   lines2.push("", "Tenants (worst first)");
   lines2.push(...table(t.tenants).map((l) => `  ${l}`));
   if (t.tenantsHidden > 0) lines2.push(`  ... ${t.tenantsHidden} more tenant(s) in --format json or html`);
-  lines2.push("", "Tenant x product x class (worst first)");
+  lines2.push("", "Tenant x product x primary status (worst first)");
   lines2.push(...table(t.rollups).map((l) => `  ${l}`));
   if (t.rollupsHidden > 0) lines2.push(`  ... ${t.rollupsHidden} more row(s) in --format json or html`);
   lines2.push("");
@@ -88257,17 +91540,18 @@ function renderDriftText(report, options) {
 
 // src/report/html.ts
 var CLASS_COLORS = {
-  revoked: "#7f0000",
-  "hash-mismatch": "#b2182b",
-  vulnerable: "#d6604d",
-  "below-minimum": "#f4a582",
-  "unapproved-tool": "#8e44ad",
-  behind: "#f1c40f",
-  "unknown-version": "#7f8c8d",
-  "platform-not-allowed": "#95a5a6",
-  "ahead-of-target": "#5dade2",
-  stale: "#bdc3c7",
-  "on-target": "#27ae60"
+  "hash-mismatch": "#67000d",
+  revoked: "#a50f15",
+  vulnerable: "#d7301f",
+  "below-minimum": "#e6550d",
+  "unreleased-version": "#f16913",
+  behind: "#d4a017",
+  "platform-not-allowed": "#b8860b",
+  "ahead-of-target": "#4292c6",
+  "unknown-version": "#8c6d31",
+  "on-target": "#238b45",
+  "unapproved-tool": "#7a0177",
+  stale: "#969696"
 };
 function escapeHtml(text2) {
   return text2.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -88278,68 +91562,50 @@ function jsonForScript(value) {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   );
 }
-var PROBLEM_CLASSES = DRIFT_CLASSES.filter((c) => c !== "on-target");
+var CHART_SERIES = [...AGENT_STATUSES, "unapproved-tool"];
 function tenantChart(report, maxTenants) {
   const tenants = report.drift.tenants.filter((t) => t.agents + t.tools > 0).slice(0, maxTenants);
   if (tenants.length === 0) return '<p class="muted">No agents found.</p>';
-  const rowHeight = 22;
-  const labelWidth = 180;
-  const barWidth = 560;
-  const height = tenants.length * rowHeight + 10;
-  const max = Math.max(...tenants.map((t) => t.agents + t.tools));
-  const bars = tenants.map((t, i) => {
-    const y = i * rowHeight + 4;
-    let x = labelWidth;
+  const max = Math.max(...tenants.map((t) => t.agents + t.unapprovedTools), 1);
+  const bars = tenants.map((t) => {
     const segments = [];
-    for (const c of [...PROBLEM_CLASSES, "on-target"]) {
-      if (c === "revoked" || c === "hash-mismatch" || c === "vulnerable" || c === "stale" || c === "platform-not-allowed")
-        continue;
-      const n = t.classes[c] ?? 0;
+    for (const c of CHART_SERIES) {
+      const n = c === "unapproved-tool" ? t.unapprovedTools : t.status[c] ?? 0;
       if (n === 0) continue;
-      const w = n / max * barWidth;
+      const severity = c === "on-target" ? "ok" : classSeverity(report, c) ?? "ok";
       segments.push(
-        `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 0.5).toFixed(1)}" height="${rowHeight - 6}" fill="${CLASS_COLORS[c]}"><title>${escapeHtml(t.tenant)}: ${n} ${c}</title></rect>`
+        `<span class="seg" data-class="${c}" data-count="${n}" style="width:${(n / max * 100).toFixed(2)}%;background:${CLASS_COLORS[c]}" title="${escapeHtml(t.tenant)}: ${n} ${c} (${severity})"></span>`
       );
-      x += w;
     }
-    return `<g data-tenant="${escapeHtml(t.tenant)}"><text x="${labelWidth - 6}" y="${y + rowHeight - 10}" text-anchor="end">${escapeHtml(t.tenant.length > 26 ? `${t.tenant.slice(0, 25)}…` : t.tenant)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + rowHeight - 10}" class="muted">${t.percentOnTarget}% on target</text></g>`;
+    const stale = t.stale > 0 ? `<span class="seg" data-class="stale" data-count="${t.stale}" style="width:${(t.stale / max * 100).toFixed(2)}%;background:${CLASS_COLORS.stale}" title="${escapeHtml(t.tenant)}: ${t.stale} stale"></span>` : "";
+    return `<div class="chart-row" data-tenant="${escapeHtml(t.tenant)}"><div class="chart-label">${escapeHtml(t.tenant)} <span class="muted">${t.onTarget}/${t.agents} on target (${t.percentOnTarget}%)${t.stale > 0 ? `, ${t.stale} stale` : ""}${t.unapprovedTools > 0 ? `, ${t.unapprovedTools} unapproved tool(s)` : ""}</span></div><div class="bar">${segments.join("")}</div><div class="bar stale-bar">${stale}</div></div>`;
   });
-  const legendClasses = [
-    "below-minimum",
-    "unapproved-tool",
-    "behind",
-    "unknown-version",
-    "ahead-of-target",
-    "on-target"
-  ];
-  const legend = legendClasses.map(
-    (c) => `<span class="legend"><span class="swatch" style="background:${CLASS_COLORS[c]}"></span>${c}</span>`
-  ).join(" ");
-  return `<div>${legend}</div><svg id="tenant-chart" role="img" aria-label="Drift per tenant" width="${labelWidth + barWidth + 120}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 120} ${height}">${bars.join("")}</svg>`;
+  const legend = [...CHART_SERIES, "stale"].map((c) => {
+    const severity = c === "on-target" ? "ok" : c === "stale" ? "freshness" : classSeverity(report, c) ?? "";
+    return `<span class="legend" data-class="${c}"><span class="swatch" style="background:${CLASS_COLORS[c]}"></span>${c} <span class="muted">(${severity})</span></span>`;
+  }).join(" ");
+  return `<div class="legends">${legend}</div><div id="tenant-chart" role="img" aria-label="Agents per primary status per tenant">${bars.join("")}</div>`;
+}
+function severityCell(severity) {
+  const name = severity ?? "ok";
+  return `<td class="sev-${name}">${name}</td>`;
+}
+function table2(id, label, head, body, numeric) {
+  return `<div class="scroll" role="region" aria-label="${escapeHtml(label)}" tabindex="0"><table id="${id}"><thead><tr>` + head.map((h, i) => `<th scope="col" data-col="${i}"${numeric.has(i) ? ' class="num"' : ""}>${escapeHtml(h)}</th>`).join("") + `</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 function renderDriftHtml(report, options = {}) {
   const drift2 = report.drift;
   const fleet = drift2.fleet;
   const maxRows = options.maxRollupRows ?? 2e4;
+  const rollups = [...drift2.rollups].sort((a, b) => b.count - a.count || (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0)).slice(0, maxRows);
   const data = {
     generatedAt: report.generatedAt,
     result: report.result,
     fleet,
     tenants: drift2.tenants,
-    rollups: drift2.rollups.slice(0, maxRows).map((r) => {
-      const code = CLASS_CODE[r.class];
-      return [
-        r.tenant,
-        r.product,
-        r.class,
-        code === void 0 ? "ok" : FINDING_CODES[code].severity,
-        r.count
-      ];
-    }),
     rollupsHidden: Math.max(0, drift2.rollups.length - maxRows),
     versions: drift2.versions,
-    history: drift2.history === null ? null : { scans: drift2.history.scans, versionsOverTime: drift2.history.versionsOverTime },
-    colors: CLASS_COLORS
+    history: drift2.history === null ? null : { scans: drift2.history.scans, versionsOverTime: drift2.history.versionsOverTime }
   };
   const tile = (metric, label, value, extra = "") => `<div class="tile${extra}"><div class="value" data-metric="${metric}">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`;
   const tiles = [
@@ -88347,17 +91613,45 @@ function renderDriftHtml(report, options = {}) {
     tile("agents", "agents", String(fleet.agents)),
     tile("onTarget", "on target", String(fleet.onTarget)),
     tile("percentOnTarget", "% on target", `${fleet.percentOnTarget}`),
-    ...PROBLEM_CLASSES.map(
-      (c) => tile(`class:${c}`, c, String(fleet.classes[c]), fleet.classes[c] > 0 ? " bad" : "")
+    ...AGENT_STATUSES.filter((c) => c !== "on-target").map(
+      (c) => tile(
+        `status:${c}`,
+        `${c} (${classSeverity(report, c) ?? ""})`,
+        String(fleet.status[c]),
+        fleet.status[c] > 0 ? " bad" : ""
+      )
     ),
+    tile("stale", "stale agents", String(fleet.stale), fleet.stale > 0 ? " bad" : ""),
+    tile("unapprovedTools", "unapproved tools", String(fleet.unapprovedTools), fleet.unapprovedTools > 0 ? " bad" : ""),
     tile("duplicateRows", "duplicate rows", String(fleet.duplicateRows)),
     tile("malformedRows", "malformed rows", String(fleet.malformedRows))
   ].join("");
   const history = drift2.history;
   const historyBlock = history === null ? "" : `<p data-metric="history">Scan ${history.scanId}${history.previousScanId === null ? " (first in this history)" : ` compared with scan ${history.previousScanId}`}: <span data-metric="downgrades">${history.downgrades}</span> downgrade(s), <span data-metric="newEndpoints">${history.newEndpoints}</span> new, <span data-metric="vanishedEndpoints">${history.vanishedEndpoints}</span> vanished.</p>`;
+  const notices = (report.notices ?? []).map((n) => `<p class="notice" data-notice>${escapeHtml(n)}</p>`).join("");
+  const tenantRows = drift2.tenants.map(
+    (t) => `<tr><td>${escapeHtml(t.tenant)}</td><td class="num">${t.agents}</td><td class="num">${t.onTarget}</td><td class="num">${t.percentOnTarget}</td>` + AGENT_STATUSES.filter((c) => c !== "on-target").map((c) => `<td class="num">${t.status[c] ?? 0}</td>`).join("") + `<td class="num">${t.stale}</td><td class="num">${t.unapprovedTools}</td>${severityCell(t.severity)}</tr>`
+  ).join("");
+  const tenantHead = [
+    "Tenant",
+    "Agents",
+    "On target",
+    "%",
+    ...AGENT_STATUSES.filter((c) => c !== "on-target"),
+    "stale",
+    "unapproved tools",
+    "Worst severity"
+  ];
+  const rollupRows = rollups.map(
+    (r) => `<tr data-class="${r.class}"><td>${escapeHtml(r.tenant)}</td><td>${escapeHtml(r.product)}</td><td>${r.class}</td>${severityCell(r.severity)}<td class="num">${r.count}</td><td class="num">${r.stale}</td></tr>`
+  ).join("");
+  const versionRows = drift2.versions.slice(0, 2e3).map(
+    (v) => `<tr><td>${escapeHtml(v.product)}</td><td>${escapeHtml(v.version)}</td><td>${v.versionClass}</td><td class="num">${v.count}</td></tr>`
+  ).join("");
   const findingsRows = report.findings.slice(0, 500).map(
     (f) => `<tr><td class="sev-${f.severity}">${f.severity}</td><td>${escapeHtml(f.code)}</td><td>${escapeHtml(f.subject)}</td><td>${escapeHtml(f.message)}</td></tr>`
   ).join("");
+  const numeric = (...columns) => new Set(columns);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -88366,104 +91660,126 @@ function renderDriftHtml(report, options = {}) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rmm-verify fleet drift — ${escapeHtml(report.generatedAt)}</title>
 <style>
-body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1c2833;background:#fdfefe}
+*{box-sizing:border-box}
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1c2833;background:#fdfefe;max-width:1400px}
+@media (max-width:600px){body{margin:10px}}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.muted{color:#7f8c8d;fill:#7f8c8d}
+.muted{color:#5f6a6a;fill:#5f6a6a}
 .result-pass{color:#1e8449}.result-fail{color:#b03a2e}
-.tiles{display:flex;flex-wrap:wrap;gap:8px}
-.tile{border:1px solid #d5d8dc;border-radius:6px;padding:8px 12px;min-width:92px;background:#fff}
+.notice{border:1px solid #e6b0aa;background:#fdedec;padding:6px 10px;border-radius:6px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:8px}
+.tile{border:1px solid #d5d8dc;border-radius:6px;padding:8px 12px;background:#fff;min-width:0}
 .tile.bad{border-color:#e6b0aa;background:#fdedec}
-.tile .value{font-size:20px;font-weight:600}.tile .label{color:#566573;font-size:12px}
-svg text{font-size:12px;fill:#1c2833}
-.legend{display:inline-flex;align-items:center;margin-right:12px;font-size:12px}
+.tile .value{font-size:20px;font-weight:600}.tile .label{color:#566573;font-size:12px;overflow-wrap:anywhere}
+.legends{display:flex;flex-wrap:wrap;gap:4px 12px;margin-bottom:8px}
+.legend{display:inline-flex;align-items:center;font-size:12px}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;border-radius:2px}
+.chart-row{margin:6px 0}.chart-label{font-size:13px;overflow-wrap:anywhere}
+.bar{display:flex;height:16px;background:#f4f6f6;border-radius:3px;overflow:hidden}
+.stale-bar{height:4px;margin-top:2px;background:none}
+.seg{display:block;height:100%;min-width:2px}
+.scroll{overflow-x:auto;max-width:100%}
+.scroll:focus{outline:2px solid #2471a3}
 table{border-collapse:collapse;margin-top:8px}
 th,td{border-bottom:1px solid #e5e8e8;padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f4f6f6;cursor:pointer;user-select:none;white-space:nowrap}
-th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sev-critical{color:#7f0000;font-weight:600}.sev-high{color:#b03a2e}.sev-medium{color:#b9770e}.sev-low{color:#1f618d}.sev-info,.sev-ok{color:#7f8c8d}
+th{background:#f4f6f6;white-space:nowrap}
+th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer;color:inherit}
+th button:focus-visible{outline:2px solid #2471a3;outline-offset:2px}
+th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+#findings td:last-child{min-width:16em;overflow-wrap:anywhere}
+.sev-critical{color:#67000d;font-weight:600}.sev-high{color:#b03a2e}.sev-medium{color:#8a6508}.sev-low{color:#1f618d}.sev-info,.sev-ok{color:#5f6a6a}
 .controls{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
-input,select{font:inherit;padding:3px 6px}
+input,select{font:inherit;padding:3px 6px;max-width:100%}
+#versions-chart{width:100%;max-width:760px;height:auto}
 </style>
 </head>
 <body>
 <h1>Fleet drift</h1>
-<p>Generated ${escapeHtml(report.generatedAt)} by rmm-verify ${escapeHtml(report.tool.version)} — result: <strong class="result-${report.result}" data-metric="result">${report.result.toUpperCase()}</strong>; stale after ${drift2.staleDays} days.</p>
+<p>Generated ${escapeHtml(report.generatedAt)} by rmm-verify ${escapeHtml(report.tool.version)} — result: <strong class="result-${report.result}" data-metric="result">${report.result.toUpperCase()}</strong>; ${fleet.agents} agents in ${fleet.tenants} tenants, each counted once by its primary status; stale after ${drift2.staleDays} days.</p>
+${notices}
 <div class="tiles">${tiles}</div>
 ${historyBlock}
-<h2>Drift per tenant (worst first)</h2>
+<h2>Agents per tenant by primary status (worst first)</h2>
 ${tenantChart(report, options.maxChartTenants ?? 30)}
+<h2>Tenants</h2>
+${table2("tenants", "Tenants", tenantHead, tenantRows, numeric(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14))}
 <h2>Versions over time</h2>
-<div class="controls"><label>Product <select id="version-product"></select></label></div>
-<svg id="versions-chart" role="img" aria-label="Versions over time" width="760" height="260" viewBox="0 0 760 260"></svg>
-<h2>Tenant × product × class</h2>
-<div class="controls">
-<input id="filter" type="search" placeholder="Filter (tenant, product, class…)" aria-label="Filter rows">
-<select id="class-filter" aria-label="Class"><option value="">all classes</option>${DRIFT_CLASSES.map((c) => `<option>${c}</option>`).join("")}</select>
-<span id="row-count" class="muted"></span>
+<div class="controls" id="version-controls" hidden><label>Product <select id="version-product"></select></label></div>
+<svg id="versions-chart" role="img" aria-label="Versions over time" width="760" height="260" viewBox="0 0 760 260" hidden></svg>
+${table2("versions", "Versions", ["Product", "Version", "Version class", "Agents"], versionRows, numeric(3))}
+<h2>Tenant × product × primary status</h2>
+<div class="controls" id="rollup-controls" hidden>
+<input id="filter" type="search" placeholder="Filter (tenant, product, status…)" aria-label="Filter rows">
+<select id="class-filter" aria-label="Status"><option value="">all statuses</option>${DRIFT_CLASSES.filter((c) => c !== "stale").map((c) => `<option>${c}</option>`).join("")}</select>
+<span id="row-count" class="muted" aria-live="polite"></span>
 </div>
-<table id="rollups"><thead><tr><th data-col="0">Tenant</th><th data-col="1">Product</th><th data-col="2">Class</th><th data-col="3">Severity</th><th data-col="4" aria-sort="descending">Count</th></tr></thead><tbody></tbody></table>
+${table2("rollups", "Tenant, product and primary status", ["Tenant", "Product", "Status", "Severity", "Count", "Stale"], rollupRows, numeric(4, 5))}
+${data.rollupsHidden > 0 ? `<p class="muted">${data.rollupsHidden} more rows only in the JSON report.</p>` : ""}
 <h2>Findings (sampled; counts above are complete)</h2>
-<table id="findings"><thead><tr><th>Severity</th><th>Code</th><th>Subject</th><th>Message</th></tr></thead><tbody>${findingsRows}</tbody></table>
+${table2("findings", "Findings", ["Severity", "Code", "Subject", "Message"], findingsRows, numeric())}
 <script type="application/json" id="drift-data">${jsonForScript(data)}</script>
 <script>
 "use strict";
 (function () {
+  // Everything above reads without this script; it adds sorting (from the keyboard too: each
+  // header becomes a button), filtering and the versions-over-time chart.
   var data = JSON.parse(document.getElementById("drift-data").textContent);
   var SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4, ok: 5 };
-  var rows = data.rollups;
-  var sortCol = 4, sortDir = -1, shownMax = 2000;
-  var tbody = document.querySelector("#rollups tbody");
+  function cellValue(row, col, numericCols) {
+    var text = row.cells[col] ? row.cells[col].textContent : "";
+    if (numericCols[col]) return Number(text);
+    if (SEVERITY_RANK[text] !== undefined && row.cells[col].className.indexOf("sev-") === 0) return SEVERITY_RANK[text];
+    return text.toLowerCase();
+  }
+  function sortable(table, onSorted) {
+    var headers = table.querySelectorAll("th");
+    var numericCols = {};
+    headers.forEach(function (th, col) { if (th.classList.contains("num")) numericCols[col] = true; });
+    headers.forEach(function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        if (th.getAttribute("aria-sort") === null && numericCols[col]) ascending = false;
+        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, col, numericCols), y = cellValue(b, col, numericCols);
+          return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+        if (onSorted) onSorted();
+      });
+    });
+  }
+  ["tenants", "versions", "findings"].forEach(function (id) { sortable(document.getElementById(id)); });
+
+  var rollups = document.getElementById("rollups");
   var filter = document.getElementById("filter");
   var classFilter = document.getElementById("class-filter");
-  function compare(a, b) {
-    var x = a[sortCol], y = b[sortCol];
-    if (sortCol === 3) { x = SEVERITY_RANK[x]; y = SEVERITY_RANK[y]; }
-    if (x < y) return -sortDir;
-    if (x > y) return sortDir;
-    return 0;
-  }
-  function render() {
+  document.getElementById("rollup-controls").hidden = false;
+  function applyFilter() {
     var text = filter.value.trim().toLowerCase();
     var cls = classFilter.value;
-    var visible = rows.filter(function (r) {
-      if (cls && r[2] !== cls) return false;
-      if (!text) return true;
-      return (r[0] + " " + r[1] + " " + r[2] + " " + r[3]).toLowerCase().indexOf(text) !== -1;
+    var shown = 0, agents = 0;
+    Array.prototype.forEach.call(rollups.tBodies[0].rows, function (row) {
+      var visible = (!cls || row.getAttribute("data-class") === cls) &&
+        (!text || row.textContent.toLowerCase().indexOf(text) !== -1);
+      row.hidden = !visible;
+      if (visible) { shown++; agents += Number(row.cells[4].textContent); }
     });
-    visible.sort(compare);
-    var fragment = document.createDocumentFragment();
-    visible.slice(0, shownMax).forEach(function (r) {
-      var tr = document.createElement("tr");
-      r.forEach(function (value, i) {
-        var td = document.createElement("td");
-        td.textContent = String(value);
-        if (i === 4) td.className = "num";
-        if (i === 3) td.className = "sev-" + value;
-        tr.appendChild(td);
-      });
-      fragment.appendChild(tr);
-    });
-    tbody.replaceChildren(fragment);
-    var total = visible.reduce(function (sum, r) { return sum + r[4]; }, 0);
-    document.getElementById("row-count").textContent =
-      "showing " + Math.min(visible.length, shownMax) + " of " + visible.length + " rows (" + total + " agents)" +
-      (data.rollupsHidden > 0 ? "; " + data.rollupsHidden + " more rows only in the JSON report" : "");
+    document.getElementById("row-count").textContent = "showing " + shown + " rows (" + agents + " agents)";
   }
-  document.querySelectorAll("#rollups th").forEach(function (th) {
-    th.addEventListener("click", function () {
-      var col = Number(th.getAttribute("data-col"));
-      sortDir = col === sortCol ? -sortDir : (col === 4 ? -1 : 1);
-      sortCol = col;
-      document.querySelectorAll("#rollups th").forEach(function (other) { other.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", sortDir === 1 ? "ascending" : "descending");
-      render();
-    });
-  });
-  filter.addEventListener("input", render);
-  classFilter.addEventListener("change", render);
-  render();
+  sortable(rollups, applyFilter);
+  filter.addEventListener("input", applyFilter);
+  classFilter.addEventListener("change", applyFilter);
+  applyFilter();
 
   // Versions over time: agents per version of one product across the stored scans (or the
   // current scan alone without --history), as one line per version.
@@ -88507,7 +91823,6 @@ ${tenantChart(report, options.maxChartTenants ?? 30)}
       });
       var path = series.map(function (v, i) { return (i === 0 ? "M" : "L") + x(i).toFixed(1) + " " + y(v).toFixed(1); }).join(" ");
       if (scans.length === 1) {
-        // One scan (no history yet): a bar per version.
         var slot = width / versions.length;
         var bar = el("rect", { x: left + k * slot + slot * 0.15, y: y(series[0]), width: slot * 0.7, height: top + height - y(series[0]), fill: color });
         bar.appendChild(el("title", {}, version + ": " + series[0] + " agents"));
@@ -88525,126 +91840,16 @@ ${tenantChart(report, options.maxChartTenants ?? 30)}
     });
   }
   select.addEventListener("change", drawVersions);
-  if (products.length > 0) drawVersions();
+  if (products.length > 0) {
+    document.getElementById("version-controls").hidden = false;
+    chart.removeAttribute("hidden");
+    drawVersions();
+  }
 })();
 </script>
 </body>
 </html>
 `;
-}
-
-// src/sigstore/attest-policy.ts
-var SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
-var DEFAULT_ATTEST_POLICY = {
-  predicateType: SLSA_PROVENANCE_V1,
-  predicateTypeGiven: false,
-  host: "github.com",
-  denySelfHostedRunners: false
-};
-function asksForProvenance(policy) {
-  return policy.predicateTypeGiven || policy.owner !== void 0 || policy.repo !== void 0 || policy.signerRepo !== void 0 || policy.signerWorkflow !== void 0 || policy.sourceRef !== void 0 || policy.sourceDigest !== void 0 || policy.builderId !== void 0 || policy.denySelfHostedRunners;
-}
-function checkAttestPolicy(verification, policy, context) {
-  const findings = [];
-  const add2 = (code, message, expected, actual, facts3 = {}) => findings.push(
-    finding(code, {
-      subject: context.subject,
-      message: `${context.bundleFile}: ${message}`,
-      evidence: { ...verification.facts, ...facts3, expected, actual },
-      location: { file: context.bundleFile }
-    })
-  );
-  const statement = verification.statement;
-  if (statement === void 0) {
-    if (asksForProvenance(policy)) {
-      add2(
-        "PROVENANCE_POLICY_MISMATCH",
-        "the bundle signs the artifact directly (message signature) and carries no statement, but the policy asks for provenance",
-        policy.predicateType,
-        null
-      );
-    }
-    return findings;
-  }
-  if (statement.predicateType !== policy.predicateType) {
-    add2(
-      "PROVENANCE_PREDICATE_NOT_ALLOWED",
-      `predicate type is ${statement.predicateType}, expected ${policy.predicateType} (--predicate-type)`,
-      policy.predicateType,
-      statement.predicateType
-    );
-    return findings;
-  }
-  const facts2 = provenanceFacts(statement, verification.signer);
-  const evidence = facts2;
-  for (const disagreement of certificateDisagreements(facts2)) {
-    add2(
-      "PROVENANCE_CERTIFICATE_MISMATCH",
-      disagreement.message,
-      disagreement.certificate,
-      disagreement.statement,
-      evidence
-    );
-  }
-  const unmet = (flag, wanted, actual, what) => add2(
-    "PROVENANCE_POLICY_MISMATCH",
-    `${what} is ${actual === void 0 ? "not stated" : JSON.stringify(actual)}, expected ${JSON.stringify(wanted)} (${flag})`,
-    wanted,
-    actual ?? null,
-    evidence
-  );
-  const host = policy.host.toLowerCase();
-  const repository = (value) => normaliseRepository(`${host}/${value.replace(/^\/+/, "")}`) ?? "";
-  if (policy.owner !== void 0) {
-    const owner = policy.owner.toLowerCase();
-    const source = facts2.certificateSource;
-    if (source === void 0 || !source.startsWith(`${host}/${owner}/`))
-      unmet("--owner", `${host}/${owner}/*`, source, "source repository (certificate)");
-  }
-  if (policy.repo !== void 0) {
-    const wanted = repository(policy.repo);
-    if (facts2.certificateSource !== wanted)
-      unmet("--repo", wanted, facts2.certificateSource, "source repository (certificate)");
-  }
-  if (policy.signerRepo !== void 0) {
-    const wanted = repository(policy.signerRepo);
-    const signer = facts2.signerWorkflow;
-    if (signer === void 0 || !signer.startsWith(`${wanted}/`))
-      unmet("--signer-repo", `${wanted}/*`, signer, "signing workflow (certificate Build Signer URI)");
-  }
-  if (policy.signerWorkflow !== void 0) {
-    const given = policy.signerWorkflow.split("@")[0] ?? "";
-    const wanted = given.toLowerCase().startsWith(`${host}/`) ? normaliseRepository(given) ?? "" : repository(given);
-    if (facts2.signerWorkflow !== wanted)
-      unmet(
-        "--signer-workflow",
-        wanted,
-        facts2.signerWorkflow,
-        "signing workflow (certificate Build Signer URI)"
-      );
-  }
-  if (policy.sourceRef !== void 0 && facts2.certificateRef !== policy.sourceRef)
-    unmet("--source-ref", policy.sourceRef, facts2.certificateRef, "source ref (certificate)");
-  if (policy.sourceDigest !== void 0) {
-    const wanted = policy.sourceDigest.replace(/^(sha1|gitCommit):/i, "").toLowerCase();
-    if (facts2.certificateSourceDigest?.toLowerCase() !== wanted)
-      unmet("--source-digest", wanted, facts2.certificateSourceDigest, "source digest (certificate)");
-  }
-  if (policy.builderId !== void 0) {
-    const wanted = policy.builderId;
-    const actual = facts2.builder;
-    const matches = actual !== void 0 && (wanted.includes("@") ? actual === wanted : actual.split("@")[0] === wanted);
-    if (!matches) unmet("--builder-id", wanted, actual, "builder id (statement)");
-  }
-  if (policy.denySelfHostedRunners && facts2.certificateRunnerEnvironment !== "github-hosted") {
-    unmet(
-      "--deny-self-hosted-runners",
-      "github-hosted",
-      facts2.certificateRunnerEnvironment,
-      "runner environment (certificate)"
-    );
-  }
-  return findings;
 }
 
 // src/sigstore/verify-files.ts
@@ -88657,7 +91862,7 @@ async function artifactDigests(artifact, maxBytes) {
   });
   return result.digests;
 }
-async function verifyBundleFile(bundlePath, digests, trust, policy, subject, accept) {
+async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
   const parsed = await loadBundles(bundlePath);
   const failures = [];
   for (const entry of parsed) {
@@ -88674,13 +91879,8 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject, acc
       continue;
     }
     const result = verifyBundle(entry.bundle, digests, trust, policy, { subject, bundleFile });
-    if (!result.ok) {
-      failures.push(...result.findings);
-      continue;
-    }
-    const unmet = accept?.(result, bundleFile) ?? [];
-    if (unmet.length === 0) return { ok: true, findings: result.findings, verified: result };
-    failures.push(...unmet);
+    if (result.ok) return { ok: true, findings: result.findings, verified: result };
+    failures.push(...result.findings);
   }
   return { ok: false, findings: failures };
 }
@@ -88688,15 +91888,7 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject, acc
 // src/sigstore/attest-report.ts
 async function attestVerify(input) {
   const digests = await artifactDigests(input.artifact);
-  const attestPolicy = input.attestPolicy === void 0 ? DEFAULT_ATTEST_POLICY : input.attestPolicy;
-  const result = await verifyBundleFile(
-    input.bundlePath,
-    digests,
-    input.trust,
-    input.policy,
-    input.subject,
-    attestPolicy === null ? void 0 : (verified, bundleFile) => checkAttestPolicy(verified, attestPolicy, { subject: input.subject, bundleFile })
-  );
+  const result = await verifyBundleFile(input.bundlePath, digests, input.trust, input.policy, input.subject);
   return buildReport({
     command: input.command ?? "attest verify",
     now: input.now,
@@ -88712,28 +91904,13 @@ async function attestVerify(input) {
         }
       }
     ],
-    findings: [...result.findings, ...rootAgeFindings(input)]
+    findings: result.findings
   });
-}
-function rootAgeFindings(input) {
-  const maxDays = input.maxRootAgeDays ?? defaults.maxTrustedRootAgeDays;
-  const asOf = input.trust.asOf;
-  if (maxDays <= 0 || asOf === void 0) return [];
-  const ageDays = Math.floor((input.now.getTime() - asOf.getTime()) / 864e5);
-  if (ageDays <= maxDays) return [];
-  return [
-    finding("SIGSTORE_ROOT_STALE", {
-      subject: input.subject,
-      message: `${input.trust.source}: trusted root is ${ageDays} days old (current as of ${asOf.toISOString()}; allowed ${maxDays}); run 'rmm-verify trust update'`,
-      evidence: { trustedRoot: input.trust.source, asOf: asOf.toISOString(), ageDays, maxDays },
-      location: { file: input.trust.source }
-    })
-  ];
 }
 
 // src/action/paths.ts
 import { glob } from "node:fs/promises";
-import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve6, sep as sep3 } from "node:path";
 async function expandPaths(patterns, workspace) {
   const includes = patterns.filter((p) => !p.startsWith("!"));
   const excludes = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
@@ -88766,7 +91943,7 @@ function workspacePath(path2, workspace) {
   if (!isAbsolute4(path2)) return path2;
   const fromWorkspace = relative2(workspace, path2);
   if (!isInside(fromWorkspace)) return path2;
-  return fromWorkspace.split(sep2).join("/");
+  return fromWorkspace.split(sep3).join("/");
 }
 
 // src/action/modes.ts
@@ -88932,7 +92109,13 @@ async function drift({ inputs, files, now }) {
     trustFindings.push(...check.findings);
     if (check.trusted) manifests.push(loaded.manifest);
   }
-  const output = await scanDrift({ manifests, sources: files.map((f) => fileSource(f)), now });
+  const config = inputs.driftConfig === void 0 ? void 0 : await loadDriftConfig(resolve7(inputs.workspace, inputs.driftConfig));
+  const output = await scanDrift({
+    manifests,
+    sources: files.map((f) => fileSource(f)),
+    now,
+    ...config !== void 0 ? { config } : {}
+  });
   const report = buildDriftReport(output, { now, failOn: inputs.failOn, extraFindings: trustFindings });
   return {
     report,
@@ -89001,7 +92184,7 @@ var ANNOTATION_LEVEL = {
 };
 function relativeTo(report, workspace) {
   const show = (path2) => workspacePath(path2, workspace);
-  const prefix = workspace.endsWith(sep3) ? workspace : `${workspace}${sep3}`;
+  const prefix = workspace.endsWith(sep4) ? workspace : `${workspace}${sep4}`;
   const relocate = (f) => ({
     ...f,
     subject: show(f.subject),
@@ -89019,7 +92202,7 @@ function isFileInWorkspace(subject, workspace) {
     return false;
   }
   try {
-    return statSync3(resolve8(workspace, subject)).isFile();
+    return statSync2(resolve8(workspace, subject)).isFile();
   } catch {
     return false;
   }
@@ -89157,4 +92340,21 @@ undici/lib/web/websocket/frame.js:
 
 cfb/cfb.js:
   (*! crc32.js (C) 2014-present SheetJS -- http://sheetjs.com *)
+
+content-type/dist/index.js:
+  (*!
+   * content-type
+   * Copyright(c) 2015 Douglas Christopher Wilson
+   * MIT Licensed
+   *)
+
+@octokit/request-error/dist-src/index.js:
+  (* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist *)
+
+@octokit/request/dist-bundle/index.js:
+  (* v8 ignore next -- @preserve *)
+  (* v8 ignore else -- @preserve *)
+
+@octokit/graphql/dist-bundle/index.js:
+  (* v8 ignore if -- @preserve *)
 */

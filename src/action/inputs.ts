@@ -21,6 +21,8 @@ export interface RunInputs {
   readonly evidence: readonly string[];
   /** Rollback state file; undefined skips the rollback check. */
   readonly state: string | undefined;
+  /** Drift config path relative to the workspace (`drift` mode), or undefined. */
+  readonly driftConfig: string | undefined;
   readonly failOn: Severity;
   readonly format: ActionFormat;
   readonly reportFile: string;
@@ -92,6 +94,7 @@ export function readInputs(read: InputReader, workspace: string): RunInputs {
   }
   const format = oneOf('format', ACTION_FORMATS);
   const state = get('state');
+  const driftConfig = get('drift-config');
   const token = read('github-token').trim();
   return {
     mode,
@@ -100,6 +103,7 @@ export function readInputs(read: InputReader, workspace: string): RunInputs {
     trust: get('trust'),
     evidence: lines(get('evidence')),
     state: state === '' ? undefined : state,
+    driftConfig: driftConfig === '' ? undefined : driftConfig,
     failOn: failOnValue,
     format,
     reportFile: get('report-file') || `rmm-verify-report.${reportExtension(format)}`,

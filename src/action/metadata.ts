@@ -50,6 +50,12 @@ export const ACTION_INPUTS = {
     required: false,
     default: '',
   },
+  'drift-config': {
+    description:
+      'Drift config (JSON, as `rmm-verify drift --config`): the RMM and remote-access tools each tenant may run. Empty allows none. `drift` only.',
+    required: false,
+    default: '',
+  },
   'fail-on': {
     description:
       'Lowest severity that fails the step: critical | high | medium | low. `info` findings never fail.',

@@ -8,6 +8,7 @@ import { defaults } from '../defaults.ts';
 import { hashFile } from '../digest/multi-hash.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { finding, type Finding } from '../findings.ts';
+import { loadDriftConfig } from '../fleet/config.ts';
 import { scanDrift } from '../fleet/drift.ts';
 import { fileSource } from '../fleet/inventory.ts';
 import { buildDriftReport, type DriftReport } from '../fleet/report.ts';
@@ -258,7 +259,16 @@ async function drift({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
     trustFindings.push(...check.findings);
     if (check.trusted) manifests.push(loaded.manifest);
   }
-  const output = await scanDrift({ manifests, sources: files.map((f) => fileSource(f)), now });
+  const config =
+    inputs.driftConfig === undefined
+      ? undefined
+      : await loadDriftConfig(resolve(inputs.workspace, inputs.driftConfig));
+  const output = await scanDrift({
+    manifests,
+    sources: files.map((f) => fileSource(f)),
+    now,
+    ...(config !== undefined ? { config } : {}),
+  });
   const report = buildDriftReport(output, { now, failOn: inputs.failOn, extraFindings: trustFindings });
   return {
     report,

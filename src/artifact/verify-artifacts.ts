@@ -288,7 +288,7 @@ function platformFindings(
 
 function versionFindings(subject: string, manifest: Manifest, version: string): Finding[] {
   const { policy } = manifest;
-  const verdict = evaluateVersionPolicy(policy, version);
+  const verdict = evaluateVersionPolicy(manifest, version);
   const out: Finding[] = [];
   if (verdict.revokedBy !== undefined) {
     out.push(

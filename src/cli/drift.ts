@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
-import { ExitCode, type Finding } from '../findings.ts';
+import { ExitCode, finding, type Finding } from '../findings.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { parseColumnMapping } from '../fleet/columns.ts';
 import { PRESET_NAMES, parsePreset } from '../fleet/presets.ts';
@@ -192,7 +192,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(history !== undefined ? { history } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
-    report = buildDriftReport(output, { now: io.now, failOn, extraFindings: trustFindings });
+    report = buildDriftReport(output, {
+      now: io.now,
+      failOn,
+      extraFindings: trustPath === undefined ? [...trustFindings, unsignedFinding(loaded)] : trustFindings,
+      ...(trustPath === undefined ? { notices: [UNSIGNED_NOTICE] } : {}),
+    });
   } finally {
     history?.close();
   }
@@ -200,7 +205,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     const f = report.drift.fleet;
     write(
       io.stderr,
-      `drift: ${f.rows} rows, ${f.agents} agents in ${f.tenants} tenants, ${f.percentOnTarget}% on target`,
+      `drift: ${f.rows} rows, ${f.tenants} tenants, ${f.agents} agents (each counted once), ${f.onTarget} on target (${f.percentOnTarget}%)`,
     );
   }
   const text = render(report, format, useColor(io));
@@ -227,6 +232,18 @@ function render(report: DriftReport, format: (typeof FORMATS)[number], color: bo
     case 'junit':
       return renderReport(report, format, { color });
   }
+}
+
+const UNSIGNED_NOTICE =
+  'manifest signatures were not checked (--allow-unsigned-manifests): the policy applied is whatever the manifest files say';
+
+/** Recorded as a finding too, so that the formats that carry only findings (CSV) show it. */
+function unsignedFinding(loaded: readonly { readonly path: string }[]): Finding {
+  return finding('MANIFEST_SIGNATURES_NOT_CHECKED', {
+    subject: 'manifests',
+    message: `${loaded.length} manifest(s) used without checking their signatures (--allow-unsigned-manifests): ${loaded.map((m) => m.path).join(', ')}`,
+    evidence: { manifests: loaded.map((m) => m.path).join(', '), allowUnsignedManifests: true },
+  });
 }
 
 /** `14`, `14d` or `36h`. */

@@ -1,44 +1,10 @@
-import type { Advisory, Manifest } from '../manifest/types.ts';
-import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
+import type { Manifest } from '../manifest/types.ts';
+import { makeManaged, type ManagedProduct } from './managed-product.ts';
 import { ownString } from './own-string.ts';
 import { nameKey } from './product-name.ts';
 import type { RmmTool, RmmToolMatcher } from './rmm-tools.ts';
-import type { DriftClass } from './types.ts';
 
-/** Version classes: exactly one per managed agent. */
-export type VersionClass = Extract<
-  DriftClass,
-  'on-target' | 'behind' | 'below-minimum' | 'ahead-of-target' | 'unknown-version'
->;
-
-/** What one distinct (product, version) means under the manifest's policy; computed once. */
-export interface VersionInfo {
-  readonly version: string;
-  readonly versionClass: VersionClass;
-  readonly revokedBy: string | undefined;
-  readonly advisories: readonly Advisory[];
-  /** sha256 of every artifact pinned for this version; undefined when the manifest has no such release. */
-  readonly pinnedSha256: ReadonlySet<string> | undefined;
-  /** Whether a (lower-case hex) sha256 is pinned for this version. */
-  isPinned(sha256: string): boolean;
-}
-
-/** A product with a pinned manifest: its agents are classified. */
-export interface ManagedProduct {
-  readonly kind: 'managed';
-  /** Index into the catalog's product keys. */
-  readonly key: number;
-  readonly id: string;
-  readonly manifest: Manifest;
-  readonly platforms: ReadonlySet<string> | undefined;
-  info(version: string): VersionInfo;
-  /**
-   * Whether an inventory platform is allowed: exactly (case-insensitive), or as the family of an
-   * allowed platform (`windows` for `windows-x64`: osquery tables report no architecture).
-   * Always true when the policy lists no platforms or the row reports none.
-   */
-  platformAllowed(platform: string): boolean;
-}
+export type { ManagedProduct, VersionClass, VersionInfo } from './managed-product.ts';
 
 /** A known RMM / remote-access tool without a manifest: allowed or unapproved per tenant. */
 export interface ToolProduct {
@@ -49,76 +15,6 @@ export interface ToolProduct {
 }
 
 export type ProductRef = ManagedProduct | ToolProduct;
-
-function makeManaged(manifest: Manifest, key: number): ManagedProduct {
-  const pinned = new Map<string, Set<string>>();
-  for (const release of manifest.releases) {
-    const set = new Set<string>();
-    for (const artifact of release.artifacts) {
-      const sha = artifact.digests.sha256;
-      if (sha !== undefined) set.add(sha.toLowerCase());
-    }
-    pinned.set(release.version, set);
-  }
-  const cache = new Map<string, VersionInfo>();
-  const platformCache = new Map<string, boolean>();
-  const platforms = manifest.policy.platforms?.length
-    ? new Set(manifest.policy.platforms.map((p) => p.toLowerCase()))
-    : undefined;
-  return {
-    kind: 'managed',
-    key,
-    id: manifest.product,
-    manifest,
-    platforms,
-    platformAllowed(platform: string): boolean {
-      if (platforms === undefined || platform === '') return true;
-      let allowed = platformCache.get(platform);
-      if (allowed === undefined) {
-        const key = platform.toLowerCase();
-        allowed = platforms.has(key) || [...platforms].some((p) => p.startsWith(`${key}-`));
-        if (platformCache.size < 1000) platformCache.set(platform, allowed);
-      }
-      return allowed;
-    },
-    info(version: string): VersionInfo {
-      let info = cache.get(version);
-      if (info === undefined) {
-        const verdict = evaluateVersionPolicy(manifest.policy, version);
-        const versionClass: VersionClass = !verdict.valid
-          ? 'unknown-version'
-          : verdict.belowMinimum
-            ? 'below-minimum'
-            : verdict.comparedToTarget < 0
-              ? 'behind'
-              : verdict.comparedToTarget === 0
-                ? 'on-target'
-                : 'ahead-of-target';
-        const set = pinned.get(version);
-        const list = set === undefined ? [] : [...set];
-        // A version pins a handful of artifacts: comparing them beats hashing a 64-character key.
-        const isPinned =
-          list.length <= 8
-            ? (sha256: string) => {
-                for (const pin of list) if (pin === sha256) return true;
-                return false;
-              }
-            : (sha256: string) => set?.has(sha256) === true;
-        info = {
-          version,
-          isPinned,
-          versionClass,
-          revokedBy: verdict.revokedBy,
-          advisories: verdict.advisories,
-          pinnedSha256: pinned.get(version),
-        };
-        // Bounded: a hostile inventory could report millions of distinct versions.
-        if (cache.size < 100_000) cache.set(version, info);
-      }
-      return info;
-    },
-  };
-}
 
 /** What a product name resolved to: the product, and the tool instance the name names ('' for none). */
 interface Resolved {
@@ -172,9 +68,16 @@ export class ProductCatalog {
     return [...all];
   }
 
-  /** Whether any managed product restricts platforms (then rows' platforms matter). */
+  /**
+   * Whether rows' platforms matter: a managed product restricts platforms, or pins sha256
+   * digests (a digest is pinned for a version and a platform).
+   */
   hasPlatformPolicies(): boolean {
-    return this.products.some((p) => p.kind === 'managed' && p.platforms !== undefined);
+    return this.products.some(
+      (p) =>
+        p.kind === 'managed' &&
+        (p.platforms !== undefined || p.manifest.releases.some((r) => r.artifacts.length > 0)),
+    );
   }
 
   resolve(name: string): ProductRef | null {

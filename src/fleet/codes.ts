@@ -22,6 +22,11 @@ export const FLEET_CODES = defineCodes({
     title: 'Agent runs a version with a known advisory',
     help: "The version is in the affected range of an advisory in the manifest; the finding carries the advisory's severity.",
   },
+  DRIFT_UNRELEASED_VERSION: {
+    severity: 'high',
+    title: 'Agent version the vendor never released',
+    help: "The version is well-formed but not among the manifest's releases (below, between or above them; a pre-release too). For an RMM agent that is a counterfeit or side-loaded build until proven otherwise. The evidence names the nearest released versions.",
+  },
   DRIFT_AHEAD_OF_TARGET: {
     severity: 'low',
     title: 'Agent newer than the target version',
@@ -30,12 +35,12 @@ export const FLEET_CODES = defineCodes({
   DRIFT_UNKNOWN_VERSION: {
     severity: 'medium',
     title: 'Agent version cannot be understood',
-    help: 'The reported version is not a semantic version, so it cannot be compared with the policy. Check the inventory source.',
+    help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian or rpm), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme.",
   },
   DRIFT_HASH_MISMATCH: {
     severity: 'critical',
     title: 'Agent binary matches no pinned artifact',
-    help: 'The reported sha256 matches no pinned artifact of that version (or the version has no pinned artifacts): the binary may have been tampered with.',
+    help: "The reported sha256 matches no pinned artifact of that version for the endpoint's platform (or the version has no pinned artifacts): the binary may have been tampered with.",
   },
   DRIFT_PLATFORM_NOT_ALLOWED: {
     severity: 'medium',

@@ -1,9 +1,9 @@
-import { FINDING_CODES, failsAt, finding, type Finding, type Severity } from '../findings.ts';
+import { severityRank, type Finding, type Severity } from '../findings.ts';
 import { buildReport, type Report, type SubjectResult } from '../report/report.ts';
 import type { DriftScanOutput } from './drift.ts';
 import type { HistoryDiff } from './history.ts';
-import { CLASS_CODE, type DriftResult } from './scan.ts';
-import { DRIFT_CLASSES } from './types.ts';
+import { codeSeverity, type DriftResult } from './scan.ts';
+import type { DriftClass } from './types.ts';
 
 /** The drift command's report: the common Report plus the rollups (`drift`), history included. */
 export interface DriftReport extends Report {
@@ -15,19 +15,20 @@ export interface DriftReportOptions {
   readonly failOn: Severity;
   /** Findings from outside the scan (manifest trust). */
   readonly extraFindings?: readonly Finding[];
+  /** Conditions of the run recorded in every format (see Report.notices). */
+  readonly notices?: readonly string[];
 }
 
-/** One subject per tenant; a tenant fails when it has agents in a class whose code fails at failOn. */
+/**
+ * One subject per tenant; a tenant fails when any of its classes (primary or secondary) has a
+ * severity at or above failOn: the severity its findings carry (an advisory's own for vulnerable).
+ */
 export function buildDriftReport(output: DriftScanOutput, options: DriftReportOptions): DriftReport {
   const subjects: SubjectResult[] = output.result.tenants.map((t) => {
-    const failing = DRIFT_CLASSES.some((c) => {
-      const code = CLASS_CODE[c];
-      return (
-        code !== undefined &&
-        (t.classes[c] ?? 0) > 0 &&
-        failsAt(finding(code, { subject: '', message: '' }), options.failOn)
-      );
-    });
+    const failing =
+      t.severity !== null &&
+      t.severity !== 'info' &&
+      severityRank(t.severity) >= severityRank(options.failOn);
     return {
       subject: t.tenant,
       kind: 'tenant',
@@ -37,22 +38,33 @@ export function buildDriftReport(output: DriftScanOutput, options: DriftReportOp
         onTarget: t.onTarget,
         percentOnTarget: t.percentOnTarget,
         tools: t.tools,
+        unapprovedTools: t.unapprovedTools,
+        stale: t.stale,
         worst: t.worst,
+        severity: t.severity,
       },
     };
   });
+  const fleet = output.result.fleet;
   const report = buildReport({
     command: 'drift',
     now: options.now,
     subjects,
+    subjectNoun: 'tenants',
+    counted:
+      `${fleet.agents} agents, each counted once by its primary status: ${fleet.onTarget} on target (${fleet.percentOnTarget}%)` +
+      `, ${fleet.stale} stale; ${fleet.unapprovedTools} unapproved RMM tool install(s)`,
     findings: [...(options.extraFindings ?? []), ...output.findings],
     failOn: options.failOn,
+    ...(options.notices !== undefined ? { notices: options.notices } : {}),
   });
   return { ...report, drift: { ...output.result, history: output.history ?? null } };
 }
 
-/** Severity of a drift class's finding code (for tables). */
-export function classSeverity(driftClass: (typeof DRIFT_CLASSES)[number]): Severity | null {
-  const code = CLASS_CODE[driftClass];
-  return code === undefined ? null : FINDING_CODES[code].severity;
+/**
+ * Severity of a drift class in this report: the one its findings carry (for vulnerable, the
+ * worst advisory's among the fleet's vulnerable agents); null for on-target.
+ */
+export function classSeverity(report: DriftReport, driftClass: DriftClass): Severity | null {
+  return report.drift.fleet.severities[driftClass] ?? codeSeverity(driftClass);
 }

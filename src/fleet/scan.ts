@@ -1,11 +1,18 @@
-import { finding, type Finding, type FindingCode } from '../findings.ts';
+import { FINDING_CODES, finding, type Finding, type FindingCode } from '../findings.ts';
 import type { Severity } from '../finding-codes.ts';
 import type { Allowlist } from './config.ts';
 import type { ManagedProduct, ProductCatalog, ProductRef, VersionInfo } from './catalog.ts';
 import { Deduplicator, keyFingerprint, stringHash } from './dedup.ts';
 import type { InputSummary, InventorySink } from './inventory.ts';
 import { ownString } from './own-string.ts';
-import { DRIFT_CLASSES, driftClassRank, type DriftClass, type InventoryRow } from './types.ts';
+import {
+  AGENT_STATUSES,
+  DRIFT_CLASSES,
+  driftClassRank,
+  type AgentStatus,
+  type DriftClass,
+  type InventoryRow,
+} from './types.ts';
 
 /** Per-row history staging (the SQLite store implements it); optional. */
 export interface HistoryStage {
@@ -33,18 +40,28 @@ export interface DriftScanOptions {
 }
 
 export const CLASS_CODE: Readonly<Record<DriftClass, FindingCode | undefined>> = {
-  revoked: 'DRIFT_REVOKED',
   'hash-mismatch': 'DRIFT_HASH_MISMATCH',
+  revoked: 'DRIFT_REVOKED',
   vulnerable: 'DRIFT_VULNERABLE',
   'below-minimum': 'DRIFT_BELOW_MINIMUM',
-  'unapproved-tool': 'DRIFT_UNAPPROVED_TOOL',
+  'unreleased-version': 'DRIFT_UNRELEASED_VERSION',
   behind: 'DRIFT_BEHIND',
-  'unknown-version': 'DRIFT_UNKNOWN_VERSION',
   'platform-not-allowed': 'DRIFT_PLATFORM_NOT_ALLOWED',
   'ahead-of-target': 'DRIFT_AHEAD_OF_TARGET',
-  stale: 'DRIFT_STALE',
+  'unknown-version': 'DRIFT_UNKNOWN_VERSION',
   'on-target': undefined,
+  'unapproved-tool': 'DRIFT_UNAPPROVED_TOOL',
+  stale: 'DRIFT_STALE',
 };
+
+/** Severity of a class's finding code; null for on-target. */
+export function codeSeverity(driftClass: DriftClass): Severity | null {
+  const code = CLASS_CODE[driftClass];
+  return code === undefined ? null : FINDING_CODES[code].severity;
+}
+
+/** Bits of the agent statuses: the lowest set bit of a managed cell's mask is its primary status. */
+const STATUS_BITS = (1 << AGENT_STATUSES.length) - 1;
 
 const BIT: Readonly<Record<DriftClass, number>> = Object.fromEntries(
   DRIFT_CLASSES.map((c, i) => [c, 1 << i]),
@@ -54,20 +71,37 @@ export interface TenantRollup {
   readonly tenant: string;
   /** Managed agents (tenant × endpoint × product rows after deduplication). */
   readonly agents: number;
+  /** Agents whose primary status is on-target. */
   readonly onTarget: number;
   readonly percentOnTarget: number;
+  /** Agents per primary status: adds up to `agents`. */
+  readonly status: Readonly<Partial<Record<AgentStatus, number>>>;
+  /** Agents (and tools) with each class, primary or secondary: these overlap. */
+  readonly classes: Readonly<Partial<Record<DriftClass, number>>>;
   /** Installs of known RMM tools without a manifest (approved or not). */
   readonly tools: number;
-  readonly classes: Readonly<Partial<Record<DriftClass, number>>>;
-  /** The worst class present other than on-target, or null. */
+  readonly unapprovedTools: number;
+  /** Agents not seen within the stale window (freshness, beside the status). */
+  readonly stale: number;
+  /** The worst primary status other than on-target (or unapproved-tool), or null. */
   readonly worst: DriftClass | null;
+  /** The highest severity among the tenant's classes (an advisory's own for vulnerable), or null. */
+  readonly severity: Severity | null;
 }
 
+/**
+ * Agents of one tenant and product with one primary status (or the tenant's unapproved
+ * installs of one tool: class `unapproved-tool`), and how many of them are stale.
+ */
 export interface RollupRow {
   readonly tenant: string;
   readonly product: string;
   readonly class: DriftClass;
   readonly count: number;
+  /** Of `count`, how many are stale. */
+  readonly stale: number;
+  /** The class's severity; for vulnerable the worst advisory's; null for on-target. */
+  readonly severity: Severity | null;
 }
 
 export interface VersionCount {
@@ -90,11 +124,21 @@ export interface DriftResult {
     /** Rows for products with no manifest that are not known RMM tools (not judged). */
     readonly otherRows: number;
     readonly tenants: number;
+    /** Managed agents after deduplication; the sum of `status`. */
     readonly agents: number;
+    /** Agents whose primary status is on-target. */
     readonly onTarget: number;
     readonly percentOnTarget: number;
-    readonly tools: number;
+    /** Agents per primary status (precedence in types.ts): adds up to `agents`. */
+    readonly status: Readonly<Record<AgentStatus, number>>;
+    /** Agents (and tools) with each class, primary or secondary (what the findings count): overlapping. */
     readonly classes: Readonly<Record<DriftClass, number>>;
+    readonly tools: number;
+    readonly unapprovedTools: number;
+    /** Agents not seen within the stale window (freshness, beside the status). */
+    readonly stale: number;
+    /** Severity of each class with agents in it (an advisory's own for vulnerable). */
+    readonly severities: Readonly<Partial<Record<DriftClass, Severity>>>;
   };
   readonly tenants: readonly TenantRollup[];
   readonly rollups: readonly RollupRow[];
@@ -273,7 +317,7 @@ export class DriftScanner implements InventorySink {
       (this.cells[at + META_VERSION] as number) >> 1
     ] as VersionInfo;
     return (
-      (sha256 === '' ? SHA_ABSENT : info.isPinned(sha256) ? SHA_MATCH : SHA_MISMATCH) |
+      (sha256 === '' ? SHA_ABSENT : info.isPinned(sha256, platform) ? SHA_MATCH : SHA_MISMATCH) |
       (product.platforms === undefined || product.platformAllowed(platform) ? 0 : FLAG_PLATFORM)
     );
   }
@@ -331,11 +375,12 @@ export class DriftScanner implements InventorySink {
     if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== undefined && product.kind === 'managed') {
       const row = source.row();
+      const normalised = product.info(row.version).normalised;
       this.options.history.stage(
         row.tenant,
         row.endpoint,
         product.id,
-        row.version,
+        normalised === '' ? row.version : normalised,
         row.hostname,
         row.lastSeen,
       );
@@ -451,7 +496,7 @@ export class DriftScanner implements InventorySink {
       const code = CLASS_CODE[driftClass];
       if (code === undefined) continue;
       const list = this.samples.get(code) ?? [];
-      list.push(rowFinding(code, driftClass, row, file, line, product, this.options.now.getTime()));
+      list.push(rowFinding(code, driftClass, row, file, line, product, mask, this.options.now.getTime()));
       this.samples.set(code, list);
       const keys = this.sampleKeys.get(code) ?? [];
       keys.push(key);
@@ -483,83 +528,158 @@ export class DriftScanner implements InventorySink {
   finish(): { result: DriftResult; findings: Finding[] } {
     this.dedup.finish();
     const classes = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0])) as Record<DriftClass, number>;
-    const perTenant = new Map<
-      TenantState,
-      { agents: number; tools: number; classes: Partial<Record<DriftClass, number>> }
+    const status = Object.fromEntries(AGENT_STATUSES.map((c) => [c, 0])) as Record<AgentStatus, number>;
+    const severities: Partial<Record<DriftClass, Severity>> = {};
+    interface TenantCounts {
+      agents: number;
+      tools: number;
+      unapprovedTools: number;
+      stale: number;
+      status: Partial<Record<AgentStatus, number>>;
+      classes: Partial<Record<DriftClass, number>>;
+      severity: Severity | null;
+    }
+    const perTenant = new Map<TenantState, TenantCounts>();
+    /** Per (tenant, product): count and stale per primary class, and the worst advisory severity. */
+    const rollup = new Map<
+      number,
+      { counts: Float64Array; stale: Float64Array; advisory: Severity | null }
     >();
-    const rollup = new Map<number, Float64Array>();
     const rollupOwners = new Map<number, [TenantState, ProductRef]>();
     const versions = new Map<string, VersionCount & { count: number }>();
     let agents = 0;
     let tools = 0;
+    let unapprovedTools = 0;
+    let stale = 0;
     const cellClasses = new Float64Array(DRIFT_CLASSES.length);
+    const cellPrimary = new Float64Array(DRIFT_CLASSES.length);
+    const cellPrimaryStale = new Float64Array(DRIFT_CLASSES.length);
+    const unapprovedRank = driftClassRank('unapproved-tool');
+    const vulnerableRank = driftClassRank('vulnerable');
     for (let group = 0; group < this.groupVersion.length; group++) {
       const tenant = this.groupTenant[group] as TenantState;
       const product = this.groupProduct[group] as ProductRef;
       const groupMask = this.cells[group * 16 + META_MASK] as number;
       let count = 0;
+      let staleCount = 0;
       cellClasses.fill(0);
+      cellPrimary.fill(0);
+      cellPrimaryStale.fill(0);
       for (let flags = 0; flags < 16; flags++) {
         if ((flags & 3) === 3) continue; // metadata
         const n = this.cells[group * 16 + flags] as number;
         if (n === 0) continue;
         count += n;
+        const isStale = (flags & FLAG_STALE) !== 0;
+        if (isStale) staleCount += n;
         const mask = cellMask(product, groupMask, flags);
         for (let c = 0; c < DRIFT_CLASSES.length; c++)
           if ((mask & (1 << c)) !== 0) cellClasses[c] = (cellClasses[c] as number) + n;
+        // Primary: an agent's first status in precedence order; a tool's unapproved-tool, if it is.
+        const primary =
+          product.kind === 'managed'
+            ? driftClassRank(primaryStatus(mask))
+            : (mask & BIT['unapproved-tool']) !== 0
+              ? unapprovedRank
+              : -1;
+        if (primary >= 0) {
+          cellPrimary[primary] = (cellPrimary[primary] as number) + n;
+          if (isStale) cellPrimaryStale[primary] = (cellPrimaryStale[primary] as number) + n;
+        }
       }
       if (count === 0) continue;
       let t = perTenant.get(tenant);
       if (t === undefined) {
-        t = { agents: 0, tools: 0, classes: {} };
+        t = { agents: 0, tools: 0, unapprovedTools: 0, stale: 0, status: {}, classes: {}, severity: null };
         perTenant.set(tenant, t);
       }
+      let advisory: Severity | null = null;
       if (product.kind === 'managed') {
         agents += count;
         t.agents += count;
+        stale += staleCount;
+        t.stale += staleCount;
         const version = this.groupVersion[group] as string;
-        const key = `${product.id}\u0000${version}`;
+        const info = product.info(version);
+        for (const a of info.advisories)
+          if (advisory === null || ADVISORY_RANK[a.severity] > ADVISORY_RANK[advisory]) advisory = a.severity;
+        // Spellings of one version (`v7.4.2`, `7.4.2+build.7`) count as one.
+        const shown = info.normalised === '' ? version : info.normalised;
+        const key = `${product.id}\u0000${shown}`;
         const entry = versions.get(key);
         if (entry) entry.count += count;
         else
           versions.set(key, {
             product: product.id,
-            version,
-            versionClass: product.info(version).versionClass,
+            version: shown,
+            versionClass: info.versionClass,
             count,
           });
       } else {
         tools += count;
         t.tools += count;
+        const unapproved = cellClasses[unapprovedRank] as number;
+        unapprovedTools += unapproved;
+        t.unapprovedTools += unapproved;
       }
-      // Rollup cells keyed by (tenant index, product key): one counter per class.
+      // Rollup cells keyed by (tenant index, product key): one counter per primary class.
       const rollupKey = tenant.index * this.catalog.products.length + product.key;
       let counters = rollup.get(rollupKey);
       if (counters === undefined) {
-        counters = new Float64Array(DRIFT_CLASSES.length);
+        counters = {
+          counts: new Float64Array(DRIFT_CLASSES.length),
+          stale: new Float64Array(DRIFT_CLASSES.length),
+          advisory: null,
+        };
         rollup.set(rollupKey, counters);
         rollupOwners.set(rollupKey, [tenant, product]);
       }
+      if (advisory !== null && (cellClasses[vulnerableRank] as number) > 0) {
+        counters.advisory = worse(counters.advisory, advisory);
+        severities.vulnerable = worse(severities.vulnerable ?? null, advisory);
+        t.severity = worse(t.severity, advisory);
+      }
       for (let c = 0; c < DRIFT_CLASSES.length; c++) {
         const n = cellClasses[c] as number;
-        if (n === 0) continue;
         const driftClass = DRIFT_CLASSES[c] as DriftClass;
-        classes[driftClass] += n;
-        t.classes[driftClass] = (t.classes[driftClass] ?? 0) + n;
-        counters[c] = (counters[c] as number) + n;
+        if (n > 0) {
+          classes[driftClass] += n;
+          t.classes[driftClass] = (t.classes[driftClass] ?? 0) + n;
+          const severity = codeSeverity(driftClass);
+          if (driftClass !== 'vulnerable' && severity !== null) {
+            severities[driftClass] = severity;
+            t.severity = worse(t.severity, severity);
+          }
+        }
+        const p = cellPrimary[c] as number;
+        if (p > 0) {
+          counters.counts[c] = (counters.counts[c] as number) + p;
+          counters.stale[c] = (counters.stale[c] as number) + (cellPrimaryStale[c] as number);
+          if (c < AGENT_STATUSES.length) {
+            const agentStatus = driftClass as AgentStatus;
+            status[agentStatus] += p;
+            t.status[agentStatus] = (t.status[agentStatus] ?? 0) + p;
+          }
+        }
       }
     }
     const rollupRows: RollupRow[] = [];
     for (const [key, counters] of rollup) {
       const [tenant, product] = rollupOwners.get(key) as [TenantState, ProductRef];
       for (let c = 0; c < DRIFT_CLASSES.length; c++) {
-        const count = counters[c] as number;
+        const count = counters.counts[c] as number;
+        const driftClass = DRIFT_CLASSES[c] as DriftClass;
         if (count > 0)
           rollupRows.push({
             tenant: tenant.name,
             product: product.id,
-            class: DRIFT_CLASSES[c] as DriftClass,
+            class: driftClass,
             count,
+            stale: counters.stale[c] as number,
+            severity:
+              driftClass === 'vulnerable' && counters.advisory !== null
+                ? counters.advisory
+                : codeSeverity(driftClass),
           });
       }
     }
@@ -568,20 +688,28 @@ export class DriftScanner implements InventorySink {
       if (code !== undefined && classes[driftClass] > 0) this.totals.set(code, classes[driftClass]);
     }
     const tenants: TenantRollup[] = [...perTenant].map(([tenant, t]) => {
-      const onTarget = t.classes['on-target'] ?? 0;
-      const worst = DRIFT_CLASSES.find((c) => c !== 'on-target' && (t.classes[c] ?? 0) > 0) ?? null;
+      const onTarget = t.status['on-target'] ?? 0;
+      const worst =
+        AGENT_STATUSES.find((c) => c !== 'on-target' && (t.status[c] ?? 0) > 0) ??
+        (t.unapprovedTools > 0 ? 'unapproved-tool' : null);
       return {
         tenant: tenant.name,
         agents: t.agents,
         onTarget,
         percentOnTarget: percent(onTarget, t.agents),
-        tools: t.tools,
+        status: t.status,
         classes: t.classes,
+        tools: t.tools,
+        unapprovedTools: t.unapprovedTools,
+        stale: t.stale,
         worst,
+        severity: t.severity,
       };
     });
+    const severityRank = (s: Severity | null) => (s === null ? -1 : ADVISORY_RANK[s]);
     tenants.sort(
       (a, b) =>
+        severityRank(b.severity) - severityRank(a.severity) ||
         (a.worst === null ? 99 : driftClassRank(a.worst)) -
           (b.worst === null ? 99 : driftClassRank(b.worst)) ||
         a.percentOnTarget - b.percentOnTarget ||
@@ -616,7 +744,7 @@ export class DriftScanner implements InventorySink {
     }
     for (const code of this.samples.keys())
       if (!this.totals.has(code)) findings.push(...(this.samples.get(code) ?? []));
-    const onTarget = classes['on-target'];
+    const onTarget = status['on-target'];
     return {
       result: {
         generatedAt: this.options.now.toISOString(),
@@ -632,8 +760,12 @@ export class DriftScanner implements InventorySink {
           agents,
           onTarget,
           percentOnTarget: percent(onTarget, agents),
-          tools,
+          status,
           classes,
+          tools,
+          unapprovedTools,
+          stale,
+          severities,
         },
         tenants,
         rollups,
@@ -691,7 +823,18 @@ function versionMask(info: VersionInfo): number {
   let mask = BIT[info.versionClass];
   if (info.revokedBy !== undefined) mask |= BIT.revoked;
   if (info.advisories.length > 0) mask |= BIT.vulnerable;
+  if (info.unreleased !== undefined) mask |= BIT['unreleased-version'];
   return mask;
+}
+
+/** An agent's primary status from its cell's class bits (managed products only). */
+export function primaryStatus(mask: number): AgentStatus {
+  const bits = mask & STATUS_BITS;
+  return AGENT_STATUSES[31 - Math.clz32(bits & -bits)] ?? 'unknown-version';
+}
+
+function worse(a: Severity | null, b: Severity): Severity {
+  return a === null || ADVISORY_RANK[b] > ADVISORY_RANK[a] ? b : a;
 }
 
 /** Class bits of one cell: the group's version bits plus what its flags say. */
@@ -723,6 +866,7 @@ function rowFinding(
   file: string,
   line: number,
   product: ProductRef,
+  mask: number,
   now: number,
 ): Finding {
   row = ownRow(row);
@@ -751,7 +895,7 @@ function rowFinding(
     }
     return staleFinding(code, row, subject, where, evidence, location, now);
   }
-  return managedFinding(code, driftClass, row, product, subject, where, evidence, location, now);
+  return managedFinding(code, driftClass, row, product, mask, subject, where, evidence, location, now);
 }
 
 function staleFinding(
@@ -777,6 +921,7 @@ function managedFinding(
   driftClass: DriftClass,
   row: InventoryRow,
   product: ManagedProduct,
+  mask: number,
   subject: string,
   where: string,
   evidence: Record<string, string | number | null>,
@@ -786,7 +931,13 @@ function managedFinding(
   const policy = product.manifest.policy;
   const info = product.info(row.version);
   const on = `${product.id} ${row.version} on ${subject}${where}`;
-  const base = { ...evidence, target: policy.target, minimum: policy.minimum ?? null };
+  const base = {
+    ...evidence,
+    normalisedVersion: info.normalised === '' ? null : info.normalised,
+    target: policy.target,
+    minimum: policy.minimum ?? null,
+    primaryStatus: primaryStatus(mask),
+  };
   switch (driftClass) {
     case 'revoked':
       return finding(code, {
@@ -813,14 +964,28 @@ function managedFinding(
         message:
           info.pinnedSha256 === undefined
             ? `${on} reports sha256 ${row.sha256}, but the manifest pins no artifact for ${row.version}`
-            : `${on} reports sha256 ${row.sha256}, which matches none of the ${info.pinnedSha256.size} pinned artifact(s) of ${row.version}: possibly tampered`,
+            : `${on} reports sha256 ${row.sha256}, which matches none of the ${info.pinnedSha256.size} pinned artifact(s) of ${row.version}${row.platform === '' ? '' : ` for platform ${row.platform}`}: possibly tampered`,
         evidence: {
           ...base,
           sha256: row.sha256,
+          platform: row.platform,
           pinned: info.pinnedSha256 === undefined ? [] : [...info.pinnedSha256],
         },
         location,
       });
+    case 'unreleased-version': {
+      const near = info.unreleased;
+      const nearest =
+        [near?.below == null ? '' : `${near.below} below`, near?.above == null ? '' : `${near.above} above`]
+          .filter((x) => x !== '')
+          .join(', ') || 'none';
+      return finding(code, {
+        subject,
+        message: `${on} is not a version the manifest lists as released (nearest: ${nearest}): counterfeit or side-loaded until proven otherwise`,
+        evidence: { ...base, releasedBelow: near?.below ?? null, releasedAbove: near?.above ?? null },
+        location,
+      });
+    }
     case 'below-minimum':
       return finding(code, {
         subject,
@@ -845,7 +1010,7 @@ function managedFinding(
     case 'unknown-version':
       return finding(code, {
         subject,
-        message: `${on}: '${row.version}' is not a semantic version`,
+        message: `${on}: '${row.version}' is not a ${product.scheme.name} version (the manifest's versionScheme)`,
         evidence: base,
         location,
       });

@@ -38,22 +38,33 @@ export interface RowPlace {
 export type InventoryFormat = 'csv' | 'jsonl' | 'osquery';
 
 /**
- * Worst first. A managed agent has exactly one version class (`on-target`, `behind`,
- * `below-minimum`, `ahead-of-target`, `unknown-version`) and any number of the others.
+ * The classes of an agent (a tenant × endpoint × product after deduplication), in precedence
+ * order: an agent's primary status is the first of these it has, and every headline number
+ * (fleet and tenant counts, percentages, the HTML chart, the history trend) counts primary
+ * statuses only, so they add up to the agents. The classes it has after that stay secondary
+ * findings. `on-target` means the target version, a reported sha256 (if any) pinned for that
+ * version and the agent's platform, and an allowed platform.
  */
-export const DRIFT_CLASSES = [
-  'revoked',
+export const AGENT_STATUSES = [
   'hash-mismatch',
+  'revoked',
   'vulnerable',
   'below-minimum',
-  'unapproved-tool',
+  'unreleased-version',
   'behind',
-  'unknown-version',
   'platform-not-allowed',
   'ahead-of-target',
-  'stale',
+  'unknown-version',
   'on-target',
 ] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/**
+ * Every class: the agent statuses in precedence order, then `unapproved-tool` (known RMM tools
+ * without a manifest, counted apart from agents) and `stale` (freshness, a separate dimension:
+ * any agent or tool can be stale as well).
+ */
+export const DRIFT_CLASSES = [...AGENT_STATUSES, 'unapproved-tool', 'stale'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
 export function driftClassRank(driftClass: DriftClass): number {

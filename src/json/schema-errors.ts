@@ -18,6 +18,8 @@ export function describeJsonValue(value: unknown): string {
 const FORMAT_NAMES: Readonly<Record<string, string>> = {
   semver: 'a semantic version such as 7.4.2',
   'semver-range': 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
+  version: 'a version such as 7.4.2 (semver), 7.4.2.1234 (windows), 1:7.4.2-1 (debian or rpm)',
+  'version-range': 'a version or range such as ">=7.2.0" or "7.3.0"',
   'date-time': 'an RFC 3339 date-time such as 2026-01-31T00:00:00Z',
 };
 

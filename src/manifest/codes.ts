@@ -2,6 +2,11 @@ import { defineCodes } from '../finding-codes.ts';
 
 /** Finding codes owned by manifest/. Stable strings: never rename one, only add. */
 export const MANIFEST_CODES = defineCodes({
+  MANIFEST_SIGNATURES_NOT_CHECKED: {
+    severity: 'info',
+    title: 'Manifest signatures were not checked',
+    help: 'The run was told --allow-unsigned-manifests: the manifests were used without checking their signatures, serial or expiry against a trust root. Fine for trying the tool on sample data; never for a real gate.',
+  },
   MANIFEST_SIGNATURE_MISSING: {
     severity: 'critical',
     title: 'Manifest has no signature',

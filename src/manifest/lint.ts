@@ -1,8 +1,6 @@
-import semver from 'semver';
-
 import { finding, type Finding } from '../findings.ts';
 import type { LoadedManifest } from './load.ts';
-import { evaluateVersionPolicy } from './version-policy.ts';
+import { compileVersionPolicy } from './version-policy.ts';
 
 export interface LintOptions {
   readonly now: Date;
@@ -18,7 +16,8 @@ export function lintManifest(loaded: LoadedManifest, options: LintOptions): Find
   const { policy } = manifest;
   const location = (pointer: string) => ({ location: { file: loaded.path, pointer } });
 
-  if (!manifest.releases.some((r) => semver.eq(r.version, policy.target))) {
+  const compiled = compileVersionPolicy(manifest);
+  if (!manifest.releases.some((r) => compiled.scheme.normalise(r.version) === compiled.target)) {
     findings.push(
       finding('MANIFEST_LINT_TARGET_NOT_RELEASED', {
         subject,
@@ -28,7 +27,7 @@ export function lintManifest(loaded: LoadedManifest, options: LintOptions): Find
       }),
     );
   }
-  const verdict = evaluateVersionPolicy(policy, policy.target);
+  const verdict = compiled.evaluate(policy.target);
   if (verdict.revokedBy !== undefined) {
     findings.push(
       finding('MANIFEST_LINT_TARGET_REVOKED', {

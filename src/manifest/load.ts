@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path';
 
 import type { ValidateFunction } from 'ajv';
-import semver from 'semver';
 
 import { defaults } from '../defaults.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
@@ -11,6 +10,7 @@ import { ManifestError } from './errors.ts';
 import { manifestSchema } from './schema.ts';
 import type { Manifest } from './types.ts';
 import { assertValid, stripNullable } from './validate-json.ts';
+import { versionScheme } from '../versions/index.ts';
 
 /** A manifest with the exact bytes it was parsed from (signatures cover these bytes). */
 export interface LoadedManifest {
@@ -53,19 +53,38 @@ export function parseManifest(bytes: Uint8Array, file: string): Manifest {
   if (Date.parse(manifest.expires) <= Date.parse(manifest.issued)) {
     fail('/expires', `expected a time after issued (${manifest.issued}), found ${manifest.expires}`);
   }
+  const scheme = versionScheme(manifest.versionScheme);
+  const wantVersion = (pointer: string, text: string): string =>
+    scheme.normalise(text) ??
+    fail(pointer, `expected a ${scheme.name} version such as ${scheme.example}, found '${text}'`);
+  const wantRange = (pointer: string, text: string): void => {
+    if (scheme.parseRange(text) === undefined)
+      fail(
+        pointer,
+        `expected a ${scheme.name} version or range such as >=${scheme.example}, found '${text}'`,
+      );
+  };
   const versions = new Map<string, number>();
   manifest.releases.forEach((release, index) => {
-    const earlier = versions.get(release.version);
+    const version = wantVersion(`/releases/${index}/version`, release.version);
+    const earlier = versions.get(version);
     if (earlier !== undefined)
       fail(
         `/releases/${index}/version`,
         `version ${release.version} is listed twice (also at /releases/${earlier})`,
       );
-    versions.set(release.version, index);
+    versions.set(version, index);
     if (release.artifacts.length === 0)
       fail(`/releases/${index}/artifacts`, 'expected at least one artifact, found none');
   });
-  if (semver.valid(manifest.policy.target) === null) fail('/policy/target', 'expected a semantic version');
+  wantVersion('/policy/target', manifest.policy.target);
+  if (manifest.policy.minimum !== undefined) wantRange('/policy/minimum', manifest.policy.minimum);
+  manifest.policy.revoked?.forEach((text, i) => {
+    wantRange(`/policy/revoked/${i}`, text);
+  });
+  manifest.policy.advisories?.forEach((advisory, i) => {
+    wantRange(`/policy/advisories/${i}/versions`, advisory.versions);
+  });
   return manifest;
 }
 

@@ -1,6 +1,5 @@
-import semver from 'semver';
-
 import { UsageError } from '../errors.ts';
+import { versionScheme } from '../versions/index.ts';
 import type { Artifact, Manifest, Release } from './types.ts';
 
 export interface PinRequest {
@@ -18,20 +17,26 @@ export interface PinRequest {
  * of the same name and platform in the same release replaces it.
  */
 export function pinArtifacts(manifest: Manifest, request: PinRequest): Manifest {
-  if (semver.valid(request.version) !== request.version) {
-    throw new UsageError(`pin: --version must be a semantic version such as 7.4.2; got '${request.version}'`);
+  const scheme = versionScheme(manifest.versionScheme);
+  const version = scheme.normalise(request.version);
+  if (version === undefined) {
+    throw new UsageError(
+      `pin: --version must be a ${scheme.name} version such as ${scheme.example} (the manifest's versionScheme); got '${request.version}'`,
+    );
   }
-  const existing = manifest.releases.find((r) => r.version === request.version);
+  const existing = manifest.releases.find((r) => scheme.normalise(r.version) === version);
   const keep = (existing?.artifacts ?? []).filter(
     (a) => !request.artifacts.some((n) => n.name === a.name && n.platform === a.platform),
   );
   const release: Release = {
-    ...(existing ?? { version: request.version }),
+    ...(existing ?? { version }),
     artifacts: [...keep, ...request.artifacts],
   };
   const releases = existing
     ? manifest.releases.map((r) => (r === existing ? release : r))
-    : [...manifest.releases, release].sort((a, b) => semver.rcompare(a.version, b.version));
+    : [...manifest.releases, release].sort((a, b) =>
+        scheme.compare(scheme.normalise(b.version) ?? '', scheme.normalise(a.version) ?? ''),
+      );
   return {
     ...manifest,
     serial: manifest.serial + 1,

@@ -10,7 +10,9 @@ const pathList = { type: 'array', items: nonEmpty, minItems: 1, maxItems: 64 } a
  * The manifest JSON Schema (draft 2020-12). `JSONSchemaType<Manifest>` makes the compiler check it
  * against the TypeScript types, so the two cannot drift; manifests/schema/manifest.schema.json is
  * generated from this object (`npm run schema`) and a test keeps it current.
- * Formats: `semver` (a valid version), `semver-range` (a node-semver range), `date-time` (RFC 3339).
+ * Formats: `version` (a version in one of the schemes of src/versions/), `version-range` (a range
+ * in one of them; node-semver's grammar for semver), `date-time` (RFC 3339). load.ts checks versions
+ * and ranges again in the manifest's own `versionScheme`.
  */
 export const manifestSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -25,6 +27,7 @@ export const manifestSchema = {
     product: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' },
     vendor: nonEmpty,
     aliases: { type: 'array', items: nonEmpty, maxItems: 64, nullable: true },
+    versionScheme: { type: 'string', enum: ['semver', 'windows', 'debian', 'rpm'], nullable: true },
     serial: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     issued: { type: 'string', format: 'date-time' },
     expires: { type: 'string', format: 'date-time' },
@@ -86,11 +89,11 @@ export const manifestSchema = {
       additionalProperties: false,
       required: ['target'],
       properties: {
-        target: { type: 'string', format: 'semver' },
-        minimum: { type: 'string', format: 'semver-range', nullable: true },
+        target: { type: 'string', format: 'version' },
+        minimum: { type: 'string', format: 'version-range', nullable: true },
         revoked: {
           type: 'array',
-          items: { type: 'string', format: 'semver-range' },
+          items: { type: 'string', format: 'version-range' },
           maxItems: 1024,
           nullable: true,
         },
@@ -105,7 +108,7 @@ export const manifestSchema = {
             required: ['id', 'versions', 'severity'],
             properties: {
               id: nonEmpty,
-              versions: { type: 'string', format: 'semver-range' },
+              versions: { type: 'string', format: 'version-range' },
               severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low'] },
               summary: { ...nonEmpty, nullable: true },
             },
@@ -123,7 +126,7 @@ export const manifestSchema = {
         additionalProperties: false,
         required: ['version', 'artifacts'],
         properties: {
-          version: { type: 'string', format: 'semver' },
+          version: { type: 'string', format: 'version' },
           published: { type: 'string', format: 'date-time', nullable: true },
           artifacts: {
             type: 'array',

@@ -1,4 +1,5 @@
 import type { DigestAlgorithm } from '../digest/algorithms.ts';
+import type { VersionSchemeName } from '../versions/index.ts';
 
 /** A pinned manifest (schema 1). Validated by schema.ts, which the compiler checks against these types. */
 export interface Manifest {
@@ -10,6 +11,12 @@ export interface Manifest {
   readonly vendor: string;
   /** Other names the product has in inventories (`Acme RMM Agent`, `acmeagent.exe`). */
   readonly aliases?: readonly string[];
+  /**
+   * How this product's versions are written and ordered: `semver` (default), `windows`
+   * (`major.minor.build.revision`), `debian` (`epoch:upstream-revision`) or `rpm`
+   * (`epoch:version-release`). Target, ranges, releases and inventory versions all use it.
+   */
+  readonly versionScheme?: VersionSchemeName;
   /** Monotonic: a manifest whose serial is below the last accepted one is a rollback. */
   readonly serial: number;
   /** RFC 3339 date-time. */
@@ -71,9 +78,9 @@ export interface ProvenanceSigner {
 export interface VersionPolicy {
   /** The version every endpoint should run. */
   readonly target: string;
-  /** node-semver range a version must satisfy, e.g. `>=7.2.0`. */
+  /** Range a version must satisfy, e.g. `>=7.2.0` (node-semver's grammar; see versionScheme). */
   readonly minimum?: string;
-  /** Versions and node-semver ranges that must not run. */
+  /** Versions and ranges that must not run. */
   readonly revoked?: readonly string[];
   /** Platforms this product is allowed on; empty or absent means any. */
   readonly platforms?: readonly string[];
@@ -87,7 +94,7 @@ export interface VersionPolicy {
 
 export interface Advisory {
   readonly id: string;
-  /** node-semver range of affected versions. */
+  /** Range of affected versions (in the manifest's version scheme). */
   readonly versions: string;
   readonly severity: 'critical' | 'high' | 'medium' | 'low';
   readonly summary?: string;

@@ -24,7 +24,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     out.push('### History', '', ...mdTable([['Measure', 'Value'], ...t.history], 1), '');
   out.push('### Tenants (worst first)', '', ...mdTable(t.tenants, 1));
   if (t.tenantsHidden > 0) out.push('', `_${t.tenantsHidden} more tenant(s) in the JSON or HTML report._`);
-  out.push('', '### Tenant × product × class', '', ...mdTable(t.rollups, 4));
+  out.push('', '### Tenant × product × primary status', '', ...mdTable(t.rollups, 4));
   if (t.rollupsHidden > 0) out.push('', `_${t.rollupsHidden} more row(s) in the JSON or HTML report._`);
   out.push('', renderMarkdown(report, { maxFindings: 200, maxSubjects: 200 }));
   return `${out.join('\n')}\n`;

@@ -1,7 +1,5 @@
-import type { DriftReport } from '../fleet/report.ts';
-import { CLASS_CODE } from '../fleet/scan.ts';
-import { DRIFT_CLASSES, type DriftClass } from '../fleet/types.ts';
-import { FINDING_CODES } from '../findings.ts';
+import { classSeverity, type DriftReport } from '../fleet/report.ts';
+import { AGENT_STATUSES, type AgentStatus } from '../fleet/types.ts';
 
 /**
  * The drift rollups as plain rows (header first), shared by the text and Markdown renderers so
@@ -16,20 +14,22 @@ export interface DriftTables {
   readonly history: readonly (readonly [string, string])[];
 }
 
-/** Classes shown as tenant-table columns (the ones that need action, worst first). */
-export const TENANT_COLUMNS: readonly DriftClass[] = DRIFT_CLASSES.filter((c) => c !== 'on-target');
+/** Primary statuses shown as tenant-table columns (the ones that need action, in precedence order). */
+export const TENANT_COLUMNS: readonly AgentStatus[] = AGENT_STATUSES.filter((c) => c !== 'on-target');
 
 export function driftTables(report: DriftReport, limits: { tenants: number; rollups: number }): DriftTables {
   const drift = report.drift;
   const fleet = drift.fleet;
   const summary: [string, string][] = [
     ['Tenants', String(fleet.tenants)],
-    ['Agents', String(fleet.agents)],
+    ['Agents (one primary status each)', String(fleet.agents)],
     ['On target', `${fleet.onTarget} (${fleet.percentOnTarget}%)`],
-    ...DRIFT_CLASSES.filter((c) => c !== 'on-target' && fleet.classes[c] > 0).map((c): [string, string] => [
-      c,
-      String(fleet.classes[c]),
+    ...TENANT_COLUMNS.filter((c) => fleet.status[c] > 0).map((c): [string, string] => [
+      `${c} (${classSeverity(report, c) ?? ''})`,
+      String(fleet.status[c]),
     ]),
+    ['Stale agents (freshness, beside the status)', String(fleet.stale)],
+    [`RMM tools without a manifest (unapproved)`, `${fleet.tools} (${fleet.unapprovedTools})`],
     ['Rows read', String(fleet.rows)],
     ['Malformed rows', String(fleet.malformedRows)],
     ['Duplicate rows', String(fleet.duplicateRows)],
@@ -37,7 +37,7 @@ export function driftTables(report: DriftReport, limits: { tenants: number; roll
     ['Stale after', `${drift.staleDays} days (before ${drift.staleBefore})`],
   ];
   const tenants = [
-    ['Tenant', 'Agents', 'On target', '%', ...TENANT_COLUMNS],
+    ['Tenant', 'Agents', 'On target', '%', ...TENANT_COLUMNS, 'stale', 'unapproved-tool'],
     ...drift.tenants
       .slice(0, limits.tenants)
       .map((t) => [
@@ -45,22 +45,17 @@ export function driftTables(report: DriftReport, limits: { tenants: number; roll
         String(t.agents),
         String(t.onTarget),
         String(t.percentOnTarget),
-        ...TENANT_COLUMNS.map((c) => String(t.classes[c] ?? 0)),
+        ...TENANT_COLUMNS.map((c) => String(t.status[c] ?? 0)),
+        String(t.stale),
+        String(t.unapprovedTools),
       ]),
   ];
   const problemRows = drift.rollups.filter((r) => r.class !== 'on-target');
   const rollups = [
-    ['Tenant', 'Product', 'Class', 'Severity', 'Count'],
-    ...problemRows.slice(0, limits.rollups).map((r) => {
-      const code = CLASS_CODE[r.class];
-      return [
-        r.tenant,
-        r.product,
-        r.class,
-        code === undefined ? '' : FINDING_CODES[code].severity,
-        String(r.count),
-      ];
-    }),
+    ['Tenant', 'Product', 'Status', 'Severity', 'Count', 'Stale'],
+    ...problemRows
+      .slice(0, limits.rollups)
+      .map((r) => [r.tenant, r.product, r.class, r.severity ?? '', String(r.count), String(r.stale)]),
   ];
   const history: [string, string][] = [];
   if (drift.history !== null) {

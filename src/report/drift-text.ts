@@ -36,7 +36,7 @@ export function renderDriftText(report: DriftReport, options: DriftTextOptions):
   lines.push('', 'Tenants (worst first)');
   lines.push(...table(t.tenants).map((l) => `  ${l}`));
   if (t.tenantsHidden > 0) lines.push(`  ... ${t.tenantsHidden} more tenant(s) in --format json or html`);
-  lines.push('', 'Tenant x product x class (worst first)');
+  lines.push('', 'Tenant x product x primary status (worst first)');
   lines.push(...table(t.rollups).map((l) => `  ${l}`));
   if (t.rollupsHidden > 0) lines.push(`  ... ${t.rollupsHidden} more row(s) in --format json or html`);
   lines.push('');

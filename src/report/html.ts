@@ -1,7 +1,6 @@
-import type { DriftReport } from '../fleet/report.ts';
-import { CLASS_CODE } from '../fleet/scan.ts';
-import { DRIFT_CLASSES, type DriftClass } from '../fleet/types.ts';
-import { FINDING_CODES } from '../findings.ts';
+import type { Severity } from '../finding-codes.ts';
+import { classSeverity, type DriftReport } from '../fleet/report.ts';
+import { AGENT_STATUSES, DRIFT_CLASSES, type DriftClass } from '../fleet/types.ts';
 
 /**
  * `drift --format html`: one self-contained page (no external assets; a CSP forbids loading
@@ -18,18 +17,34 @@ export interface HtmlOptions {
   readonly maxChartTenants?: number;
 }
 
+/**
+ * A colour per class, by the class's default severity (darkest for critical, then high, medium,
+ * low; green for on-target; grey for stale, which is freshness, not a status). Each class has its
+ * own shade so that every series of the chart is told apart.
+ */
 export const CLASS_COLORS: Readonly<Record<DriftClass, string>> = {
-  revoked: '#7f0000',
-  'hash-mismatch': '#b2182b',
-  vulnerable: '#d6604d',
-  'below-minimum': '#f4a582',
-  'unapproved-tool': '#8e44ad',
-  behind: '#f1c40f',
-  'unknown-version': '#7f8c8d',
-  'platform-not-allowed': '#95a5a6',
-  'ahead-of-target': '#5dade2',
-  stale: '#bdc3c7',
-  'on-target': '#27ae60',
+  'hash-mismatch': '#67000d',
+  revoked: '#a50f15',
+  vulnerable: '#d7301f',
+  'below-minimum': '#e6550d',
+  'unreleased-version': '#f16913',
+  behind: '#d4a017',
+  'platform-not-allowed': '#b8860b',
+  'ahead-of-target': '#4292c6',
+  'unknown-version': '#8c6d31',
+  'on-target': '#238b45',
+  'unapproved-tool': '#7a0177',
+  stale: '#969696',
+};
+
+/** Colours of severities, for the legend and the severity cells. */
+export const SEVERITY_COLORS: Readonly<Record<Severity | 'ok', string>> = {
+  critical: '#67000d',
+  high: '#d7301f',
+  medium: '#b8860b',
+  low: '#2171b5',
+  info: '#737373',
+  ok: '#238b45',
 };
 
 export function escapeHtml(text: string): string {
@@ -44,87 +59,90 @@ export function jsonForScript(value: unknown): string {
   );
 }
 
-const PROBLEM_CLASSES: readonly DriftClass[] = DRIFT_CLASSES.filter((c) => c !== 'on-target');
+/** The series of the tenant chart: each primary status, then unapproved tools. */
+const CHART_SERIES: readonly DriftClass[] = [...AGENT_STATUSES, 'unapproved-tool'];
 
+/**
+ * Drift per tenant as HTML bars (no script needed, and it reflows to any width): one bar per
+ * tenant whose segments are its agents per primary status plus its unapproved tools, so a bar
+ * adds up to agents + unapproved tools; a thin grey bar under it shows the stale agents.
+ */
 function tenantChart(report: DriftReport, maxTenants: number): string {
   const tenants = report.drift.tenants.filter((t) => t.agents + t.tools > 0).slice(0, maxTenants);
   if (tenants.length === 0) return '<p class="muted">No agents found.</p>';
-  const rowHeight = 22;
-  const labelWidth = 180;
-  const barWidth = 560;
-  const height = tenants.length * rowHeight + 10;
-  const max = Math.max(...tenants.map((t) => t.agents + t.tools));
-  const bars = tenants.map((t, i) => {
-    const y = i * rowHeight + 4;
-    let x = labelWidth;
+  const max = Math.max(...tenants.map((t) => t.agents + t.unapprovedTools), 1);
+  const bars = tenants.map((t) => {
     const segments: string[] = [];
-    for (const c of [...PROBLEM_CLASSES, 'on-target' as const]) {
-      // Classes overlap (a stale agent is also behind, say): the chart shows each agent's version
-      // class plus the unapproved tools, so a bar adds up to agents + unapproved tools.
-      if (
-        c === 'revoked' ||
-        c === 'hash-mismatch' ||
-        c === 'vulnerable' ||
-        c === 'stale' ||
-        c === 'platform-not-allowed'
-      )
-        continue;
-      const n = t.classes[c] ?? 0;
+    for (const c of CHART_SERIES) {
+      const n = c === 'unapproved-tool' ? t.unapprovedTools : (t.status[c as keyof typeof t.status] ?? 0);
       if (n === 0) continue;
-      const w = (n / max) * barWidth;
+      const severity = c === 'on-target' ? 'ok' : (classSeverity(report, c) ?? 'ok');
       segments.push(
-        `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 0.5).toFixed(1)}" height="${rowHeight - 6}" fill="${CLASS_COLORS[c]}"><title>${escapeHtml(t.tenant)}: ${n} ${c}</title></rect>`,
+        `<span class="seg" data-class="${c}" data-count="${n}" style="width:${((n / max) * 100).toFixed(2)}%;background:${CLASS_COLORS[c]}" title="${escapeHtml(t.tenant)}: ${n} ${c} (${severity})"></span>`,
       );
-      x += w;
     }
+    const stale =
+      t.stale > 0
+        ? `<span class="seg" data-class="stale" data-count="${t.stale}" style="width:${((t.stale / max) * 100).toFixed(2)}%;background:${CLASS_COLORS.stale}" title="${escapeHtml(t.tenant)}: ${t.stale} stale"></span>`
+        : '';
     return (
-      `<g data-tenant="${escapeHtml(t.tenant)}"><text x="${labelWidth - 6}" y="${y + rowHeight - 10}" text-anchor="end">${escapeHtml(t.tenant.length > 26 ? `${t.tenant.slice(0, 25)}…` : t.tenant)}</text>` +
-      `${segments.join('')}<text x="${(x + 4).toFixed(1)}" y="${y + rowHeight - 10}" class="muted">${t.percentOnTarget}% on target</text></g>`
+      `<div class="chart-row" data-tenant="${escapeHtml(t.tenant)}"><div class="chart-label">${escapeHtml(t.tenant)} ` +
+      `<span class="muted">${t.onTarget}/${t.agents} on target (${t.percentOnTarget}%)${t.stale > 0 ? `, ${t.stale} stale` : ''}${t.unapprovedTools > 0 ? `, ${t.unapprovedTools} unapproved tool(s)` : ''}</span></div>` +
+      `<div class="bar">${segments.join('')}</div><div class="bar stale-bar">${stale}</div></div>`
     );
   });
-  const legendClasses: DriftClass[] = [
-    'below-minimum',
-    'unapproved-tool',
-    'behind',
-    'unknown-version',
-    'ahead-of-target',
-    'on-target',
-  ];
-  const legend = legendClasses
-    .map(
-      (c) =>
-        `<span class="legend"><span class="swatch" style="background:${CLASS_COLORS[c]}"></span>${c}</span>`,
-    )
+  const legend = [...CHART_SERIES, 'stale' as const]
+    .map((c) => {
+      const severity =
+        c === 'on-target' ? 'ok' : c === 'stale' ? 'freshness' : (classSeverity(report, c) ?? '');
+      return `<span class="legend" data-class="${c}"><span class="swatch" style="background:${CLASS_COLORS[c]}"></span>${c} <span class="muted">(${severity})</span></span>`;
+    })
     .join(' ');
-  return `<div>${legend}</div><svg id="tenant-chart" role="img" aria-label="Drift per tenant" width="${labelWidth + barWidth + 120}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 120} ${height}">${bars.join('')}</svg>`;
+  return `<div class="legends">${legend}</div><div id="tenant-chart" role="img" aria-label="Agents per primary status per tenant">${bars.join('')}</div>`;
+}
+
+function severityCell(severity: Severity | null): string {
+  const name = severity ?? 'ok';
+  return `<td class="sev-${name}">${name}</td>`;
+}
+
+function table(
+  id: string,
+  label: string,
+  head: readonly string[],
+  body: string,
+  numeric: ReadonlySet<number>,
+): string {
+  return (
+    `<div class="scroll" role="region" aria-label="${escapeHtml(label)}" tabindex="0"><table id="${id}"><thead><tr>` +
+    head
+      .map(
+        (h, i) =>
+          `<th scope="col" data-col="${i}"${numeric.has(i) ? ' class="num"' : ''}>${escapeHtml(h)}</th>`,
+      )
+      .join('') +
+    `</tr></thead><tbody>${body}</tbody></table></div>`
+  );
 }
 
 export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}): string {
   const drift = report.drift;
   const fleet = drift.fleet;
   const maxRows = options.maxRollupRows ?? 20_000;
+  const rollups = [...drift.rollups]
+    .sort((a, b) => b.count - a.count || (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0))
+    .slice(0, maxRows);
   const data = {
     generatedAt: report.generatedAt,
     result: report.result,
     fleet,
     tenants: drift.tenants,
-    rollups: drift.rollups.slice(0, maxRows).map((r) => {
-      const code = CLASS_CODE[r.class];
-      return [
-        r.tenant,
-        r.product,
-        r.class,
-        code === undefined ? 'ok' : FINDING_CODES[code].severity,
-        r.count,
-      ];
-    }),
     rollupsHidden: Math.max(0, drift.rollups.length - maxRows),
     versions: drift.versions,
     history:
       drift.history === null
         ? null
         : { scans: drift.history.scans, versionsOverTime: drift.history.versionsOverTime },
-    colors: CLASS_COLORS,
   };
   const tile = (metric: string, label: string, value: string, extra = '') =>
     `<div class="tile${extra}"><div class="value" data-metric="${metric}">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`;
@@ -133,8 +151,20 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
     tile('agents', 'agents', String(fleet.agents)),
     tile('onTarget', 'on target', String(fleet.onTarget)),
     tile('percentOnTarget', '% on target', `${fleet.percentOnTarget}`),
-    ...PROBLEM_CLASSES.map((c) =>
-      tile(`class:${c}`, c, String(fleet.classes[c]), fleet.classes[c] > 0 ? ' bad' : ''),
+    ...AGENT_STATUSES.filter((c) => c !== 'on-target').map((c) =>
+      tile(
+        `status:${c}`,
+        `${c} (${classSeverity(report, c) ?? ''})`,
+        String(fleet.status[c]),
+        fleet.status[c] > 0 ? ' bad' : '',
+      ),
+    ),
+    tile('stale', 'stale agents', String(fleet.stale), fleet.stale > 0 ? ' bad' : ''),
+    tile(
+      'unapprovedTools',
+      'unapproved tools',
+      String(fleet.unapprovedTools),
+      fleet.unapprovedTools > 0 ? ' bad' : '',
     ),
     tile('duplicateRows', 'duplicate rows', String(fleet.duplicateRows)),
     tile('malformedRows', 'malformed rows', String(fleet.malformedRows)),
@@ -146,6 +176,42 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
       : `<p data-metric="history">Scan ${history.scanId}${history.previousScanId === null ? ' (first in this history)' : ` compared with scan ${history.previousScanId}`}: ` +
         `<span data-metric="downgrades">${history.downgrades}</span> downgrade(s), <span data-metric="newEndpoints">${history.newEndpoints}</span> new, ` +
         `<span data-metric="vanishedEndpoints">${history.vanishedEndpoints}</span> vanished.</p>`;
+  const notices = (report.notices ?? [])
+    .map((n) => `<p class="notice" data-notice>${escapeHtml(n)}</p>`)
+    .join('');
+  const tenantRows = drift.tenants
+    .map(
+      (t) =>
+        `<tr><td>${escapeHtml(t.tenant)}</td><td class="num">${t.agents}</td><td class="num">${t.onTarget}</td><td class="num">${t.percentOnTarget}</td>` +
+        AGENT_STATUSES.filter((c) => c !== 'on-target')
+          .map((c) => `<td class="num">${t.status[c] ?? 0}</td>`)
+          .join('') +
+        `<td class="num">${t.stale}</td><td class="num">${t.unapprovedTools}</td>${severityCell(t.severity)}</tr>`,
+    )
+    .join('');
+  const tenantHead = [
+    'Tenant',
+    'Agents',
+    'On target',
+    '%',
+    ...AGENT_STATUSES.filter((c) => c !== 'on-target'),
+    'stale',
+    'unapproved tools',
+    'Worst severity',
+  ];
+  const rollupRows = rollups
+    .map(
+      (r) =>
+        `<tr data-class="${r.class}"><td>${escapeHtml(r.tenant)}</td><td>${escapeHtml(r.product)}</td><td>${r.class}</td>${severityCell(r.severity)}<td class="num">${r.count}</td><td class="num">${r.stale}</td></tr>`,
+    )
+    .join('');
+  const versionRows = drift.versions
+    .slice(0, 2000)
+    .map(
+      (v) =>
+        `<tr><td>${escapeHtml(v.product)}</td><td>${escapeHtml(v.version)}</td><td>${v.versionClass}</td><td class="num">${v.count}</td></tr>`,
+    )
+    .join('');
   const findingsRows = report.findings
     .slice(0, 500)
     .map(
@@ -153,6 +219,7 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
         `<tr><td class="sev-${f.severity}">${f.severity}</td><td>${escapeHtml(f.code)}</td><td>${escapeHtml(f.subject)}</td><td>${escapeHtml(f.message)}</td></tr>`,
     )
     .join('');
+  const numeric = (...columns: number[]) => new Set(columns);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -161,104 +228,130 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rmm-verify fleet drift — ${escapeHtml(report.generatedAt)}</title>
 <style>
-body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1c2833;background:#fdfefe}
+*{box-sizing:border-box}[hidden]{display:none!important}
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1c2833;background:#fdfefe;max-width:1400px}
+@media (max-width:600px){body{margin:10px}}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.muted{color:#7f8c8d;fill:#7f8c8d}
+.muted{color:#5f6a6a;fill:#5f6a6a}
 .result-pass{color:#1e8449}.result-fail{color:#b03a2e}
-.tiles{display:flex;flex-wrap:wrap;gap:8px}
-.tile{border:1px solid #d5d8dc;border-radius:6px;padding:8px 12px;min-width:92px;background:#fff}
+.notice{border:1px solid #e6b0aa;background:#fdedec;padding:6px 10px;border-radius:6px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:8px}
+.tile{border:1px solid #d5d8dc;border-radius:6px;padding:8px 12px;background:#fff;min-width:0}
 .tile.bad{border-color:#e6b0aa;background:#fdedec}
-.tile .value{font-size:20px;font-weight:600}.tile .label{color:#566573;font-size:12px}
-svg text{font-size:12px;fill:#1c2833}
-.legend{display:inline-flex;align-items:center;margin-right:12px;font-size:12px}
+.tile .value{font-size:20px;font-weight:600}.tile .label{color:#566573;font-size:12px;overflow-wrap:anywhere}
+.legends{display:flex;flex-wrap:wrap;gap:4px 12px;margin-bottom:8px}
+.legend{display:inline-flex;align-items:center;font-size:12px}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;border-radius:2px}
+.chart-row{margin:6px 0}.chart-label{font-size:13px;overflow-wrap:anywhere}
+.bar{display:flex;height:16px;background:#f4f6f6;border-radius:3px;overflow:hidden}
+.stale-bar{height:4px;margin-top:2px;background:none}
+.seg{display:block;height:100%;min-width:2px}
+.scroll{overflow-x:auto;max-width:100%}
+.scroll:focus{outline:2px solid #2471a3}
 table{border-collapse:collapse;margin-top:8px}
 th,td{border-bottom:1px solid #e5e8e8;padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f4f6f6;cursor:pointer;user-select:none;white-space:nowrap}
-th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sev-critical{color:#7f0000;font-weight:600}.sev-high{color:#b03a2e}.sev-medium{color:#b9770e}.sev-low{color:#1f618d}.sev-info,.sev-ok{color:#7f8c8d}
+th{background:#f4f6f6;white-space:nowrap}
+th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer;color:inherit}
+th button:focus-visible{outline:2px solid #2471a3;outline-offset:2px}
+th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+#findings td:last-child{min-width:16em;overflow-wrap:anywhere}
+.sev-critical{color:#67000d;font-weight:600}.sev-high{color:#b03a2e}.sev-medium{color:#8a6508}.sev-low{color:#1f618d}.sev-info,.sev-ok{color:#5f6a6a}
 .controls{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
-input,select{font:inherit;padding:3px 6px}
+input,select{font:inherit;padding:3px 6px;max-width:100%}
+#versions-chart{width:100%;max-width:760px;height:auto}
 </style>
 </head>
 <body>
 <h1>Fleet drift</h1>
-<p>Generated ${escapeHtml(report.generatedAt)} by rmm-verify ${escapeHtml(report.tool.version)} — result: <strong class="result-${report.result}" data-metric="result">${report.result.toUpperCase()}</strong>; stale after ${drift.staleDays} days.</p>
+<p>Generated ${escapeHtml(report.generatedAt)} by rmm-verify ${escapeHtml(report.tool.version)} — result: <strong class="result-${report.result}" data-metric="result">${report.result.toUpperCase()}</strong>; ${fleet.agents} agents in ${fleet.tenants} tenants, each counted once by its primary status; stale after ${drift.staleDays} days.</p>
+${notices}
 <div class="tiles">${tiles}</div>
 ${historyBlock}
-<h2>Drift per tenant (worst first)</h2>
+<h2>Agents per tenant by primary status (worst first)</h2>
 ${tenantChart(report, options.maxChartTenants ?? 30)}
+<h2>Tenants</h2>
+${table('tenants', 'Tenants', tenantHead, tenantRows, numeric(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14))}
 <h2>Versions over time</h2>
-<div class="controls"><label>Product <select id="version-product"></select></label></div>
-<svg id="versions-chart" role="img" aria-label="Versions over time" width="760" height="260" viewBox="0 0 760 260"></svg>
-<h2>Tenant × product × class</h2>
-<div class="controls">
-<input id="filter" type="search" placeholder="Filter (tenant, product, class…)" aria-label="Filter rows">
-<select id="class-filter" aria-label="Class"><option value="">all classes</option>${DRIFT_CLASSES.map((c) => `<option>${c}</option>`).join('')}</select>
-<span id="row-count" class="muted"></span>
+<div class="controls" id="version-controls" hidden><label>Product <select id="version-product"></select></label></div>
+<svg id="versions-chart" role="img" aria-label="Versions over time" width="760" height="260" viewBox="0 0 760 260" hidden></svg>
+${table('versions', 'Versions', ['Product', 'Version', 'Version class', 'Agents'], versionRows, numeric(3))}
+<h2>Tenant × product × primary status</h2>
+<div class="controls" id="rollup-controls" hidden>
+<input id="filter" type="search" placeholder="Filter (tenant, product, status…)" aria-label="Filter rows">
+<select id="class-filter" aria-label="Status"><option value="">all statuses</option>${DRIFT_CLASSES.filter(
+    (c) => c !== 'stale',
+  )
+    .map((c) => `<option>${c}</option>`)
+    .join('')}</select>
+<span id="row-count" class="muted" aria-live="polite"></span>
 </div>
-<table id="rollups"><thead><tr><th data-col="0">Tenant</th><th data-col="1">Product</th><th data-col="2">Class</th><th data-col="3">Severity</th><th data-col="4" aria-sort="descending">Count</th></tr></thead><tbody></tbody></table>
+${table('rollups', 'Tenant, product and primary status', ['Tenant', 'Product', 'Status', 'Severity', 'Count', 'Stale'], rollupRows, numeric(4, 5))}
+${data.rollupsHidden > 0 ? `<p class="muted">${data.rollupsHidden} more rows only in the JSON report.</p>` : ''}
 <h2>Findings (sampled; counts above are complete)</h2>
-<table id="findings"><thead><tr><th>Severity</th><th>Code</th><th>Subject</th><th>Message</th></tr></thead><tbody>${findingsRows}</tbody></table>
+${table('findings', 'Findings', ['Severity', 'Code', 'Subject', 'Message'], findingsRows, numeric())}
 <script type="application/json" id="drift-data">${jsonForScript(data)}</script>
 <script>
 "use strict";
 (function () {
+  // Everything above reads without this script; it adds sorting (from the keyboard too: each
+  // header becomes a button), filtering and the versions-over-time chart.
   var data = JSON.parse(document.getElementById("drift-data").textContent);
   var SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4, ok: 5 };
-  var rows = data.rollups;
-  var sortCol = 4, sortDir = -1, shownMax = 2000;
-  var tbody = document.querySelector("#rollups tbody");
+  function cellValue(row, col, numericCols) {
+    var text = row.cells[col] ? row.cells[col].textContent : "";
+    if (numericCols[col]) return Number(text);
+    if (SEVERITY_RANK[text] !== undefined && row.cells[col].className.indexOf("sev-") === 0) return SEVERITY_RANK[text];
+    return text.toLowerCase();
+  }
+  function sortable(table, onSorted) {
+    var headers = table.querySelectorAll("th");
+    var numericCols = {};
+    headers.forEach(function (th, col) { if (th.classList.contains("num")) numericCols[col] = true; });
+    headers.forEach(function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        if (th.getAttribute("aria-sort") === null && numericCols[col]) ascending = false;
+        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, col, numericCols), y = cellValue(b, col, numericCols);
+          return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+        if (onSorted) onSorted();
+      });
+    });
+  }
+  ["tenants", "versions", "findings"].forEach(function (id) { sortable(document.getElementById(id)); });
+
+  var rollups = document.getElementById("rollups");
   var filter = document.getElementById("filter");
   var classFilter = document.getElementById("class-filter");
-  function compare(a, b) {
-    var x = a[sortCol], y = b[sortCol];
-    if (sortCol === 3) { x = SEVERITY_RANK[x]; y = SEVERITY_RANK[y]; }
-    if (x < y) return -sortDir;
-    if (x > y) return sortDir;
-    return 0;
-  }
-  function render() {
+  document.getElementById("rollup-controls").hidden = false;
+  function applyFilter() {
     var text = filter.value.trim().toLowerCase();
     var cls = classFilter.value;
-    var visible = rows.filter(function (r) {
-      if (cls && r[2] !== cls) return false;
-      if (!text) return true;
-      return (r[0] + " " + r[1] + " " + r[2] + " " + r[3]).toLowerCase().indexOf(text) !== -1;
+    var shown = 0, agents = 0;
+    Array.prototype.forEach.call(rollups.tBodies[0].rows, function (row) {
+      var visible = (!cls || row.getAttribute("data-class") === cls) &&
+        (!text || row.textContent.toLowerCase().indexOf(text) !== -1);
+      row.hidden = !visible;
+      if (visible) { shown++; agents += Number(row.cells[4].textContent); }
     });
-    visible.sort(compare);
-    var fragment = document.createDocumentFragment();
-    visible.slice(0, shownMax).forEach(function (r) {
-      var tr = document.createElement("tr");
-      r.forEach(function (value, i) {
-        var td = document.createElement("td");
-        td.textContent = String(value);
-        if (i === 4) td.className = "num";
-        if (i === 3) td.className = "sev-" + value;
-        tr.appendChild(td);
-      });
-      fragment.appendChild(tr);
-    });
-    tbody.replaceChildren(fragment);
-    var total = visible.reduce(function (sum, r) { return sum + r[4]; }, 0);
-    document.getElementById("row-count").textContent =
-      "showing " + Math.min(visible.length, shownMax) + " of " + visible.length + " rows (" + total + " agents)" +
-      (data.rollupsHidden > 0 ? "; " + data.rollupsHidden + " more rows only in the JSON report" : "");
+    document.getElementById("row-count").textContent = "showing " + shown + " rows (" + agents + " agents)";
   }
-  document.querySelectorAll("#rollups th").forEach(function (th) {
-    th.addEventListener("click", function () {
-      var col = Number(th.getAttribute("data-col"));
-      sortDir = col === sortCol ? -sortDir : (col === 4 ? -1 : 1);
-      sortCol = col;
-      document.querySelectorAll("#rollups th").forEach(function (other) { other.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", sortDir === 1 ? "ascending" : "descending");
-      render();
-    });
-  });
-  filter.addEventListener("input", render);
-  classFilter.addEventListener("change", render);
-  render();
+  sortable(rollups, applyFilter);
+  filter.addEventListener("input", applyFilter);
+  classFilter.addEventListener("change", applyFilter);
+  applyFilter();
 
   // Versions over time: agents per version of one product across the stored scans (or the
   // current scan alone without --history), as one line per version.
@@ -302,7 +395,6 @@ ${tenantChart(report, options.maxChartTenants ?? 30)}
       });
       var path = series.map(function (v, i) { return (i === 0 ? "M" : "L") + x(i).toFixed(1) + " " + y(v).toFixed(1); }).join(" ");
       if (scans.length === 1) {
-        // One scan (no history yet): a bar per version.
         var slot = width / versions.length;
         var bar = el("rect", { x: left + k * slot + slot * 0.15, y: y(series[0]), width: slot * 0.7, height: top + height - y(series[0]), fill: color });
         bar.appendChild(el("title", {}, version + ": " + series[0] + " agents"));
@@ -320,7 +412,11 @@ ${tenantChart(report, options.maxChartTenants ?? 30)}
     });
   }
   select.addEventListener("change", drawVersions);
-  if (products.length > 0) drawVersions();
+  if (products.length > 0) {
+    document.getElementById("version-controls").hidden = false;
+    chart.removeAttribute("hidden");
+    drawVersions();
+  }
 })();
 </script>
 </body>

@@ -52,11 +52,17 @@ interface TestCase {
 
 /** One test case per subject, plus one for each subject that has findings but no result entry. */
 function testCases(report: Report): TestCase[] {
+  // A finding belongs to its subject's test case; one about something inside a subject (an
+  // endpoint of a tenant: evidence.tenant) to that subject's, so each failure is counted once.
+  const subjects = new Set(report.subjects.map((s) => s.subject));
   const bySubject = new Map<string, Finding[]>();
   for (const f of report.findings) {
-    const list = bySubject.get(f.subject);
+    const tenant = f.evidence['tenant'];
+    const owner =
+      subjects.has(f.subject) || typeof tenant !== 'string' || !subjects.has(tenant) ? f.subject : tenant;
+    const list = bySubject.get(owner);
     if (list) list.push(f);
-    else bySubject.set(f.subject, [f]);
+    else bySubject.set(owner, [f]);
   }
   const cases: TestCase[] = [];
   const make = (
@@ -114,6 +120,9 @@ export function renderJunit(report: Report): string {
     `      <property${attributes({ name: 'tool', value: `${report.tool.name} ${report.tool.version}` })}/>`,
     `      <property${attributes({ name: 'result', value: report.result })}/>`,
     `      <property${attributes({ name: 'failOn', value: report.failOn })}/>`,
+    ...(report.notices ?? []).map(
+      (notice) => `      <property${attributes({ name: 'notice', value: notice })}/>`,
+    ),
     '    </properties>',
   ];
   for (const c of cases) {

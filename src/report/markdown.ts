@@ -61,11 +61,13 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   out.push(`## ${pass ? '✅' : '❌'} rmm-verify ${cell(report.command)}: ${pass ? 'PASS' : 'FAIL'}`);
   out.push('');
   out.push(
-    `**Result: ${report.result}**: ${report.summary.passed} of ${report.summary.subjects} subjects passed; ` +
+    `**Result: ${report.result}**: ${report.summary.passed} of ${report.summary.subjects} ${report.summary.subjectNoun ?? 'subjects'} passed; ` +
+      (report.summary.counted !== undefined ? `${escapeMarkdown(report.summary.counted)}; ` : '') +
       `${failing} finding${failing === 1 ? '' : 's'} at or above \`${report.failOn}\` ` +
       `(rmm-verify ${report.tool.version}, ${report.generatedAt})`,
   );
   out.push('');
+  for (const notice of report.notices ?? []) out.push(`> **Notice:** ${escapeMarkdown(notice)}`, '');
   out.push('| Severity | Findings |', '| --- | ---: |');
   for (const severity of SEVERITIES) out.push(`| ${severity} | ${report.summary.findings[severity]} |`);
   out.push(`| **total** | **${report.findings.length}** |`);

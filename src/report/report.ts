@@ -30,6 +30,10 @@ export interface Report {
   readonly result: 'pass' | 'fail';
   readonly failOn: Severity;
   readonly summary: {
+    /** What the subjects are (`tenants` for drift); absent means `subjects`. */
+    readonly subjectNoun?: string;
+    /** A sentence of what else was counted (drift: agents, each once by its primary status). */
+    readonly counted?: string;
     readonly subjects: number;
     readonly passed: number;
     readonly failed: number;
@@ -37,6 +41,11 @@ export interface Report {
   };
   readonly subjects: readonly SubjectResult[];
   readonly findings: readonly Finding[];
+  /**
+   * Conditions of the run a reader must know, in every format (for example that manifest
+   * signatures were not checked).
+   */
+  readonly notices?: readonly string[];
 }
 
 export interface ReportInit {
@@ -45,6 +54,9 @@ export interface ReportInit {
   readonly subjects: readonly SubjectResult[];
   readonly findings: readonly Finding[];
   readonly failOn?: Severity;
+  readonly subjectNoun?: string;
+  readonly counted?: string;
+  readonly notices?: readonly string[];
 }
 
 export function buildReport(init: ReportInit): Report {
@@ -58,6 +70,8 @@ export function buildReport(init: ReportInit): Report {
     result: exitCodeFor(init.findings, failOn) === 0 ? 'pass' : 'fail',
     failOn,
     summary: {
+      ...(init.subjectNoun !== undefined ? { subjectNoun: init.subjectNoun } : {}),
+      ...(init.counted !== undefined ? { counted: init.counted } : {}),
       subjects: init.subjects.length,
       passed,
       failed: init.subjects.length - passed,
@@ -65,5 +79,6 @@ export function buildReport(init: ReportInit): Report {
     },
     subjects: init.subjects,
     findings: sortFindings(init.findings),
+    ...(init.notices !== undefined && init.notices.length > 0 ? { notices: init.notices } : {}),
   };
 }

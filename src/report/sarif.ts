@@ -287,7 +287,12 @@ export function renderSarifLog(report: Report, options: SarifOptions = {}): Sari
         originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(`${baseDir}${sep}`).href } },
         invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
         results,
-        properties: { result: report.result, failOn: report.failOn, summary: report.summary },
+        properties: {
+          result: report.result,
+          failOn: report.failOn,
+          summary: report.summary,
+          ...(report.notices !== undefined ? { notices: report.notices } : {}),
+        },
       },
     ],
   };

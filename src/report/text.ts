@@ -51,8 +51,10 @@ export function renderText(report: Report, options: TextOptions): string {
     .join(', ');
   const verdict = report.result === 'pass' ? paint(GREEN, 'PASS') : paint(RED, 'FAIL');
   lines.push('');
+  for (const notice of report.notices ?? []) lines.push(sanitizeForTerminal(`NOTICE: ${notice}`));
   lines.push(
-    `${verdict}: ${report.summary.passed} of ${report.summary.subjects} passed` +
+    `${verdict}: ${report.summary.passed} of ${report.summary.subjects}${report.summary.subjectNoun === undefined ? '' : ` ${report.summary.subjectNoun}`} passed` +
+      (report.summary.counted !== undefined ? `; ${report.summary.counted}` : '') +
       (counts ? `; findings: ${counts}` : '; no findings'),
   );
   return `${lines.join('\n')}\n`;

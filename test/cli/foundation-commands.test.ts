@@ -122,7 +122,7 @@ describe('rmm-verify CLI', () => {
         '--manifest',
         'new.json',
         '--version',
-        '7.4',
+        '7.four',
         '--platform',
         'linux-x64',
         '--product',
@@ -130,7 +130,7 @@ describe('rmm-verify CLI', () => {
         '--vendor',
         'v',
       ],
-      /semantic version/,
+      /must be a semver version such as 7.4.2/,
     ],
   ])('exits 2 with a clear message for %j', async (argv, message) => {
     const ws = await signedWorkspace();

@@ -82,7 +82,7 @@ describe('rmm-verify drift', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as DriftReport;
     expect(report.command).toBe('drift');
-    expect(report.drift.fleet).toMatchObject({ agents: 10, onTarget: 4, tenants: 3 });
+    expect(report.drift.fleet).toMatchObject({ agents: 10, onTarget: 2, tenants: 3 });
     expect(report.subjects.map((s) => s.subject).sort()).toEqual(['contoso', 'fabrikam', 'northwind']);
     expect(report.findings).toFailWith('DRIFT_REVOKED');
 
@@ -114,8 +114,10 @@ describe('rmm-verify drift', () => {
       ahead,
       csvOf([['t', 'e', 'h', 'acme-agent', '7.5.0', '', 'linux-x64', '2026-11-28T00:00:00Z']]),
     );
-    expect((await drift(ahead, '--manifest', fx.manifest)).code).toBe(1); // low fails at the default
-    expect((await drift(ahead, '--manifest', fx.manifest, '--fail-on', 'medium')).code).toBe(0);
+    // 7.5.0 is ahead of the target (low) and not a release the manifest lists (high).
+    expect((await drift(ahead, '--manifest', fx.manifest)).code).toBe(1);
+    expect((await drift(ahead, '--manifest', fx.manifest, '--fail-on', 'high')).code).toBe(1);
+    expect((await drift(ahead, '--manifest', fx.manifest, '--fail-on', 'critical')).code).toBe(0);
   });
 
   it('exits 2 for a file that is not an inventory, and for a malformed row with --strict', async () => {
@@ -170,18 +172,39 @@ describe('rmm-verify drift', () => {
     const junit = (await drift(...base, '--format', 'junit')).stdout;
     expect(junit).toMatch(/^<\?xml/);
     expect(junit).toContain('DRIFT_REVOKED');
+    // Each failure once: a failing tenant is one failed test case, its endpoints' findings inside it.
+    const failedTenants = json.subjects.filter((s) => s.result === 'fail').length;
+    expect(failedTenants).toBeGreaterThan(0);
+    expect(junit).toContain(`<testsuites name="rmm-verify drift" tests="4" failures="${failedTenants}"`);
+    expect(junit.match(/<failure /g)).toHaveLength(failedTenants);
     const markdown = (await drift(...base, '--format', 'markdown')).stdout;
     expect(markdown).toContain('## Fleet drift');
-    expect(markdown).toContain(`| Agents | ${json.drift.fleet.agents} |`);
+    expect(markdown).toContain(`| Agents \\(one primary status each\\) | ${json.drift.fleet.agents} |`);
+    expect(markdown).toMatch(/of 3 tenants passed; 10 agents, each counted once by its primary status/);
+    // --allow-unsigned-manifests is recorded in every format, not only on stderr.
+    const csv = (await drift(...base, '--format', 'csv')).stdout;
+    expect(json.notices?.[0]).toMatch(/--allow-unsigned-manifests/);
+    expect(json.findings.some((f) => f.code === 'MANIFEST_SIGNATURES_NOT_CHECKED')).toBe(true);
+    expect(JSON.stringify((sarif.runs[0] as { properties?: unknown }).properties)).toMatch(
+      /--allow-unsigned-manifests/,
+    );
+    for (const output of [junit, markdown, csv]) expect(output).toMatch(/--allow-unsigned-manifests/);
     expect(Buffer.byteLength(markdown)).toBeLessThan(1 << 20);
     const htmlPath = join(fx.dir, 'cli-report.html');
     expect((await drift(...base, '--format', 'html', '--output', htmlPath)).code).toBe(1);
     const html = await readFile(htmlPath, 'utf8');
+    expect(html).toMatch(
+      /class="notice"[^>]*>manifest signatures were not checked \(--allow-unsigned-manifests\)/,
+    );
     expect(html).toContain('Content-Security-Policy');
     expect(html).not.toMatch(/<(?:script|link|img)[^>]+(?:src|href)=/i);
     const text = (await drift(...base)).stdout;
-    expect(text).toContain('Tenant x product x class');
-    expect(text).toMatch(/contoso\s+acme-agent\s+revoked\s+critical\s+1/);
+    expect(text).toContain('Tenant x product x primary status');
+    expect(text).toMatch(/contoso\s+acme-agent\s+revoked\s+critical\s+1\s+0/);
+    expect(text).toMatch(
+      /FAIL: 0 of 3 tenants passed; 10 agents, each counted once by its primary status: 2 on target \(20%\)/,
+    );
+    expect(text).toContain('NOTICE: manifest signatures were not checked (--allow-unsigned-manifests)');
   });
 
   it('reads relative paths against the working directory it is given and names files as given', async () => {

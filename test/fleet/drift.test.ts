@@ -50,15 +50,34 @@ describe('drift classification', () => {
       otherRows: 1,
       tenants: 3,
       agents: 10,
-      onTarget: 4,
-      percentOnTarget: 40,
+      // Only c-ok and f-stale: f-tampered (hash-mismatch) and n-mac (platform) are on the target
+      // version but not on target.
+      onTarget: 2,
+      percentOnTarget: 20,
       tools: 2,
+      unapprovedTools: 1,
+      stale: 1,
     });
+    // One primary status per agent, by precedence: they add up to the agents.
+    expect(result.fleet.status).toEqual({
+      'hash-mismatch': 1, // f-tampered
+      revoked: 1, // c-revoked (also behind)
+      vulnerable: 2, // c-min (also below-minimum), f-vuln (also behind)
+      'below-minimum': 0,
+      'unreleased-version': 1, // f-ahead: 7.5.0 is not among the releases (also ahead-of-target)
+      behind: 1, // c-behind
+      'platform-not-allowed': 1, // n-mac
+      'ahead-of-target': 0,
+      'unknown-version': 1, // f-unknown
+      'on-target': 2, // c-ok, f-stale (stale is freshness, beside the status)
+    });
+    // Every class an agent has, primary or secondary: the findings count these.
     expect(result.fleet.classes).toEqual({
       revoked: 1,
       'hash-mismatch': 1,
       vulnerable: 2,
       'below-minimum': 1,
+      'unreleased-version': 1,
       'unapproved-tool': 1,
       behind: 3,
       'unknown-version': 1,
@@ -77,6 +96,7 @@ describe('drift classification', () => {
       'DRIFT_UNKNOWN_VERSION',
       'DRIFT_PLATFORM_NOT_ALLOWED',
       'DRIFT_AHEAD_OF_TARGET',
+      'DRIFT_UNRELEASED_VERSION',
       'DRIFT_STALE',
     ]) {
       expect(findings).toFailWith(code);
@@ -88,14 +108,26 @@ describe('drift classification', () => {
     expect(tampered?.subject).toBe('fabrikam/f-tampered');
     expect(tampered?.location).toEqual({ file: fx.csv, line: 9 });
     const contoso = result.tenants.find((t) => t.tenant === 'contoso');
-    expect(contoso).toMatchObject({ agents: 4, onTarget: 1, worst: 'revoked' });
-    expect(result.tenants[0]?.tenant).toBe('contoso'); // worst first
+    expect(contoso).toMatchObject({ agents: 4, onTarget: 1, worst: 'revoked', severity: 'critical' });
+    const fabrikam = result.tenants.find((t) => t.tenant === 'fabrikam');
+    expect(fabrikam).toMatchObject({ agents: 5, onTarget: 1, worst: 'hash-mismatch', stale: 1 });
+    expect(result.tenants.at(-1)?.tenant).toBe('northwind'); // worst first: high before critical ones
+    for (const t of result.tenants) expect(Object.values(t.status).reduce((a, b) => a + b, 0)).toBe(t.agents);
     expect(result.rollups[0]).toEqual({
-      tenant: 'contoso',
+      tenant: 'fabrikam',
       product: 'acme-agent',
-      class: 'revoked',
+      class: 'hash-mismatch',
       count: 1,
+      stale: 0,
+      severity: 'critical',
     });
+    // The rollups of agents add up to the agents too.
+    expect(
+      result.rollups.filter((r) => r.class !== 'unapproved-tool').reduce((sum, r) => sum + r.count, 0),
+    ).toBe(10);
+    // An advisory's severity travels with its agents into the tables.
+    expect(result.rollups.find((r) => r.class === 'vulnerable')?.severity).toBe('critical');
+    expect(result.fleet.severities.vulnerable).toBe('critical');
   });
 
   it('keeps the row with the latest last_seen for a duplicate key, and reports only it', async () => {
@@ -212,9 +244,10 @@ describe('drift classification', () => {
       ),
     );
     const { result, findings } = await scan([path]);
-    // hash-mismatch comes on top of the version class: all five are on target.
-    expect(result.fleet).toMatchObject({ rows: 5, malformedRows: 1, agents: 5, onTarget: 5 });
+    // The four spellings of the pinned digest are on target; the other digest is a hash-mismatch.
+    expect(result.fleet).toMatchObject({ rows: 5, malformedRows: 1, agents: 5, onTarget: 4 });
     expect(result.fleet.classes['hash-mismatch']).toBe(1);
+    expect(result.fleet.status['hash-mismatch']).toBe(1);
     expect(findings.find((f) => f.code === 'DRIFT_MALFORMED_ROW')?.location?.line).toBe(6);
   });
 

@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.ts';
 import type { DriftReport } from '../../src/fleet/report.ts';
-import { DRIFT_CLASSES } from '../../src/fleet/types.ts';
+import { AGENT_STATUSES } from '../../src/fleet/types.ts';
 import { captureIo } from '../helpers/io.ts';
 import {
   CLASS_ROWS,
@@ -17,6 +17,8 @@ import {
   NOW,
   type FleetFixtures,
 } from '../fixtures/fleet/make-fixtures.ts';
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('../output/html/', import.meta.url));
 
 let fx: FleetFixtures;
 let browser: Browser;
@@ -76,23 +78,23 @@ beforeAll(async () => {
       'json',
     ),
   ) as DriftReport;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {
   await browser.close();
 });
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('drift HTML report in headless Chromium', () => {
   it('loads without console errors, shows the JSON numbers, sorts, filters, and is saved as a screenshot', async () => {
@@ -117,8 +119,10 @@ describe('drift HTML report in headless Chromium', () => {
     expect(await metric('percentOnTarget')).toBe(String(fleet.percentOnTarget));
     expect(await metric('tenants')).toBe(String(fleet.tenants));
     expect(await metric('duplicateRows')).toBe(String(fleet.duplicateRows));
-    for (const c of DRIFT_CLASSES.filter((x) => x !== 'on-target'))
-      expect(await metric(`class:${c}`), c).toBe(String(fleet.classes[c]));
+    expect(await metric('stale')).toBe(String(fleet.stale));
+    expect(await metric('unapprovedTools')).toBe(String(fleet.unapprovedTools));
+    for (const c of AGENT_STATUSES.filter((x) => x !== 'on-target'))
+      expect(await metric(`status:${c}`), c).toBe(String(fleet.status[c]));
     expect(await metric('downgrades')).toBe(String(report.drift.history?.downgrades));
     expect(await metric('result')).toBe(report.result.toUpperCase());
 
@@ -131,31 +135,116 @@ describe('drift HTML report in headless Chromium', () => {
     );
 
     // Sort by tenant (ascending on first click).
-    await page.click('#rollups th[data-col="0"]');
+    await page.click('#rollups th[data-col="0"] button');
     const tenants = await page.locator('#rollups tbody td:nth-child(1)').allTextContents();
     expect(tenants).toEqual([...tenants].sort());
     expect(await page.getAttribute('#rollups th[data-col="0"]', 'aria-sort')).toBe('ascending');
 
-    // Filter by class: the visible rows sum to the fleet count for that class.
+    // Filter by status: the visible rows sum to the fleet count for that primary status.
     await page.selectOption('#class-filter', 'behind');
-    const behind = await page.locator('#rollups tbody td:nth-child(5)').allTextContents();
-    expect(behind.reduce((sum, n) => sum + Number(n), 0)).toBe(fleet.classes.behind);
+    const behind = await page.locator('#rollups tbody tr:not([hidden]) td:nth-child(5)').allTextContents();
+    expect(behind.reduce((sum, n) => sum + Number(n), 0)).toBe(fleet.status.behind);
     await page.selectOption('#class-filter', '');
     await page.fill('#filter', 'wingtip');
-    const wingtip = await page.locator('#rollups tbody td:nth-child(1)').allTextContents();
+    const wingtip = await page.locator('#rollups tbody tr:not([hidden]) td:nth-child(1)').allTextContents();
     expect(wingtip.length).toBeGreaterThan(0);
     expect(new Set(wingtip)).toEqual(new Set(['wingtip']));
     await page.fill('#filter', '');
 
-    // Charts: one bar group per tenant, and a point per version and scan.
-    expect(await page.locator('#tenant-chart g[data-tenant]').count()).toBe(report.drift.tenants.length);
+    // Chart: one bar per tenant whose segments are its primary statuses (they add up to its
+    // agents) plus its unapproved tools, each series in its class's colour.
+    expect(await page.locator('#tenant-chart [data-tenant]').count()).toBe(report.drift.tenants.length);
+    for (const t of report.drift.tenants) {
+      const segments = page.locator(`#tenant-chart [data-tenant="${t.tenant}"] .bar:not(.stale-bar) .seg`);
+      const drawn = await segments.evaluateAll((nodes) =>
+        nodes.map((n) => [n.getAttribute('data-class'), Number(n.getAttribute('data-count'))] as const),
+      );
+      expect(
+        drawn.reduce((sum, [, n]) => sum + n, 0),
+        t.tenant,
+      ).toBe(t.agents + t.unapprovedTools);
+      for (const [cls, n] of drawn)
+        if (cls !== 'unapproved-tool')
+          expect(t.status[cls as keyof typeof t.status], `${t.tenant} ${cls}`).toBe(n);
+    }
+    // A legend entry, with its severity, for every class.
+    for (const c of [...AGENT_STATUSES, 'unapproved-tool', 'stale'])
+      expect(await page.locator(`.legend[data-class="${c}"]`).count(), c).toBe(1);
+    expect(await page.locator('.legend[data-class="hash-mismatch"]').textContent()).toContain('critical');
     expect(await page.locator('#versions-chart circle').count()).toBeGreaterThanOrEqual(2 * 2);
 
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
-    const screenshot = join(fx.dir, 'drift-report.png');
-    await page.screenshot({ path: screenshot, fullPage: true });
-    expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG');
+    await page.screenshot({ path: screenshotPath('drift-report-1280.png'), fullPage: true });
+    expect((await readFile(screenshotPath('drift-report-1280.png'))).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+
+  it('fits a 390 px screen: nothing wider than the viewport but the tables, which scroll in their own box', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(pathToFileURL(htmlPath).href);
+    await page.waitForSelector('#rollups tbody tr');
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(390);
+    const boxes = await page
+      .locator('.scroll')
+      .evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().right));
+    for (const right of boxes) expect(right).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: screenshotPath('drift-report-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('drift-report-390-first-screen.png') });
+    expect((await readFile(screenshotPath('drift-report-390.png'))).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+
+  it('shows the chart and every table with JavaScript off', async () => {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(htmlPath).href);
+    expect(await page.locator('#rollups tbody tr').count()).toBe(report.drift.rollups.length);
+    expect(await page.locator('#tenants tbody tr').count()).toBe(report.drift.tenants.length);
+    expect(await page.locator('#versions tbody tr').count()).toBe(report.drift.versions.length);
+    expect(await page.locator('#findings tbody tr').count()).toBe(report.findings.length);
+    expect(await page.locator('#tenant-chart [data-tenant]').count()).toBe(report.drift.tenants.length);
+    expect(await page.locator('[data-metric="agents"]').textContent()).toBe(
+      String(report.drift.fleet.agents),
+    );
+    // The script's controls stay hidden: nothing on the page that does nothing.
+    expect(await page.locator('#rollup-controls').isVisible()).toBe(false);
+    await page.screenshot({ path: screenshotPath('drift-report-nojs.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('sorts from the keyboard: Tab reaches each header button, Enter and Space sort', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(htmlPath).href);
+    await page.waitForSelector('#tenants th button');
+    // Tab until the Agents header of the tenants table has focus.
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate<boolean>(
+        `document.activeElement?.closest('th')?.getAttribute('data-col') === '1' &&
+         document.activeElement.closest('table')?.id === 'tenants'`,
+      );
+    }
+    expect(reached).toBe(true);
+    const agents = () => page.locator('#tenants tbody td:nth-child(2)').allTextContents();
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#tenants th[data-col="1"]', 'aria-sort')).toBe('descending');
+    const down = (await agents()).map(Number);
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    await page.keyboard.press('Space');
+    expect(await page.getAttribute('#tenants th[data-col="1"]', 'aria-sort')).toBe('ascending');
+    const up = (await agents()).map(Number);
+    expect(up).toEqual([...up].sort((a, b) => a - b));
     await page.close();
   });
 });
+
+/** Screenshots go to test/output/ (kept for a person to look at) as well as being checked. */
+function screenshotPath(name: string): string {
+  return join(SCREENSHOT_DIR, name);
+}

@@ -36,21 +36,63 @@ const MALFORMED: readonly [
   ['expires before issued', (m) => ({ ...m, expires: '2026-01-01T00:00:00Z' }), '/expires', /after issued/],
   [
     'invalid target version',
-    (m) => ({ ...m, policy: { target: '7.4' } }),
+    (m) => ({ ...m, policy: { target: '7.four' } }),
     '/policy/target',
-    /semantic version/,
+    /expected a semver version such as 7\.4\.2, found '7\.four'/,
+  ],
+  [
+    'four-part target in a semver manifest',
+    (m) => ({ ...m, policy: { target: '7.4.2.1234' } }),
+    '/policy/target',
+    /expected a semver version such as 7\.4\.2, found '7\.4\.2\.1234'/,
+  ],
+  [
+    'pre-release target in a windows manifest',
+    (m) => ({ ...m, versionScheme: 'windows', policy: { target: '7.4.2-rc.1' } }),
+    '/policy/target',
+    /expected a windows version such as 7\.4\.2\.1234/,
+  ],
+  [
+    'semver range in a windows manifest',
+    (m) => ({ ...m, versionScheme: 'windows', policy: { target: '7.4.2.1', revoked: ['^7.3.0'] } }),
+    '/policy/revoked/0',
+    /expected a windows version or range/,
+  ],
+  [
+    'release version that is not Debian',
+    (m) => ({
+      ...m,
+      versionScheme: 'debian',
+      policy: { target: '7.4.2-1' },
+      releases: [{ version: '7.4.2_1', artifacts: [artifact] }],
+    }),
+    '/releases/0/version',
+    /expected a debian version/,
+  ],
+  ['unknown version scheme', (m) => ({ ...m, versionScheme: 'calver' }), '/versionScheme', /one of/],
+  [
+    'one release in two spellings',
+    (m) => ({
+      ...m,
+      releases: [
+        { version: '7.4.2', artifacts: [artifact] },
+        { version: 'v7.4.2', artifacts: [artifact] },
+      ],
+    }),
+    '/releases/1/version',
+    /listed twice/,
   ],
   [
     'invalid minimum range',
     (m) => ({ ...m, policy: { target: '7.4.2', minimum: '>=banana' } }),
     '/policy/minimum',
-    /node-semver/,
+    /version or range/,
   ],
   [
     'invalid revoked range',
     (m) => ({ ...m, policy: { target: '7.4.2', revoked: ['7.3.0', 'seven'] } }),
     '/policy/revoked/1',
-    /node-semver/,
+    /version or range/,
   ],
   [
     'short sha256',
