@@ -156,9 +156,12 @@ describe('drift HTML report in headless Chromium', () => {
     expect(await page.locator('#tenant-chart [data-tenant]').count()).toBe(report.drift.tenants.length);
     for (const t of report.drift.tenants) {
       const segments = page.locator(`#tenant-chart [data-tenant="${t.tenant}"] .bar:not(.stale-bar) .seg`);
-      const drawn = await segments.evaluateAll((nodes) =>
-        nodes.map((n) => [n.getAttribute('data-class'), Number(n.getAttribute('data-count'))] as const),
-      );
+      const drawn: [string | null, number][] = [];
+      for (const segment of await segments.all())
+        drawn.push([
+          await segment.getAttribute('data-class'),
+          Number(await segment.getAttribute('data-count')),
+        ]);
       expect(
         drawn.reduce((sum, [, n]) => sum + n, 0),
         t.tenant,
@@ -186,10 +189,10 @@ describe('drift HTML report in headless Chromium', () => {
     await page.waitForSelector('#rollups tbody tr');
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(390);
-    const boxes = await page
-      .locator('.scroll')
-      .evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().right));
-    for (const right of boxes) expect(right).toBeLessThanOrEqual(390);
+    for (const box of await page.locator('.scroll').all()) {
+      const bounds = await box.boundingBox();
+      expect((bounds?.x ?? 0) + (bounds?.width ?? 0)).toBeLessThanOrEqual(390);
+    }
     await page.screenshot({ path: screenshotPath('drift-report-390.png'), fullPage: true });
     await page.screenshot({ path: screenshotPath('drift-report-390-first-screen.png') });
     expect((await readFile(screenshotPath('drift-report-390.png'))).subarray(1, 4).toString()).toBe('PNG');
