@@ -5799,7 +5799,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants5 = require_constants2();
+    var constants6 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5874,7 +5874,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5969,11 +5969,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5996,10 +5996,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6016,7 +6016,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6196,7 +6196,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6218,7 +6218,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6254,13 +6254,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -15080,7 +15080,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence2 = combineByteSequences(bytes);
@@ -15097,7 +15097,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -15772,8 +15772,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15800,9 +15800,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15832,11 +15832,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -16010,13 +16010,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -16046,12 +16046,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -19540,11 +19540,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants5);
+          this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -19561,10 +19561,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants5);
+        this.rhs = optimizeExpr(this.rhs, names, constants6);
         return this;
       }
       get names() {
@@ -19625,8 +19625,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants5) {
-        this.code = optimizeExpr(this.code, names, constants5);
+      optimizeNames(names, constants6) {
+        this.code = optimizeExpr(this.code, names, constants6);
         return this;
       }
       get names() {
@@ -19655,12 +19655,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants5))
+          if (n.optimizeNames(names, constants6))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -19713,12 +19713,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
-        if (!(super.optimizeNames(names, constants5) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
+        if (!(super.optimizeNames(names, constants6) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants5);
+        this.condition = optimizeExpr(this.condition, names, constants6);
         return this;
       }
       get names() {
@@ -19741,10 +19741,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants5);
+        this.iteration = optimizeExpr(this.iteration, names, constants6);
         return this;
       }
       get names() {
@@ -19780,10 +19780,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants5) {
-        if (!super.optimizeNames(names, constants5))
+      optimizeNames(names, constants6) {
+        if (!super.optimizeNames(names, constants6))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants5);
+        this.iterable = optimizeExpr(this.iterable, names, constants6);
         return this;
       }
       get names() {
@@ -19825,11 +19825,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants5) {
+      optimizeNames(names, constants6) {
         var _a, _b;
-        super.optimizeNames(names, constants5);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants5);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants5);
+        super.optimizeNames(names, constants6);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
         return this;
       }
       get names() {
@@ -20130,7 +20130,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants5) {
+    function optimizeExpr(expr, names, constants6) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20145,14 +20145,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants5[n.str];
+        const c = constants6[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants5[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants6[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -28087,10 +28087,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse3 = require_parse2();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var truncate2 = (version, truncation, options) => {
-      if (!constants5.RELEASE_TYPES.includes(truncation)) {
+      if (!constants6.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -28425,7 +28425,7 @@ var require_range = __commonJS({
         range2 = range2.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
         const memoKey = memoOpts + ":" + range2;
-        const cached = cache.get(memoKey);
+        const cached = cache2.get(memoKey);
         if (cached) {
           return cached;
         }
@@ -28459,7 +28459,7 @@ var require_range = __commonJS({
           rangeMap.delete("");
         }
         const result = [...rangeMap.values()];
-        cache.set(memoKey, result);
+        cache2.set(memoKey, result);
         return result;
       }
       intersects(range2, options) {
@@ -28498,7 +28498,7 @@ var require_range = __commonJS({
     };
     module.exports = Range;
     var LRU = require_lrucache();
-    var cache = new LRU();
+    var cache2 = new LRU();
     var parseOptions = require_parse_options();
     var Comparator = require_comparator();
     var debug2 = require_debug();
@@ -29330,7 +29330,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse3 = require_parse2();
@@ -29414,8 +29414,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants5.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants6.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -45243,6 +45243,7 @@ var require_error = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValidationError = void 0;
     var ValidationError = class extends Error {
+      fields;
       constructor(message, fields) {
         super(message);
         this.fields = fields;
@@ -45668,10 +45669,17 @@ var require_length = __commonJS({
       }
       let len = 0;
       for (let i = 0; i < byteCount; i++) {
-        len = len * 256 + stream.getUint8();
+        const byte = stream.getUint8();
+        if (i === 0 && byte === 0) {
+          throw new error_1.ASN1ParseError("non-minimal length encoding");
+        }
+        len = len * 256 + byte;
       }
       if (len === 0) {
         throw new error_1.ASN1ParseError("indefinite length encoding not supported");
+      }
+      if (len < 128) {
+        throw new error_1.ASN1ParseError("non-minimal length encoding");
       }
       return len;
     }
@@ -45701,6 +45709,7 @@ var require_parse3 = __commonJS({
     exports.parseOID = parseOID;
     exports.parseBoolean = parseBoolean;
     exports.parseBitString = parseBitString;
+    var error_1 = require_error2();
     var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
     function parseInteger(buf) {
@@ -45745,22 +45754,35 @@ var require_parse3 = __commonJS({
       const first = Math.floor(n / 40);
       const second = n % 40;
       let oid = `${first}.${second}`;
-      let val = 0;
+      let val = 0n;
       for (; pos < end; ++pos) {
         n = buf[pos];
-        val = (val << 7) + (n & 127);
+        val = (val << 7n) + BigInt(n & 127);
         if ((n & 128) === 0) {
           oid += `.${val}`;
-          val = 0;
+          val = 0n;
         }
       }
       return oid;
     }
     function parseBoolean(buf) {
-      return buf[0] !== 0;
+      if (buf.length !== 1) {
+        throw new error_1.ASN1ParseError("invalid boolean");
+      }
+      switch (buf[0]) {
+        case 0:
+          return false;
+        case 255:
+          return true;
+        default:
+          throw new error_1.ASN1ParseError("invalid boolean");
+      }
     }
     function parseBitString(buf) {
       const unused = buf[0];
+      if (unused > 7) {
+        throw new error_1.ASN1ParseError("invalid bit string");
+      }
       const start = 1;
       const end = buf.length;
       const bits = [];
@@ -45874,7 +45896,12 @@ var require_obj = __commonJS({
       }
       // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
       static parseBuffer(buf) {
-        return parseStream(new stream_1.ByteStream(buf));
+        const stream = new stream_1.ByteStream(buf);
+        const obj2 = parseStream(stream);
+        if (stream.position !== stream.length) {
+          throw new error_1.ASN1ParseError("invalid trailing data");
+        }
+        return obj2;
       }
       toDER() {
         const valueStream = new stream_1.ByteStream();
@@ -45941,17 +45968,21 @@ var require_obj = __commonJS({
       }
     };
     exports.ASN1Obj = ASN1Obj;
-    function parseStream(stream) {
+    var MAX_DEPTH = 100;
+    function parseStream(stream, depth = 0) {
+      if (depth > MAX_DEPTH) {
+        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
+      }
       const tag = new tag_1.ASN1Tag(stream.getUint8());
       const len = (0, length_1.decodeLength)(stream);
       const value = stream.slice(stream.position, len);
       const start = stream.position;
       let subs = [];
       if (tag.constructed) {
-        subs = collectSubs(stream, len);
+        subs = collectSubs(stream, len, depth);
       } else if (tag.isOctetString()) {
         try {
-          subs = collectSubs(stream, len);
+          subs = collectSubs(stream, len, depth);
         } catch (e) {
         }
       }
@@ -45960,14 +45991,14 @@ var require_obj = __commonJS({
       }
       return new ASN1Obj(tag, value, subs);
     }
-    function collectSubs(stream, len) {
+    function collectSubs(stream, len, depth) {
       const end = stream.position + len;
       if (end > stream.length) {
         throw new error_1.ASN1ParseError("invalid length");
       }
       const subs = [];
       while (stream.position < end) {
-        subs.push(parseStream(stream));
+        subs.push(parseStream(stream, depth + 1));
       }
       if (stream.position !== end) {
         throw new error_1.ASN1ParseError("invalid length");
@@ -46797,7 +46828,7 @@ var require_cert = __commonJS({
     var EXTENSION_OID_BASIC_CONSTRAINTS = "2.5.29.19";
     var EXTENSION_OID_AUTHORITY_KEY_ID = "2.5.29.35";
     exports.EXTENSION_OID_SCT = "1.3.6.1.4.1.11129.2.4.2";
-    var X509Certificate2 = class _X509Certificate {
+    var X509Certificate3 = class _X509Certificate {
       root;
       constructor(asn1) {
         this.root = asn1;
@@ -46957,7 +46988,7 @@ var require_cert = __commonJS({
         return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(3));
       }
     };
-    exports.X509Certificate = X509Certificate2;
+    exports.X509Certificate = X509Certificate3;
   }
 });
 
@@ -47069,6 +47100,12 @@ var require_dsse2 = __commonJS({
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
       }
+      // For a DSSE envelope the signature is computed over the pre-authentication
+      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
+      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
+      compareSignedDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
+      }
       compareSignature(signature) {
         return core_1.crypto.bufferEqual(signature, this.signature);
       }
@@ -47120,6 +47157,11 @@ var require_message = __commonJS({
       }
       compareDigest(digest) {
         return core_1.crypto.bufferEqual(digest, this.messageDigest);
+      }
+      // For a message signature the signature is computed over the artifact, so the
+      // digest of the signed bytes is the artifact's message digest.
+      compareSignedDigest(digest) {
+        return this.compareDigest(digest);
       }
       verifySignature(key) {
         return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
@@ -48146,7 +48188,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogDigest = tlogEntry.spec.data.hash?.value || "";
-      if (!content.compareDigest(Buffer.from(tlogDigest, "hex"))) {
+      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48162,7 +48204,7 @@ var require_hashedrekord2 = __commonJS({
         });
       }
       const tlogHash = spec.data?.digest || Buffer.from("");
-      if (!content.compareDigest(tlogHash)) {
+      if (!content.compareSignedDigest(tlogHash)) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
           message: "digest mismatch"
@@ -48244,10 +48286,10 @@ var require_checkpoint = __commonJS({
     function verifySignedNote(signedNote, tlogs) {
       const data = Buffer.from(signedNote.note, "utf-8");
       return signedNote.signatures.some((signature) => {
-        const tlog = tlogs.find(
-          (tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && tlog2.baseURL.match(signature.name)
-          // Match the name to the base URL of the tlog
-        );
+        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
+        // attacker-controlled, so it MUST be compared as a literal substring
+        // and never coerced into a RegExp (as String.prototype.match would).
+        tlog2.baseURL.includes(signature.name));
         if (!tlog) {
           return false;
         }
@@ -48317,7 +48359,15 @@ var require_checkpoint = __commonJS({
           });
         }
         const origin = lines2[0];
-        const logSize = BigInt(lines2[1]);
+        let logSize;
+        try {
+          logSize = BigInt(lines2[1]);
+        } catch {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "invalid checkpoint log size"
+          });
+        }
         const rootHash = Buffer.from(lines2[2], "base64");
         const rest = lines2.slice(3);
         return new _LogCheckpoint(origin, logSize, rootHash, rest);
@@ -48339,7 +48389,15 @@ var require_merkle = __commonJS({
     var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
     function verifyMerkleInclusion(entry, checkpoint) {
       const inclusionProof = entry.inclusionProof;
-      const logIndex = BigInt(inclusionProof.logIndex);
+      let logIndex;
+      try {
+        logIndex = BigInt(inclusionProof.logIndex);
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "invalid inclusion proof log index"
+        });
+      }
       const treeSize = BigInt(checkpoint.logSize);
       if (logIndex < 0n || logIndex >= treeSize) {
         throw new error_1.VerificationError({
@@ -48459,7 +48517,15 @@ var require_tlog = __commonJS({
     var set_1 = require_set();
     function verifyTLogBody(entry, sigContent) {
       const { kind, version } = entry.kindVersion;
-      const body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+      let body;
+      try {
+        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "invalid canonicalized body"
+        });
+      }
       if (kind !== body.kind || version !== body.apiVersion) {
         throw new error_1.VerificationError({
           code: "TLOG_BODY_ERROR",
@@ -48498,7 +48564,8 @@ var require_tlog = __commonJS({
         inclusionVerified = true;
       }
       if (isTLogEntryWithInclusionProof(entry)) {
-        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, tlogAuthorities);
+        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
+        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
         (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
         inclusionVerified = true;
       }
@@ -48611,16 +48678,25 @@ var require_verifier2 = __commonJS({
       }
       // Checks that the tlog entries are valid for the supplied content
       verifyTLogs({ signature: content, tlogEntries }) {
-        let tlogCount = 0;
+        const entryIDs = [];
         tlogEntries.forEach((entry) => {
-          tlogCount++;
           (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
           (0, tlog_1.verifyTLogBody)(entry, content);
+          entryIDs.push({
+            logID: entry.logId.keyId,
+            body: entry.canonicalizedBody
+          });
         });
-        if (tlogCount < this.options.tlogThreshold) {
+        if (containsDupes(entryIDs)) {
           throw new error_1.VerificationError({
             code: "TLOG_ERROR",
-            message: `expected ${this.options.tlogThreshold} tlog entries, got ${tlogCount}`
+            message: "duplicate tlog entry"
+          });
+        }
+        if (entryIDs.length < this.options.tlogThreshold) {
+          throw new error_1.VerificationError({
+            code: "TLOG_ERROR",
+            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
           });
         }
       }
@@ -55732,7 +55808,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants5 = require_constants8();
+    var constants6 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util.removeAllListeners;
@@ -55868,7 +55944,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -55964,11 +56040,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -55991,10 +56067,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -56011,7 +56087,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -56222,7 +56298,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -56248,7 +56324,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
         return 0;
       }
@@ -56288,13 +56364,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -71773,8 +71849,8 @@ var require_cache4 = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache = this.#relevantRequestResponseList;
-        const backupCache = [...cache];
+        const cache2 = this.#relevantRequestResponseList;
+        const backupCache = [...cache2];
         const addedItems = [];
         const resultList = [];
         try {
@@ -71801,9 +71877,9 @@ var require_cache4 = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -71833,11 +71909,11 @@ var require_cache4 = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache.indexOf(requestResponse);
+                const idx = cache2.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache.splice(idx, 1);
+                cache2.splice(idx, 1);
               }
-              cache.push([operation.request, operation.response]);
+              cache2.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -72014,13 +72090,13 @@ var require_cachestorage2 = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            return await cache2.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options);
+            const cache2 = new Cache(kConstruct, cacheList);
+            const response = await cache2.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -72050,12 +72126,12 @@ var require_cachestorage2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache2 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache2);
+          const cache3 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache3);
         }
-        const cache = [];
-        this.#caches.set(cacheName, cache);
-        return new Cache(kConstruct, cache);
+        const cache2 = [];
+        this.#caches.set(cacheName, cache2);
+        return new Cache(kConstruct, cache2);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -77122,7 +77198,9 @@ function renderJunit(report) {
     `      <property${attributes({ name: "tool", value: `${report.tool.name} ${report.tool.version}` })}/>`,
     `      <property${attributes({ name: "result", value: report.result })}/>`,
     `      <property${attributes({ name: "failOn", value: report.failOn })}/>`,
-    ...(report.notices ?? []).map((notice2) => `      <property${attributes({ name: "notice", value: notice2 })}/>`),
+    ...(report.notices ?? []).map(
+      (notice2) => `      <property${attributes({ name: "notice", value: notice2 })}/>`
+    ),
     "    </properties>"
   ];
   for (const c of cases) {
@@ -77500,7 +77578,7 @@ function readInputs(read, workspace) {
 }
 
 // src/action/run.ts
-import { statSync as statSync2 } from "node:fs";
+import { statSync as statSync3 } from "node:fs";
 import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep4 } from "node:path";
 
 // src/fs/atomic-write.ts
@@ -77628,9 +77706,15 @@ var defaults = {
   // bytes of one OSV record
   // fleet/
   maxInventoryBytes: 64 * 2 ** 30,
-  // bytes of one inventory input after gunzip
+  // bytes of one inventory input (after gunzip): the absolute cap
+  maxInventoryGzipRatio: 100,
+  // decompressed bytes per compressed byte read (plus the allowance below)
+  inventoryGzipAllowanceBytes: 16 << 20,
+  // decompressed bytes always allowed before the ratio applies
   maxInventoryRecordChars: 1 << 20,
   // characters in one CSV record or JSON line
+  maxInventoryLineChars: 64 << 20,
+  // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20,
   // characters of an osquery JSON array read whole
   maxDriftConfigBytes: 1 << 20,
@@ -78222,7 +78306,8 @@ function simpleScheme(name, example, dropBuildMetadata, parse3, format, order2) 
   const compare = (a, b) => {
     const x = parse3(a);
     const y = parse3(b);
-    if (x === void 0 || y === void 0) throw new Error(`internal error: compare of non-${name} versions`);
+    if (x === void 0 || y === void 0)
+      throw new Error(`internal error: compare of non-${name} versions`);
     return Math.sign(order2(x, y));
   };
   return {
@@ -78261,7 +78346,14 @@ function simpleScheme(name, example, dropBuildMetadata, parse3, format, order2) 
 }
 var SCHEMES = {
   semver: SEMVER,
-  windows: simpleScheme("windows", "7.4.2.1234", true, parseWindowsVersion, formatWindowsVersion, compareWindows),
+  windows: simpleScheme(
+    "windows",
+    "7.4.2.1234",
+    true,
+    parseWindowsVersion,
+    formatWindowsVersion,
+    compareWindows
+  ),
   debian: simpleScheme("debian", "1:7.4.2-1", false, parseDebianVersion, formatDebianVersion, compareDebian),
   rpm: simpleScheme("rpm", "1:7.4.2-1.el9", false, parseRpmVersion, formatRpmVersion, compareRpm)
 };
@@ -81033,8 +81125,79 @@ var authenticodeCheck = {
 };
 
 // src/sbom/artifact-check.ts
+import { createHash as createHash10 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
+
+// src/sbom/purl.ts
+function decode(text2) {
+  if (!text2.includes("%")) return text2;
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
+}
+var cache = /* @__PURE__ */ new Map();
+var CACHE_ENTRIES = 5e5;
+function parsePurl(text2) {
+  if (cache.has(text2)) return cache.get(text2);
+  const parsed = parsePurlUncached(text2);
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(text2, parsed === void 0 ? void 0 : Object.freeze(parsed));
+  return parsed;
+}
+function parsePurlUncached(text2) {
+  if (!/^pkg:/i.test(text2)) return void 0;
+  let rest = text2.slice(4).replace(/^\/+/, "");
+  let subpath;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    subpath = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const qualifiers = {};
+  const question = rest.indexOf("?");
+  if (question >= 0) {
+    for (const pair of rest.slice(question + 1).split("&")) {
+      const equals = pair.indexOf("=");
+      if (equals <= 0) continue;
+      const value = decode(pair.slice(equals + 1));
+      if (value === void 0) return void 0;
+      qualifiers[pair.slice(0, equals).toLowerCase()] = value;
+    }
+    rest = rest.slice(0, question);
+  }
+  let version;
+  const at = rest.lastIndexOf("@");
+  if (at > 0 && rest.indexOf("/") < at) {
+    version = decode(rest.slice(at + 1));
+    if (version === void 0) return void 0;
+    rest = rest.slice(0, at);
+  }
+  const segments = rest.replace(/\/+$/, "").split("/");
+  const type = segments.shift()?.toLowerCase();
+  const rawName = segments.pop();
+  if (!type || !/^[a-z.+-][a-z0-9.+-]*$/.test(type) || !rawName) return void 0;
+  const decodedSegments = segments.filter((s) => s !== "").map(decode);
+  if (decodedSegments.some((s) => s === void 0)) return void 0;
+  let namespace = decodedSegments.length > 0 ? decodedSegments.join("/") : void 0;
+  let name = decode(rawName);
+  if (name === void 0 || name === "") return void 0;
+  if (["npm", "github", "bitbucket", "composer"].includes(type)) {
+    name = name.toLowerCase();
+    namespace = namespace?.toLowerCase();
+  }
+  if (type === "pypi") name = name.toLowerCase().replace(/[-_.]+/g, "-");
+  return {
+    type,
+    ...namespace !== void 0 ? { namespace } : {},
+    name,
+    ...version !== void 0 && version !== "" ? { version } : {},
+    qualifiers,
+    ...subpath ? { subpath } : {}
+  };
+}
 
 // src/sbom/bind.ts
 function checkSbomPin(document, pin) {
@@ -81089,6 +81252,30 @@ function checkBinding(sbom2, expected) {
     ];
   }
   const findings = [];
+  if (subject.purl !== void 0) {
+    const purl = parsePurl(subject.purl);
+    const purlNames = purl ? [purl.name, ...purl.namespace !== void 0 ? [`${purl.namespace}/${purl.name}`] : []] : [];
+    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
+      findings.push(
+        finding("SBOM_SUBJECT_NAME_MISMATCH", {
+          subject: file,
+          message: purl ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}` : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
+          evidence: { expected: [...names], purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+    if (purl?.version !== void 0 && stripV(purl.version) !== stripV(expected.version)) {
+      findings.push(
+        finding("SBOM_SUBJECT_VERSION_MISMATCH", {
+          subject: file,
+          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
+          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+  }
   if (subject.version === void 0 || stripV(subject.version) !== stripV(expected.version)) {
     findings.push(
       finding("SBOM_SUBJECT_VERSION_MISMATCH", {
@@ -81491,7 +81678,8 @@ function cycloneDxComponent(value, pointer) {
     const content = str(hash?.["content"]);
     if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
   }
-  const supplier = str(obj(value["supplier"])?.["name"]) ?? str(obj(value["manufacturer"])?.["name"]) ?? str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
+  const supplier = organization(value["supplier"]) ?? organization(value["manufacturer"]);
+  const publisher = str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
   const swid = str(obj(value["swid"])?.["tagId"]);
   const component = { pointer, name: str(value["name"]) ?? "", licenses, hashes };
   const ref = str(value["bom-ref"]);
@@ -81506,7 +81694,21 @@ function cycloneDxComponent(value, pointer) {
   if (cpe !== void 0) component.cpe = cpe;
   if (swid !== void 0) component.swid = swid;
   if (supplier !== void 0) component.supplier = supplier;
+  if (publisher !== void 0) component.publisher = publisher;
   return component;
+}
+function organization(value) {
+  const entity = obj(value);
+  if (!entity) return void 0;
+  const name = str(entity["name"]);
+  if (name !== void 0) return name;
+  for (const url of arr(entity["url"])) if (str(url) !== void 0) return str(url);
+  for (const contact of arr(entity["contact"])) {
+    const person = obj(contact);
+    const named = str(person?.["email"]) ?? str(person?.["name"]);
+    if (named !== void 0) return named;
+  }
+  return void 0;
 }
 function firstAuthor(value) {
   for (const author of arr(value)) {
@@ -81601,6 +81803,13 @@ function normalizeCycloneDx(document, root, collector) {
     if (existing) existing.push(...on);
     else dependencies.set(ref, on);
   });
+  const completeDependencies = /* @__PURE__ */ new Set();
+  for (const entry of arr(root["compositions"])) {
+    const composition = obj(entry);
+    if (str(composition?.["aggregate"]) !== "complete") continue;
+    for (const ref of arr(composition?.["dependencies"]))
+      if (typeof ref === "string") completeDependencies.add(ref);
+  }
   const authors = [];
   for (const author of arr(metadata["authors"])) {
     const a = obj(author);
@@ -81627,7 +81836,8 @@ function normalizeCycloneDx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(metadata["timestamp"])),
-    dependencies
+    dependencies,
+    completeDependencies
   };
 }
 function spdxParty(value) {
@@ -81665,7 +81875,8 @@ function spdxPackage(value, pointer) {
     ...optional("version", str(value["versionInfo"])),
     ...optional("purl", purl),
     ...optional("cpe", cpe),
-    ...optional("supplier", spdxParty(str(value["supplier"])) ?? spdxParty(str(value["originator"]))),
+    ...optional("supplier", spdxParty(str(value["supplier"]))),
+    ...optional("publisher", spdxParty(str(value["originator"]))),
     licenses: concluded.length > 0 ? concluded : spdxLicense(str(value["licenseDeclared"])),
     hashes
   };
@@ -81762,7 +81973,9 @@ function normalizeSpdx(document, root, collector) {
     components,
     authors,
     ...optional("timestamp", str(creationInfo["created"])),
-    dependencies
+    dependencies,
+    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
+    completeDependencies: /* @__PURE__ */ new Set()
   };
 }
 
@@ -81794,7 +82007,9 @@ function checkMinimumElements(sbom2, options = {}) {
   if (sbom2.authors.length === 0) documentMissing.push("author");
   if (!sbom2.timestamp) documentMissing.push("timestamp");
   const subjectRefs = sbom2.subjects.map((s) => s.ref).filter((r) => r !== void 0);
-  const hasGraph = sbom2.components.length === 0 || subjectRefs.some((ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0);
+  const hasGraph = subjectRefs.some(
+    (ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0 || sbom2.completeDependencies.has(ref)
+  );
   if (!hasGraph) documentMissing.push("dependencies");
   for (const element of documentMissing) {
     missing[element]++;
@@ -81810,7 +82025,8 @@ function checkMinimumElements(sbom2, options = {}) {
     );
   }
   let completeComponents = 0;
-  for (const component of sbom2.components) {
+  const components = [...sbom2.subjects, ...sbom2.components];
+  for (const component of components) {
     const absent = componentMissing(component);
     if (absent.length === 0) {
       completeComponents++;
@@ -81828,12 +82044,12 @@ function checkMinimumElements(sbom2, options = {}) {
       })
     );
   }
-  const expected = sbom2.components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
+  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
   const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
   const percent2 = Math.round((expected - absentTotal) / expected * 1e3) / 10;
   const summary2 = {
     percent: percent2,
-    components: sbom2.components.length,
+    components: components.length,
     completeComponents,
     missing
   };
@@ -81841,10 +82057,10 @@ function checkMinimumElements(sbom2, options = {}) {
   findings.push(
     finding("SBOM_NTIA_SUMMARY", {
       subject: file,
-      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${sbom2.components.length} components complete`,
+      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
       evidence: {
         percent: percent2,
-        components: sbom2.components.length,
+        components: components.length,
         completeComponents,
         ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v]))
       }
@@ -81950,13 +82166,19 @@ function firstDuplicate(items) {
     const item = items[i];
     const key = identityKey(item) ?? shallowKey(item);
     const bucket = buckets.get(key);
-    if (!bucket) {
-      buckets.set(key, [item]);
+    if (bucket === void 0) {
+      buckets.set(key, { first: item });
       continue;
     }
     const full = canonical(item);
-    if (bucket.some((other) => canonical(other) === full)) return i;
-    bucket.push(item);
+    if (bucket instanceof Set) {
+      if (bucket.has(full)) return i;
+      bucket.add(full);
+      continue;
+    }
+    const first = canonical(bucket.first);
+    if (first === full) return i;
+    buckets.set(key, /* @__PURE__ */ new Set([first, full]));
   }
   return -1;
 }
@@ -82097,7 +82319,21 @@ var sbomCheck = {
     }
     let document;
     try {
-      document = await readSbomFile(path2);
+      const bytes = await readBoundedFile(path2, defaults.maxSbomBytes, "SBOM");
+      const sha256 = createHash10("sha256").update(bytes).digest("hex");
+      if (!digestsEqual(pin.sha256, sha256)) {
+        return {
+          findings: [
+            finding("SBOM_DIGEST_MISMATCH", {
+              subject: path2,
+              message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
+              evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 }
+            })
+          ],
+          facts: { sbom: path2 }
+        };
+      }
+      document = parseSbom(bytes, path2);
     } catch (error2) {
       if (!(error2 instanceof RmmVerifyError)) throw error2;
       return {
@@ -82420,7 +82656,7 @@ function str2(value, key) {
 // src/sigstore/trusted-root.ts
 var import_protobuf_specs = __toESM(require_dist2(), 1);
 var import_verify = __toESM(require_dist5(), 1);
-import { createHash as createHash10, createPublicKey as createPublicKey2 } from "node:crypto";
+import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
 import { fileURLToPath } from "node:url";
 var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
 function publicGoodTrustedRootPath() {
@@ -82452,6 +82688,7 @@ function parseTrustedRoot(bytes, file, options = {}) {
   return trustFromRoot(root, file, options);
 }
 function trustFromRoot(root, source, options = {}) {
+  requireLogValidityStart(root, source);
   try {
     return {
       source,
@@ -82477,7 +82714,7 @@ async function loadTrustedRoot(path2, options = {}) {
 async function loadPublicGoodTrustedRoot(options = {}) {
   const path2 = publicGoodTrustedRootPath();
   const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
-  const actual = createHash10("sha256").update(bytes).digest("hex");
+  const actual = createHash11("sha256").update(bytes).digest("hex");
   if (actual !== PUBLIC_GOOD_TRUSTED_ROOT_SHA256) {
     throw new InputError(
       "INPUT_INVALID",
@@ -82486,6 +82723,22 @@ async function loadPublicGoodTrustedRoot(options = {}) {
     );
   }
   return parseTrustedRoot(bytes, path2, options);
+}
+function requireLogValidityStart(root, source) {
+  for (const [field, logs] of [
+    ["tlogs", root.tlogs],
+    ["ctlogs", root.ctlogs]
+  ]) {
+    logs.forEach((log, index) => {
+      if (log.publicKey?.validFor?.start === void 0) {
+        throw new InputError(
+          "INPUT_INVALID",
+          `${field}[${index}] (${log.baseUrl || "no baseUrl"}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
+          { file: source, pointer: `/${field}/${index}/publicKey/validFor/start` }
+        );
+      }
+    });
+  }
 }
 function keyFinder(key) {
   return (hint) => {
@@ -82515,7 +82768,7 @@ function withoutValidity(root) {
 
 // src/sigstore/verify-bundle.ts
 var import_verify2 = __toESM(require_dist5(), 1);
-import { timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+import { X509Certificate as X509Certificate2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
 
 // src/sigstore/prehash.ts
 import { constants as constants4, publicDecrypt } from "node:crypto";
@@ -82802,6 +83055,13 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
       "bundle has neither a transparency-log entry nor an RFC 3161 timestamp"
     );
   }
+  const rootInChain = selfSignedInChain(bundle);
+  if (rootInChain !== void 0) {
+    return fail(
+      "SIGSTORE_CERTIFICATE_UNTRUSTED",
+      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`
+    );
+  }
   let entity;
   let unsupported;
   let statement;
@@ -82847,6 +83107,9 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         signature: signatureBytes,
         compareSignature: (other) => bytesEqual(other, signatureBytes),
         compareDigest: (other) => bytesEqual(other, digest),
+        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
+        // hashedrekord 0.0.2 entry records) is the message digest.
+        compareSignedDigest: (other) => bytesEqual(other, digest),
         verifySignature: (key) => {
           const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
           if (result.kind === "unsupported") unsupported = result.reason;
@@ -82971,6 +83234,23 @@ function classify(error2, keyBased) {
     default:
       return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
   }
+}
+function selfSignedInChain(bundle) {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case !== "x509CertificateChain") return void 0;
+  const certificates = content.x509CertificateChain.certificates;
+  for (const [index, certificate] of certificates.entries()) {
+    let parsed;
+    try {
+      parsed = new X509Certificate2(certificate.rawBytes);
+    } catch {
+      continue;
+    }
+    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
+      return index;
+    }
+  }
+  return void 0;
 }
 function bytesEqual(a, b) {
   return a.length === b.length && timingSafeEqual3(a, b);
@@ -83478,7 +83758,7 @@ var Allowlist = class {
 };
 
 // src/fleet/drift.ts
-import { statSync } from "node:fs";
+import { statSync as statSync2 } from "node:fs";
 
 // src/fleet/managed-product.ts
 function platformMatches(artifactPlatform, rowPlatform) {
@@ -83499,7 +83779,7 @@ function makeManaged(manifest, key) {
     pinned.set(version, list);
   }
   const released = [...pinned.keys()].sort((a, b) => scheme.compare(a, b));
-  const cache = /* @__PURE__ */ new Map();
+  const cache2 = /* @__PURE__ */ new Map();
   const platformCache = /* @__PURE__ */ new Map();
   const lowerCache = /* @__PURE__ */ new Map();
   const lower = (platform2) => {
@@ -83529,7 +83809,7 @@ function makeManaged(manifest, key) {
       return allowed;
     },
     info(version) {
-      let info2 = cache.get(version);
+      let info2 = cache2.get(version);
       if (info2 === void 0) {
         const verdict = policy.evaluate(version);
         const versionClass = !verdict.valid ? "unknown-version" : verdict.belowMinimum ? "below-minimum" : verdict.comparedToTarget < 0 ? "behind" : verdict.comparedToTarget === 0 ? "on-target" : "ahead-of-target";
@@ -83565,7 +83845,7 @@ function makeManaged(manifest, key) {
           unreleased,
           pinnedSha256: set
         };
-        if (cache.size < 1e5) cache.set(version, info2);
+        if (cache2.size < 1e5) cache2.set(version, info2);
       }
       return info2;
     }
@@ -83647,7 +83927,7 @@ var ProductCatalog = class {
 };
 
 // src/fleet/inventory.ts
-import { createReadStream } from "node:fs";
+import { closeSync, constants as constants5, createReadStream, fstatSync, openSync, statSync } from "node:fs";
 import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
@@ -83777,12 +84057,21 @@ var CR = 13;
 var CsvParser = class {
   handler;
   maxRecordChars;
+  maxSkipChars;
+  file;
   fields = [];
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   carry = "";
-  /** Dropping the rest of an over-long record (see limitCarry). */
+  /** Dropping the rest of an over-long record (see skipScan). */
   skipping = false;
+  /** In skip mode: inside a quoted field. */
+  skipQuoted = false;
+  /** In skip mode: characters skipped so far, and the record's first line. */
+  skipChars = 0;
+  skipLine = 0;
+  /** The longest text ever carried over between chunks (a bound the tests check). */
+  maxCarriedChars = 0;
   /** Line number of the first line in `carry` (or of the next text when carry is empty). */
   line = 1;
   /**
@@ -83797,6 +84086,8 @@ var CsvParser = class {
   constructor(handler2, options) {
     this.handler = handler2;
     this.maxRecordChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxSkipChars ?? Number.POSITIVE_INFINITY;
+    this.file = options.file;
     this.line = options.firstLine ?? 1;
   }
   /**
@@ -83809,42 +84100,111 @@ var CsvParser = class {
     let text2 = chunk;
     let from = 0;
     if (this.skipping) {
-      const lf = chunk.indexOf("\n");
-      if (lf === -1) return;
-      this.skipping = false;
-      this.line++;
-      from = lf + 1;
+      const after = this.skipScan(chunk, 0);
+      if (after === -1) return;
+      from = after;
     } else if (this.carry !== "") {
       const lf = chunk.indexOf("\n");
       if (lf === -1) {
         this.carry += chunk;
-        this.limitCarry();
+        if (this.carry.length > this.maxRecordChars) {
+          const carry = this.carry;
+          this.carry = "";
+          this.parseFrom(carry, 0);
+        } else this.noteCarry();
         return;
       }
       const head = this.carry + chunk.slice(0, lf + 1);
       this.carry = "";
-      const rest2 = this.parse(head, false, 0);
-      if (rest2 === head.length) from = lf + 1;
-      else text2 = head.slice(rest2) + chunk.slice(lf + 1);
+      const rest = this.parse(head, false, 0);
+      if (rest === head.length) from = lf + 1;
+      else text2 = head.slice(rest) + chunk.slice(lf + 1);
     }
-    const rest = this.parse(text2, false, from);
-    if (rest < text2.length) this.carry = text2.slice(rest);
-    this.limitCarry();
+    this.parseFrom(text2, from);
   }
   /**
-   * A record still incomplete after more than `maxRecordChars` characters is malformed: it is
-   * reported and dropped up to the next line break, so a file without line breaks cannot make
-   * the parser hold it all.
+   * Parses `text` from `from`, then carries an incomplete last record, or, when it is already
+   * longer than `maxRecordChars`, reports it and skips it (and goes on after it if it ends here).
    */
-  limitCarry() {
-    if (this.carry.length <= this.maxRecordChars) return;
-    this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
-    this.carry = "";
-    this.skipping = true;
+  parseFrom(text2, from) {
+    let position = from;
+    for (; ; ) {
+      const rest = this.parse(text2, false, position);
+      if (rest >= text2.length) return;
+      if (text2.length - rest <= this.maxRecordChars) {
+        this.carry = text2.slice(rest);
+        this.noteCarry();
+        return;
+      }
+      this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+      this.skipping = true;
+      this.skipQuoted = false;
+      this.skipChars = 0;
+      this.skipLine = this.line;
+      position = this.skipScan(text2, rest);
+      if (position === -1) return;
+    }
+  }
+  noteCarry() {
+    if (this.carry.length > this.maxCarriedChars) this.maxCarriedChars = this.carry.length;
+  }
+  /**
+   * Skip mode: looks for the end of the skipped record (a line break outside quotes; every
+   * quote character toggles), counting its lines. Returns the index after that line break, or
+   * -1 when the record goes on past `text` (the state carries over to the next chunk).
+   */
+  skipScan(text2, from) {
+    const length = text2.length;
+    let quoted = this.skipQuoted;
+    let position = from;
+    let lf = text2.indexOf("\n", position);
+    let quote = text2.indexOf('"', position);
+    for (; ; ) {
+      if (lf !== -1 && lf < position) lf = text2.indexOf("\n", position);
+      if (quote !== -1 && quote < position) quote = text2.indexOf('"', position);
+      if (lf !== -1 && (quote === -1 || lf < quote)) {
+        this.line++;
+        if (!quoted) {
+          this.skipping = false;
+          this.skipQuoted = false;
+          this.checkSkip(lf + 1 - from);
+          return lf + 1;
+        }
+        position = lf + 1;
+        continue;
+      }
+      if (quote === -1) break;
+      quoted = !quoted;
+      position = quote + 1;
+    }
+    this.skipQuoted = quoted;
+    this.checkSkip(length - from);
+    return -1;
+  }
+  checkSkip(chars) {
+    this.skipChars += chars;
+    if (this.skipChars > this.maxSkipChars) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `a record goes on for more than ${this.maxSkipChars} characters without a line break outside quotes (${this.skipQuoted ? "a quoted field is never closed" : "no line breaks"}); expected CSV records of at most ${this.maxRecordChars} characters`,
+        { ...this.file !== void 0 ? { file: this.file } : {}, line: this.skipLine }
+      );
+    }
+  }
+  unterminated(line) {
+    return new InputError(
+      "INPUT_INVALID",
+      "a quoted field opened on this line is not closed before the end of the input (expected a closing quote: a truncated or broken CSV export)",
+      { ...this.file !== void 0 ? { file: this.file } : {}, line }
+    );
   }
   /** Parses the last record when the input does not end with a line break. */
   end() {
-    this.skipping = false;
+    if (this.skipping) {
+      this.skipping = false;
+      if (this.skipQuoted) throw this.unterminated(this.skipLine);
+      return;
+    }
     if (this.carry !== "") {
       const text2 = this.carry;
       this.carry = "";
@@ -83871,7 +84231,9 @@ var CsvParser = class {
       if (nextQuote >= lineEnd) {
         let end = lineEnd;
         if (end > position && text2.charCodeAt(end - 1) === CR) end--;
-        if (end > position) {
+        if (end - position > this.maxRecordChars) {
+          this.handler.malformed(this.line, `record longer than ${this.maxRecordChars} characters`);
+        } else if (end > position) {
           let count = 0;
           let start = position;
           let starts = this.starts;
@@ -83900,13 +84262,7 @@ var CsvParser = class {
         continue;
       }
       const next = this.parseQuoted(text2, position, final);
-      if (next === -1) {
-        if (length - position <= this.maxRecordChars) return position;
-        this.handler.malformed(this.line, `quoted field longer than ${this.maxRecordChars} characters`);
-        this.line++;
-        position = lineEnd + 1;
-        continue;
-      }
+      if (next === -1) return position;
       position = next;
     }
     return position;
@@ -83922,6 +84278,10 @@ var CsvParser = class {
   /** Hands the unescaped fields of a quoted record to the handler as one string with offsets. */
   emitFields(line, recordEnd) {
     this.recordEnd = recordEnd;
+    if (recordEnd - this.recordStart > this.maxRecordChars) {
+      this.handler.malformed(line, `record longer than ${this.maxRecordChars} characters`);
+      return;
+    }
     const fields = this.fields;
     while (this.starts.length < fields.length) this.grow();
     let text2 = "";
@@ -83962,7 +84322,7 @@ var CsvParser = class {
           const close = text2.indexOf('"', from);
           if (close === -1) {
             if (!final) return -1;
-            return fail(start, "unterminated quoted field");
+            throw this.unterminated(this.line);
           }
           if (close + 1 < length && text2.charCodeAt(close + 1) === QUOTE) {
             value += text2.slice(from, close + 1);
@@ -83975,8 +84335,6 @@ var CsvParser = class {
           position = close + 1;
           break;
         }
-        if (value.length > this.maxRecordChars)
-          return fail(position, `quoted field longer than ${this.maxRecordChars} characters`);
         fields.push(value);
         const c = position < length ? text2.charCodeAt(position) : -1;
         if (c === COMMA) {
@@ -84383,19 +84741,53 @@ var CsvRecordMapper = class {
 };
 
 // src/fleet/inventory.ts
-function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes) {
+function fileSource(path2, readChunkBytes = defaults.inventoryReadChunkBytes, options = {}) {
+  const allowSpecialFiles = options.allowSpecialFiles === true;
   return {
     name: path2,
     path: path2,
     readChunkBytes,
-    open: () => createReadStream(path2, { highWaterMark: readChunkBytes })
+    ...allowSpecialFiles ? { allowSpecialFiles } : {},
+    open: () => openInventoryFile(path2, readChunkBytes, allowSpecialFiles)
   };
 }
-async function* bytesOf(source, maxBytes, state) {
+function fileKind(stats) {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+function openInventoryFile(path2, readChunkBytes, allowSpecial) {
+  if (allowSpecial) {
+    const stats2 = statSync(path2);
+    if (stats2.isFIFO() || stats2.isCharacterDevice())
+      return createReadStream(path2, { highWaterMark: readChunkBytes });
+  }
+  const fd = openSync(path2, constants5.O_RDONLY | constants5.O_NONBLOCK);
+  let stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error2) {
+    closeSync(fd);
+    throw error2;
+  }
+  if (stats.isFile()) return createReadStream("", { fd, highWaterMark: readChunkBytes });
+  closeSync(fd);
+  throw new InputError(
+    "INPUT_INVALID",
+    `not an inventory file: it is ${fileKind(stats)}; expected a regular file${stats.isFIFO() || stats.isCharacterDevice() ? " (pipe it to standard input as '-', or pass --allow-fifo to read it)" : ""}`,
+    { file: path2 }
+  );
+}
+async function* bytesOf(source, maxBytes, maxGzipRatio, state) {
   let iterable;
   try {
     iterable = source.open();
   } catch (error2) {
+    if (error2 instanceof InputError)
+      throw new InputError(error2.code, error2.detail, { ...error2.location, file: source.name });
     throw new InputError("INPUT_UNREADABLE", `cannot read inventory: ${errorMessage(error2)}`, {
       file: source.name,
       cause: error2
@@ -84413,11 +84805,13 @@ async function* bytesOf(source, maxBytes, state) {
   }
   if (first.done === true) return;
   const head = Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
+  let compressed = head.length;
   async function* raw() {
     yield head;
     for (; ; ) {
       const next = await iterator2.next();
       if (next.done === true) return;
+      compressed += next.value.byteLength;
       yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   }
@@ -84433,6 +84827,13 @@ async function* bytesOf(source, maxBytes, state) {
   try {
     for await (const chunk of output) {
       state.bytes += chunk.length;
+      if (state.gzip && state.bytes > defaults.inventoryGzipAllowanceBytes + maxGzipRatio * compressed) {
+        throw new InputError(
+          "INPUT_TOO_LARGE",
+          `gzip inventory expands more than ${maxGzipRatio} times (${compressed} compressed bytes read gave ${state.bytes} bytes): refused as a decompression bomb; expected an inventory export`,
+          { file: source.name }
+        );
+      }
       if (state.bytes > maxBytes) {
         throw new InputError(
           "INPUT_TOO_LARGE",
@@ -84469,7 +84870,13 @@ async function readInventoryText(source, options, readerFor) {
   let blankLines = 0;
   let unchecked = 4096;
   let decoderClean = true;
-  for await (const chunk of bytesOf(source, options.maxInputBytes, state)) {
+  const chunks = bytesOf(
+    source,
+    options.maxInputBytes,
+    options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
+    state
+  );
+  for await (const chunk of chunks) {
     let text2;
     const ascii = decoderClean && isAscii(chunk);
     if (ascii) text2 = chunk.toString("latin1");
@@ -84534,7 +84941,12 @@ var CsvTextReader = class {
           this.malformedRow(line, reason);
         }
       },
-      { maxRecordChars: options.maxRecordChars, firstLine }
+      {
+        maxRecordChars: options.maxRecordChars,
+        maxSkipChars: options.maxLineChars ?? defaults.maxInventoryLineChars,
+        file,
+        firstLine
+      }
     );
   }
   push(text2, _ascii) {
@@ -84721,10 +85133,15 @@ var JsonLinesReader = class {
   line;
   file;
   maxChars;
+  maxSkipChars;
+  /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
+  skipping = false;
+  skipped = 0;
   constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
+    this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
     this.line = firstLine;
   }
   get rows() {
@@ -84734,23 +85151,45 @@ var JsonLinesReader = class {
     return this.mapper.malformedRows;
   }
   push(chunk) {
-    const text2 = this.carry === "" ? chunk : this.carry + chunk;
     let position = 0;
+    if (this.skipping) {
+      const lf = chunk.indexOf("\n");
+      if (lf === -1) {
+        this.skip(chunk.length);
+        return void 0;
+      }
+      this.skip(lf);
+      this.skipping = false;
+      this.line++;
+      position = lf + 1;
+    }
+    const text2 = this.carry === "" ? chunk : this.carry + chunk.slice(position);
+    if (this.carry !== "") position = 0;
     for (; ; ) {
       const end = text2.indexOf("\n", position);
       if (end === -1) break;
       this.lineOf(text2, position, end);
       position = end + 1;
     }
-    this.carry = text2.slice(position);
-    if (this.carry.length > this.maxChars) {
+    this.carry = "";
+    if (text2.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
-      this.carry = "";
-      this.skipRest = true;
-    }
+      this.skipping = true;
+      this.skipped = 0;
+      this.skip(text2.length - position);
+    } else if (position < text2.length) this.carry = text2.slice(position);
     return void 0;
   }
-  skipRest = false;
+  skip(chars) {
+    this.skipped += chars;
+    if (this.skipped > this.maxSkipChars) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `a line goes on for more than ${this.maxSkipChars} characters; expected JSON Lines of at most ${this.maxChars} characters`,
+        { file: this.file, line: this.line }
+      );
+    }
+  }
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
@@ -84758,10 +85197,6 @@ var JsonLinesReader = class {
   }
   lineOf(text2, start, end) {
     const line = this.line++;
-    if (this.skipRest) {
-      this.skipRest = false;
-      return;
-    }
     if (end - start > this.maxChars) {
       this.mapper.bad(line, `line longer than ${this.maxChars} characters`);
       return;
@@ -84836,11 +85271,10 @@ var OsqueryArrayReader = class {
 };
 
 // src/fleet/reader-thread.ts
-import { createReadStream as createReadStream2 } from "node:fs";
 import { isMainThread, parentPort, Worker as Worker2, workerData } from "node:worker_threads";
 
 // src/fleet/dedup.ts
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync as closeSync2, mkdtempSync, openSync as openSync2, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 var FingerprintTable = class _FingerprintTable {
@@ -84967,7 +85401,7 @@ var Deduplicator = class {
     if (this.spillDir === void 0) {
       this.spillDir = mkdtempSync(join4(tmpdir(), "rmm-verify-dedup-"));
       for (let i = 0; i < this.partitions; i++) {
-        this.spillFds.push(openSync(join4(this.spillDir, `p${i}`), "w+"));
+        this.spillFds.push(openSync2(join4(this.spillDir, `p${i}`), "w+"));
         const bytes = Buffer.allocUnsafe(BUFFER_RECORDS * RECORD_BYTES);
         this.buffers.push({
           bytes,
@@ -85004,7 +85438,7 @@ var Deduplicator = class {
       this.table = new FingerprintTable(1);
       for (let partition = 0; partition < this.partitions; partition++) {
         this.flush(partition);
-        closeSync(this.spillFds[partition]);
+        closeSync2(this.spillFds[partition]);
         const bytes = readFileSync(join4(this.spillDir, `p${partition}`));
         const records = bytes.length / RECORD_BYTES;
         if (records === 0) continue;
@@ -85075,7 +85509,7 @@ var Deduplicator = class {
   close() {
     for (const fd of this.spillFds) {
       try {
-        closeSync(fd);
+        closeSync2(fd);
       } catch {
       }
     }
@@ -85569,9 +86003,8 @@ async function runReader(data, port) {
     return credits > 0 ? void 0 : new Promise((resolve10) => wake = resolve10);
   };
   const source = {
-    name: data.name,
-    path: data.path,
-    open: () => createReadStream2(data.path, { highWaterMark: data.readChunkBytes })
+    ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
+    name: data.name
   };
   try {
     const summary2 = await readInventoryText(source, data.options, (format, file, firstLine) => {
@@ -85636,6 +86069,7 @@ function readCsvOnThread(input) {
     path: source.path,
     name: source.name,
     readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
+    allowSpecialFiles: source.allowSpecialFiles === true,
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform
@@ -86508,7 +86942,7 @@ function useReaderThread(source, mode) {
   if (source.path === void 0 || mode === "never") return false;
   if (mode === "always") return true;
   try {
-    return statSync(source.path).size >= defaults.readerThreadMinBytes;
+    return statSync2(source.path).size >= defaults.readerThreadMinBytes;
   } catch {
     return false;
   }
@@ -86545,6 +86979,8 @@ async function scanDrift(input) {
     maxInputBytes: input.limits?.maxInputBytes ?? defaults.maxInventoryBytes,
     maxRecordChars: input.limits?.maxRecordChars ?? defaults.maxInventoryRecordChars,
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
+    maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
+    maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     ...input.columns !== void 0 ? { columns: input.columns } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
@@ -86810,7 +87246,10 @@ function parseManifest(bytes, file) {
   const wantVersion = (pointer, text2) => scheme.normalise(text2) ?? fail(pointer, `expected a ${scheme.name} version such as ${scheme.example}, found '${text2}'`);
   const wantRange = (pointer, text2) => {
     if (scheme.parseRange(text2) === void 0)
-      fail(pointer, `expected a ${scheme.name} version or range such as >=${scheme.example}, found '${text2}'`);
+      fail(
+        pointer,
+        `expected a ${scheme.name} version or range such as >=${scheme.example}, found '${text2}'`
+      );
   };
   const versions = /* @__PURE__ */ new Map();
   manifest.releases.forEach((release, index) => {
@@ -90800,9 +91239,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache }, methodName) {
-    if (cache[methodName]) {
-      return cache[methodName];
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -90810,7 +91249,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache[methodName] = decorate(
+      cache2[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -90818,9 +91257,9 @@ var handler = {
         decorations
       );
     } else {
-      cache[methodName] = octokit.request.defaults(endpointDefaults);
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache[methodName];
+    return cache2[methodName];
   }
 };
 function endpointsToMethods(octokit) {
@@ -91591,7 +92030,9 @@ function severityCell(severity) {
   return `<td class="sev-${name}">${name}</td>`;
 }
 function table2(id, label, head, body, numeric) {
-  return `<div class="scroll" role="region" aria-label="${escapeHtml(label)}" tabindex="0"><table id="${id}"><thead><tr>` + head.map((h, i) => `<th scope="col" data-col="${i}"${numeric.has(i) ? ' class="num"' : ""}>${escapeHtml(h)}</th>`).join("") + `</tr></thead><tbody>${body}</tbody></table></div>`;
+  return `<div class="scroll" role="region" aria-label="${escapeHtml(label)}" tabindex="0"><table id="${id}"><thead><tr>` + head.map(
+    (h, i) => `<th scope="col" data-col="${i}"${numeric.has(i) ? ' class="num"' : ""}>${escapeHtml(h)}</th>`
+  ).join("") + `</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 function renderDriftHtml(report, options = {}) {
   const drift2 = report.drift;
@@ -91622,7 +92063,12 @@ function renderDriftHtml(report, options = {}) {
       )
     ),
     tile("stale", "stale agents", String(fleet.stale), fleet.stale > 0 ? " bad" : ""),
-    tile("unapprovedTools", "unapproved tools", String(fleet.unapprovedTools), fleet.unapprovedTools > 0 ? " bad" : ""),
+    tile(
+      "unapprovedTools",
+      "unapproved tools",
+      String(fleet.unapprovedTools),
+      fleet.unapprovedTools > 0 ? " bad" : ""
+    ),
     tile("duplicateRows", "duplicate rows", String(fleet.duplicateRows)),
     tile("malformedRows", "malformed rows", String(fleet.malformedRows))
   ].join("");
@@ -91660,7 +92106,7 @@ function renderDriftHtml(report, options = {}) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rmm-verify fleet drift — ${escapeHtml(report.generatedAt)}</title>
 <style>
-*{box-sizing:border-box}
+*{box-sizing:border-box}[hidden]{display:none!important}
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1c2833;background:#fdfefe;max-width:1400px}
 @media (max-width:600px){body{margin:10px}}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
@@ -91711,7 +92157,9 @@ ${table2("versions", "Versions", ["Product", "Version", "Version class", "Agents
 <h2>Tenant × product × primary status</h2>
 <div class="controls" id="rollup-controls" hidden>
 <input id="filter" type="search" placeholder="Filter (tenant, product, status…)" aria-label="Filter rows">
-<select id="class-filter" aria-label="Status"><option value="">all statuses</option>${DRIFT_CLASSES.filter((c) => c !== "stale").map((c) => `<option>${c}</option>`).join("")}</select>
+<select id="class-filter" aria-label="Status"><option value="">all statuses</option>${DRIFT_CLASSES.filter(
+    (c) => c !== "stale"
+  ).map((c) => `<option>${c}</option>`).join("")}</select>
 <span id="row-count" class="muted" aria-live="polite"></span>
 </div>
 ${table2("rollups", "Tenant, product and primary status", ["Tenant", "Product", "Status", "Severity", "Count", "Stale"], rollupRows, numeric(4, 5))}
@@ -92202,7 +92650,7 @@ function isFileInWorkspace(subject, workspace) {
     return false;
   }
   try {
-    return statSync2(resolve8(workspace, subject)).isFile();
+    return statSync3(resolve8(workspace, subject)).isFile();
   } catch {
     return false;
   }
