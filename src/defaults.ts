@@ -67,4 +67,6 @@ export const defaults = {
   readerThreadMinBytes: 8 << 20, // CSV files this large (bytes) are parsed on a worker thread
   maxDistinctProductNames: 200_000, // product names whose match result is cached
   historyTrendScans: 30, // previous scans shown in the trend
+  historyRememberScans: 5, // scans a vanished endpoint is remembered for (a return with a lower version is a downgrade)
+  futureLastSeenHours: 24, // last_seen this far past the scan's clock is a DRIFT_FUTURE_LAST_SEEN finding
 } as const;

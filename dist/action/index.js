@@ -76614,7 +76614,17 @@ var FLEET_CODES = defineCodes({
   DRIFT_VANISHED_ENDPOINT: {
     severity: "info",
     title: "Endpoint missing since the previous scan",
-    help: "The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting)."
+    help: "The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting). It is remembered for --remember-scans scans (default 5): if it comes back with a lower version that is a downgrade, not a new endpoint."
+  },
+  DRIFT_TENANT_MISSING: {
+    severity: "medium",
+    title: "Tenant missing from the whole scan",
+    help: "A tenant that had agents in the previous scan has none in this one: its inventory export is missing or broken, or every agent was removed. Its endpoints are remembered (--remember-scans), so they are not reported as new when it returns."
+  },
+  DRIFT_FUTURE_LAST_SEEN: {
+    severity: "medium",
+    title: "last_seen in the future",
+    help: "The row's last_seen is later than the scan's clock allows (more than a day ahead, e.g. 2999): a broken clock or an edited inventory. Such a row never looks stale and wins every duplicate; check the source."
   },
   DRIFT_FINDINGS_TRUNCATED: {
     severity: "info",
@@ -77733,8 +77743,12 @@ var defaults = {
   // CSV files this large (bytes) are parsed on a worker thread
   maxDistinctProductNames: 2e5,
   // product names whose match result is cached
-  historyTrendScans: 30
+  historyTrendScans: 30,
   // previous scans shown in the trend
+  historyRememberScans: 5,
+  // scans a vanished endpoint is remembered for (a return with a lower version is a downgrade)
+  futureLastSeenHours: 24
+  // last_seen this far past the scan's clock is a DRIFT_FUTURE_LAST_SEEN finding
 };
 
 // src/artifact/collect-files.ts
@@ -86236,6 +86250,7 @@ var DriftScanner = class {
   allowlist;
   options;
   staleBefore;
+  futureAfter;
   tenants = /* @__PURE__ */ new Map();
   dedup;
   hash = new Int32Array(2);
@@ -86277,6 +86292,7 @@ var DriftScanner = class {
     this.allowlist = allowlist;
     this.options = options;
     this.staleBefore = options.now.getTime() - options.staleDays * 864e5;
+    this.futureAfter = options.now.getTime() + (options.futureLastSeenHours ?? 24) * 36e5;
     this.progressEvery = options.progressEvery ?? 1e6;
     for (const c of DRIFT_CLASSES) if (CLASS_CODE[c] !== void 0) this.wanted |= BIT[c];
     this.dedup = new Deduplicator(
@@ -86373,6 +86389,7 @@ var DriftScanner = class {
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
+    else if (lastSeen > this.futureAfter) this.futureFinding(source.row(), file, line);
     const at = group * 16;
     const cells = this.cells;
     flags |= cells[at + META_VERSION] & FLAG_ALLOWED;
@@ -86741,6 +86758,26 @@ var DriftScanner = class {
   close() {
     this.dedup.close();
   }
+  /** A last_seen later than the clock allows (a 2999 date would win every duplicate). */
+  futureFinding(original, file, line) {
+    const row = ownRow(original);
+    this.sample(
+      "DRIFT_FUTURE_LAST_SEEN",
+      () => finding("DRIFT_FUTURE_LAST_SEEN", {
+        subject: `${row.tenant}/${row.endpoint}`,
+        message: `${row.product} on ${row.tenant}/${row.endpoint} has last_seen ${new Date(row.lastSeen).toISOString()}, after the scan's clock ${this.options.now.toISOString()}: it never looks stale and wins every duplicate`,
+        evidence: {
+          tenant: row.tenant,
+          endpoint: row.endpoint,
+          product: row.product,
+          lastSeen: new Date(row.lastSeen).toISOString(),
+          file,
+          line
+        },
+        location: { file, line }
+      })
+    );
+  }
   /** Records an in-memory duplicate as a sample finding. */
   duplicateFinding(original, file, line) {
     const row = ownRow(original);
@@ -86957,6 +86994,7 @@ async function scanDrift(input) {
   const scanner = new DriftScanner(catalog, new Allowlist(input.config ?? EMPTY_CONFIG), {
     now: input.now,
     staleDays: input.staleDays ?? defaults.staleDays,
+    futureLastSeenHours: defaults.futureLastSeenHours,
     maxFindingsPerCode,
     dedupMemoryKeys: input.dedupMemoryKeys ?? defaults.dedupMemoryKeys,
     dedupSpillPartitions: defaults.dedupSpillPartitions,
@@ -87004,6 +87042,10 @@ async function scanDrift(input) {
     const committed = input.history.commit(result, {
       maxFindingsPerCode,
       trendScans: defaults.historyTrendScans,
+      rememberScans: input.rememberScans ?? defaults.historyRememberScans,
+      schemes: new Map(
+        catalog.products.flatMap((p) => p.kind === "managed" ? [[p.id, p.scheme]] : [])
+      ),
       ...input.beforeCommit !== void 0 ? { beforeCommit: input.beforeCommit } : {}
     });
     return { result, findings: [...findings, ...committed.findings], history: committed.diff };

@@ -58,6 +58,7 @@ Options:
       --config <file>      drift config: RMM tools allowed per tenant (see README)
       --osv <file>         OSV advisories (JSON) for the products, added to the manifests' (repeat)
       --history <file>     SQLite scan history to compare with and to record this scan in
+      --remember-scans <n> scans a vanished endpoint is remembered for in the history (default ${defaults.historyRememberScans})
       --stale <days>       last_seen older than this is stale (default ${defaults.staleDays})
       --columns <map>      CSV/JSON column mapping, e.g. tenant=Customer,endpoint=DeviceId
                            (or 1-based positions for files without a header: tenant=1,...)
@@ -89,6 +90,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     config: { type: 'string' },
     osv: { type: 'string', multiple: true },
     history: { type: 'string' },
+    'remember-scans': { type: 'string' },
     stale: { type: 'string' },
     columns: { type: 'string' },
     tenant: { type: 'string' },
@@ -118,6 +120,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError("drift: stdin ('-') can be read only once");
   const staleDays = parseStale(values.stale);
   const maxFindings = positiveInteger('drift', 'max-findings', values['max-findings']);
+  const rememberScans = positiveInteger('drift', 'remember-scans', values['remember-scans']);
   const columns = values.columns === undefined ? undefined : parseColumnMapping(values.columns);
   const preset = values.preset === undefined ? undefined : parsePreset(values.preset);
   const dateFormat =
@@ -190,6 +193,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       now: io.now,
       ...common,
       ...(history !== undefined ? { history } : {}),
+      ...(rememberScans !== undefined ? { rememberScans } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
     report = buildDriftReport(output, {

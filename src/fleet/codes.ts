@@ -80,7 +80,17 @@ export const FLEET_CODES = defineCodes({
   DRIFT_VANISHED_ENDPOINT: {
     severity: 'info',
     title: 'Endpoint missing since the previous scan',
-    help: 'The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting).',
+    help: 'The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting). It is remembered for --remember-scans scans (default 5): if it comes back with a lower version that is a downgrade, not a new endpoint.',
+  },
+  DRIFT_TENANT_MISSING: {
+    severity: 'medium',
+    title: 'Tenant missing from the whole scan',
+    help: 'A tenant that had agents in the previous scan has none in this one: its inventory export is missing or broken, or every agent was removed. Its endpoints are remembered (--remember-scans), so they are not reported as new when it returns.',
+  },
+  DRIFT_FUTURE_LAST_SEEN: {
+    severity: 'medium',
+    title: 'last_seen in the future',
+    help: "The row's last_seen is later than the scan's clock allows (more than a day ahead, e.g. 2999): a broken clock or an edited inventory. Such a row never looks stale and wins every duplicate; check the source.",
   },
   DRIFT_FINDINGS_TRUNCATED: {
     severity: 'info',

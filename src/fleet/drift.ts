@@ -41,6 +41,8 @@ export interface DriftScanInput {
   readonly dedupMemoryKeys?: number;
   /** Open history store: the scan is staged in its transaction and committed at the end. */
   readonly history?: DriftHistory;
+  /** Scans a vanished endpoint is remembered for in the history (default defaults.historyRememberScans). */
+  readonly rememberScans?: number;
   /** Called every `progressEvery` (default a million) rows with the rows read so far. */
   readonly onProgress?: (rows: number) => void;
   readonly progressEvery?: number;
@@ -90,6 +92,7 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
   const scanner = new DriftScanner(catalog, new Allowlist(input.config ?? EMPTY_CONFIG), {
     now: input.now,
     staleDays: input.staleDays ?? defaults.staleDays,
+    futureLastSeenHours: defaults.futureLastSeenHours,
     maxFindingsPerCode,
     dedupMemoryKeys: input.dedupMemoryKeys ?? defaults.dedupMemoryKeys,
     dedupSpillPartitions: defaults.dedupSpillPartitions,
@@ -153,6 +156,10 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     const committed = input.history.commit(result, {
       maxFindingsPerCode,
       trendScans: defaults.historyTrendScans,
+      rememberScans: input.rememberScans ?? defaults.historyRememberScans,
+      schemes: new Map(
+        catalog.products.flatMap((p) => (p.kind === 'managed' ? [[p.id, p.scheme] as const] : [])),
+      ),
       ...(input.beforeCommit !== undefined ? { beforeCommit: input.beforeCommit } : {}),
     });
     return { result, findings: [...findings, ...committed.findings], history: committed.diff };

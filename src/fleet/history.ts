@@ -1,17 +1,20 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
-import semver from 'semver';
-
 import { InputError, errorMessage } from '../errors.ts';
 import { finding, type Finding } from '../findings.ts';
+import { versionScheme, type VersionScheme } from '../versions/index.ts';
 import type { HistoryStage, DriftResult } from './scan.ts';
 
 /**
  * Scan history in an embedded SQLite database (node:sqlite).
  *
  * Tables: `scans` (one row per committed scan), `tenant_scans` (agents and on-target per tenant
- * per scan: the trend), `version_counts` (agents per product and version per scan: versions over
- * time), and `endpoints` (the latest state per tenant × endpoint × product, replaced by each scan).
+ * per scan: the trend; on-target is the primary status, so it never exceeds agents),
+ * `version_counts` (agents per product and version per scan: versions over time), and `endpoints`
+ * (the latest state per tenant × endpoint × product with the scan it was last seen in; an
+ * endpoint missing from a scan is kept for `rememberScans` scans, so that one that returns with
+ * a lower version is a downgrade, not a new endpoint). Versions are stored normalised and
+ * compared in their product's version scheme.
  *
  * One scan is one transaction: rows are staged into a temporary table (deduplicated by the
  * primary key, latest last_seen wins), compared with `endpoints`, and `endpoints` is replaced
@@ -24,7 +27,11 @@ export interface HistoryDiff {
   readonly previousScanId: number | null;
   readonly downgrades: number;
   readonly newEndpoints: number;
+  /** Endpoints missing from the previous scan (within the remembered scans) seen again. */
+  readonly returnedEndpoints: number;
   readonly vanishedEndpoints: number;
+  /** Tenants with agents in the previous scan and none in this one. */
+  readonly missingTenants: readonly string[];
   /** Per tenant, oldest scan first, the current scan last. */
   readonly trend: readonly TenantTrend[];
   /** Fleet-wide agents per product and version in each of the last scans, oldest first. */
@@ -69,6 +76,10 @@ CREATE TABLE IF NOT EXISTS endpoints (
 export interface HistoryOptions {
   readonly maxFindingsPerCode: number;
   readonly trendScans: number;
+  /** Scans an endpoint is remembered for after it was last seen (at least 1). */
+  readonly rememberScans: number;
+  /** Version scheme per product id (default semver), for downgrades. */
+  readonly schemes?: ReadonlyMap<string, VersionScheme>;
   /** Test hook: runs after all writes, just before COMMIT (throwing simulates a crash). */
   readonly beforeCommit?: () => void;
 }
@@ -78,10 +89,21 @@ export class DriftHistory implements HistoryStage {
   private readonly db: DatabaseSync;
   private insert: StatementSync | undefined;
   private open = false;
+  /** The schemes of the scan being committed (read by the SQL function version_compare). */
+  private schemes: ReadonlyMap<string, VersionScheme> = new Map();
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.db = db;
+    // version_compare(product, a, b): the product's scheme order of two stored (normalised)
+    // versions; NULL when either is not a version of that scheme.
+    db.function('version_compare', { deterministic: true }, (product: unknown, a: unknown, b: unknown) => {
+      if (typeof product !== 'string' || typeof a !== 'string' || typeof b !== 'string') return null;
+      const scheme = this.schemes.get(product) ?? versionScheme(undefined);
+      const left = scheme.normalise(a);
+      const right = scheme.normalise(b);
+      return left === undefined || right === undefined ? null : scheme.compare(left, right);
+    });
   }
 
   static openFile(path: string): DriftHistory {
@@ -112,11 +134,6 @@ export class DriftHistory implements HistoryStage {
         cause: error,
       });
     }
-    db.function('semver_compare', { deterministic: true }, (a: unknown, b: unknown) => {
-      const left = typeof a === 'string' ? semver.valid(a) : null;
-      const right = typeof b === 'string' ? semver.valid(b) : null;
-      return left === null || right === null ? null : semver.compare(left, right);
-    });
     return new DriftHistory(path, db);
   }
 
@@ -156,18 +173,22 @@ export class DriftHistory implements HistoryStage {
   commit(result: DriftResult, options: HistoryOptions): { diff: HistoryDiff; findings: Finding[] } {
     const db = this.db;
     const cap = options.maxFindingsPerCode;
+    this.schemes = options.schemes ?? new Map();
     const findings: Finding[] = [];
     const previous = db.prepare('SELECT max(id) AS id FROM scans').get() as { id: number | null };
     const previousScanId = previous.id;
     let downgrades = 0;
     let newEndpoints = 0;
+    let returnedEndpoints = 0;
     let vanishedEndpoints = 0;
+    const missingTenants: string[] = [];
     if (previousScanId !== null) {
+      // Against every remembered endpoint: one back after missing scans is compared too.
       for (const row of db
         .prepare(
-          `SELECT s.tenant, s.endpoint, s.product, s.version, s.hostname, e.version AS previous
+          `SELECT s.tenant, s.endpoint, s.product, s.version, s.hostname, e.version AS previous, e.scan_id AS lastSeenScanId
            FROM staged s JOIN endpoints e USING (tenant, endpoint, product)
-           WHERE s.version <> e.version AND semver_compare(s.version, e.version) < 0
+           WHERE s.version <> e.version AND version_compare(s.product, s.version, e.version) < 0
            ORDER BY s.tenant, s.endpoint, s.product`,
         )
         .iterate() as Iterable<{
@@ -177,25 +198,54 @@ export class DriftHistory implements HistoryStage {
         version: string;
         hostname: string;
         previous: string;
+        lastSeenScanId: number;
       }>) {
         downgrades++;
         if (downgrades <= cap) {
           findings.push(
             finding('DRIFT_DOWNGRADE', {
               subject: `${row.tenant}/${row.endpoint}`,
-              message: `${row.product} on ${row.tenant}/${row.endpoint} went from ${row.previous} to ${row.version} since scan ${previousScanId}`,
+              message: `${row.product} on ${row.tenant}/${row.endpoint} went from ${row.previous} to ${row.version} since scan ${row.lastSeenScanId}${row.lastSeenScanId === previousScanId ? '' : ` (it was missing from the scans after it)`}`,
               evidence: { ...row, previousScanId },
             }),
           );
         }
       }
-      const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+      const count = (sql: string, ...params: number[]): number =>
+        (db.prepare(sql).get(...params) as { n: number }).n;
       newEndpoints = count(`SELECT count(*) AS n FROM staged s WHERE NOT EXISTS
         (SELECT 1 FROM endpoints e WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)`);
-      vanishedEndpoints = count(`SELECT count(*) AS n FROM endpoints e WHERE NOT EXISTS
-        (SELECT 1 FROM staged s WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)`);
-      const sample = (sql: string, code: 'DRIFT_NEW_ENDPOINT' | 'DRIFT_VANISHED_ENDPOINT', verb: string) => {
-        for (const row of db.prepare(sql).all(cap) as {
+      returnedEndpoints = count(
+        `SELECT count(*) AS n FROM staged s JOIN endpoints e USING (tenant, endpoint, product) WHERE e.scan_id < ?`,
+        previousScanId,
+      );
+      // Vanished: in the previous scan, not in this one (reported once, when it goes missing).
+      vanishedEndpoints = count(
+        `SELECT count(*) AS n FROM endpoints e WHERE e.scan_id = ? AND NOT EXISTS
+          (SELECT 1 FROM staged s WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)`,
+        previousScanId,
+      );
+      const present = new Set(result.tenants.filter((t) => t.agents > 0).map((t) => t.tenant));
+      for (const row of db
+        .prepare('SELECT tenant, agents FROM tenant_scans WHERE scan_id = ? AND agents > 0 ORDER BY tenant')
+        .all(previousScanId) as { tenant: string; agents: number }[]) {
+        if (present.has(row.tenant)) continue;
+        missingTenants.push(row.tenant);
+        findings.push(
+          finding('DRIFT_TENANT_MISSING', {
+            subject: row.tenant,
+            message: `tenant ${row.tenant} had ${row.agents} agent(s) in scan ${previousScanId} and none in this scan: is its inventory missing?`,
+            evidence: { tenant: row.tenant, previousAgents: row.agents, previousScanId },
+          }),
+        );
+      }
+      const sample = (
+        sql: string,
+        code: 'DRIFT_NEW_ENDPOINT' | 'DRIFT_VANISHED_ENDPOINT',
+        verb: string,
+        ...params: number[]
+      ) => {
+        for (const row of db.prepare(sql).all(...params, cap) as {
           tenant: string;
           endpoint: string;
           product: string;
@@ -218,11 +268,12 @@ export class DriftHistory implements HistoryStage {
         'is new',
       );
       sample(
-        `SELECT tenant, endpoint, product, version FROM endpoints e WHERE NOT EXISTS
+        `SELECT tenant, endpoint, product, version FROM endpoints e WHERE e.scan_id = ? AND NOT EXISTS
           (SELECT 1 FROM staged s WHERE e.tenant = s.tenant AND e.endpoint = s.endpoint AND e.product = s.product)
          ORDER BY tenant, endpoint, product LIMIT ?`,
         'DRIFT_VANISHED_ENDPOINT',
         'has vanished',
+        previousScanId,
       );
       for (const [code, total] of [
         ['DRIFT_DOWNGRADE', downgrades],
@@ -250,10 +301,15 @@ export class DriftHistory implements HistoryStage {
       if (t.agents > 0) tenantInsert.run(scanId, t.tenant, t.agents, t.onTarget);
     const versionInsert = db.prepare('INSERT INTO version_counts VALUES (?, ?, ?, ?)');
     for (const v of result.versions) versionInsert.run(scanId, v.product, v.version, v.count);
-    db.exec('DELETE FROM endpoints');
     db.prepare(
-      'INSERT INTO endpoints SELECT tenant, endpoint, product, version, hostname, last_seen, ? FROM staged',
+      `INSERT INTO endpoints SELECT tenant, endpoint, product, version, hostname, last_seen, ? FROM staged WHERE true
+       ON CONFLICT (tenant, endpoint, product) DO UPDATE SET version = excluded.version,
+         hostname = excluded.hostname, last_seen = excluded.last_seen, scan_id = excluded.scan_id`,
     ).run(scanId);
+    // Forget endpoints not seen in the last rememberScans scans (this one included).
+    db.prepare(
+      `DELETE FROM endpoints WHERE scan_id < (SELECT min(id) FROM (SELECT id FROM scans ORDER BY id DESC LIMIT ?))`,
+    ).run(Math.max(1, options.rememberScans));
     db.exec('DELETE FROM staged');
     options.beforeCommit?.();
     db.exec('COMMIT');
@@ -302,7 +358,9 @@ export class DriftHistory implements HistoryStage {
         previousScanId,
         downgrades,
         newEndpoints,
+        returnedEndpoints,
         vanishedEndpoints,
+        missingTenants,
         trend,
         versionsOverTime,
         scans,

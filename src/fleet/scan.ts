@@ -30,6 +30,8 @@ export interface DriftScanOptions {
   readonly now: Date;
   /** Endpoints whose last_seen is older than this many days are stale. */
   readonly staleDays: number;
+  /** A last_seen more than this many hours after `now` is a DRIFT_FUTURE_LAST_SEEN finding (default 24). */
+  readonly futureLastSeenHours?: number;
   readonly maxFindingsPerCode: number;
   readonly dedupMemoryKeys: number;
   readonly dedupSpillPartitions: number;
@@ -191,6 +193,7 @@ export class DriftScanner implements InventorySink {
   private readonly allowlist: Allowlist;
   private readonly options: DriftScanOptions;
   private readonly staleBefore: number;
+  private readonly futureAfter: number;
   private readonly tenants = new Map<string, TenantState>();
   private readonly dedup: Deduplicator;
   private readonly hash = new Int32Array(2);
@@ -235,6 +238,7 @@ export class DriftScanner implements InventorySink {
     this.allowlist = allowlist;
     this.options = options;
     this.staleBefore = options.now.getTime() - options.staleDays * 86_400_000;
+    this.futureAfter = options.now.getTime() + (options.futureLastSeenHours ?? 24) * 3_600_000;
     this.progressEvery = options.progressEvery ?? 1_000_000;
     for (const c of DRIFT_CLASSES) if (CLASS_CODE[c] !== undefined) this.wanted |= BIT[c];
     this.dedup = new Deduplicator(
@@ -352,6 +356,7 @@ export class DriftScanner implements InventorySink {
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
+    else if (lastSeen > this.futureAfter) this.futureFinding(source.row(), file, line);
     const at = group * 16;
     const cells = this.cells;
     flags |= (cells[at + META_VERSION] as number) & FLAG_ALLOWED;
@@ -779,6 +784,26 @@ export class DriftScanner implements InventorySink {
   /** Releases temp files after an error. */
   close(): void {
     this.dedup.close();
+  }
+
+  /** A last_seen later than the clock allows (a 2999 date would win every duplicate). */
+  private futureFinding(original: InventoryRow, file: string, line: number): void {
+    const row = ownRow(original);
+    this.sample('DRIFT_FUTURE_LAST_SEEN', () =>
+      finding('DRIFT_FUTURE_LAST_SEEN', {
+        subject: `${row.tenant}/${row.endpoint}`,
+        message: `${row.product} on ${row.tenant}/${row.endpoint} has last_seen ${new Date(row.lastSeen).toISOString()}, after the scan's clock ${this.options.now.toISOString()}: it never looks stale and wins every duplicate`,
+        evidence: {
+          tenant: row.tenant,
+          endpoint: row.endpoint,
+          product: row.product,
+          lastSeen: new Date(row.lastSeen).toISOString(),
+          file,
+          line,
+        },
+        location: { file, line },
+      }),
+    );
   }
 
   /** Records an in-memory duplicate as a sample finding. */

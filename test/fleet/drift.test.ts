@@ -350,3 +350,24 @@ describe('drift classification', () => {
     expect(result.tenants.map((t) => t.tenant).sort()).toEqual(['Müller GmbH', 'plain', 'Ωmega']);
   });
 });
+
+describe('last_seen in the future', () => {
+  it('is a finding (a 2999 date never looks stale and wins every duplicate); a day ahead is clock skew', async () => {
+    const path = join(fx.dir, 'future.csv');
+    await writeFile(
+      path,
+      csvOf([
+        ['t', 'e1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2999-01-01T00:00:00Z'],
+        ['t', 'e2', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-30T06:00:00Z'], // 18 h ahead
+        ['t', 'e3', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-28T00:00:00Z'],
+      ]),
+    );
+    const { result, findings } = await scan([path]);
+    expect(result.fleet.agents).toBe(3);
+    const future = findings.filter((f) => f.code === 'DRIFT_FUTURE_LAST_SEEN');
+    expect(future.map((f) => f.subject)).toEqual(['t/e1']);
+    expect(future[0]?.severity).toBe('medium');
+    expect(future[0]?.location).toEqual({ file: path, line: 2 });
+    expect(findings).toFailWith('DRIFT_FUTURE_LAST_SEEN');
+  });
+});

@@ -112,6 +112,86 @@ describe('scan history', () => {
     ]);
   });
 
+  it('remembers a vanished endpoint for --remember-scans scans: one back with a lower version is a downgrade, not new', async () => {
+    const db = join(dir, 'remember.sqlite');
+    const scan = async (rows: (readonly string[])[], name: string, rememberScans?: number) => {
+      const path = join(dir, name);
+      await writeFile(path, csvOf(rows));
+      const history = DriftHistory.openFile(db);
+      try {
+        return await scanDrift({
+          manifests: [acmeManifest()],
+          sources: [fileSource(path)],
+          now: NOW,
+          history,
+          ...(rememberScans !== undefined ? { rememberScans } : {}),
+        });
+      } finally {
+        history.close();
+      }
+    };
+    await scan([row('contoso', 'a', '7.4.2'), row('contoso', 'b', '7.4.2')], 'r1.csv');
+    // b goes missing: reported as vanished once, when it goes.
+    const second = await scan([row('contoso', 'a', '7.4.2')], 'r2.csv');
+    expect(second.history).toMatchObject({ vanishedEndpoints: 1, newEndpoints: 0 });
+    const third = await scan([row('contoso', 'a', '7.4.2')], 'r3.csv');
+    expect(third.history).toMatchObject({ vanishedEndpoints: 0, newEndpoints: 0 });
+    // b returns two scans later on an older version: a downgrade since scan 1, not a new endpoint.
+    const fourth = await scan([row('contoso', 'a', '7.4.2'), row('contoso', 'b', '7.4.0')], 'r4.csv');
+    expect(fourth.history).toMatchObject({ downgrades: 1, newEndpoints: 0, returnedEndpoints: 1 });
+    const downgrade = fourth.findings.find((f) => f.code === 'DRIFT_DOWNGRADE');
+    expect(downgrade?.subject).toBe('contoso/b');
+    expect(downgrade?.message).toContain('went from 7.4.2 to 7.4.0 since scan 1');
+    expect(fourth.findings.some((f) => f.code === 'DRIFT_NEW_ENDPOINT')).toBe(false);
+    // With a memory of one scan, an endpoint missing from one scan is forgotten: it comes back new.
+    await scan([row('contoso', 'a', '7.4.2')], 'r5.csv', 1);
+    const sixth = await scan([row('contoso', 'a', '7.4.2'), row('contoso', 'b', '7.2.0')], 'r6.csv', 1);
+    expect(sixth.history).toMatchObject({ downgrades: 0, newEndpoints: 1, returnedEndpoints: 0 });
+  });
+
+  it('compares versions in the product scheme: a four-part Windows downgrade is found', async () => {
+    const db = join(dir, 'windows.sqlite');
+    const manifest = {
+      ...acmeManifest(),
+      versionScheme: 'windows' as const,
+      policy: { target: '7.4.2.1234' },
+      releases: [],
+    };
+    const scan = async (version: string, name: string) => {
+      const path = join(dir, name);
+      await writeFile(path, csvOf([row('contoso', 'w', version)]));
+      const history = DriftHistory.openFile(db);
+      try {
+        return await scanDrift({ manifests: [manifest], sources: [fileSource(path)], now: NOW, history });
+      } finally {
+        history.close();
+      }
+    };
+    await scan('7.4.2.1234', 'w1.csv');
+    const second = await scan('v7.4.2.999', 'w2.csv');
+    expect(second.history?.downgrades).toBe(1);
+    expect(second.findings.find((f) => f.code === 'DRIFT_DOWNGRADE')?.message).toContain(
+      'went from 7.4.2.1234 to 7.4.2.999',
+    );
+    // The same version in another spelling is not a change at all.
+    const third = await scan('7.4.2.999 (build 999)', 'w3.csv');
+    expect(third.history?.downgrades).toBe(0);
+  });
+
+  it('warns about a tenant missing from a whole scan', async () => {
+    const db = join(dir, 'tenants.sqlite');
+    await scanWith(db, [row('contoso', 'a', '7.4.2'), row('fabrikam', 'b', '7.4.2')], 't1.csv');
+    const second = await scanWith(db, [row('contoso', 'a', '7.4.2')], 't2.csv');
+    expect(second.history?.missingTenants).toEqual(['fabrikam']);
+    const missing = second.findings.filter((f) => f.code === 'DRIFT_TENANT_MISSING');
+    expect(missing.map((f) => [f.subject, f.severity])).toEqual([['fabrikam', 'medium']]);
+    expect(missing[0]?.message).toContain('had 1 agent(s) in scan 1 and none in this scan');
+    // Back again: no warning.
+    const third = await scanWith(db, [row('contoso', 'a', '7.4.2'), row('fabrikam', 'b', '7.4.2')], 't3.csv');
+    expect(third.findings.some((f) => f.code === 'DRIFT_TENANT_MISSING')).toBe(false);
+    expect(third.history?.newEndpoints).toBe(0);
+  });
+
   it('leaves the previous history intact when a scan fails before commit', async () => {
     const db = join(dir, 'crash.sqlite');
     await scanWith(db, [row('t', 'a', '7.4.2')], 'ok.csv');
