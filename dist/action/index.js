@@ -77412,6 +77412,7 @@ var SEVERITY_COLOR = {
 var RESET = "\x1B[0m";
 var GREEN = "\x1B[32m";
 var RED = "\x1B[31m";
+var sanitizeForTerminal = escapeText;
 function renderText(report, options) {
   const paint = (code, text2) => options.color ? `${code}${text2}${RESET}` : text2;
   const lines2 = [];
