@@ -47707,8 +47707,8 @@ var require_tsa = __commonJS({
     var certificate_1 = require_certificate();
     var trust_1 = require_trust();
     function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
-      const signingTime = timestamp.signingTime;
-      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime);
+      const signingTime2 = timestamp.signingTime;
+      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime2);
       timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
         serialNumber: timestamp.signerSerialNumber,
         issuer: timestamp.signerIssuer
@@ -47731,12 +47731,12 @@ var require_tsa = __commonJS({
     function verifyTimestampForCA(timestamp, data, ca) {
       const [leaf, ...cas] = ca.certChain;
       const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
-      const signingTime = timestamp.signingTime;
+      const signingTime2 = timestamp.signingTime;
       try {
         new certificate_1.CertificateChainVerifier({
           untrustedCert: leaf,
           trustedCerts: cas,
-          timestamp: signingTime
+          timestamp: signingTime2
         }).verify();
       } catch (e) {
         throw new error_1.VerificationError({
@@ -76878,6 +76878,11 @@ var SIGSTORE_CODES = defineCodes({
     title: "Trusted-root authority not valid at the signing time",
     help: "The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign."
   },
+  SIGSTORE_ROOT_STALE: {
+    severity: "low",
+    title: "Sigstore trusted root is old",
+    help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'."
+  },
   SIGSTORE_TLOG_INVALID: {
     severity: "critical",
     title: "Transparency-log entry does not verify",
@@ -76942,6 +76947,16 @@ var SIGSTORE_CODES = defineCodes({
     severity: "critical",
     title: "Provenance signing workflow not allowed",
     help: "The workflow that built and signed the artifact differs from signers.provenance[].workflow."
+  },
+  PROVENANCE_CERTIFICATE_MISMATCH: {
+    severity: "critical",
+    title: "Provenance statement disagrees with its signing certificate",
+    help: "A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to."
+  },
+  PROVENANCE_POLICY_MISMATCH: {
+    severity: "critical",
+    title: "Attestation does not meet the verification policy",
+    help: "A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement."
   },
   GITHUB_DOWNLOAD_FAILED: {
     severity: "critical",
@@ -77676,6 +77691,12 @@ var defaults = {
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20,
   // bytes of a trusted_root.json
+  maxTrustedRootInstances: 16,
+  // trusted roots in one JSON-lines file (gh attestation trusted-root)
+  tufTimeoutMs: 3e4,
+  // milliseconds per TUF request (trust update)
+  maxTrustedRootAgeDays: 180,
+  // days before a vendored or updated trusted root is reported as stale
   maxBundleBytes: 4 << 20,
   // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
   maxBundlesPerFile: 64,
@@ -77729,7 +77750,9 @@ var defaults = {
   maxInventoryLineChars: 64 << 20,
   // characters of one over-long record or line skipped before the input is refused
   maxInventoryJsonArrayBytes: 256 << 20,
-  // characters of an osquery JSON array read whole
+  // characters of a JSON array or multi-line JSON document read whole
+  maxOsqueryDifferentialRows: 1e6,
+  // osquery differential (added/removed) rows held until the end of one input
   maxDriftConfigBytes: 1 << 20,
   // bytes
   maxDriftFindingsPerCode: 100,
@@ -80435,8 +80458,8 @@ function verifyCountersignature(value, context) {
   let chain = [];
   try {
     const counter = parseSignerInfo(value);
-    const signingTime = attributeValue(counter.signedAttributes, Oid.signingTime);
-    time = signingTime ? readTime(signingTime, "signingTime") : void 0;
+    const signingTime2 = attributeValue(counter.signedAttributes, Oid.signingTime);
+    time = signingTime2 ? readTime(signingTime2, "signingTime") : void 0;
     if (!time) problems.push("the countersignature has no signingTime");
     certificate = findSignerCertificate(counter, context.certificates);
     if (!certificate) problems.push("the countersigner certificate is not in the signature");
@@ -82467,16 +82490,20 @@ function normalizeV01(bundle) {
 }
 
 // src/sigstore/identity.ts
+function issuerMatches(issuer, actual) {
+  return typeof issuer === "string" ? issuer === actual : identityMatches(issuer, actual);
+}
+function describeIssuer(issuer) {
+  return typeof issuer === "string" ? JSON.stringify(issuer) : describeMatcher(issuer);
+}
 function exactIdentity(value) {
   return { kind: "exact", value };
 }
-function anchoredIdentity(pattern) {
+function anchoredIdentity(pattern, flag = "--certificate-identity-regexp") {
   try {
     return { kind: "regexp", pattern, regexp: new RegExp(`^(?:${pattern})$`, "u") };
   } catch (error2) {
-    throw new UsageError(
-      `invalid --certificate-identity-regexp ${JSON.stringify(pattern)}: ${errorMessage(error2)}`
-    );
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error2)}`);
   }
 }
 function identityMatches(matcher, identity) {
@@ -82529,12 +82556,23 @@ function derUtf8String(bytes) {
 
 // src/sigstore/provenance.ts
 var DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
+var GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
 function provenanceFacts(statement, signer) {
   const predicate = statement.predicate;
   const facts2 = { predicateType: statement.predicateType };
   if (statement.predicateType === "https://slsa.dev/provenance/v1") {
     const builder = path(predicate, ["runDetails", "builder", "id"]);
     if (typeof builder === "string") facts2["builder"] = builder;
+    const buildType = path(predicate, ["buildDefinition", "buildType"]);
+    if (typeof buildType === "string") facts2["buildType"] = buildType;
+    const dependencies = path(predicate, ["buildDefinition", "resolvedDependencies"]);
+    const first = Array.isArray(dependencies) ? dependencies[0] : void 0;
+    setIf(facts2, "sourceDigest", str2(path(first, ["digest"]), "gitCommit"));
+    setIf(
+      facts2,
+      "runnerEnvironment",
+      str2(path(predicate, ["buildDefinition", "internalParameters", "github"]), "runner_environment")
+    );
     const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
     if (isJsonObject(workflow ?? null)) {
       setIf(facts2, "source", normaliseRepository(str2(workflow, "repository")));
@@ -82554,11 +82592,19 @@ function provenanceFacts(statement, signer) {
     setIf(facts2, "source", split?.source);
     setIf(facts2, "ref", split?.ref);
     setIf(facts2, "workflow", str2(configSource, "entryPoint"));
+    setIf(facts2, "sourceDigest", str2(path(configSource, ["digest"]), "sha1"));
   }
   if (signer) {
     setIf(facts2, "certificateSource", normaliseRepository(signer.sourceRepositoryUri));
     setIf(facts2, "certificateRef", signer.sourceRepositoryRef);
-    const signerUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    setIf(facts2, "certificateSourceDigest", signer.sourceRepositoryDigest);
+    setIf(facts2, "certificateRunnerEnvironment", signer.runnerEnvironment);
+    setIf(facts2, "certificateBuilder", signer.buildSignerUri);
+    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    if (configUri !== void 0 && /^https:\/\//.test(configUri)) {
+      setIf(facts2, "certificateWorkflow", normaliseRepository(configUri.split("@")[0]));
+    }
+    const signerUri = signer.buildSignerUri ?? signer.identity;
     if (signerUri !== void 0 && /^https:\/\//.test(signerUri)) {
       setIf(facts2, "signerWorkflow", normaliseRepository(signerUri.split("@")[0]));
     }
@@ -82576,6 +82622,11 @@ function checkProvenance(facts2, signer, subject, file) {
       location: { file }
     })
   );
+  for (const disagreement of certificateDisagreements(facts2)) {
+    mismatch("PROVENANCE_CERTIFICATE_MISMATCH", disagreement.message, disagreement.certificate, [
+      disagreement.statement
+    ]);
+  }
   const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
   if (!allowedTypes.includes(facts2.predicateType)) {
     mismatch(
@@ -82623,7 +82674,7 @@ function checkProvenance(facts2, signer, subject, file) {
     if (facts2.workflow !== void 0) {
       stated.push(`${facts2.source ?? "?"}/${facts2.workflow.replace(/^\.?\//, "")}`);
     }
-    if (facts2.signerWorkflow !== void 0) stated.push(facts2.signerWorkflow);
+    if (facts2.certificateWorkflow !== void 0) stated.push(facts2.certificateWorkflow);
     if (stated.length === 0 || stated.some((w) => w !== full)) {
       mismatch(
         "PROVENANCE_WORKFLOW_MISMATCH",
@@ -82633,7 +82684,54 @@ function checkProvenance(facts2, signer, subject, file) {
       );
     }
   }
+  if (signer.signerWorkflow !== void 0) {
+    const given = signer.signerWorkflow.split("@")[0] ?? "";
+    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? "";
+    if (facts2.signerWorkflow !== wanted) {
+      mismatch(
+        "PROVENANCE_WORKFLOW_MISMATCH",
+        `signing workflow (certificate Build Signer URI) is ${facts2.signerWorkflow ?? "not stated"}, expected ${wanted}`,
+        wanted,
+        [facts2.signerWorkflow]
+      );
+    }
+  }
+  if (signer.denySelfHostedRunners === true && facts2.certificateRunnerEnvironment !== "github-hosted") {
+    mismatch(
+      "PROVENANCE_POLICY_MISMATCH",
+      `runner environment (certificate) is ${facts2.certificateRunnerEnvironment ?? "not stated"}; denySelfHostedRunners requires github-hosted`,
+      "github-hosted",
+      [facts2.certificateRunnerEnvironment]
+    );
+  }
   return findings;
+}
+function certificateDisagreements(facts2) {
+  const out = [];
+  const compare = (field, statement, certificate) => {
+    if (statement === void 0 || certificate === void 0 || statement === certificate) return;
+    out.push({
+      field,
+      statement,
+      certificate,
+      message: `the statement's ${field} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`
+    });
+  };
+  compare("source repository", facts2.source, facts2.certificateSource);
+  compare("source ref", facts2.ref, facts2.certificateRef);
+  compare("source digest", facts2.sourceDigest?.toLowerCase(), facts2.certificateSourceDigest?.toLowerCase());
+  compare("runner environment", facts2.runnerEnvironment, facts2.certificateRunnerEnvironment);
+  if (facts2.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
+    compare("builder id", facts2.builder, facts2.certificateBuilder);
+    if (facts2.source !== void 0 && facts2.workflow !== void 0) {
+      compare(
+        "workflow",
+        `${facts2.source}/${facts2.workflow.replace(/^\.?\//, "")}`,
+        facts2.certificateWorkflow
+      );
+    }
+  }
+  return out;
 }
 function globMatch(pattern, value) {
   if (value === void 0) return false;
@@ -82676,11 +82774,31 @@ var import_verify = __toESM(require_dist5(), 1);
 import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
 import { fileURLToPath } from "node:url";
 var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
+var PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = /* @__PURE__ */ new Date("2026-11-05T00:19:12Z");
 function publicGoodTrustedRootPath() {
   return fileURLToPath(new URL("../../keys/sigstore/trusted_root.json", import.meta.url));
 }
 function parseTrustedRoot(bytes, file, options = {}) {
-  const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
+  const text2 = decodeUtf8(bytes, file);
+  const lines2 = text2.split("\n").filter((line) => line.trim() !== "");
+  if (lines2.length > 1 && lines2.every((line) => line.trimStart().startsWith("{") && line.trimEnd().endsWith("}"))) {
+    if (lines2.length > defaults.maxTrustedRootInstances) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `holds ${lines2.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
+        { file }
+      );
+    }
+    const [first, ...others] = lines2.map(
+      (line, index) => parseOneRoot(line, `${file} line ${index + 1}`, options)
+    );
+    if (first === void 0) throw new InputError("INPUT_INVALID", "no trusted root", { file });
+    return { ...first, source: file, alternatives: others };
+  }
+  return parseOneRoot(text2, file, options);
+}
+function parseOneRoot(text2, file, options) {
+  const parsed = parseStrictJson(text2, file);
   const value = parsed.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new InputError("INPUT_INVALID", "expected a Sigstore trusted root object", { file, pointer: "" });
@@ -82739,7 +82857,7 @@ async function loadPublicGoodTrustedRoot(options = {}) {
       { file: path2 }
     );
   }
-  return parseTrustedRoot(bytes, path2, options);
+  return { ...parseTrustedRoot(bytes, path2, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
 }
 function requireLogValidityStart(root, source) {
   for (const [field, logs] of [
@@ -83037,6 +83155,18 @@ var HASH_ALGORITHMS2 = {
   3: "sha512"
 };
 function verifyBundle(bundle, artifact, trust, policy, context) {
+  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
+  const alternatives = trust.alternatives ?? [];
+  if (first.ok || alternatives.length === 0) return first;
+  const failures = [first];
+  for (const instance of alternatives) {
+    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
+    if (result.ok) return result;
+    failures.push(result);
+  }
+  return failures.find((r) => !r.findings.some((f) => f.code === "SIGSTORE_CERTIFICATE_UNTRUSTED")) ?? first;
+}
+function verifyWithRoot(bundle, artifact, trust, policy, context) {
   const facts2 = { bundle: context.bundleFile, mediaType: bundle.mediaType };
   const fail = (code, message, evidence = {}) => ({
     ok: false,
@@ -83166,7 +83296,7 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         );
       }
     }
-    return fail(code, message, { trustedRoot: trust.source });
+    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
   }
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     facts2["tlogIndex"] = entry.logIndex;
@@ -83178,7 +83308,7 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
     if (identity.issuer !== void 0) facts2["issuer"] = identity.issuer;
     const allowed = policy.identities;
     const match = allowed.find(
-      (p) => identityMatches(p.identity, identity.identity) && p.issuer === identity.issuer
+      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer)
     );
     if (!match) {
       const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
@@ -83186,8 +83316,8 @@ function verifyBundle(bundle, artifact, trust, policy, context) {
         return {
           ...fail(
             "SIGSTORE_ISSUER_MISMATCH",
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => JSON.stringify(p.issuer)).join(" or ")}`,
-            { expected: allowed.map((p) => p.issuer), actual: identity.issuer ?? null }
+            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(" or ")}`,
+            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null }
           ),
           signer: identity
         };
@@ -83251,6 +83381,27 @@ function classify(error2, keyBased) {
     default:
       return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
   }
+}
+function staleHint(bundle, trust, code) {
+  if (trust.asOf === void 0) return "";
+  if (code !== "SIGSTORE_CERTIFICATE_UNTRUSTED" && code !== "SIGSTORE_TLOG_INVALID" && code !== "SIGSTORE_TIMESTAMP_INVALID")
+    return "";
+  const signed = signingTime(bundle);
+  if (signed === void 0 || signed <= trust.asOf) return "";
+  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
+}
+function signingTime(bundle) {
+  const content = bundle.verificationMaterial.content;
+  const raw = content.$case === "certificate" ? content.certificate.rawBytes : content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : void 0;
+  if (raw !== void 0) {
+    try {
+      return new Date(new X509Certificate2(raw).validFrom);
+    } catch {
+      return void 0;
+    }
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
+  return integrated !== void 0 && integrated !== "0" ? new Date(Number(integrated) * 1e3) : void 0;
 }
 function selfSignedInChain(bundle) {
   const content = bundle.verificationMaterial.content;
@@ -84132,6 +84283,7 @@ import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { TextDecoder as TextDecoder2 } from "node:util";
 import { createGunzip } from "node:zlib";
 
 // src/fleet/types.ts
@@ -84187,7 +84339,8 @@ var COLUMN_ALIASES = {
     "computer_id",
     "host_uuid",
     "uuid",
-    "serial_number"
+    "serial_number",
+    "device_guid"
   ],
   hostname: [
     "hostname",
@@ -84197,7 +84350,8 @@ var COLUMN_ALIASES = {
     "computer_name",
     "device_name",
     "machine_name",
-    "fqdn"
+    "fqdn",
+    "computer_dns_name"
   ],
   product: [
     "product",
@@ -84209,7 +84363,9 @@ var COLUMN_ALIASES = {
     "app",
     "program",
     "package",
-    "name"
+    "name",
+    "display_name",
+    "app_name"
   ],
   version: [
     "version",
@@ -84217,7 +84373,10 @@ var COLUMN_ALIASES = {
     "software_version",
     "app_version",
     "agent_version",
-    "bundle_short_version"
+    "bundle_short_version",
+    "application_version",
+    "display_version",
+    "installed_version"
   ],
   sha256: ["sha256", "sha_256", "sha256_hash", "file_sha256", "binary_sha256", "hash"],
   platform: ["platform", "os", "os_platform", "operating_system"],
@@ -84230,11 +84389,13 @@ var COLUMN_ALIASES = {
     "last_check_in",
     "last_contact",
     "last_contact_time",
+    "last_seen_time",
+    "seen_time",
     "timestamp"
   ]
 };
 function normaliseColumnName(name) {
-  return name.trim().toLowerCase().replace(/[\s.-]+/g, "_");
+  return name.trim().replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase().replace(/[\s.-]+/g, "_");
 }
 var ALIAS_TO_FIELD = /* @__PURE__ */ new Map();
 for (const field of CANONICAL_FIELDS)
@@ -84573,6 +84734,109 @@ var CsvParser = class {
 };
 
 // src/fleet/timestamp.ts
+var DateOrderError = class extends Error {
+};
+var MONTHS = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12
+};
+function daysInMonth(year, month) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+function civil(year, month, day, hour, minute, second, ms) {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return void 0;
+  if (hour > 23 || minute > 59 || second > 59) return void 0;
+  return daysFromCivil(year, month, day) * 864e5 + ((hour * 60 + minute) * 60 + second) * 1e3 + ms;
+}
+function zoneOffset(zone) {
+  if (zone === void 0 || zone === "" || /^(z|utc|gmt)$/i.test(zone)) return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (m === null) return void 0;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  if (Number(m[2]) > 23 || Number(m[3]) > 59) return void 0;
+  return (m[1] === "+" ? 1 : -1) * minutes * 6e4;
+}
+var NUMERIC_DATE = /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:(?:[ T]|, ?)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?: ?([AaPp][Mm]))?)?(?: ?(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
+var RFC_1123 = /^(?:[A-Za-z]{3},? )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: (GMT|UTC|Z|[+-]\d{2}:?\d{2}))?$/;
+var ASCTIME = /^[A-Za-z]{3} ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: (UTC|GMT))?$/;
+var DOTNET_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
+function parseConsole(text2, order2) {
+  const t = text2.trim();
+  let m = /^(\d{9,11})\.(\d{1,9})$/.exec(t);
+  if (m !== null) return Number(m[1]) * 1e3 + Math.floor(Number(`0.${m[2]}`) * 1e3);
+  m = DOTNET_DATE.exec(t);
+  if (m !== null) return Number(m[1]);
+  m = RFC_1123.exec(t);
+  if (m !== null) {
+    const month2 = MONTHS[m[2].toLowerCase()];
+    const offset2 = zoneOffset(m[7]);
+    if (month2 === void 0 || offset2 === void 0) return void 0;
+    const ms2 = civil(Number(m[3]), month2, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0);
+    return ms2 === void 0 ? void 0 : ms2 - offset2;
+  }
+  m = ASCTIME.exec(t);
+  if (m !== null) {
+    const month2 = MONTHS[m[1].toLowerCase()];
+    if (month2 === void 0) return void 0;
+    return civil(Number(m[6]), month2, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+  }
+  m = NUMERIC_DATE.exec(t);
+  if (m === null) return void 0;
+  const [, a = "", separator, b = "", c = ""] = m;
+  let year;
+  let month;
+  let day;
+  if (a.length === 4 && c.length <= 2) {
+    year = Number(a);
+    month = Number(b);
+    day = Number(c);
+  } else if (c.length === 4 && a.length <= 2) {
+    year = Number(c);
+    const first = Number(a);
+    const second = Number(b);
+    let dayFirst;
+    if (separator === ".") dayFirst = true;
+    else if (order2 !== void 0) {
+      dayFirst = order2 === "dmy";
+      const monthPart = dayFirst ? second : first;
+      if (monthPart > 12)
+        throw new DateOrderError(
+          `last_seen '${t}' does not fit --date-format ${order2} (month ${monthPart}); is it ${order2 === "mdy" ? "day/month (dmy)" : "month/day (mdy)"}?`
+        );
+    } else if (first > 12 && second <= 12) dayFirst = true;
+    else if (second > 12 && first <= 12) dayFirst = false;
+    else if (first === second) dayFirst = true;
+    else if (first <= 12 && second <= 12)
+      throw new DateOrderError(
+        `last_seen '${t}' is ambiguous: month/day (US) or day/month; give --date-format mdy or dmy`
+      );
+    else return void 0;
+    day = dayFirst ? first : second;
+    month = dayFirst ? second : first;
+  } else return void 0;
+  let hour = m[5] === void 0 ? 0 : Number(m[5]);
+  const meridiem = m[9]?.toLowerCase();
+  if (meridiem !== void 0) {
+    if (hour < 1 || hour > 12) return void 0;
+    hour = hour % 12 + (meridiem === "pm" ? 12 : 0);
+  }
+  const fraction = m[8] === void 0 ? 0 : Math.floor(Number(`0.${m[8]}`) * 1e3);
+  const offset = zoneOffset(m[10]);
+  if (offset === void 0) return void 0;
+  const ms = civil(year, month, day, hour, Number(m[6] ?? 0), Number(m[7] ?? 0), fraction);
+  return ms === void 0 ? void 0 : ms - offset;
+}
 function daysFromCivil(year, month, day) {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
@@ -84581,18 +84845,18 @@ function daysFromCivil(year, month, day) {
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
 }
-function parseTimestamp(text2) {
-  return parseTimestampAt(text2, 0, text2.length);
+function parseTimestamp(text2, order2) {
+  return parseTimestampAt(text2, 0, text2.length, order2);
 }
-function parseTimestampAt(whole, start, end) {
+function parseTimestampAt(whole, start, end, order2) {
   const length = end - start;
   if (length === 0) return Number.NaN;
   if (start !== 0 || end !== whole.length) {
-    return parseWhole(whole.slice(start, end));
+    return parseWhole(whole.slice(start, end), order2);
   }
-  return parseWhole(whole);
+  return parseWhole(whole, order2);
 }
-function parseWhole(text2) {
+function parseWhole(text2, order2) {
   const length = text2.length;
   if ((length === 24 || length === 20) && text2.charCodeAt(length - 1) === 90 && text2.charCodeAt(4) === 45) {
     const year = digits(text2, 0, 4);
@@ -84604,11 +84868,11 @@ function parseWhole(text2) {
     }
   }
   const first = text2.charCodeAt(0);
-  if (first < 48 || first > 57) return void 0;
+  if (first < 48 || first > 57) return parseConsole(text2, order2);
   if (length >= 10 && text2.charCodeAt(4) === 45) return parseIso(text2);
   for (let i = 0; i < length; i++) {
     const c = text2.charCodeAt(i);
-    if (c < 48 || c > 57) return void 0;
+    if (c < 48 || c > 57) return parseConsole(text2, order2);
   }
   const value = Number(text2);
   if (length <= 11) return value * 1e3;
@@ -84755,10 +85019,11 @@ var CanonicalDigests = class {
     return true;
   }
 };
-function finishRow(row, lastSeen, digests) {
+function finishRow(row, lastSeen, digests, dateOrder) {
   if (row.tenant === "") return "missing tenant";
   if (row.endpoint === "") row.endpoint = row.hostname;
   if (row.endpoint === "") return "missing endpoint id and hostname";
+  row.endpoint = row.endpoint.toLowerCase();
   if (row.product === "") return "missing product";
   let sha = row.sha256;
   if (sha !== "" && !digests.has(sha)) {
@@ -84770,14 +85035,63 @@ function finishRow(row, lastSeen, digests) {
     if (!SHA256_HEX.test(sha)) return `sha256 is not 64 hexadecimal characters: '${truncate(row.sha256)}'`;
     row.sha256 = sha;
   }
-  const time = parseTimestamp(lastSeen);
+  const time = parseTimestamp(lastSeen, dateOrder);
   if (time === void 0)
-    return `last_seen is not a timestamp (RFC 3339 or Unix time): '${truncate(lastSeen)}'`;
+    return `last_seen is not a timestamp (RFC 3339, Unix time or a console date such as 11/29/2026 6:15 PM): '${truncate(lastSeen)}'`;
   row.lastSeen = time;
   return void 0;
 }
 function truncate(text2) {
   return text2.length > 80 ? `${text2.slice(0, 77)}...` : text2;
+}
+
+// src/fleet/presets.ts
+var PRESETS = {
+  osquery: {
+    name: "osquery",
+    source: "osquery results (osqueryi --json; osqueryd snapshot, differential or batched diffResults logs)",
+    format: "json",
+    columns: {}
+  },
+  fleetdm: {
+    name: "fleetdm",
+    source: "a FleetDM host API response (GET /api/v1/fleet/hosts/:id or /hosts/:id/software)",
+    format: "json",
+    columns: {}
+  },
+  defender: {
+    name: "defender",
+    source: "a Microsoft Defender for Endpoint software inventory assessment export (JSON response or files)",
+    format: "json",
+    columns: {
+      endpoint: "deviceId",
+      hostname: "deviceName",
+      product: "softwareName",
+      version: "softwareVersion",
+      platform: "osPlatform"
+    }
+  },
+  intune: {
+    name: "intune",
+    source: "an Intune discovered apps export (AppInvRawData)",
+    format: "csv",
+    columns: {
+      endpoint: "DeviceId",
+      hostname: "DeviceName",
+      product: "ApplicationName",
+      version: "ApplicationVersion",
+      platform: "Platform"
+    }
+  },
+  ninjaone: {
+    name: "ninjaone",
+    source: "a NinjaOne software inventory (API v2 /queries/software results, as JSON or CSV)",
+    format: "any",
+    columns: { endpoint: "deviceId", product: "name", version: "version", last_seen: "timestamp" }
+  }
+};
+function presetColumns(preset, columns) {
+  return { ...preset === void 0 ? {} : PRESETS[preset].columns, ...columns ?? {} };
 }
 
 // src/fleet/csv-rows.ts
@@ -84854,6 +85168,12 @@ var CsvRecordMapper = class {
         if (index !== -1) {
           indexes[field] = index;
           known++;
+        } else if (this.options.preset !== void 0 && PRESETS[this.options.preset].columns[field] === wanted) {
+          throw new InputError(
+            "INPUT_INVALID",
+            `--preset ${this.options.preset} expects a column '${wanted}' for ${field} (${PRESETS[this.options.preset].source}); the header has ${fields.map((f) => `'${f}'`).join(", ")}`,
+            { file: this.file, line }
+          );
         } else if (known > 0) {
           throw new InputError(
             "INPUT_INVALID",
@@ -84885,7 +85205,7 @@ var CsvRecordMapper = class {
       if (missing.length > 0) {
         throw new InputError(
           "INPUT_INVALID",
-          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns)`,
+          `not an inventory: the header has no column for ${missing.join(", ")} (map one with --columns${missing.includes("tenant") ? ", or give every row a tenant with --tenant" : ""}); expected names such as ${missing.map((f) => COLUMN_ALIASES[f].slice(0, 3).join("/")).join("; ")}`,
           {
             file: this.file,
             line
@@ -84933,7 +85253,8 @@ var CsvRecordMapper = class {
     const reason = finishRow(
       row,
       fastTime2 >= 0 ? "" : timeIndex >= 0 ? text2.slice(starts[timeIndex], ends[timeIndex]) : "",
-      this.digests
+      this.digests,
+      this.options.dateOrder
     );
     if (fastTime2 >= 0) row.lastSeen = fastTime2;
     return reason;
@@ -85076,13 +85397,24 @@ async function readInventoryText(source, options, readerFor) {
     options.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
     state
   );
+  let utf16;
   for await (const chunk of chunks) {
+    if (atStart && chunk.length >= 2) {
+      if (chunk[0] === 255 && chunk[1] === 254) utf16 = new TextDecoder2("utf-16le");
+      else if (chunk[0] === 254 && chunk[1] === 255) utf16 = new TextDecoder2("utf-16be");
+    }
     let text2;
-    const ascii = decoderClean && isAscii(chunk);
-    if (ascii) text2 = chunk.toString("latin1");
-    else {
-      text2 = decoder.write(chunk);
-      decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+    let ascii;
+    if (utf16 !== void 0) {
+      text2 = utf16.decode(chunk, { stream: true });
+      ascii = false;
+    } else {
+      ascii = decoderClean && isAscii(chunk);
+      if (ascii) text2 = chunk.toString("latin1");
+      else {
+        text2 = decoder.write(chunk);
+        decoderClean = isAscii(chunk.subarray(Math.max(0, chunk.length - 4)));
+      }
     }
     if (atStart && text2 !== "") {
       atStart = false;
@@ -85095,13 +85427,26 @@ async function readInventoryText(source, options, readerFor) {
         continue;
       }
       const c = text2.charAt(start);
-      reader = readerFor(c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv", file, 1 + blankLines);
+      const format = c === "[" ? "osquery" : c === "{" ? "jsonl" : "csv";
+      if (options.preset !== void 0) {
+        const preset = PRESETS[options.preset];
+        if (preset.format === "csv" !== (format === "csv") && preset.format !== "any") {
+          throw new InputError(
+            "INPUT_INVALID",
+            `--preset ${preset.name} expects ${preset.format === "csv" ? "CSV" : "JSON"} (${preset.source}), found ${format === "csv" ? "CSV" : "JSON"}`,
+            { file }
+          );
+        }
+      }
+      reader = readerFor(format, file, 1 + blankLines);
     }
     if (unchecked > 0) {
       if (text2.slice(0, unchecked).includes("\0")) {
-        throw new InputError("INPUT_INVALID", "not an inventory: the file contains NUL bytes (binary data)", {
-          file
-        });
+        throw new InputError(
+          "INPUT_INVALID",
+          looksLikeUtf16(chunk) ? "not an inventory: the text looks like UTF-16 without a byte-order mark; expected UTF-8, or UTF-16 with its byte-order mark" : "not an inventory: the file contains NUL bytes (binary data)",
+          { file }
+        );
       }
       unchecked -= text2.length;
     }
@@ -85111,9 +85456,16 @@ async function readInventoryText(source, options, readerFor) {
   if (reader === void 0) {
     throw new InputError("INPUT_INVALID", "not an inventory: the input is empty", { file });
   }
-  const pending = reader.push(decoder.end(), false);
+  const pending = reader.push(utf16 !== void 0 ? utf16.decode() : decoder.end(), utf16 === void 0);
   if (pending !== void 0) await pending;
   await reader.end();
+  if (reader.rows === 0) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `no inventory row in this input${reader.malformedRows > 0 ? ` (${reader.malformedRows} malformed)` : ""}; expected rows with a tenant, an endpoint id or hostname, a product and a version`,
+      { file }
+    );
+  }
   return {
     file,
     format: reader.format,
@@ -85123,13 +85475,27 @@ async function readInventoryText(source, options, readerFor) {
     bytes: state.bytes
   };
 }
+function looksLikeUtf16(chunk) {
+  const n = Math.min(chunk.length, 64) & ~1;
+  if (n < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) even++;
+    if (chunk[i + 1] === 0) odd++;
+  }
+  return odd === n / 2 && even === 0 || even === n / 2 && odd === 0;
+}
 var CsvTextReader = class {
   format = "csv";
   rows = 0;
   malformedRows = 0;
   parser;
   mapper;
+  file;
+  sawRecord = false;
   constructor(file, options, firstLine) {
+    this.file = file;
     this.mapper = new CsvRecordMapper(file, options);
     this.parser = new CsvParser(
       {
@@ -85169,9 +85535,23 @@ var CsvTextReader = class {
     return false;
   }
   record(text2, starts, ends, count, line) {
+    try {
+      this.mapRecord(text2, starts, ends, count, line);
+    } catch (error2) {
+      if (error2 instanceof DateOrderError)
+        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
+      throw error2;
+    }
+  }
+  mapRecord(text2, starts, ends, count, line) {
     const mapper = this.mapper;
     let layout = mapper.layout;
     if (layout === void 0) {
+      if (!this.sawRecord && count === 1 && text2.startsWith("#TYPE", starts[0])) {
+        this.sawRecord = true;
+        return;
+      }
+      this.sawRecord = true;
       const detected = mapper.detectLayout(recordFields(text2, starts, ends, count), line);
       layout = detected.layout;
       this.layoutFound(layout);
@@ -85190,18 +85570,18 @@ var CsvTextReader = class {
   }
 };
 var CsvReader = class extends CsvTextReader {
-  file;
+  fileName;
   sink;
   constructor(file, sink, options, firstLine) {
     super(file, options, firstLine);
-    this.file = file;
+    this.fileName = file;
     this.sink = sink;
   }
   row(row, line) {
-    this.sink.row(row, this.file, line);
+    this.sink.row(row, this.fileName, line);
   }
   malformedRow(line, reason) {
-    this.sink.malformed(this.file, line, reason);
+    this.sink.malformed(this.fileName, line, reason);
   }
 };
 function isObject(value) {
@@ -85222,11 +85602,14 @@ var JsonRowMapper = class {
   options;
   keyCache = /* @__PURE__ */ new Map();
   fileEndpoint;
+  held = /* @__PURE__ */ new Map();
+  maxHeld;
   constructor(file, sink, options) {
     this.file = file;
     this.sink = sink;
     this.options = options;
-    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson)(\.gz)?$/i, "");
+    this.fileEndpoint = basename5(file).replace(/\.(json|jsonl|ndjson|log)(\.gz)?$/i, "");
+    this.maxHeld = options.maxDifferentialRows ?? defaults.maxOsqueryDifferentialRows;
   }
   bad(line, reason) {
     this.malformedRows++;
@@ -85247,26 +85630,48 @@ var JsonRowMapper = class {
     }
     return field;
   }
-  /** Accepts one parsed JSON value; returns false when it is not an object at all. */
-  accept(value, line) {
+  /**
+   * Accepts one parsed JSON value; returns false when it is not an object at all. `top`: a
+   * whole line or document, which may be an API response wrapping rows.
+   */
+  accept(value, line, top = true) {
     if (!isObject(value)) {
       this.bad(line, `expected a JSON object, found ${Array.isArray(value) ? "an array" : typeof value}`);
       return false;
     }
+    if (top && this.unwrap(value, line)) return true;
     if (isObject(value["columns"])) {
-      this.osquery(value["columns"], value, line);
+      this.osquery(value["columns"], value, line, osqueryAction(value["action"]));
+      return true;
+    }
+    const diff = value["diffResults"];
+    if (isObject(diff)) {
+      for (const [key, action] of [
+        ["removed", "remove"],
+        ["added", "add"]
+      ]) {
+        const entries = diff[key] ?? [];
+        if (!Array.isArray(entries)) {
+          this.bad(line, `osquery diffResults.${key} is not an array`);
+          continue;
+        }
+        for (const entry of entries) {
+          if (isObject(entry)) this.osquery(entry, value, line, action);
+          else this.bad(line, `osquery diffResults.${key} entry is not an object`);
+        }
+      }
       return true;
     }
     const snapshot = value["snapshot"];
     if (Array.isArray(snapshot)) {
       for (const entry of snapshot) {
-        if (isObject(entry)) this.osquery(entry, value, line);
+        if (isObject(entry)) this.osquery(entry, value, line, "emit");
         else this.bad(line, "osquery snapshot entry is not an object");
       }
       return true;
     }
     if (osqueryTable(value) !== void 0 && !("tenant" in value) && !("endpoint" in value)) {
-      this.osquery(value, {}, line);
+      this.osquery(value, {}, line, "emit");
       return true;
     }
     const row = this.row;
@@ -85278,19 +85683,67 @@ var JsonRowMapper = class {
       const v = text(value[key]);
       switch (field) {
         case "last_seen":
-          lastSeen = typeof value[key] === "number" ? String(Math.trunc(value[key])) : v;
+          lastSeen = typeof value[key] === "number" ? String(value[key]) : v;
           break;
         default:
           if (row[field] === "") row[field] = v;
       }
     }
+    if ("softwareVendor" in value || "SoftwareVendor" in value)
+      row.product = row.product.replaceAll("_", " ");
     if (row.tenant === "" && this.options.defaultTenant !== void 0)
       row.tenant = this.options.defaultTenant;
-    this.emit(lastSeen, line);
+    this.emit(lastSeen, line, "emit");
     return true;
   }
+  /** API documents that wrap rows; false when `value` is not one. */
+  unwrap(value, line) {
+    const host = value["host"];
+    if (isObject(host) && Array.isArray(host["software"])) {
+      this.fleetHost(host, host["software"], line);
+      return true;
+    }
+    for (const key of ["value", "results", "software"]) {
+      const rows = value[key];
+      if (!Array.isArray(rows)) continue;
+      rows.forEach((element, index) => {
+        if (key === "software" && isObject(element)) this.fleetSoftware(element, {}, index + 1);
+        else this.accept(element, index + 1, false);
+      });
+      return true;
+    }
+    return false;
+  }
+  /** FleetDM `GET /api/v1/fleet/hosts/:id`: the host and its software. */
+  fleetHost(host, software, line) {
+    software.forEach((element, index) => {
+      if (isObject(element)) this.fleetSoftware(element, host, index + 1);
+      else this.bad(line, "FleetDM host software entry is not an object");
+    });
+  }
+  /**
+   * One FleetDM software entry: `version`, or one row per `installed_versions[].version` (the
+   * host software endpoint). Without a host (the software list), the file name is the host.
+   */
+  fleetSoftware(entry, host, line) {
+    const versions = Array.isArray(entry["installed_versions"]) ? entry["installed_versions"].map((v) => isObject(v) ? text(v["version"]) : "") : [text(entry["version"])];
+    const source = text(entry["source"]);
+    for (const version of versions) {
+      const row = this.row;
+      row.tenant = text(host["team_name"]) || (this.options.defaultTenant ?? "");
+      row.endpoint = text(host["uuid"]) || text(host["id"]) || (host["hostname"] === void 0 ? this.fileEndpoint : "");
+      row.hostname = text(host["hostname"]) || text(host["display_name"]);
+      row.product = text(entry["name"]);
+      if (source === "apps" && row.product.toLowerCase().endsWith(".app"))
+        row.product = row.product.slice(0, -4);
+      row.version = version;
+      row.sha256 = "";
+      row.platform = text(host["platform"]) || platformOfSource(source);
+      this.emit(text(host["seen_time"]), line, "emit");
+    }
+  }
   /** An osquery row (programs, deb_packages, rpm_packages, apps) with the event around it. */
-  osquery(columns, event, line) {
+  osquery(columns, event, line, action) {
     const table3 = osqueryTable(columns);
     const decorations = isObject(event["decorations"]) ? event["decorations"] : {};
     const row = this.row;
@@ -85305,18 +85758,60 @@ var JsonRowMapper = class {
     row.sha256 = text(columns["sha256"]);
     row.platform = table3 === "programs" ? "windows" : table3 === "apps" ? "darwin" : table3 === void 0 ? text(columns["platform"]) : "linux";
     const time = event["unixTime"] ?? event["calendarTime"] ?? "";
-    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line);
+    this.emit(typeof time === "number" ? String(Math.trunc(time)) : text(time), line, action);
   }
-  emit(lastSeen, line) {
-    const reason = finishRow(this.row, lastSeen, this.digests);
+  emit(lastSeen, line, action) {
+    let reason;
+    try {
+      reason = finishRow(this.row, lastSeen, this.digests, this.options.dateOrder);
+    } catch (error2) {
+      if (error2 instanceof DateOrderError)
+        throw new InputError("INPUT_INVALID", error2.message, { file: this.file, line });
+      throw error2;
+    }
     if (reason !== void 0) {
       this.bad(line, reason);
       return;
     }
-    this.rows++;
-    this.sink.row(this.row, this.file, line);
+    if (action === "emit") {
+      this.rows++;
+      this.sink.row(this.row, this.file, line);
+      return;
+    }
+    const row = this.row;
+    const key = `${row.tenant}\0${row.endpoint}\0${row.product}\0${row.version}`;
+    if (action === "remove") {
+      this.held.delete(key);
+      return;
+    }
+    if (!this.held.has(key) && this.held.size >= this.maxHeld) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `more than ${this.maxHeld} osquery differential rows are installed at once; read snapshot results instead`,
+        { file: this.file, line }
+      );
+    }
+    this.held.delete(key);
+    this.held.set(key, { row: { ...row }, line });
+  }
+  /** Hands the differential rows still installed at the end of the input to the sink. */
+  finish() {
+    for (const { row, line } of this.held.values()) {
+      this.rows++;
+      this.sink.row(row, this.file, line);
+    }
+    this.held.clear();
   }
 };
+function osqueryAction(action) {
+  return action === "removed" ? "remove" : action === "added" ? "add" : "emit";
+}
+function platformOfSource(source) {
+  if (source === "programs") return "windows";
+  if (source === "apps") return "darwin";
+  if (source === "deb_packages" || source === "rpm_packages") return "linux";
+  return "";
+}
 function osqueryTable(columns) {
   if ("bundle_short_version" in columns || "bundle_identifier" in columns) return "apps";
   if ("release" in columns && "arch" in columns) return "rpm_packages";
@@ -85337,12 +85832,36 @@ var JsonLinesReader = class {
   /** Dropping the rest of an over-long line (already reported), and how much of it so far. */
   skipping = false;
   skipped = 0;
+  /**
+   * Set when the first line is not JSON by itself: the input is one JSON document spread over
+   * lines (an API response), read whole up to `maxDocumentChars`.
+   */
+  document;
+  documentChars = 0;
+  documentLine = 0;
+  maxDocumentChars;
   constructor(file, sink, options, firstLine) {
     this.file = file;
     this.mapper = new JsonRowMapper(file, sink, options);
     this.maxChars = options.maxRecordChars;
     this.maxSkipChars = options.maxLineChars ?? defaults.maxInventoryLineChars;
+    this.maxDocumentChars = options.maxJsonDocumentBytes;
     this.line = firstLine;
+  }
+  /** Whether lineOf found the input to be one JSON document (a method: lineOf changes it). */
+  readingDocument() {
+    return this.document !== void 0;
+  }
+  addDocument(text2) {
+    this.documentChars += text2.length;
+    if (this.documentChars > this.maxDocumentChars) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `JSON document inventory is larger than the limit of ${this.maxDocumentChars} characters; use JSON Lines for large inventories`,
+        { file: this.file }
+      );
+    }
+    this.document?.push(text2);
   }
   get rows() {
     return this.mapper.rows;
@@ -85351,6 +85870,10 @@ var JsonLinesReader = class {
     return this.mapper.malformedRows;
   }
   push(chunk) {
+    if (this.document !== void 0) {
+      this.addDocument(chunk);
+      return void 0;
+    }
     let position = 0;
     if (this.skipping) {
       const lf = chunk.indexOf("\n");
@@ -85370,9 +85893,18 @@ var JsonLinesReader = class {
       if (end === -1) break;
       this.lineOf(text2, position, end);
       position = end + 1;
+      if (this.readingDocument()) {
+        this.carry = "";
+        this.addDocument(text2.slice(position));
+        return void 0;
+      }
     }
     this.carry = "";
-    if (text2.length - position > this.maxChars) {
+    if (text2.length - position > this.maxChars && this.rows === 0 && this.malformedRows === 0) {
+      this.document = [];
+      this.documentLine = this.line;
+      this.addDocument(text2.slice(position));
+    } else if (text2.length - position > this.maxChars) {
       this.mapper.bad(this.line, `line longer than ${this.maxChars} characters`);
       this.skipping = true;
       this.skipped = 0;
@@ -85393,6 +85925,21 @@ var JsonLinesReader = class {
   end() {
     if (this.carry !== "") this.lineOf(this.carry, 0, this.carry.length);
     this.carry = "";
+    if (this.document !== void 0) {
+      let value;
+      try {
+        value = JSON.parse(this.document.join(""));
+      } catch (error2) {
+        throw new InputError(
+          "INPUT_MALFORMED_JSON",
+          `not an inventory: neither JSON Lines nor one JSON document (${errorMessage(error2)})`,
+          { file: this.file, line: this.documentLine }
+        );
+      }
+      this.document = void 0;
+      this.mapper.accept(value, this.documentLine);
+    }
+    this.mapper.finish();
     return void 0;
   }
   lineOf(text2, start, end) {
@@ -85408,11 +85955,10 @@ var JsonLinesReader = class {
       value = JSON.parse(content);
     } catch (error2) {
       if (this.rows === 0 && this.malformedRows === 0) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `not an inventory: the first line is not JSON (${errorMessage(error2)})`,
-          { file: this.file, line }
-        );
+        this.document = [];
+        this.documentLine = line;
+        this.addDocument(text2.slice(start, end + 1));
+        return;
       }
       this.mapper.bad(line, `not valid JSON: ${errorMessage(error2)}`);
       return;
@@ -85466,6 +86012,7 @@ var OsqueryArrayReader = class {
         file: this.file
       });
     value.forEach((element, index) => this.mapper.accept(element, index + 1));
+    this.mapper.finish();
     return void 0;
   }
 };
@@ -85759,6 +86306,18 @@ var PLATFORM_UNUSED = -2;
 var OVERFLOW = -1;
 var DICTIONARY_LIMIT = 1 << 18;
 var DICTIONARY_CHARS_LIMIT = 1 << 24;
+function foldedStringHash(text2, start, end, out) {
+  let h1 = 2166136261;
+  let h2 = 16777619 ^ end - start;
+  for (let i = start; i < end; i++) {
+    let c = text2.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 1540483477);
+  }
+  out[0] = h1;
+  out[1] = h2;
+}
 var TEXT_BUFFER_STEP = 256 << 10;
 function columnBytes(rows) {
   return rows * (8 + 4 * INT_COLUMNS);
@@ -85871,6 +86430,7 @@ var RowBatchWriter = class {
     const productEnd = ends[p];
     if (tenantEnd === tenantStart || endpointEnd === endpointStart || productEnd === productStart)
       return false;
+    for (let i = endpointStart; i < endpointEnd; i++) if (text2.charCodeAt(i) > 127) return false;
     let sha = SHA_ABSENT;
     const s = indexes.sha256;
     if (s >= 0 && ends[s] !== starts[s]) {
@@ -85895,7 +86455,7 @@ var RowBatchWriter = class {
       const i = indexes.platform;
       ints[at + PLATFORM] = i < 0 ? this.platforms.id("", 0, 0) : this.platforms.id(text2, starts[i], ends[i]);
     } else ints[at + PLATFORM] = PLATFORM_UNUSED;
-    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line);
+    this.finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, true);
     return true;
   }
   /** Any checked row (mapped by `CsvRecordMapper`). */
@@ -85908,11 +86468,12 @@ var RowBatchWriter = class {
     ints[at + PRODUCT_VERSION] = name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
     ints[at + SHA] = this.digestCode(row.sha256);
     ints[at + PLATFORM] = this.needsPlatform ? this.platforms.id(row.platform, 0, row.platform.length) : PLATFORM_UNUSED;
-    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line);
+    this.finish(at, row.endpoint, 0, row.endpoint.length, row.lastSeen, recordStart, recordEnd, line, false);
   }
-  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line) {
+  finish(at, text2, endpointStart, endpointEnd, lastSeen, recordStart, recordEnd, line, fold) {
     const ints = this.ints;
-    stringHash(text2, endpointStart, endpointEnd, this.hash);
+    if (fold) foldedStringHash(text2, endpointStart, endpointEnd, this.hash);
+    else stringHash(text2, endpointStart, endpointEnd, this.hash);
     ints[at + ENDPOINT_HASH1] = this.hash[0];
     ints[at + ENDPOINT_HASH2] = this.hash[1];
     ints[at + START] = this.sourceBase + recordStart;
@@ -87298,7 +87859,9 @@ async function scanDrift(input) {
     maxJsonDocumentBytes: input.limits?.maxJsonDocumentBytes ?? defaults.maxInventoryJsonArrayBytes,
     maxLineChars: input.limits?.maxLineChars ?? defaults.maxInventoryLineChars,
     maxGzipRatio: input.limits?.maxGzipRatio ?? defaults.maxInventoryGzipRatio,
-    ...input.columns !== void 0 ? { columns: input.columns } : {},
+    ...input.columns !== void 0 || input.preset !== void 0 ? { columns: presetColumns(input.preset, input.columns) } : {},
+    ...input.preset !== void 0 ? { preset: input.preset } : {},
+    ...input.dateFormat !== void 0 ? { dateOrder: input.dateFormat } : {},
     ...input.defaultTenant !== void 0 ? { defaultTenant: input.defaultTenant } : {}
   };
   const pinnedSha256 = catalog.pinnedSha256();
@@ -87317,6 +87880,13 @@ async function scanDrift(input) {
       scanner.addInput(onThread ?? await readInventory(source, sink, options));
     }
     const { result, findings } = scanner.finish();
+    if (input.manifests.length > 0 && result.fleet.agents === 0 && result.fleet.tools === 0) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `no agent in the inventories: none of their ${result.fleet.rows} rows names a product of the manifests (${input.manifests.map((m) => m.product).join(", ")}, or an alias) or a known RMM tool`,
+        { file: input.sources.map((s) => s.name).join(", ") }
+      );
+    }
     if (input.history === void 0) return { result, findings };
     const committed = input.history.commit(result, {
       maxFindingsPerCode,
@@ -87442,7 +88012,9 @@ var manifestSchema = {
               source: nonEmpty2,
               ref: { ...nonEmpty2, nullable: true },
               workflow: { ...nonEmpty2, nullable: true },
-              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true }
+              predicateTypes: { type: "array", items: nonEmpty2, minItems: 1, maxItems: 16, nullable: true },
+              signerWorkflow: { ...nonEmpty2, nullable: true },
+              denySelfHostedRunners: { type: "boolean", nullable: true }
             }
           }
         }
@@ -87846,7 +88418,11 @@ async function downloadToFile(url, dest, options) {
         await Promise.race([once(file, "close"), failed3]);
         return { url: response.url, size, digests: hash.digest() };
       } finally {
-        if (!file.closed) file.destroy();
+        if (!file.closed) {
+          const closed = once(file, "close").catch(() => void 0);
+          file.destroy();
+          await closed;
+        }
       }
     });
     if (options.expectedSize !== void 0 && result.size !== options.expectedSize) {
@@ -88585,6 +89161,120 @@ ${table2("findings", "Findings", ["Severity", "Code", "Subject", "Message"], fin
 `;
 }
 
+// src/sigstore/attest-policy.ts
+var SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+var DEFAULT_ATTEST_POLICY = {
+  predicateType: SLSA_PROVENANCE_V1,
+  predicateTypeGiven: false,
+  host: "github.com",
+  denySelfHostedRunners: false
+};
+function asksForProvenance(policy) {
+  return policy.predicateTypeGiven || policy.owner !== void 0 || policy.repo !== void 0 || policy.signerRepo !== void 0 || policy.signerWorkflow !== void 0 || policy.sourceRef !== void 0 || policy.sourceDigest !== void 0 || policy.builderId !== void 0 || policy.denySelfHostedRunners;
+}
+function checkAttestPolicy(verification, policy, context) {
+  const findings = [];
+  const add2 = (code, message, expected, actual, facts3 = {}) => findings.push(
+    finding(code, {
+      subject: context.subject,
+      message: `${context.bundleFile}: ${message}`,
+      evidence: { ...verification.facts, ...facts3, expected, actual },
+      location: { file: context.bundleFile }
+    })
+  );
+  const statement = verification.statement;
+  if (statement === void 0) {
+    if (asksForProvenance(policy)) {
+      add2(
+        "PROVENANCE_POLICY_MISMATCH",
+        "the bundle signs the artifact directly (message signature) and carries no statement, but the policy asks for provenance",
+        policy.predicateType,
+        null
+      );
+    }
+    return findings;
+  }
+  if (statement.predicateType !== policy.predicateType) {
+    add2(
+      "PROVENANCE_PREDICATE_NOT_ALLOWED",
+      `predicate type is ${statement.predicateType}, expected ${policy.predicateType} (--predicate-type)`,
+      policy.predicateType,
+      statement.predicateType
+    );
+    return findings;
+  }
+  const facts2 = provenanceFacts(statement, verification.signer);
+  const evidence = facts2;
+  for (const disagreement of certificateDisagreements(facts2)) {
+    add2(
+      "PROVENANCE_CERTIFICATE_MISMATCH",
+      disagreement.message,
+      disagreement.certificate,
+      disagreement.statement,
+      evidence
+    );
+  }
+  const unmet = (flag, wanted, actual, what) => add2(
+    "PROVENANCE_POLICY_MISMATCH",
+    `${what} is ${actual === void 0 ? "not stated" : JSON.stringify(actual)}, expected ${JSON.stringify(wanted)} (${flag})`,
+    wanted,
+    actual ?? null,
+    evidence
+  );
+  const host = policy.host.toLowerCase();
+  const repository = (value) => normaliseRepository(`${host}/${value.replace(/^\/+/, "")}`) ?? "";
+  if (policy.owner !== void 0) {
+    const owner = policy.owner.toLowerCase();
+    const source = facts2.certificateSource;
+    if (source === void 0 || !source.startsWith(`${host}/${owner}/`))
+      unmet("--owner", `${host}/${owner}/*`, source, "source repository (certificate)");
+  }
+  if (policy.repo !== void 0) {
+    const wanted = repository(policy.repo);
+    if (facts2.certificateSource !== wanted)
+      unmet("--repo", wanted, facts2.certificateSource, "source repository (certificate)");
+  }
+  if (policy.signerRepo !== void 0) {
+    const wanted = repository(policy.signerRepo);
+    const signer = facts2.signerWorkflow;
+    if (signer === void 0 || !signer.startsWith(`${wanted}/`))
+      unmet("--signer-repo", `${wanted}/*`, signer, "signing workflow (certificate Build Signer URI)");
+  }
+  if (policy.signerWorkflow !== void 0) {
+    const given = policy.signerWorkflow.split("@")[0] ?? "";
+    const wanted = given.toLowerCase().startsWith(`${host}/`) ? normaliseRepository(given) ?? "" : repository(given);
+    if (facts2.signerWorkflow !== wanted)
+      unmet(
+        "--signer-workflow",
+        wanted,
+        facts2.signerWorkflow,
+        "signing workflow (certificate Build Signer URI)"
+      );
+  }
+  if (policy.sourceRef !== void 0 && facts2.certificateRef !== policy.sourceRef)
+    unmet("--source-ref", policy.sourceRef, facts2.certificateRef, "source ref (certificate)");
+  if (policy.sourceDigest !== void 0) {
+    const wanted = policy.sourceDigest.replace(/^(sha1|gitCommit):/i, "").toLowerCase();
+    if (facts2.certificateSourceDigest?.toLowerCase() !== wanted)
+      unmet("--source-digest", wanted, facts2.certificateSourceDigest, "source digest (certificate)");
+  }
+  if (policy.builderId !== void 0) {
+    const wanted = policy.builderId;
+    const actual = facts2.builder;
+    const matches = actual !== void 0 && (wanted.includes("@") ? actual === wanted : actual.split("@")[0] === wanted);
+    if (!matches) unmet("--builder-id", wanted, actual, "builder id (statement)");
+  }
+  if (policy.denySelfHostedRunners && facts2.certificateRunnerEnvironment !== "github-hosted") {
+    unmet(
+      "--deny-self-hosted-runners",
+      "github-hosted",
+      facts2.certificateRunnerEnvironment,
+      "runner environment (certificate)"
+    );
+  }
+  return findings;
+}
+
 // src/sigstore/verify-files.ts
 var SIGSTORE_ALGORITHMS = ["sha256", "sha384", "sha512"];
 async function artifactDigests(artifact, maxBytes) {
@@ -88595,7 +89285,7 @@ async function artifactDigests(artifact, maxBytes) {
   });
   return result.digests;
 }
-async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
+async function verifyBundleFile(bundlePath, digests, trust, policy, subject, accept) {
   const parsed = await loadBundles(bundlePath);
   const failures = [];
   for (const entry of parsed) {
@@ -88612,8 +89302,13 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
       continue;
     }
     const result = verifyBundle(entry.bundle, digests, trust, policy, { subject, bundleFile });
-    if (result.ok) return { ok: true, findings: result.findings, verified: result };
-    failures.push(...result.findings);
+    if (!result.ok) {
+      failures.push(...result.findings);
+      continue;
+    }
+    const unmet = accept?.(result, bundleFile) ?? [];
+    if (unmet.length === 0) return { ok: true, findings: result.findings, verified: result };
+    failures.push(...unmet);
   }
   return { ok: false, findings: failures };
 }
@@ -88621,7 +89316,15 @@ async function verifyBundleFile(bundlePath, digests, trust, policy, subject) {
 // src/sigstore/attest-report.ts
 async function attestVerify(input) {
   const digests = await artifactDigests(input.artifact);
-  const result = await verifyBundleFile(input.bundlePath, digests, input.trust, input.policy, input.subject);
+  const attestPolicy = input.attestPolicy === void 0 ? DEFAULT_ATTEST_POLICY : input.attestPolicy;
+  const result = await verifyBundleFile(
+    input.bundlePath,
+    digests,
+    input.trust,
+    input.policy,
+    input.subject,
+    attestPolicy === null ? void 0 : (verified, bundleFile) => checkAttestPolicy(verified, attestPolicy, { subject: input.subject, bundleFile })
+  );
   return buildReport({
     command: input.command ?? "attest verify",
     now: input.now,
@@ -88637,8 +89340,23 @@ async function attestVerify(input) {
         }
       }
     ],
-    findings: result.findings
+    findings: [...result.findings, ...rootAgeFindings(input)]
   });
+}
+function rootAgeFindings(input) {
+  const maxDays = input.maxRootAgeDays ?? defaults.maxTrustedRootAgeDays;
+  const asOf = input.trust.asOf;
+  if (maxDays <= 0 || asOf === void 0) return [];
+  const ageDays = Math.floor((input.now.getTime() - asOf.getTime()) / 864e5);
+  if (ageDays <= maxDays) return [];
+  return [
+    finding("SIGSTORE_ROOT_STALE", {
+      subject: input.subject,
+      message: `${input.trust.source}: trusted root is ${ageDays} days old (current as of ${asOf.toISOString()}; allowed ${maxDays}); run 'rmm-verify trust update'`,
+      evidence: { trustedRoot: input.trust.source, asOf: asOf.toISOString(), ageDays, maxDays },
+      location: { file: input.trust.source }
+    })
+  ];
 }
 
 // src/action/paths.ts
