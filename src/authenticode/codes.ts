@@ -57,6 +57,11 @@ export const AUTHENTICODE_CODES = defineCodes({
     title: 'Data after the MSI compound file',
     help: 'Bytes past the last sector the compound file allocates are in no stream, so the MSI digest does not cover them. Strict by default.',
   },
+  AUTHENTICODE_MSI_METADATA_UNSIGNED: {
+    severity: 'low',
+    title: 'MSI signature does not cover entry metadata',
+    help: "The MSI has no \\x05MsiDigitalSignatureEx stream, so its signature covers stream contents and storage CLSIDs but not the entries' state bits and creation and modification times, which can change without breaking it. Sign with MsiDigitalSignatureEx (signtool does by default; osslsigncode -add-msi-dse), or pass --fail-on medium to accept.",
+  },
   AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE: {
     severity: 'critical',
     title: 'Unknown unauthenticated attribute',

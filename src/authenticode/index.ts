@@ -4,7 +4,7 @@ export { AUTHENTICODE_CODES, type AuthenticodeCode } from './codes.ts';
 export { parseCertificate, parseCertificateFile, type Certificate } from './certificate.ts';
 export { AuthenticodeFormatError, type AuthenticodeErrorCode } from './errors.ts';
 export { hashRanges, peImageHash } from './image-hash.ts';
-export { isMsi, msiDigest, msiPrehash, parseMsi, type MsiLayout } from './msi.ts';
+export { isMsi, msiDigests, msiPrehash, parseMsi, type MsiLayout } from './msi.ts';
 export { imageHashRanges, isPe, parsePe, type PeLayout, type PeSection } from './pe.ts';
 export { bufferSource, openFileSource, type ByteSource, type FileSource } from './source.ts';
 export { loadCertificates, loadPinnedSigners, systemRoots } from './trust.ts';

@@ -14,7 +14,7 @@ import {
 } from './der.ts';
 import { AuthenticodeFormatError } from './errors.ts';
 import { peImageHash } from './image-hash.ts';
-import { isMsi, msiDigest, msiPrehash, msiUnallocatedTail, parseMsi } from './msi.ts';
+import { isMsi, msiDigests, msiPrehash, msiUnallocatedTail, parseMsi } from './msi.ts';
 import { ALLOWED_UNSIGNED_ATTRIBUTES, DIGEST_OIDS, Oid, type HashName } from './oids.ts';
 import { isPe, parsePe } from './pe.ts';
 import { parseSignedData, readAlgorithm, readLeadingNode, type SignedData } from './signed-data.ts';
@@ -152,6 +152,11 @@ const STRICT_ONLY: ReadonlySet<string> = new Set([
   'AUTHENTICODE_MSI_UNALLOCATED_DATA',
 ]);
 const MSI_DATA_TYPES: ReadonlySet<string> = new Set([Oid.spcSipInfo]);
+/**
+ * Findings about what a verified signature does not cover: they keep their registry severity
+ * (the run's --fail-on decides), but the signatures themselves still count as verified.
+ */
+const ADVISORY: ReadonlySet<string> = new Set(['AUTHENTICODE_MSI_METADATA_UNSIGNED']);
 
 /**
  * Verifies the Authenticode signatures of a PE or MSI file. Structure errors throw
@@ -231,17 +236,23 @@ async function verifyMsi(
       },
     );
   }
-  const bytes = Buffer.from(await source.read(0, source.size));
-  const layout = parseMsi(bytes, source.name);
+  const layout = await parseMsi(source);
   if (!layout.signature)
     return unsigned(source.name, subject, 'msi', 'the MSI has no \\x05DigitalSignature stream');
   const fileProblems: Problem[] = [];
-  const tail = msiUnallocatedTail(bytes, source.name);
+  const tail = msiUnallocatedTail(layout, source.size);
   if (tail !== undefined) {
     fileProblems.push({
       code: 'AUTHENTICODE_MSI_UNALLOCATED_DATA',
-      message: `${bytes.length - tail} bytes at byte offset ${tail} are past the last allocated sector`,
-      evidence: { offset: tail, bytes: bytes.length - tail },
+      message: `${source.size - tail} bytes at byte offset ${tail} are past the last allocated sector`,
+      evidence: { offset: tail, bytes: source.size - tail },
+    });
+  }
+  if (!layout.signatureEx) {
+    fileProblems.push({
+      code: 'AUTHENTICODE_MSI_METADATA_UNSIGNED',
+      message:
+        'the MSI has no \\x05MsiDigitalSignatureEx stream, so the signature does not cover entry metadata (state bits, creation and modification times)',
     });
   }
   const candidates: Candidate[] = [];
@@ -256,12 +267,8 @@ async function verifyMsi(
     fileProblems,
     true,
   );
-  const digests = new Map<HashName, Buffer>();
-  for (const candidate of candidates) {
-    const algorithm = candidate.indirect?.algorithm;
-    if (!algorithm || digests.has(algorithm)) continue;
-    digests.set(algorithm, msiDigest(layout, algorithm, layout.signatureEx !== undefined));
-  }
+  const algorithms = [...new Set(candidates.flatMap((c) => (c.indirect ? [c.indirect.algorithm] : [])))];
+  const digests = await msiDigests(layout, algorithms, layout.signatureEx !== undefined);
   const primary = candidates[0]?.indirect;
   if (layout.signatureEx && primary) {
     const expected = msiPrehash(layout, primary.algorithm);
@@ -479,7 +486,7 @@ function finish(
   if (candidates.length === 0 && fileProblems.length === 0) {
     findings.push(toFinding({ code: 'AUTHENTICODE_SIGNATURE_MALFORMED', message: 'no signature found' }));
   }
-  const failing = findings.some((f) => f.severity !== 'info');
+  const failing = findings.some((f) => f.severity !== 'info' && !ADVISORY.has(f.code));
   if (!failing) {
     const trusted = evaluated.filter((e) => e.report.trusted).map((e) => e.report);
     findings.push(

@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { AuthenticodeFormatError } from '../../src/authenticode/errors.ts';
 import { msiPrehash, parseMsi } from '../../src/authenticode/msi.ts';
+import { directoryEntryOffset, editEntry, firstStreamIndex } from '../fixtures/authenticode/msi-attacks.ts';
 import { bufferSource } from '../../src/authenticode/source.ts';
 import { verifyAuthenticode } from '../../src/authenticode/verifier.ts';
-import { NOW, acmeSigner, ensureAuthenticodeFixtures, verifyFile } from './helpers.ts';
+import { NOW, acmeSigner, ensureAuthenticodeFixtures, osslsigncodeAccepts, verifyFile } from './helpers.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -16,11 +17,11 @@ beforeAll(async () => {
 });
 
 describe('MSI', () => {
-  it('finds DigitalSignature and MsiDigitalSignatureEx and checks the metadata pre-hash', () => {
-    const layout = parseMsi(readFileSync(join(dir, 'signed-dse.msi')), 'signed-dse.msi');
+  it('finds DigitalSignature and MsiDigitalSignatureEx and checks the metadata pre-hash', async () => {
+    const layout = await parseMsi(bufferSource(readFileSync(join(dir, 'signed-dse.msi')), 'signed-dse.msi'));
     expect(layout.signature?.length).toBeGreaterThan(0);
     expect(layout.signatureEx).toEqual(msiPrehash(layout, 'sha256'));
-    const plain = parseMsi(readFileSync(join(dir, 'signed.msi')), 'signed.msi');
+    const plain = await parseMsi(bufferSource(readFileSync(join(dir, 'signed.msi')), 'signed.msi'));
     expect(plain.signatureEx).toBeUndefined();
   });
 
@@ -70,5 +71,123 @@ describe('MSI', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+const verifyBytes = (bytes: Buffer) =>
+  verifyAuthenticode(bufferSource(bytes, 'edited.msi'), {
+    trust: { signers: [acmeSigner(dir)], systemRoots: [] },
+    now: NOW,
+  });
+
+const u32 = (value: number): Buffer => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value);
+  return buffer;
+};
+
+describe('MSI directory read by index (stale directory copies, hostile trees)', () => {
+  it('verifies wixl packages signed by osslsigncode, as osslsigncode does', async () => {
+    for (const file of ['wixl-signed.msi', 'wixl-signed-dse.msi', 'wixl-moved.msi']) {
+      const result = await verifyFile(join(dir, file), [acmeSigner(dir)]);
+      expect(result.passed, file).toBe(true);
+      expect(result.signatures[0]?.computedDigest, file).toBe(result.signatures[0]?.signedDigest);
+      expect(osslsigncodeAccepts(join(dir, file), dir), file).toBe(true);
+    }
+  });
+
+  it('hashes the live directory, not a stale copy of it left in free sectors (root CLSID changed)', async () => {
+    const file = join(dir, 'wixl-stale-clsid.msi');
+    expect(osslsigncodeAccepts(file, dir)).toBe(false);
+    const result = await verifyFile(file, [acmeSigner(dir)]);
+    expect(result.passed).toBe(false);
+    expect(result.findings).toFailWith('AUTHENTICODE_IMAGE_HASH_MISMATCH');
+  });
+
+  it('checks MsiDigitalSignatureEx against the live directory (stream modification time changed)', async () => {
+    const file = join(dir, 'wixl-stale-mtime-dse.msi');
+    expect(osslsigncodeAccepts(file, dir)).toBe(false);
+    const result = await verifyFile(file, [acmeSigner(dir)]);
+    expect(result.passed).toBe(false);
+    expect(result.findings).toFailWith('AUTHENTICODE_IMAGE_HASH_MISMATCH');
+  });
+
+  it('verifies a signed package that embeds another compound file as a stream', async () => {
+    const file = join(dir, 'wixl-embedded-signed.msi');
+    expect(osslsigncodeAccepts(file, dir)).toBe(true);
+    const result = await verifyFile(file, [acmeSigner(dir)]);
+    expect(result.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+    expect(result.passed).toBe(true);
+  });
+
+  it('says (low) that the metadata is not covered when there is no MsiDigitalSignatureEx', async () => {
+    const plain = await verifyFile(join(dir, 'wixl-signed.msi'), [acmeSigner(dir)]);
+    const advisory = plain.findings.find((f) => f.code === 'AUTHENTICODE_MSI_METADATA_UNSIGNED');
+    expect(advisory?.severity).toBe('low');
+    expect(plain.findings.map((f) => f.code)).toContain('AUTHENTICODE_VERIFIED');
+    const dse = await verifyFile(join(dir, 'wixl-signed-dse.msi'), [acmeSigner(dir)]);
+    expect(dse.findings.map((f) => f.code)).not.toContain('AUTHENTICODE_MSI_METADATA_UNSIGNED');
+  });
+
+  it('verifies 16,000 empty streams (linear in entries)', async () => {
+    const file = join(dir, 'many-streams-signed.msi');
+    const layout = await parseMsi(bufferSource(readFileSync(file), file));
+    expect(layout.file.entryCount).toBe(16_003); // root, 16,000 empty streams, big, DigitalSignature
+    const result = await verifyFile(file, [acmeSigner(dir)]);
+    expect(result.passed).toBe(true);
+  });
+
+  /** Each edit of the signed package's live directory, and what the error must say. */
+  const HOSTILE: ReadonlyArray<readonly [what: string, edit: (bytes: Buffer) => Buffer, message: RegExp]> = [
+    [
+      'an entry that is its own left sibling',
+      (bytes) => {
+        const index = firstStreamIndex(bytes);
+        return editEntry(bytes, index, 0x44, u32(index));
+      },
+      /reached twice/,
+    ],
+    [
+      'an entry whose right sibling is the root',
+      (bytes) => editEntry(bytes, firstStreamIndex(bytes), 0x48, u32(0)),
+      /reached twice/,
+    ],
+    [
+      "a stream that is its own storage's child and sibling (the root's child points to it twice)",
+      (bytes) => {
+        const child = bytes.readUInt32LE(directoryEntryOffset(bytes, 0) + 0x4c);
+        return editEntry(bytes, child, 0x48, u32(child));
+      },
+      /reached twice/,
+    ],
+    [
+      'a sibling index past the directory',
+      (bytes) => editEntry(bytes, firstStreamIndex(bytes), 0x44, u32(100_000)),
+      /past the \d+ entries of the directory/,
+    ],
+    [
+      'a second root entry in the tree',
+      (bytes) => editEntry(bytes, firstStreamIndex(bytes), 0x42, Buffer.from([5])),
+      /second root entry/,
+    ],
+    [
+      'a directory chain that loops',
+      (bytes) => {
+        const out = Buffer.from(bytes);
+        const directory = out.readUInt32LE(0x30);
+        const fatSector = out.readUInt32LE(0x4c);
+        out.writeUInt32LE(directory, (fatSector + 1) * 512 + directory * 4);
+        return out;
+      },
+      /directory: sector chain loops back/,
+    ],
+  ];
+
+  it.each(HOSTILE)('rejects %s with a located input error', async (_what, edit, message) => {
+    const bytes = edit(readFileSync(join(dir, 'wixl-signed.msi')));
+    const error = await verifyBytes(bytes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticodeFormatError);
+    expect((error as AuthenticodeFormatError).message).toMatch(message);
+    expect((error as AuthenticodeFormatError).location.offset).toBeTypeOf('number');
   });
 });

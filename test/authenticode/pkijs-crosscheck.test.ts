@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 async function signatureBlob(file: string): Promise<Uint8Array> {
   const bytes = readFileSync(join(dir, file));
-  if (file.endsWith('.msi')) return parseMsi(bytes, file).signature ?? new Uint8Array();
+  if (file.endsWith('.msi')) return (await parseMsi(bufferSource(bytes, file))).signature ?? new Uint8Array();
   const layout = await parsePe(bufferSource(bytes));
   const offset = (layout.certificateTable?.offset ?? 0) + 8;
   return bytes.subarray(offset, readNode(bytes, offset, bytes.length).end);
