@@ -21,16 +21,12 @@ export const defaults = {
   maxSignatureNesting: 4, // levels of nested signatures (1.3.6.1.4.1.311.2.4.1) inside one another
   maxSignatures: 32, // signatures (entries plus nested) verified in one file
   maxChainLength: 8, // certificates in one chain, leaf to anchor
-<<<<<<< HEAD
-  maxMsiBytes: 1 << 30, // bytes of an MSI (compound file) read into memory
-  authenticodeFilesPerThread: 8, // files per verifier thread before another core is used (files)
-  authenticodeFilesInFlight: 4, // files each verifier thread works on at once (files)
-=======
   maxMsiBytes: 4 * 1024 ** 3, // bytes of an MSI (compound file); streamed, not held in memory
   maxMsiDirectoryEntries: 1 << 18, // directory entries (128 bytes each, held in memory) of an MSI
   maxMsiStorageDepth: 32, // storages nested inside storages in an MSI
   maxMsiSignatureExBytes: 64, // bytes of an MsiDigitalSignatureEx stream (one digest)
->>>>>>> 8e93288 (MSI: read the compound file by directory index, never by searching the file)
+  authenticodeFilesPerThread: 8, // files per verifier thread before another core is used (files)
+  authenticodeFilesInFlight: 4, // files each verifier thread works on at once (files)
   // sigstore/ and github/
   maxTrustedRootBytes: 1 << 20, // bytes of a trusted_root.json
   maxTrustedRootInstances: 16, // trusted roots in one JSON-lines file (gh attestation trusted-root)
