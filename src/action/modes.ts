@@ -14,7 +14,6 @@ import { fileSource } from '../fleet/inventory.ts';
 import { buildDriftReport, type DriftReport } from '../fleet/report.ts';
 import { loadManifestFile } from '../manifest/load.ts';
 import { loadTrustRoot } from '../manifest/trust-root.ts';
-import type { Manifest } from '../manifest/types.ts';
 import { checkManifest } from '../manifest/verify-trust.ts';
 import { resolveGithubInputs } from '../github/cli-inputs.ts';
 import { renderDriftMarkdown } from '../report/drift-markdown.ts';
@@ -32,6 +31,7 @@ import { loadPublicGoodTrustedRoot } from '../sigstore/trusted-root.ts';
 import type { BundlePolicy } from '../sigstore/verify-bundle.ts';
 import type { RunInputs } from './inputs.ts';
 import type { ActionMode } from './metadata.ts';
+import type { TrustedManifest } from '../manifest/trusted.ts';
 import { workspacePath } from './paths.ts';
 
 /** What a mode gets: the checked inputs, the expanded files (absolute paths) and the run's clock. */
@@ -245,7 +245,7 @@ async function drift({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
   await requireFiles('drift', files);
   const trust = await loadTrustRoot(resolve(inputs.workspace, inputs.trust));
   const trustFindings: Finding[] = [];
-  const manifests: Manifest[] = [];
+  const manifests: TrustedManifest[] = [];
   const products = new Set<string>();
   for (const manifest of inputs.manifests) {
     const loaded = await loadManifestFile(resolve(inputs.workspace, manifest));
@@ -257,7 +257,7 @@ async function drift({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
     products.add(loaded.manifest.product);
     const check = await checkManifest(loaded, trust, { now, ...statePath(inputs) });
     trustFindings.push(...check.findings);
-    if (check.trusted) manifests.push(loaded.manifest);
+    if (check.manifest) manifests.push(check.manifest);
   }
   const config =
     inputs.driftConfig === undefined

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
-import type { Manifest } from '../manifest/types.ts';
+import { requireTrusted, type TrustedManifest } from '../manifest/trusted.ts';
 import { ProductCatalog } from './catalog.ts';
 import { Allowlist, EMPTY_CONFIG, type DriftConfig } from './config.ts';
 import type { DriftHistory, HistoryDiff } from './history.ts';
@@ -22,7 +22,11 @@ import { presetColumns, type PresetName } from './presets.ts';
 import type { DateOrder } from './timestamp.ts';
 
 export interface DriftScanInput {
-  readonly manifests: readonly Manifest[];
+  /**
+   * Manifests that passed the trust check (`checkManifest(...).manifest`), or passed through
+   * the named opt-out `uncheckedManifests`; a raw parsed manifest is refused.
+   */
+  readonly manifests: readonly TrustedManifest[];
   readonly sources: readonly InventorySource[];
   readonly now: Date;
   readonly config?: DriftConfig;
@@ -83,6 +87,7 @@ function useReaderThread(
 
 /** Reads every inventory, classifies, rolls up, and (optionally) records the scan in history. */
 export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput> {
+  requireTrusted(input.manifests, 'scanDrift');
   const maxFindingsPerCode = input.maxFindingsPerCode ?? defaults.maxDriftFindingsPerCode;
   const catalog = new ProductCatalog(
     input.manifests,

@@ -2,6 +2,7 @@ import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
 import { decodeUtf8, isJsonObject, parseStrictJson, type JsonValue } from '../json/strict-json.ts';
+import { carryTrust } from '../manifest/trusted.ts';
 import type { Advisory, Manifest } from '../manifest/types.ts';
 
 /**
@@ -117,17 +118,18 @@ export async function loadOsvFile(path: string): Promise<OsvAdvisory[]> {
 }
 
 /** Manifests with the OSV advisories for their product (by id or alias) added to their policy. */
-export function withOsvAdvisories(
-  manifests: readonly Manifest[],
+export function withOsvAdvisories<M extends Manifest>(
+  manifests: readonly M[],
   advisories: readonly OsvAdvisory[],
-): Manifest[] {
+): M[] {
   return manifests.map((manifest) => {
     const names = new Set([manifest.product, ...(manifest.aliases ?? [])].map((n) => n.toLowerCase()));
     const extra = advisories.filter((a) => names.has(a.packageName.toLowerCase())).map((a) => a.advisory);
     if (extra.length === 0) return manifest;
-    return {
+    // The copy keeps the original's trust standing (checked, or opted out by name).
+    return carryTrust(manifest, {
       ...manifest,
       policy: { ...manifest.policy, advisories: [...(manifest.policy.advisories ?? []), ...extra] },
-    };
+    });
   });
 }

@@ -48,3 +48,4 @@ export {
   type ManifestTrustResult,
 } from './verify-trust.ts';
 export { evaluateVersionPolicy, type VersionVerdict } from './version-policy.ts';
+export { manifestTrust, uncheckedManifests, type TrustedManifest } from './trusted.ts';

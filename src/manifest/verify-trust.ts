@@ -6,6 +6,7 @@ import { verifyBytes } from './keys.ts';
 import type { LoadedManifest } from './load.ts';
 import { defaultSignaturePath, readSignatureFile, type SignatureFile } from './signature-file.ts';
 import { manifestSha256, readState, recordAccepted, type ManifestState } from './state.ts';
+import { vouchVerified, type TrustedManifest } from './trusted.ts';
 import { keyMaySign, type TrustRoot } from './trust-root.ts';
 
 export interface ManifestTrustInput {
@@ -22,6 +23,8 @@ export interface ManifestTrustResult {
   readonly findings: readonly Finding[];
   /** Distinct trusted keys whose signatures verified and may sign this product. */
   readonly validKeyIds: readonly string[];
+  /** The manifest, when trusted: the only form `scanDrift` accepts without an explicit opt-out. */
+  readonly manifest?: TrustedManifest;
 }
 
 const short = (keyid: string) => keyid.slice(0, 16);
@@ -177,7 +180,12 @@ export function verifyManifestTrust(
       }),
     );
   }
-  return { trusted, findings, validKeyIds: [...valid] };
+  return {
+    trusted,
+    findings,
+    validKeyIds: [...valid],
+    ...(trusted ? { manifest: vouchVerified(manifest) } : {}),
+  };
 }
 
 export interface CheckManifestOptions {

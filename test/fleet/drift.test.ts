@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,12 @@ import {
   winSha,
   type FleetFixtures,
 } from '../fixtures/fleet/make-fixtures.ts';
+import { uncheckedManifests } from '../../src/manifest/trusted.ts';
+import { checkManifest } from '../../src/manifest/verify-trust.ts';
+import { loadManifestFile } from '../../src/manifest/load.ts';
+import { loadTrustRoot } from '../../src/manifest/trust-root.ts';
+import { manifestTrust, type TrustedManifest } from '../../src/manifest/trusted.ts';
+import { workspace } from '../helpers/signed-manifest.ts';
 
 let fx: FleetFixtures;
 beforeAll(async () => {
@@ -25,7 +31,7 @@ beforeAll(async () => {
 
 async function scan(paths: readonly string[], extra: Partial<DriftScanInput> = {}) {
   return scanDrift({
-    manifests: [acmeManifest()],
+    manifests: uncheckedManifests([acmeManifest()]),
     sources: paths.map((p) => fileSource(p)),
     now: NOW,
     config: parseDriftConfig(
@@ -187,7 +193,7 @@ describe('drift classification', () => {
   it('reads stdin and maps columns by name or position', async () => {
     const text = 'Customer,Device,Software,Ver,Seen\nacme,d1,Acme RMM Agent,7.4.0,2026-11-28T00:00:00Z\n';
     const mapped = await scanDrift({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       sources: [streamSource('<stdin>', Readable.from([Buffer.from(text)]))],
       now: NOW,
       columns: parseColumnMapping('tenant=Customer,endpoint=Device,version=Ver,last_seen=Seen'),
@@ -343,7 +349,7 @@ describe('drift classification', () => {
       bytes.subarray(omega + 1),
     ];
     const { result } = await scanDrift({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       sources: [streamSource('<chunks>', Readable.from(chunks))],
       now: NOW,
     });
@@ -369,5 +375,46 @@ describe('last_seen in the future', () => {
     expect(future[0]?.severity).toBe('medium');
     expect(future[0]?.location).toEqual({ file: path, line: 2 });
     expect(findings).toFailWith('DRIFT_FUTURE_LAST_SEEN');
+  });
+});
+
+describe('scanDrift takes trusted manifests only', () => {
+  it("refuses a raw manifest, accepts the trust check's manifest and the named opt-out", async () => {
+    const raw = acmeManifest();
+    await expect(
+      // A plain JavaScript caller (or a cast) passing a parsed manifest: refused at run time.
+      scanDrift({
+        manifests: [raw] as unknown as TrustedManifest[],
+        sources: [fileSource(fx.csv)],
+        now: NOW,
+      }),
+    ).rejects.toThrow(/manifest for 'acme-agent' has not passed the trust check/);
+
+    const ws = await workspace({ threshold: 1, keyCount: 1 });
+    try {
+      await ws.writeManifest(raw);
+      const trust = await loadTrustRoot(ws.trustPath);
+      const check = await checkManifest(await loadManifestFile(ws.manifestPath), trust, { now: NOW });
+      expect(check.trusted).toBe(true);
+      expect(check.manifest && manifestTrust(check.manifest)).toBe('verified');
+      const checked = await scanDrift({
+        manifests: check.manifest ? [check.manifest] : [],
+        sources: [fileSource(fx.csv)],
+        now: NOW,
+      });
+      const opted = await scanDrift({
+        manifests: uncheckedManifests([raw]),
+        sources: [fileSource(fx.csv)],
+        now: NOW,
+      });
+      expect(checked.result.fleet).toEqual(opted.result.fleet);
+
+      await ws.writeManifest(raw, []); // unsigned: the check fails and hands out no manifest
+      const failed = await checkManifest(await loadManifestFile(ws.manifestPath), trust, { now: NOW });
+      expect(failed.trusted).toBe(false);
+      expect(failed.manifest).toBeUndefined();
+    } finally {
+      await rm(ws.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
   NOW,
   type FleetFixtures,
 } from '../fixtures/fleet/make-fixtures.ts';
+import { uncheckedManifests } from '../../src/manifest/trusted.ts';
 
 let fx: FleetFixtures;
 let dir: string;
@@ -47,7 +48,7 @@ async function scanWith(
   const history = DriftHistory.openFile(db);
   try {
     return await scanDrift({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       sources: [fileSource(path)],
       now: NOW,
       history,

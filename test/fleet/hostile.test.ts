@@ -18,6 +18,7 @@ import {
   NOW,
   type FleetFixtures,
 } from '../fixtures/fleet/make-fixtures.ts';
+import { uncheckedManifests } from '../../src/manifest/trusted.ts';
 
 let fx: FleetFixtures;
 beforeAll(async () => {
@@ -25,7 +26,12 @@ beforeAll(async () => {
 });
 
 const scan = (paths: readonly string[], extra: Partial<DriftScanInput> = {}) =>
-  scanDrift({ manifests: [acmeManifest()], sources: paths.map((p) => fileSource(p)), now: NOW, ...extra });
+  scanDrift({
+    manifests: uncheckedManifests([acmeManifest()]),
+    sources: paths.map((p) => fileSource(p)),
+    now: NOW,
+    ...extra,
+  });
 
 async function errorOf(promise: Promise<unknown>): Promise<InputError> {
   const error: unknown = await promise.catch((e: unknown) => e);
@@ -111,7 +117,7 @@ describe('hostile and oversized inventories', () => {
     }
     const error = await errorOf(
       scanDrift({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         sources: [streamSource('unclosed.csv', Readable.from(hostile()))],
         now: NOW,
         limits: { maxRecordChars: 64 << 10, maxLineChars: 1 << 20 },
@@ -142,7 +148,7 @@ describe('hostile and oversized inventories', () => {
     const path = join(fx.dir, 'long-line.jsonl');
     await writeFile(path, `${ok}\n{"tenant": "${'x'.repeat(300_000)}"}\n${ok.replace('"e"', '"f"')}\n`);
     const { result } = await scanDrift({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       sources: [fileSource(path, 1000)],
       now: NOW,
       limits: { maxRecordChars: 1000 },
@@ -150,7 +156,7 @@ describe('hostile and oversized inventories', () => {
     expect(result.fleet).toMatchObject({ agents: 2, malformedRows: 1 });
     const error = await errorOf(
       scanDrift({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         sources: [fileSource(path, 1000)],
         now: NOW,
         limits: { maxRecordChars: 1000, maxLineChars: 100_000 },
@@ -175,7 +181,7 @@ describe('hostile and oversized inventories', () => {
       csvOf([['contoso', 'e1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-28T00:00:00Z']]),
     );
     const { result } = await scanDrift({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       sources: [fileSource(fifo, undefined, { allowSpecialFiles: true })],
       now: NOW,
     });
@@ -234,7 +240,7 @@ describe('hostile and oversized inventories', () => {
     );
     for (const chunk of [64, 1000, 1 << 20]) {
       const { findings } = await scanDrift({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         sources: [fileSource(blank, chunk)],
         now: NOW,
       });
@@ -245,7 +251,11 @@ describe('hostile and oversized inventories', () => {
     await writeFile(binary, `tenant,endpoint,product,version\n${'a,b,c,d\n'.repeat(200)}\u0000\n`);
     for (const chunk of [100, 1 << 20]) {
       const error = await errorOf(
-        scanDrift({ manifests: [acmeManifest()], sources: [fileSource(binary, chunk)], now: NOW }),
+        scanDrift({
+          manifests: uncheckedManifests([acmeManifest()]),
+          sources: [fileSource(binary, chunk)],
+          now: NOW,
+        }),
       );
       expect(error.message, `chunk ${chunk}`).toContain('NUL bytes');
     }

@@ -19,6 +19,7 @@ import { RmmToolMatcher, bundledRmmTools } from '../../src/fleet/rmm-tools.ts';
 import { DriftScanner } from '../../src/fleet/scan.ts';
 import type { Manifest } from '../../src/manifest/types.ts';
 import { acmeManifest, NOW, sha, winSha } from '../fixtures/fleet/make-fixtures.ts';
+import { uncheckedManifests } from '../../src/manifest/trusted.ts';
 
 /**
  * The reader thread's promise: a CSV file read on the worker (readerThread 'always') gives
@@ -196,7 +197,7 @@ describe('reading CSV on the reader thread', () => {
   it('matches the main thread on a realistic generated inventory, at several chunk sizes', async () => {
     for (const chunk of [997, 4096, 1 << 20]) {
       const { result, findings } = await bothWays({
-        manifests: benchManifests(),
+        manifests: uncheckedManifests(benchManifests()),
         config: benchConfig(),
         now: BENCH_NOW,
         sources: [fileSource(generated, chunk)],
@@ -212,7 +213,7 @@ describe('reading CSV on the reader thread', () => {
 
   it('matches with the default chunk size and the default finding cap, and when duplicates spill', async () => {
     const input = {
-      manifests: benchManifests(),
+      manifests: uncheckedManifests(benchManifests()),
       config: benchConfig(),
       now: BENCH_NOW,
       sources: [fileSource(generated)],
@@ -236,7 +237,7 @@ describe('reading CSV on the reader thread', () => {
       // A cap of 1 also exercises samples dropped and wanted again after a duplicate wins.
       for (const maxFindingsPerCode of chunk === 1 ? [1000] : [1000, 1]) {
         const { result, findings } = await bothWays({
-          manifests: [acmeManifest()],
+          manifests: uncheckedManifests([acmeManifest()]),
           config: fleetConfig(),
           now: NOW,
           sources: [fileSource(path, chunk)],
@@ -285,7 +286,7 @@ describe('reading CSV on the reader thread', () => {
       const path = join(dir, `straddle${delta}.csv`);
       await writeFile(path, text);
       const { result, findings } = await bothWays({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         config: fleetConfig(),
         now: NOW,
         sources: [fileSource(path, SMALL_CHUNK)],
@@ -302,7 +303,7 @@ describe('reading CSV on the reader thread', () => {
     const path = join(dir, 'lf.csv');
     await writeFile(path, handWritten(0, '\n').text.slice(1, -1));
     const { result } = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       config: fleetConfig(),
       now: NOW,
       sources: [fileSource(path, 64)],
@@ -327,7 +328,7 @@ describe('reading CSV on the reader thread', () => {
     );
     for (const chunk of [50, SMALL_CHUNK]) {
       const { result } = await bothWays({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         now: NOW,
         sources: [fileSource(path, chunk)],
         limits: { maxRecordChars: 200 },
@@ -365,7 +366,7 @@ describe('reading CSV on the reader thread', () => {
     );
     for (const chunk of [16, SMALL_CHUNK]) {
       const { result } = await bothWays({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         config: fleetConfig(),
         now: NOW,
         sources: [fileSource(noTenant, chunk), fileSource(withTenant, chunk)],
@@ -392,7 +393,7 @@ describe('reading CSV on the reader thread', () => {
       ].join('\r\n'),
     );
     const namedResult = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       config: fleetConfig(),
       now: NOW,
       sources: [fileSource(named, 32)],
@@ -417,7 +418,7 @@ describe('reading CSV on the reader thread', () => {
       ].join('\n'),
     );
     const positionalResult = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       now: NOW,
       sources: [fileSource(positional, 16)],
       columns: parseColumnMapping('tenant=3,endpoint=4,product=2,version=1,last_seen=5'),
@@ -437,7 +438,7 @@ describe('reading CSV on the reader thread', () => {
     await writeFile(hand, gzipSync(Buffer.from(handWritten().text)));
     for (const chunk of [100, 1 << 20]) {
       const { result } = await bothWays({
-        manifests: [acmeManifest()],
+        manifests: uncheckedManifests([acmeManifest()]),
         config: fleetConfig(),
         now: NOW,
         sources: [fileSource(hand, chunk)],
@@ -449,7 +450,7 @@ describe('reading CSV on the reader thread', () => {
     const big = join(dir, 'generated.csv.gz');
     await writeFile(big, gzipSync(await readFile(generated)));
     const { result } = await bothWays({
-      manifests: benchManifests(),
+      manifests: uncheckedManifests(benchManifests()),
       config: benchConfig(),
       now: BENCH_NOW,
       sources: [fileSource(big, 4096)],
@@ -488,7 +489,7 @@ describe('reading CSV on the reader thread', () => {
     const csv = join(dir, 'hand-mixed.csv');
     await writeFile(csv, handWritten().text);
     const { result } = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       config: fleetConfig(),
       now: NOW,
       sources: [fileSource(jsonl, 16), fileSource(csv, 64), fileSource(osquery), fileSource(jsonlGz, 8)],
@@ -505,7 +506,7 @@ describe('reading CSV on the reader thread', () => {
       await writeFile(path, content);
       return path;
     };
-    const base = { manifests: [acmeManifest()], now: NOW };
+    const base = { manifests: uncheckedManifests([acmeManifest()]), now: NOW };
 
     // --strict: the first malformed row, deep in the file (many batches before it).
     const rows = Array.from(
@@ -597,7 +598,7 @@ describe('reading CSV on the reader thread', () => {
     const progress = async (readerThread: 'never' | 'always') => {
       const seen: number[] = [];
       await scanDrift({
-        manifests: benchManifests(),
+        manifests: uncheckedManifests(benchManifests()),
         config: benchConfig(),
         now: BENCH_NOW,
         sources: [fileSource(generated, 4096)],
@@ -754,7 +755,7 @@ describe('reader-thread dictionaries', () => {
     }
     await writeFile(path, `${lines.join('\n')}\n`);
     const { result, findings } = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       config: fleetConfig(),
       now: NOW,
       sources: [fileSource(path)],
@@ -789,7 +790,7 @@ describe('reader-thread dictionaries', () => {
     }
     await writeFile(path, `${lines.join('\n')}\n`);
     const { result } = await bothWays({
-      manifests: [acmeManifest()],
+      manifests: uncheckedManifests([acmeManifest()]),
       now: NOW,
       sources: [fileSource(path)],
       maxFindingsPerCode: 1000,

@@ -5,7 +5,7 @@
  * (the Node running the tests, 24). Needs the npm registry; everything else stays local.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -221,4 +221,71 @@ describe('the global install under Node 20 (unsupported)', () => {
       );
     }
   }, 600_000);
+});
+
+describe('the library as a TypeScript consumer sees it', () => {
+  /** The README's API examples, each compiled as a module of a scratch package. */
+  function readmeExamples(): string[] {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Library API');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  }
+
+  it.each([
+    ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
+    ['bundler', { module: 'preserve', moduleResolution: 'bundler' }],
+  ])('the README examples compile under %s resolution', (_, resolution) => {
+    const examples = readmeExamples();
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    const scratch = mkdtempSync(join(work, 'consumer-'));
+    writeFileSync(
+      join(scratch, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    mkdirSync(join(scratch, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(
+      join(prefix, 'lib', 'node_modules', 'rmm-verify'),
+      join(scratch, 'node_modules', 'rmm-verify'),
+      'dir',
+    );
+    symlinkSync(
+      join(ROOT, 'node_modules', '@types', 'node'),
+      join(scratch, 'node_modules', '@types', 'node'),
+      'dir',
+    );
+    examples.forEach((code, i) => {
+      writeFileSync(join(scratch, `example-${i}.ts`), code);
+    });
+    // A misuse must fail to compile: a raw manifest is not a trusted one.
+    writeFileSync(
+      join(scratch, 'misuse.ts'),
+      [
+        "import { loadManifestFile, scanDrift } from 'rmm-verify';",
+        "const loaded = await loadManifestFile('m.json');",
+        '// @ts-expect-error scanDrift takes trusted manifests only',
+        'await scanDrift({ manifests: [loaded.manifest], sources: [], now: new Date() });',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          ...resolution,
+          target: 'es2023',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = sh(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', scratch],
+      scratch,
+    );
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  });
 });
