@@ -19163,6 +19163,1216 @@ var require_undici = __commonJS({
   }
 });
 
+// src/errors.ts
+function formatLocated(location, message) {
+  let where2 = location.file ?? "";
+  if (location.line !== void 0) {
+    where2 += `:${location.line}`;
+    if (location.column !== void 0) where2 += `:${location.column}`;
+  }
+  if (location.pointer !== void 0) where2 += `${where2 ? " " : ""}at ${location.pointer || "/"}`;
+  if (location.offset !== void 0) where2 += `${where2 ? " " : ""}at byte offset ${location.offset}`;
+  return where2 ? `${where2}: ${message}` : message;
+}
+function errorMessage(error2) {
+  if (error2 instanceof Error) return error2.message;
+  return String(error2);
+}
+var RmmVerifyError, UsageError, InputError;
+var init_errors = __esm({
+  "src/errors.ts"() {
+    "use strict";
+    RmmVerifyError = class extends Error {
+      code;
+      location;
+      /** The message without the location in front. */
+      detail;
+      constructor(code, message, options = {}) {
+        const { cause, ...location } = options;
+        super(formatLocated(location, message), cause === void 0 ? void 0 : { cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.location = location;
+        this.detail = message;
+      }
+    };
+    UsageError = class extends RmmVerifyError {
+      constructor(message) {
+        super("USAGE", message);
+      }
+    };
+    InputError = class extends RmmVerifyError {
+    };
+  }
+});
+
+// src/finding-codes.ts
+function defineCodes(codes) {
+  return codes;
+}
+var init_finding_codes = __esm({
+  "src/finding-codes.ts"() {
+    "use strict";
+  }
+});
+
+// src/artifact/codes.ts
+var ARTIFACT_CODES;
+var init_codes = __esm({
+  "src/artifact/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    ARTIFACT_CODES = defineCodes({
+      ARTIFACT_VERIFIED: {
+        severity: "info",
+        title: "Artifact matches the pinned manifest",
+        help: "Size and every pinned digest match, and the version is allowed by policy."
+      },
+      ARTIFACT_UNKNOWN: {
+        severity: "critical",
+        title: "Artifact not in the manifest",
+        help: "No pinned artifact has this digest. Whatever its name, it is not an approved release. A file longer than every pin is read only to one byte past the largest pinned size; its digest is then reported as not computed."
+      },
+      SIZE_MISMATCH: {
+        severity: "critical",
+        title: "Artifact size differs from the pinned size",
+        help: "The file is shorter or longer than pinned; an over-long file is not read past the pinned size + 1 byte."
+      },
+      DIGEST_MISMATCH: {
+        severity: "critical",
+        title: "Artifact digest differs from the pinned digest",
+        help: "A pinned digest does not match the file: it was modified or is a different build."
+      },
+      DIGEST_WEAK_ONLY: {
+        severity: "high",
+        title: "Artifact pinned only by a weak digest",
+        help: "The pin has only sha1, which never binds an artifact on its own; pin sha256 or stronger."
+      },
+      NAME_MISMATCH: {
+        severity: "low",
+        title: "File name differs from the pinned name",
+        help: "The bytes match a pinned artifact but the file has another name. Identification is by digest; this is a note."
+      },
+      PLATFORM_NOT_ALLOWED: {
+        severity: "high",
+        title: "Platform not allowed by policy",
+        help: "The artifact's platform is not in policy.platforms, or differs from the platform asked with --platform."
+      },
+      VERSION_REVOKED: {
+        severity: "critical",
+        title: "Version is revoked",
+        help: "The artifact version falls in a policy.revoked range."
+      },
+      VERSION_BELOW_MINIMUM: {
+        severity: "high",
+        title: "Version below the minimum",
+        help: "The artifact version does not satisfy policy.minimum."
+      },
+      VERSION_NOT_TARGET: {
+        severity: "low",
+        title: "Version is not the target",
+        help: "The artifact is an approved release but not policy.target."
+      },
+      VERSION_VULNERABLE: {
+        severity: "high",
+        title: "Version has a known vulnerability",
+        help: "An advisory in policy.advisories covers this version."
+      },
+      ARTIFACT_UNREADABLE: {
+        severity: "critical",
+        title: "Artifact could not be read",
+        help: "The file could not be opened or read to the end; verification fails closed."
+      }
+    });
+  }
+});
+
+// src/authenticode/codes.ts
+var AUTHENTICODE_CODES;
+var init_codes2 = __esm({
+  "src/authenticode/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    AUTHENTICODE_CODES = defineCodes({
+      AUTHENTICODE_VERIFIED: {
+        severity: "info",
+        title: "Authenticode signature verified",
+        help: "The image hash matches, the signature verifies, and the signer chains to a pinned root and matches a pinned signer."
+      },
+      AUTHENTICODE_UNSIGNED: {
+        severity: "critical",
+        title: "File has no Authenticode signature",
+        help: "The PE has no certificate table (or the MSI no DigitalSignature stream) but policy requires Authenticode."
+      },
+      AUTHENTICODE_MALFORMED: {
+        severity: "critical",
+        title: "PE or MSI structure is malformed",
+        help: "Headers, offsets or the compound-file structure are invalid or truncated; the finding names the byte offset. Verification fails closed."
+      },
+      AUTHENTICODE_SIGNATURE_MALFORMED: {
+        severity: "critical",
+        title: "Signature blob is malformed",
+        help: "A WIN_CERTIFICATE entry, the PKCS#7 SignedData, SpcIndirectDataContent or a nested signature cannot be parsed, or lacks a required part."
+      },
+      AUTHENTICODE_IMAGE_HASH_MISMATCH: {
+        severity: "critical",
+        title: "File content differs from what was signed",
+        help: "The Authenticode digest computed over the file (headers, sections, overlay; MSI streams) differs from the digest in SpcIndirectDataContent: the file was modified after signing."
+      },
+      AUTHENTICODE_CONTENT_DIGEST_MISMATCH: {
+        severity: "critical",
+        title: "Signed messageDigest does not cover SpcIndirectDataContent",
+        help: "The messageDigest authenticated attribute differs from the hash of SpcIndirectDataContent: the signed content was replaced."
+      },
+      AUTHENTICODE_SIGNATURE_INVALID: {
+        severity: "critical",
+        title: "Signature does not verify",
+        help: "The signer's signature over the authenticated attributes does not verify with the signer certificate's key."
+      },
+      AUTHENTICODE_TRAILING_DATA: {
+        severity: "critical",
+        title: "Data hidden after the PKCS#7 signature",
+        help: "Bytes after the PKCS#7 blob beyond zero padding to 8-byte alignment (CVE-2013-3900, used in the 3CX 2023 attack). Strict by default."
+      },
+      AUTHENTICODE_CERT_TABLE_INCONSISTENT: {
+        severity: "critical",
+        title: "Certificate table entries do not match its directory size",
+        help: "The 8-byte-rounded WIN_CERTIFICATE lengths do not add up to the Security directory size, or an entry has an unsupported revision or type."
+      },
+      AUTHENTICODE_DATA_AFTER_CERT_TABLE: {
+        severity: "critical",
+        title: "Data after the certificate table",
+        help: "The certificate table must end the file; bytes after it are outside the signature and could carry a payload."
+      },
+      AUTHENTICODE_MSI_UNALLOCATED_DATA: {
+        severity: "critical",
+        title: "Data after the MSI compound file",
+        help: "Bytes past the last sector the compound file allocates are in no stream, so the MSI digest does not cover them. Strict by default."
+      },
+      AUTHENTICODE_MSI_METADATA_UNSIGNED: {
+        severity: "low",
+        title: "MSI signature does not cover entry metadata",
+        help: "The MSI has no \\x05MsiDigitalSignatureEx stream, so its signature covers stream contents and storage CLSIDs but not the entries' state bits and creation and modification times, which can change without breaking it. Sign with MsiDigitalSignatureEx (signtool does by default; osslsigncode -add-msi-dse), or pass --fail-on medium to accept."
+      },
+      AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE: {
+        severity: "critical",
+        title: "Unknown unauthenticated attribute",
+        help: "An unsigned attribute other than a countersignature, an RFC 3161 timestamp or a nested signature: data smuggled outside the signed content."
+      },
+      AUTHENTICODE_UNSUPPORTED_ALGORITHM: {
+        severity: "critical",
+        title: "Unsupported or weak algorithm",
+        help: "A digest or signature algorithm this verifier does not accept (e.g. MD5, RSASSA-PSS). Verification fails closed."
+      },
+      AUTHENTICODE_WEAK_DIGEST: {
+        severity: "high",
+        title: "Signed with SHA-1 only",
+        help: "The image or signature digest is SHA-1, for which chosen-prefix collisions are practical. Accepted (as info) only when another signature with SHA-2 verifies, as in dual-signed files."
+      },
+      AUTHENTICODE_UNTRUSTED_ROOT: {
+        severity: "critical",
+        title: "Signer does not chain to a pinned root",
+        help: "No chain from the signer certificate to a root pinned in the manifest or given with --root (the system store only with --system-roots)."
+      },
+      AUTHENTICODE_CHAIN_INVALID: {
+        severity: "critical",
+        title: "Certificate chain is invalid",
+        help: "An issuer is not a CA, a path-length constraint is exceeded, or a certificate has an unknown critical extension."
+      },
+      AUTHENTICODE_CERT_EXPIRED: {
+        severity: "critical",
+        title: "Certificate not valid at the signing time",
+        help: "A certificate in the chain is expired or not yet valid at the time of a valid timestamp, or now when there is no valid timestamp."
+      },
+      AUTHENTICODE_USAGE_NOT_ALLOWED: {
+        severity: "critical",
+        title: "Certificate not allowed for code signing",
+        help: "The signer lacks the code-signing extended key usage or the digitalSignature key usage (timestamping for a TSA), or an issuer restricts it."
+      },
+      AUTHENTICODE_SIGNER_NOT_PINNED: {
+        severity: "critical",
+        title: "Signer is not a pinned signer",
+        help: "The chain is trusted but neither the subject nor a SHA-256 thumbprint in it matches the manifest's signers.authenticode."
+      },
+      AUTHENTICODE_TIMESTAMP_INVALID: {
+        severity: "high",
+        title: "Timestamp does not verify",
+        help: "An RFC 3161 token or legacy countersignature is malformed, does not cover the signature, or does not chain to a pinned timestamp root. Certificates must then be valid now."
+      },
+      AUTHENTICODE_TRUST_UNAVAILABLE: {
+        severity: "critical",
+        title: "Pinned Authenticode roots cannot be loaded",
+        help: "A root listed in signers.authenticode cannot be read or parsed, or policy requires Authenticode but no signer is pinned. Verification fails closed."
+      }
+    });
+  }
+});
+
+// src/fleet/codes.ts
+var FLEET_CODES;
+var init_codes3 = __esm({
+  "src/fleet/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    FLEET_CODES = defineCodes({
+      DRIFT_BEHIND: {
+        severity: "medium",
+        title: "Agent older than the target version",
+        help: "The endpoint runs a version older than policy.target but still at or above the minimum. Schedule the update."
+      },
+      DRIFT_BELOW_MINIMUM: {
+        severity: "high",
+        title: "Agent below the minimum version",
+        help: "The version does not satisfy policy.minimum. Update the endpoint before anything else."
+      },
+      DRIFT_REVOKED: {
+        severity: "critical",
+        title: "Agent runs a revoked version",
+        help: "The version is listed in policy.revoked (withdrawn or compromised build). Replace it now."
+      },
+      DRIFT_VULNERABLE: {
+        severity: "high",
+        title: "Agent runs a version with a known advisory",
+        help: "The version is in the affected range of an advisory in the manifest; the finding carries the advisory's severity."
+      },
+      DRIFT_UNRELEASED_VERSION: {
+        severity: "high",
+        title: "Agent version the vendor never released",
+        help: "The version is well-formed but not among the manifest's releases (below, between or above them; a pre-release too). For an RMM agent that is a counterfeit or side-loaded build until proven otherwise. The evidence names the nearest released versions."
+      },
+      DRIFT_AHEAD_OF_TARGET: {
+        severity: "low",
+        title: "Agent newer than the target version",
+        help: "The version is newer than policy.target (a pre-release, a manual install, or a manifest that lags). Pin it or roll it back."
+      },
+      DRIFT_UNKNOWN_VERSION: {
+        severity: "medium",
+        title: "Agent version cannot be understood",
+        help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian or rpm), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme."
+      },
+      DRIFT_HASH_MISMATCH: {
+        severity: "critical",
+        title: "Agent binary matches no pinned artifact",
+        help: "The reported sha256 matches no pinned artifact of that version for the endpoint's platform (or the version has no pinned artifacts): the binary may have been tampered with."
+      },
+      DRIFT_PLATFORM_NOT_ALLOWED: {
+        severity: "medium",
+        title: "Agent on a platform the policy does not allow",
+        help: "The endpoint platform is not in policy.platforms."
+      },
+      DRIFT_UNAPPROVED_TOOL: {
+        severity: "high",
+        title: "Unapproved remote-access tool",
+        help: "A known RMM or remote-access tool that is not on the tenant's allowlist: attackers install these for persistence. Remove it or allowlist it in the drift config."
+      },
+      DRIFT_STALE: {
+        severity: "low",
+        title: "Endpoint has not checked in recently",
+        help: "last_seen is older than --stale (default 14 days). Its reported version may no longer be true."
+      },
+      DRIFT_DUPLICATE: {
+        severity: "info",
+        title: "Duplicate inventory row",
+        help: "The same tenant, endpoint and product appear more than once; the row with the latest last_seen wins (the later row on a tie)."
+      },
+      DRIFT_MALFORMED_ROW: {
+        severity: "low",
+        title: "Inventory row could not be read",
+        help: "The row is malformed (bad quoting, missing tenant/endpoint/product/version, bad timestamp) and was skipped. With --strict it is an input error."
+      },
+      DRIFT_DOWNGRADE: {
+        severity: "high",
+        title: "Agent version went down since the previous scan",
+        help: "The endpoint reported a newer version in the previous scan stored in the history database. Downgrades are a classic way to reintroduce a vulnerable build."
+      },
+      DRIFT_NEW_ENDPOINT: {
+        severity: "info",
+        title: "Endpoint not present in the previous scan",
+        help: "First time this tenant/endpoint/product appears in the history database."
+      },
+      DRIFT_VANISHED_ENDPOINT: {
+        severity: "info",
+        title: "Endpoint missing since the previous scan",
+        help: "The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting). It is remembered for --remember-scans scans (default 5): if it comes back with a lower version that is a downgrade, not a new endpoint."
+      },
+      DRIFT_TENANT_MISSING: {
+        severity: "medium",
+        title: "Tenant missing from the whole scan",
+        help: "A tenant that had agents in the previous scan has none in this one: its inventory export is missing or broken, or every agent was removed. Its endpoints are remembered (--remember-scans), so they are not reported as new when it returns."
+      },
+      DRIFT_FUTURE_LAST_SEEN: {
+        severity: "medium",
+        title: "last_seen in the future",
+        help: "The row's last_seen is later than the scan's clock allows (more than a day ahead, e.g. 2999): a broken clock or an edited inventory. Such a row never looks stale and wins every duplicate; check the source."
+      },
+      DRIFT_FINDINGS_TRUNCATED: {
+        severity: "info",
+        title: "More findings of one kind than shown",
+        help: "Findings are capped per code (--max-findings); the rollups and the JSON `drift` section carry the full counts."
+      }
+    });
+  }
+});
+
+// src/manifest/codes.ts
+var MANIFEST_CODES;
+var init_codes4 = __esm({
+  "src/manifest/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    MANIFEST_CODES = defineCodes({
+      MANIFEST_SIGNATURES_NOT_CHECKED: {
+        severity: "info",
+        title: "Manifest signatures were not checked",
+        help: "The run was told --allow-unsigned-manifests: the manifests were used without checking their signatures, serial or expiry against a trust root. Fine for trying the tool on sample data; never for a real gate."
+      },
+      MANIFEST_SIGNATURE_MISSING: {
+        severity: "critical",
+        title: "Manifest has no signature",
+        help: "No detached signature was found for the manifest. Sign it with `rmm-verify manifest sign`."
+      },
+      MANIFEST_SIGNATURE_INVALID: {
+        severity: "critical",
+        title: "Manifest signature does not verify",
+        help: "A signature did not verify over the exact manifest bytes: the manifest was modified or the signature is corrupt."
+      },
+      MANIFEST_SIGNATURE_UNKNOWN_KEY: {
+        severity: "critical",
+        title: "Manifest signed by a key not in the trust root",
+        help: "The key id is not listed in the trust root. Only keys in keys/trust.json count toward the threshold."
+      },
+      MANIFEST_THRESHOLD_NOT_MET: {
+        severity: "critical",
+        title: "Too few distinct trusted keys signed the manifest",
+        help: "The trust root requires signatures from a threshold of distinct keys; two signatures by one key count once."
+      },
+      MANIFEST_KEY_NOT_ALLOWED: {
+        severity: "critical",
+        title: "Key may not sign this product",
+        help: "A trusted key signed a manifest for a product it is not scoped to (mix-and-match attack)."
+      },
+      MANIFEST_EXPIRED: {
+        severity: "critical",
+        title: "Manifest has expired",
+        help: "The manifest is past its `expires` time and is not trusted (freeze attack). Ask the publisher for a fresh one."
+      },
+      MANIFEST_NOT_YET_VALID: {
+        severity: "high",
+        title: "Manifest issued in the future",
+        help: "The `issued` time is later than now (beyond the allowed clock skew)."
+      },
+      MANIFEST_ROLLBACK: {
+        severity: "critical",
+        title: "Manifest serial went backwards",
+        help: "The serial is below the last accepted serial for this product (rollback attack)."
+      },
+      MANIFEST_SERIAL_REUSED: {
+        severity: "critical",
+        title: "Serial reused with different content",
+        help: "A manifest with the same serial but different bytes was accepted before: the publisher must bump the serial on every change, or someone is presenting two versions of history."
+      },
+      MANIFEST_VERIFIED: {
+        severity: "info",
+        title: "Manifest trusted",
+        help: "Signed by the threshold of distinct trusted keys allowed for the product, not expired, no rollback."
+      },
+      MANIFEST_LINT_TARGET_NOT_RELEASED: {
+        severity: "high",
+        title: "Target version has no release",
+        help: "policy.target names a version with no entry in releases."
+      },
+      MANIFEST_LINT_TARGET_REVOKED: {
+        severity: "high",
+        title: "Target version is revoked",
+        help: "policy.target falls in a policy.revoked range."
+      },
+      MANIFEST_LINT_MINIMUM_ABOVE_TARGET: {
+        severity: "high",
+        title: "Minimum excludes the target",
+        help: "policy.target does not satisfy policy.minimum."
+      },
+      MANIFEST_LINT_NO_SHA256: {
+        severity: "medium",
+        title: "Artifact pinned without sha256",
+        help: "Every artifact should pin at least sha256; sha1 alone never binds an artifact."
+      },
+      MANIFEST_LINT_EXPIRES_SOON: {
+        severity: "low",
+        title: "Manifest expires soon",
+        help: "The manifest expires within the warning window; publish a fresh one before verification starts failing."
+      },
+      MANIFEST_LINT_DUPLICATE_ARTIFACT: {
+        severity: "medium",
+        title: "Same digest pinned twice",
+        help: "Two artifact entries share a sha256; identification by digest becomes ambiguous."
+      }
+    });
+  }
+});
+
+// src/sbom/codes.ts
+var SBOM_CODES;
+var init_codes5 = __esm({
+  "src/sbom/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    SBOM_CODES = defineCodes({
+      SBOM_SCHEMA_INVALID: {
+        severity: "high",
+        title: "SBOM does not validate against its schema",
+        help: "The document breaks the CycloneDX JSON Schema of its specVersion (or the SPDX 2.3 structure) at the JSON pointer shown. Fix the generator that produced it."
+      },
+      SBOM_UNSUPPORTED_FORMAT: {
+        severity: "high",
+        title: "SBOM format or version not supported",
+        help: "Only CycloneDX 1.4, 1.5 and 1.6 JSON and SPDX 2.3 JSON are supported; anything else cannot be verified and fails closed."
+      },
+      SBOM_DUPLICATE_REF: {
+        severity: "high",
+        title: "Duplicate bom-ref or SPDXID",
+        help: "Two elements share an identifier, so dependency and relationship edges are ambiguous. Identifiers must be unique in the document."
+      },
+      SBOM_UNKNOWN_REF: {
+        severity: "medium",
+        title: "Dependency or relationship names an unknown element",
+        help: "A CycloneDX dependencies entry or an SPDX relationship refers to an identifier that no element in the document has."
+      },
+      SBOM_MISSING: {
+        severity: "high",
+        title: "Pinned SBOM not found",
+        help: "The manifest pins an SBOM for this artifact but no file was found at its path, next to the artifact, or in --evidence directories."
+      },
+      SBOM_UNREADABLE: {
+        severity: "high",
+        title: "SBOM cannot be read or parsed",
+        help: "The SBOM file is unreadable, too large, not UTF-8 or not well-formed JSON (duplicate keys, excessive nesting). It cannot be checked, so the check fails closed."
+      },
+      SBOM_DIGEST_MISMATCH: {
+        severity: "critical",
+        title: "SBOM digest differs from the pinned sha256",
+        help: "The SBOM file is not the one pinned in the manifest: it was replaced or modified."
+      },
+      SBOM_FORMAT_MISMATCH: {
+        severity: "high",
+        title: "SBOM format differs from the pinned format",
+        help: "The manifest pins a CycloneDX SBOM and an SPDX document was found, or the reverse."
+      },
+      SBOM_SUBJECT_MISSING: {
+        severity: "high",
+        title: "SBOM does not name its subject",
+        help: "A CycloneDX SBOM needs metadata.component; an SPDX document needs documentDescribes (or a DESCRIBES relationship) naming one package."
+      },
+      SBOM_SUBJECT_NAME_MISMATCH: {
+        severity: "high",
+        title: "SBOM subject is a different product",
+        help: "The SBOM's subject name matches neither the manifest's product nor any of its aliases (case-insensitive): it describes something else."
+      },
+      SBOM_SUBJECT_VERSION_MISMATCH: {
+        severity: "high",
+        title: "SBOM subject is a different version",
+        help: "The SBOM's subject version differs from the release version of the artifact."
+      },
+      SBOM_SUBJECT_HASH_MISMATCH: {
+        severity: "critical",
+        title: "SBOM subject hash differs from the artifact digest",
+        help: "The SBOM records a hash of its subject that does not match the artifact: the SBOM describes another build."
+      },
+      SBOM_NTIA_ELEMENT_MISSING: {
+        severity: "low",
+        title: "NTIA minimum element missing",
+        help: "NTIA minimum elements: supplier, component name, version, unique identifier (purl or CPE), dependency relationships, SBOM author and timestamp."
+      },
+      SBOM_NTIA_SUMMARY: {
+        severity: "info",
+        title: "NTIA minimum elements coverage",
+        help: "The share of NTIA minimum elements present across the document and its components."
+      },
+      SBOM_DENIED_COMPONENT: {
+        severity: "high",
+        title: "Component denied by policy",
+        help: "A component matches a denied package (and version range) in the policy file."
+      },
+      SBOM_DENIED_LICENSE: {
+        severity: "high",
+        title: "Licence denied by policy",
+        help: "The component's SPDX licence expression cannot be satisfied without a licence the policy denies (or outside the allowed list)."
+      },
+      SBOM_LICENSE_INVALID: {
+        severity: "medium",
+        title: "Licence expression cannot be parsed",
+        help: "The licence is not a valid SPDX licence expression, so policy cannot be evaluated for it."
+      },
+      SBOM_LICENSE_MISSING: {
+        severity: "low",
+        title: "Component has no licence",
+        help: "The policy requires every component to declare a licence; this one has none (or NOASSERTION)."
+      },
+      SBOM_VULNERABLE_COMPONENT: {
+        severity: "high",
+        title: "Component affected by a known vulnerability",
+        help: "An OSV record affects this component at this version. Upgrade to a fixed version or record an exception in the policy."
+      },
+      SBOM_VULN_UNCHECKABLE: {
+        severity: "medium",
+        title: "Component cannot be checked for vulnerabilities",
+        help: "The component has no purl, no version, an ecosystem whose version ordering is not defined here, or a version that does not parse in its ecosystem; it was not silently passed."
+      },
+      SBOM_OSV_INVALID: {
+        severity: "medium",
+        title: "OSV record cannot be used",
+        help: "An OSV file is malformed or one of its ranges cannot be evaluated; matches through it may be missed."
+      }
+    });
+  }
+});
+
+// src/sigstore/codes.ts
+var SIGSTORE_CODES;
+var init_codes6 = __esm({
+  "src/sigstore/codes.ts"() {
+    "use strict";
+    init_finding_codes();
+    SIGSTORE_CODES = defineCodes({
+      SIGSTORE_VERIFIED: {
+        severity: "info",
+        title: "Sigstore bundle verified",
+        help: "The signature, certificate chain or key, transparency-log entry or timestamp and the signer identity all check out against the trusted root."
+      },
+      SIGSTORE_BUNDLE_INVALID: {
+        severity: "critical",
+        title: "Sigstore bundle is malformed or unsupported",
+        help: "The bundle is not valid JSON, has an unknown media type, or lacks a required field (for its media type version). Obtain the bundle again from its publisher."
+      },
+      SIGSTORE_ARTIFACT_MISMATCH: {
+        severity: "critical",
+        title: "Signed digest does not match the artifact",
+        help: "The message digest in the bundle, or the signature over it, does not belong to this artifact: the artifact was modified or the bundle belongs to another file."
+      },
+      SIGSTORE_SIGNATURE_INVALID: {
+        severity: "critical",
+        title: "Bundle signature does not verify",
+        help: "The signature over the artifact or DSSE envelope does not verify with the signing certificate or key: the bundle was tampered with."
+      },
+      SIGSTORE_KEY_MISMATCH: {
+        severity: "critical",
+        title: "Bundle not signed by the given key",
+        help: "The signature does not verify with the public key given with --key (or the key in the trusted root named by the bundle hint)."
+      },
+      SIGSTORE_IDENTITY_MISMATCH: {
+        severity: "critical",
+        title: "Signing certificate identity not allowed",
+        help: "The certificate subject alternative name differs from --certificate-identity (exact) or does not match --certificate-identity-regexp (anchored), or from every signers.sigstore identity of the manifest."
+      },
+      SIGSTORE_ISSUER_MISMATCH: {
+        severity: "critical",
+        title: "Signing certificate OIDC issuer not allowed",
+        help: "The OIDC issuer recorded in the signing certificate differs from --certificate-oidc-issuer or the manifest signer."
+      },
+      SIGSTORE_CERTIFICATE_UNTRUSTED: {
+        severity: "critical",
+        title: "Signing certificate does not chain to the trusted root",
+        help: "The certificate was not issued by a certificate authority of the trusted root (unknown root), lacks a valid SCT, or was not valid at the signing time."
+      },
+      SIGSTORE_ROOT_EXPIRED: {
+        severity: "critical",
+        title: "Trusted-root authority not valid at the signing time",
+        help: "The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign."
+      },
+      SIGSTORE_ROOT_STALE: {
+        severity: "low",
+        title: "Sigstore trusted root is old",
+        help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'."
+      },
+      SIGSTORE_TLOG_INVALID: {
+        severity: "critical",
+        title: "Transparency-log entry does not verify",
+        help: "The Rekor inclusion proof, checkpoint or signed entry timestamp is invalid, from an unknown log, or the entry body does not match the bundle content."
+      },
+      SIGSTORE_TIMESTAMP_INVALID: {
+        severity: "critical",
+        title: "No valid signing timestamp",
+        help: "The bundle has no verified timestamp (integrated time or RFC 3161 timestamp from a trusted TSA), or a timestamp does not verify."
+      },
+      SIGSTORE_STATEMENT_INVALID: {
+        severity: "critical",
+        title: "DSSE payload is not a valid in-toto statement",
+        help: "The envelope payload type is not application/vnd.in-toto+json, or the statement lacks _type, subject or predicateType."
+      },
+      SIGSTORE_SUBJECT_MISMATCH: {
+        severity: "critical",
+        title: "Statement subject does not name the artifact",
+        help: "No subject of the in-toto statement carries the artifact's digest (Sigstore does not check this; rmm-verify does)."
+      },
+      SIGSTORE_VERIFY_ERROR: {
+        severity: "critical",
+        title: "Sigstore verification could not complete",
+        help: "An unexpected error or an unsupported algorithm stopped verification; it fails closed."
+      },
+      PROVENANCE_VERIFIED: {
+        severity: "info",
+        title: "Build provenance verified",
+        help: "A signed in-toto provenance statement names the artifact and matches a signers.provenance entry."
+      },
+      PROVENANCE_MISSING: {
+        severity: "critical",
+        title: "Required build provenance not found",
+        help: "policy.requireProvenance is set but no bundle was found next to the artifact (<file>.sigstore.json, .sigstore, .intoto.jsonl, .bundle) or in an evidence directory."
+      },
+      PROVENANCE_NO_POLICY: {
+        severity: "high",
+        title: "No provenance policy in the manifest",
+        help: "Provenance is required but the manifest lists no signers.provenance entry to match it against."
+      },
+      PROVENANCE_PREDICATE_NOT_ALLOWED: {
+        severity: "critical",
+        title: "Provenance predicate type not allowed",
+        help: "The statement predicateType is not in signers.provenance[].predicateTypes (default https://slsa.dev/provenance/v1)."
+      },
+      PROVENANCE_BUILDER_MISMATCH: {
+        severity: "critical",
+        title: "Provenance builder id not allowed",
+        help: "The builder id in the provenance differs from signers.provenance[].builder."
+      },
+      PROVENANCE_SOURCE_MISMATCH: {
+        severity: "critical",
+        title: "Provenance source repository not allowed",
+        help: "The source repository in the provenance or the signing certificate differs from signers.provenance[].source."
+      },
+      PROVENANCE_REF_MISMATCH: {
+        severity: "critical",
+        title: "Provenance source ref not allowed",
+        help: "The git ref the artifact was built from does not match signers.provenance[].ref."
+      },
+      PROVENANCE_WORKFLOW_MISMATCH: {
+        severity: "critical",
+        title: "Provenance signing workflow not allowed",
+        help: "The workflow that built and signed the artifact differs from signers.provenance[].workflow."
+      },
+      PROVENANCE_CERTIFICATE_MISMATCH: {
+        severity: "critical",
+        title: "Provenance statement disagrees with its signing certificate",
+        help: "A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to."
+      },
+      PROVENANCE_POLICY_MISMATCH: {
+        severity: "critical",
+        title: "Attestation does not meet the verification policy",
+        help: "A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement."
+      },
+      GITHUB_DOWNLOAD_FAILED: {
+        severity: "critical",
+        title: "Release asset download failed",
+        help: "An asset could not be downloaded completely within the limits (size, time, redirects, retries); nothing was written."
+      },
+      GITHUB_ATTESTATION_MISSING: {
+        severity: "high",
+        title: "No attestation published for the asset",
+        help: "The repository's attestations endpoint returned no bundle for the asset's sha256 digest."
+      }
+    });
+  }
+});
+
+// src/findings.ts
+function finding(code, init) {
+  return {
+    code,
+    severity: init.severity ?? FINDING_CODES[code].severity,
+    subject: init.subject,
+    message: init.message,
+    evidence: init.evidence ?? {},
+    ...init.location ? { location: init.location } : {}
+  };
+}
+function severityRank(severity) {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+function isSeverity(value) {
+  return SEVERITIES.includes(value);
+}
+function failsAt(f, threshold) {
+  return f.severity !== "info" && severityRank(f.severity) >= severityRank(threshold);
+}
+function exitCodeFor(findings, failOn = "low") {
+  return findings.some((f) => failsAt(f, failOn)) ? ExitCode2.failed : ExitCode2.ok;
+}
+function countBySeverity(findings) {
+  const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) counts[f.severity] += 1;
+  return counts;
+}
+function sortFindings(findings) {
+  return [...findings].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.code.localeCompare(b.code) || a.subject.localeCompare(b.subject)
+  );
+}
+var FINDING_CODES, SEVERITIES, ExitCode2;
+var init_findings = __esm({
+  "src/findings.ts"() {
+    "use strict";
+    init_codes();
+    init_codes2();
+    init_codes3();
+    init_codes4();
+    init_codes5();
+    init_codes6();
+    FINDING_CODES = {
+      ...MANIFEST_CODES,
+      ...ARTIFACT_CODES,
+      ...AUTHENTICODE_CODES,
+      ...SIGSTORE_CODES,
+      ...SBOM_CODES,
+      ...FLEET_CODES
+    };
+    SEVERITIES = ["critical", "high", "medium", "low", "info"];
+    ExitCode2 = { ok: 0, failed: 1, input: 2 };
+  }
+});
+
+// src/defaults.ts
+var defaults;
+var init_defaults = __esm({
+  "src/defaults.ts"() {
+    "use strict";
+    defaults = {
+      // manifest/
+      maxManifestBytes: 4 << 20,
+      // bytes
+      maxSignatureBytes: 64 << 10,
+      // bytes
+      maxTrustRootBytes: 1 << 20,
+      // bytes
+      maxStateBytes: 64 << 10,
+      // bytes
+      clockSkewSeconds: 300,
+      // allowed difference between our clock and a manifest's `issued`
+      maxJsonDepth: 64,
+      // nesting levels
+      maxJsonArrayLength: 1e5,
+      // elements in one array
+      // digest/
+      readChunkBytes: 1 << 20,
+      // bytes per read() call
+      maxUnpinnedReadBytes: 8 * 1024 ** 3,
+      // bytes read from a file whose size is not pinned
+      // verify
+      maxDirectoryEntries: 1e5,
+      // files walked under one directory argument
+      expiryWarningDays: 14,
+      // days before `expires` that lint warns
+      // authenticode/
+      maxPeHeaderBytes: 64 << 10,
+      // bytes read to parse DOS/COFF/optional headers and the section table
+      maxCertificateTableBytes: 16 << 20,
+      // bytes in a PE certificate table (or an MSI signature stream)
+      maxCertificateEntries: 16,
+      // WIN_CERTIFICATE entries in one certificate table
+      maxSignatureNesting: 4,
+      // levels of nested signatures (1.3.6.1.4.1.311.2.4.1) inside one another
+      maxSignatures: 32,
+      // signatures (entries plus nested) verified in one file
+      maxChainLength: 8,
+      // certificates in one chain, leaf to anchor
+      maxMsiBytes: 4 * 1024 ** 3,
+      // bytes of an MSI (compound file); streamed, not held in memory
+      maxMsiDirectoryEntries: 1 << 18,
+      // directory entries (128 bytes each, held in memory) of an MSI
+      maxMsiStorageDepth: 32,
+      // storages nested inside storages in an MSI
+      maxMsiSignatureExBytes: 64,
+      // bytes of an MsiDigitalSignatureEx stream (one digest)
+      authenticodeFilesPerThread: 8,
+      // files per verifier thread before another core is used (files)
+      authenticodeFilesInFlight: 4,
+      // files each verifier thread works on at once (files)
+      // sigstore/ and github/
+      maxTrustedRootBytes: 1 << 20,
+      // bytes of a trusted_root.json
+      maxTrustedRootInstances: 16,
+      // trusted roots in one JSON-lines file (gh attestation trusted-root)
+      tufTimeoutMs: 3e4,
+      // milliseconds per TUF request (trust update)
+      maxTrustedRootAgeDays: 180,
+      // days before a vendored or updated trusted root is reported as stale
+      maxBundleBytes: 4 << 20,
+      // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
+      maxBundlesPerFile: 64,
+      // bundles (lines) read from one .intoto.jsonl file
+      maxStatementSubjects: 1e4,
+      // subjects in one in-toto statement
+      githubApiTimeoutMs: 3e4,
+      // milliseconds per GitHub API request
+      githubConnectTimeoutMs: 1e4,
+      // milliseconds to establish a download connection
+      githubBodyTimeoutMs: 3e4,
+      // milliseconds without receiving body bytes before a download fails
+      githubRetries: 3,
+      // extra attempts after a 5xx or connection reset
+      githubRetryBaseMs: 500,
+      // milliseconds before the first retry; doubles each time
+      githubMaxRedirects: 5,
+      // redirects followed per download
+      githubMaxAssets: 200,
+      // release assets handled per release
+      githubMaxAssetBytes: 2 * 1024 ** 3,
+      // bytes per asset (2 GiB) when its size is not pinned
+      githubMaxAttestations: 30,
+      // attestations fetched per subject digest
+      githubMaxApiResponseBytes: 32 << 20,
+      // bytes of one GitHub REST API response (JSON)
+      // sbom/
+      maxSbomBytes: 256 << 20,
+      // bytes of one SBOM document
+      maxSbomArrayLength: 1e6,
+      // elements in one array of an SBOM (components, dependencies)
+      maxSbomDepth: 96,
+      // nesting levels in an SBOM (nested components)
+      maxSbomSchemaErrors: 100,
+      // schema errors reported per document
+      maxSbomPolicyBytes: 1 << 20,
+      // bytes of a policy file
+      maxOsvFiles: 2e5,
+      // OSV records read from one --osv directory
+      maxOsvFileBytes: 4 << 20,
+      // bytes of one OSV record
+      // fleet/
+      maxInventoryBytes: 64 * 2 ** 30,
+      // bytes of one inventory input (after gunzip): the absolute cap
+      maxInventoryGzipRatio: 100,
+      // decompressed bytes per compressed byte read (plus the allowance below)
+      inventoryGzipAllowanceBytes: 16 << 20,
+      // decompressed bytes always allowed before the ratio applies
+      maxInventoryRecordChars: 1 << 20,
+      // characters in one CSV record or JSON line
+      maxInventoryLineChars: 64 << 20,
+      // characters of one over-long record or line skipped before the input is refused
+      maxInventoryJsonArrayBytes: 256 << 20,
+      // characters of a JSON array or multi-line JSON document read whole
+      maxOsqueryDifferentialRows: 1e6,
+      // osquery differential (added/removed) rows held until the end of one input
+      maxDriftConfigBytes: 1 << 20,
+      // bytes
+      maxDriftFindingsPerCode: 100,
+      // findings listed per code; the rest are counted
+      staleDays: 14,
+      // days since last_seen before an endpoint is stale
+      dedupMemoryKeys: 1 << 16,
+      // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
+      dedupSpillPartitions: 64,
+      // temp files the spilled keys are hashed into
+      inventoryReadChunkBytes: 1 << 20,
+      // bytes per read from an inventory file
+      readerThreadMinBytes: 8 << 20,
+      // CSV files this large (bytes) are parsed on a worker thread
+      maxDistinctProductNames: 2e5,
+      // product names whose match result is cached
+      historyTrendScans: 30,
+      // previous scans shown in the trend
+      historyRememberScans: 5,
+      // scans a vanished endpoint is remembered for (a return with a lower version is a downgrade)
+      futureLastSeenHours: 24
+      // last_seen this far past the scan's clock is a DRIFT_FUTURE_LAST_SEEN finding
+    };
+  }
+});
+
+// src/json/strict-json.ts
+function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function pointerToken(token) {
+  return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
+}
+function parseStrictJson(text2, file, limits = {}) {
+  const value = parseFast(text2, limits) ?? scan(text2, file, limits, void 0).value;
+  const found = /* @__PURE__ */ new Map();
+  return {
+    value,
+    positionOf(pointer) {
+      if (!found.has(pointer)) {
+        const at = scan(text2, file, limits, pointer).targetAt;
+        found.set(pointer, at === void 0 ? void 0 : lineColumnAt(text2, at));
+      }
+      return found.get(pointer);
+    }
+  };
+}
+function parseFast(text2, limits) {
+  const maxDepth = limits.maxDepth ?? defaults.maxJsonDepth;
+  const maxArrayLength = limits.maxArrayLength ?? defaults.maxJsonArrayLength;
+  let members = 0;
+  let depth = 0;
+  let numberRun = 0;
+  const length = text2.length;
+  for (let i = 0; i < length; i++) {
+    const c = text2.charCodeAt(i);
+    if (c === 34) {
+      for (i++; i < length; i++) {
+        const d = text2.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      numberRun = 0;
+    } else if (c >= 48 && c <= 57 || c === 45 || c === 43 || c === 46 || c === 101 || c === 69) {
+      if (++numberRun > MAX_FAST_NUMBER_CHARS) return void 0;
+    } else {
+      numberRun = 0;
+      if (c === 58) members++;
+      else if (c === 123 || c === 91) {
+        if (++depth >= maxDepth) return void 0;
+      } else if (c === 125 || c === 93) depth--;
+    }
+  }
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    return void 0;
+  }
+  let keys = 0;
+  const visit = (node) => {
+    if (typeof node === "number") return Number.isFinite(node);
+    if (typeof node !== "object" || node === null) return true;
+    if (Array.isArray(node)) {
+      if (node.length >= maxArrayLength) return false;
+      for (const item of node) if (!visit(item)) return false;
+      return true;
+    }
+    Object.setPrototypeOf(node, null);
+    for (const key in node) {
+      keys++;
+      if (!visit(node[key])) return false;
+    }
+    return true;
+  };
+  return visit(value) && keys === members ? value : void 0;
+}
+function lineColumnAt(text2, at) {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at && i < text2.length; i++) {
+    if (text2.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: at - lineStart + 1 };
+}
+function scan(text2, file, limits, target) {
+  const maxDepth = limits.maxDepth ?? defaults.maxJsonDepth;
+  const maxArrayLength = limits.maxArrayLength ?? defaults.maxJsonArrayLength;
+  const path2 = [];
+  const pointerOf = () => path2.map((t) => `/${pointerToken(t)}`).join("");
+  let targetAt;
+  let index = 0;
+  const fail = (message, at = index, pointer = pointerOf()) => {
+    const found = at >= text2.length ? "end of input" : JSON.stringify(text2.slice(at, at + 12));
+    throw new InputError("INPUT_MALFORMED_JSON", `${message}; found ${found}`, {
+      file,
+      ...lineColumnAt(text2, at),
+      pointer
+    });
+  };
+  const skipWhitespace = () => {
+    for (; ; ) {
+      const c = text2.charCodeAt(index);
+      if (c === 32 || c === 9 || c === 10 || c === 13) index++;
+      else break;
+    }
+  };
+  const parseString = () => {
+    const start = index;
+    index++;
+    let out = "";
+    let runStart = index;
+    for (; ; ) {
+      if (index >= text2.length) fail("unterminated string", start);
+      const c = text2.charCodeAt(index);
+      if (c === 34) {
+        out += text2.slice(runStart, index);
+        index++;
+        return out;
+      }
+      if (c < 32) fail("control character in string (expected \\u escape)");
+      if (c === 92) {
+        out += text2.slice(runStart, index);
+        const e = text2[index + 1];
+        const simple = {
+          '"': '"',
+          "\\": "\\",
+          "/": "/",
+          b: "\b",
+          f: "\f",
+          n: "\n",
+          r: "\r",
+          t: "	"
+        };
+        if (e !== void 0 && simple[e] !== void 0) {
+          out += simple[e];
+          index += 2;
+        } else if (e === "u") {
+          const hex2 = text2.slice(index + 2, index + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex2)) fail("invalid \\u escape (expected 4 hex digits)");
+          out += String.fromCharCode(parseInt(hex2, 16));
+          index += 6;
+        } else fail("invalid escape");
+        runStart = index;
+        continue;
+      }
+      index++;
+    }
+  };
+  const parseNumber = () => {
+    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text2.slice(index, index + 400));
+    if (!match) return fail("expected a JSON value");
+    index += match[0].length;
+    const value2 = Number(match[0]);
+    if (!Number.isFinite(value2)) fail("number out of range", index - match[0].length);
+    return value2;
+  };
+  const parseValue = (depth) => {
+    skipWhitespace();
+    if (target !== void 0 && targetAt === void 0 && pointerOf() === target) targetAt = index;
+    const c = text2[index];
+    if (c === "{") {
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+      index++;
+      const object = /* @__PURE__ */ Object.create(null);
+      const seen = /* @__PURE__ */ new Set();
+      skipWhitespace();
+      if (text2[index] === "}") {
+        index++;
+        return object;
+      }
+      for (; ; ) {
+        skipWhitespace();
+        if (text2[index] !== '"') fail("expected a string key");
+        const keyAt = index;
+        const key = parseString();
+        path2.push(key);
+        if (seen.has(key)) fail(`duplicate key "${key}"`, keyAt);
+        seen.add(key);
+        skipWhitespace();
+        if (text2[index] !== ":") fail("expected ':' after key");
+        index++;
+        object[key] = parseValue(depth + 1);
+        path2.pop();
+        skipWhitespace();
+        if (text2[index] === ",") {
+          index++;
+          continue;
+        }
+        if (text2[index] === "}") {
+          index++;
+          return object;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (c === "[") {
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+      index++;
+      const array = [];
+      skipWhitespace();
+      if (text2[index] === "]") {
+        index++;
+        return array;
+      }
+      for (; ; ) {
+        if (array.length >= maxArrayLength) fail(`array longer than ${maxArrayLength} elements`);
+        path2.push(array.length);
+        array.push(parseValue(depth + 1));
+        path2.pop();
+        skipWhitespace();
+        if (text2[index] === ",") {
+          index++;
+          continue;
+        }
+        if (text2[index] === "]") {
+          index++;
+          return array;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return parseString();
+    if (text2.startsWith("true", index)) {
+      index += 4;
+      return true;
+    }
+    if (text2.startsWith("false", index)) {
+      index += 5;
+      return false;
+    }
+    if (text2.startsWith("null", index)) {
+      index += 4;
+      return null;
+    }
+    return parseNumber();
+  };
+  if (text2.charCodeAt(0) === 65279) index = 1;
+  const value = parseValue(0);
+  skipWhitespace();
+  if (index < text2.length) fail("unexpected data after the JSON document");
+  return { value, targetAt };
+}
+function decodeUtf8(bytes, file) {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error2) {
+    throw new InputError("INPUT_MALFORMED_JSON", "not valid UTF-8", { file, cause: error2 });
+  }
+}
+var MAX_FAST_NUMBER_CHARS;
+var init_strict_json = __esm({
+  "src/json/strict-json.ts"() {
+    "use strict";
+    init_defaults();
+    init_errors();
+    MAX_FAST_NUMBER_CHARS = 300;
+  }
+});
+
+// src/json/read-bounded.ts
+import { open as open3 } from "node:fs/promises";
+async function readBoundedFile(path2, maxBytes, what = "file") {
+  let handle;
+  try {
+    handle = await open3(path2, "r");
+  } catch (error2) {
+    throw new InputError("INPUT_UNREADABLE", `cannot read ${what}: ${errorMessage(error2)}`, {
+      file: path2,
+      cause: error2
+    });
+  }
+  try {
+    const stat5 = await handle.stat();
+    if (!stat5.isFile())
+      throw new InputError("INPUT_UNREADABLE", `${what} is not a regular file`, { file: path2 });
+    const buffer = Buffer.alloc(Math.min(stat5.size, maxBytes) + 1);
+    let total = 0;
+    for (; ; ) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) {
+        throw new InputError("INPUT_TOO_LARGE", `${what} is larger than the limit of ${maxBytes} bytes`, {
+          file: path2
+        });
+      }
+      if (total === buffer.length) break;
+    }
+    return buffer.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+var init_read_bounded = __esm({
+  "src/json/read-bounded.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -29419,6 +30629,9827 @@ var require_semver2 = __commonJS({
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
+  }
+});
+
+// src/json/schema-errors.ts
+function describeJsonValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `${JSON.stringify(shown)} (${value.length} characters)`;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  return typeof value === "object" ? "an object" : typeof value;
+}
+function explainSchemaError(error2) {
+  const params = error2.params;
+  const at = error2.instancePath;
+  const found = describeJsonValue(error2.data);
+  switch (error2.keyword) {
+    case "additionalProperties": {
+      const name = String(params["additionalProperty"]);
+      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
+    }
+    case "required":
+      return { pointer: at, message: `missing required field "${String(params["missingProperty"])}"` };
+    case "type":
+      return { pointer: at, message: `expected ${String(params["type"])}, found ${found}` };
+    case "enum": {
+      const allowed = params["allowedValues"].map((v) => JSON.stringify(v));
+      const shown = allowed.length > 8 ? `${allowed.slice(0, 8).join(", ")}, … (${allowed.length} values)` : allowed.join(", ");
+      return { pointer: at, message: `expected one of ${shown}, found ${found}` };
+    }
+    case "const":
+      return { pointer: at, message: `expected ${JSON.stringify(params["allowedValue"])}, found ${found}` };
+    case "format": {
+      const format = String(params["format"]);
+      return {
+        pointer: at,
+        message: `expected ${FORMAT_NAMES[format] ?? `format ${format}`}, found ${found}`
+      };
+    }
+    case "pattern": {
+      const pattern = String(params["pattern"]);
+      const hex2 = /^\^\[0-9a-f\]\{(\d+)\}\$$/.exec(pattern);
+      const expected = hex2 ? `${hex2[1]} lower-case hex characters` : `a string matching ${pattern}`;
+      return { pointer: at, message: `expected ${expected}, found ${found}` };
+    }
+    default:
+      return { pointer: at, message: `${error2.message ?? "invalid"} (${error2.keyword}), found ${found}` };
+  }
+}
+var FORMAT_NAMES;
+var init_schema_errors = __esm({
+  "src/json/schema-errors.ts"() {
+    "use strict";
+    init_strict_json();
+    FORMAT_NAMES = {
+      semver: "a semantic version such as 7.4.2",
+      "semver-range": 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
+      version: "a version such as 7.4.2 (semver), 7.4.2.1234 (windows), 1:7.4.2-1 (debian or rpm)",
+      "version-range": 'a version or range such as ">=7.2.0" or "7.3.0"',
+      "date-time": "an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
+    };
+  }
+});
+
+// src/digest/algorithms.ts
+import { timingSafeEqual } from "node:crypto";
+function digestsEqual(expectedHex, actualHex) {
+  const expected = Buffer.from(expectedHex.toLowerCase(), "utf8");
+  const actual = Buffer.from(actualHex.toLowerCase(), "utf8");
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+var BINDING_ALGORITHMS;
+var init_algorithms = __esm({
+  "src/digest/algorithms.ts"() {
+    "use strict";
+    BINDING_ALGORITHMS = ["sha256", "sha384", "sha512"];
+  }
+});
+
+// src/digest/multi-hash.ts
+import { createHash as createHash4 } from "node:crypto";
+import { open as open4 } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+async function hashFile(path2, options) {
+  const algorithms = [...new Set(options.algorithms)];
+  if (algorithms.length === 0) throw new InputError("INPUT_INVALID", "no digest algorithm requested");
+  const maxBytes = options.maxBytes ?? defaults.maxUnpinnedReadBytes;
+  let handle;
+  try {
+    handle = await open4(path2, "r");
+  } catch (error2) {
+    throw new InputError("INPUT_UNREADABLE", `cannot open: ${errorMessage(error2)}`, {
+      file: path2,
+      cause: error2
+    });
+  }
+  try {
+    const stat5 = await handle.stat();
+    if (!stat5.isFile()) throw new InputError("INPUT_UNREADABLE", "not a regular file", { file: path2 });
+    const limit = maxBytes + 1;
+    const read = async (buffer, position) => {
+      const want = Math.min(buffer.byteLength, limit - position);
+      if (want <= 0) return 0;
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      return bytesRead;
+    };
+    const expected = Math.min(stat5.size, limit);
+    const result = algorithms.length > 1 && expected >= PARALLEL_THRESHOLD ? await hashParallel(algorithms, read, options.onProgress) : await hashInline(algorithms, read, options.onProgress);
+    return { ...result, exceededCap: result.bytesRead > maxBytes };
+  } catch (error2) {
+    if (error2 instanceof InputError) throw error2;
+    throw new InputError("INPUT_UNREADABLE", `read failed: ${errorMessage(error2)}`, {
+      file: path2,
+      cause: error2
+    });
+  } finally {
+    await handle.close();
+  }
+}
+async function hashInline(algorithms, read, onProgress) {
+  const hash = new MultiHash(algorithms);
+  let buffer = new Uint8Array(defaults.readChunkBytes);
+  let spare = new Uint8Array(defaults.readChunkBytes);
+  let pending = read(buffer, 0);
+  for (; ; ) {
+    const n = await pending;
+    if (n === 0) break;
+    pending = read(spare, hash.bytes + n);
+    pending.catch(() => void 0);
+    hash.update(buffer.subarray(0, n));
+    [buffer, spare] = [spare, buffer];
+    onProgress?.(hash.bytes);
+  }
+  return { bytesRead: hash.bytes, digests: hash.digest() };
+}
+async function hashParallel(algorithms, read, onProgress) {
+  const [local, ...remote] = [...algorithms].sort((a, b) => cost(a) - cost(b));
+  if (!local) throw new InputError("INPUT_INVALID", "no digest algorithm requested");
+  const slots = Array.from({ length: RING_SLOTS }, () => new SharedArrayBuffer(defaults.readChunkBytes));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: remote, slots } });
+  const free = slots.map((_, i) => i);
+  let waiting;
+  let finished;
+  let failure;
+  let failed3;
+  worker.on("message", (message) => {
+    if (message.digests) finished?.(message.digests);
+    else if (message.slot !== void 0) {
+      if (waiting) {
+        const resolve10 = waiting;
+        waiting = void 0;
+        resolve10(message.slot);
+      } else free.push(message.slot);
+    }
+  });
+  worker.on("error", (error2) => {
+    failure = error2;
+    failed3?.(error2);
+  });
+  const whenFailed = new Promise((_, reject) => {
+    failed3 = reject;
+  });
+  whenFailed.catch(() => void 0);
+  const nextFree = () => free.pop() ?? Promise.race([new Promise((r) => waiting = r), whenFailed]);
+  const readInto = async (slot, position) => ({
+    slot,
+    n: await read(new Uint8Array(slots[slot]), position)
+  });
+  try {
+    const hash = new MultiHash([local]);
+    let pending = readInto(await nextFree(), 0);
+    for (; ; ) {
+      if (failure) throw failure;
+      const { slot, n } = await pending;
+      if (n === 0) {
+        free.push(slot);
+        break;
+      }
+      const next = await nextFree();
+      pending = readInto(next, hash.bytes + n);
+      pending.catch(() => void 0);
+      hash.update(new Uint8Array(slots[slot], 0, n));
+      worker.postMessage({ slot, length: n });
+      onProgress?.(hash.bytes);
+    }
+    const remoteDigests = await Promise.race([
+      new Promise((resolve10) => {
+        finished = resolve10;
+        worker.postMessage({ done: true });
+      }),
+      whenFailed
+    ]);
+    return { bytesRead: hash.bytes, digests: { ...hash.digest(), ...remoteDigests } };
+  } finally {
+    await worker.terminate();
+  }
+}
+function cost(algorithm) {
+  return { sha1: 1, sha256: 1, sha384: 2, sha512: 2 }[algorithm];
+}
+var MultiHash, PARALLEL_THRESHOLD, RING_SLOTS, WORKER_SOURCE;
+var init_multi_hash = __esm({
+  "src/digest/multi-hash.ts"() {
+    "use strict";
+    init_defaults();
+    init_errors();
+    MultiHash = class {
+      #hashes;
+      #bytes = 0;
+      constructor(algorithms) {
+        this.#hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash4(algorithm)]);
+      }
+      update(chunk) {
+        this.#bytes += chunk.byteLength;
+        for (const [, hash] of this.#hashes) hash.update(chunk);
+      }
+      get bytes() {
+        return this.#bytes;
+      }
+      digest() {
+        const out = {};
+        for (const [algorithm, hash] of this.#hashes) out[algorithm] = hash.digest("hex");
+        return out;
+      }
+    };
+    PARALLEL_THRESHOLD = 32 << 20;
+    RING_SLOTS = 8;
+    WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = workerData.algorithms.map((a) => [a, createHash(a)]);
+const slots = workerData.slots.map((s) => new Uint8Array(s));
+parentPort.on('message', (m) => {
+  if (m.done) {
+    const out = {};
+    for (const [a, h] of hashes) out[a] = h.digest('hex');
+    parentPort.postMessage({ digests: out });
+    return;
+  }
+  const view = slots[m.slot].subarray(0, m.length);
+  for (const [, h] of hashes) h.update(view);
+  parentPort.postMessage({ slot: m.slot });
+});
+`;
+  }
+});
+
+// src/sigstore/bundle-files.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { basename as basename2, dirname as dirname2, join as join3 } from "node:path";
+function findBundleFiles(context) {
+  const names = [.../* @__PURE__ */ new Set([basename2(context.path), context.artifact.name])];
+  const candidates = BUNDLE_SUFFIXES.map((suffix) => `${context.path}${suffix}`);
+  const sha256 = context.digests.sha256;
+  for (const dir of [dirname2(context.path), ...context.options.evidenceDirs]) {
+    for (const name of names)
+      for (const suffix of BUNDLE_SUFFIXES) candidates.push(join3(dir, `${name}${suffix}`));
+    if (sha256 !== void 0) candidates.push(join3(dir, `sha256:${sha256}.jsonl`));
+  }
+  return [...new Set(candidates)].filter((file) => existsSync2(file));
+}
+var BUNDLE_SUFFIXES;
+var init_bundle_files = __esm({
+  "src/sigstore/bundle-files.ts"() {
+    "use strict";
+    BUNDLE_SUFFIXES = [".sigstore.json", ".sigstore", ".intoto.jsonl", ".bundle"];
+  }
+});
+
+// src/authenticode/der.ts
+function isConstructed(node) {
+  return (node.tag & 32) !== 0;
+}
+function contextTag(n, constructed = true) {
+  return 128 | (constructed ? 32 : 0) | n;
+}
+function readNode(buffer, offset, limit = buffer.length, base = 0) {
+  if (offset + 2 > limit) throw new DerError("truncated DER header", base + offset);
+  const tag = buffer[offset] ?? 0;
+  if ((tag & 31) === 31) throw new DerError("multi-byte DER tags are not supported", base + offset);
+  const first = buffer[offset + 1] ?? 0;
+  let length;
+  let contentStart;
+  if (first < 128) {
+    length = first;
+    contentStart = offset + 2;
+  } else if (first === 128) {
+    throw new DerError("indefinite length (BER) is not DER", base + offset + 1);
+  } else {
+    const count = first & 127;
+    if (count > 4) throw new DerError(`DER length of ${count} bytes is too large`, base + offset + 1);
+    if (offset + 2 + count > limit) throw new DerError("truncated DER length", base + offset + 1);
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (buffer[offset + 2 + i] ?? 0);
+    if (length < 128 || count > 1 && (buffer[offset + 2] ?? 0) === 0) {
+      throw new DerError("DER length is not minimally encoded", base + offset + 1);
+    }
+    contentStart = offset + 2 + count;
+  }
+  const end = contentStart + length;
+  if (end > limit) {
+    throw new DerError(
+      `DER value of ${length} bytes runs past its container (ends at ${base + limit})`,
+      base + offset
+    );
+  }
+  return { tag, start: offset, contentStart, end, buffer, base };
+}
+function parseDer(buffer, base = 0) {
+  const node = readNode(buffer, 0, buffer.length, base);
+  if (node.end !== buffer.length) {
+    throw new DerError(`${buffer.length - node.end} unexpected bytes after DER value`, base + node.end);
+  }
+  return node;
+}
+function children(node) {
+  if (!isConstructed(node)) throw new DerError("expected a constructed DER value", offsetOf(node));
+  const list = [];
+  let offset = node.contentStart;
+  while (offset < node.end) {
+    if (list.length >= MAX_CHILDREN) throw new DerError("too many DER elements", node.base + offset);
+    const child = readNode(node.buffer, offset, node.end, node.base);
+    list.push(child);
+    offset = child.end;
+  }
+  return list;
+}
+function offsetOf(node) {
+  return node.base + node.start;
+}
+function contents(node) {
+  return node.buffer.subarray(node.contentStart, node.end);
+}
+function encoded(node) {
+  return node.buffer.subarray(node.start, node.end);
+}
+function expectTag(node, tag, what, parent) {
+  if (!node) {
+    throw new DerError(`missing ${what}`, parent ? parent.base + parent.end : 0);
+  }
+  if (node.tag !== tag) {
+    throw new DerError(
+      `expected ${what} (tag 0x${tag.toString(16)}), found tag 0x${node.tag.toString(16)}`,
+      offsetOf(node)
+    );
+  }
+  return node;
+}
+function sequence(node, what, parent) {
+  return children(expectTag(node, DerTag.sequence, what, parent));
+}
+function readOid(node, what = "object identifier", parent) {
+  const oid = expectTag(node, DerTag.oid, what, parent);
+  const bytes = contents(oid);
+  if (bytes.length === 0 || bytes.length > 64) throw new DerError(`invalid ${what}`, offsetOf(oid));
+  const parts = [];
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] ?? 0;
+    if (value === 0 && byte === 128) throw new DerError(`invalid ${what}`, offsetOf(oid));
+    value = value * 128 + (byte & 127);
+    if (value > Number.MAX_SAFE_INTEGER / 128) throw new DerError(`${what} arc too large`, offsetOf(oid));
+    if ((byte & 128) === 0) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else {
+        parts.push(value);
+      }
+      value = 0;
+    } else if (i === bytes.length - 1) {
+      throw new DerError(`truncated ${what}`, offsetOf(oid));
+    }
+  }
+  return parts.join(".");
+}
+function readInteger(node, what = "integer", parent) {
+  const integer = expectTag(node, DerTag.integer, what, parent);
+  if (integer.end === integer.contentStart) throw new DerError(`empty ${what}`, offsetOf(integer));
+  return contents(integer);
+}
+function readSmallInteger(node, what = "integer", parent) {
+  const bytes = readInteger(node, what, parent);
+  if (bytes.length > 4) throw new DerError(`${what} too large`, node ? offsetOf(node) : 0);
+  let value = 0;
+  for (const byte of bytes) value = value * 256 + byte;
+  if ((bytes[0] ?? 0) & 128) value -= 2 ** (8 * bytes.length);
+  return value;
+}
+function readOctetString(node, what = "octet string", parent) {
+  return contents(expectTag(node, DerTag.octetString, what, parent));
+}
+function readTime(node, what = "time", parent) {
+  if (!node) throw new DerError(`missing ${what}`, parent ? parent.base + parent.end : 0);
+  const text2 = Buffer.from(contents(node)).toString("latin1");
+  let match;
+  if (node.tag === DerTag.utcTime) {
+    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text2);
+    if (match) {
+      const yy = Number(match[1]);
+      const year = yy >= 50 ? 1900 + yy : 2e3 + yy;
+      return utc(year, match, 2, node, what);
+    }
+  } else if (node.tag === DerTag.generalizedTime) {
+    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{1,9})?Z$/.exec(text2);
+    if (match) return utc(Number(match[1]), match, 2, node, what);
+  }
+  throw new DerError(`invalid ${what} '${text2.slice(0, 40)}'`, offsetOf(node));
+}
+function utc(year, match, from, node, what) {
+  const [month, day, hour, minute, second] = [0, 1, 2, 3, 4].map((i) => Number(match[from + i]));
+  const fraction = match[7] ? Math.floor(Number(`0${match[7]}`) * 1e3) : 0;
+  const date = new Date(
+    Date.UTC(year, (month ?? 1) - 1, day ?? 1, hour ?? 0, minute ?? 0, second ?? 0, fraction)
+  );
+  if (Number.isNaN(date.getTime())) throw new DerError(`invalid ${what}`, offsetOf(node));
+  return date;
+}
+function readString(node) {
+  const bytes = contents(node);
+  switch (node.tag) {
+    case DerTag.utf8String:
+      return Buffer.from(bytes).toString("utf8");
+    case DerTag.printableString:
+    case DerTag.ia5String:
+    case DerTag.t61String:
+      return Buffer.from(bytes).toString("latin1");
+    case DerTag.bmpString: {
+      const swapped = Buffer.from(bytes);
+      if (swapped.length % 2 === 0) swapped.swap16();
+      return swapped.toString("utf16le");
+    }
+    default:
+      return `#${Buffer.from(encoded(node)).toString("hex")}`;
+  }
+}
+var DerError, DerTag, MAX_CHILDREN;
+var init_der = __esm({
+  "src/authenticode/der.ts"() {
+    "use strict";
+    DerError = class extends Error {
+      offset;
+      constructor(message, offset) {
+        super(`${message} at byte offset ${offset}`);
+        this.name = "DerError";
+        this.offset = offset;
+      }
+    };
+    DerTag = {
+      boolean: 1,
+      integer: 2,
+      bitString: 3,
+      octetString: 4,
+      null: 5,
+      oid: 6,
+      utf8String: 12,
+      printableString: 19,
+      t61String: 20,
+      ia5String: 22,
+      utcTime: 23,
+      generalizedTime: 24,
+      bmpString: 30,
+      universalString: 28,
+      sequence: 48,
+      set: 49
+    };
+    MAX_CHILDREN = 1e5;
+  }
+});
+
+// src/authenticode/oids.ts
+var Oid, ALLOWED_UNSIGNED_ATTRIBUTES, DIGEST_OIDS, SIGNATURE_OIDS, NAME_ATTRIBUTES;
+var init_oids = __esm({
+  "src/authenticode/oids.ts"() {
+    "use strict";
+    Oid = {
+      signedData: "1.2.840.113549.1.7.2",
+      data: "1.2.840.113549.1.7.1",
+      contentType: "1.2.840.113549.1.9.3",
+      messageDigest: "1.2.840.113549.1.9.4",
+      signingTime: "1.2.840.113549.1.9.5",
+      counterSignature: "1.2.840.113549.1.9.6",
+      tstInfo: "1.2.840.113549.1.9.16.1.4",
+      spcIndirectData: "1.3.6.1.4.1.311.2.1.4",
+      spcPeImageData: "1.3.6.1.4.1.311.2.1.15",
+      spcSipInfo: "1.3.6.1.4.1.311.2.1.30",
+      spcNestedSignature: "1.3.6.1.4.1.311.2.4.1",
+      msRfc3161Timestamp: "1.3.6.1.4.1.311.3.3.1",
+      ekuCodeSigning: "1.3.6.1.5.5.7.3.3",
+      ekuTimeStamping: "1.3.6.1.5.5.7.3.8",
+      ekuAny: "2.5.29.37.0",
+      extKeyUsage: "2.5.29.15",
+      extBasicConstraints: "2.5.29.19",
+      extExtendedKeyUsage: "2.5.29.37",
+      rsaEncryption: "1.2.840.113549.1.1.1",
+      ecPublicKey: "1.2.840.10045.2.1"
+    };
+    ALLOWED_UNSIGNED_ATTRIBUTES = /* @__PURE__ */ new Set([
+      Oid.counterSignature,
+      Oid.msRfc3161Timestamp,
+      Oid.spcNestedSignature
+    ]);
+    DIGEST_OIDS = {
+      "1.3.14.3.2.26": "sha1",
+      "2.16.840.1.101.3.4.2.1": "sha256",
+      "2.16.840.1.101.3.4.2.2": "sha384",
+      "2.16.840.1.101.3.4.2.3": "sha512"
+    };
+    SIGNATURE_OIDS = {
+      [Oid.rsaEncryption]: void 0,
+      [Oid.ecPublicKey]: void 0,
+      "1.2.840.113549.1.1.5": "sha1",
+      "1.2.840.113549.1.1.11": "sha256",
+      "1.2.840.113549.1.1.12": "sha384",
+      "1.2.840.113549.1.1.13": "sha512",
+      "1.2.840.10045.4.1": "sha1",
+      "1.2.840.10045.4.3.2": "sha256",
+      "1.2.840.10045.4.3.3": "sha384",
+      "1.2.840.10045.4.3.4": "sha512"
+    };
+    NAME_ATTRIBUTES = {
+      "2.5.4.3": "CN",
+      "2.5.4.6": "C",
+      "2.5.4.7": "L",
+      "2.5.4.8": "ST",
+      "2.5.4.9": "STREET",
+      "2.5.4.10": "O",
+      "2.5.4.11": "OU",
+      "2.5.4.5": "serialNumber",
+      "2.5.4.4": "SN",
+      "2.5.4.42": "GN",
+      "2.5.4.12": "title",
+      "2.5.4.17": "postalCode",
+      "2.5.4.97": "organizationIdentifier",
+      "1.2.840.113549.1.9.1": "E",
+      "0.9.2342.19200300.100.1.25": "DC",
+      "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC",
+      "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
+      "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL",
+      "2.5.4.15": "businessCategory"
+    };
+  }
+});
+
+// src/authenticode/certificate.ts
+import { createHash as createHash5, X509Certificate } from "node:crypto";
+function parseCertificate(der, base = 0) {
+  const root = parseDer(der, base);
+  const [tbs] = sequence(root, "Certificate");
+  const fields = sequence(tbs, "TBSCertificate", root);
+  let index = 0;
+  if (fields[0]?.tag === contextTag(0)) index++;
+  const serial = expectTag(fields[index++], DerTag.integer, "serialNumber", tbs);
+  sequence(fields[index++], "signature algorithm", tbs);
+  const issuer = expectTag(fields[index++], DerTag.sequence, "issuer", tbs);
+  const validity = sequence(fields[index++], "validity", tbs);
+  const subject = expectTag(fields[index++], DerTag.sequence, "subject", tbs);
+  sequence(fields[index++], "subjectPublicKeyInfo", tbs);
+  let keyUsage;
+  let isCa = false;
+  let pathLength;
+  let extendedKeyUsage;
+  const unknownCritical = [];
+  let subjectKeyIdentifier;
+  for (const field2 of fields.slice(index)) {
+    if (field2.tag !== contextTag(3)) continue;
+    const [list] = children(field2);
+    for (const extension of sequence(list, "extensions", field2)) {
+      const parts = sequence(extension, "extension");
+      const oid = readOid(parts[0], "extension id", extension);
+      let critical = false;
+      let valueNode = parts[1];
+      if (valueNode?.tag === DerTag.boolean) {
+        critical = contents(valueNode)[0] === 255;
+        valueNode = parts[2];
+      }
+      const value = parseDer(contents(expectTag(valueNode, DerTag.octetString, "extnValue", extension)), 0);
+      switch (oid) {
+        case Oid.extKeyUsage:
+          keyUsage = readBits(value);
+          break;
+        case Oid.extBasicConstraints: {
+          const items = sequence(value, "basicConstraints");
+          for (const item of items) {
+            if (item.tag === DerTag.boolean) isCa = contents(item)[0] === 255;
+            else if (item.tag === DerTag.integer) pathLength = Number(bigFromBytes(contents(item)));
+          }
+          break;
+        }
+        case Oid.extExtendedKeyUsage:
+          extendedKeyUsage = sequence(value, "extKeyUsage").map((n) => readOid(n, "key purpose"));
+          break;
+        case "2.5.29.14":
+          subjectKeyIdentifier = contents(expectTag(value, DerTag.octetString, "subjectKeyIdentifier"));
+          break;
+        default:
+          if (critical && !KNOWN_CRITICAL_EXTENSIONS.has(oid)) unknownCritical.push(oid);
+      }
+    }
+  }
+  let x509;
+  try {
+    x509 = new X509Certificate(der);
+    if (x509.publicKey.asymmetricKeyType === void 0) throw new Error("unknown public key type");
+  } catch (error2) {
+    throw new DerError(`certificate rejected by OpenSSL: ${String(error2)}`, base);
+  }
+  const subjectName = formatName(subject);
+  return {
+    der,
+    x509,
+    serialHex: Buffer.from(contents(serial)).toString("hex"),
+    issuerDer: encoded(issuer),
+    subjectDer: encoded(subject),
+    subject: subjectName.text,
+    issuer: formatName(issuer).text,
+    commonName: subjectName.commonName,
+    notBefore: readTime(validity[0], "notBefore"),
+    notAfter: readTime(validity[1], "notAfter"),
+    keyUsage,
+    isCa,
+    pathLength,
+    extendedKeyUsage,
+    unknownCriticalExtensions: unknownCritical,
+    subjectKeyIdentifier,
+    thumbprint: createHash5("sha256").update(der).digest("hex"),
+    thumbprintSha1: createHash5("sha1").update(der).digest("hex")
+  };
+}
+function readBits(node) {
+  const bytes = contents(expectTag(node, DerTag.bitString, "keyUsage"));
+  const bits = /* @__PURE__ */ new Set();
+  for (let i = 1; i < bytes.length; i++) {
+    for (let bit = 0; bit < 8; bit++) if ((bytes[i] ?? 0) >> 7 - bit & 1) bits.add((i - 1) * 8 + bit);
+  }
+  return bits;
+}
+function bigFromBytes(bytes) {
+  let value = 0n;
+  for (const byte of bytes) value = value * 256n + BigInt(byte);
+  return value;
+}
+function formatName(name) {
+  const rdns = [];
+  let commonName;
+  for (const rdn of children(name)) {
+    const parts = [];
+    for (const attribute of children(rdn)) {
+      const [type, value] = sequence(attribute, "AttributeTypeAndValue");
+      const oid = readOid(type, "attribute type", attribute);
+      if (!value) throw new DerError("missing attribute value", attribute.base + attribute.end);
+      const text2 = readString(value);
+      if (oid === "2.5.4.3") commonName = text2;
+      parts.push(`${NAME_ATTRIBUTES[oid] ?? oid}=${escapeRdn(text2)}`);
+    }
+    rdns.push(parts.join("+"));
+  }
+  return { text: rdns.reverse().join(", "), commonName };
+}
+function escapeRdn(value) {
+  return value.replace(/([,+"\\<>;])/g, "\\$1");
+}
+function sameBytes(a, b) {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+function parseCertificateFile(bytes, file) {
+  const text2 = Buffer.from(bytes).toString("latin1");
+  if (text2.includes("-----BEGIN CERTIFICATE-----")) {
+    const blocks = [...text2.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
+    return blocks.map(
+      (block) => parseCertificate(Buffer.from((block[1] ?? "").replace(/\s+/g, ""), "base64"))
+    );
+  }
+  if (bytes.length === 0) throw new DerError(`${file}: empty certificate file`, 0);
+  return [parseCertificate(bytes)];
+}
+var KNOWN_CRITICAL_EXTENSIONS, KeyUsageBit;
+var init_certificate = __esm({
+  "src/authenticode/certificate.ts"() {
+    "use strict";
+    init_der();
+    init_oids();
+    KNOWN_CRITICAL_EXTENSIONS = /* @__PURE__ */ new Set([
+      Oid.extKeyUsage,
+      Oid.extBasicConstraints,
+      Oid.extExtendedKeyUsage,
+      "2.5.29.14",
+      // subject key identifier
+      "2.5.29.35",
+      // authority key identifier
+      "2.5.29.17",
+      // subject alternative name
+      "2.5.29.32"
+      // certificate policies (no policy constraints are enforced by Authenticode)
+    ]);
+    KeyUsageBit = { digitalSignature: 0, keyCertSign: 5 };
+  }
+});
+
+// src/authenticode/trust.ts
+import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
+import { getCACertificates } from "node:tls";
+async function loadCertificates(path2) {
+  const bytes = await readBoundedFile(path2, MAX_ROOT_FILE_BYTES, "certificate file");
+  try {
+    const certificates = parseCertificateFile(bytes, path2);
+    if (certificates.length === 0) throw new Error("no certificate found");
+    return certificates;
+  } catch (error2) {
+    throw new Error(`${path2}: not a PEM or DER certificate: ${errorMessage(error2)}`, { cause: error2 });
+  }
+}
+async function loadPinnedSigners(signers, manifestDir) {
+  const pinned = [];
+  for (const [index, signer] of signers.entries()) {
+    const pointer = `/signers/authenticode/${index}`;
+    const load = async (paths, key) => {
+      const list = [];
+      for (const [i, path2] of paths.entries()) {
+        try {
+          list.push(...await loadCertificates(isAbsolute2(path2) ? path2 : resolve2(manifestDir, path2)));
+        } catch (error2) {
+          throw new Error(`${pointer}/${key}/${i}: ${errorMessage(error2)}`, { cause: error2 });
+        }
+      }
+      return list;
+    };
+    const roots = await load(signer.roots, "roots");
+    const timestampRoots = signer.timestampRoots ? await load(signer.timestampRoots, "timestampRoots") : roots;
+    pinned.push({
+      label: `signers.authenticode[${index}]`,
+      ...signer.subject !== void 0 ? { subject: signer.subject } : {},
+      ...signer.thumbprint !== void 0 ? { thumbprint: signer.thumbprint } : {},
+      roots,
+      timestampRoots
+    });
+  }
+  return pinned;
+}
+function systemRoots() {
+  if (!systemRootsCache) {
+    systemRootsCache = [];
+    for (const pem of getCACertificates("system")) {
+      const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+      try {
+        systemRootsCache.push(parseCertificate(Buffer.from(body, "base64")));
+      } catch {
+      }
+    }
+  }
+  return systemRootsCache;
+}
+var MAX_ROOT_FILE_BYTES, systemRootsCache;
+var init_trust = __esm({
+  "src/authenticode/trust.ts"() {
+    "use strict";
+    init_errors();
+    init_read_bounded();
+    init_certificate();
+    MAX_ROOT_FILE_BYTES = 1 << 20;
+  }
+});
+
+// src/authenticode/source.ts
+import { open as open5 } from "node:fs/promises";
+async function openFileSource(path2) {
+  let handle;
+  try {
+    handle = await open5(path2, "r");
+  } catch (error2) {
+    throw new InputError("INPUT_UNREADABLE", `cannot read file: ${errorMessage(error2)}`, {
+      file: path2,
+      cause: error2
+    });
+  }
+  try {
+    const stat5 = await handle.stat();
+    if (!stat5.isFile()) throw new InputError("INPUT_UNREADABLE", "not a regular file", { file: path2 });
+    const readInto = async (buffer, offset) => {
+      const length = buffer.length;
+      let total = 0;
+      while (total < length) {
+        const { bytesRead } = await handle.read(buffer, total, length - total, offset + total);
+        if (bytesRead === 0) {
+          throw new InputError(
+            "INPUT_UNREADABLE",
+            `file shrank while reading (${offset + total} of ${stat5.size} bytes)`,
+            { file: path2 }
+          );
+        }
+        total += bytesRead;
+      }
+      return buffer;
+    };
+    return {
+      name: path2,
+      size: stat5.size,
+      read: (offset, length) => readInto(Buffer.allocUnsafe(length), offset),
+      readInto,
+      close: () => handle.close()
+    };
+  } catch (error2) {
+    await handle.close();
+    throw error2;
+  }
+}
+var init_source = __esm({
+  "src/authenticode/source.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// src/authenticode/chain.ts
+function isAnchor(certificate, anchors) {
+  return anchors.some((anchor) => sameBytes(anchor.der, certificate.der));
+}
+function issued(issuer, subject) {
+  if (!sameBytes(issuer.subjectDer, subject.issuerDer)) return false;
+  try {
+    return subject.x509.verify(issuer.x509.publicKey);
+  } catch {
+    return false;
+  }
+}
+function buildChain(leaf, intermediates, options) {
+  const maxLength = options.maxLength ?? defaults.maxChainLength;
+  const pool = [...options.anchors, ...intermediates];
+  let best = [leaf];
+  let budget = MAX_ISSUER_CHECKS;
+  const search = (path2) => {
+    const current = path2[path2.length - 1];
+    if (isAnchor(current, options.anchors)) return path2;
+    if (path2.length > best.length) best = path2;
+    if (path2.length >= maxLength) return void 0;
+    for (const candidate of pool) {
+      if (path2.some((c) => sameBytes(c.der, candidate.der))) continue;
+      if (!sameBytes(candidate.subjectDer, current.issuerDer)) continue;
+      if (budget-- <= 0) return void 0;
+      if (!issued(candidate, current)) continue;
+      const found = search([...path2, candidate]);
+      if (found) return found;
+    }
+    return void 0;
+  };
+  const chain = search([leaf]);
+  if (!chain) {
+    const top = best[best.length - 1];
+    const selfSigned = sameBytes(top.subjectDer, top.issuerDer);
+    return {
+      chain: best,
+      anchor: void 0,
+      problems: [
+        {
+          code: "AUTHENTICODE_UNTRUSTED_ROOT",
+          certificate: top.subject,
+          message: options.anchors.length === 0 ? "no pinned roots to chain to" : selfSigned ? `chain ends at the self-signed "${top.subject}", which is not pinned` : `no pinned root or certificate issued "${top.subject}" (issuer "${top.issuer}")`
+        }
+      ]
+    };
+  }
+  return { chain, anchor: chain[chain.length - 1], problems: checkPath(chain, options) };
+}
+function checkPath(chain, options) {
+  const problems = [];
+  const at = options.at.getTime();
+  const purpose = PURPOSE_OID[options.purpose];
+  chain.forEach((certificate, index) => {
+    const add2 = (code, message) => {
+      problems.push({ code, message, certificate: certificate.subject });
+    };
+    const role = index === 0 ? "signer" : "issuer";
+    if (at < certificate.notBefore.getTime() || at > certificate.notAfter.getTime()) {
+      add2(
+        "AUTHENTICODE_CERT_EXPIRED",
+        `${role} certificate "${certificate.subject}" is valid from ${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()}, not at ${options.at.toISOString()}`
+      );
+    }
+    const anchor = index === chain.length - 1 && index > 0;
+    if (!anchor && certificate.unknownCriticalExtensions.length > 0) {
+      add2(
+        "AUTHENTICODE_CHAIN_INVALID",
+        `"${certificate.subject}" has unknown critical extensions ${certificate.unknownCriticalExtensions.join(", ")}`
+      );
+    }
+    if (index === 0) {
+      if (!certificate.extendedKeyUsage?.includes(purpose)) {
+        add2(
+          "AUTHENTICODE_USAGE_NOT_ALLOWED",
+          `signer "${certificate.subject}" lacks the ${options.purpose} extended key usage (${purpose})`
+        );
+      }
+      if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.digitalSignature)) {
+        add2(
+          "AUTHENTICODE_USAGE_NOT_ALLOWED",
+          `signer "${certificate.subject}" lacks the digitalSignature key usage`
+        );
+      }
+    } else {
+      if (!anchor && !certificate.isCa) {
+        add2("AUTHENTICODE_CHAIN_INVALID", `issuer "${certificate.subject}" is not a CA (basicConstraints)`);
+      }
+      if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.keyCertSign)) {
+        add2("AUTHENTICODE_CHAIN_INVALID", `issuer "${certificate.subject}" lacks the keyCertSign key usage`);
+      }
+      if (certificate.pathLength !== void 0 && index - 1 > certificate.pathLength) {
+        add2(
+          "AUTHENTICODE_CHAIN_INVALID",
+          `issuer "${certificate.subject}" allows ${certificate.pathLength} intermediates below it, found ${index - 1}`
+        );
+      }
+      const eku = certificate.extendedKeyUsage;
+      if (eku && !eku.includes(purpose) && !eku.includes(Oid.ekuAny)) {
+        add2(
+          "AUTHENTICODE_USAGE_NOT_ALLOWED",
+          `issuer "${certificate.subject}" restricts extended key usage to ${eku.join(", ")}`
+        );
+      }
+    }
+  });
+  return problems;
+}
+var MAX_ISSUER_CHECKS, PURPOSE_OID;
+var init_chain = __esm({
+  "src/authenticode/chain.ts"() {
+    "use strict";
+    init_defaults();
+    init_certificate();
+    init_oids();
+    MAX_ISSUER_CHECKS = 256;
+    PURPOSE_OID = {
+      codeSigning: Oid.ekuCodeSigning,
+      timeStamping: Oid.ekuTimeStamping
+    };
+  }
+});
+
+// src/authenticode/errors.ts
+var AuthenticodeFormatError;
+var init_errors2 = __esm({
+  "src/authenticode/errors.ts"() {
+    "use strict";
+    init_errors();
+    AuthenticodeFormatError = class extends RmmVerifyError {
+      constructor(message, options = {}) {
+        const { code, ...rest } = options;
+        super(code ?? "AUTHENTICODE_MALFORMED_FILE", message, rest);
+      }
+    };
+  }
+});
+
+// src/authenticode/pe.ts
+function isPe(head) {
+  return head.length >= 2 && head[0] === 77 && head[1] === 90;
+}
+async function parsePe(source) {
+  const file = source.name;
+  const fail = (message, offset) => {
+    throw new AuthenticodeFormatError(message, { file, offset });
+  };
+  const size = source.size;
+  if (size < 64) fail(`file of ${size} bytes is too short for a DOS header (64 bytes)`, 0);
+  const headLength = Math.min(size, defaults.maxPeHeaderBytes);
+  const head = Buffer.from(await source.read(0, headLength));
+  if (!isPe(head)) fail("missing 'MZ' signature", 0);
+  const peOffset = head.readUInt32LE(60);
+  if (peOffset + 24 > headLength) {
+    fail(
+      `PE header offset ${peOffset} (e_lfanew) is outside the first ${headLength} bytes of the file`,
+      60
+    );
+  }
+  if (head.readUInt32LE(peOffset) !== 17744) fail("missing 'PE\\0\\0' signature", peOffset);
+  const coff = peOffset + 4;
+  const machine = head.readUInt16LE(coff);
+  const sectionCount = head.readUInt16LE(coff + 2);
+  const optionalSize = head.readUInt16LE(coff + 16);
+  if (sectionCount > MAX_SECTIONS) fail(`${sectionCount} sections (more than ${MAX_SECTIONS})`, coff + 2);
+  const optional3 = coff + 20;
+  if (optionalSize < 2 || optional3 + optionalSize > headLength) {
+    fail(
+      `optional header of ${optionalSize} bytes runs past the headers read (${headLength} bytes)`,
+      coff + 16
+    );
+  }
+  const magic = head.readUInt16LE(optional3);
+  let kind;
+  if (magic === 267) kind = "pe32";
+  else if (magic === 523) kind = "pe32+";
+  else return fail(`unknown optional header magic 0x${magic.toString(16)}`, optional3);
+  const directoryCountOffset = optional3 + (kind === "pe32" ? 92 : 108);
+  const directories = directoryCountOffset + 4;
+  if (directoryCountOffset + 4 > optional3 + optionalSize) {
+    fail(`optional header of ${optionalSize} bytes is too short for a ${kind} header`, coff + 16);
+  }
+  const directoryCount = head.readUInt32LE(directoryCountOffset);
+  if (directories + Math.min(directoryCount, 16) * 8 > optional3 + optionalSize) {
+    fail(`${directoryCount} data directories do not fit in the optional header`, directoryCountOffset);
+  }
+  const checksumOffset = optional3 + 64;
+  const sizeOfHeaders = head.readUInt32LE(optional3 + 60);
+  let securityDirectoryOffset;
+  let certificateTable;
+  if (directoryCount > SECURITY_DIRECTORY) {
+    securityDirectoryOffset = directories + SECURITY_DIRECTORY * 8;
+    const offset = head.readUInt32LE(securityDirectoryOffset);
+    const length = head.readUInt32LE(securityDirectoryOffset + 4);
+    if (offset !== 0 || length !== 0) {
+      if (offset === 0 || length === 0) {
+        fail(`certificate table entry has offset ${offset} and size ${length}`, securityDirectoryOffset);
+      }
+      if (offset < securityDirectoryOffset + 8) {
+        fail(`certificate table at offset ${offset} overlaps the headers`, securityDirectoryOffset);
+      }
+      if (offset + length > size) {
+        fail(
+          `certificate table at offset ${offset} of ${length} bytes runs past the end of the file (${size} bytes): truncated?`,
+          securityDirectoryOffset
+        );
+      }
+      certificateTable = { offset, size: length };
+    }
+  }
+  const sectionTable = optional3 + optionalSize;
+  if (sectionTable + sectionCount * 40 > headLength) {
+    fail(
+      `section table of ${sectionCount} entries runs past the headers read (${headLength} bytes)`,
+      sectionTable
+    );
+  }
+  const sections = [];
+  for (let i = 0; i < sectionCount; i++) {
+    const at = sectionTable + i * 40;
+    const name = head.subarray(at, at + 8).toString("latin1").replace(/\0+$/, "");
+    const rawSize = head.readUInt32LE(at + 16);
+    const rawOffset = head.readUInt32LE(at + 20);
+    if (rawSize !== 0 && rawOffset + rawSize > size) {
+      fail(
+        `section ${i} (${JSON.stringify(name)}) data at offset ${rawOffset} of ${rawSize} bytes runs past the end of the file (${size} bytes)`,
+        at + 16
+      );
+    }
+    sections.push({ name, rawOffset, rawSize });
+  }
+  return {
+    kind,
+    fileSize: size,
+    machine,
+    checksumOffset,
+    checksum: head.readUInt32LE(checksumOffset),
+    securityDirectoryOffset,
+    certificateTable,
+    sizeOfHeaders,
+    sections
+  };
+}
+function imageHashRanges(layout) {
+  const excluded = [[layout.checksumOffset, layout.checksumOffset + 4]];
+  if (layout.securityDirectoryOffset !== void 0) {
+    excluded.push([layout.securityDirectoryOffset, layout.securityDirectoryOffset + 8]);
+  }
+  if (layout.certificateTable) {
+    excluded.push([
+      layout.certificateTable.offset,
+      layout.certificateTable.offset + layout.certificateTable.size
+    ]);
+  }
+  excluded.sort((a, b) => a[0] - b[0]);
+  const ranges = [];
+  let position = 0;
+  for (const [start, end] of excluded) {
+    if (start > position) ranges.push([position, start]);
+    position = Math.max(position, end);
+  }
+  if (position < layout.fileSize) ranges.push([position, layout.fileSize]);
+  return ranges;
+}
+var MAX_SECTIONS, SECURITY_DIRECTORY;
+var init_pe = __esm({
+  "src/authenticode/pe.ts"() {
+    "use strict";
+    init_defaults();
+    init_errors2();
+    MAX_SECTIONS = 96;
+    SECURITY_DIRECTORY = 4;
+  }
+});
+
+// src/authenticode/image-hash.ts
+import { createHash as createHash6 } from "node:crypto";
+function takeBuffer(bytes) {
+  const index = spareBuffers.findIndex((buffer2) => buffer2.length >= bytes);
+  if (index < 0) return Buffer.allocUnsafe(bytes);
+  const [buffer] = spareBuffers.splice(index, 1);
+  return buffer ?? Buffer.allocUnsafe(bytes);
+}
+function giveBack(buffer) {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
+async function hashRanges(source, ranges, algorithms, chunkBytes = defaults.readChunkBytes) {
+  const hashes = /* @__PURE__ */ new Map();
+  for (const algorithm of algorithms) hashes.set(algorithm, createHash6(algorithm));
+  const chunks = [];
+  for (const [start, end] of ranges) {
+    for (let offset = start; offset < end; offset += chunkBytes)
+      chunks.push([offset, Math.min(chunkBytes, end - offset)]);
+  }
+  const buffers = source.readInto && chunks.length > 0 ? [takeBuffer(chunkBytes), takeBuffer(chunkBytes)] : [];
+  const read = (index) => {
+    const chunk = chunks[index];
+    if (!chunk) return void 0;
+    const buffer = buffers[index % 2];
+    return buffer && source.readInto ? source.readInto(buffer.subarray(0, chunk[1]), chunk[0]) : source.read(chunk[0], chunk[1]);
+  };
+  let pending = read(0);
+  try {
+    for (let index = 0; pending; index++) {
+      const data = await pending;
+      pending = read(index + 1);
+      pending?.catch(() => void 0);
+      for (const hash of hashes.values()) hash.update(data);
+    }
+  } finally {
+    if (pending === void 0) for (const buffer of buffers) giveBack(buffer);
+  }
+  const digests = /* @__PURE__ */ new Map();
+  for (const [algorithm, hash] of hashes) digests.set(algorithm, hash.digest());
+  return digests;
+}
+function peImageHash(source, layout, algorithms) {
+  return hashRanges(source, imageHashRanges(layout), algorithms);
+}
+var spareBuffers, MAX_SPARE_BUFFERS;
+var init_image_hash = __esm({
+  "src/authenticode/image-hash.ts"() {
+    "use strict";
+    init_defaults();
+    init_pe();
+    spareBuffers = [];
+    MAX_SPARE_BUFFERS = 16;
+  }
+});
+
+// src/authenticode/compound-file.ts
+async function openCompoundFile(source, limits = DEFAULT_LIMITS) {
+  const file = source.name;
+  function fail(message, offset) {
+    throw new AuthenticodeFormatError(message, { file, offset });
+  }
+  if (source.size < 512) fail(`compound file of ${source.size} bytes is shorter than its 512-byte header`, 0);
+  const header2 = Buffer.from(await source.read(0, 512));
+  if (!header2.subarray(0, 8).equals(CFB_MAGIC)) fail("not a compound file (bad signature)", 0);
+  const major = header2.readUInt16LE(26);
+  const shift = header2.readUInt16LE(30);
+  if (!(major === 3 && shift === 9 || major === 4 && shift === 12)) {
+    fail(`major version ${major} with sector shift ${shift} (expected 3 with 9, or 4 with 12)`, 26);
+  }
+  if (header2.readUInt16LE(28) !== 65534) fail("byte order mark is not 0xFFFE", 28);
+  if (header2.readUInt16LE(32) !== 6)
+    fail(`mini sector shift ${header2.readUInt16LE(32)} (expected 6)`, 32);
+  if (header2.readUInt32LE(56) !== MINI_STREAM_CUTOFF) {
+    fail(`mini stream cutoff ${header2.readUInt32LE(56)} (expected 4096)`, 56);
+  }
+  const sectorSize = 1 << shift;
+  const sectorCount = Math.ceil((source.size - sectorSize) / sectorSize);
+  const sectorOffset = (sector) => (sector + 1) * sectorSize;
+  const entriesPerSector = sectorSize / 4;
+  const readSector = async (sector, what, at) => {
+    if (sector >= sectorCount || sectorOffset(sector) + sectorSize > source.size) {
+      fail(`${what} sector ${sector} is outside the file of ${source.size} bytes`, at);
+    }
+    return Buffer.from(await source.read(sectorOffset(sector), sectorSize));
+  };
+  const fatSectorCount = header2.readUInt32LE(44);
+  if (fatSectorCount > sectorCount)
+    fail(`${fatSectorCount} FAT sectors do not fit in ${sectorCount} sectors`, 44);
+  const fatSectors = [];
+  for (let i = 0; i < HEADER_DIFAT_ENTRIES && fatSectors.length < fatSectorCount; i++) {
+    fatSectors.push(header2.readUInt32LE(76 + i * 4));
+  }
+  let difat = header2.readUInt32LE(68);
+  for (let hops = 0; fatSectors.length < fatSectorCount; hops++) {
+    if (hops > sectorCount || difat > MAX_REGULAR_SECTOR)
+      fail("DIFAT chain ends before listing every FAT sector", 68);
+    const block = await readSector(difat, "DIFAT", 68);
+    for (let i = 0; i < entriesPerSector - 1 && fatSectors.length < fatSectorCount; i++) {
+      fatSectors.push(block.readUInt32LE(i * 4));
+    }
+    difat = block.readUInt32LE(sectorSize - 4);
+  }
+  const fat = new Uint32Array(fatSectorCount * entriesPerSector);
+  for (const [index, sector] of fatSectors.entries()) {
+    const block = await readSector(sector, "FAT", 76);
+    for (let i = 0; i < entriesPerSector; i++) fat[index * entriesPerSector + i] = block.readUInt32LE(i * 4);
+  }
+  let lastUsed = -1;
+  for (let i = fat.length - 1; i >= 0; i--) {
+    if (fat[i] !== FREE_SECTOR) {
+      lastUsed = i;
+      break;
+    }
+  }
+  const marks = new Uint32Array(sectorCount);
+  let walk = 0;
+  function* chain(start, what, maxSectors, startField) {
+    const id = ++walk;
+    let count = 0;
+    let from = startField;
+    for (let sector = start; sector !== END_OF_CHAIN && count < maxSectors; count++) {
+      if (sector > MAX_REGULAR_SECTOR || sector >= fat.length || sector >= sectorCount) {
+        fail(`${what}: sector chain reaches invalid sector ${sector} after ${count} sectors`, from);
+      }
+      if (marks[sector] === id) fail(`${what}: sector chain loops back to sector ${sector}`, from);
+      marks[sector] = id;
+      yield sector;
+      from = fatEntryOffset(sector);
+      sector = fat[sector] ?? END_OF_CHAIN;
+    }
+  }
+  const fatEntryOffset = (sector) => sectorOffset(fatSectors[Math.floor(sector / entriesPerSector)] ?? 0) + sector % entriesPerSector * 4;
+  async function readSectors(sectors) {
+    const out = Buffer.alloc(sectors.length * sectorSize);
+    for (let i = 0; i < sectors.length; ) {
+      let run2 = 1;
+      while (i + run2 < sectors.length && sectors[i + run2] === sectors[i] + run2 && run2 * sectorSize < defaults.readChunkBytes)
+        run2++;
+      const offset = sectorOffset(sectors[i]);
+      if (offset + run2 * sectorSize > source.size)
+        fail(`sector ${sectors[i]} is past the end of the file`, offset);
+      out.set(await source.read(offset, run2 * sectorSize), i * sectorSize);
+      i += run2;
+    }
+    return out;
+  }
+  const directorySectors = [...chain(header2.readUInt32LE(48), "directory", sectorCount, 48)];
+  const perDirectorySector = sectorSize / DIRECTORY_ENTRY_BYTES;
+  const recordCount = directorySectors.length * perDirectorySector;
+  if (recordCount > limits.maxEntries) {
+    fail(`directory of ${recordCount} entries exceeds the limit of ${limits.maxEntries}`, 48);
+  }
+  const directory = await readSectors(directorySectors);
+  const recordOffset = (index) => sectorOffset(directorySectors[Math.floor(index / perDirectorySector)]) + index % perDirectorySector * DIRECTORY_ENTRY_BYTES;
+  const readRecord = (index) => ({
+    record: directory.subarray(index * DIRECTORY_ENTRY_BYTES, (index + 1) * DIRECTORY_ENTRY_BYTES),
+    offset: recordOffset(index)
+  });
+  const parseEntry = (index, record, offset) => {
+    const type = record[66];
+    if (type !== EntryType.storage && type !== EntryType.stream && type !== EntryType.root) {
+      fail(
+        `directory entry ${index} is reached from the tree but has object type ${type ?? "?"}`,
+        offset + 66
+      );
+    }
+    const nameBytes = record.readUInt16LE(64);
+    if (nameBytes < 2 || nameBytes > 64 || nameBytes % 2 !== 0) {
+      fail(
+        `directory entry ${index}: name length ${nameBytes} (expected an even number from 2 to 64)`,
+        offset + 64
+      );
+    }
+    if (record.readUInt16LE(nameBytes - 2) !== 0)
+      fail(`directory entry ${index}: name is not NUL-terminated`, offset);
+    const name = record.toString("utf16le", 0, nameBytes - 2);
+    if (name.includes("\0")) fail(`directory entry ${index}: name contains a NUL character`, offset);
+    const high = record.readUInt32LE(124);
+    const low = record.readUInt32LE(120);
+    const size = type === EntryType.storage ? 0 : major === 3 ? low : high * 2 ** 32 + low;
+    if (size > source.size && type === EntryType.stream) {
+      fail(
+        `stream ${JSON.stringify(name)} claims ${size} bytes, more than the file's ${source.size}`,
+        offset + 120
+      );
+    }
+    return {
+      index,
+      name,
+      type,
+      startSector: record.readUInt32LE(116),
+      size,
+      children: [],
+      record,
+      nameBytes,
+      offset,
+      left: record.readUInt32LE(68),
+      right: record.readUInt32LE(72),
+      child: record.readUInt32LE(76)
+    };
+  };
+  const rootRecord = readRecord(0);
+  const root = parseEntry(0, rootRecord.record, rootRecord.offset);
+  if (root.type !== EntryType.root)
+    fail(`directory entry 0 has object type ${root.type}, expected the root (5)`, rootRecord.offset);
+  const reached = /* @__PURE__ */ new Set([0]);
+  const storages = [
+    { entry: root, child: root.child, depth: 0, from: rootRecord.offset + 76 }
+  ];
+  for (let next = storages.pop(); next !== void 0; next = storages.pop()) {
+    const pending = next.child === NO_STREAM ? [] : [{ index: next.child, from: next.from }];
+    for (let item = pending.pop(); item !== void 0; item = pending.pop()) {
+      const { index, from } = item;
+      if (index >= recordCount) {
+        fail(
+          `directory entry ${index} (in ${JSON.stringify(next.entry.name)}) is past the ${recordCount} entries of the directory`,
+          from
+        );
+      }
+      if (reached.has(index)) {
+        fail(
+          `directory entry ${index} is reached twice: the directory tree has a loop or shared siblings`,
+          from
+        );
+      }
+      reached.add(index);
+      if (reached.size > limits.maxEntries) fail(`more than ${limits.maxEntries} directory entries`, from);
+      const { record, offset } = readRecord(index);
+      const entry = parseEntry(index, record, offset);
+      if (entry.type === EntryType.root)
+        fail(`directory entry ${index} is a second root entry`, offset + 66);
+      next.entry.children.push(entry);
+      if (entry.left !== NO_STREAM) pending.push({ index: entry.left, from: offset + 68 });
+      if (entry.right !== NO_STREAM) pending.push({ index: entry.right, from: offset + 72 });
+      if (entry.type === EntryType.storage) {
+        if (next.depth + 1 > limits.maxDepth)
+          fail(`storages nested deeper than ${limits.maxDepth} levels`, offset);
+        storages.push({ entry, child: entry.child, depth: next.depth + 1, from: offset + 76 });
+      } else if (entry.child !== NO_STREAM) {
+        fail(`stream ${JSON.stringify(entry.name)} (directory entry ${index}) has a child`, offset + 76);
+      }
+    }
+  }
+  const miniStreamSectors = Uint32Array.from(
+    chain(root.startSector, "mini stream", Math.ceil(root.size / sectorSize), rootRecord.offset + 116)
+  );
+  if (miniStreamSectors.length * sectorSize < root.size) {
+    fail(
+      `mini stream of ${root.size} bytes has a chain of only ${miniStreamSectors.length} sectors`,
+      rootRecord.offset + 116
+    );
+  }
+  const miniFatCount = header2.readUInt32LE(64);
+  const miniFatSectors = miniFatCount === 0 ? [] : [...chain(header2.readUInt32LE(60), "mini FAT", miniFatCount, 60)];
+  if (miniFatSectors.length < miniFatCount)
+    fail(`mini FAT chain has ${miniFatSectors.length} of ${miniFatCount} sectors`, 64);
+  const miniFatBytes = await readSectors(miniFatSectors);
+  const miniFat = new Uint32Array(miniFatSectors.length * entriesPerSector);
+  for (let i = 0; i < miniFat.length; i++) miniFat[i] = miniFatBytes.readUInt32LE(i * 4);
+  const miniSectorCount = Math.min(Math.floor(root.size / MINI_SECTOR_BYTES), miniFat.length);
+  const miniMarks = new Uint32Array(miniSectorCount);
+  const streamName = (entry) => `stream ${JSON.stringify(entry.name)} (directory entry ${entry.index})`;
+  function* ranges(entry) {
+    let pending;
+    const pieces = entry.size >= MINI_STREAM_CUTOFF ? regularPieces(entry) : miniPieces(entry);
+    for (const piece of pieces) {
+      if (piece.offset + piece.length > source.size) {
+        fail(
+          `${streamName(entry)} is truncated: its data at byte offset ${piece.offset} is past the end of the file`,
+          piece.offset
+        );
+      }
+      if (pending && pending.offset + pending.length === piece.offset && pending.length + piece.length <= defaults.readChunkBytes) {
+        pending.length += piece.length;
+        continue;
+      }
+      if (pending) yield pending;
+      pending = { ...piece };
+    }
+    if (pending) yield pending;
+  }
+  function* regularPieces(entry) {
+    let done = 0;
+    for (const sector of chain(
+      entry.startSector,
+      streamName(entry),
+      Math.ceil(entry.size / sectorSize),
+      entry.offset + 116
+    )) {
+      const length = Math.min(sectorSize, entry.size - done);
+      yield { offset: sectorOffset(sector), length };
+      done += length;
+    }
+    if (done < entry.size)
+      fail(
+        `${streamName(entry)} of ${entry.size} bytes: its sector chain ends after ${done} bytes`,
+        entry.offset + 116
+      );
+  }
+  function* miniPieces(entry) {
+    const id = ++walk;
+    let mini = entry.startSector;
+    let from = entry.offset + 116;
+    for (let done = 0; done < entry.size; ) {
+      if (mini >= miniSectorCount) {
+        fail(
+          `${streamName(entry)}: mini sector chain reaches invalid mini sector ${mini} after ${done} bytes`,
+          from
+        );
+      }
+      if (miniMarks[mini] === id)
+        fail(`${streamName(entry)}: mini sector chain loops back to mini sector ${mini}`, from);
+      miniMarks[mini] = id;
+      const position = mini * MINI_SECTOR_BYTES;
+      const sector = miniStreamSectors[Math.floor(position / sectorSize)];
+      const length = Math.min(MINI_SECTOR_BYTES, entry.size - done);
+      yield { offset: sectorOffset(sector) + position % sectorSize, length };
+      done += length;
+      from = sectorOffset(miniFatSectors[Math.floor(mini / entriesPerSector)] ?? 0) + mini % entriesPerSector * 4;
+      mini = miniFat[mini] ?? END_OF_CHAIN;
+    }
+  }
+  const readStream = async (entry, onChunk) => {
+    for (const { offset, length } of ranges(entry)) onChunk(await source.read(offset, length));
+  };
+  return {
+    root,
+    entryCount: reached.size,
+    allocatedEnd: sectorOffset(lastUsed + 1),
+    readStream,
+    readStreamBytes: async (entry, maxBytes) => {
+      if (entry.size > maxBytes)
+        fail(
+          `${streamName(entry)} of ${entry.size} bytes exceeds the limit of ${maxBytes}`,
+          entry.offset + 120
+        );
+      const parts = [];
+      await readStream(entry, (chunk) => parts.push(Buffer.from(chunk)));
+      return Buffer.concat(parts);
+    }
+  };
+}
+var CFB_MAGIC, MAX_REGULAR_SECTOR, END_OF_CHAIN, FREE_SECTOR, NO_STREAM, HEADER_DIFAT_ENTRIES, DIRECTORY_ENTRY_BYTES, MINI_SECTOR_BYTES, MINI_STREAM_CUTOFF, EntryType, RECORD_FIELDS, DEFAULT_LIMITS;
+var init_compound_file = __esm({
+  "src/authenticode/compound-file.ts"() {
+    "use strict";
+    init_defaults();
+    init_errors2();
+    CFB_MAGIC = Buffer.from([208, 207, 17, 224, 161, 177, 26, 225]);
+    MAX_REGULAR_SECTOR = 4294967290;
+    END_OF_CHAIN = 4294967294;
+    FREE_SECTOR = 4294967295;
+    NO_STREAM = 4294967295;
+    HEADER_DIFAT_ENTRIES = 109;
+    DIRECTORY_ENTRY_BYTES = 128;
+    MINI_SECTOR_BYTES = 64;
+    MINI_STREAM_CUTOFF = 4096;
+    EntryType = { unused: 0, storage: 1, stream: 2, root: 5 };
+    RECORD_FIELDS = {
+      clsid: [80, 96],
+      stateBits: [96, 100],
+      createdTime: [100, 108],
+      modifiedTime: [108, 116]
+    };
+    DEFAULT_LIMITS = {
+      maxEntries: defaults.maxMsiDirectoryEntries,
+      maxDepth: defaults.maxMsiStorageDepth
+    };
+  }
+});
+
+// src/authenticode/msi.ts
+import { createHash as createHash7 } from "node:crypto";
+function isMsi(head) {
+  return head.length >= 8 && Buffer.compare(head.subarray(0, 8), MSI_MAGIC) === 0;
+}
+async function parseMsi(source) {
+  const file = await openCompoundFile(source);
+  let streamCount = 0;
+  const order2 = (storage) => {
+    storage.children.sort(compareNames);
+    storage.children.forEach((child, i) => {
+      const previous = storage.children[i - 1];
+      if (previous && compareNames(previous, child) === 0) {
+        throw new AuthenticodeFormatError(
+          `storage ${JSON.stringify(storage.name)} has two entries named ${JSON.stringify(child.name)} (directory entries ${previous.index} and ${child.index})`,
+          { file: source.name, offset: child.offset }
+        );
+      }
+      if (child.type === EntryType.stream) streamCount++;
+      else order2(child);
+    });
+  };
+  order2(file.root);
+  const find = (name) => file.root.children.find((child) => child.type === EntryType.stream && child.name === name);
+  const signature = find(DIGITAL_SIGNATURE);
+  const signatureEx = find(DIGITAL_SIGNATURE_EX);
+  return {
+    file,
+    root: file.root,
+    signature: signature && await file.readStreamBytes(signature, defaults.maxCertificateTableBytes),
+    signatureEx: signatureEx && await file.readStreamBytes(signatureEx, defaults.maxMsiSignatureExBytes),
+    streamCount
+  };
+}
+function compareNames(a, b) {
+  const length = Math.min(a.nameBytes, b.nameBytes);
+  const diff = a.record.compare(b.record, 0, length, 0, length);
+  if (diff !== 0 || a.nameBytes === b.nameBytes) return diff;
+  return a.nameBytes > b.nameBytes ? -1 : 1;
+}
+function isSignatureStream(entry) {
+  return entry.name === DIGITAL_SIGNATURE || entry.name === DIGITAL_SIGNATURE_EX;
+}
+async function hashStorage(file, storage, hashes, isRoot) {
+  for (const child of storage.children) {
+    if (isRoot && isSignatureStream(child)) continue;
+    if (child.type === EntryType.stream) {
+      await file.readStream(child, (chunk) => {
+        for (const hash of hashes) hash.update(chunk);
+      });
+    } else if (child.type === EntryType.storage) {
+      await hashStorage(file, child, hashes, false);
+    }
+  }
+  for (const hash of hashes) hash.update(field(storage, "clsid"));
+}
+function prehashEntry(entry, hash) {
+  if (entry.type !== EntryType.root) hash.update(entry.record.subarray(0, entry.nameBytes - 2));
+  if (entry.type !== EntryType.stream) hash.update(field(entry, "clsid"));
+  else {
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(entry.size);
+    hash.update(size);
+  }
+  hash.update(field(entry, "stateBits"));
+  if (entry.type !== EntryType.root) {
+    hash.update(field(entry, "createdTime"));
+    hash.update(field(entry, "modifiedTime"));
+  }
+}
+function prehashStorage(storage, hash, isRoot) {
+  prehashEntry(storage, hash);
+  for (const child of storage.children) {
+    if (isRoot && isSignatureStream(child)) continue;
+    if (child.type === EntryType.stream) prehashEntry(child, hash);
+    else if (child.type === EntryType.storage) prehashStorage(child, hash, false);
+  }
+}
+function msiPrehash(layout, algorithm) {
+  const hash = createHash7(algorithm);
+  prehashStorage(layout.root, hash, true);
+  return hash.digest();
+}
+async function msiDigests(layout, algorithms, withPrehash) {
+  const hashes = algorithms.map((algorithm) => {
+    const hash = createHash7(algorithm);
+    if (withPrehash) hash.update(msiPrehash(layout, algorithm));
+    return hash;
+  });
+  await hashStorage(layout.file, layout.root, hashes, true);
+  return new Map(algorithms.map((algorithm, index) => [algorithm, hashes[index].digest()]));
+}
+function msiUnallocatedTail(layout, size) {
+  return size > layout.file.allocatedEnd ? layout.file.allocatedEnd : void 0;
+}
+var MSI_MAGIC, DIGITAL_SIGNATURE, DIGITAL_SIGNATURE_EX, field;
+var init_msi = __esm({
+  "src/authenticode/msi.ts"() {
+    "use strict";
+    init_defaults();
+    init_compound_file();
+    init_errors2();
+    MSI_MAGIC = CFB_MAGIC;
+    DIGITAL_SIGNATURE = "DigitalSignature";
+    DIGITAL_SIGNATURE_EX = "MsiDigitalSignatureEx";
+    field = (entry, name) => entry.record.subarray(...RECORD_FIELDS[name]);
+  }
+});
+
+// src/authenticode/signed-data.ts
+function parseSignedData(node, options = {}) {
+  const [type, explicit] = sequence(node, "ContentInfo");
+  const contentType = readOid(type, "ContentInfo contentType", node);
+  if (contentType !== Oid.signedData) {
+    throw new DerError(
+      `ContentInfo is ${contentType}, expected signedData (${Oid.signedData})`,
+      offsetOf(node)
+    );
+  }
+  const wrapper = expectTag(explicit, contextTag(0), "ContentInfo content [0]", node);
+  const [signedDataNode] = children(wrapper);
+  const fields = sequence(signedDataNode, "SignedData", wrapper);
+  const signedDataParent = signedDataNode;
+  readSmallInteger(fields[0], "SignedData version", signedDataParent);
+  expectTag(fields[1], DerTag.set, "digestAlgorithms", signedDataParent);
+  const encapsulated = sequence(fields[2], "encapContentInfo", signedDataParent);
+  const eContentType = readOid(encapsulated[0], "eContentType", fields[2]);
+  let content;
+  if (encapsulated[1]) {
+    const [inner] = children(expectTag(encapsulated[1], contextTag(0), "eContent [0]", fields[2]));
+    if (!inner) throw new DerError("empty eContent", offsetOf(encapsulated[1]));
+    content = inner;
+  }
+  let index = 3;
+  const certificates = [];
+  if (fields[index]?.tag === contextTag(0)) {
+    for (const certificate of children(fields[index])) {
+      if (certificate.tag !== DerTag.sequence) {
+        const standardChoice = certificate.tag >= contextTag(0) && certificate.tag <= contextTag(3);
+        if (options.x509Only === false && standardChoice) continue;
+        throw new DerError(
+          `certificate bag holds a non-X.509 choice (tag 0x${certificate.tag.toString(16)})`,
+          offsetOf(certificate)
+        );
+      }
+      certificates.push(parseCertificate(encoded(certificate), offsetOf(certificate)));
+    }
+    index++;
+  }
+  if (fields[index]?.tag === contextTag(1)) index++;
+  const signerSet = expectTag(fields[index], DerTag.set, "signerInfos", signedDataParent);
+  if (index + 1 !== fields.length) {
+    throw new DerError("unexpected element after signerInfos", offsetOf(fields[index + 1]));
+  }
+  const signerInfos = children(signerSet).map(parseSignerInfo);
+  return { offset: offsetOf(node), contentType: eContentType, content, certificates, signerInfos };
+}
+function parseSignerInfo(node) {
+  const fields = sequence(node, "SignerInfo");
+  readSmallInteger(fields[0], "SignerInfo version", node);
+  const sidNode = fields[1];
+  let sid;
+  if (sidNode?.tag === DerTag.sequence) {
+    const [issuer, serial] = children(sidNode);
+    sid = {
+      kind: "issuerAndSerial",
+      issuerDer: encoded(expectTag(issuer, DerTag.sequence, "issuer", sidNode)),
+      serialHex: Buffer.from(contents(expectTag(serial, DerTag.integer, "serialNumber", sidNode))).toString(
+        "hex"
+      )
+    };
+  } else if (sidNode?.tag === contextTag(0, false)) {
+    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contents(sidNode) };
+  } else {
+    throw new DerError("invalid SignerInfo sid", sidNode ? offsetOf(sidNode) : offsetOf(node));
+  }
+  const digestAlgorithm = readAlgorithm(fields[2], "digestAlgorithm", node);
+  let index = 3;
+  let signedAttributesDer;
+  let signedAttributes = [];
+  if (fields[index]?.tag === contextTag(0)) {
+    const attributesNode = fields[index];
+    signedAttributes = parseAttributes(attributesNode);
+    const copy = Buffer.from(encoded(attributesNode));
+    copy[0] = DerTag.set;
+    signedAttributesDer = copy;
+    index++;
+  }
+  const signatureAlgorithm = readAlgorithm(fields[index++], "signatureAlgorithm", node);
+  const signature = readOctetString(fields[index++], "signature", node);
+  let unsignedAttributes = [];
+  if (fields[index]?.tag === contextTag(1)) {
+    unsignedAttributes = parseAttributes(fields[index]);
+    index++;
+  }
+  if (index !== fields.length) {
+    throw new DerError("unexpected element in SignerInfo", offsetOf(fields[index]));
+  }
+  return {
+    offset: offsetOf(node),
+    sid,
+    digestAlgorithm,
+    signedAttributesDer,
+    signedAttributes,
+    signatureAlgorithm,
+    signature,
+    unsignedAttributes
+  };
+}
+function parseAttributes(node) {
+  return children(node).map((attribute) => {
+    const [type, values] = sequence(attribute, "Attribute");
+    return {
+      oid: readOid(type, "attribute type", attribute),
+      values: children(expectTag(values, DerTag.set, "attribute values", attribute)),
+      offset: offsetOf(attribute)
+    };
+  });
+}
+function readAlgorithm(node, what, parent) {
+  const [oid] = sequence(node, what, parent);
+  return readOid(oid, what, node);
+}
+function attributeValue(attributes2, oid) {
+  const matches = attributes2.filter((a) => a.oid === oid);
+  if (matches.length !== 1 || matches[0]?.values.length !== 1) return void 0;
+  return matches[0].values[0];
+}
+function readLeadingNode(bytes, base) {
+  return readNode(bytes, 0, bytes.length, base);
+}
+var init_signed_data = __esm({
+  "src/authenticode/signed-data.ts"() {
+    "use strict";
+    init_der();
+    init_certificate();
+    init_oids();
+  }
+});
+
+// src/authenticode/signer.ts
+import { createHash as createHash8, timingSafeEqual as timingSafeEqual2, verify as verifySignature, constants as constants3 } from "node:crypto";
+function findSignerCertificate(signer, certificates) {
+  const sid = signer.sid;
+  return certificates.find(
+    (certificate) => sid.kind === "issuerAndSerial" ? sameBytes(certificate.issuerDer, sid.issuerDer) && certificate.serialHex === sid.serialHex : certificate.subjectKeyIdentifier !== void 0 && sameBytes(certificate.subjectKeyIdentifier, sid.keyIdentifier)
+  );
+}
+function digestOf(algorithm, data) {
+  return createHash8(algorithm).update(data).digest();
+}
+function equalDigests(a, b) {
+  return a.length === b.length && timingSafeEqual2(a, b);
+}
+function verifySignerInfo(signer, certificate, content, expectedContentType) {
+  const hash = DIGEST_OIDS[signer.digestAlgorithm];
+  if (!hash) {
+    return {
+      ok: false,
+      unsupported: true,
+      reason: `digest algorithm ${signer.digestAlgorithm} is not supported`
+    };
+  }
+  if (!(signer.signatureAlgorithm in SIGNATURE_OIDS)) {
+    return {
+      ok: false,
+      unsupported: true,
+      reason: `signature algorithm ${signer.signatureAlgorithm} is not supported`
+    };
+  }
+  if (!signer.signedAttributesDer) {
+    return { ok: false, unsupported: false, reason: "the signer has no authenticated attributes" };
+  }
+  const contentType = attributeValue(signer.signedAttributes, Oid.contentType);
+  if (!contentType || contentType.tag !== DerTag.oid || oidText(contentType) !== expectedContentType) {
+    return {
+      ok: false,
+      unsupported: false,
+      reason: `the contentType attribute is missing, repeated or not ${expectedContentType}`
+    };
+  }
+  const messageDigest = attributeValue(signer.signedAttributes, Oid.messageDigest);
+  if (!messageDigest || messageDigest.tag !== DerTag.octetString) {
+    return { ok: false, unsupported: false, reason: "the messageDigest attribute is missing or repeated" };
+  }
+  if (!equalDigests(contents(messageDigest), digestOf(hash, content))) {
+    return {
+      ok: false,
+      unsupported: false,
+      digestMismatch: true,
+      reason: `messageDigest ${Buffer.from(contents(messageDigest)).toString("hex")} differs from the ${hash} of the signed content ${digestOf(hash, content).toString("hex")}`
+    };
+  }
+  return verifyRawSignature(signer, certificate, signer.signedAttributesDer, hash);
+}
+function verifyRawSignature(signer, certificate, data, digestHash) {
+  const hash = SIGNATURE_OIDS[signer.signatureAlgorithm] ?? digestHash;
+  const key = certificate.x509.publicKey;
+  const rsa = key.asymmetricKeyType === "rsa";
+  const ec = key.asymmetricKeyType === "ec";
+  const algorithmIsRsa = signer.signatureAlgorithm.startsWith("1.2.840.113549.1.1.");
+  if (algorithmIsRsa && !rsa || !algorithmIsRsa && !ec) {
+    return {
+      ok: false,
+      unsupported: false,
+      reason: `signature algorithm ${signer.signatureAlgorithm} does not match the ${String(key.asymmetricKeyType)} key of "${certificate.subject}"`
+    };
+  }
+  let valid;
+  try {
+    valid = verifySignature(
+      hash,
+      data,
+      rsa ? { key, padding: constants3.RSA_PKCS1_PADDING } : { key, dsaEncoding: "der" },
+      signer.signature
+    );
+  } catch (error2) {
+    return { ok: false, unsupported: false, reason: `signature check failed: ${String(error2)}` };
+  }
+  return valid ? { ok: true } : {
+    ok: false,
+    unsupported: false,
+    reason: `the signature does not verify with the key of "${certificate.subject}"`
+  };
+}
+function oidText(node) {
+  const bytes = contents(node);
+  const parts = [];
+  let value = 0;
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 127);
+    if ((byte & 128) === 0) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join(".");
+}
+var init_signer = __esm({
+  "src/authenticode/signer.ts"() {
+    "use strict";
+    init_certificate();
+    init_der();
+    init_oids();
+    init_signed_data();
+  }
+});
+
+// src/authenticode/timestamp.ts
+function verifyRfc3161(value, context) {
+  const offset = value.base + value.start;
+  const problems = [];
+  let time;
+  let tsaCertificate;
+  let chain = [];
+  try {
+    const token = parseSignedData(value, { x509Only: false });
+    if (token.contentType !== Oid.tstInfo)
+      problems.push(`token content type is ${token.contentType}, not TSTInfo`);
+    const tstInfoBytes = readOctetString(token.content, "TSTInfo octet string");
+    const tstInfo = parseTstInfo(
+      tstInfoBytes,
+      (token.content?.base ?? 0) + (token.content?.contentStart ?? 0)
+    );
+    time = tstInfo.genTime;
+    const imprintHash = DIGEST_OIDS[tstInfo.imprintAlgorithm];
+    if (!imprintHash) problems.push(`message imprint algorithm ${tstInfo.imprintAlgorithm} is not supported`);
+    else if (!equalDigests(tstInfo.imprint, digestOf(imprintHash, context.signer.signature))) {
+      problems.push("the token does not cover this signature (messageImprint differs)");
+    }
+    const [tokenSigner, ...others] = token.signerInfos;
+    if (!tokenSigner || others.length > 0)
+      problems.push(`token has ${token.signerInfos.length} signers, expected 1`);
+    if (tokenSigner) {
+      const pool = [...token.certificates, ...context.certificates];
+      tsaCertificate = findSignerCertificate(tokenSigner, pool);
+      if (!tsaCertificate) problems.push("the timestamp signer certificate is not in the token");
+      else {
+        const check = verifySignerInfo(tokenSigner, tsaCertificate, tstInfoBytes, Oid.tstInfo);
+        if (!check.ok) problems.push(`token signature: ${check.reason}`);
+        const result = buildChain(tsaCertificate, pool, {
+          purpose: "timeStamping",
+          at: time,
+          anchors: context.anchors
+        });
+        chain = result.chain;
+        problems.push(...result.problems.map((p) => `timestamp authority: ${p.message}`));
+      }
+    }
+  } catch (error2) {
+    if (!(error2 instanceof DerError)) throw error2;
+    problems.push(`malformed token: ${error2.message}`);
+  }
+  return { kind: "rfc3161", offset, time, signer: tsaCertificate, chain, problems };
+}
+function verifyCountersignature(value, context) {
+  const offset = value.base + value.start;
+  const problems = [];
+  let time;
+  let certificate;
+  let chain = [];
+  try {
+    const counter = parseSignerInfo(value);
+    const signingTime2 = attributeValue(counter.signedAttributes, Oid.signingTime);
+    time = signingTime2 ? readTime(signingTime2, "signingTime") : void 0;
+    if (!time) problems.push("the countersignature has no signingTime");
+    certificate = findSignerCertificate(counter, context.certificates);
+    if (!certificate) problems.push("the countersigner certificate is not in the signature");
+    else {
+      const check = verifySignerInfo(counter, certificate, context.signer.signature, Oid.data);
+      if (!check.ok) problems.push(`countersignature: ${check.reason}`);
+      if (time) {
+        const result = buildChain(certificate, context.certificates, {
+          purpose: "timeStamping",
+          at: time,
+          anchors: context.anchors
+        });
+        chain = result.chain;
+        problems.push(...result.problems.map((p) => `timestamp authority: ${p.message}`));
+      }
+    }
+  } catch (error2) {
+    if (!(error2 instanceof DerError)) throw error2;
+    problems.push(`malformed countersignature: ${error2.message}`);
+  }
+  return { kind: "legacy", offset, time, signer: certificate, chain, problems };
+}
+function parseTstInfo(bytes, base) {
+  const root = expectTag(parseDer(bytes, base), DerTag.sequence, "TSTInfo");
+  const fields = sequence(root, "TSTInfo");
+  readOid(fields[1], "TSTInfo policy", root);
+  const imprint = sequence(fields[2], "messageImprint", root);
+  const [algorithm] = sequence(imprint[0], "messageImprint algorithm", fields[2]);
+  return {
+    imprintAlgorithm: readOid(algorithm, "messageImprint algorithm"),
+    imprint: readOctetString(imprint[1], "hashedMessage", fields[2]),
+    genTime: readTime(fields[4], "genTime", root)
+  };
+}
+var init_timestamp = __esm({
+  "src/authenticode/timestamp.ts"() {
+    "use strict";
+    init_chain();
+    init_der();
+    init_oids();
+    init_signed_data();
+    init_signer();
+  }
+});
+
+// src/authenticode/win-certificate.ts
+function parseCertificateTable(table3, tableOffset, fileSize) {
+  const entries = [];
+  const problems = [];
+  const view = Buffer.from(table3.buffer, table3.byteOffset, table3.byteLength);
+  const tableEnd = tableOffset + table3.length;
+  if (tableEnd !== fileSize) {
+    problems.push({
+      code: "AUTHENTICODE_DATA_AFTER_CERT_TABLE",
+      message: `${fileSize - tableEnd} bytes after the certificate table (which ends at byte offset ${tableEnd} of ${fileSize})`,
+      evidence: { offset: tableEnd, bytes: fileSize - tableEnd }
+    });
+  }
+  if (tableOffset % 8 !== 0) {
+    problems.push({
+      code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+      message: `certificate table at byte offset ${tableOffset} is not 8-byte aligned`,
+      evidence: { offset: tableOffset }
+    });
+  }
+  let position = 0;
+  while (position < table3.length) {
+    const at = tableOffset + position;
+    if (entries.length >= defaults.maxCertificateEntries) {
+      problems.push({
+        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+        message: `more than ${defaults.maxCertificateEntries} WIN_CERTIFICATE entries`,
+        evidence: { offset: at }
+      });
+      break;
+    }
+    if (position + 8 > table3.length) {
+      problems.push({
+        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+        message: `${table3.length - position} bytes at byte offset ${at} are too short for a WIN_CERTIFICATE header`,
+        evidence: { offset: at }
+      });
+      break;
+    }
+    const length = view.readUInt32LE(position);
+    const revision = view.readUInt16LE(position + 4);
+    const type = view.readUInt16LE(position + 6);
+    if (length < 8 || position + length > table3.length) {
+      problems.push({
+        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+        message: `WIN_CERTIFICATE at byte offset ${at} has dwLength ${length}, outside the ${table3.length}-byte table`,
+        evidence: { offset: at, length }
+      });
+      break;
+    }
+    let blob;
+    const blobOffset = at + 8;
+    if (revision !== WIN_CERT_REVISION_2_0 && revision !== WIN_CERT_REVISION_1_0 || type !== WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+      problems.push({
+        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+        message: `WIN_CERTIFICATE at byte offset ${at} has revision 0x${revision.toString(16)} and type ${type}; expected 0x200 and 2 (PKCS#7 SignedData)`,
+        evidence: { offset: at, revision, type }
+      });
+    } else {
+      const body = table3.subarray(position + 8, position + length);
+      try {
+        const node = readNode(body, 0, body.length, blobOffset);
+        blob = body.subarray(0, node.end);
+        const paddedEnd = Math.min(position + roundUp8(length), table3.length);
+        const gap = table3.subarray(position + 8 + node.end, paddedEnd);
+        const nonZero = gap.findIndex((byte) => byte !== 0);
+        if (gap.length > 7 || nonZero !== -1) {
+          problems.push({
+            code: "AUTHENTICODE_TRAILING_DATA",
+            message: `${gap.length} bytes after the PKCS#7 signature of entry ${entries.length} at byte offset ${blobOffset + node.end}${nonZero !== -1 ? `, first non-zero at byte offset ${blobOffset + node.end + nonZero}` : ""} (at most 7 zero bytes of padding are allowed)`,
+            evidence: { offset: blobOffset + node.end, bytes: gap.length, nonZero: nonZero !== -1 }
+          });
+        }
+      } catch (error2) {
+        if (!(error2 instanceof DerError)) throw error2;
+        problems.push({
+          code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+          message: `entry ${entries.length}: ${error2.message}`,
+          evidence: { offset: error2.offset }
+        });
+      }
+    }
+    entries.push({ offset: at, length, revision, type, blob, blobOffset });
+    position += roundUp8(length);
+  }
+  if (position !== table3.length && !problems.some((p) => p.code === "AUTHENTICODE_CERT_TABLE_INCONSISTENT")) {
+    problems.push({
+      code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
+      message: `WIN_CERTIFICATE entries rounded to 8 bytes add up to ${position} bytes, the directory says ${table3.length}`,
+      evidence: { offset: tableOffset, entries: position, directory: table3.length }
+    });
+  }
+  return { entries, problems };
+}
+var WIN_CERT_REVISION_2_0, WIN_CERT_REVISION_1_0, WIN_CERT_TYPE_PKCS_SIGNED_DATA, roundUp8;
+var init_win_certificate = __esm({
+  "src/authenticode/win-certificate.ts"() {
+    "use strict";
+    init_defaults();
+    init_der();
+    WIN_CERT_REVISION_2_0 = 512;
+    WIN_CERT_REVISION_1_0 = 256;
+    WIN_CERT_TYPE_PKCS_SIGNED_DATA = 2;
+    roundUp8 = (value) => Math.ceil(value / 8) * 8;
+  }
+});
+
+// src/authenticode/verifier.ts
+function summarize(certificate) {
+  return {
+    subject: certificate.subject,
+    issuer: certificate.issuer,
+    serial: certificate.serialHex,
+    thumbprint: certificate.thumbprint,
+    notBefore: certificate.notBefore.toISOString(),
+    notAfter: certificate.notAfter.toISOString()
+  };
+}
+async function verifyAuthenticode(source, options) {
+  const head = await source.read(0, Math.min(8, source.size));
+  if (isMsi(head)) return verifyMsi(source, options);
+  if (isPe(head)) return verifyPe(source, options);
+  throw new AuthenticodeFormatError("not a PE (MZ) or MSI (compound file) file", {
+    file: source.name,
+    offset: 0,
+    code: "AUTHENTICODE_UNSUPPORTED_FILE"
+  });
+}
+function isAuthenticodeFile(head) {
+  return isMsi(head) || isPe(head);
+}
+async function verifyPe(source, options) {
+  const layout = await parsePe(source);
+  const subject = options.subject ?? source.name;
+  const policy = options.policy ?? DEFAULT_AUTHENTICODE_POLICY;
+  if (!layout.certificateTable)
+    return unsigned(source.name, subject, layout.kind, "the PE has no certificate table");
+  const table3 = layout.certificateTable;
+  if (table3.size > defaults.maxCertificateTableBytes) {
+    throw new AuthenticodeFormatError(
+      `certificate table of ${table3.size} bytes exceeds the limit of ${defaults.maxCertificateTableBytes}`,
+      { file: source.name, offset: layout.securityDirectoryOffset ?? 0 }
+    );
+  }
+  const tableBytes = await source.read(table3.offset, table3.size);
+  const parsed = parseCertificateTable(tableBytes, table3.offset, layout.fileSize);
+  const fileProblems = [...parsed.problems];
+  const candidates = [];
+  parsed.entries.forEach((entry, index) => {
+    if (!entry.blob) return;
+    collectCandidates(
+      entry.blob,
+      entry.blobOffset,
+      `entry ${index}`,
+      0,
+      PE_DATA_TYPES,
+      candidates,
+      fileProblems
+    );
+  });
+  if (candidates.length === 0 && fileProblems.length === 0) {
+    fileProblems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: "the certificate table holds no signature"
+    });
+  }
+  const algorithms = [...new Set(candidates.flatMap((c) => c.indirect ? [c.indirect.algorithm] : []))];
+  const digests = await peImageHash(source, layout, algorithms);
+  return finish(source.name, subject, layout.kind, candidates, digests, fileProblems, options, policy);
+}
+async function verifyMsi(source, options) {
+  const subject = options.subject ?? source.name;
+  const policy = options.policy ?? DEFAULT_AUTHENTICODE_POLICY;
+  if (source.size > defaults.maxMsiBytes) {
+    throw new AuthenticodeFormatError(
+      `MSI of ${source.size} bytes exceeds the limit of ${defaults.maxMsiBytes}`,
+      {
+        file: source.name
+      }
+    );
+  }
+  const layout = await parseMsi(source);
+  if (!layout.signature)
+    return unsigned(source.name, subject, "msi", "the MSI has no \\x05DigitalSignature stream");
+  const fileProblems = [];
+  const tail = msiUnallocatedTail(layout, source.size);
+  if (tail !== void 0) {
+    fileProblems.push({
+      code: "AUTHENTICODE_MSI_UNALLOCATED_DATA",
+      message: `${source.size - tail} bytes at byte offset ${tail} are past the last allocated sector`,
+      evidence: { offset: tail, bytes: source.size - tail }
+    });
+  }
+  if (!layout.signatureEx) {
+    fileProblems.push({
+      code: "AUTHENTICODE_MSI_METADATA_UNSIGNED",
+      message: "the MSI has no \\x05MsiDigitalSignatureEx stream, so the signature does not cover entry metadata (state bits, creation and modification times)"
+    });
+  }
+  const candidates = [];
+  collectCandidates(
+    layout.signature,
+    0,
+    "DigitalSignature",
+    0,
+    MSI_DATA_TYPES,
+    candidates,
+    fileProblems,
+    true
+  );
+  const algorithms = [...new Set(candidates.flatMap((c) => c.indirect ? [c.indirect.algorithm] : []))];
+  const digests = await msiDigests(layout, algorithms, layout.signatureEx !== void 0);
+  const primary = candidates[0]?.indirect;
+  if (layout.signatureEx && primary) {
+    const expected = msiPrehash(layout, primary.algorithm);
+    if (!equalDigests(layout.signatureEx, expected)) {
+      fileProblems.push({
+        code: "AUTHENTICODE_IMAGE_HASH_MISMATCH",
+        message: `MsiDigitalSignatureEx ${layout.signatureEx.toString("hex")} differs from the metadata pre-hash ${expected.toString("hex")}`,
+        evidence: { stream: "MsiDigitalSignatureEx" }
+      });
+    }
+  }
+  return finish(source.name, subject, "msi", candidates, digests, fileProblems, options, policy);
+}
+function unsigned(file, subject, format, why) {
+  return {
+    subject,
+    format,
+    signed: false,
+    signatures: [],
+    findings: [
+      finding("AUTHENTICODE_UNSIGNED", {
+        subject,
+        message: `${subject}: unsigned: ${why}`,
+        location: { file }
+      })
+    ],
+    passed: false
+  };
+}
+function collectCandidates(bytes, base, label, depth, expectedDataTypes, out, fileProblems, exact = false) {
+  let node;
+  try {
+    node = readLeadingNode(bytes, base);
+    if (exact && node.end !== bytes.length) {
+      fileProblems.push({
+        code: "AUTHENTICODE_TRAILING_DATA",
+        message: `${bytes.length - node.end} bytes after the PKCS#7 signature in ${label}`,
+        evidence: { signature: label, offset: base + node.end, bytes: bytes.length - node.end }
+      });
+    }
+  } catch (error2) {
+    if (!(error2 instanceof DerError)) throw error2;
+    fileProblems.push(malformed(label, error2));
+    return;
+  }
+  addCandidate(node, label, depth, expectedDataTypes, out, fileProblems);
+}
+function addCandidate(node, label, depth, expectedDataTypes, out, fileProblems) {
+  if (out.length >= defaults.maxSignatures) {
+    fileProblems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: `more than ${defaults.maxSignatures} signatures; the rest are not verified`,
+      evidence: { signature: label }
+    });
+    return;
+  }
+  let signedData;
+  try {
+    signedData = parseSignedData(node);
+  } catch (error2) {
+    if (!(error2 instanceof DerError)) throw error2;
+    fileProblems.push(malformed(label, error2));
+    return;
+  }
+  const problems = [];
+  let indirect;
+  try {
+    indirect = parseIndirectData(signedData, expectedDataTypes, problems);
+  } catch (error2) {
+    if (!(error2 instanceof DerError)) throw error2;
+    problems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: `SpcIndirectDataContent: ${error2.message}`,
+      evidence: { offset: error2.offset }
+    });
+  }
+  out.push({ label, offset: signedData.offset, signedData, indirect, problems });
+  const signer = signedData.signerInfos[0];
+  if (!signer) return;
+  let nestedIndex = 0;
+  for (const attribute of signer.unsignedAttributes) {
+    if (attribute.oid !== Oid.spcNestedSignature) continue;
+    for (const value of attribute.values) {
+      const nestedLabel = `${label} > nested ${nestedIndex++}`;
+      if (depth + 1 > defaults.maxSignatureNesting) {
+        fileProblems.push({
+          code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+          message: `signatures nested deeper than ${defaults.maxSignatureNesting} levels`,
+          evidence: { signature: nestedLabel, offset: value.base + value.start }
+        });
+        continue;
+      }
+      addCandidate(value, nestedLabel, depth + 1, expectedDataTypes, out, fileProblems);
+    }
+  }
+}
+function malformed(label, error2) {
+  return {
+    code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+    message: `${label}: ${error2.message}`,
+    evidence: { signature: label, offset: error2.offset }
+  };
+}
+function parseIndirectData(signedData, expectedDataTypes, problems) {
+  if (signedData.contentType !== Oid.spcIndirectData) {
+    problems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: `content type is ${signedData.contentType}, expected SpcIndirectDataContent (${Oid.spcIndirectData})`
+    });
+    return void 0;
+  }
+  const content = expectTag(signedData.content, DerTag.sequence, "SpcIndirectDataContent");
+  const [data, digestInfo] = sequence(content, "SpcIndirectDataContent");
+  const [dataTypeNode] = sequence(data, "SpcAttributeTypeAndOptionalValue", content);
+  const dataType = readOid(dataTypeNode, "SpcAttributeTypeAndOptionalValue type", data);
+  const [algorithmNode, digestNode] = sequence(digestInfo, "DigestInfo", content);
+  const algorithmOid = readAlgorithm(algorithmNode, "DigestInfo algorithm", digestInfo);
+  const digest = readOctetString(digestNode, "DigestInfo digest", digestInfo);
+  if (!expectedDataTypes.has(dataType)) {
+    problems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: `signed data type is ${dataType}, expected ${[...expectedDataTypes].join(" or ")} for this file type`
+    });
+    return void 0;
+  }
+  const algorithm = DIGEST_OIDS[algorithmOid];
+  if (!algorithm) {
+    problems.push({
+      code: "AUTHENTICODE_UNSUPPORTED_ALGORITHM",
+      message: `image digest algorithm ${algorithmOid} is not supported`
+    });
+    return void 0;
+  }
+  return { dataType, algorithm, digest, signedBytes: contents(content) };
+}
+function finish(file, subject, format, candidates, digests, fileProblems, options, policy) {
+  const evaluated = candidates.map((candidate) => evaluate(candidate, digests, options, policy));
+  const anyTrusted = evaluated.some((e) => e.report.intact && e.report.trusted);
+  const findings = [];
+  const toFinding = (problem, signature) => {
+    const waived = problem.trust === true && policy.signatures === "any" && anyTrusted || !policy.strict && STRICT_ONLY.has(problem.code);
+    return finding(problem.code, {
+      subject,
+      message: `${subject}: ${signature ? `${signature}: ` : ""}${problem.message}${waived ? STRICT_ONLY.has(problem.code) ? " (lenient mode)" : " (another signature is trusted; policy signatures=any)" : ""}`,
+      evidence: { ...signature ? { signature } : {}, ...problem.evidence },
+      location: { file },
+      ...waived || problem.severity === "info" ? { severity: "info" } : {}
+    });
+  };
+  const weak = (r) => r.digestAlgorithm === "sha1" || r.signerDigestAlgorithm === "sha1";
+  const strongTrusted = evaluated.some((e) => e.report.intact && e.report.trusted && !weak(e.report));
+  for (const problem of fileProblems) findings.push(toFinding(problem));
+  for (const { report, problems } of evaluated) {
+    for (const problem of problems) findings.push(toFinding(problem, report.label));
+    if (weak(report) && report.intact) {
+      findings.push(
+        toFinding(
+          {
+            code: "AUTHENTICODE_WEAK_DIGEST",
+            message: `signed with SHA-1 (image digest ${report.digestAlgorithm ?? "?"}, signature digest ${report.signerDigestAlgorithm ?? "?"})${strongTrusted ? "; accepted next to a verified SHA-2 signature" : " and no SHA-2 signature verifies"}`,
+            ...strongTrusted ? { severity: "info" } : {}
+          },
+          report.label
+        )
+      );
+    }
+  }
+  if (candidates.length === 0 && fileProblems.length === 0) {
+    findings.push(toFinding({ code: "AUTHENTICODE_SIGNATURE_MALFORMED", message: "no signature found" }));
+  }
+  const failing = findings.some((f) => f.severity !== "info" && !ADVISORY.has(f.code));
+  if (!failing) {
+    const trusted = evaluated.filter((e) => e.report.trusted).map((e) => e.report);
+    findings.push(
+      finding("AUTHENTICODE_VERIFIED", {
+        subject,
+        location: { file },
+        message: `${subject}: ${trusted.length} of ${evaluated.length} signatures verified; signed by ${trusted.map((r) => `"${r.signer?.subject ?? "?"}"`).join(", ")}`,
+        evidence: {
+          signers: trusted.map((r) => r.signer?.subject ?? ""),
+          thumbprints: trusted.map((r) => r.signer?.thumbprint ?? "")
+        }
+      })
+    );
+  }
+  return {
+    subject,
+    format,
+    signed: true,
+    signatures: evaluated.map((e) => e.report),
+    findings,
+    passed: !failing
+  };
+}
+function evaluate(candidate, digests, options, policy) {
+  const problems = [...candidate.problems];
+  const { signedData, indirect } = candidate;
+  const computed = indirect ? digests.get(indirect.algorithm) : void 0;
+  const base = {
+    label: candidate.label,
+    offset: candidate.offset,
+    digestAlgorithm: indirect?.algorithm,
+    signerDigestAlgorithm: DIGEST_OIDS[signedData.signerInfos[0]?.digestAlgorithm ?? ""],
+    signedDigest: indirect ? Buffer.from(indirect.digest).toString("hex") : void 0,
+    computedDigest: computed?.toString("hex")
+  };
+  const report = (extra) => {
+    const intact = !problems.some(
+      (p) => p.trust !== true && p.severity !== "info" && (policy.strict || !STRICT_ONLY.has(p.code))
+    );
+    const trusted = extra.pinnedBy !== void 0 && !problems.some((p) => p.trust === true && p.code !== "AUTHENTICODE_TIMESTAMP_INVALID");
+    return {
+      report: {
+        ...base,
+        signer: void 0,
+        chain: [],
+        timestamps: [],
+        pinnedBy: void 0,
+        ...extra,
+        intact,
+        trusted: intact && trusted
+      },
+      problems
+    };
+  };
+  if (indirect && computed && !equalDigests(indirect.digest, computed)) {
+    problems.push({
+      code: "AUTHENTICODE_IMAGE_HASH_MISMATCH",
+      message: `${indirect.algorithm} digest of the file is ${computed.toString("hex")}, the signature covers ${Buffer.from(indirect.digest).toString("hex")}`,
+      evidence: {
+        algorithm: indirect.algorithm,
+        signed: base.signedDigest ?? "",
+        computed: base.computedDigest ?? ""
+      }
+    });
+  }
+  const [signer, ...extraSigners] = signedData.signerInfos;
+  if (!signer || extraSigners.length > 0) {
+    problems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: `SignedData has ${signedData.signerInfos.length} signers; Authenticode requires exactly 1`
+    });
+    return report({});
+  }
+  const certificate = findSignerCertificate(signer, signedData.certificates);
+  if (!certificate) {
+    problems.push({
+      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
+      message: "the signer certificate is not among the certificates in the signature"
+    });
+    return report({});
+  }
+  if (indirect) {
+    const check = verifySignerInfo(signer, certificate, indirect.signedBytes, Oid.spcIndirectData);
+    if (!check.ok) {
+      problems.push({
+        code: check.digestMismatch ? "AUTHENTICODE_CONTENT_DIGEST_MISMATCH" : check.unsupported ? "AUTHENTICODE_UNSUPPORTED_ALGORITHM" : "AUTHENTICODE_SIGNATURE_INVALID",
+        message: check.reason,
+        evidence: { offset: signer.offset }
+      });
+    }
+  }
+  const timestampAnchors = [
+    ...options.trust.signers.flatMap((s) => s.timestampRoots),
+    ...options.trust.systemRoots
+  ];
+  const timestamps = [];
+  for (const attribute of signer.unsignedAttributes) {
+    if (!ALLOWED_UNSIGNED_ATTRIBUTES.has(attribute.oid)) {
+      problems.push({
+        code: "AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE",
+        message: `unauthenticated attribute ${attribute.oid} at byte offset ${attribute.offset} is not a countersignature, timestamp or nested signature`,
+        evidence: { oid: attribute.oid, offset: attribute.offset }
+      });
+      continue;
+    }
+    for (const value of attribute.values) {
+      const context = { signer, certificates: signedData.certificates, anchors: timestampAnchors };
+      if (attribute.oid === Oid.msRfc3161Timestamp) timestamps.push(verifyRfc3161(value, context));
+      else if (attribute.oid === Oid.counterSignature)
+        timestamps.push(verifyCountersignature(value, context));
+    }
+  }
+  for (const timestamp of timestamps) {
+    if (timestamp.time && timestamp.time.getTime() > options.now.getTime() + CLOCK_SKEW_MS) {
+      timestamp.problems.push(
+        `it claims ${timestamp.time.toISOString()}, after the reference time ${options.now.toISOString()}`
+      );
+    }
+    if (timestamp.problems.length === 0) continue;
+    problems.push({
+      code: "AUTHENTICODE_TIMESTAMP_INVALID",
+      message: `${timestamp.kind === "rfc3161" ? "RFC 3161 timestamp" : "countersignature"} at byte offset ${timestamp.offset}: ${timestamp.problems.join("; ")}`,
+      evidence: { offset: timestamp.offset },
+      trust: true
+    });
+  }
+  const validTimestamp = timestamps.find((t) => t.problems.length === 0 && t.time !== void 0);
+  const at = validTimestamp?.time ?? options.now;
+  const trust = evaluateTrust(certificate, signedData.certificates, at, options.trust);
+  for (const problem of trust.problems) {
+    problems.push({
+      code: problem.code,
+      message: `${problem.message}${validTimestamp ? " (time from the verified timestamp)" : ""}`,
+      evidence: { certificate: problem.certificate, at: at.toISOString() },
+      trust: true
+    });
+  }
+  return report({
+    signer: summarize(certificate),
+    chain: trust.chain.map(summarize),
+    timestamps: timestamps.map((t) => ({
+      kind: t.kind,
+      time: t.time?.toISOString(),
+      signer: t.signer ? summarize(t.signer) : void 0,
+      valid: t.problems.length === 0,
+      problems: t.problems
+    })),
+    pinnedBy: trust.pinnedBy
+  });
+}
+function evaluateTrust(leaf, certificates, at, trust) {
+  if (trust.signers.length === 0) {
+    return {
+      chain: [leaf],
+      pinnedBy: void 0,
+      problems: [
+        {
+          code: "AUTHENTICODE_UNTRUSTED_ROOT",
+          message: "no pinned signers or roots given",
+          certificate: leaf.subject
+        }
+      ]
+    };
+  }
+  let first;
+  let unpinned;
+  for (const signer of trust.signers) {
+    const result = buildChain(leaf, certificates, {
+      purpose: "codeSigning",
+      at,
+      anchors: [...signer.roots, ...trust.systemRoots]
+    });
+    first ??= result;
+    if (result.problems.length > 0) continue;
+    if (matchesPin(signer, result.chain))
+      return { chain: result.chain, pinnedBy: signer.label, problems: [] };
+    unpinned ??= { chain: result.chain, signer };
+  }
+  if (unpinned) {
+    const pins = trust.signers.map(
+      (s) => [s.subject && `subject "${s.subject}"`, s.thumbprint && `thumbprint ${s.thumbprint}`].filter(Boolean).join(" and ")
+    ).filter((text2) => text2 !== "");
+    return {
+      chain: unpinned.chain,
+      pinnedBy: void 0,
+      problems: [
+        {
+          code: "AUTHENTICODE_SIGNER_NOT_PINNED",
+          message: `signer "${leaf.subject}" (sha256 ${leaf.thumbprint}) chains to a pinned root but matches none of ${pins.join("; ")}`,
+          certificate: leaf.subject
+        }
+      ]
+    };
+  }
+  return { chain: first?.chain ?? [leaf], pinnedBy: void 0, problems: first?.problems ?? [] };
+}
+function matchesPin(signer, chain) {
+  const leaf = chain[0];
+  if (!leaf) return false;
+  if (signer.subject !== void 0) {
+    const wanted = signer.subject;
+    const ok = wanted.includes("=") ? leaf.subject === wanted : leaf.commonName === wanted;
+    if (!ok) return false;
+  }
+  if (signer.thumbprint !== void 0) {
+    const wanted = signer.thumbprint.toLowerCase();
+    if (!chain.some((certificate) => certificate.thumbprint === wanted)) return false;
+  }
+  return true;
+}
+var DEFAULT_AUTHENTICODE_POLICY, PE_DATA_TYPES, CLOCK_SKEW_MS, STRICT_ONLY, MSI_DATA_TYPES, ADVISORY;
+var init_verifier = __esm({
+  "src/authenticode/verifier.ts"() {
+    "use strict";
+    init_defaults();
+    init_findings();
+    init_chain();
+    init_der();
+    init_errors2();
+    init_image_hash();
+    init_msi();
+    init_oids();
+    init_pe();
+    init_signed_data();
+    init_signer();
+    init_timestamp();
+    init_win_certificate();
+    DEFAULT_AUTHENTICODE_POLICY = { signatures: "all", strict: true };
+    PE_DATA_TYPES = /* @__PURE__ */ new Set([Oid.spcPeImageData, "1.3.6.1.4.1.311.2.1.21"]);
+    CLOCK_SKEW_MS = 5 * 60 * 1e3;
+    STRICT_ONLY = /* @__PURE__ */ new Set([
+      "AUTHENTICODE_TRAILING_DATA",
+      "AUTHENTICODE_DATA_AFTER_CERT_TABLE",
+      "AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE",
+      "AUTHENTICODE_MSI_UNALLOCATED_DATA"
+    ]);
+    MSI_DATA_TYPES = /* @__PURE__ */ new Set([Oid.spcSipInfo]);
+    ADVISORY = /* @__PURE__ */ new Set(["AUTHENTICODE_MSI_METADATA_UNSIGNED"]);
+  }
+});
+
+// src/authenticode/artifact-check.ts
+var artifact_check_exports = {};
+__export(artifact_check_exports, {
+  authenticodeCheck: () => authenticodeCheck
+});
+function failed(context, code, message, evidence = {}) {
+  return {
+    findings: [
+      finding(code, {
+        subject: context.subject,
+        message: `${context.subject}: ${message}`,
+        evidence,
+        location: { file: context.path }
+      })
+    ],
+    facts: { authenticode: "failed" }
+  };
+}
+function facts(result) {
+  if (!result.signed) return { authenticode: "unsigned" };
+  const primary = result.signatures.find((s) => s.trusted) ?? result.signatures[0];
+  const timestamp = primary?.timestamps.find((t) => t.valid);
+  return {
+    authenticode: result.passed ? "verified" : "failed",
+    authenticodeFormat: result.format,
+    authenticodeSignatures: result.signatures.length,
+    ...primary?.signer ? { authenticodeSigner: primary.signer.subject, authenticodeThumbprint: primary.signer.thumbprint } : {},
+    ...timestamp?.time ? { authenticodeTimestamp: timestamp.time } : {}
+  };
+}
+var authenticodeCheck;
+var init_artifact_check = __esm({
+  "src/authenticode/artifact-check.ts"() {
+    "use strict";
+    init_errors();
+    init_findings();
+    init_trust();
+    init_source();
+    init_verifier();
+    authenticodeCheck = {
+      name: "authenticode",
+      async run(context) {
+        const pins = context.manifest.signers.authenticode ?? [];
+        const required = context.manifest.policy.requireAuthenticode === true;
+        if (pins.length === 0 && !required) return void 0;
+        let source;
+        try {
+          source = await openFileSource(context.path);
+        } catch (error2) {
+          return failed(context, "AUTHENTICODE_MALFORMED", `cannot read the file: ${errorMessage(error2)}`);
+        }
+        try {
+          const head = await source.read(0, Math.min(8, source.size));
+          if (!isAuthenticodeFile(head)) return void 0;
+          if (pins.length === 0) {
+            return failed(
+              context,
+              "AUTHENTICODE_TRUST_UNAVAILABLE",
+              "policy.requireAuthenticode is set but signers.authenticode pins no signer to verify against"
+            );
+          }
+          let signers;
+          try {
+            signers = await loadPinnedSigners(pins, context.manifestDir);
+          } catch (error2) {
+            return failed(context, "AUTHENTICODE_TRUST_UNAVAILABLE", errorMessage(error2));
+          }
+          let result;
+          try {
+            result = await verifyAuthenticode(source, {
+              trust: { signers, systemRoots: context.options.systemRoots ? systemRoots() : [] },
+              now: context.now,
+              subject: context.subject
+            });
+          } catch (error2) {
+            if (!(error2 instanceof RmmVerifyError)) throw error2;
+            return failed(context, "AUTHENTICODE_MALFORMED", error2.message, {
+              ...error2.location.offset !== void 0 ? { offset: error2.location.offset } : {}
+            });
+          }
+          return { findings: result.findings, facts: facts(result) };
+        } finally {
+          await source.close();
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js
+var require_envelope = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Signature = exports.Envelope = void 0;
+    exports.Envelope = {
+      fromJSON(object) {
+        return {
+          payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+          payloadType: isSet(object.payloadType) ? globalThis.String(object.payloadType) : "",
+          signatures: globalThis.Array.isArray(object?.signatures) ? object.signatures.map((e) => exports.Signature.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.payload.length !== 0) {
+          obj2.payload = base64FromBytes(message.payload);
+        }
+        if (message.payloadType !== "") {
+          obj2.payloadType = message.payloadType;
+        }
+        if (message.signatures?.length) {
+          obj2.signatures = message.signatures.map((e) => exports.Signature.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.Signature = {
+      fromJSON(object) {
+        return {
+          sig: isSet(object.sig) ? Buffer.from(bytesFromBase64(object.sig)) : Buffer.alloc(0),
+          keyid: isSet(object.keyid) ? globalThis.String(object.keyid) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.sig.length !== 0) {
+          obj2.sig = base64FromBytes(message.sig);
+        }
+        if (message.keyid !== "") {
+          obj2.keyid = message.keyid;
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js
+var require_timestamp = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Timestamp = void 0;
+    exports.Timestamp = {
+      fromJSON(object) {
+        return {
+          seconds: isSet(object.seconds) ? globalThis.String(object.seconds) : "0",
+          nanos: isSet(object.nanos) ? globalThis.Number(object.nanos) : 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.seconds !== "0") {
+          obj2.seconds = message.seconds;
+        }
+        if (message.nanos !== 0) {
+          obj2.nanos = Math.round(message.nanos);
+        }
+        return obj2;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js
+var require_sigstore_common = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TimeRange = exports.X509CertificateChain = exports.SubjectAlternativeName = exports.X509Certificate = exports.DistinguishedName = exports.ObjectIdentifierValuePair = exports.ObjectIdentifier = exports.PublicKeyIdentifier = exports.PublicKey = exports.RFC3161SignedTimestamp = exports.LogId = exports.MessageSignature = exports.HashOutput = exports.SubjectAlternativeNameType = exports.PublicKeyDetails = exports.HashAlgorithm = void 0;
+    exports.hashAlgorithmFromJSON = hashAlgorithmFromJSON;
+    exports.hashAlgorithmToJSON = hashAlgorithmToJSON;
+    exports.publicKeyDetailsFromJSON = publicKeyDetailsFromJSON;
+    exports.publicKeyDetailsToJSON = publicKeyDetailsToJSON;
+    exports.subjectAlternativeNameTypeFromJSON = subjectAlternativeNameTypeFromJSON;
+    exports.subjectAlternativeNameTypeToJSON = subjectAlternativeNameTypeToJSON;
+    var timestamp_1 = require_timestamp();
+    var HashAlgorithm;
+    (function(HashAlgorithm2) {
+      HashAlgorithm2[HashAlgorithm2["HASH_ALGORITHM_UNSPECIFIED"] = 0] = "HASH_ALGORITHM_UNSPECIFIED";
+      HashAlgorithm2[HashAlgorithm2["SHA2_256"] = 1] = "SHA2_256";
+      HashAlgorithm2[HashAlgorithm2["SHA2_384"] = 2] = "SHA2_384";
+      HashAlgorithm2[HashAlgorithm2["SHA2_512"] = 3] = "SHA2_512";
+      HashAlgorithm2[HashAlgorithm2["SHA3_256"] = 4] = "SHA3_256";
+      HashAlgorithm2[HashAlgorithm2["SHA3_384"] = 5] = "SHA3_384";
+    })(HashAlgorithm || (exports.HashAlgorithm = HashAlgorithm = {}));
+    function hashAlgorithmFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "HASH_ALGORITHM_UNSPECIFIED":
+          return HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED;
+        case 1:
+        case "SHA2_256":
+          return HashAlgorithm.SHA2_256;
+        case 2:
+        case "SHA2_384":
+          return HashAlgorithm.SHA2_384;
+        case 3:
+        case "SHA2_512":
+          return HashAlgorithm.SHA2_512;
+        case 4:
+        case "SHA3_256":
+          return HashAlgorithm.SHA3_256;
+        case 5:
+        case "SHA3_384":
+          return HashAlgorithm.SHA3_384;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+      }
+    }
+    function hashAlgorithmToJSON(object) {
+      switch (object) {
+        case HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED:
+          return "HASH_ALGORITHM_UNSPECIFIED";
+        case HashAlgorithm.SHA2_256:
+          return "SHA2_256";
+        case HashAlgorithm.SHA2_384:
+          return "SHA2_384";
+        case HashAlgorithm.SHA2_512:
+          return "SHA2_512";
+        case HashAlgorithm.SHA3_256:
+          return "SHA3_256";
+        case HashAlgorithm.SHA3_384:
+          return "SHA3_384";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+      }
+    }
+    var PublicKeyDetails;
+    (function(PublicKeyDetails2) {
+      PublicKeyDetails2[PublicKeyDetails2["PUBLIC_KEY_DETAILS_UNSPECIFIED"] = 0] = "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PKCS1V5"] = 1] = "PKCS1_RSA_PKCS1V5";
+      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PSS"] = 2] = "PKCS1_RSA_PSS";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V5"] = 3] = "PKIX_RSA_PKCS1V5";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS"] = 4] = "PKIX_RSA_PSS";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_2048_SHA256"] = 9] = "PKIX_RSA_PKCS1V15_2048_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_3072_SHA256"] = 10] = "PKIX_RSA_PKCS1V15_3072_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_4096_SHA256"] = 11] = "PKIX_RSA_PKCS1V15_4096_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_2048_SHA256"] = 16] = "PKIX_RSA_PSS_2048_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_3072_SHA256"] = 17] = "PKIX_RSA_PSS_3072_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_4096_SHA256"] = 18] = "PKIX_RSA_PSS_4096_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_HMAC_SHA_256"] = 6] = "PKIX_ECDSA_P256_HMAC_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_SHA_256"] = 5] = "PKIX_ECDSA_P256_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_384"] = 12] = "PKIX_ECDSA_P384_SHA_384";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_512"] = 13] = "PKIX_ECDSA_P521_SHA_512";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519"] = 7] = "PKIX_ED25519";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519_PH"] = 8] = "PKIX_ED25519_PH";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_256"] = 19] = "PKIX_ECDSA_P384_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_256"] = 20] = "PKIX_ECDSA_P521_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["LMS_SHA256"] = 14] = "LMS_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["LMOTS_SHA256"] = 15] = "LMOTS_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_44"] = 23] = "ML_DSA_44";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_65"] = 21] = "ML_DSA_65";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_87"] = 22] = "ML_DSA_87";
+    })(PublicKeyDetails || (exports.PublicKeyDetails = PublicKeyDetails = {}));
+    function publicKeyDetailsFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "PUBLIC_KEY_DETAILS_UNSPECIFIED":
+          return PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED;
+        case 1:
+        case "PKCS1_RSA_PKCS1V5":
+          return PublicKeyDetails.PKCS1_RSA_PKCS1V5;
+        case 2:
+        case "PKCS1_RSA_PSS":
+          return PublicKeyDetails.PKCS1_RSA_PSS;
+        case 3:
+        case "PKIX_RSA_PKCS1V5":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V5;
+        case 4:
+        case "PKIX_RSA_PSS":
+          return PublicKeyDetails.PKIX_RSA_PSS;
+        case 9:
+        case "PKIX_RSA_PKCS1V15_2048_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256;
+        case 10:
+        case "PKIX_RSA_PKCS1V15_3072_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256;
+        case 11:
+        case "PKIX_RSA_PKCS1V15_4096_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256;
+        case 16:
+        case "PKIX_RSA_PSS_2048_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256;
+        case 17:
+        case "PKIX_RSA_PSS_3072_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256;
+        case 18:
+        case "PKIX_RSA_PSS_4096_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256;
+        case 6:
+        case "PKIX_ECDSA_P256_HMAC_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256;
+        case 5:
+        case "PKIX_ECDSA_P256_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P256_SHA_256;
+        case 12:
+        case "PKIX_ECDSA_P384_SHA_384":
+          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_384;
+        case 13:
+        case "PKIX_ECDSA_P521_SHA_512":
+          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_512;
+        case 7:
+        case "PKIX_ED25519":
+          return PublicKeyDetails.PKIX_ED25519;
+        case 8:
+        case "PKIX_ED25519_PH":
+          return PublicKeyDetails.PKIX_ED25519_PH;
+        case 19:
+        case "PKIX_ECDSA_P384_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_256;
+        case 20:
+        case "PKIX_ECDSA_P521_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_256;
+        case 14:
+        case "LMS_SHA256":
+          return PublicKeyDetails.LMS_SHA256;
+        case 15:
+        case "LMOTS_SHA256":
+          return PublicKeyDetails.LMOTS_SHA256;
+        case 23:
+        case "ML_DSA_44":
+          return PublicKeyDetails.ML_DSA_44;
+        case 21:
+        case "ML_DSA_65":
+          return PublicKeyDetails.ML_DSA_65;
+        case 22:
+        case "ML_DSA_87":
+          return PublicKeyDetails.ML_DSA_87;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+      }
+    }
+    function publicKeyDetailsToJSON(object) {
+      switch (object) {
+        case PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED:
+          return "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+        case PublicKeyDetails.PKCS1_RSA_PKCS1V5:
+          return "PKCS1_RSA_PKCS1V5";
+        case PublicKeyDetails.PKCS1_RSA_PSS:
+          return "PKCS1_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V5:
+          return "PKIX_RSA_PKCS1V5";
+        case PublicKeyDetails.PKIX_RSA_PSS:
+          return "PKIX_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256:
+          return "PKIX_RSA_PKCS1V15_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256:
+          return "PKIX_RSA_PKCS1V15_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256:
+          return "PKIX_RSA_PKCS1V15_4096_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256:
+          return "PKIX_RSA_PSS_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256:
+          return "PKIX_RSA_PSS_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256:
+          return "PKIX_RSA_PSS_4096_SHA256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256:
+          return "PKIX_ECDSA_P256_HMAC_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_SHA_256:
+          return "PKIX_ECDSA_P256_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_384:
+          return "PKIX_ECDSA_P384_SHA_384";
+        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_512:
+          return "PKIX_ECDSA_P521_SHA_512";
+        case PublicKeyDetails.PKIX_ED25519:
+          return "PKIX_ED25519";
+        case PublicKeyDetails.PKIX_ED25519_PH:
+          return "PKIX_ED25519_PH";
+        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_256:
+          return "PKIX_ECDSA_P384_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_256:
+          return "PKIX_ECDSA_P521_SHA_256";
+        case PublicKeyDetails.LMS_SHA256:
+          return "LMS_SHA256";
+        case PublicKeyDetails.LMOTS_SHA256:
+          return "LMOTS_SHA256";
+        case PublicKeyDetails.ML_DSA_44:
+          return "ML_DSA_44";
+        case PublicKeyDetails.ML_DSA_65:
+          return "ML_DSA_65";
+        case PublicKeyDetails.ML_DSA_87:
+          return "ML_DSA_87";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+      }
+    }
+    var SubjectAlternativeNameType;
+    (function(SubjectAlternativeNameType2) {
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED"] = 0] = "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["EMAIL"] = 1] = "EMAIL";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["URI"] = 2] = "URI";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["OTHER_NAME"] = 3] = "OTHER_NAME";
+    })(SubjectAlternativeNameType || (exports.SubjectAlternativeNameType = SubjectAlternativeNameType = {}));
+    function subjectAlternativeNameTypeFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED":
+          return SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED;
+        case 1:
+        case "EMAIL":
+          return SubjectAlternativeNameType.EMAIL;
+        case 2:
+        case "URI":
+          return SubjectAlternativeNameType.URI;
+        case 3:
+        case "OTHER_NAME":
+          return SubjectAlternativeNameType.OTHER_NAME;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+      }
+    }
+    function subjectAlternativeNameTypeToJSON(object) {
+      switch (object) {
+        case SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED:
+          return "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+        case SubjectAlternativeNameType.EMAIL:
+          return "EMAIL";
+        case SubjectAlternativeNameType.URI:
+          return "URI";
+        case SubjectAlternativeNameType.OTHER_NAME:
+          return "OTHER_NAME";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+      }
+    }
+    exports.HashOutput = {
+      fromJSON(object) {
+        return {
+          algorithm: isSet(object.algorithm) ? hashAlgorithmFromJSON(object.algorithm) : 0,
+          digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.algorithm !== 0) {
+          obj2.algorithm = hashAlgorithmToJSON(message.algorithm);
+        }
+        if (message.digest.length !== 0) {
+          obj2.digest = base64FromBytes(message.digest);
+        }
+        return obj2;
+      }
+    };
+    exports.MessageSignature = {
+      fromJSON(object) {
+        return {
+          messageDigest: isSet(object.messageDigest) ? exports.HashOutput.fromJSON(object.messageDigest) : void 0,
+          signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.messageDigest !== void 0) {
+          obj2.messageDigest = exports.HashOutput.toJSON(message.messageDigest);
+        }
+        if (message.signature.length !== 0) {
+          obj2.signature = base64FromBytes(message.signature);
+        }
+        return obj2;
+      }
+    };
+    exports.LogId = {
+      fromJSON(object) {
+        return { keyId: isSet(object.keyId) ? Buffer.from(bytesFromBase64(object.keyId)) : Buffer.alloc(0) };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.keyId.length !== 0) {
+          obj2.keyId = base64FromBytes(message.keyId);
+        }
+        return obj2;
+      }
+    };
+    exports.RFC3161SignedTimestamp = {
+      fromJSON(object) {
+        return {
+          signedTimestamp: isSet(object.signedTimestamp) ? Buffer.from(bytesFromBase64(object.signedTimestamp)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.signedTimestamp.length !== 0) {
+          obj2.signedTimestamp = base64FromBytes(message.signedTimestamp);
+        }
+        return obj2;
+      }
+    };
+    exports.PublicKey = {
+      fromJSON(object) {
+        return {
+          rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : void 0,
+          keyDetails: isSet(object.keyDetails) ? publicKeyDetailsFromJSON(object.keyDetails) : 0,
+          validFor: isSet(object.validFor) ? exports.TimeRange.fromJSON(object.validFor) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.rawBytes !== void 0) {
+          obj2.rawBytes = base64FromBytes(message.rawBytes);
+        }
+        if (message.keyDetails !== 0) {
+          obj2.keyDetails = publicKeyDetailsToJSON(message.keyDetails);
+        }
+        if (message.validFor !== void 0) {
+          obj2.validFor = exports.TimeRange.toJSON(message.validFor);
+        }
+        return obj2;
+      }
+    };
+    exports.PublicKeyIdentifier = {
+      fromJSON(object) {
+        return { hint: isSet(object.hint) ? globalThis.String(object.hint) : "" };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.hint !== "") {
+          obj2.hint = message.hint;
+        }
+        return obj2;
+      }
+    };
+    exports.ObjectIdentifier = {
+      fromJSON(object) {
+        return { id: globalThis.Array.isArray(object?.id) ? object.id.map((e) => globalThis.Number(e)) : [] };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.id?.length) {
+          obj2.id = message.id.map((e) => Math.round(e));
+        }
+        return obj2;
+      }
+    };
+    exports.ObjectIdentifierValuePair = {
+      fromJSON(object) {
+        return {
+          oid: isSet(object.oid) ? exports.ObjectIdentifier.fromJSON(object.oid) : void 0,
+          value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.oid !== void 0) {
+          obj2.oid = exports.ObjectIdentifier.toJSON(message.oid);
+        }
+        if (message.value.length !== 0) {
+          obj2.value = base64FromBytes(message.value);
+        }
+        return obj2;
+      }
+    };
+    exports.DistinguishedName = {
+      fromJSON(object) {
+        return {
+          organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
+          commonName: isSet(object.commonName) ? globalThis.String(object.commonName) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.organization !== "") {
+          obj2.organization = message.organization;
+        }
+        if (message.commonName !== "") {
+          obj2.commonName = message.commonName;
+        }
+        return obj2;
+      }
+    };
+    exports.X509Certificate = {
+      fromJSON(object) {
+        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.rawBytes.length !== 0) {
+          obj2.rawBytes = base64FromBytes(message.rawBytes);
+        }
+        return obj2;
+      }
+    };
+    exports.SubjectAlternativeName = {
+      fromJSON(object) {
+        return {
+          type: isSet(object.type) ? subjectAlternativeNameTypeFromJSON(object.type) : 0,
+          identity: isSet(object.regexp) ? { $case: "regexp", regexp: globalThis.String(object.regexp) } : isSet(object.value) ? { $case: "value", value: globalThis.String(object.value) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.type !== 0) {
+          obj2.type = subjectAlternativeNameTypeToJSON(message.type);
+        }
+        if (message.identity?.$case === "regexp") {
+          obj2.regexp = message.identity.regexp;
+        } else if (message.identity?.$case === "value") {
+          obj2.value = message.identity.value;
+        }
+        return obj2;
+      }
+    };
+    exports.X509CertificateChain = {
+      fromJSON(object) {
+        return {
+          certificates: globalThis.Array.isArray(object?.certificates) ? object.certificates.map((e) => exports.X509Certificate.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.certificates?.length) {
+          obj2.certificates = message.certificates.map((e) => exports.X509Certificate.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.TimeRange = {
+      fromJSON(object) {
+        return {
+          start: isSet(object.start) ? fromJsonTimestamp(object.start) : void 0,
+          end: isSet(object.end) ? fromJsonTimestamp(object.end) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.start !== void 0) {
+          obj2.start = message.start.toISOString();
+        }
+        if (message.end !== void 0) {
+          obj2.end = message.end.toISOString();
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function fromTimestamp(t) {
+      let millis = (globalThis.Number(t.seconds) || 0) * 1e3;
+      millis += (t.nanos || 0) / 1e6;
+      return new globalThis.Date(millis);
+    }
+    function fromJsonTimestamp(o) {
+      if (o instanceof globalThis.Date) {
+        return o;
+      } else if (typeof o === "string") {
+        return new globalThis.Date(o);
+      } else {
+        return fromTimestamp(timestamp_1.Timestamp.fromJSON(o));
+      }
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js
+var require_sigstore_rekor = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TransparencyLogEntry = exports.InclusionPromise = exports.InclusionProof = exports.Checkpoint = exports.KindVersion = void 0;
+    var sigstore_common_1 = require_sigstore_common();
+    exports.KindVersion = {
+      fromJSON(object) {
+        return {
+          kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+          version: isSet(object.version) ? globalThis.String(object.version) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.kind !== "") {
+          obj2.kind = message.kind;
+        }
+        if (message.version !== "") {
+          obj2.version = message.version;
+        }
+        return obj2;
+      }
+    };
+    exports.Checkpoint = {
+      fromJSON(object) {
+        return { envelope: isSet(object.envelope) ? globalThis.String(object.envelope) : "" };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.envelope !== "") {
+          obj2.envelope = message.envelope;
+        }
+        return obj2;
+      }
+    };
+    exports.InclusionProof = {
+      fromJSON(object) {
+        return {
+          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
+          rootHash: isSet(object.rootHash) ? Buffer.from(bytesFromBase64(object.rootHash)) : Buffer.alloc(0),
+          treeSize: isSet(object.treeSize) ? globalThis.String(object.treeSize) : "0",
+          hashes: globalThis.Array.isArray(object?.hashes) ? object.hashes.map((e) => Buffer.from(bytesFromBase64(e))) : [],
+          checkpoint: isSet(object.checkpoint) ? exports.Checkpoint.fromJSON(object.checkpoint) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.logIndex !== "0") {
+          obj2.logIndex = message.logIndex;
+        }
+        if (message.rootHash.length !== 0) {
+          obj2.rootHash = base64FromBytes(message.rootHash);
+        }
+        if (message.treeSize !== "0") {
+          obj2.treeSize = message.treeSize;
+        }
+        if (message.hashes?.length) {
+          obj2.hashes = message.hashes.map((e) => base64FromBytes(e));
+        }
+        if (message.checkpoint !== void 0) {
+          obj2.checkpoint = exports.Checkpoint.toJSON(message.checkpoint);
+        }
+        return obj2;
+      }
+    };
+    exports.InclusionPromise = {
+      fromJSON(object) {
+        return {
+          signedEntryTimestamp: isSet(object.signedEntryTimestamp) ? Buffer.from(bytesFromBase64(object.signedEntryTimestamp)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.signedEntryTimestamp.length !== 0) {
+          obj2.signedEntryTimestamp = base64FromBytes(message.signedEntryTimestamp);
+        }
+        return obj2;
+      }
+    };
+    exports.TransparencyLogEntry = {
+      fromJSON(object) {
+        return {
+          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
+          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
+          kindVersion: isSet(object.kindVersion) ? exports.KindVersion.fromJSON(object.kindVersion) : void 0,
+          integratedTime: isSet(object.integratedTime) ? globalThis.String(object.integratedTime) : "0",
+          inclusionPromise: isSet(object.inclusionPromise) ? exports.InclusionPromise.fromJSON(object.inclusionPromise) : void 0,
+          inclusionProof: isSet(object.inclusionProof) ? exports.InclusionProof.fromJSON(object.inclusionProof) : void 0,
+          canonicalizedBody: isSet(object.canonicalizedBody) ? Buffer.from(bytesFromBase64(object.canonicalizedBody)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.logIndex !== "0") {
+          obj2.logIndex = message.logIndex;
+        }
+        if (message.logId !== void 0) {
+          obj2.logId = sigstore_common_1.LogId.toJSON(message.logId);
+        }
+        if (message.kindVersion !== void 0) {
+          obj2.kindVersion = exports.KindVersion.toJSON(message.kindVersion);
+        }
+        if (message.integratedTime !== "0") {
+          obj2.integratedTime = message.integratedTime;
+        }
+        if (message.inclusionPromise !== void 0) {
+          obj2.inclusionPromise = exports.InclusionPromise.toJSON(message.inclusionPromise);
+        }
+        if (message.inclusionProof !== void 0) {
+          obj2.inclusionProof = exports.InclusionProof.toJSON(message.inclusionProof);
+        }
+        if (message.canonicalizedBody.length !== 0) {
+          obj2.canonicalizedBody = base64FromBytes(message.canonicalizedBody);
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js
+var require_sigstore_bundle = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Bundle = exports.VerificationMaterial = exports.TimestampVerificationData = void 0;
+    var envelope_1 = require_envelope();
+    var sigstore_common_1 = require_sigstore_common();
+    var sigstore_rekor_1 = require_sigstore_rekor();
+    exports.TimestampVerificationData = {
+      fromJSON(object) {
+        return {
+          rfc3161Timestamps: globalThis.Array.isArray(object?.rfc3161Timestamps) ? object.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.rfc3161Timestamps?.length) {
+          obj2.rfc3161Timestamps = message.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.VerificationMaterial = {
+      fromJSON(object) {
+        return {
+          content: isSet(object.publicKey) ? { $case: "publicKey", publicKey: sigstore_common_1.PublicKeyIdentifier.fromJSON(object.publicKey) } : isSet(object.x509CertificateChain) ? {
+            $case: "x509CertificateChain",
+            x509CertificateChain: sigstore_common_1.X509CertificateChain.fromJSON(object.x509CertificateChain)
+          } : isSet(object.certificate) ? { $case: "certificate", certificate: sigstore_common_1.X509Certificate.fromJSON(object.certificate) } : void 0,
+          tlogEntries: globalThis.Array.isArray(object?.tlogEntries) ? object.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.fromJSON(e)) : [],
+          timestampVerificationData: isSet(object.timestampVerificationData) ? exports.TimestampVerificationData.fromJSON(object.timestampVerificationData) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.content?.$case === "publicKey") {
+          obj2.publicKey = sigstore_common_1.PublicKeyIdentifier.toJSON(message.content.publicKey);
+        } else if (message.content?.$case === "x509CertificateChain") {
+          obj2.x509CertificateChain = sigstore_common_1.X509CertificateChain.toJSON(message.content.x509CertificateChain);
+        } else if (message.content?.$case === "certificate") {
+          obj2.certificate = sigstore_common_1.X509Certificate.toJSON(message.content.certificate);
+        }
+        if (message.tlogEntries?.length) {
+          obj2.tlogEntries = message.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.toJSON(e));
+        }
+        if (message.timestampVerificationData !== void 0) {
+          obj2.timestampVerificationData = exports.TimestampVerificationData.toJSON(message.timestampVerificationData);
+        }
+        return obj2;
+      }
+    };
+    exports.Bundle = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          verificationMaterial: isSet(object.verificationMaterial) ? exports.VerificationMaterial.fromJSON(object.verificationMaterial) : void 0,
+          content: isSet(object.messageSignature) ? { $case: "messageSignature", messageSignature: sigstore_common_1.MessageSignature.fromJSON(object.messageSignature) } : isSet(object.dsseEnvelope) ? { $case: "dsseEnvelope", dsseEnvelope: envelope_1.Envelope.fromJSON(object.dsseEnvelope) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.mediaType !== "") {
+          obj2.mediaType = message.mediaType;
+        }
+        if (message.verificationMaterial !== void 0) {
+          obj2.verificationMaterial = exports.VerificationMaterial.toJSON(message.verificationMaterial);
+        }
+        if (message.content?.$case === "messageSignature") {
+          obj2.messageSignature = sigstore_common_1.MessageSignature.toJSON(message.content.messageSignature);
+        } else if (message.content?.$case === "dsseEnvelope") {
+          obj2.dsseEnvelope = envelope_1.Envelope.toJSON(message.content.dsseEnvelope);
+        }
+        return obj2;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js
+var require_sigstore_trustroot = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ClientTrustConfig = exports.ServiceConfiguration = exports.Service = exports.SigningConfig = exports.TrustedRoot = exports.CertificateAuthority = exports.TransparencyLogInstance = exports.ServiceSelector = void 0;
+    exports.serviceSelectorFromJSON = serviceSelectorFromJSON;
+    exports.serviceSelectorToJSON = serviceSelectorToJSON;
+    var sigstore_common_1 = require_sigstore_common();
+    var ServiceSelector;
+    (function(ServiceSelector2) {
+      ServiceSelector2[ServiceSelector2["SERVICE_SELECTOR_UNDEFINED"] = 0] = "SERVICE_SELECTOR_UNDEFINED";
+      ServiceSelector2[ServiceSelector2["ALL"] = 1] = "ALL";
+      ServiceSelector2[ServiceSelector2["ANY"] = 2] = "ANY";
+      ServiceSelector2[ServiceSelector2["EXACT"] = 3] = "EXACT";
+    })(ServiceSelector || (exports.ServiceSelector = ServiceSelector = {}));
+    function serviceSelectorFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "SERVICE_SELECTOR_UNDEFINED":
+          return ServiceSelector.SERVICE_SELECTOR_UNDEFINED;
+        case 1:
+        case "ALL":
+          return ServiceSelector.ALL;
+        case 2:
+        case "ANY":
+          return ServiceSelector.ANY;
+        case 3:
+        case "EXACT":
+          return ServiceSelector.EXACT;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
+      }
+    }
+    function serviceSelectorToJSON(object) {
+      switch (object) {
+        case ServiceSelector.SERVICE_SELECTOR_UNDEFINED:
+          return "SERVICE_SELECTOR_UNDEFINED";
+        case ServiceSelector.ALL:
+          return "ALL";
+        case ServiceSelector.ANY:
+          return "ANY";
+        case ServiceSelector.EXACT:
+          return "EXACT";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
+      }
+    }
+    exports.TransparencyLogInstance = {
+      fromJSON(object) {
+        return {
+          baseUrl: isSet(object.baseUrl) ? globalThis.String(object.baseUrl) : "",
+          hashAlgorithm: isSet(object.hashAlgorithm) ? (0, sigstore_common_1.hashAlgorithmFromJSON)(object.hashAlgorithm) : 0,
+          publicKey: isSet(object.publicKey) ? sigstore_common_1.PublicKey.fromJSON(object.publicKey) : void 0,
+          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
+          checkpointKeyId: isSet(object.checkpointKeyId) ? sigstore_common_1.LogId.fromJSON(object.checkpointKeyId) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.baseUrl !== "") {
+          obj2.baseUrl = message.baseUrl;
+        }
+        if (message.hashAlgorithm !== 0) {
+          obj2.hashAlgorithm = (0, sigstore_common_1.hashAlgorithmToJSON)(message.hashAlgorithm);
+        }
+        if (message.publicKey !== void 0) {
+          obj2.publicKey = sigstore_common_1.PublicKey.toJSON(message.publicKey);
+        }
+        if (message.logId !== void 0) {
+          obj2.logId = sigstore_common_1.LogId.toJSON(message.logId);
+        }
+        if (message.checkpointKeyId !== void 0) {
+          obj2.checkpointKeyId = sigstore_common_1.LogId.toJSON(message.checkpointKeyId);
+        }
+        if (message.operator !== "") {
+          obj2.operator = message.operator;
+        }
+        return obj2;
+      }
+    };
+    exports.CertificateAuthority = {
+      fromJSON(object) {
+        return {
+          subject: isSet(object.subject) ? sigstore_common_1.DistinguishedName.fromJSON(object.subject) : void 0,
+          uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
+          certChain: isSet(object.certChain) ? sigstore_common_1.X509CertificateChain.fromJSON(object.certChain) : void 0,
+          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.subject !== void 0) {
+          obj2.subject = sigstore_common_1.DistinguishedName.toJSON(message.subject);
+        }
+        if (message.uri !== "") {
+          obj2.uri = message.uri;
+        }
+        if (message.certChain !== void 0) {
+          obj2.certChain = sigstore_common_1.X509CertificateChain.toJSON(message.certChain);
+        }
+        if (message.validFor !== void 0) {
+          obj2.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
+        }
+        if (message.operator !== "") {
+          obj2.operator = message.operator;
+        }
+        return obj2;
+      }
+    };
+    exports.TrustedRoot = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          tlogs: globalThis.Array.isArray(object?.tlogs) ? object.tlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
+          certificateAuthorities: globalThis.Array.isArray(object?.certificateAuthorities) ? object.certificateAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : [],
+          ctlogs: globalThis.Array.isArray(object?.ctlogs) ? object.ctlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
+          timestampAuthorities: globalThis.Array.isArray(object?.timestampAuthorities) ? object.timestampAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.mediaType !== "") {
+          obj2.mediaType = message.mediaType;
+        }
+        if (message.tlogs?.length) {
+          obj2.tlogs = message.tlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
+        }
+        if (message.certificateAuthorities?.length) {
+          obj2.certificateAuthorities = message.certificateAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
+        }
+        if (message.ctlogs?.length) {
+          obj2.ctlogs = message.ctlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
+        }
+        if (message.timestampAuthorities?.length) {
+          obj2.timestampAuthorities = message.timestampAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.SigningConfig = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          caUrls: globalThis.Array.isArray(object?.caUrls) ? object.caUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          oidcUrls: globalThis.Array.isArray(object?.oidcUrls) ? object.oidcUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          rekorTlogUrls: globalThis.Array.isArray(object?.rekorTlogUrls) ? object.rekorTlogUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          rekorTlogConfig: isSet(object.rekorTlogConfig) ? exports.ServiceConfiguration.fromJSON(object.rekorTlogConfig) : void 0,
+          tsaUrls: globalThis.Array.isArray(object?.tsaUrls) ? object.tsaUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          tsaConfig: isSet(object.tsaConfig) ? exports.ServiceConfiguration.fromJSON(object.tsaConfig) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.mediaType !== "") {
+          obj2.mediaType = message.mediaType;
+        }
+        if (message.caUrls?.length) {
+          obj2.caUrls = message.caUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.oidcUrls?.length) {
+          obj2.oidcUrls = message.oidcUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.rekorTlogUrls?.length) {
+          obj2.rekorTlogUrls = message.rekorTlogUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.rekorTlogConfig !== void 0) {
+          obj2.rekorTlogConfig = exports.ServiceConfiguration.toJSON(message.rekorTlogConfig);
+        }
+        if (message.tsaUrls?.length) {
+          obj2.tsaUrls = message.tsaUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.tsaConfig !== void 0) {
+          obj2.tsaConfig = exports.ServiceConfiguration.toJSON(message.tsaConfig);
+        }
+        return obj2;
+      }
+    };
+    exports.Service = {
+      fromJSON(object) {
+        return {
+          url: isSet(object.url) ? globalThis.String(object.url) : "",
+          majorApiVersion: isSet(object.majorApiVersion) ? globalThis.Number(object.majorApiVersion) : 0,
+          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.url !== "") {
+          obj2.url = message.url;
+        }
+        if (message.majorApiVersion !== 0) {
+          obj2.majorApiVersion = Math.round(message.majorApiVersion);
+        }
+        if (message.validFor !== void 0) {
+          obj2.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
+        }
+        if (message.operator !== "") {
+          obj2.operator = message.operator;
+        }
+        return obj2;
+      }
+    };
+    exports.ServiceConfiguration = {
+      fromJSON(object) {
+        return {
+          selector: isSet(object.selector) ? serviceSelectorFromJSON(object.selector) : 0,
+          count: isSet(object.count) ? globalThis.Number(object.count) : 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.selector !== 0) {
+          obj2.selector = serviceSelectorToJSON(message.selector);
+        }
+        if (message.count !== 0) {
+          obj2.count = Math.round(message.count);
+        }
+        return obj2;
+      }
+    };
+    exports.ClientTrustConfig = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          trustedRoot: isSet(object.trustedRoot) ? exports.TrustedRoot.fromJSON(object.trustedRoot) : void 0,
+          signingConfig: isSet(object.signingConfig) ? exports.SigningConfig.fromJSON(object.signingConfig) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.mediaType !== "") {
+          obj2.mediaType = message.mediaType;
+        }
+        if (message.trustedRoot !== void 0) {
+          obj2.trustedRoot = exports.TrustedRoot.toJSON(message.trustedRoot);
+        }
+        if (message.signingConfig !== void 0) {
+          obj2.signingConfig = exports.SigningConfig.toJSON(message.signingConfig);
+        }
+        return obj2;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js
+var require_sigstore_verification = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Input = exports.Artifact = exports.ArtifactVerificationOptions_ObserverTimestampOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions = exports.ArtifactVerificationOptions_CtlogOptions = exports.ArtifactVerificationOptions_TlogOptions = exports.ArtifactVerificationOptions = exports.PublicKeyIdentities = exports.CertificateIdentities = exports.CertificateIdentity = void 0;
+    var sigstore_bundle_1 = require_sigstore_bundle();
+    var sigstore_common_1 = require_sigstore_common();
+    var sigstore_trustroot_1 = require_sigstore_trustroot();
+    exports.CertificateIdentity = {
+      fromJSON(object) {
+        return {
+          issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
+          san: isSet(object.san) ? sigstore_common_1.SubjectAlternativeName.fromJSON(object.san) : void 0,
+          oids: globalThis.Array.isArray(object?.oids) ? object.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.issuer !== "") {
+          obj2.issuer = message.issuer;
+        }
+        if (message.san !== void 0) {
+          obj2.san = sigstore_common_1.SubjectAlternativeName.toJSON(message.san);
+        }
+        if (message.oids?.length) {
+          obj2.oids = message.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.CertificateIdentities = {
+      fromJSON(object) {
+        return {
+          identities: globalThis.Array.isArray(object?.identities) ? object.identities.map((e) => exports.CertificateIdentity.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.identities?.length) {
+          obj2.identities = message.identities.map((e) => exports.CertificateIdentity.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.PublicKeyIdentities = {
+      fromJSON(object) {
+        return {
+          publicKeys: globalThis.Array.isArray(object?.publicKeys) ? object.publicKeys.map((e) => sigstore_common_1.PublicKey.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.publicKeys?.length) {
+          obj2.publicKeys = message.publicKeys.map((e) => sigstore_common_1.PublicKey.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions = {
+      fromJSON(object) {
+        return {
+          signers: isSet(object.certificateIdentities) ? {
+            $case: "certificateIdentities",
+            certificateIdentities: exports.CertificateIdentities.fromJSON(object.certificateIdentities)
+          } : isSet(object.publicKeys) ? { $case: "publicKeys", publicKeys: exports.PublicKeyIdentities.fromJSON(object.publicKeys) } : void 0,
+          tlogOptions: isSet(object.tlogOptions) ? exports.ArtifactVerificationOptions_TlogOptions.fromJSON(object.tlogOptions) : void 0,
+          ctlogOptions: isSet(object.ctlogOptions) ? exports.ArtifactVerificationOptions_CtlogOptions.fromJSON(object.ctlogOptions) : void 0,
+          tsaOptions: isSet(object.tsaOptions) ? exports.ArtifactVerificationOptions_TimestampAuthorityOptions.fromJSON(object.tsaOptions) : void 0,
+          integratedTsOptions: isSet(object.integratedTsOptions) ? exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.fromJSON(object.integratedTsOptions) : void 0,
+          observerOptions: isSet(object.observerOptions) ? exports.ArtifactVerificationOptions_ObserverTimestampOptions.fromJSON(object.observerOptions) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.signers?.$case === "certificateIdentities") {
+          obj2.certificateIdentities = exports.CertificateIdentities.toJSON(message.signers.certificateIdentities);
+        } else if (message.signers?.$case === "publicKeys") {
+          obj2.publicKeys = exports.PublicKeyIdentities.toJSON(message.signers.publicKeys);
+        }
+        if (message.tlogOptions !== void 0) {
+          obj2.tlogOptions = exports.ArtifactVerificationOptions_TlogOptions.toJSON(message.tlogOptions);
+        }
+        if (message.ctlogOptions !== void 0) {
+          obj2.ctlogOptions = exports.ArtifactVerificationOptions_CtlogOptions.toJSON(message.ctlogOptions);
+        }
+        if (message.tsaOptions !== void 0) {
+          obj2.tsaOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions.toJSON(message.tsaOptions);
+        }
+        if (message.integratedTsOptions !== void 0) {
+          obj2.integratedTsOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.toJSON(message.integratedTsOptions);
+        }
+        if (message.observerOptions !== void 0) {
+          obj2.observerOptions = exports.ArtifactVerificationOptions_ObserverTimestampOptions.toJSON(message.observerOptions);
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions_TlogOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          performOnlineVerification: isSet(object.performOnlineVerification) ? globalThis.Boolean(object.performOnlineVerification) : false,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.threshold !== 0) {
+          obj2.threshold = Math.round(message.threshold);
+        }
+        if (message.performOnlineVerification !== false) {
+          obj2.performOnlineVerification = message.performOnlineVerification;
+        }
+        if (message.disable !== false) {
+          obj2.disable = message.disable;
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions_CtlogOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.threshold !== 0) {
+          obj2.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj2.disable = message.disable;
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions_TimestampAuthorityOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.threshold !== 0) {
+          obj2.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj2.disable = message.disable;
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.threshold !== 0) {
+          obj2.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj2.disable = message.disable;
+        }
+        return obj2;
+      }
+    };
+    exports.ArtifactVerificationOptions_ObserverTimestampOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.threshold !== 0) {
+          obj2.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj2.disable = message.disable;
+        }
+        return obj2;
+      }
+    };
+    exports.Artifact = {
+      fromJSON(object) {
+        return {
+          data: isSet(object.artifactUri) ? { $case: "artifactUri", artifactUri: globalThis.String(object.artifactUri) } : isSet(object.artifact) ? { $case: "artifact", artifact: Buffer.from(bytesFromBase64(object.artifact)) } : isSet(object.artifactDigest) ? { $case: "artifactDigest", artifactDigest: sigstore_common_1.HashOutput.fromJSON(object.artifactDigest) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.data?.$case === "artifactUri") {
+          obj2.artifactUri = message.data.artifactUri;
+        } else if (message.data?.$case === "artifact") {
+          obj2.artifact = base64FromBytes(message.data.artifact);
+        } else if (message.data?.$case === "artifactDigest") {
+          obj2.artifactDigest = sigstore_common_1.HashOutput.toJSON(message.data.artifactDigest);
+        }
+        return obj2;
+      }
+    };
+    exports.Input = {
+      fromJSON(object) {
+        return {
+          artifactTrustRoot: isSet(object.artifactTrustRoot) ? sigstore_trustroot_1.TrustedRoot.fromJSON(object.artifactTrustRoot) : void 0,
+          artifactVerificationOptions: isSet(object.artifactVerificationOptions) ? exports.ArtifactVerificationOptions.fromJSON(object.artifactVerificationOptions) : void 0,
+          bundle: isSet(object.bundle) ? sigstore_bundle_1.Bundle.fromJSON(object.bundle) : void 0,
+          artifact: isSet(object.artifact) ? exports.Artifact.fromJSON(object.artifact) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.artifactTrustRoot !== void 0) {
+          obj2.artifactTrustRoot = sigstore_trustroot_1.TrustedRoot.toJSON(message.artifactTrustRoot);
+        }
+        if (message.artifactVerificationOptions !== void 0) {
+          obj2.artifactVerificationOptions = exports.ArtifactVerificationOptions.toJSON(message.artifactVerificationOptions);
+        }
+        if (message.bundle !== void 0) {
+          obj2.bundle = sigstore_bundle_1.Bundle.toJSON(message.bundle);
+        }
+        if (message.artifact !== void 0) {
+          obj2.artifact = exports.Artifact.toJSON(message.artifact);
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/index.js
+var require_dist2 = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/index.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __exportStar = exports && exports.__exportStar || function(m, exports2) {
+      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports2, p)) __createBinding(exports2, m, p);
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    __exportStar(require_envelope(), exports);
+    __exportStar(require_sigstore_bundle(), exports);
+    __exportStar(require_sigstore_common(), exports);
+    __exportStar(require_sigstore_rekor(), exports);
+    __exportStar(require_sigstore_trustroot(), exports);
+    __exportStar(require_sigstore_verification(), exports);
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/bundle.js
+var require_bundle = __commonJS({
+  "node_modules/@sigstore/bundle/dist/bundle.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = void 0;
+    exports.isBundleWithCertificateChain = isBundleWithCertificateChain;
+    exports.isBundleWithPublicKey = isBundleWithPublicKey;
+    exports.isBundleWithMessageSignature = isBundleWithMessageSignature;
+    exports.isBundleWithDsseEnvelope = isBundleWithDsseEnvelope;
+    exports.BUNDLE_V01_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+    exports.BUNDLE_V02_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.2";
+    exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.3";
+    exports.BUNDLE_V03_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    function isBundleWithCertificateChain(b) {
+      return b.verificationMaterial.content.$case === "x509CertificateChain";
+    }
+    function isBundleWithPublicKey(b) {
+      return b.verificationMaterial.content.$case === "publicKey";
+    }
+    function isBundleWithMessageSignature(b) {
+      return b.content.$case === "messageSignature";
+    }
+    function isBundleWithDsseEnvelope(b) {
+      return b.content.$case === "dsseEnvelope";
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/build.js
+var require_build = __commonJS({
+  "node_modules/@sigstore/bundle/dist/build.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.toMessageSignatureBundle = toMessageSignatureBundle;
+    exports.toDSSEBundle = toDSSEBundle;
+    var protobuf_specs_1 = require_dist2();
+    var bundle_1 = require_bundle();
+    function toMessageSignatureBundle(options) {
+      return {
+        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
+        content: {
+          $case: "messageSignature",
+          messageSignature: {
+            messageDigest: {
+              algorithm: protobuf_specs_1.HashAlgorithm.SHA2_256,
+              digest: options.digest
+            },
+            signature: options.signature
+          }
+        },
+        verificationMaterial: toVerificationMaterial(options)
+      };
+    }
+    function toDSSEBundle(options) {
+      return {
+        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
+        content: {
+          $case: "dsseEnvelope",
+          dsseEnvelope: toEnvelope(options)
+        },
+        verificationMaterial: toVerificationMaterial(options)
+      };
+    }
+    function toEnvelope(options) {
+      return {
+        payloadType: options.artifactType,
+        payload: options.artifact,
+        signatures: [toSignature(options)]
+      };
+    }
+    function toSignature(options) {
+      return {
+        keyid: options.keyHint || "",
+        sig: options.signature
+      };
+    }
+    function toVerificationMaterial(options) {
+      return {
+        content: toKeyContent(options),
+        tlogEntries: [],
+        timestampVerificationData: { rfc3161Timestamps: [] }
+      };
+    }
+    function toKeyContent(options) {
+      if (options.certificate) {
+        if (options.certificateChain) {
+          return {
+            $case: "x509CertificateChain",
+            x509CertificateChain: {
+              certificates: [{ rawBytes: options.certificate }]
+            }
+          };
+        } else {
+          return {
+            $case: "certificate",
+            certificate: { rawBytes: options.certificate }
+          };
+        }
+      } else {
+        return {
+          $case: "publicKey",
+          publicKey: {
+            hint: options.keyHint || ""
+          }
+        };
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/error.js
+var require_error = __commonJS({
+  "node_modules/@sigstore/bundle/dist/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ValidationError = void 0;
+    var ValidationError = class extends Error {
+      fields;
+      constructor(message, fields) {
+        super(message);
+        this.fields = fields;
+      }
+    };
+    exports.ValidationError = ValidationError;
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/validate.js
+var require_validate2 = __commonJS({
+  "node_modules/@sigstore/bundle/dist/validate.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.assertBundle = assertBundle;
+    exports.assertBundleV01 = assertBundleV01;
+    exports.isBundleV01 = isBundleV01;
+    exports.assertBundleV02 = assertBundleV02;
+    exports.assertBundleLatest = assertBundleLatest;
+    var error_1 = require_error();
+    function assertBundle(b) {
+      const invalidValues = validateBundleBase(b);
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid bundle", invalidValues);
+      }
+    }
+    function assertBundleV01(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionPromise(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid v0.1 bundle", invalidValues);
+      }
+    }
+    function isBundleV01(b) {
+      try {
+        assertBundleV01(b);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    function assertBundleV02(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionProof(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid v0.2 bundle", invalidValues);
+      }
+    }
+    function assertBundleLatest(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionProof(b));
+      invalidValues.push(...validateNoCertificateChain(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid bundle", invalidValues);
+      }
+    }
+    function validateBundleBase(b) {
+      const invalidValues = [];
+      if (b.mediaType === void 0 || !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) && !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/)) {
+        invalidValues.push("mediaType");
+      }
+      if (b.content === void 0) {
+        invalidValues.push("content");
+      } else {
+        switch (b.content.$case) {
+          case "messageSignature":
+            if (b.content.messageSignature.messageDigest === void 0) {
+              invalidValues.push("content.messageSignature.messageDigest");
+            } else {
+              if (b.content.messageSignature.messageDigest.digest.length === 0) {
+                invalidValues.push("content.messageSignature.messageDigest.digest");
+              }
+            }
+            if (b.content.messageSignature.signature.length === 0) {
+              invalidValues.push("content.messageSignature.signature");
+            }
+            break;
+          case "dsseEnvelope":
+            if (b.content.dsseEnvelope.payload.length === 0) {
+              invalidValues.push("content.dsseEnvelope.payload");
+            }
+            if (b.content.dsseEnvelope.signatures.length !== 1) {
+              invalidValues.push("content.dsseEnvelope.signatures");
+            } else {
+              if (b.content.dsseEnvelope.signatures[0].sig.length === 0) {
+                invalidValues.push("content.dsseEnvelope.signatures[0].sig");
+              }
+            }
+            break;
+        }
+      }
+      if (b.verificationMaterial === void 0) {
+        invalidValues.push("verificationMaterial");
+      } else {
+        if (b.verificationMaterial.content === void 0) {
+          invalidValues.push("verificationMaterial.content");
+        } else {
+          switch (b.verificationMaterial.content.$case) {
+            case "x509CertificateChain":
+              if (b.verificationMaterial.content.x509CertificateChain.certificates.length === 0) {
+                invalidValues.push("verificationMaterial.content.x509CertificateChain.certificates");
+              }
+              b.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i) => {
+                if (cert.rawBytes.length === 0) {
+                  invalidValues.push(`verificationMaterial.content.x509CertificateChain.certificates[${i}].rawBytes`);
+                }
+              });
+              break;
+            case "certificate":
+              if (b.verificationMaterial.content.certificate.rawBytes.length === 0) {
+                invalidValues.push("verificationMaterial.content.certificate.rawBytes");
+              }
+              break;
+          }
+        }
+        if (b.verificationMaterial.tlogEntries === void 0) {
+          invalidValues.push("verificationMaterial.tlogEntries");
+        } else {
+          if (b.verificationMaterial.tlogEntries.length > 0) {
+            b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+              if (entry.logId === void 0) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].logId`);
+              }
+              if (entry.kindVersion === void 0) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].kindVersion`);
+              }
+            });
+          }
+        }
+      }
+      return invalidValues;
+    }
+    function validateInclusionPromise(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+          if (entry.inclusionPromise === void 0) {
+            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionPromise`);
+          }
+        });
+      }
+      return invalidValues;
+    }
+    function validateInclusionProof(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+          if (entry.inclusionProof === void 0) {
+            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof`);
+          } else {
+            if (entry.inclusionProof.checkpoint === void 0) {
+              invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof.checkpoint`);
+            }
+          }
+        });
+      }
+      return invalidValues;
+    }
+    function validateNoCertificateChain(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial?.content?.$case === "x509CertificateChain") {
+        invalidValues.push("verificationMaterial.content.$case");
+      }
+      return invalidValues;
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/serialized.js
+var require_serialized = __commonJS({
+  "node_modules/@sigstore/bundle/dist/serialized.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = void 0;
+    var protobuf_specs_1 = require_dist2();
+    var bundle_1 = require_bundle();
+    var validate_1 = require_validate2();
+    var bundleFromJSON2 = (obj2) => {
+      const bundle = protobuf_specs_1.Bundle.fromJSON(obj2);
+      switch (bundle.mediaType) {
+        case bundle_1.BUNDLE_V01_MEDIA_TYPE:
+          (0, validate_1.assertBundleV01)(bundle);
+          break;
+        case bundle_1.BUNDLE_V02_MEDIA_TYPE:
+          (0, validate_1.assertBundleV02)(bundle);
+          break;
+        default:
+          (0, validate_1.assertBundleLatest)(bundle);
+          break;
+      }
+      return bundle;
+    };
+    exports.bundleFromJSON = bundleFromJSON2;
+    var bundleToJSON = (bundle) => {
+      return protobuf_specs_1.Bundle.toJSON(bundle);
+    };
+    exports.bundleToJSON = bundleToJSON;
+    var envelopeFromJSON = (obj2) => {
+      return protobuf_specs_1.Envelope.fromJSON(obj2);
+    };
+    exports.envelopeFromJSON = envelopeFromJSON;
+    var envelopeToJSON = (envelope) => {
+      return protobuf_specs_1.Envelope.toJSON(envelope);
+    };
+    exports.envelopeToJSON = envelopeToJSON;
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/index.js
+var require_dist3 = __commonJS({
+  "node_modules/@sigstore/bundle/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.isBundleV01 = exports.assertBundleV02 = exports.assertBundleV01 = exports.assertBundleLatest = exports.assertBundle = exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = exports.ValidationError = exports.isBundleWithPublicKey = exports.isBundleWithMessageSignature = exports.isBundleWithDsseEnvelope = exports.isBundleWithCertificateChain = exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = exports.toMessageSignatureBundle = exports.toDSSEBundle = void 0;
+    var build_1 = require_build();
+    Object.defineProperty(exports, "toDSSEBundle", { enumerable: true, get: function() {
+      return build_1.toDSSEBundle;
+    } });
+    Object.defineProperty(exports, "toMessageSignatureBundle", { enumerable: true, get: function() {
+      return build_1.toMessageSignatureBundle;
+    } });
+    var bundle_1 = require_bundle();
+    Object.defineProperty(exports, "BUNDLE_V01_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V01_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V02_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V02_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V03_LEGACY_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V03_LEGACY_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V03_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V03_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "isBundleWithCertificateChain", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithCertificateChain;
+    } });
+    Object.defineProperty(exports, "isBundleWithDsseEnvelope", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithDsseEnvelope;
+    } });
+    Object.defineProperty(exports, "isBundleWithMessageSignature", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithMessageSignature;
+    } });
+    Object.defineProperty(exports, "isBundleWithPublicKey", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithPublicKey;
+    } });
+    var error_1 = require_error();
+    Object.defineProperty(exports, "ValidationError", { enumerable: true, get: function() {
+      return error_1.ValidationError;
+    } });
+    var serialized_1 = require_serialized();
+    Object.defineProperty(exports, "bundleFromJSON", { enumerable: true, get: function() {
+      return serialized_1.bundleFromJSON;
+    } });
+    Object.defineProperty(exports, "bundleToJSON", { enumerable: true, get: function() {
+      return serialized_1.bundleToJSON;
+    } });
+    Object.defineProperty(exports, "envelopeFromJSON", { enumerable: true, get: function() {
+      return serialized_1.envelopeFromJSON;
+    } });
+    Object.defineProperty(exports, "envelopeToJSON", { enumerable: true, get: function() {
+      return serialized_1.envelopeToJSON;
+    } });
+    var validate_1 = require_validate2();
+    Object.defineProperty(exports, "assertBundle", { enumerable: true, get: function() {
+      return validate_1.assertBundle;
+    } });
+    Object.defineProperty(exports, "assertBundleLatest", { enumerable: true, get: function() {
+      return validate_1.assertBundleLatest;
+    } });
+    Object.defineProperty(exports, "assertBundleV01", { enumerable: true, get: function() {
+      return validate_1.assertBundleV01;
+    } });
+    Object.defineProperty(exports, "assertBundleV02", { enumerable: true, get: function() {
+      return validate_1.assertBundleV02;
+    } });
+    Object.defineProperty(exports, "isBundleV01", { enumerable: true, get: function() {
+      return validate_1.isBundleV01;
+    } });
+  }
+});
+
+// src/json/index.ts
+var init_json = __esm({
+  "src/json/index.ts"() {
+    "use strict";
+    init_strict_json();
+    init_read_bounded();
+    init_schema_errors();
+  }
+});
+
+// src/sigstore/bundle.ts
+function parseBundleJson(value, file, index = 0) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { kind: "invalid", reason: "expected a JSON object", file, index };
+  }
+  const mediaType = value["mediaType"];
+  if (mediaType === void 0 && "payloadType" in value && "signatures" in value) {
+    return {
+      kind: "invalid",
+      reason: "a bare DSSE envelope (as older slsa-github-generator .intoto.jsonl files hold) carries no certificate or transparency-log entry; offline verification needs a Sigstore bundle",
+      file,
+      index
+    };
+  }
+  if (typeof mediaType !== "string" || !BUNDLE_MEDIA_TYPES.includes(mediaType)) {
+    return {
+      kind: "invalid",
+      reason: `unsupported bundle mediaType ${JSON.stringify(mediaType ?? null)}`,
+      file,
+      index
+    };
+  }
+  let bundle;
+  try {
+    bundle = (0, import_bundle.bundleFromJSON)(value);
+  } catch (error2) {
+    return { kind: "invalid", reason: errorMessage(error2), file, index };
+  }
+  return { kind: "bundle", bundle: normalizeV01(bundle), file, index };
+}
+function parseBundleBytes(bytes, file) {
+  const text2 = decodeUtf8(bytes, file).trim();
+  if (text2 === "") throw new InputError("INPUT_INVALID", "bundle file is empty", { file });
+  const documents = file.endsWith(".jsonl") ? text2.split("\n").map((line) => line.trim()).filter((line) => line !== "") : [text2];
+  if (documents.length > defaults.maxBundlesPerFile) {
+    throw new InputError(
+      "INPUT_TOO_LARGE",
+      `bundle file holds ${documents.length} bundles; the limit is ${defaults.maxBundlesPerFile}`,
+      { file }
+    );
+  }
+  return documents.map(
+    (document, index) => parseBundleJson(
+      parseStrictJson(document, documents.length > 1 ? `${file} line ${index + 1}` : file).value,
+      file,
+      index
+    )
+  );
+}
+async function loadBundles(path2) {
+  return parseBundleBytes(await readBoundedFile(path2, defaults.maxBundleBytes, "bundle"), path2);
+}
+function normalizeV01(bundle) {
+  if (bundle.mediaType !== BUNDLE_MEDIA_TYPES[0]) return bundle;
+  return {
+    ...bundle,
+    verificationMaterial: {
+      ...bundle.verificationMaterial,
+      tlogEntries: bundle.verificationMaterial.tlogEntries.map(
+        (entry) => entry.inclusionProof && !entry.inclusionProof.checkpoint ? { ...entry, inclusionProof: void 0 } : entry
+      )
+    }
+  };
+}
+var import_bundle, BUNDLE_MEDIA_TYPES;
+var init_bundle = __esm({
+  "src/sigstore/bundle.ts"() {
+    "use strict";
+    import_bundle = __toESM(require_dist3(), 1);
+    init_defaults();
+    init_errors();
+    init_json();
+    BUNDLE_MEDIA_TYPES = [
+      "application/vnd.dev.sigstore.bundle+json;version=0.1",
+      "application/vnd.dev.sigstore.bundle+json;version=0.2",
+      "application/vnd.dev.sigstore.bundle+json;version=0.3",
+      "application/vnd.dev.sigstore.bundle.v0.3+json"
+    ];
+  }
+});
+
+// src/sigstore/identity.ts
+function issuerMatches(issuer, actual) {
+  return typeof issuer === "string" ? issuer === actual : identityMatches(issuer, actual);
+}
+function describeIssuer(issuer) {
+  return typeof issuer === "string" ? JSON.stringify(issuer) : describeMatcher(issuer);
+}
+function exactIdentity(value) {
+  return { kind: "exact", value };
+}
+function anchoredIdentity(pattern, flag = "--certificate-identity-regexp") {
+  try {
+    return { kind: "regexp", pattern, regexp: new RegExp(`^(?:${pattern})$`, "u") };
+  } catch (error2) {
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error2)}`);
+  }
+}
+function identityMatches(matcher, identity) {
+  if (identity === void 0) return false;
+  return matcher.kind === "exact" ? matcher.value === identity : matcher.regexp.test(identity);
+}
+function describeMatcher(matcher) {
+  return matcher.kind === "exact" ? JSON.stringify(matcher.value) : `/^(?:${matcher.pattern})$/`;
+}
+function signerFacts(signer) {
+  const facts2 = {};
+  const identity = signer.identity;
+  if (identity?.subjectAlternativeName !== void 0) facts2["identity"] = identity.subjectAlternativeName;
+  if (identity?.extensions?.issuer !== void 0) facts2["issuer"] = identity.extensions.issuer;
+  for (const pair of identity?.oids ?? []) {
+    const oid = pair.oid?.id.join(".") ?? "";
+    if (!oid.startsWith(FULCIO_ARC)) continue;
+    const name = EXTENSIONS2[oid.slice(FULCIO_ARC.length)];
+    if (name === void 0) continue;
+    const value = derUtf8String(pair.value);
+    if (value !== void 0) facts2[name] = value;
+  }
+  return facts2;
+}
+function derUtf8String(bytes) {
+  if (bytes[0] !== 12 || bytes.length < 2) return void 0;
+  const first = bytes[1] ?? 0;
+  let length = first;
+  let offset = 2;
+  if (first & 128) {
+    const count = first & 127;
+    if (count === 0 || count > 2) return void 0;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (bytes[2 + i] ?? 0);
+    offset = 2 + count;
+  }
+  if (offset + length !== bytes.length) return void 0;
+  return bytes.subarray(offset).toString("utf8");
+}
+var FULCIO_ARC, EXTENSIONS2;
+var init_identity = __esm({
+  "src/sigstore/identity.ts"() {
+    "use strict";
+    init_errors();
+    FULCIO_ARC = "1.3.6.1.4.1.57264.1.";
+    EXTENSIONS2 = {
+      "9": "buildSignerUri",
+      "11": "runnerEnvironment",
+      "12": "sourceRepositoryUri",
+      "13": "sourceRepositoryDigest",
+      "14": "sourceRepositoryRef",
+      "18": "buildConfigUri",
+      "21": "runInvocationUri"
+    };
+  }
+});
+
+// src/sigstore/provenance.ts
+function provenanceFacts(statement, signer) {
+  const predicate = statement.predicate;
+  const facts2 = { predicateType: statement.predicateType };
+  if (statement.predicateType === "https://slsa.dev/provenance/v1") {
+    const builder = path(predicate, ["runDetails", "builder", "id"]);
+    if (typeof builder === "string") facts2["builder"] = builder;
+    const buildType = path(predicate, ["buildDefinition", "buildType"]);
+    if (typeof buildType === "string") facts2["buildType"] = buildType;
+    const dependencies = path(predicate, ["buildDefinition", "resolvedDependencies"]);
+    const first = Array.isArray(dependencies) ? dependencies[0] : void 0;
+    setIf(facts2, "sourceDigest", str(path(first, ["digest"]), "gitCommit"));
+    setIf(
+      facts2,
+      "runnerEnvironment",
+      str(path(predicate, ["buildDefinition", "internalParameters", "github"]), "runner_environment")
+    );
+    const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
+    if (isJsonObject(workflow ?? null)) {
+      setIf(facts2, "source", normaliseRepository(str(workflow, "repository")));
+      setIf(facts2, "ref", str(workflow, "ref"));
+      setIf(facts2, "workflow", str(workflow, "path"));
+    } else {
+      const uri = path(predicate, ["buildDefinition", "externalParameters", "source", "uri"]);
+      const split = splitGitUri(typeof uri === "string" ? uri : void 0);
+      setIf(facts2, "source", split?.source);
+      setIf(facts2, "ref", split?.ref);
+    }
+  } else if (statement.predicateType === "https://slsa.dev/provenance/v0.2") {
+    const builder = path(predicate, ["builder", "id"]);
+    if (typeof builder === "string") facts2["builder"] = builder;
+    const configSource = path(predicate, ["invocation", "configSource"]);
+    const split = splitGitUri(str(configSource, "uri"));
+    setIf(facts2, "source", split?.source);
+    setIf(facts2, "ref", split?.ref);
+    setIf(facts2, "workflow", str(configSource, "entryPoint"));
+    setIf(facts2, "sourceDigest", str(path(configSource, ["digest"]), "sha1"));
+  }
+  if (signer) {
+    setIf(facts2, "certificateSource", normaliseRepository(signer.sourceRepositoryUri));
+    setIf(facts2, "certificateRef", signer.sourceRepositoryRef);
+    setIf(facts2, "certificateSourceDigest", signer.sourceRepositoryDigest);
+    setIf(facts2, "certificateRunnerEnvironment", signer.runnerEnvironment);
+    setIf(facts2, "certificateBuilder", signer.buildSignerUri);
+    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
+    if (configUri !== void 0 && /^https:\/\//.test(configUri)) {
+      setIf(facts2, "certificateWorkflow", normaliseRepository(configUri.split("@")[0]));
+    }
+    const signerUri = signer.buildSignerUri ?? signer.identity;
+    if (signerUri !== void 0 && /^https:\/\//.test(signerUri)) {
+      setIf(facts2, "signerWorkflow", normaliseRepository(signerUri.split("@")[0]));
+    }
+  }
+  return facts2;
+}
+function checkProvenance(facts2, signer, subject, file) {
+  const findings = [];
+  const evidence = { ...facts2, bundle: file };
+  const mismatch = (code, message, expected, actual) => findings.push(
+    finding(code, {
+      subject,
+      message: `${file}: ${message}`,
+      evidence: { ...evidence, expected, actual: actual.map((a) => a ?? null) },
+      location: { file }
+    })
+  );
+  for (const disagreement of certificateDisagreements(facts2)) {
+    mismatch("PROVENANCE_CERTIFICATE_MISMATCH", disagreement.message, disagreement.certificate, [
+      disagreement.statement
+    ]);
+  }
+  const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
+  if (!allowedTypes.includes(facts2.predicateType)) {
+    mismatch(
+      "PROVENANCE_PREDICATE_NOT_ALLOWED",
+      `predicate type ${facts2.predicateType} is not allowed (allowed: ${allowedTypes.join(", ")})`,
+      allowedTypes.join(" | "),
+      [facts2.predicateType]
+    );
+    return findings;
+  }
+  if (signer.builder !== void 0 && !globMatch(signer.builder, facts2.builder)) {
+    mismatch(
+      "PROVENANCE_BUILDER_MISMATCH",
+      `builder is ${JSON.stringify(facts2.builder ?? null)}, expected ${signer.builder}`,
+      signer.builder,
+      [facts2.builder]
+    );
+  }
+  const source = normaliseRepository(signer.source) ?? signer.source.toLowerCase();
+  const sources = [facts2.source, facts2.certificateSource].filter((s) => s !== void 0);
+  if (sources.length === 0 || sources.some((s) => s !== source)) {
+    mismatch(
+      "PROVENANCE_SOURCE_MISMATCH",
+      `source repository is ${sources.join(" / ") || "not stated"}, expected ${source}`,
+      source,
+      sources
+    );
+  }
+  if (signer.ref !== void 0) {
+    const refs = [facts2.ref, facts2.certificateRef].filter((r) => r !== void 0);
+    const pattern = signer.ref;
+    if (refs.length === 0 || refs.some((r) => !globMatch(pattern, r))) {
+      mismatch(
+        "PROVENANCE_REF_MISMATCH",
+        `source ref is ${refs.join(" / ") || "not stated"}, expected ${pattern}`,
+        pattern,
+        refs
+      );
+    }
+  }
+  if (signer.workflow !== void 0) {
+    const wanted = signer.workflow.replace(/^\.?\//, "");
+    const full = wanted.includes("/.github/") ? normaliseRepository(wanted) ?? wanted : `${source}/${wanted}`;
+    const stated = [];
+    if (facts2.workflow !== void 0) {
+      stated.push(`${facts2.source ?? "?"}/${facts2.workflow.replace(/^\.?\//, "")}`);
+    }
+    if (facts2.certificateWorkflow !== void 0) stated.push(facts2.certificateWorkflow);
+    if (stated.length === 0 || stated.some((w) => w !== full)) {
+      mismatch(
+        "PROVENANCE_WORKFLOW_MISMATCH",
+        `signing workflow is ${stated.join(" / ") || "not stated"}, expected ${full}`,
+        full,
+        stated
+      );
+    }
+  }
+  if (signer.signerWorkflow !== void 0) {
+    const given = signer.signerWorkflow.split("@")[0] ?? "";
+    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? "";
+    if (facts2.signerWorkflow !== wanted) {
+      mismatch(
+        "PROVENANCE_WORKFLOW_MISMATCH",
+        `signing workflow (certificate Build Signer URI) is ${facts2.signerWorkflow ?? "not stated"}, expected ${wanted}`,
+        wanted,
+        [facts2.signerWorkflow]
+      );
+    }
+  }
+  if (signer.denySelfHostedRunners === true && facts2.certificateRunnerEnvironment !== "github-hosted") {
+    mismatch(
+      "PROVENANCE_POLICY_MISMATCH",
+      `runner environment (certificate) is ${facts2.certificateRunnerEnvironment ?? "not stated"}; denySelfHostedRunners requires github-hosted`,
+      "github-hosted",
+      [facts2.certificateRunnerEnvironment]
+    );
+  }
+  return findings;
+}
+function certificateDisagreements(facts2) {
+  const out = [];
+  const compare = (field2, statement, certificate) => {
+    if (statement === void 0 || certificate === void 0 || statement === certificate) return;
+    out.push({
+      field: field2,
+      statement,
+      certificate,
+      message: `the statement's ${field2} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`
+    });
+  };
+  compare("source repository", facts2.source, facts2.certificateSource);
+  compare("source ref", facts2.ref, facts2.certificateRef);
+  compare("source digest", facts2.sourceDigest?.toLowerCase(), facts2.certificateSourceDigest?.toLowerCase());
+  compare("runner environment", facts2.runnerEnvironment, facts2.certificateRunnerEnvironment);
+  if (facts2.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
+    compare("builder id", facts2.builder, facts2.certificateBuilder);
+    if (facts2.source !== void 0 && facts2.workflow !== void 0) {
+      compare(
+        "workflow",
+        `${facts2.source}/${facts2.workflow.replace(/^\.?\//, "")}`,
+        facts2.certificateWorkflow
+      );
+    }
+  }
+  return out;
+}
+function globMatch(pattern, value) {
+  if (value === void 0) return false;
+  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
+  return new RegExp(`^${source}$`, "u").test(value);
+}
+function normaliseRepository(value) {
+  if (value === void 0 || value === "") return void 0;
+  return value.replace(/^git\+/, "").replace(/^[a-z]+:\/\//i, "").replace(/\.git$/, "").replace(/\/+$/, "").toLowerCase();
+}
+function splitGitUri(uri) {
+  if (uri === void 0) return void 0;
+  const at = uri.lastIndexOf("@");
+  if (at <= uri.indexOf("://")) return { ...optional("source", normaliseRepository(uri)) };
+  return { ...optional("source", normaliseRepository(uri.slice(0, at))), ref: uri.slice(at + 1) };
+}
+function optional(key, value) {
+  return value === void 0 ? {} : { [key]: value };
+}
+function setIf(target, key, value) {
+  if (value !== void 0 && value !== "") target[key] = value;
+}
+function path(value, keys) {
+  let current = value;
+  for (const key of keys) {
+    if (!isJsonObject(current ?? null)) return void 0;
+    current = current[key];
+  }
+  return current;
+}
+function str(value, key) {
+  if (!isJsonObject(value ?? null)) return void 0;
+  const field2 = value[key];
+  return typeof field2 === "string" ? field2 : void 0;
+}
+var DEFAULT_PREDICATE_TYPES, GITHUB_WORKFLOW_BUILD_TYPE;
+var init_provenance = __esm({
+  "src/sigstore/provenance.ts"() {
+    "use strict";
+    init_findings();
+    init_json();
+    DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
+    GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
+  }
+});
+
+// node_modules/@sigstore/core/dist/stream.js
+var require_stream = __commonJS({
+  "node_modules/@sigstore/core/dist/stream.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ByteStream = void 0;
+    var StreamError = class extends Error {
+    };
+    var ByteStream = class _ByteStream {
+      static BLOCK_SIZE = 1024;
+      buf;
+      view;
+      start = 0;
+      constructor(buffer) {
+        if (buffer) {
+          this.buf = buffer;
+          this.view = Buffer.from(buffer);
+        } else {
+          this.buf = Buffer.alloc(0);
+          this.view = Buffer.from(this.buf);
+        }
+      }
+      get buffer() {
+        return this.view.subarray(0, this.start);
+      }
+      get length() {
+        return this.view.byteLength;
+      }
+      get position() {
+        return this.start;
+      }
+      seek(position) {
+        this.start = position;
+      }
+      // Returns a Buffer containing the specified number of bytes starting at the
+      // given start position.
+      slice(start, len) {
+        const end = start + len;
+        if (end > this.length) {
+          throw new StreamError("request past end of buffer");
+        }
+        return this.view.subarray(start, end);
+      }
+      appendChar(char) {
+        this.ensureCapacity(1);
+        this.view[this.start] = char;
+        this.start += 1;
+      }
+      appendUint16(num) {
+        this.ensureCapacity(2);
+        const value = new Uint16Array([num]);
+        const view = new Uint8Array(value.buffer);
+        this.view[this.start] = view[1];
+        this.view[this.start + 1] = view[0];
+        this.start += 2;
+      }
+      appendUint24(num) {
+        this.ensureCapacity(3);
+        const value = new Uint32Array([num]);
+        const view = new Uint8Array(value.buffer);
+        this.view[this.start] = view[2];
+        this.view[this.start + 1] = view[1];
+        this.view[this.start + 2] = view[0];
+        this.start += 3;
+      }
+      appendView(view) {
+        this.ensureCapacity(view.length);
+        this.view.set(view, this.start);
+        this.start += view.length;
+      }
+      getBlock(size) {
+        if (size <= 0) {
+          return Buffer.alloc(0);
+        }
+        if (this.start + size > this.view.length) {
+          throw new Error("request past end of buffer");
+        }
+        const result = this.view.subarray(this.start, this.start + size);
+        this.start += size;
+        return result;
+      }
+      getUint8() {
+        return this.getBlock(1)[0];
+      }
+      getUint16() {
+        const block = this.getBlock(2);
+        return block[0] << 8 | block[1];
+      }
+      ensureCapacity(size) {
+        if (this.start + size > this.view.byteLength) {
+          const blockSize = _ByteStream.BLOCK_SIZE + (size > _ByteStream.BLOCK_SIZE ? size : 0);
+          this.realloc(this.view.byteLength + blockSize);
+        }
+      }
+      realloc(size) {
+        const newArray = Buffer.alloc(size);
+        const newView = Buffer.from(newArray);
+        newView.set(this.view);
+        this.buf = newArray;
+        this.view = newView;
+      }
+    };
+    exports.ByteStream = ByteStream;
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/error.js
+var require_error2 = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ASN1TypeError = exports.ASN1ParseError = void 0;
+    var ASN1ParseError = class extends Error {
+    };
+    exports.ASN1ParseError = ASN1ParseError;
+    var ASN1TypeError = class extends Error {
+    };
+    exports.ASN1TypeError = ASN1TypeError;
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/length.js
+var require_length = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/length.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.decodeLength = decodeLength;
+    exports.encodeLength = encodeLength;
+    var error_1 = require_error2();
+    function decodeLength(stream) {
+      const buf = stream.getUint8();
+      if ((buf & 128) === 0) {
+        return buf;
+      }
+      const byteCount = buf & 127;
+      if (byteCount > 6) {
+        throw new error_1.ASN1ParseError("length exceeds 6 byte limit");
+      }
+      let len = 0;
+      for (let i = 0; i < byteCount; i++) {
+        const byte = stream.getUint8();
+        if (i === 0 && byte === 0) {
+          throw new error_1.ASN1ParseError("non-minimal length encoding");
+        }
+        len = len * 256 + byte;
+      }
+      if (len === 0) {
+        throw new error_1.ASN1ParseError("indefinite length encoding not supported");
+      }
+      if (len < 128) {
+        throw new error_1.ASN1ParseError("non-minimal length encoding");
+      }
+      return len;
+    }
+    function encodeLength(len) {
+      if (len < 128) {
+        return Buffer.from([len]);
+      }
+      let val = BigInt(len);
+      const bytes = [];
+      while (val > 0n) {
+        bytes.unshift(Number(val & 255n));
+        val = val >> 8n;
+      }
+      return Buffer.from([128 | bytes.length, ...bytes]);
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/parse.js
+var require_parse3 = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/parse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.parseInteger = parseInteger;
+    exports.parseStringASCII = parseStringASCII;
+    exports.parseTime = parseTime;
+    exports.parseOID = parseOID;
+    exports.parseBoolean = parseBoolean;
+    exports.parseBitString = parseBitString;
+    var error_1 = require_error2();
+    var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
+    var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
+    function parseInteger(buf) {
+      let pos = 0;
+      const end = buf.length;
+      let val = buf[pos];
+      const neg = val > 127;
+      const pad = neg ? 255 : 0;
+      while (val == pad && ++pos < end) {
+        val = buf[pos];
+      }
+      const len = end - pos;
+      if (len === 0)
+        return BigInt(neg ? -1 : 0);
+      val = neg ? val - 256 : val;
+      let n = BigInt(val);
+      for (let i = pos + 1; i < end; ++i) {
+        n = n * BigInt(256) + BigInt(buf[i]);
+      }
+      return n;
+    }
+    function parseStringASCII(buf) {
+      return buf.toString("ascii");
+    }
+    function parseTime(buf, shortYear) {
+      const timeStr = parseStringASCII(buf);
+      const m = shortYear ? RE_TIME_SHORT_YEAR.exec(timeStr) : RE_TIME_LONG_YEAR.exec(timeStr);
+      if (!m) {
+        throw new Error("invalid time");
+      }
+      if (shortYear) {
+        let year = Number(m[1]);
+        year += year >= 50 ? 1900 : 2e3;
+        m[1] = year.toString();
+      }
+      return /* @__PURE__ */ new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+    }
+    function parseOID(buf) {
+      let pos = 0;
+      const end = buf.length;
+      let n = buf[pos++];
+      const first = Math.floor(n / 40);
+      const second = n % 40;
+      let oid = `${first}.${second}`;
+      let val = 0n;
+      for (; pos < end; ++pos) {
+        n = buf[pos];
+        val = (val << 7n) + BigInt(n & 127);
+        if ((n & 128) === 0) {
+          oid += `.${val}`;
+          val = 0n;
+        }
+      }
+      return oid;
+    }
+    function parseBoolean(buf) {
+      if (buf.length !== 1) {
+        throw new error_1.ASN1ParseError("invalid boolean");
+      }
+      switch (buf[0]) {
+        case 0:
+          return false;
+        case 255:
+          return true;
+        default:
+          throw new error_1.ASN1ParseError("invalid boolean");
+      }
+    }
+    function parseBitString(buf) {
+      const unused = buf[0];
+      if (unused > 7) {
+        throw new error_1.ASN1ParseError("invalid bit string");
+      }
+      const start = 1;
+      const end = buf.length;
+      const bits = [];
+      for (let i = start; i < end; ++i) {
+        const byte = buf[i];
+        const skip = i === end - 1 ? unused : 0;
+        for (let j = 7; j >= skip; --j) {
+          bits.push(byte >> j & 1);
+        }
+      }
+      return bits;
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/tag.js
+var require_tag = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/tag.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ASN1Tag = void 0;
+    var error_1 = require_error2();
+    var UNIVERSAL_TAG = {
+      BOOLEAN: 1,
+      INTEGER: 2,
+      BIT_STRING: 3,
+      OCTET_STRING: 4,
+      OBJECT_IDENTIFIER: 6,
+      SEQUENCE: 16,
+      SET: 17,
+      PRINTABLE_STRING: 19,
+      UTC_TIME: 23,
+      GENERALIZED_TIME: 24
+    };
+    var TAG_CLASS = {
+      UNIVERSAL: 0,
+      APPLICATION: 1,
+      CONTEXT_SPECIFIC: 2,
+      PRIVATE: 3
+    };
+    var ASN1Tag = class {
+      number;
+      constructed;
+      class;
+      constructor(enc) {
+        this.number = enc & 31;
+        this.constructed = (enc & 32) === 32;
+        this.class = enc >> 6;
+        if (this.number === 31) {
+          throw new error_1.ASN1ParseError("long form tags not supported");
+        }
+        if (this.class === TAG_CLASS.UNIVERSAL && this.number === 0) {
+          throw new error_1.ASN1ParseError("unsupported tag 0x00");
+        }
+      }
+      isUniversal() {
+        return this.class === TAG_CLASS.UNIVERSAL;
+      }
+      isContextSpecific(num) {
+        const res = this.class === TAG_CLASS.CONTEXT_SPECIFIC;
+        return num !== void 0 ? res && this.number === num : res;
+      }
+      isBoolean() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.BOOLEAN;
+      }
+      isInteger() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.INTEGER;
+      }
+      isBitString() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.BIT_STRING;
+      }
+      isOctetString() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.OCTET_STRING;
+      }
+      isOID() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.OBJECT_IDENTIFIER;
+      }
+      isUTCTime() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.UTC_TIME;
+      }
+      isGeneralizedTime() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.GENERALIZED_TIME;
+      }
+      toDER() {
+        return this.number | (this.constructed ? 32 : 0) | this.class << 6;
+      }
+    };
+    exports.ASN1Tag = ASN1Tag;
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/obj.js
+var require_obj = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/obj.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ASN1Obj = void 0;
+    var stream_1 = require_stream();
+    var error_1 = require_error2();
+    var length_1 = require_length();
+    var parse_1 = require_parse3();
+    var tag_1 = require_tag();
+    var ASN1Obj = class {
+      tag;
+      subs;
+      value;
+      constructor(tag, value, subs) {
+        this.tag = tag;
+        this.value = value;
+        this.subs = subs;
+      }
+      // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
+      static parseBuffer(buf) {
+        const stream = new stream_1.ByteStream(buf);
+        const obj2 = parseStream(stream);
+        if (stream.position !== stream.length) {
+          throw new error_1.ASN1ParseError("invalid trailing data");
+        }
+        return obj2;
+      }
+      toDER() {
+        const valueStream = new stream_1.ByteStream();
+        if (this.subs.length > 0) {
+          for (const sub of this.subs) {
+            valueStream.appendView(sub.toDER());
+          }
+        } else {
+          valueStream.appendView(this.value);
+        }
+        const value = valueStream.buffer;
+        const obj2 = new stream_1.ByteStream();
+        obj2.appendChar(this.tag.toDER());
+        obj2.appendView((0, length_1.encodeLength)(value.length));
+        obj2.appendView(value);
+        return obj2.buffer;
+      }
+      /////////////////////////////////////////////////////////////////////////////
+      // Convenience methods for parsing ASN.1 primitives into JS types
+      // Returns the ASN.1 object's value as a boolean. Throws an error if the
+      // object is not a boolean.
+      toBoolean() {
+        if (!this.tag.isBoolean()) {
+          throw new error_1.ASN1TypeError("not a boolean");
+        }
+        return (0, parse_1.parseBoolean)(this.value);
+      }
+      // Returns the ASN.1 object's value as a BigInt. Throws an error if the
+      // object is not an integer.
+      toInteger() {
+        if (!this.tag.isInteger()) {
+          throw new error_1.ASN1TypeError("not an integer");
+        }
+        return (0, parse_1.parseInteger)(this.value);
+      }
+      // Returns the ASN.1 object's value as an OID string. Throws an error if the
+      // object is not an OID.
+      toOID() {
+        if (!this.tag.isOID()) {
+          throw new error_1.ASN1TypeError("not an OID");
+        }
+        return (0, parse_1.parseOID)(this.value);
+      }
+      // Returns the ASN.1 object's value as a Date. Throws an error if the object
+      // is not either a UTCTime or a GeneralizedTime.
+      toDate() {
+        switch (true) {
+          case this.tag.isUTCTime():
+            return (0, parse_1.parseTime)(this.value, true);
+          case this.tag.isGeneralizedTime():
+            return (0, parse_1.parseTime)(this.value, false);
+          default:
+            throw new error_1.ASN1TypeError("not a date");
+        }
+      }
+      // Returns the ASN.1 object's value as a number[] where each number is the
+      // value of a bit in the bit string. Throws an error if the object is not a
+      // bit string.
+      toBitString() {
+        if (!this.tag.isBitString()) {
+          throw new error_1.ASN1TypeError("not a bit string");
+        }
+        return (0, parse_1.parseBitString)(this.value);
+      }
+    };
+    exports.ASN1Obj = ASN1Obj;
+    var MAX_DEPTH = 100;
+    function parseStream(stream, depth = 0) {
+      if (depth > MAX_DEPTH) {
+        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
+      }
+      const tag = new tag_1.ASN1Tag(stream.getUint8());
+      const len = (0, length_1.decodeLength)(stream);
+      const value = stream.slice(stream.position, len);
+      const start = stream.position;
+      let subs = [];
+      if (tag.constructed) {
+        subs = collectSubs(stream, len, depth);
+      } else if (tag.isOctetString()) {
+        try {
+          subs = collectSubs(stream, len, depth);
+        } catch (e) {
+        }
+      }
+      if (subs.length === 0) {
+        stream.seek(start + len);
+      }
+      return new ASN1Obj(tag, value, subs);
+    }
+    function collectSubs(stream, len, depth) {
+      const end = stream.position + len;
+      if (end > stream.length) {
+        throw new error_1.ASN1ParseError("invalid length");
+      }
+      const subs = [];
+      while (stream.position < end) {
+        subs.push(parseStream(stream, depth + 1));
+      }
+      if (stream.position !== end) {
+        throw new error_1.ASN1ParseError("invalid length");
+      }
+      return subs;
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/asn1/index.js
+var require_asn1 = __commonJS({
+  "node_modules/@sigstore/core/dist/asn1/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ASN1Obj = void 0;
+    var obj_1 = require_obj();
+    Object.defineProperty(exports, "ASN1Obj", { enumerable: true, get: function() {
+      return obj_1.ASN1Obj;
+    } });
+  }
+});
+
+// node_modules/@sigstore/core/dist/crypto.js
+var require_crypto = __commonJS({
+  "node_modules/@sigstore/core/dist/crypto.js"(exports) {
+    "use strict";
+    var __importDefault = exports && exports.__importDefault || function(mod2) {
+      return mod2 && mod2.__esModule ? mod2 : { "default": mod2 };
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.createPublicKey = createPublicKey3;
+    exports.digest = digest;
+    exports.verify = verify3;
+    exports.bufferEqual = bufferEqual;
+    var crypto_1 = __importDefault(__require("crypto"));
+    function createPublicKey3(key, type = "spki") {
+      if (typeof key === "string") {
+        if (key.startsWith("-----")) {
+          return crypto_1.default.createPublicKey(key);
+        } else {
+          return crypto_1.default.createPublicKey({
+            key: Buffer.from(key, "base64"),
+            format: "der",
+            type
+          });
+        }
+      } else {
+        return crypto_1.default.createPublicKey({ key, format: "der", type });
+      }
+    }
+    function digest(algorithm, ...data) {
+      const hash = crypto_1.default.createHash(algorithm);
+      for (const d of data) {
+        hash.update(d);
+      }
+      return hash.digest();
+    }
+    function verify3(data, key, signature, algorithm) {
+      try {
+        return crypto_1.default.verify(algorithm, data, key, signature);
+      } catch (e) {
+        return false;
+      }
+    }
+    function bufferEqual(a, b) {
+      try {
+        return crypto_1.default.timingSafeEqual(a, b);
+      } catch {
+        return false;
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/dsse.js
+var require_dsse = __commonJS({
+  "node_modules/@sigstore/core/dist/dsse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.preAuthEncoding = preAuthEncoding;
+    var PAE_PREFIX = "DSSEv1";
+    function preAuthEncoding(payloadType, payload) {
+      const typeBytes = Buffer.from(payloadType, "utf-8");
+      return Buffer.concat([
+        Buffer.from(`${PAE_PREFIX} ${typeBytes.length} `, "ascii"),
+        typeBytes,
+        Buffer.from(` ${payload.length} `, "ascii"),
+        payload
+      ]);
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/encoding.js
+var require_encoding2 = __commonJS({
+  "node_modules/@sigstore/core/dist/encoding.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.base64Encode = base64Encode;
+    exports.base64Decode = base64Decode;
+    var BASE64_ENCODING = "base64";
+    var UTF8_ENCODING = "utf-8";
+    function base64Encode(str3) {
+      return Buffer.from(str3, UTF8_ENCODING).toString(BASE64_ENCODING);
+    }
+    function base64Decode(str3) {
+      return Buffer.from(str3, BASE64_ENCODING).toString(UTF8_ENCODING);
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/json.js
+var require_json = __commonJS({
+  "node_modules/@sigstore/core/dist/json.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.canonicalize = canonicalize;
+    function canonicalize(object) {
+      let buffer = "";
+      if (object === null || typeof object !== "object" || object.toJSON != null) {
+        buffer += JSON.stringify(object);
+      } else if (Array.isArray(object)) {
+        buffer += "[";
+        let first = true;
+        object.forEach((element) => {
+          if (!first) {
+            buffer += ",";
+          }
+          first = false;
+          buffer += canonicalize(element);
+        });
+        buffer += "]";
+      } else {
+        buffer += "{";
+        let first = true;
+        Object.keys(object).sort().forEach((property) => {
+          if (!first) {
+            buffer += ",";
+          }
+          first = false;
+          buffer += JSON.stringify(property);
+          buffer += ":";
+          buffer += canonicalize(object[property]);
+        });
+        buffer += "}";
+      }
+      return buffer;
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/pem.js
+var require_pem = __commonJS({
+  "node_modules/@sigstore/core/dist/pem.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.toDER = toDER;
+    exports.fromDER = fromDER;
+    var PEM_HEADER = /-----BEGIN (.*)-----/;
+    var PEM_FOOTER = /-----END (.*)-----/;
+    function toDER(certificate) {
+      let der = "";
+      certificate.split("\n").forEach((line) => {
+        if (line.match(PEM_HEADER) || line.match(PEM_FOOTER)) {
+          return;
+        }
+        der += line;
+      });
+      return Buffer.from(der, "base64");
+    }
+    function fromDER(certificate, type = "CERTIFICATE") {
+      const der = certificate.toString("base64");
+      const lines2 = der.match(/.{1,64}/g) || "";
+      return [`-----BEGIN ${type}-----`, ...lines2, `-----END ${type}-----`].join("\n").concat("\n");
+    }
+  }
+});
+
+// node_modules/@sigstore/core/dist/oid.js
+var require_oid = __commonJS({
+  "node_modules/@sigstore/core/dist/oid.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.SHA2_HASH_ALGOS = exports.RSA_SIGNATURE_ALGOS = exports.ECDSA_SIGNATURE_ALGOS = void 0;
+    exports.ECDSA_SIGNATURE_ALGOS = {
+      "1.2.840.10045.4.3.1": "sha224",
+      "1.2.840.10045.4.3.2": "sha256",
+      "1.2.840.10045.4.3.3": "sha384",
+      "1.2.840.10045.4.3.4": "sha512"
+    };
+    exports.RSA_SIGNATURE_ALGOS = {
+      "1.2.840.113549.1.1.14": "sha224",
+      "1.2.840.113549.1.1.11": "sha256",
+      "1.2.840.113549.1.1.12": "sha384",
+      "1.2.840.113549.1.1.13": "sha512"
+    };
+    exports.SHA2_HASH_ALGOS = {
+      "2.16.840.1.101.3.4.2.1": "sha256",
+      "2.16.840.1.101.3.4.2.2": "sha384",
+      "2.16.840.1.101.3.4.2.3": "sha512"
+    };
+  }
+});
+
+// node_modules/@sigstore/core/dist/rfc3161/error.js
+var require_error3 = __commonJS({
+  "node_modules/@sigstore/core/dist/rfc3161/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.RFC3161TimestampVerificationError = void 0;
+    var RFC3161TimestampVerificationError = class extends Error {
+    };
+    exports.RFC3161TimestampVerificationError = RFC3161TimestampVerificationError;
+  }
+});
+
+// node_modules/@sigstore/core/dist/rfc3161/tstinfo.js
+var require_tstinfo = __commonJS({
+  "node_modules/@sigstore/core/dist/rfc3161/tstinfo.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod2) {
+        if (mod2 && mod2.__esModule) return mod2;
+        var result = {};
+        if (mod2 != null) {
+          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
+        }
+        __setModuleDefault(result, mod2);
+        return result;
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TSTInfo = void 0;
+    var crypto2 = __importStar(require_crypto());
+    var oid_1 = require_oid();
+    var error_1 = require_error3();
+    var TSTInfo = class {
+      root;
+      constructor(asn1) {
+        this.root = asn1;
+      }
+      get version() {
+        return this.root.subs[0].toInteger();
+      }
+      get genTime() {
+        return this.root.subs[4].toDate();
+      }
+      get messageImprintHashAlgorithm() {
+        const oid = this.messageImprintObj.subs[0].subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid];
+      }
+      get messageImprintHashedMessage() {
+        return this.messageImprintObj.subs[1].value;
+      }
+      get raw() {
+        return this.root.toDER();
+      }
+      verify(data) {
+        const digest = crypto2.digest(this.messageImprintHashAlgorithm, data);
+        if (!crypto2.bufferEqual(digest, this.messageImprintHashedMessage)) {
+          throw new error_1.RFC3161TimestampVerificationError("message imprint does not match artifact");
+        }
+      }
+      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+      get messageImprintObj() {
+        return this.root.subs[2];
+      }
+    };
+    exports.TSTInfo = TSTInfo;
+  }
+});
+
+// node_modules/@sigstore/core/dist/rfc3161/timestamp.js
+var require_timestamp2 = __commonJS({
+  "node_modules/@sigstore/core/dist/rfc3161/timestamp.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod2) {
+        if (mod2 && mod2.__esModule) return mod2;
+        var result = {};
+        if (mod2 != null) {
+          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
+        }
+        __setModuleDefault(result, mod2);
+        return result;
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.RFC3161Timestamp = void 0;
+    var asn1_1 = require_asn1();
+    var crypto2 = __importStar(require_crypto());
+    var oid_1 = require_oid();
+    var error_1 = require_error3();
+    var tstinfo_1 = require_tstinfo();
+    var OID_PKCS9_CONTENT_TYPE_SIGNED_DATA = "1.2.840.113549.1.7.2";
+    var OID_PKCS9_CONTENT_TYPE_TSTINFO = "1.2.840.113549.1.9.16.1.4";
+    var OID_PKCS9_MESSAGE_DIGEST_KEY = "1.2.840.113549.1.9.4";
+    var RFC3161Timestamp = class _RFC3161Timestamp {
+      root;
+      constructor(asn1) {
+        this.root = asn1;
+      }
+      static parse(der) {
+        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
+        return new _RFC3161Timestamp(asn1);
+      }
+      get status() {
+        return this.pkiStatusInfoObj.subs[0].toInteger();
+      }
+      get contentType() {
+        return this.contentTypeObj.toOID();
+      }
+      get eContentType() {
+        return this.eContentTypeObj.toOID();
+      }
+      get signingTime() {
+        return this.tstInfo.genTime;
+      }
+      get signerIssuer() {
+        return this.signerSidObj.subs[0].value;
+      }
+      get signerSerialNumber() {
+        return this.signerSidObj.subs[1].value;
+      }
+      get signerDigestAlgorithm() {
+        const oid = this.signerDigestAlgorithmObj.subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid];
+      }
+      get signatureAlgorithm() {
+        const oid = this.signatureAlgorithmObj.subs[0].toOID();
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+      }
+      get signatureValue() {
+        return this.signatureValueObj.value;
+      }
+      get tstInfo() {
+        return new tstinfo_1.TSTInfo(this.eContentObj.subs[0].subs[0]);
+      }
+      verify(data, publicKey) {
+        if (!this.timeStampTokenObj) {
+          throw new error_1.RFC3161TimestampVerificationError("timeStampToken is missing");
+        }
+        if (this.contentType !== OID_PKCS9_CONTENT_TYPE_SIGNED_DATA) {
+          throw new error_1.RFC3161TimestampVerificationError(`incorrect content type: ${this.contentType}`);
+        }
+        if (this.eContentType !== OID_PKCS9_CONTENT_TYPE_TSTINFO) {
+          throw new error_1.RFC3161TimestampVerificationError(`incorrect encapsulated content type: ${this.eContentType}`);
+        }
+        this.tstInfo.verify(data);
+        this.verifyMessageDigest();
+        this.verifySignature(publicKey);
+      }
+      verifyMessageDigest() {
+        const tstInfoDigest = crypto2.digest(this.signerDigestAlgorithm, this.tstInfo.raw);
+        const expectedDigest = this.messageDigestAttributeObj.subs[1].subs[0].value;
+        if (!crypto2.bufferEqual(tstInfoDigest, expectedDigest)) {
+          throw new error_1.RFC3161TimestampVerificationError("signed data does not match tstInfo");
+        }
+      }
+      verifySignature(key) {
+        const signedAttrs = this.signedAttrsObj.toDER();
+        signedAttrs[0] = 49;
+        const verified = crypto2.verify(signedAttrs, key, this.signatureValue, this.signatureAlgorithm);
+        if (!verified) {
+          throw new error_1.RFC3161TimestampVerificationError("signature verification failed");
+        }
+      }
+      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+      get pkiStatusInfoObj() {
+        return this.root.subs[0];
+      }
+      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+      get timeStampTokenObj() {
+        return this.root.subs[1];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-3
+      get contentTypeObj() {
+        return this.timeStampTokenObj.subs[0];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5652#section-3
+      get signedDataObj() {
+        const obj2 = this.timeStampTokenObj.subs.find((sub) => sub.tag.isContextSpecific(0));
+        return obj2.subs[0];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
+      get encapContentInfoObj() {
+        return this.signedDataObj.subs[2];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
+      get signerInfosObj() {
+        const sd = this.signedDataObj;
+        return sd.subs[sd.subs.length - 1];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5652#section-5.1
+      get signerInfoObj() {
+        return this.signerInfosObj.subs[0];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
+      get eContentTypeObj() {
+        return this.encapContentInfoObj.subs[0];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
+      get eContentObj() {
+        return this.encapContentInfoObj.subs[1];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get signedAttrsObj() {
+        const signedAttrs = this.signerInfoObj.subs.find((sub) => sub.tag.isContextSpecific(0));
+        return signedAttrs;
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get messageDigestAttributeObj() {
+        const messageDigest = this.signedAttrsObj.subs.find((sub) => sub.subs[0].tag.isOID() && sub.subs[0].toOID() === OID_PKCS9_MESSAGE_DIGEST_KEY);
+        return messageDigest;
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get signerSidObj() {
+        return this.signerInfoObj.subs[1];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get signerDigestAlgorithmObj() {
+        return this.signerInfoObj.subs[2];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get signatureAlgorithmObj() {
+        return this.signerInfoObj.subs[4];
+      }
+      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+      get signatureValueObj() {
+        return this.signerInfoObj.subs[5];
+      }
+    };
+    exports.RFC3161Timestamp = RFC3161Timestamp;
+  }
+});
+
+// node_modules/@sigstore/core/dist/rfc3161/index.js
+var require_rfc3161 = __commonJS({
+  "node_modules/@sigstore/core/dist/rfc3161/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.RFC3161Timestamp = void 0;
+    var timestamp_1 = require_timestamp2();
+    Object.defineProperty(exports, "RFC3161Timestamp", { enumerable: true, get: function() {
+      return timestamp_1.RFC3161Timestamp;
+    } });
+  }
+});
+
+// node_modules/@sigstore/core/dist/x509/sct.js
+var require_sct = __commonJS({
+  "node_modules/@sigstore/core/dist/x509/sct.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod2) {
+        if (mod2 && mod2.__esModule) return mod2;
+        var result = {};
+        if (mod2 != null) {
+          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
+        }
+        __setModuleDefault(result, mod2);
+        return result;
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.SignedCertificateTimestamp = void 0;
+    var crypto2 = __importStar(require_crypto());
+    var stream_1 = require_stream();
+    var SignedCertificateTimestamp = class _SignedCertificateTimestamp {
+      version;
+      logID;
+      timestamp;
+      extensions;
+      hashAlgorithm;
+      signatureAlgorithm;
+      signature;
+      constructor(options) {
+        this.version = options.version;
+        this.logID = options.logID;
+        this.timestamp = options.timestamp;
+        this.extensions = options.extensions;
+        this.hashAlgorithm = options.hashAlgorithm;
+        this.signatureAlgorithm = options.signatureAlgorithm;
+        this.signature = options.signature;
+      }
+      get datetime() {
+        return new Date(Number(this.timestamp.readBigInt64BE()));
+      }
+      // Returns the hash algorithm used to generate the SCT's signature.
+      // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
+      get algorithm() {
+        switch (this.hashAlgorithm) {
+          /* istanbul ignore next */
+          case 0:
+            return "none";
+          /* istanbul ignore next */
+          case 1:
+            return "md5";
+          /* istanbul ignore next */
+          case 2:
+            return "sha1";
+          /* istanbul ignore next */
+          case 3:
+            return "sha224";
+          case 4:
+            return "sha256";
+          /* istanbul ignore next */
+          case 5:
+            return "sha384";
+          /* istanbul ignore next */
+          case 6:
+            return "sha512";
+          /* istanbul ignore next */
+          default:
+            return "unknown";
+        }
+      }
+      verify(preCert, key) {
+        const stream = new stream_1.ByteStream();
+        stream.appendChar(this.version);
+        stream.appendChar(0);
+        stream.appendView(this.timestamp);
+        stream.appendUint16(1);
+        stream.appendView(preCert);
+        stream.appendUint16(this.extensions.byteLength);
+        if (this.extensions.byteLength > 0) {
+          stream.appendView(this.extensions);
+        }
+        return crypto2.verify(stream.buffer, key, this.signature, this.algorithm);
+      }
+      // Parses a SignedCertificateTimestamp from a buffer. SCTs are encoded using
+      // TLS encoding which means the fields and lengths of most fields are
+      // specified as part of the SCT and TLS specs.
+      // https://www.rfc-editor.org/rfc/rfc6962#section-3.2
+      // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
+      static parse(buf) {
+        const stream = new stream_1.ByteStream(buf);
+        const version = stream.getUint8();
+        const logID = stream.getBlock(32);
+        const timestamp = stream.getBlock(8);
+        const extenstionLength = stream.getUint16();
+        const extensions = stream.getBlock(extenstionLength);
+        const hashAlgorithm = stream.getUint8();
+        const signatureAlgorithm = stream.getUint8();
+        const sigLength = stream.getUint16();
+        const signature = stream.getBlock(sigLength);
+        if (stream.position !== buf.length) {
+          throw new Error("SCT buffer length mismatch");
+        }
+        return new _SignedCertificateTimestamp({
+          version,
+          logID,
+          timestamp,
+          extensions,
+          hashAlgorithm,
+          signatureAlgorithm,
+          signature
+        });
+      }
+    };
+    exports.SignedCertificateTimestamp = SignedCertificateTimestamp;
+  }
+});
+
+// node_modules/@sigstore/core/dist/x509/ext.js
+var require_ext = __commonJS({
+  "node_modules/@sigstore/core/dist/x509/ext.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.X509SCTExtension = exports.X509SubjectKeyIDExtension = exports.X509AuthorityKeyIDExtension = exports.X509SubjectAlternativeNameExtension = exports.X509KeyUsageExtension = exports.X509BasicConstraintsExtension = exports.X509Extension = void 0;
+    var stream_1 = require_stream();
+    var sct_1 = require_sct();
+    var X509Extension = class {
+      root;
+      constructor(asn1) {
+        this.root = asn1;
+      }
+      get oid() {
+        return this.root.subs[0].toOID();
+      }
+      get critical() {
+        return this.root.subs.length === 3 ? this.root.subs[1].toBoolean() : false;
+      }
+      get value() {
+        return this.extnValueObj.value;
+      }
+      get valueObj() {
+        return this.extnValueObj;
+      }
+      get extnValueObj() {
+        return this.root.subs[this.root.subs.length - 1];
+      }
+    };
+    exports.X509Extension = X509Extension;
+    var X509BasicConstraintsExtension = class extends X509Extension {
+      get isCA() {
+        return this.sequence.subs[0]?.toBoolean() ?? false;
+      }
+      get pathLenConstraint() {
+        return this.sequence.subs.length > 1 ? this.sequence.subs[1].toInteger() : void 0;
+      }
+      // The extnValue field contains a single sequence wrapping the isCA and
+      // pathLenConstraint.
+      get sequence() {
+        return this.extnValueObj.subs[0];
+      }
+    };
+    exports.X509BasicConstraintsExtension = X509BasicConstraintsExtension;
+    var X509KeyUsageExtension = class extends X509Extension {
+      get digitalSignature() {
+        return this.bitString[0] === 1;
+      }
+      get keyCertSign() {
+        return this.bitString[5] === 1;
+      }
+      get crlSign() {
+        return this.bitString[6] === 1;
+      }
+      // The extnValue field contains a single bit string which is a bit mask
+      // indicating which key usages are enabled.
+      get bitString() {
+        return this.extnValueObj.subs[0].toBitString();
+      }
+    };
+    exports.X509KeyUsageExtension = X509KeyUsageExtension;
+    var X509SubjectAlternativeNameExtension = class extends X509Extension {
+      get rfc822Name() {
+        return this.findGeneralName(1)?.value.toString("ascii");
+      }
+      get uri() {
+        return this.findGeneralName(6)?.value.toString("ascii");
+      }
+      // Retrieve the value of an otherName with the given OID.
+      otherName(oid) {
+        const otherName = this.findGeneralName(0);
+        if (otherName === void 0) {
+          return void 0;
+        }
+        const otherNameOID = otherName.subs[0].toOID();
+        if (otherNameOID !== oid) {
+          return void 0;
+        }
+        const otherNameValue = otherName.subs[1];
+        return otherNameValue.subs[0].value.toString("ascii");
+      }
+      findGeneralName(tag) {
+        return this.generalNames.find((gn) => gn.tag.isContextSpecific(tag));
+      }
+      // The extnValue field contains a sequence of GeneralNames.
+      get generalNames() {
+        return this.extnValueObj.subs[0].subs;
+      }
+    };
+    exports.X509SubjectAlternativeNameExtension = X509SubjectAlternativeNameExtension;
+    var X509AuthorityKeyIDExtension = class extends X509Extension {
+      get keyIdentifier() {
+        return this.findSequenceMember(0)?.value;
+      }
+      findSequenceMember(tag) {
+        return this.sequence.subs.find((el) => el.tag.isContextSpecific(tag));
+      }
+      // The extnValue field contains a single sequence wrapping the keyIdentifier
+      get sequence() {
+        return this.extnValueObj.subs[0];
+      }
+    };
+    exports.X509AuthorityKeyIDExtension = X509AuthorityKeyIDExtension;
+    var X509SubjectKeyIDExtension = class extends X509Extension {
+      get keyIdentifier() {
+        return this.extnValueObj.subs[0].value;
+      }
+    };
+    exports.X509SubjectKeyIDExtension = X509SubjectKeyIDExtension;
+    var X509SCTExtension = class extends X509Extension {
+      constructor(asn1) {
+        super(asn1);
+      }
+      get signedCertificateTimestamps() {
+        const buf = this.extnValueObj.subs[0].value;
+        const stream = new stream_1.ByteStream(buf);
+        const end = stream.getUint16() + 2;
+        const sctList = [];
+        while (stream.position < end) {
+          const sctLength = stream.getUint16();
+          const sct = stream.getBlock(sctLength);
+          sctList.push(sct_1.SignedCertificateTimestamp.parse(sct));
+        }
+        if (stream.position !== end) {
+          throw new Error("SCT list length does not match actual length");
+        }
+        return sctList;
+      }
+    };
+    exports.X509SCTExtension = X509SCTExtension;
+  }
+});
+
+// node_modules/@sigstore/core/dist/x509/cert.js
+var require_cert = __commonJS({
+  "node_modules/@sigstore/core/dist/x509/cert.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod2) {
+        if (mod2 && mod2.__esModule) return mod2;
+        var result = {};
+        if (mod2 != null) {
+          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
+        }
+        __setModuleDefault(result, mod2);
+        return result;
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
+    var asn1_1 = require_asn1();
+    var crypto2 = __importStar(require_crypto());
+    var oid_1 = require_oid();
+    var pem = __importStar(require_pem());
+    var ext_1 = require_ext();
+    var EXTENSION_OID_SUBJECT_KEY_ID = "2.5.29.14";
+    var EXTENSION_OID_KEY_USAGE = "2.5.29.15";
+    var EXTENSION_OID_SUBJECT_ALT_NAME = "2.5.29.17";
+    var EXTENSION_OID_BASIC_CONSTRAINTS = "2.5.29.19";
+    var EXTENSION_OID_AUTHORITY_KEY_ID = "2.5.29.35";
+    exports.EXTENSION_OID_SCT = "1.3.6.1.4.1.11129.2.4.2";
+    var X509Certificate3 = class _X509Certificate {
+      root;
+      constructor(asn1) {
+        this.root = asn1;
+      }
+      static parse(cert) {
+        const der = typeof cert === "string" ? pem.toDER(cert) : cert;
+        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
+        return new _X509Certificate(asn1);
+      }
+      get tbsCertificate() {
+        return this.tbsCertificateObj;
+      }
+      get version() {
+        const ver = this.versionObj.subs[0].toInteger();
+        return `v${(ver + BigInt(1)).toString()}`;
+      }
+      get serialNumber() {
+        return this.serialNumberObj.value;
+      }
+      get notBefore() {
+        return this.validityObj.subs[0].toDate();
+      }
+      get notAfter() {
+        return this.validityObj.subs[1].toDate();
+      }
+      get issuer() {
+        return this.issuerObj.value;
+      }
+      get subject() {
+        return this.subjectObj.value;
+      }
+      get publicKey() {
+        return this.subjectPublicKeyInfoObj.toDER();
+      }
+      get signatureAlgorithm() {
+        const oid = this.signatureAlgorithmObj.subs[0].toOID();
+        if (oid_1.RSA_SIGNATURE_ALGOS[oid]) {
+          return oid_1.RSA_SIGNATURE_ALGOS[oid];
+        }
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+      }
+      get signatureValue() {
+        return this.signatureValueObj.value.subarray(1);
+      }
+      get subjectAltName() {
+        const ext = this.extSubjectAltName;
+        return ext?.uri || /* istanbul ignore next */
+        ext?.rfc822Name;
+      }
+      get extensions() {
+        const extSeq = this.extensionsObj?.subs[0];
+        return extSeq?.subs || [];
+      }
+      get extKeyUsage() {
+        const ext = this.findExtension(EXTENSION_OID_KEY_USAGE);
+        return ext ? new ext_1.X509KeyUsageExtension(ext) : void 0;
+      }
+      get extBasicConstraints() {
+        const ext = this.findExtension(EXTENSION_OID_BASIC_CONSTRAINTS);
+        return ext ? new ext_1.X509BasicConstraintsExtension(ext) : void 0;
+      }
+      get extSubjectAltName() {
+        const ext = this.findExtension(EXTENSION_OID_SUBJECT_ALT_NAME);
+        return ext ? new ext_1.X509SubjectAlternativeNameExtension(ext) : void 0;
+      }
+      get extAuthorityKeyID() {
+        const ext = this.findExtension(EXTENSION_OID_AUTHORITY_KEY_ID);
+        return ext ? new ext_1.X509AuthorityKeyIDExtension(ext) : void 0;
+      }
+      get extSubjectKeyID() {
+        const ext = this.findExtension(EXTENSION_OID_SUBJECT_KEY_ID);
+        return ext ? new ext_1.X509SubjectKeyIDExtension(ext) : (
+          /* istanbul ignore next */
+          void 0
+        );
+      }
+      get extSCT() {
+        const ext = this.findExtension(exports.EXTENSION_OID_SCT);
+        return ext ? new ext_1.X509SCTExtension(ext) : void 0;
+      }
+      get isCA() {
+        const ca = this.extBasicConstraints?.isCA || false;
+        if (this.extKeyUsage) {
+          return ca && this.extKeyUsage.keyCertSign;
+        }
+        return ca;
+      }
+      extension(oid) {
+        const ext = this.findExtension(oid);
+        return ext ? new ext_1.X509Extension(ext) : void 0;
+      }
+      verify(issuerCertificate) {
+        const publicKey = issuerCertificate?.publicKey || this.publicKey;
+        const key = crypto2.createPublicKey(publicKey);
+        return crypto2.verify(this.tbsCertificate.toDER(), key, this.signatureValue, this.signatureAlgorithm);
+      }
+      validForDate(date) {
+        return this.notBefore <= date && date <= this.notAfter;
+      }
+      equals(other) {
+        return this.root.toDER().equals(other.root.toDER());
+      }
+      // Creates a copy of the certificate with a new buffer
+      clone() {
+        const der = this.root.toDER();
+        const clone = Buffer.alloc(der.length);
+        der.copy(clone);
+        return _X509Certificate.parse(clone);
+      }
+      findExtension(oid) {
+        return this.extensions.find((ext) => ext.subs[0].toOID() === oid);
+      }
+      /////////////////////////////////////////////////////////////////////////////
+      // The following properties use the documented x509 structure to locate the
+      // desired ASN.1 object
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.1
+      get tbsCertificateObj() {
+        return this.root.subs[0];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.2
+      get signatureAlgorithmObj() {
+        return this.root.subs[1];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.3
+      get signatureValueObj() {
+        return this.root.subs[2];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.1
+      get versionObj() {
+        return this.tbsCertificateObj.subs[0];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.2
+      get serialNumberObj() {
+        return this.tbsCertificateObj.subs[1];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4
+      get issuerObj() {
+        return this.tbsCertificateObj.subs[3];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5
+      get validityObj() {
+        return this.tbsCertificateObj.subs[4];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.6
+      get subjectObj() {
+        return this.tbsCertificateObj.subs[5];
+      }
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.7
+      get subjectPublicKeyInfoObj() {
+        return this.tbsCertificateObj.subs[6];
+      }
+      // Extensions can't be located by index because their position varies. Instead,
+      // we need to find the extensions context specific tag
+      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.9
+      get extensionsObj() {
+        return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(3));
+      }
+    };
+    exports.X509Certificate = X509Certificate3;
+  }
+});
+
+// node_modules/@sigstore/core/dist/x509/index.js
+var require_x509 = __commonJS({
+  "node_modules/@sigstore/core/dist/x509/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
+    var cert_1 = require_cert();
+    Object.defineProperty(exports, "EXTENSION_OID_SCT", { enumerable: true, get: function() {
+      return cert_1.EXTENSION_OID_SCT;
+    } });
+    Object.defineProperty(exports, "X509Certificate", { enumerable: true, get: function() {
+      return cert_1.X509Certificate;
+    } });
+    var ext_1 = require_ext();
+    Object.defineProperty(exports, "X509SCTExtension", { enumerable: true, get: function() {
+      return ext_1.X509SCTExtension;
+    } });
+  }
+});
+
+// node_modules/@sigstore/core/dist/index.js
+var require_dist4 = __commonJS({
+  "node_modules/@sigstore/core/dist/index.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod2) {
+        if (mod2 && mod2.__esModule) return mod2;
+        var result = {};
+        if (mod2 != null) {
+          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
+        }
+        __setModuleDefault(result, mod2);
+        return result;
+      };
+    })();
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = exports.ByteStream = exports.RFC3161Timestamp = exports.pem = exports.json = exports.encoding = exports.dsse = exports.crypto = exports.ASN1Obj = void 0;
+    var asn1_1 = require_asn1();
+    Object.defineProperty(exports, "ASN1Obj", { enumerable: true, get: function() {
+      return asn1_1.ASN1Obj;
+    } });
+    exports.crypto = __importStar(require_crypto());
+    exports.dsse = __importStar(require_dsse());
+    exports.encoding = __importStar(require_encoding2());
+    exports.json = __importStar(require_json());
+    exports.pem = __importStar(require_pem());
+    var rfc3161_1 = require_rfc3161();
+    Object.defineProperty(exports, "RFC3161Timestamp", { enumerable: true, get: function() {
+      return rfc3161_1.RFC3161Timestamp;
+    } });
+    var stream_1 = require_stream();
+    Object.defineProperty(exports, "ByteStream", { enumerable: true, get: function() {
+      return stream_1.ByteStream;
+    } });
+    var x509_1 = require_x509();
+    Object.defineProperty(exports, "EXTENSION_OID_SCT", { enumerable: true, get: function() {
+      return x509_1.EXTENSION_OID_SCT;
+    } });
+    Object.defineProperty(exports, "X509Certificate", { enumerable: true, get: function() {
+      return x509_1.X509Certificate;
+    } });
+    Object.defineProperty(exports, "X509SCTExtension", { enumerable: true, get: function() {
+      return x509_1.X509SCTExtension;
+    } });
+  }
+});
+
+// node_modules/@sigstore/verify/dist/bundle/dsse.js
+var require_dsse2 = __commonJS({
+  "node_modules/@sigstore/verify/dist/bundle/dsse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DSSESignatureContent = void 0;
+    var core_1 = require_dist4();
+    var DSSESignatureContent = class {
+      env;
+      constructor(env) {
+        this.env = env;
+      }
+      compareDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
+      }
+      // For a DSSE envelope the signature is computed over the pre-authentication
+      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
+      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
+      compareSignedDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
+      }
+      compareSignature(signature) {
+        return core_1.crypto.bufferEqual(signature, this.signature);
+      }
+      verifySignature(key) {
+        return core_1.crypto.verify(this.preAuthEncoding, key, this.signature);
+      }
+      get signature() {
+        return this.env.signatures.length > 0 ? this.env.signatures[0].sig : Buffer.from("");
+      }
+      // DSSE Pre-Authentication Encoding
+      get preAuthEncoding() {
+        return core_1.dsse.preAuthEncoding(this.env.payloadType, this.env.payload);
+      }
+    };
+    exports.DSSESignatureContent = DSSESignatureContent;
+  }
+});
+
+// node_modules/@sigstore/verify/dist/bundle/message.js
+var require_message = __commonJS({
+  "node_modules/@sigstore/verify/dist/bundle/message.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.MessageSignatureContent = void 0;
+    var core_1 = require_dist4();
+    var protobuf_specs_1 = require_dist2();
+    var HASH_ALGORITHM_MAP = {
+      [protobuf_specs_1.HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED]: "sha256",
+      [protobuf_specs_1.HashAlgorithm.SHA2_256]: "sha256",
+      [protobuf_specs_1.HashAlgorithm.SHA2_384]: "sha384",
+      [protobuf_specs_1.HashAlgorithm.SHA2_512]: "sha512",
+      [protobuf_specs_1.HashAlgorithm.SHA3_256]: "sha3-256",
+      [protobuf_specs_1.HashAlgorithm.SHA3_384]: "sha3-384"
+    };
+    var MessageSignatureContent = class {
+      signature;
+      messageDigest;
+      artifact;
+      hashAlgorithm;
+      constructor(messageSignature, artifact) {
+        this.signature = messageSignature.signature;
+        this.messageDigest = messageSignature.messageDigest.digest;
+        this.artifact = artifact;
+        this.hashAlgorithm = HASH_ALGORITHM_MAP[messageSignature.messageDigest.algorithm] ?? /* istanbul ignore next */
+        "sha256";
+      }
+      compareSignature(signature) {
+        return core_1.crypto.bufferEqual(signature, this.signature);
+      }
+      compareDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, this.messageDigest);
+      }
+      // For a message signature the signature is computed over the artifact, so the
+      // digest of the signed bytes is the artifact's message digest.
+      compareSignedDigest(digest) {
+        return this.compareDigest(digest);
+      }
+      verifySignature(key) {
+        return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
+      }
+    };
+    exports.MessageSignatureContent = MessageSignatureContent;
+  }
+});
+
+// node_modules/@sigstore/verify/dist/bundle/index.js
+var require_bundle2 = __commonJS({
+  "node_modules/@sigstore/verify/dist/bundle/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.toSignedEntity = toSignedEntity2;
+    exports.signatureContent = signatureContent;
+    var core_1 = require_dist4();
+    var dsse_1 = require_dsse2();
+    var message_1 = require_message();
+    function toSignedEntity2(bundle, artifact) {
+      const { tlogEntries, timestampVerificationData } = bundle.verificationMaterial;
+      const timestamps = [];
+      for (const entry of tlogEntries) {
+        if (entry.integratedTime && entry.integratedTime !== "0") {
+          timestamps.push({
+            $case: "transparency-log",
+            tlogEntry: entry
+          });
+        }
+      }
+      for (const ts of timestampVerificationData?.rfc3161Timestamps ?? []) {
+        timestamps.push({
+          $case: "timestamp-authority",
+          timestamp: core_1.RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp))
+        });
+      }
+      return {
+        signature: signatureContent(bundle, artifact),
+        key: key(bundle),
+        tlogEntries,
+        timestamps
+      };
+    }
+    function signatureContent(bundle, artifact) {
+      switch (bundle.content.$case) {
+        case "dsseEnvelope":
+          return new dsse_1.DSSESignatureContent(bundle.content.dsseEnvelope);
+        case "messageSignature":
+          return new message_1.MessageSignatureContent(bundle.content.messageSignature, artifact);
+      }
+    }
+    function key(bundle) {
+      switch (bundle.verificationMaterial.content.$case) {
+        case "publicKey":
+          return {
+            $case: "public-key",
+            hint: bundle.verificationMaterial.content.publicKey.hint
+          };
+        case "x509CertificateChain":
+          return {
+            $case: "certificate",
+            certificate: core_1.X509Certificate.parse(Buffer.from(bundle.verificationMaterial.content.x509CertificateChain.certificates[0].rawBytes))
+          };
+        case "certificate":
+          return {
+            $case: "certificate",
+            certificate: core_1.X509Certificate.parse(Buffer.from(bundle.verificationMaterial.content.certificate.rawBytes))
+          };
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/error.js
+var require_error4 = __commonJS({
+  "node_modules/@sigstore/verify/dist/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.PolicyError = exports.VerificationError = void 0;
+    var BaseError = class extends Error {
+      code;
+      cause;
+      /* eslint-disable-line @typescript-eslint/no-explicit-any */
+      constructor({ code, message, cause }) {
+        super(message);
+        this.code = code;
+        this.cause = cause;
+        this.name = this.constructor.name;
+      }
+    };
+    var VerificationError = class extends BaseError {
+    };
+    exports.VerificationError = VerificationError;
+    var PolicyError = class extends BaseError {
+    };
+    exports.PolicyError = PolicyError;
+  }
+});
+
+// node_modules/@sigstore/verify/dist/trust/filter.js
+var require_filter = __commonJS({
+  "node_modules/@sigstore/verify/dist/trust/filter.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.filterCertAuthorities = filterCertAuthorities;
+    exports.filterTLogAuthorities = filterTLogAuthorities;
+    function filterCertAuthorities(certAuthorities, timestamp) {
+      return certAuthorities.filter((ca) => {
+        return ca.validFor.start <= timestamp && ca.validFor.end >= timestamp;
+      });
+    }
+    function filterTLogAuthorities(tlogAuthorities, criteria) {
+      return tlogAuthorities.filter((tlog) => {
+        if (criteria.logID && !tlog.logID.equals(criteria.logID)) {
+          return false;
+        }
+        return tlog.validFor.start <= criteria.targetDate && criteria.targetDate <= tlog.validFor.end;
+      });
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/trust/index.js
+var require_trust = __commonJS({
+  "node_modules/@sigstore/verify/dist/trust/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.filterTLogAuthorities = exports.filterCertAuthorities = void 0;
+    exports.toTrustMaterial = toTrustMaterial2;
+    var core_1 = require_dist4();
+    var protobuf_specs_1 = require_dist2();
+    var error_1 = require_error4();
+    var BEGINNING_OF_TIME = /* @__PURE__ */ new Date(0);
+    var END_OF_TIME = /* @__PURE__ */ new Date(864e13);
+    var filter_1 = require_filter();
+    Object.defineProperty(exports, "filterCertAuthorities", { enumerable: true, get: function() {
+      return filter_1.filterCertAuthorities;
+    } });
+    Object.defineProperty(exports, "filterTLogAuthorities", { enumerable: true, get: function() {
+      return filter_1.filterTLogAuthorities;
+    } });
+    function toTrustMaterial2(root, keys) {
+      const keyFinder2 = typeof keys === "function" ? keys : keyLocator(keys);
+      return {
+        certificateAuthorities: root.certificateAuthorities.map(createCertAuthority),
+        timestampAuthorities: root.timestampAuthorities.map(createCertAuthority),
+        tlogs: root.tlogs.map(createTLogAuthority),
+        ctlogs: root.ctlogs.map(createTLogAuthority),
+        publicKey: keyFinder2
+      };
+    }
+    function createTLogAuthority(tlogInstance) {
+      const keyDetails = tlogInstance.publicKey.keyDetails;
+      const keyType = keyDetails === protobuf_specs_1.PublicKeyDetails.PKCS1_RSA_PKCS1V5 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V5 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256 ? "pkcs1" : "spki";
+      return {
+        baseURL: tlogInstance.baseUrl,
+        logID: tlogInstance.checkpointKeyId ? tlogInstance.checkpointKeyId.keyId : tlogInstance.logId.keyId,
+        publicKey: core_1.crypto.createPublicKey(tlogInstance.publicKey.rawBytes, keyType),
+        validFor: {
+          start: tlogInstance.publicKey.validFor?.start || BEGINNING_OF_TIME,
+          end: tlogInstance.publicKey.validFor?.end || END_OF_TIME
+        }
+      };
+    }
+    function createCertAuthority(ca) {
+      return {
+        certChain: ca.certChain.certificates.map((cert) => {
+          return core_1.X509Certificate.parse(Buffer.from(cert.rawBytes));
+        }),
+        validFor: {
+          start: ca.validFor?.start || BEGINNING_OF_TIME,
+          end: ca.validFor?.end || END_OF_TIME
+        }
+      };
+    }
+    function keyLocator(keys) {
+      return (hint) => {
+        const key = (keys || {})[hint];
+        if (!key) {
+          throw new error_1.VerificationError({
+            code: "PUBLIC_KEY_ERROR",
+            message: `key not found: ${hint}`
+          });
+        }
+        return {
+          publicKey: core_1.crypto.createPublicKey(key.rawBytes),
+          validFor: (date) => {
+            return (key.validFor?.start || BEGINNING_OF_TIME) <= date && (key.validFor?.end || END_OF_TIME) >= date;
+          }
+        };
+      };
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/key/certificate.js
+var require_certificate = __commonJS({
+  "node_modules/@sigstore/verify/dist/key/certificate.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.CertificateChainVerifier = void 0;
+    exports.verifyCertificateChain = verifyCertificateChain;
+    var error_1 = require_error4();
+    var trust_1 = require_trust();
+    function verifyCertificateChain(timestamp, leaf, certificateAuthorities) {
+      const cas = (0, trust_1.filterCertAuthorities)(certificateAuthorities, timestamp);
+      let error2;
+      for (const ca of cas) {
+        try {
+          const verifier2 = new CertificateChainVerifier({
+            trustedCerts: ca.certChain,
+            untrustedCert: leaf,
+            timestamp
+          });
+          return verifier2.verify();
+        } catch (err) {
+          error2 = err;
+        }
+      }
+      throw new error_1.VerificationError({
+        code: "CERTIFICATE_ERROR",
+        message: "Failed to verify certificate chain",
+        cause: error2
+      });
+    }
+    var CertificateChainVerifier = class {
+      untrustedCert;
+      trustedCerts;
+      localCerts;
+      timestamp;
+      constructor(opts) {
+        this.untrustedCert = opts.untrustedCert;
+        this.trustedCerts = opts.trustedCerts;
+        this.localCerts = dedupeCertificates([
+          ...opts.trustedCerts,
+          opts.untrustedCert
+        ]);
+        this.timestamp = opts.timestamp;
+      }
+      verify() {
+        const certificatePath = this.sort();
+        this.checkPath(certificatePath);
+        const validForDate = certificatePath.every((cert) => cert.validForDate(this.timestamp));
+        if (!validForDate) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "certificate is not valid or expired at the specified date"
+          });
+        }
+        return certificatePath;
+      }
+      sort() {
+        const leafCert = this.untrustedCert;
+        let paths = this.buildPaths(leafCert);
+        paths = paths.filter((path3) => path3.some((cert) => this.trustedCerts.includes(cert)));
+        if (paths.length === 0) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "no trusted certificate path found"
+          });
+        }
+        const path2 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
+        return [leafCert, ...path2].slice(0, -1);
+      }
+      // Recursively build all possible paths from the leaf to the root
+      buildPaths(certificate) {
+        const paths = [];
+        const issuers = this.findIssuer(certificate);
+        if (issuers.length === 0) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "no valid certificate path found"
+          });
+        }
+        for (let i = 0; i < issuers.length; i++) {
+          const issuer = issuers[i];
+          if (issuer.equals(certificate)) {
+            paths.push([certificate]);
+            continue;
+          }
+          const subPaths = this.buildPaths(issuer);
+          for (let j = 0; j < subPaths.length; j++) {
+            paths.push([issuer, ...subPaths[j]]);
+          }
+        }
+        return paths;
+      }
+      // Return all possible issuers for the given certificate
+      findIssuer(certificate) {
+        let issuers = [];
+        let keyIdentifier;
+        if (certificate.subject.equals(certificate.issuer)) {
+          if (certificate.verify()) {
+            return [certificate];
+          }
+        }
+        if (certificate.extAuthorityKeyID) {
+          keyIdentifier = certificate.extAuthorityKeyID.keyIdentifier;
+        }
+        this.localCerts.forEach((possibleIssuer) => {
+          if (keyIdentifier) {
+            if (possibleIssuer.extSubjectKeyID) {
+              if (possibleIssuer.extSubjectKeyID.keyIdentifier.equals(keyIdentifier)) {
+                issuers.push(possibleIssuer);
+              }
+              return;
+            }
+          }
+          if (possibleIssuer.subject.equals(certificate.issuer)) {
+            issuers.push(possibleIssuer);
+          }
+        });
+        issuers = issuers.filter((issuer) => {
+          try {
+            return certificate.verify(issuer);
+          } catch (ex) {
+            return false;
+          }
+        });
+        return issuers;
+      }
+      checkPath(path2) {
+        if (path2.length < 1) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "certificate chain must contain at least one certificate"
+          });
+        }
+        const validCAs = path2.slice(1).every((cert) => cert.isCA);
+        if (!validCAs) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "intermediate certificate is not a CA"
+          });
+        }
+        for (let i = path2.length - 2; i >= 0; i--) {
+          if (!path2[i].issuer.equals(path2[i + 1].subject)) {
+            throw new error_1.VerificationError({
+              code: "CERTIFICATE_ERROR",
+              message: "incorrect certificate name chaining"
+            });
+          }
+        }
+        for (let i = 0; i < path2.length; i++) {
+          const cert = path2[i];
+          if (cert.extBasicConstraints?.isCA) {
+            const pathLength = cert.extBasicConstraints.pathLenConstraint;
+            if (pathLength !== void 0 && pathLength < i - 1) {
+              throw new error_1.VerificationError({
+                code: "CERTIFICATE_ERROR",
+                message: "path length constraint exceeded"
+              });
+            }
+          }
+        }
+      }
+    };
+    exports.CertificateChainVerifier = CertificateChainVerifier;
+    function dedupeCertificates(certs) {
+      for (let i = 0; i < certs.length; i++) {
+        for (let j = i + 1; j < certs.length; j++) {
+          if (certs[i].equals(certs[j])) {
+            certs.splice(j, 1);
+            j--;
+          }
+        }
+      }
+      return certs;
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/key/sct.js
+var require_sct2 = __commonJS({
+  "node_modules/@sigstore/verify/dist/key/sct.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifySCTs = verifySCTs;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var trust_1 = require_trust();
+    function verifySCTs(cert, issuer, ctlogs) {
+      let extSCT;
+      const clone = cert.clone();
+      for (let i = 0; i < clone.extensions.length; i++) {
+        const ext = clone.extensions[i];
+        if (ext.subs[0].toOID() === core_1.EXTENSION_OID_SCT) {
+          extSCT = new core_1.X509SCTExtension(ext);
+          clone.extensions.splice(i, 1);
+          break;
+        }
+      }
+      if (!extSCT) {
+        return [];
+      }
+      if (extSCT.signedCertificateTimestamps.length === 0) {
+        return [];
+      }
+      const preCert = new core_1.ByteStream();
+      const issuerId = core_1.crypto.digest("sha256", issuer.publicKey);
+      preCert.appendView(issuerId);
+      const tbs = clone.tbsCertificate.toDER();
+      preCert.appendUint24(tbs.length);
+      preCert.appendView(tbs);
+      return extSCT.signedCertificateTimestamps.map((sct) => {
+        const validCTLogs = (0, trust_1.filterTLogAuthorities)(ctlogs, {
+          logID: sct.logID,
+          targetDate: sct.datetime
+        });
+        const verified = validCTLogs.some((log) => sct.verify(preCert.buffer, log.publicKey));
+        if (!verified) {
+          throw new error_1.VerificationError({
+            code: "CERTIFICATE_ERROR",
+            message: "SCT verification failed"
+          });
+        }
+        return sct.logID;
+      });
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/key/index.js
+var require_key = __commonJS({
+  "node_modules/@sigstore/verify/dist/key/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyPublicKey = verifyPublicKey;
+    exports.verifyCertificate = verifyCertificate;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var certificate_1 = require_certificate();
+    var sct_1 = require_sct2();
+    var OID_FULCIO_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
+    var OID_FULCIO_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
+    function verifyPublicKey(hint, timestamps, trustMaterial) {
+      const key = trustMaterial.publicKey(hint);
+      timestamps.forEach((timestamp) => {
+        if (!key.validFor(timestamp)) {
+          throw new error_1.VerificationError({
+            code: "PUBLIC_KEY_ERROR",
+            message: `Public key is not valid for timestamp: ${timestamp.toISOString()}`
+          });
+        }
+      });
+      return { key: key.publicKey };
+    }
+    function verifyCertificate(leaf, timestamps, trustMaterial) {
+      let path2 = [];
+      timestamps.forEach((timestamp) => {
+        path2 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial.certificateAuthorities);
+      });
+      return {
+        scts: (0, sct_1.verifySCTs)(path2[0], path2[1], trustMaterial.ctlogs),
+        signer: getSigner(path2[0])
+      };
+    }
+    function getSigner(cert) {
+      let issuer;
+      const issuerExtension = cert.extension(OID_FULCIO_ISSUER_V2);
+      if (issuerExtension) {
+        issuer = issuerExtension.valueObj.subs?.[0]?.value.toString("ascii");
+      } else {
+        issuer = cert.extension(OID_FULCIO_ISSUER_V1)?.value.toString("ascii");
+      }
+      const oids = cert.extensions.map((ext) => {
+        const oid = ext.subs[0].toOID();
+        return {
+          oid: { id: oid.split(".").map(Number) },
+          value: ext.subs[ext.subs.length - 1].value
+        };
+      });
+      const identity = {
+        extensions: { issuer },
+        subjectAlternativeName: cert.subjectAltName,
+        oids
+      };
+      return {
+        key: core_1.crypto.createPublicKey(cert.publicKey),
+        identity
+      };
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/policy.js
+var require_policy = __commonJS({
+  "node_modules/@sigstore/verify/dist/policy.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifySubjectAlternativeName = verifySubjectAlternativeName;
+    exports.verifyExtensions = verifyExtensions;
+    exports.verifyOIDs = verifyOIDs;
+    var error_1 = require_error4();
+    function verifySubjectAlternativeName(policyIdentity, signerIdentity) {
+      if (signerIdentity === void 0 || !signerIdentity.match(policyIdentity)) {
+        throw new error_1.PolicyError({
+          code: "UNTRUSTED_SIGNER_ERROR",
+          message: `certificate identity error - expected ${policyIdentity}, got ${signerIdentity}`
+        });
+      }
+    }
+    function verifyExtensions(policyExtensions, signerExtensions = {}) {
+      let key;
+      for (key in policyExtensions) {
+        if (signerExtensions[key] !== policyExtensions[key]) {
+          throw new error_1.PolicyError({
+            code: "UNTRUSTED_SIGNER_ERROR",
+            message: `invalid certificate extension - expected ${key}=${policyExtensions[key]}, got ${key}=${signerExtensions[key]}`
+          });
+        }
+      }
+    }
+    function verifyOIDs(policyOIDs, signerOIDs = []) {
+      for (const policyOID of policyOIDs) {
+        const match = signerOIDs.find((signerOID) => oidEquals(policyOID.oid?.id, signerOID.oid?.id) && policyOID.value.equals(signerOID.value));
+        if (!match) {
+          const oid = policyOID.oid?.id.join(".") ?? "<unknown>";
+          throw new error_1.PolicyError({
+            code: "UNTRUSTED_SIGNER_ERROR",
+            message: `invalid certificate extension - missing OID ${oid}`
+          });
+        }
+      }
+    }
+    function oidEquals(a, b) {
+      if (a === void 0 || b === void 0) {
+        return false;
+      }
+      return a.length === b.length && a.every((v, i) => v === b[i]);
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/timestamp/tsa.js
+var require_tsa = __commonJS({
+  "node_modules/@sigstore/verify/dist/timestamp/tsa.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyRFC3161Timestamp = verifyRFC3161Timestamp;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var certificate_1 = require_certificate();
+    var trust_1 = require_trust();
+    function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
+      const signingTime2 = timestamp.signingTime;
+      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime2);
+      timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
+        serialNumber: timestamp.signerSerialNumber,
+        issuer: timestamp.signerIssuer
+      });
+      const verified = timestampAuthorities.some((ca) => {
+        try {
+          verifyTimestampForCA(timestamp, data, ca);
+          return true;
+        } catch (e) {
+          return false;
+        }
+      });
+      if (!verified) {
+        throw new error_1.VerificationError({
+          code: "TIMESTAMP_ERROR",
+          message: "timestamp could not be verified"
+        });
+      }
+    }
+    function verifyTimestampForCA(timestamp, data, ca) {
+      const [leaf, ...cas] = ca.certChain;
+      const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
+      const signingTime2 = timestamp.signingTime;
+      try {
+        new certificate_1.CertificateChainVerifier({
+          untrustedCert: leaf,
+          trustedCerts: cas,
+          timestamp: signingTime2
+        }).verify();
+      } catch (e) {
+        throw new error_1.VerificationError({
+          code: "TIMESTAMP_ERROR",
+          message: "invalid certificate chain"
+        });
+      }
+      timestamp.verify(data, signingKey);
+    }
+    function filterCAsBySerialAndIssuer(timestampAuthorities, criteria) {
+      return timestampAuthorities.filter((ca) => ca.certChain.length > 0 && core_1.crypto.bufferEqual(ca.certChain[0].serialNumber, criteria.serialNumber) && core_1.crypto.bufferEqual(ca.certChain[0].issuer, criteria.issuer));
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/timestamp/index.js
+var require_timestamp3 = __commonJS({
+  "node_modules/@sigstore/verify/dist/timestamp/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.getTSATimestamp = getTSATimestamp;
+    exports.getTLogTimestamp = getTLogTimestamp;
+    var tsa_1 = require_tsa();
+    function getTSATimestamp(timestamp, data, timestampAuthorities) {
+      (0, tsa_1.verifyRFC3161Timestamp)(timestamp, data, timestampAuthorities);
+      return {
+        type: "timestamp-authority",
+        logID: timestamp.signerSerialNumber,
+        timestamp: timestamp.signingTime
+      };
+    }
+    function getTLogTimestamp(entry) {
+      if (!entry.inclusionPromise) {
+        return void 0;
+      }
+      return {
+        type: "transparency-log",
+        logID: entry.logId.keyId,
+        timestamp: new Date(Number(entry.integratedTime) * 1e3)
+      };
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js
+var require_verifier = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Signature = exports.Verifier = exports.PublicKey = void 0;
+    var sigstore_common_1 = require_sigstore_common();
+    exports.PublicKey = {
+      fromJSON(object) {
+        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.rawBytes.length !== 0) {
+          obj2.rawBytes = base64FromBytes(message.rawBytes);
+        }
+        return obj2;
+      }
+    };
+    exports.Verifier = {
+      fromJSON(object) {
+        return {
+          verifier: isSet(object.publicKey) ? { $case: "publicKey", publicKey: exports.PublicKey.fromJSON(object.publicKey) } : isSet(object.x509Certificate) ? { $case: "x509Certificate", x509Certificate: sigstore_common_1.X509Certificate.fromJSON(object.x509Certificate) } : void 0,
+          keyDetails: isSet(object.keyDetails) ? (0, sigstore_common_1.publicKeyDetailsFromJSON)(object.keyDetails) : 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.verifier?.$case === "publicKey") {
+          obj2.publicKey = exports.PublicKey.toJSON(message.verifier.publicKey);
+        } else if (message.verifier?.$case === "x509Certificate") {
+          obj2.x509Certificate = sigstore_common_1.X509Certificate.toJSON(message.verifier.x509Certificate);
+        }
+        if (message.keyDetails !== 0) {
+          obj2.keyDetails = (0, sigstore_common_1.publicKeyDetailsToJSON)(message.keyDetails);
+        }
+        return obj2;
+      }
+    };
+    exports.Signature = {
+      fromJSON(object) {
+        return {
+          content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+          verifier: isSet(object.verifier) ? exports.Verifier.fromJSON(object.verifier) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.content.length !== 0) {
+          obj2.content = base64FromBytes(message.content);
+        }
+        if (message.verifier !== void 0) {
+          obj2.verifier = exports.Verifier.toJSON(message.verifier);
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js
+var require_dsse3 = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DSSELogEntryV002 = exports.DSSERequestV002 = void 0;
+    var envelope_1 = require_envelope();
+    var sigstore_common_1 = require_sigstore_common();
+    var verifier_1 = require_verifier();
+    exports.DSSERequestV002 = {
+      fromJSON(object) {
+        return {
+          envelope: isSet(object.envelope) ? envelope_1.Envelope.fromJSON(object.envelope) : void 0,
+          verifiers: globalThis.Array.isArray(object?.verifiers) ? object.verifiers.map((e) => verifier_1.Verifier.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.envelope !== void 0) {
+          obj2.envelope = envelope_1.Envelope.toJSON(message.envelope);
+        }
+        if (message.verifiers?.length) {
+          obj2.verifiers = message.verifiers.map((e) => verifier_1.Verifier.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    exports.DSSELogEntryV002 = {
+      fromJSON(object) {
+        return {
+          payloadHash: isSet(object.payloadHash) ? sigstore_common_1.HashOutput.fromJSON(object.payloadHash) : void 0,
+          signatures: globalThis.Array.isArray(object?.signatures) ? object.signatures.map((e) => verifier_1.Signature.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.payloadHash !== void 0) {
+          obj2.payloadHash = sigstore_common_1.HashOutput.toJSON(message.payloadHash);
+        }
+        if (message.signatures?.length) {
+          obj2.signatures = message.signatures.map((e) => verifier_1.Signature.toJSON(e));
+        }
+        return obj2;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js
+var require_hashedrekord = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.HashedRekordLogEntryV002 = exports.HashedRekordRequestV002 = void 0;
+    var sigstore_common_1 = require_sigstore_common();
+    var verifier_1 = require_verifier();
+    exports.HashedRekordRequestV002 = {
+      fromJSON(object) {
+        return {
+          digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0),
+          signature: isSet(object.signature) ? verifier_1.Signature.fromJSON(object.signature) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.digest.length !== 0) {
+          obj2.digest = base64FromBytes(message.digest);
+        }
+        if (message.signature !== void 0) {
+          obj2.signature = verifier_1.Signature.toJSON(message.signature);
+        }
+        return obj2;
+      }
+    };
+    exports.HashedRekordLogEntryV002 = {
+      fromJSON(object) {
+        return {
+          data: isSet(object.data) ? sigstore_common_1.HashOutput.fromJSON(object.data) : void 0,
+          signature: isSet(object.signature) ? verifier_1.Signature.fromJSON(object.signature) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.data !== void 0) {
+          obj2.data = sigstore_common_1.HashOutput.toJSON(message.data);
+        }
+        if (message.signature !== void 0) {
+          obj2.signature = verifier_1.Signature.toJSON(message.signature);
+        }
+        return obj2;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr2) {
+      return globalThis.Buffer.from(arr2).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js
+var require_entry = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.CreateEntryRequest = exports.Spec = exports.Entry = void 0;
+    var dsse_1 = require_dsse3();
+    var hashedrekord_1 = require_hashedrekord();
+    exports.Entry = {
+      fromJSON(object) {
+        return {
+          kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+          apiVersion: isSet(object.apiVersion) ? globalThis.String(object.apiVersion) : "",
+          spec: isSet(object.spec) ? exports.Spec.fromJSON(object.spec) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.kind !== "") {
+          obj2.kind = message.kind;
+        }
+        if (message.apiVersion !== "") {
+          obj2.apiVersion = message.apiVersion;
+        }
+        if (message.spec !== void 0) {
+          obj2.spec = exports.Spec.toJSON(message.spec);
+        }
+        return obj2;
+      }
+    };
+    exports.Spec = {
+      fromJSON(object) {
+        return {
+          spec: isSet(object.hashedRekordV002) ? { $case: "hashedRekordV002", hashedRekordV002: hashedrekord_1.HashedRekordLogEntryV002.fromJSON(object.hashedRekordV002) } : isSet(object.dsseV002) ? { $case: "dsseV002", dsseV002: dsse_1.DSSELogEntryV002.fromJSON(object.dsseV002) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.spec?.$case === "hashedRekordV002") {
+          obj2.hashedRekordV002 = hashedrekord_1.HashedRekordLogEntryV002.toJSON(message.spec.hashedRekordV002);
+        } else if (message.spec?.$case === "dsseV002") {
+          obj2.dsseV002 = dsse_1.DSSELogEntryV002.toJSON(message.spec.dsseV002);
+        }
+        return obj2;
+      }
+    };
+    exports.CreateEntryRequest = {
+      fromJSON(object) {
+        return {
+          spec: isSet(object.hashedRekordRequestV002) ? {
+            $case: "hashedRekordRequestV002",
+            hashedRekordRequestV002: hashedrekord_1.HashedRekordRequestV002.fromJSON(object.hashedRekordRequestV002)
+          } : isSet(object.dsseRequestV002) ? { $case: "dsseRequestV002", dsseRequestV002: dsse_1.DSSERequestV002.fromJSON(object.dsseRequestV002) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj2 = {};
+        if (message.spec?.$case === "hashedRekordRequestV002") {
+          obj2.hashedRekordRequestV002 = hashedrekord_1.HashedRekordRequestV002.toJSON(message.spec.hashedRekordRequestV002);
+        } else if (message.spec?.$case === "dsseRequestV002") {
+          obj2.dsseRequestV002 = dsse_1.DSSERequestV002.toJSON(message.spec.dsseRequestV002);
+        }
+        return obj2;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js
+var require_v2 = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __exportStar = exports && exports.__exportStar || function(m, exports2) {
+      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports2, p)) __createBinding(exports2, m, p);
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    __exportStar(require_dsse3(), exports);
+    __exportStar(require_entry(), exports);
+    __exportStar(require_hashedrekord(), exports);
+    __exportStar(require_verifier(), exports);
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/dsse.js
+var require_dsse4 = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/dsse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DSSE_API_VERSION_V1 = void 0;
+    exports.verifyDSSETLogBody = verifyDSSETLogBody;
+    exports.verifyDSSETLogBodyV2 = verifyDSSETLogBodyV2;
+    var error_1 = require_error4();
+    exports.DSSE_API_VERSION_V1 = "0.0.1";
+    function verifyDSSETLogBody(tlogEntry, content) {
+      switch (tlogEntry.apiVersion) {
+        case exports.DSSE_API_VERSION_V1:
+          return verifyDSSE001TLogBody(tlogEntry, content);
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported dsse version: ${tlogEntry.apiVersion}`
+          });
+      }
+    }
+    function verifyDSSETLogBodyV2(tlogEntry, content) {
+      const spec = tlogEntry.spec?.spec;
+      if (!spec) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: `missing dsse spec`
+        });
+      }
+      switch (spec.$case) {
+        case "dsseV002":
+          return verifyDSSE002TLogBody(spec.dsseV002, content);
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported version: ${spec.$case}`
+          });
+      }
+    }
+    function verifyDSSE001TLogBody(tlogEntry, content) {
+      if (tlogEntry.spec.signatures?.length !== 1) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "signature count mismatch"
+        });
+      }
+      const tlogSig = tlogEntry.spec.signatures[0].signature;
+      if (!content.compareSignature(Buffer.from(tlogSig, "base64")))
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "tlog entry signature mismatch"
+        });
+      const tlogHash = tlogEntry.spec.payloadHash?.value || "";
+      if (!content.compareDigest(Buffer.from(tlogHash, "hex"))) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "DSSE payload hash mismatch"
+        });
+      }
+    }
+    function verifyDSSE002TLogBody(spec, content) {
+      if (spec.signatures?.length !== 1) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "signature count mismatch"
+        });
+      }
+      const tlogSig = spec.signatures[0].content;
+      if (!content.compareSignature(tlogSig))
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "tlog entry signature mismatch"
+        });
+      const tlogHash = spec.payloadHash?.digest || Buffer.from("");
+      if (!content.compareDigest(tlogHash)) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "DSSE payload hash mismatch"
+        });
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/hashedrekord.js
+var require_hashedrekord2 = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/hashedrekord.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.HASHEDREKORD_API_VERSION_V1 = void 0;
+    exports.verifyHashedRekordTLogBody = verifyHashedRekordTLogBody;
+    exports.verifyHashedRekordTLogBodyV2 = verifyHashedRekordTLogBodyV2;
+    var error_1 = require_error4();
+    exports.HASHEDREKORD_API_VERSION_V1 = "0.0.1";
+    function verifyHashedRekordTLogBody(tlogEntry, content) {
+      switch (tlogEntry.apiVersion) {
+        case exports.HASHEDREKORD_API_VERSION_V1:
+          return verifyHashedrekord001TLogBody(tlogEntry, content);
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported hashedrekord version: ${tlogEntry.apiVersion}`
+          });
+      }
+    }
+    function verifyHashedRekordTLogBodyV2(tlogEntry, content) {
+      const spec = tlogEntry.spec?.spec;
+      if (!spec) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: `missing dsse spec`
+        });
+      }
+      switch (spec.$case) {
+        case "hashedRekordV002":
+          return verifyHashedrekord002TLogBody(spec.hashedRekordV002, content);
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported version: ${spec.$case}`
+          });
+      }
+    }
+    function verifyHashedrekord001TLogBody(tlogEntry, content) {
+      const tlogSig = tlogEntry.spec.signature.content || "";
+      if (!content.compareSignature(Buffer.from(tlogSig, "base64"))) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "signature mismatch"
+        });
+      }
+      const tlogDigest = tlogEntry.spec.data.hash?.value || "";
+      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "digest mismatch"
+        });
+      }
+    }
+    function verifyHashedrekord002TLogBody(spec, content) {
+      const tlogSig = spec.signature?.content || Buffer.from("");
+      if (!content.compareSignature(tlogSig)) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "signature mismatch"
+        });
+      }
+      const tlogHash = spec.data?.digest || Buffer.from("");
+      if (!content.compareSignedDigest(tlogHash)) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "digest mismatch"
+        });
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/intoto.js
+var require_intoto = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/intoto.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyIntotoTLogBody = verifyIntotoTLogBody;
+    var error_1 = require_error4();
+    function verifyIntotoTLogBody(tlogEntry, content) {
+      switch (tlogEntry.apiVersion) {
+        case "0.0.2":
+          return verifyIntoto002TLogBody(tlogEntry, content);
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported intoto version: ${tlogEntry.apiVersion}`
+          });
+      }
+    }
+    function verifyIntoto002TLogBody(tlogEntry, content) {
+      if (tlogEntry.spec.content.envelope.signatures?.length !== 1) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "signature count mismatch"
+        });
+      }
+      const tlogSig = base64Decode(tlogEntry.spec.content.envelope.signatures[0].sig);
+      if (!content.compareSignature(Buffer.from(tlogSig, "base64"))) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "tlog entry signature mismatch"
+        });
+      }
+      const tlogHash = tlogEntry.spec.content.payloadHash?.value || "";
+      if (!content.compareDigest(Buffer.from(tlogHash, "hex"))) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "DSSE payload hash mismatch"
+        });
+      }
+    }
+    function base64Decode(str3) {
+      return Buffer.from(str3, "base64").toString("utf-8");
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/checkpoint.js
+var require_checkpoint = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/checkpoint.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.LogCheckpoint = void 0;
+    exports.verifyCheckpoint = verifyCheckpoint;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var CHECKPOINT_SEPARATOR = "\n\n";
+    var SIGNATURE_REGEX = /\u2014 (\S+) (\S+)\n/g;
+    function verifyCheckpoint(entry, tlogs) {
+      const inclusionProof = entry.inclusionProof;
+      const signedNote = SignedNote.fromString(inclusionProof.checkpoint.envelope);
+      const checkpoint = LogCheckpoint.fromString(signedNote.note);
+      if (!verifySignedNote(signedNote, tlogs)) {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "invalid checkpoint signature"
+        });
+      }
+      return checkpoint;
+    }
+    function verifySignedNote(signedNote, tlogs) {
+      const data = Buffer.from(signedNote.note, "utf-8");
+      return signedNote.signatures.some((signature) => {
+        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
+        // attacker-controlled, so it MUST be compared as a literal substring
+        // and never coerced into a RegExp (as String.prototype.match would).
+        tlog2.baseURL.includes(signature.name));
+        if (!tlog) {
+          return false;
+        }
+        return core_1.crypto.verify(data, tlog.publicKey, signature.signature);
+      });
+    }
+    var SignedNote = class _SignedNote {
+      note;
+      signatures;
+      constructor(note, signatures) {
+        this.note = note;
+        this.signatures = signatures;
+      }
+      // Deserialize a SignedNote from a string
+      static fromString(envelope) {
+        if (!envelope.includes(CHECKPOINT_SEPARATOR)) {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "missing checkpoint separator"
+          });
+        }
+        const split = envelope.indexOf(CHECKPOINT_SEPARATOR);
+        const header2 = envelope.slice(0, split + 1);
+        const data = envelope.slice(split + CHECKPOINT_SEPARATOR.length);
+        const matches = data.matchAll(SIGNATURE_REGEX);
+        const signatures = Array.from(matches, (match) => {
+          const [, name, signature] = match;
+          const sigBytes = Buffer.from(signature, "base64");
+          if (sigBytes.length < 5) {
+            throw new error_1.VerificationError({
+              code: "TLOG_INCLUSION_PROOF_ERROR",
+              message: "malformed checkpoint signature"
+            });
+          }
+          return {
+            name,
+            keyHint: sigBytes.subarray(0, 4),
+            signature: sigBytes.subarray(4)
+          };
+        });
+        if (signatures.length === 0) {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "no signatures found in checkpoint"
+          });
+        }
+        return new _SignedNote(header2, signatures);
+      }
+    };
+    var LogCheckpoint = class _LogCheckpoint {
+      origin;
+      logSize;
+      logHash;
+      rest;
+      constructor(origin, logSize, logHash, rest) {
+        this.origin = origin;
+        this.logSize = logSize;
+        this.logHash = logHash;
+        this.rest = rest;
+      }
+      static fromString(note) {
+        const lines2 = note.trimEnd().split("\n");
+        if (lines2.length < 3) {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "too few lines in checkpoint header"
+          });
+        }
+        const origin = lines2[0];
+        let logSize;
+        try {
+          logSize = BigInt(lines2[1]);
+        } catch {
+          throw new error_1.VerificationError({
+            code: "TLOG_INCLUSION_PROOF_ERROR",
+            message: "invalid checkpoint log size"
+          });
+        }
+        const rootHash = Buffer.from(lines2[2], "base64");
+        const rest = lines2.slice(3);
+        return new _LogCheckpoint(origin, logSize, rootHash, rest);
+      }
+    };
+    exports.LogCheckpoint = LogCheckpoint;
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/merkle.js
+var require_merkle = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/merkle.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyMerkleInclusion = verifyMerkleInclusion;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var RFC6962_LEAF_HASH_PREFIX = Buffer.from([0]);
+    var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
+    function verifyMerkleInclusion(entry, checkpoint) {
+      const inclusionProof = entry.inclusionProof;
+      let logIndex;
+      try {
+        logIndex = BigInt(inclusionProof.logIndex);
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "invalid inclusion proof log index"
+        });
+      }
+      const treeSize = BigInt(checkpoint.logSize);
+      if (logIndex < 0n || logIndex >= treeSize) {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: `invalid index: ${logIndex}`
+        });
+      }
+      const { inner, border } = decompInclProof(logIndex, treeSize);
+      if (inclusionProof.hashes.length !== inner + border) {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "invalid hash count"
+        });
+      }
+      const innerHashes = inclusionProof.hashes.slice(0, inner);
+      const borderHashes = inclusionProof.hashes.slice(inner);
+      const leafHash = hashLeaf(entry.canonicalizedBody);
+      const calculatedHash = chainBorderRight(chainInner(leafHash, innerHashes, logIndex), borderHashes);
+      if (!core_1.crypto.bufferEqual(calculatedHash, checkpoint.logHash)) {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROOF_ERROR",
+          message: "calculated root hash does not match inclusion proof"
+        });
+      }
+    }
+    function decompInclProof(index, size) {
+      const inner = innerProofSize(index, size);
+      const border = onesCount(index >> BigInt(inner));
+      return { inner, border };
+    }
+    function chainInner(seed, hashes, index) {
+      return hashes.reduce((acc, h, i) => {
+        if (index >> BigInt(i) & BigInt(1)) {
+          return hashChildren(h, acc);
+        } else {
+          return hashChildren(acc, h);
+        }
+      }, seed);
+    }
+    function chainBorderRight(seed, hashes) {
+      return hashes.reduce((acc, h) => hashChildren(h, acc), seed);
+    }
+    function innerProofSize(index, size) {
+      return bitLength(index ^ size - BigInt(1));
+    }
+    function onesCount(num) {
+      return num.toString(2).split("1").length - 1;
+    }
+    function bitLength(n) {
+      if (n === 0n) {
+        return 0;
+      }
+      return n.toString(2).length;
+    }
+    function hashChildren(left, right) {
+      return core_1.crypto.digest("sha256", RFC6962_NODE_HASH_PREFIX, left, right);
+    }
+    function hashLeaf(leaf) {
+      return core_1.crypto.digest("sha256", RFC6962_LEAF_HASH_PREFIX, leaf);
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/set.js
+var require_set = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/set.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyTLogSET = verifyTLogSET;
+    var core_1 = require_dist4();
+    var error_1 = require_error4();
+    var trust_1 = require_trust();
+    function verifyTLogSET(entry, tlogs) {
+      const validTLogs = (0, trust_1.filterTLogAuthorities)(tlogs, {
+        logID: entry.logId.keyId,
+        targetDate: new Date(Number(entry.integratedTime) * 1e3)
+      });
+      const verified = validTLogs.some((tlog) => {
+        const payload = toVerificationPayload(entry);
+        const data = Buffer.from(core_1.json.canonicalize(payload), "utf8");
+        const signature = entry.inclusionPromise.signedEntryTimestamp;
+        return core_1.crypto.verify(data, tlog.publicKey, signature);
+      });
+      if (!verified) {
+        throw new error_1.VerificationError({
+          code: "TLOG_INCLUSION_PROMISE_ERROR",
+          message: "inclusion promise could not be verified"
+        });
+      }
+    }
+    function toVerificationPayload(entry) {
+      const { integratedTime, logIndex, logId, canonicalizedBody } = entry;
+      return {
+        body: canonicalizedBody.toString("base64"),
+        integratedTime: Number(integratedTime),
+        logIndex: Number(logIndex),
+        logID: logId.keyId.toString("hex")
+      };
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/tlog/index.js
+var require_tlog = __commonJS({
+  "node_modules/@sigstore/verify/dist/tlog/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.verifyTLogBody = verifyTLogBody;
+    exports.verifyTLogInclusion = verifyTLogInclusion;
+    var v2_1 = require_v2();
+    var error_1 = require_error4();
+    var dsse_1 = require_dsse4();
+    var hashedrekord_1 = require_hashedrekord2();
+    var intoto_1 = require_intoto();
+    var checkpoint_1 = require_checkpoint();
+    var merkle_1 = require_merkle();
+    var set_1 = require_set();
+    function verifyTLogBody(entry, sigContent) {
+      const { kind, version } = entry.kindVersion;
+      let body;
+      try {
+        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+      } catch {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: "invalid canonicalized body"
+        });
+      }
+      if (kind !== body.kind || version !== body.apiVersion) {
+        throw new error_1.VerificationError({
+          code: "TLOG_BODY_ERROR",
+          message: `kind/version mismatch - expected: ${kind}/${version}, received: ${body.kind}/${body.apiVersion}`
+        });
+      }
+      switch (kind) {
+        case "dsse":
+          if (version == dsse_1.DSSE_API_VERSION_V1) {
+            return (0, dsse_1.verifyDSSETLogBody)(body, sigContent);
+          } else {
+            const entryRekorV2 = v2_1.Entry.fromJSON(body);
+            return (0, dsse_1.verifyDSSETLogBodyV2)(entryRekorV2, sigContent);
+          }
+        case "intoto":
+          return (0, intoto_1.verifyIntotoTLogBody)(body, sigContent);
+        case "hashedrekord":
+          if (version == hashedrekord_1.HASHEDREKORD_API_VERSION_V1) {
+            return (0, hashedrekord_1.verifyHashedRekordTLogBody)(body, sigContent);
+          } else {
+            const entryRekorV2 = v2_1.Entry.fromJSON(body);
+            return (0, hashedrekord_1.verifyHashedRekordTLogBodyV2)(entryRekorV2, sigContent);
+          }
+        /* istanbul ignore next */
+        default:
+          throw new error_1.VerificationError({
+            code: "TLOG_BODY_ERROR",
+            message: `unsupported kind: ${kind}`
+          });
+      }
+    }
+    function verifyTLogInclusion(entry, tlogAuthorities) {
+      let inclusionVerified = false;
+      if (isTLogEntryWithInclusionPromise(entry)) {
+        (0, set_1.verifyTLogSET)(entry, tlogAuthorities);
+        inclusionVerified = true;
+      }
+      if (isTLogEntryWithInclusionProof(entry)) {
+        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
+        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
+        (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
+        inclusionVerified = true;
+      }
+      if (!inclusionVerified) {
+        throw new error_1.VerificationError({
+          code: "TLOG_MISSING_INCLUSION_ERROR",
+          message: "inclusion could not be verified"
+        });
+      }
+      return;
+    }
+    function isTLogEntryWithInclusionPromise(entry) {
+      return entry.inclusionPromise !== void 0;
+    }
+    function isTLogEntryWithInclusionProof(entry) {
+      return entry.inclusionProof !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/verifier.js
+var require_verifier2 = __commonJS({
+  "node_modules/@sigstore/verify/dist/verifier.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Verifier = void 0;
+    var util_1 = __require("util");
+    var error_1 = require_error4();
+    var key_1 = require_key();
+    var policy_1 = require_policy();
+    var timestamp_1 = require_timestamp3();
+    var tlog_1 = require_tlog();
+    var Verifier2 = class {
+      trustMaterial;
+      options;
+      constructor(trustMaterial, options = {}) {
+        this.trustMaterial = trustMaterial;
+        this.options = {
+          ctlogThreshold: options.ctlogThreshold ?? 1,
+          tlogThreshold: options.tlogThreshold ?? 1,
+          timestampThreshold: options.timestampThreshold ?? options.tsaThreshold ?? 1,
+          tsaThreshold: 0
+        };
+      }
+      verify(entity, policy) {
+        const timestamps = this.verifyTimestamps(entity);
+        const signer = this.verifySigningKey(entity, timestamps);
+        this.verifyTLogs(entity);
+        this.verifySignature(entity, signer);
+        if (policy) {
+          this.verifyPolicy(policy, signer.identity || {});
+        }
+        return signer;
+      }
+      // Checks that all of the timestamps in the entity are valid and returns them
+      verifyTimestamps(entity) {
+        const timestamps = [];
+        for (const timestamp of entity.timestamps) {
+          switch (timestamp.$case) {
+            case "timestamp-authority":
+              timestamps.push((0, timestamp_1.getTSATimestamp)(timestamp.timestamp, entity.signature.signature, this.trustMaterial.timestampAuthorities));
+              break;
+            case "transparency-log": {
+              const result = (0, timestamp_1.getTLogTimestamp)(timestamp.tlogEntry);
+              if (result) {
+                timestamps.push(result);
+              }
+              break;
+            }
+          }
+        }
+        if (containsDupes(timestamps)) {
+          throw new error_1.VerificationError({
+            code: "TIMESTAMP_ERROR",
+            message: "duplicate timestamp"
+          });
+        }
+        if (timestamps.length < this.options.timestampThreshold) {
+          throw new error_1.VerificationError({
+            code: "TIMESTAMP_ERROR",
+            message: `expected ${this.options.timestampThreshold} timestamps, got ${timestamps.length}`
+          });
+        }
+        return timestamps.map((t) => t.timestamp);
+      }
+      // Checks that the signing key is valid for all of the the supplied timestamps
+      // and returns the signer.
+      verifySigningKey({ key }, timestamps) {
+        switch (key.$case) {
+          case "public-key": {
+            return (0, key_1.verifyPublicKey)(key.hint, timestamps, this.trustMaterial);
+          }
+          case "certificate": {
+            const result = (0, key_1.verifyCertificate)(key.certificate, timestamps, this.trustMaterial);
+            if (containsDupes(result.scts)) {
+              throw new error_1.VerificationError({
+                code: "CERTIFICATE_ERROR",
+                message: "duplicate SCT"
+              });
+            }
+            if (result.scts.length < this.options.ctlogThreshold) {
+              throw new error_1.VerificationError({
+                code: "CERTIFICATE_ERROR",
+                message: `expected ${this.options.ctlogThreshold} SCTs, got ${result.scts.length}`
+              });
+            }
+            return result.signer;
+          }
+        }
+      }
+      // Checks that the tlog entries are valid for the supplied content
+      verifyTLogs({ signature: content, tlogEntries }) {
+        const entryIDs = [];
+        tlogEntries.forEach((entry) => {
+          (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
+          (0, tlog_1.verifyTLogBody)(entry, content);
+          entryIDs.push({
+            logID: entry.logId.keyId,
+            body: entry.canonicalizedBody
+          });
+        });
+        if (containsDupes(entryIDs)) {
+          throw new error_1.VerificationError({
+            code: "TLOG_ERROR",
+            message: "duplicate tlog entry"
+          });
+        }
+        if (entryIDs.length < this.options.tlogThreshold) {
+          throw new error_1.VerificationError({
+            code: "TLOG_ERROR",
+            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
+          });
+        }
+      }
+      // Checks that the signature is valid for the supplied content
+      verifySignature(entity, signer) {
+        if (!entity.signature.verifySignature(signer.key)) {
+          throw new error_1.VerificationError({
+            code: "SIGNATURE_ERROR",
+            message: "signature verification failed"
+          });
+        }
+      }
+      verifyPolicy(policy, identity) {
+        if (policy.subjectAlternativeName) {
+          (0, policy_1.verifySubjectAlternativeName)(policy.subjectAlternativeName, identity.subjectAlternativeName);
+        }
+        if (policy.extensions) {
+          (0, policy_1.verifyExtensions)(policy.extensions, identity.extensions);
+        }
+        if (policy.oids) {
+          (0, policy_1.verifyOIDs)(policy.oids, identity.oids);
+        }
+      }
+    };
+    exports.Verifier = Verifier2;
+    function containsDupes(arr2) {
+      for (let i = 0; i < arr2.length; i++) {
+        for (let j = i + 1; j < arr2.length; j++) {
+          if ((0, util_1.isDeepStrictEqual)(arr2[i], arr2[j])) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+});
+
+// node_modules/@sigstore/verify/dist/index.js
+var require_dist5 = __commonJS({
+  "node_modules/@sigstore/verify/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Verifier = exports.toTrustMaterial = exports.VerificationError = exports.PolicyError = exports.toSignedEntity = void 0;
+    var bundle_1 = require_bundle2();
+    Object.defineProperty(exports, "toSignedEntity", { enumerable: true, get: function() {
+      return bundle_1.toSignedEntity;
+    } });
+    var error_1 = require_error4();
+    Object.defineProperty(exports, "PolicyError", { enumerable: true, get: function() {
+      return error_1.PolicyError;
+    } });
+    Object.defineProperty(exports, "VerificationError", { enumerable: true, get: function() {
+      return error_1.VerificationError;
+    } });
+    var trust_1 = require_trust();
+    Object.defineProperty(exports, "toTrustMaterial", { enumerable: true, get: function() {
+      return trust_1.toTrustMaterial;
+    } });
+    var verifier_1 = require_verifier2();
+    Object.defineProperty(exports, "Verifier", { enumerable: true, get: function() {
+      return verifier_1.Verifier;
+    } });
+  }
+});
+
+// src/sigstore/trusted-root.ts
+import { createHash as createHash9, createPublicKey as createPublicKey2 } from "node:crypto";
+import { fileURLToPath } from "node:url";
+function publicGoodTrustedRootPath() {
+  return fileURLToPath(new URL("../../keys/sigstore/trusted_root.json", import.meta.url));
+}
+function parseTrustedRoot(bytes, file, options = {}) {
+  const text2 = decodeUtf8(bytes, file);
+  const lines2 = text2.split("\n").filter((line) => line.trim() !== "");
+  if (lines2.length > 1 && lines2.every((line) => line.trimStart().startsWith("{") && line.trimEnd().endsWith("}"))) {
+    if (lines2.length > defaults.maxTrustedRootInstances) {
+      throw new InputError(
+        "INPUT_TOO_LARGE",
+        `holds ${lines2.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
+        { file }
+      );
+    }
+    const [first, ...others] = lines2.map(
+      (line, index) => parseOneRoot(line, `${file} line ${index + 1}`, options)
+    );
+    if (first === void 0) throw new InputError("INPUT_INVALID", "no trusted root", { file });
+    return { ...first, source: file, alternatives: others };
+  }
+  return parseOneRoot(text2, file, options);
+}
+function parseOneRoot(text2, file, options) {
+  const parsed = parseStrictJson(text2, file);
+  const value = parsed.value;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError("INPUT_INVALID", "expected a Sigstore trusted root object", { file, pointer: "" });
+  }
+  const mediaType = value["mediaType"];
+  if (typeof mediaType !== "string" || !mediaType.startsWith("application/vnd.dev.sigstore.trustedroot")) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `expected mediaType application/vnd.dev.sigstore.trustedroot+json, found ${JSON.stringify(mediaType ?? null)}`,
+      { file, pointer: "/mediaType" }
+    );
+  }
+  let root;
+  try {
+    root = import_protobuf_specs.TrustedRoot.fromJSON(value);
+  } catch (error2) {
+    throw new InputError("INPUT_INVALID", `not a valid trusted root: ${errorMessage(error2)}`, {
+      file,
+      cause: error2
+    });
+  }
+  return trustFromRoot(root, file, options);
+}
+function trustFromRoot(root, source, options = {}) {
+  requireLogValidityStart(root, source);
+  try {
+    return {
+      source,
+      root,
+      material: (0, import_verify.toTrustMaterial)(root, keyFinder(options.key)),
+      unbounded: (0, import_verify.toTrustMaterial)(withoutValidity(root), keyFinder(options.key))
+    };
+  } catch (error2) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `trusted root has an unusable key or certificate: ${errorMessage(error2)}`,
+      {
+        file: source,
+        cause: error2
+      }
+    );
+  }
+}
+async function loadTrustedRoot(path2, options = {}) {
+  const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
+  return parseTrustedRoot(bytes, path2, options);
+}
+async function loadPublicGoodTrustedRoot(options = {}) {
+  const path2 = publicGoodTrustedRootPath();
+  const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
+  const actual = createHash9("sha256").update(bytes).digest("hex");
+  if (actual !== PUBLIC_GOOD_TRUSTED_ROOT_SHA256) {
+    throw new InputError(
+      "INPUT_INVALID",
+      `vendored public-good trusted root has sha256 ${actual}, expected ${PUBLIC_GOOD_TRUSTED_ROOT_SHA256}`,
+      { file: path2 }
+    );
+  }
+  return { ...parseTrustedRoot(bytes, path2, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
+}
+function requireLogValidityStart(root, source) {
+  for (const [field2, logs] of [
+    ["tlogs", root.tlogs],
+    ["ctlogs", root.ctlogs]
+  ]) {
+    logs.forEach((log, index) => {
+      if (log.publicKey?.validFor?.start === void 0) {
+        throw new InputError(
+          "INPUT_INVALID",
+          `${field2}[${index}] (${log.baseUrl || "no baseUrl"}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
+          { file: source, pointer: `/${field2}/${index}/publicKey/validFor/start` }
+        );
+      }
+    });
+  }
+}
+function keyFinder(key) {
+  return (hint) => {
+    if (!key) {
+      throw Object.assign(new Error(`no public key given for key hint '${hint}' (use --key)`), {
+        code: "PUBLIC_KEY_ERROR"
+      });
+    }
+    return { publicKey: key, validFor: () => true };
+  };
+}
+function withoutValidity(root) {
+  return {
+    ...root,
+    certificateAuthorities: root.certificateAuthorities.map((ca) => ({ ...ca, validFor: void 0 })),
+    timestampAuthorities: root.timestampAuthorities.map((ca) => ({ ...ca, validFor: void 0 })),
+    tlogs: root.tlogs.map((log) => ({
+      ...log,
+      publicKey: log.publicKey ? { ...log.publicKey, validFor: void 0 } : void 0
+    })),
+    ctlogs: root.ctlogs.map((log) => ({
+      ...log,
+      publicKey: log.publicKey ? { ...log.publicKey, validFor: void 0 } : void 0
+    }))
+  };
+}
+var import_protobuf_specs, import_verify, PUBLIC_GOOD_TRUSTED_ROOT_SHA256, PUBLIC_GOOD_TRUSTED_ROOT_AS_OF;
+var init_trusted_root = __esm({
+  "src/sigstore/trusted-root.ts"() {
+    "use strict";
+    import_protobuf_specs = __toESM(require_dist2(), 1);
+    import_verify = __toESM(require_dist5(), 1);
+    init_defaults();
+    init_errors();
+    init_json();
+    PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
+    PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = /* @__PURE__ */ new Date("2026-11-05T00:19:12Z");
+  }
+});
+
+// src/sigstore/prehash.ts
+import { constants as constants4, publicDecrypt } from "node:crypto";
+function verifyPrehashed(key, algorithm, digest, signature) {
+  switch (key.asymmetricKeyType) {
+    case "ec":
+      return verifyEcdsa(key, digest, signature);
+    case "rsa":
+      return verifyRsaPkcs1(key, algorithm, digest, signature);
+    default:
+      return {
+        kind: "unsupported",
+        reason: `a ${key.asymmetricKeyType ?? "unknown"} key cannot verify a signature from a digest alone`
+      };
+  }
+}
+function verifyEcdsa(key, digest, signature) {
+  const jwk = key.export({ format: "jwk" });
+  const curve = jwk.crv === void 0 ? void 0 : CURVES[jwk.crv];
+  if (!curve || jwk.x === void 0 || jwk.y === void 0) {
+    return { kind: "unsupported", reason: `ECDSA curve ${jwk.crv ?? "unknown"} is not supported` };
+  }
+  const parsed = parseDerSignature(signature);
+  if (!parsed) return { kind: "invalid" };
+  const { r, s } = parsed;
+  const { n } = curve;
+  if (r <= 0n || r >= n || s <= 0n || s >= n) return { kind: "invalid" };
+  const q = { x: fromBytes(Buffer.from(jwk.x, "base64url")), y: fromBytes(Buffer.from(jwk.y, "base64url")) };
+  let e = fromBytes(digest);
+  const excess = digest.length * 8 - curve.bits;
+  if (excess > 0) e >>= BigInt(excess);
+  const w = modInverse(s, n);
+  const u1 = mod(e * w, n);
+  const u2 = mod(r * w, n);
+  const point = toAffine(curve, shamir(curve, { x: curve.gx, y: curve.gy, z: 1n }, u1, { ...q, z: 1n }, u2));
+  if (point === void 0) return { kind: "invalid" };
+  return mod(point.x, n) === r ? { kind: "valid" } : { kind: "invalid" };
+}
+function verifyRsaPkcs1(key, algorithm, digest, signature) {
+  let recovered;
+  try {
+    recovered = publicDecrypt({ key, padding: constants4.RSA_PKCS1_PADDING }, signature);
+  } catch {
+    return { kind: "invalid" };
+  }
+  const expected = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], "hex"), digest]);
+  return recovered.equals(expected) ? { kind: "valid" } : { kind: "invalid" };
+}
+function mod(a, m) {
+  const r = a % m;
+  return r < 0n ? r + m : r;
+}
+function modInverse(a, m) {
+  let [oldR, r] = [mod(a, m), m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return mod(oldS, m);
+}
+function double(curve, p1) {
+  if (p1.z === 0n || p1.y === 0n) return INFINITY;
+  const { p } = curve;
+  const delta = mod(p1.z * p1.z, p);
+  const gamma = mod(p1.y * p1.y, p);
+  const beta = mod(p1.x * gamma, p);
+  const alpha = mod(3n * (p1.x - delta) * (p1.x + delta), p);
+  const x = mod(alpha * alpha - 8n * beta, p);
+  const z = mod((p1.y + p1.z) * (p1.y + p1.z) - gamma - delta, p);
+  const y = mod(alpha * (4n * beta - x) - 8n * gamma * gamma, p);
+  return { x, y, z };
+}
+function add(curve, p1, p2) {
+  if (p1.z === 0n) return p2;
+  if (p2.z === 0n) return p1;
+  const { p } = curve;
+  const z1z1 = mod(p1.z * p1.z, p);
+  const z2z2 = mod(p2.z * p2.z, p);
+  const u1 = mod(p1.x * z2z2, p);
+  const u2 = mod(p2.x * z1z1, p);
+  const s1 = mod(p1.y * p2.z * z2z2, p);
+  const s2 = mod(p2.y * p1.z * z1z1, p);
+  const h = mod(u2 - u1, p);
+  const rr = mod(2n * (s2 - s1), p);
+  if (h === 0n) return rr === 0n ? double(curve, p1) : INFINITY;
+  const i = mod(4n * h * h, p);
+  const j = mod(h * i, p);
+  const v = mod(u1 * i, p);
+  const x = mod(rr * rr - j - 2n * v, p);
+  const y = mod(rr * (v - x) - 2n * s1 * j, p);
+  const z = mod(((p1.z + p2.z) * (p1.z + p2.z) - z1z1 - z2z2) * h, p);
+  return { x, y, z };
+}
+function shamir(curve, g, u1, q, u2) {
+  const both = add(curve, g, q);
+  let result = INFINITY;
+  const bits = Math.max(u1.toString(2).length, u2.toString(2).length);
+  for (let i = bits - 1; i >= 0; i--) {
+    result = double(curve, result);
+    const bit = BigInt(i);
+    const a = u1 >> bit & 1n;
+    const b = u2 >> bit & 1n;
+    if (a && b) result = add(curve, result, both);
+    else if (a) result = add(curve, result, g);
+    else if (b) result = add(curve, result, q);
+  }
+  return result;
+}
+function toAffine(curve, point) {
+  if (point.z === 0n) return void 0;
+  const zInverse = modInverse(point.z, curve.p);
+  const zInverse2 = mod(zInverse * zInverse, curve.p);
+  return { x: mod(point.x * zInverse2, curve.p), y: mod(point.y * zInverse2 * zInverse, curve.p) };
+}
+function fromBytes(bytes) {
+  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
+}
+function parseDerSignature(der) {
+  if (der.length < 8 || der[0] !== 48) return void 0;
+  let offset = 1;
+  const length = readLength(der, offset);
+  if (!length || length.end + length.value !== der.length) return void 0;
+  offset = length.end;
+  const r = readInteger2(der, offset);
+  if (!r) return void 0;
+  const s = readInteger2(der, r.end);
+  if (!s || s.end !== der.length) return void 0;
+  return { r: r.value, s: s.value };
+}
+function readLength(der, offset) {
+  const first = der[offset];
+  if (first === void 0) return void 0;
+  if (first < 128) return { value: first, end: offset + 1 };
+  if (first === 129) {
+    const value = der[offset + 1];
+    return value === void 0 || value < 128 ? void 0 : { value, end: offset + 2 };
+  }
+  return void 0;
+}
+function readInteger2(der, offset) {
+  if (der[offset] !== 2) return void 0;
+  const length = readLength(der, offset + 1);
+  if (!length || length.value === 0 || length.end + length.value > der.length) return void 0;
+  const bytes = der.subarray(length.end, length.end + length.value);
+  if ((bytes[0] ?? 0) & 128) return void 0;
+  return { value: fromBytes(bytes), end: length.end + length.value };
+}
+var CURVES, DIGEST_INFO_PREFIX, INFINITY;
+var init_prehash = __esm({
+  "src/sigstore/prehash.ts"() {
+    "use strict";
+    CURVES = {
+      "P-256": {
+        p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+        n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+        gx: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+        gy: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+        bits: 256
+      },
+      "P-384": {
+        p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
+        n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+        gx: 0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
+        gy: 0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn,
+        bits: 384
+      }
+    };
+    DIGEST_INFO_PREFIX = {
+      sha256: "3031300d060960864801650304020105000420",
+      sha384: "3041300d060960864801650304020205000430",
+      sha512: "3051300d060960864801650304020305000440"
+    };
+    INFINITY = { x: 1n, y: 1n, z: 0n };
+  }
+});
+
+// src/digest/index.ts
+var init_digest = __esm({
+  "src/digest/index.ts"() {
+    "use strict";
+    init_algorithms();
+    init_multi_hash();
+  }
+});
+
+// src/sigstore/statement.ts
+function parseStatement(payloadType, payload) {
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    return {
+      kind: "invalid",
+      reason: `payloadType is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`
+    };
+  }
+  let value;
+  try {
+    value = parseStrictJson(Buffer.from(payload).toString("utf8"), "DSSE payload", {
+      maxArrayLength: defaults.maxStatementSubjects
+    }).value;
+  } catch (error2) {
+    return { kind: "invalid", reason: errorMessage(error2) };
+  }
+  if (!isJsonObject(value)) return { kind: "invalid", reason: "statement is not a JSON object" };
+  const type = value["_type"];
+  if (typeof type !== "string" || !STATEMENT_TYPES.includes(type)) {
+    return {
+      kind: "invalid",
+      reason: `_type is ${JSON.stringify(type ?? null)}, expected ${STATEMENT_TYPES.join(" or ")}`
+    };
+  }
+  const predicateType = value["predicateType"];
+  if (typeof predicateType !== "string" || predicateType === "") {
+    return { kind: "invalid", reason: "predicateType is missing" };
+  }
+  const subjectValue = value["subject"];
+  if (!Array.isArray(subjectValue) || subjectValue.length === 0) {
+    return { kind: "invalid", reason: "subject must be a non-empty array" };
+  }
+  const subjects = [];
+  for (const [index, entry] of subjectValue.entries()) {
+    const digest = isJsonObject(entry) ? entry["digest"] : void 0;
+    if (!isJsonObject(entry) || !isJsonObject(digest)) {
+      return { kind: "invalid", reason: `subject/${index} has no digest object` };
+    }
+    const digests = {};
+    for (const [algorithm, hex2] of Object.entries(digest)) {
+      if (typeof hex2 !== "string")
+        return { kind: "invalid", reason: `subject/${index}/digest/${algorithm} is not a string` };
+      digests[algorithm] = hex2.toLowerCase();
+    }
+    const name = entry["name"];
+    subjects.push({ name: typeof name === "string" ? name : "", digest: digests });
+  }
+  return {
+    kind: "statement",
+    statement: { type, subjects, predicateType, predicate: value["predicate"] ?? null }
+  };
+}
+function matchingSubject(statement, artifact) {
+  return statement.subjects.find((subject) => {
+    let shared = 0;
+    for (const algorithm of ["sha256", "sha384", "sha512"]) {
+      const expected = subject.digest[algorithm];
+      const actual = artifact[algorithm];
+      if (expected === void 0 || actual === void 0) continue;
+      if (!digestsEqual(expected, actual)) return false;
+      shared += 1;
+    }
+    return shared > 0;
+  });
+}
+var IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPES;
+var init_statement = __esm({
+  "src/sigstore/statement.ts"() {
+    "use strict";
+    init_digest();
+    init_defaults();
+    init_errors();
+    init_json();
+    IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+    STATEMENT_TYPES = [
+      "https://in-toto.io/Statement/v1",
+      "https://in-toto.io/Statement/v0.1"
+    ];
+  }
+});
+
+// src/sigstore/verify-bundle.ts
+import { X509Certificate as X509Certificate2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
+function verifyBundle(bundle, artifact, trust, policy, context) {
+  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
+  const alternatives = trust.alternatives ?? [];
+  if (first.ok || alternatives.length === 0) return first;
+  const failures = [first];
+  for (const instance of alternatives) {
+    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
+    if (result.ok) return result;
+    failures.push(result);
+  }
+  return failures.find((r) => !r.findings.some((f) => f.code === "SIGSTORE_CERTIFICATE_UNTRUSTED")) ?? first;
+}
+function verifyWithRoot(bundle, artifact, trust, policy, context) {
+  const facts2 = { bundle: context.bundleFile, mediaType: bundle.mediaType };
+  const fail = (code, message, evidence = {}) => ({
+    ok: false,
+    findings: [
+      finding(code, {
+        subject: context.subject,
+        message: `${context.bundleFile}: ${message}`,
+        evidence: { ...facts2, ...evidence },
+        location: { file: context.bundleFile }
+      })
+    ],
+    facts: facts2
+  });
+  const material = bundle.verificationMaterial.content;
+  const keyBased = material.$case === "publicKey";
+  facts2["signedWith"] = keyBased ? "key" : "certificate";
+  if (policy.keyBased && !keyBased) {
+    return fail(
+      "SIGSTORE_KEY_MISMATCH",
+      "bundle is signed with a certificate, but a public key was given (--key)"
+    );
+  }
+  if (!policy.keyBased && keyBased) {
+    return fail(
+      "SIGSTORE_KEY_MISMATCH",
+      "bundle is signed with a public key; give it with --key (or a pinned key)"
+    );
+  }
+  const timestamps = bundle.verificationMaterial.tlogEntries.length + (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0);
+  if (timestamps === 0) {
+    return fail(
+      "SIGSTORE_TIMESTAMP_INVALID",
+      "bundle has neither a transparency-log entry nor an RFC 3161 timestamp"
+    );
+  }
+  const rootInChain = selfSignedInChain(bundle);
+  if (rootInChain !== void 0) {
+    return fail(
+      "SIGSTORE_CERTIFICATE_UNTRUSTED",
+      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`
+    );
+  }
+  let entity;
+  let unsupported;
+  let statement;
+  try {
+    entity = (0, import_verify2.toSignedEntity)(bundle, Buffer.alloc(0));
+  } catch (error2) {
+    return fail("SIGSTORE_BUNDLE_INVALID", `certificate or timestamp does not parse: ${errorMessage(error2)}`);
+  }
+  const content = bundle.content;
+  if (content.$case === "messageSignature") {
+    const signature = content.messageSignature;
+    const algorithm = HASH_ALGORITHMS[signature.messageDigest.algorithm];
+    if (algorithm === void 0) {
+      return fail(
+        "SIGSTORE_VERIFY_ERROR",
+        `unsupported message digest algorithm ${String(signature.messageDigest.algorithm)}`
+      );
+    }
+    const hex2 = artifact[algorithm];
+    if (hex2 === void 0) {
+      return fail(
+        "SIGSTORE_VERIFY_ERROR",
+        `bundle signs the ${algorithm} digest of the artifact, which was not given`
+      );
+    }
+    const digest = Buffer.from(hex2, "hex");
+    facts2["messageDigest"] = `${algorithm}:${hex2}`;
+    const signed = Buffer.from(signature.messageDigest.digest);
+    if (!bytesEqual(signed, digest)) {
+      return fail(
+        "SIGSTORE_ARTIFACT_MISMATCH",
+        `bundle signs ${algorithm}:${signed.toString("hex")}, the artifact is ${algorithm}:${hex2}`,
+        {
+          expected: `${algorithm}:${signed.toString("hex")}`,
+          actual: `${algorithm}:${hex2}`
+        }
+      );
+    }
+    const signatureBytes = Buffer.from(signature.signature);
+    entity = {
+      ...entity,
+      signature: {
+        signature: signatureBytes,
+        compareSignature: (other) => bytesEqual(other, signatureBytes),
+        compareDigest: (other) => bytesEqual(other, digest),
+        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
+        // hashedrekord 0.0.2 entry records) is the message digest.
+        compareSignedDigest: (other) => bytesEqual(other, digest),
+        verifySignature: (key) => {
+          const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
+          if (result.kind === "unsupported") unsupported = result.reason;
+          return result.kind === "valid";
+        }
+      }
+    };
+  } else {
+    const envelope = content.dsseEnvelope;
+    const parsed = parseStatement(envelope.payloadType, envelope.payload);
+    if (parsed.kind === "invalid")
+      return fail("SIGSTORE_STATEMENT_INVALID", `DSSE payload: ${parsed.reason}`);
+    statement = parsed.statement;
+    facts2["predicateType"] = statement.predicateType;
+    const subject = matchingSubject(statement, artifact);
+    if (!subject) {
+      return fail(
+        "SIGSTORE_SUBJECT_MISMATCH",
+        `no subject of the statement has the artifact's digest (${describeDigests(artifact)}); subjects: ${statement.subjects.slice(0, 5).map((s) => `${s.name} sha256:${s.digest["sha256"] ?? "?"}`).join(", ")}`,
+        { actual: describeDigests(artifact), subjects: statement.subjects.slice(0, 20).map((s) => s.name) }
+      );
+    }
+    facts2["statementSubject"] = subject.name;
+  }
+  let signer;
+  try {
+    signer = verifier(trust.material, trust).verify(entity);
+  } catch (error2) {
+    if (unsupported !== void 0) return fail("SIGSTORE_VERIFY_ERROR", unsupported);
+    const { code, message } = classify(error2, keyBased);
+    if (code === "SIGSTORE_CERTIFICATE_UNTRUSTED" || code === "SIGSTORE_TLOG_INVALID" || code === "SIGSTORE_TIMESTAMP_INVALID") {
+      if (verifiesWith(trust.unbounded, trust, entity)) {
+        return fail(
+          "SIGSTORE_ROOT_EXPIRED",
+          `${message}; it verifies only when the validity windows of ${trust.source} are ignored`,
+          { trustedRoot: trust.source }
+        );
+      }
+    }
+    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
+  }
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    facts2["tlogIndex"] = entry.logIndex;
+    facts2["integratedTime"] = new Date(Number(entry.integratedTime) * 1e3).toISOString();
+  }
+  const identity = signerFacts(signer);
+  if (!keyBased) {
+    if (identity.identity !== void 0) facts2["identity"] = identity.identity;
+    if (identity.issuer !== void 0) facts2["issuer"] = identity.issuer;
+    const allowed = policy.identities;
+    const match = allowed.find(
+      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer)
+    );
+    if (!match) {
+      const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
+      if (allowed.length > 0 && identityOk) {
+        return {
+          ...fail(
+            "SIGSTORE_ISSUER_MISMATCH",
+            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(" or ")}`,
+            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null }
+          ),
+          signer: identity
+        };
+      }
+      return {
+        ...fail(
+          "SIGSTORE_IDENTITY_MISMATCH",
+          allowed.length === 0 ? `no certificate identity is allowed (identity ${JSON.stringify(identity.identity ?? null)})` : `certificate identity is ${JSON.stringify(identity.identity ?? null)}, expected ${allowed.map((p) => describeMatcher(p.identity)).join(" or ")}`,
+          { expected: allowed.map((p) => describeMatcher(p.identity)), actual: identity.identity ?? null }
+        ),
+        signer: identity
+      };
+    }
+  }
+  return {
+    ok: true,
+    findings: [
+      finding("SIGSTORE_VERIFIED", {
+        subject: context.subject,
+        message: `${context.bundleFile}: verified${keyBased ? " with the given key" : ` for ${identity.identity ?? "?"} (${identity.issuer ?? "?"})`}`,
+        evidence: facts2,
+        location: { file: context.bundleFile }
+      })
+    ],
+    facts: facts2,
+    signer: identity,
+    ...statement ? { statement } : {}
+  };
+}
+function verifier(material, trust) {
+  const tlogThreshold = trust.root.tlogs.length > 0 ? 1 : 0;
+  const ctlogThreshold = trust.root.ctlogs.length > 0 ? 1 : 0;
+  return new import_verify2.Verifier(material, { tlogThreshold, ctlogThreshold, timestampThreshold: 1 });
+}
+function verifiesWith(material, trust, entity) {
+  try {
+    verifier(material, trust).verify(entity);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function classify(error2, keyBased) {
+  const code = typeof error2 === "object" && error2 !== null && "code" in error2 ? String(error2.code) : "";
+  const message = errorMessage(error2);
+  switch (code) {
+    case "TIMESTAMP_ERROR":
+      return { code: "SIGSTORE_TIMESTAMP_INVALID", message: `timestamp: ${message}` };
+    case "CERTIFICATE_ERROR":
+      return { code: "SIGSTORE_CERTIFICATE_UNTRUSTED", message: `certificate: ${message}` };
+    case "PUBLIC_KEY_ERROR":
+      return { code: "SIGSTORE_KEY_MISMATCH", message: `public key: ${message}` };
+    case "SIGNATURE_ERROR":
+      return keyBased ? { code: "SIGSTORE_KEY_MISMATCH", message: "signature does not verify with the given key" } : { code: "SIGSTORE_SIGNATURE_INVALID", message: `signature: ${message}` };
+    case "TLOG_ERROR":
+    case "TLOG_INCLUSION_PROOF_ERROR":
+    case "TLOG_INCLUSION_PROMISE_ERROR":
+    case "TLOG_MISSING_INCLUSION_ERROR":
+    case "TLOG_BODY_ERROR":
+      return { code: "SIGSTORE_TLOG_INVALID", message: `transparency log: ${message}` };
+    default:
+      return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
+  }
+}
+function staleHint(bundle, trust, code) {
+  if (trust.asOf === void 0) return "";
+  if (code !== "SIGSTORE_CERTIFICATE_UNTRUSTED" && code !== "SIGSTORE_TLOG_INVALID" && code !== "SIGSTORE_TIMESTAMP_INVALID")
+    return "";
+  const signed = signingTime(bundle);
+  if (signed === void 0 || signed <= trust.asOf) return "";
+  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
+}
+function signingTime(bundle) {
+  const content = bundle.verificationMaterial.content;
+  const raw = content.$case === "certificate" ? content.certificate.rawBytes : content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : void 0;
+  if (raw !== void 0) {
+    try {
+      return new Date(new X509Certificate2(raw).validFrom);
+    } catch {
+      return void 0;
+    }
+  }
+  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
+  return integrated !== void 0 && integrated !== "0" ? new Date(Number(integrated) * 1e3) : void 0;
+}
+function selfSignedInChain(bundle) {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case !== "x509CertificateChain") return void 0;
+  const certificates = content.x509CertificateChain.certificates;
+  for (const [index, certificate] of certificates.entries()) {
+    let parsed;
+    try {
+      parsed = new X509Certificate2(certificate.rawBytes);
+    } catch {
+      continue;
+    }
+    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
+      return index;
+    }
+  }
+  return void 0;
+}
+function bytesEqual(a, b) {
+  return a.length === b.length && timingSafeEqual3(a, b);
+}
+function describeDigests(digests) {
+  return Object.entries(digests).filter(([algorithm]) => algorithm !== "sha1").map(([algorithm, hex2]) => `${algorithm}:${hex2}`).join(", ");
+}
+var import_verify2, HASH_ALGORITHMS;
+var init_verify_bundle = __esm({
+  "src/sigstore/verify-bundle.ts"() {
+    "use strict";
+    import_verify2 = __toESM(require_dist5(), 1);
+    init_errors();
+    init_findings();
+    init_identity();
+    init_prehash();
+    init_statement();
+    HASH_ALGORITHMS = {
+      0: "sha256",
+      1: "sha256",
+      2: "sha384",
+      3: "sha512"
+    };
+  }
+});
+
+// src/sigstore/provenance-check.ts
+var provenance_check_exports = {};
+__export(provenance_check_exports, {
+  BUNDLE_SUFFIXES: () => BUNDLE_SUFFIXES,
+  GITHUB_ACTIONS_ISSUER: () => GITHUB_ACTIONS_ISSUER,
+  findBundleFiles: () => findBundleFiles,
+  identityPolicies: () => identityPolicies,
+  provenanceCheck: () => provenanceCheck
+});
+function identityPolicies(context) {
+  const sigstore = context.manifest.signers.sigstore ?? [];
+  if (sigstore.length > 0)
+    return sigstore.map((s) => ({ identity: exactIdentity(s.identity), issuer: s.issuer }));
+  if ((context.manifest.signers.provenance ?? []).length === 0) return [];
+  return [{ identity: anchoredIdentity("https://.+"), issuer: GITHUB_ACTIONS_ISSUER }];
+}
+function trustFor(path2) {
+  const key = path2 ?? "";
+  let trust = trustCache.get(key);
+  if (!trust) {
+    trust = path2 === void 0 ? loadPublicGoodTrustedRoot() : loadTrustedRoot(path2);
+    trustCache.set(key, trust);
+    trust.catch(() => trustCache.delete(key));
+  }
+  return trust;
+}
+var GITHUB_ACTIONS_ISSUER, trustCache, provenanceCheck;
+var init_provenance_check = __esm({
+  "src/sigstore/provenance-check.ts"() {
+    "use strict";
+    init_errors();
+    init_findings();
+    init_bundle();
+    init_identity();
+    init_provenance();
+    init_trusted_root();
+    init_verify_bundle();
+    init_bundle_files();
+    GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+    trustCache = /* @__PURE__ */ new Map();
+    provenanceCheck = {
+      name: "provenance",
+      async run(context) {
+        const required = context.manifest.policy.requireProvenance === true;
+        const files = findBundleFiles(context);
+        const fail = (code, message) => ({
+          findings: [finding(code, { subject: context.subject, message, evidence: { bundles: files } })],
+          facts: { provenance: "failed" }
+        });
+        if (files.length === 0) {
+          return required ? fail(
+            "PROVENANCE_MISSING",
+            `no provenance bundle found (looked for ${BUNDLE_SUFFIXES.map((s) => `<file>${s}`).join(", ")} and sha256:<hex>.jsonl beside the artifact${context.options.evidenceDirs.length > 0 ? " and in the evidence directories" : ""})`
+          ) : void 0;
+        }
+        const signers = context.manifest.signers.provenance ?? [];
+        if (required && signers.length === 0) {
+          return fail("PROVENANCE_NO_POLICY", "policy.requireProvenance is set but signers.provenance is empty");
+        }
+        let trust;
+        try {
+          trust = await trustFor(context.options.trustedRoot);
+        } catch (error2) {
+          if (error2 instanceof RmmVerifyError) throw error2;
+          return fail("SIGSTORE_VERIFY_ERROR", `cannot load the Sigstore trusted root: ${errorMessage(error2)}`);
+        }
+        const policy = { identities: identityPolicies(context), keyBased: false };
+        const failures = [];
+        const signatures = [];
+        for (const file of files) {
+          let parsed;
+          try {
+            parsed = await loadBundles(file);
+          } catch (error2) {
+            failures.push(
+              finding("SIGSTORE_BUNDLE_INVALID", {
+                subject: context.subject,
+                message: `${file}: ${errorMessage(error2)}`,
+                evidence: { bundle: file },
+                location: { file }
+              })
+            );
+            continue;
+          }
+          for (const entry of parsed) {
+            const bundleFile = parsed.length > 1 ? `${file} line ${entry.index + 1}` : file;
+            if (entry.kind === "invalid") {
+              failures.push(
+                finding("SIGSTORE_BUNDLE_INVALID", {
+                  subject: context.subject,
+                  message: `${bundleFile}: ${entry.reason}`,
+                  evidence: { bundle: bundleFile },
+                  location: { file }
+                })
+              );
+              continue;
+            }
+            const result = verifyBundle(entry.bundle, context.digests, trust, policy, {
+              subject: context.subject,
+              bundleFile
+            });
+            if (!result.ok) {
+              failures.push(...result.findings);
+              continue;
+            }
+            if (!result.statement) {
+              signatures.push(...result.findings);
+              continue;
+            }
+            const facts2 = provenanceFacts(result.statement, result.signer);
+            if (signers.length === 0) {
+              signatures.push(...result.findings);
+              continue;
+            }
+            const outcomes = signers.map((signer) => checkProvenance(facts2, signer, context.subject, bundleFile));
+            if (outcomes.some((o) => o.length === 0)) {
+              const summary2 = `${facts2.predicateType} ${facts2.source ?? facts2.certificateSource ?? "?"}@${facts2.ref ?? facts2.certificateRef ?? "?"}`;
+              return {
+                findings: [
+                  ...signatures,
+                  finding("PROVENANCE_VERIFIED", {
+                    subject: context.subject,
+                    message: `${bundleFile}: provenance verified: ${summary2}`,
+                    evidence: { ...facts2, bundle: bundleFile },
+                    location: { file }
+                  })
+                ],
+                facts: {
+                  provenance: summary2,
+                  ...result.signer?.identity ? { signedBy: result.signer.identity } : {}
+                }
+              };
+            }
+            failures.push(...outcomes.reduce((best, o) => o.length < best.length ? o : best));
+          }
+        }
+        if (failures.length > 0)
+          return { findings: [...signatures, ...failures], facts: { provenance: "failed" } };
+        if (required) {
+          return {
+            findings: [
+              ...signatures,
+              ...fail(
+                "PROVENANCE_MISSING",
+                `the bundles found (${files.join(", ")}) hold no in-toto provenance statement`
+              ).findings
+            ],
+            facts: { provenance: "missing" }
+          };
+        }
+        return { findings: signatures, facts: { sigstore: "verified" } };
+      }
+    };
+  }
+});
+
+// src/sbom/purl.ts
+function decode(text2) {
+  if (!text2.includes("%")) return text2;
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
+}
+function parsePurl(text2) {
+  if (cache.has(text2)) return cache.get(text2);
+  const parsed = parsePurlUncached(text2);
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(text2, parsed === void 0 ? void 0 : Object.freeze(parsed));
+  return parsed;
+}
+function parsePurlUncached(text2) {
+  if (!/^pkg:/i.test(text2)) return void 0;
+  let rest = text2.slice(4).replace(/^\/+/, "");
+  let subpath;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    subpath = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const qualifiers = {};
+  const question = rest.indexOf("?");
+  if (question >= 0) {
+    for (const pair of rest.slice(question + 1).split("&")) {
+      const equals = pair.indexOf("=");
+      if (equals <= 0) continue;
+      const value = decode(pair.slice(equals + 1));
+      if (value === void 0) return void 0;
+      qualifiers[pair.slice(0, equals).toLowerCase()] = value;
+    }
+    rest = rest.slice(0, question);
+  }
+  let version;
+  const at = rest.lastIndexOf("@");
+  if (at > 0 && rest.indexOf("/") < at) {
+    version = decode(rest.slice(at + 1));
+    if (version === void 0) return void 0;
+    rest = rest.slice(0, at);
+  }
+  const segments = rest.replace(/\/+$/, "").split("/");
+  const type = segments.shift()?.toLowerCase();
+  const rawName = segments.pop();
+  if (!type || !/^[a-z.+-][a-z0-9.+-]*$/.test(type) || !rawName) return void 0;
+  const decodedSegments = segments.filter((s) => s !== "").map(decode);
+  if (decodedSegments.some((s) => s === void 0)) return void 0;
+  let namespace = decodedSegments.length > 0 ? decodedSegments.join("/") : void 0;
+  let name = decode(rawName);
+  if (name === void 0 || name === "") return void 0;
+  if (["npm", "github", "bitbucket", "composer"].includes(type)) {
+    name = name.toLowerCase();
+    namespace = namespace?.toLowerCase();
+  }
+  if (type === "pypi") name = name.toLowerCase().replace(/[-_.]+/g, "-");
+  return {
+    type,
+    ...namespace !== void 0 ? { namespace } : {},
+    name,
+    ...version !== void 0 && version !== "" ? { version } : {},
+    qualifiers,
+    ...subpath ? { subpath } : {}
+  };
+}
+var cache, CACHE_ENTRIES;
+var init_purl = __esm({
+  "src/sbom/purl.ts"() {
+    "use strict";
+    cache = /* @__PURE__ */ new Map();
+    CACHE_ENTRIES = 5e5;
+  }
+});
+
+// src/sbom/bind.ts
+function checkSbomPin(document, pin) {
+  const findings = [];
+  const file = document.file;
+  if (!digestsEqual(pin.sha256, document.sha256)) {
+    findings.push(
+      finding("SBOM_DIGEST_MISMATCH", {
+        subject: file,
+        message: `sha256 of the SBOM is ${document.sha256}; the manifest pins ${pin.sha256.toLowerCase()}`,
+        evidence: { expected: pin.sha256.toLowerCase(), actual: document.sha256 }
+      })
+    );
+  }
+  const format = document.kind.format;
+  if (format !== "unsupported" && format !== pin.format) {
+    findings.push(
+      finding("SBOM_FORMAT_MISMATCH", {
+        subject: file,
+        message: `the manifest pins a ${pin.format} SBOM; this is ${format}`,
+        evidence: { expected: pin.format, actual: format }
+      })
+    );
+  }
+  return findings;
+}
+function checkBinding(sbom2, expected) {
+  const file = sbom2.file;
+  const subjectPointer = sbom2.format === "spdx" ? "/documentDescribes" : "/metadata/component";
+  if (sbom2.subjects.length === 0) {
+    return [
+      finding("SBOM_SUBJECT_MISSING", {
+        subject: file,
+        message: sbom2.format === "spdx" ? "the SPDX document describes no package (documentDescribes or a DESCRIBES relationship)" : "the CycloneDX SBOM has no metadata.component",
+        location: { file, pointer: subjectPointer }
+      })
+    ];
+  }
+  const names = new Set([expected.product, ...expected.aliases ?? []].map((n) => n.toLowerCase()));
+  const nameMatches = (c) => names.has(c.name.toLowerCase()) || c.group !== void 0 && names.has(`${c.group}/${c.name}`.toLowerCase());
+  const subject = sbom2.subjects.find(nameMatches);
+  if (!subject) {
+    const found = sbom2.subjects.map((s) => JSON.stringify(s.name)).join(", ");
+    return [
+      finding("SBOM_SUBJECT_NAME_MISMATCH", {
+        subject: file,
+        message: `the SBOM describes ${found}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}`,
+        evidence: { expected: [...names], actual: sbom2.subjects.map((s) => s.name) },
+        location: { file, pointer: sbom2.subjects[0]?.pointer ?? subjectPointer }
+      })
+    ];
+  }
+  const findings = [];
+  if (subject.purl !== void 0) {
+    const purl = parsePurl(subject.purl);
+    const purlNames = purl ? [purl.name, ...purl.namespace !== void 0 ? [`${purl.namespace}/${purl.name}`] : []] : [];
+    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
+      findings.push(
+        finding("SBOM_SUBJECT_NAME_MISMATCH", {
+          subject: file,
+          message: purl ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}` : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
+          evidence: { expected: [...names], purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+    if (purl?.version !== void 0 && stripV(purl.version) !== stripV(expected.version)) {
+      findings.push(
+        finding("SBOM_SUBJECT_VERSION_MISMATCH", {
+          subject: file,
+          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
+          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+  }
+  if (subject.version === void 0 || stripV(subject.version) !== stripV(expected.version)) {
+    findings.push(
+      finding("SBOM_SUBJECT_VERSION_MISMATCH", {
+        subject: file,
+        message: `the SBOM describes ${subject.name} ${subject.version ?? "(no version)"}; the artifact is version ${expected.version}`,
+        evidence: { expected: expected.version, actual: subject.version ?? null },
+        location: { file, pointer: subject.pointer }
+      })
+    );
+  }
+  for (const hash of subject.hashes) {
+    const algorithm = hash.algorithm;
+    const actual = Object.hasOwn(expected.digests, algorithm) ? expected.digests[algorithm] : void 0;
+    if (actual === void 0) continue;
+    if (!digestsEqual(hash.value, actual)) {
+      findings.push(
+        finding("SBOM_SUBJECT_HASH_MISMATCH", {
+          subject: file,
+          message: `the SBOM records ${algorithm} ${hash.value} for ${subject.name}; the artifact's ${algorithm} is ${actual}`,
+          evidence: { algorithm, expected: actual, actual: hash.value },
+          location: { file, pointer: subject.pointer }
+        })
+      );
+    }
+  }
+  return findings;
+}
+var stripV;
+var init_bind = __esm({
+  "src/sbom/bind.ts"() {
+    "use strict";
+    init_digest();
+    init_findings();
+    init_purl();
+    stripV = (version) => version.trim().replace(/^v(?=\d)/i, "");
+  }
+});
+
+// src/sbom/document.ts
+import { createHash as createHash10 } from "node:crypto";
+function parseSbom(bytes, file, limits = {}) {
+  const maxBytes = limits.maxBytes ?? defaults.maxSbomBytes;
+  if (bytes.byteLength > maxBytes) {
+    throw new InputError("INPUT_TOO_LARGE", `SBOM is larger than the limit of ${maxBytes} bytes`, { file });
+  }
+  const sha256 = createHash10("sha256").update(bytes).digest("hex");
+  const json = parseStrictJson(decodeUtf8(bytes, file), file, {
+    maxDepth: limits.maxDepth ?? defaults.maxSbomDepth,
+    maxArrayLength: limits.maxArrayLength ?? defaults.maxSbomArrayLength
+  });
+  return { file, kind: detectKind(json.value), sha256, size: bytes.byteLength, json };
+}
+async function readSbomFile(path2, limits = {}) {
+  const bytes = await readBoundedFile(path2, limits.maxBytes ?? defaults.maxSbomBytes, "SBOM");
+  return parseSbom(bytes, path2, limits);
+}
+function detectKind(value) {
+  if (!isJsonObject(value)) return { format: "unsupported", reason: "the document is not a JSON object" };
+  if ("bomFormat" in value || "specVersion" in value) {
+    if (value["bomFormat"] !== "CycloneDX") {
+      return {
+        format: "unsupported",
+        reason: `bomFormat is ${JSON.stringify(value["bomFormat"] ?? null)}, expected "CycloneDX"`
+      };
+    }
+    const version = value["specVersion"];
+    if (typeof version === "string" && CYCLONEDX_VERSIONS.includes(version)) {
+      return { format: "cyclonedx", specVersion: version };
+    }
+    return {
+      format: "unsupported",
+      reason: `CycloneDX specVersion ${JSON.stringify(version ?? null)} is not one of ${CYCLONEDX_VERSIONS.join(", ")}`
+    };
+  }
+  if ("spdxVersion" in value) {
+    if (value["spdxVersion"] === "SPDX-2.3") return { format: "spdx", specVersion: "SPDX-2.3" };
+    return {
+      format: "unsupported",
+      reason: `spdxVersion ${JSON.stringify(value["spdxVersion"])} is not supported (expected "SPDX-2.3")`
+    };
+  }
+  return {
+    format: "unsupported",
+    reason: "neither a CycloneDX document (bomFormat, specVersion) nor an SPDX document (spdxVersion)"
+  };
+}
+var CYCLONEDX_VERSIONS;
+var init_document = __esm({
+  "src/sbom/document.ts"() {
+    "use strict";
+    init_defaults();
+    init_errors();
+    init_json();
+    CYCLONEDX_VERSIONS = ["1.4", "1.5", "1.6"];
+  }
+});
+
+// src/sbom/spdx-schema.ts
+var spdxId, elementReference, nonEmpty, checksum, RELATIONSHIP_TYPES, SPDX_DEPENDENCY_RELATIONSHIPS, SPDX_23_SCHEMA;
+var init_spdx_schema = __esm({
+  "src/sbom/spdx-schema.ts"() {
+    "use strict";
+    spdxId = { type: "string", pattern: "^SPDXRef-[A-Za-z0-9.\\-]+$" };
+    elementReference = {
+      type: "string",
+      pattern: "^(?:(?:DocumentRef-[A-Za-z0-9.\\-]+:)?SPDXRef-[A-Za-z0-9.\\-]+|NONE|NOASSERTION)$"
+    };
+    nonEmpty = { type: "string", minLength: 1 };
+    checksum = {
+      type: "object",
+      required: ["algorithm", "checksumValue"],
+      properties: {
+        algorithm: {
+          enum: [
+            "SHA1",
+            "SHA224",
+            "SHA256",
+            "SHA384",
+            "SHA512",
+            "SHA3-256",
+            "SHA3-384",
+            "SHA3-512",
+            "BLAKE2b-256",
+            "BLAKE2b-384",
+            "BLAKE2b-512",
+            "BLAKE3",
+            "MD2",
+            "MD4",
+            "MD5",
+            "MD6",
+            "ADLER32"
+          ]
+        },
+        checksumValue: { type: "string", pattern: "^[0-9a-fA-F]+$" }
+      }
+    };
+    RELATIONSHIP_TYPES = [
+      "DESCRIBES",
+      "DESCRIBED_BY",
+      "CONTAINS",
+      "CONTAINED_BY",
+      "DEPENDS_ON",
+      "DEPENDENCY_OF",
+      "DEPENDENCY_MANIFEST_OF",
+      "BUILD_DEPENDENCY_OF",
+      "DEV_DEPENDENCY_OF",
+      "OPTIONAL_DEPENDENCY_OF",
+      "PROVIDED_DEPENDENCY_OF",
+      "TEST_DEPENDENCY_OF",
+      "RUNTIME_DEPENDENCY_OF",
+      "EXAMPLE_OF",
+      "GENERATES",
+      "GENERATED_FROM",
+      "ANCESTOR_OF",
+      "DESCENDANT_OF",
+      "VARIANT_OF",
+      "DISTRIBUTION_ARTIFACT",
+      "PATCH_FOR",
+      "PATCH_APPLIED",
+      "COPY_OF",
+      "FILE_ADDED",
+      "FILE_DELETED",
+      "FILE_MODIFIED",
+      "EXPANDED_FROM_ARCHIVE",
+      "DYNAMIC_LINK",
+      "STATIC_LINK",
+      "DATA_FILE_OF",
+      "TEST_CASE_OF",
+      "BUILD_TOOL_OF",
+      "DEV_TOOL_OF",
+      "TEST_OF",
+      "TEST_TOOL_OF",
+      "DOCUMENTATION_OF",
+      "OPTIONAL_COMPONENT_OF",
+      "METAFILE_OF",
+      "PACKAGE_OF",
+      "AMENDS",
+      "PREREQUISITE_FOR",
+      "HAS_PREREQUISITE",
+      "REQUIREMENT_DESCRIPTION_FOR",
+      "SPECIFICATION_FOR",
+      "OTHER"
+    ];
+    SPDX_DEPENDENCY_RELATIONSHIPS = /* @__PURE__ */ new Set([
+      "CONTAINS",
+      "CONTAINED_BY",
+      "DEPENDS_ON",
+      "DEPENDENCY_OF",
+      "BUILD_DEPENDENCY_OF",
+      "DEV_DEPENDENCY_OF",
+      "OPTIONAL_DEPENDENCY_OF",
+      "PROVIDED_DEPENDENCY_OF",
+      "TEST_DEPENDENCY_OF",
+      "RUNTIME_DEPENDENCY_OF",
+      "DYNAMIC_LINK",
+      "STATIC_LINK",
+      "PACKAGE_OF"
+    ]);
+    SPDX_23_SCHEMA = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      $id: "urn:rmm-verify:spdx-2.3-essential",
+      type: "object",
+      required: ["spdxVersion", "dataLicense", "SPDXID", "name", "documentNamespace", "creationInfo"],
+      properties: {
+        spdxVersion: { const: "SPDX-2.3" },
+        dataLicense: { const: "CC0-1.0" },
+        SPDXID: { const: "SPDXRef-DOCUMENT" },
+        name: nonEmpty,
+        documentNamespace: { type: "string", format: "uri" },
+        comment: { type: "string" },
+        externalDocumentRefs: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["externalDocumentId", "spdxDocument", "checksum"],
+            properties: {
+              externalDocumentId: { type: "string", pattern: "^DocumentRef-[A-Za-z0-9.\\-]+$" },
+              spdxDocument: { type: "string", format: "uri" },
+              checksum
+            }
+          }
+        },
+        creationInfo: {
+          type: "object",
+          required: ["created", "creators"],
+          properties: {
+            created: { type: "string", format: "date-time" },
+            creators: {
+              type: "array",
+              minItems: 1,
+              items: { type: "string", pattern: "^(?:Person|Organization|Tool): *\\S" }
+            },
+            licenseListVersion: { type: "string" },
+            comment: { type: "string" }
+          }
+        },
+        documentDescribes: { type: "array", items: elementReference },
+        packages: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["SPDXID", "name", "downloadLocation"],
+            properties: {
+              SPDXID: spdxId,
+              name: nonEmpty,
+              versionInfo: { type: "string" },
+              supplier: { type: "string", pattern: "^(?:(?:Person|Organization): *\\S.*|NOASSERTION)$" },
+              originator: { type: "string", pattern: "^(?:(?:Person|Organization): *\\S.*|NOASSERTION)$" },
+              downloadLocation: nonEmpty,
+              filesAnalyzed: { type: "boolean" },
+              checksums: { type: "array", items: checksum },
+              licenseConcluded: { type: "string" },
+              licenseDeclared: { type: "string" },
+              licenseInfoFromFiles: { type: "array", items: { type: "string" } },
+              copyrightText: { type: "string" },
+              primaryPackagePurpose: {
+                enum: [
+                  "APPLICATION",
+                  "FRAMEWORK",
+                  "LIBRARY",
+                  "CONTAINER",
+                  "OPERATING-SYSTEM",
+                  "DEVICE",
+                  "FIRMWARE",
+                  "SOURCE",
+                  "ARCHIVE",
+                  "FILE",
+                  "INSTALL",
+                  "OTHER"
+                ]
+              },
+              externalRefs: {
+                type: "array",
+                items: {
+                  type: "object",
+                  required: ["referenceCategory", "referenceType", "referenceLocator"],
+                  properties: {
+                    referenceCategory: {
+                      enum: [
+                        "SECURITY",
+                        "PACKAGE-MANAGER",
+                        "PACKAGE_MANAGER",
+                        "PERSISTENT-ID",
+                        "PERSISTENT_ID",
+                        "OTHER"
+                      ]
+                    },
+                    referenceType: nonEmpty,
+                    referenceLocator: nonEmpty
+                  }
+                }
+              },
+              hasFiles: { type: "array", items: { type: "string" } }
+            }
+          }
+        },
+        files: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["SPDXID", "fileName"],
+            properties: {
+              SPDXID: spdxId,
+              fileName: nonEmpty,
+              checksums: { type: "array", items: checksum },
+              licenseConcluded: { type: "string" }
+            }
+          }
+        },
+        snippets: {
+          type: "array",
+          items: { type: "object", required: ["SPDXID"], properties: { SPDXID: spdxId } }
+        },
+        relationships: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["spdxElementId", "relationshipType", "relatedSpdxElement"],
+            properties: {
+              spdxElementId: elementReference,
+              relationshipType: { enum: RELATIONSHIP_TYPES },
+              relatedSpdxElement: elementReference,
+              comment: { type: "string" }
+            }
+          }
+        },
+        hasExtractedLicensingInfos: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["licenseId"],
+            properties: { licenseId: { type: "string", pattern: "^LicenseRef-[A-Za-z0-9.\\-]+$" } }
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/sbom/normalize.ts
+function str2(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+function arr(value) {
+  return Array.isArray(value) ? value : [];
+}
+function obj(value) {
+  return isJsonObject(value) ? value : void 0;
+}
+function normalizeHashAlgorithm(name) {
+  const known = HASH_ALGORITHMS2.get(name);
+  if (known !== void 0) return known;
+  const lower = name.toLowerCase();
+  const sha2 = /^sha-?(1|224|256|384|512)$/.exec(lower);
+  return sha2 ? `sha${sha2[1] ?? ""}` : lower;
+}
+function normalizeSbom(document) {
+  const collector = new FindingCollector();
+  const root = obj(document.json.value) ?? {};
+  const sbom2 = document.kind.format === "spdx" ? normalizeSpdx(document, root, collector) : normalizeCycloneDx(document, root, collector);
+  return { sbom: sbom2, findings: collector.finish(document.file) };
+}
+function cycloneDxComponent(value, pointer) {
+  const licenses = [];
+  for (const entry of arr(value["licenses"])) {
+    const choice = obj(entry);
+    if (!choice) continue;
+    const expression = str2(choice["expression"]);
+    if (expression) licenses.push({ kind: "expression", value: expression });
+    const license = obj(choice["license"]);
+    const id = str2(license?.["id"]);
+    const name = str2(license?.["name"]);
+    if (id) licenses.push({ kind: "expression", value: id });
+    else if (name) licenses.push({ kind: "name", value: name });
+  }
+  const hashes = [];
+  for (const entry of arr(value["hashes"])) {
+    const hash = obj(entry);
+    const alg = str2(hash?.["alg"]);
+    const content = str2(hash?.["content"]);
+    if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
+  }
+  const supplier = organization(value["supplier"]) ?? organization(value["manufacturer"]);
+  const publisher = str2(value["publisher"]) ?? str2(value["author"]) ?? firstAuthor(value["authors"]);
+  const swid = str2(obj(value["swid"])?.["tagId"]);
+  const component = { pointer, name: str2(value["name"]) ?? "", licenses, hashes };
+  const ref = str2(value["bom-ref"]);
+  if (ref !== void 0) component.ref = ref;
+  const group = str2(value["group"]);
+  if (group !== void 0) component.group = group;
+  const version = str2(value["version"]);
+  if (version !== void 0) component.version = version;
+  const purl = str2(value["purl"]);
+  if (purl !== void 0) component.purl = purl;
+  const cpe = str2(value["cpe"]);
+  if (cpe !== void 0) component.cpe = cpe;
+  if (swid !== void 0) component.swid = swid;
+  if (supplier !== void 0) component.supplier = supplier;
+  if (publisher !== void 0) component.publisher = publisher;
+  return component;
+}
+function organization(value) {
+  const entity = obj(value);
+  if (!entity) return void 0;
+  const name = str2(entity["name"]);
+  if (name !== void 0) return name;
+  for (const url of arr(entity["url"])) if (str2(url) !== void 0) return str2(url);
+  for (const contact of arr(entity["contact"])) {
+    const person = obj(contact);
+    const named = str2(person?.["email"]) ?? str2(person?.["name"]);
+    if (named !== void 0) return named;
+  }
+  return void 0;
+}
+function firstAuthor(value) {
+  for (const author of arr(value)) {
+    const name = str2(obj(author)?.["name"]);
+    if (name !== void 0) return name;
+  }
+  return void 0;
+}
+function optional2(key, value) {
+  return value === void 0 ? {} : { [key]: value };
+}
+function normalizeCycloneDx(document, root, collector) {
+  const file = document.file;
+  const refs = /* @__PURE__ */ new Map();
+  const noteRef = (ref, pointer) => {
+    if (ref === void 0) return;
+    const first = refs.get(ref);
+    if (first === void 0) refs.set(ref, pointer);
+    else
+      collector.add(
+        "SBOM_DUPLICATE_REF",
+        () => finding("SBOM_DUPLICATE_REF", {
+          subject: file,
+          message: `bom-ref ${JSON.stringify(ref)} at ${pointer} is already used at ${first}`,
+          evidence: { ref, pointer, firstPointer: first },
+          location: { file, pointer: `${pointer}/bom-ref` }
+        })
+      );
+  };
+  const metadata = obj(root["metadata"]) ?? {};
+  const subjects = [];
+  const subjectValue = obj(metadata["component"]);
+  if (subjectValue) {
+    const subject = cycloneDxComponent(subjectValue, "/metadata/component");
+    subjects.push(subject);
+    noteRef(subject.ref, "/metadata/component");
+  }
+  const components = [];
+  const walk = (list, pointer, into) => {
+    const stack = [
+      { items: arr(list), pointer, index: 0 }
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (!top) break;
+      if (top.index >= top.items.length) {
+        stack.pop();
+        continue;
+      }
+      const at = `${top.pointer}/${top.index}`;
+      const value = obj(top.items[top.index]);
+      top.index++;
+      if (!value) continue;
+      if (into) {
+        const component = cycloneDxComponent(value, at);
+        into.push(component);
+        noteRef(component.ref, at);
+      } else noteRef(str2(value["bom-ref"]), at);
+      const nested = into ? value["components"] : value["services"];
+      if (Array.isArray(nested) && nested.length > 0) {
+        stack.push({ items: nested, pointer: `${at}/${into ? "components" : "services"}`, index: 0 });
+      }
+    }
+  };
+  if (subjectValue) walk(subjectValue["components"], "/metadata/component/components", components);
+  walk(root["components"], "/components", components);
+  walk(root["services"], "/services", void 0);
+  const dependencies = /* @__PURE__ */ new Map();
+  const unknown = (ref, pointer) => {
+    collector.add(
+      "SBOM_UNKNOWN_REF",
+      () => finding("SBOM_UNKNOWN_REF", {
+        subject: file,
+        message: `${pointer} refers to bom-ref ${JSON.stringify(ref)}, which no component or service has`,
+        evidence: { ref, pointer },
+        location: { file, pointer }
+      })
+    );
+  };
+  arr(root["dependencies"]).forEach((entry, i) => {
+    const dependency = obj(entry);
+    const ref = str2(dependency?.["ref"]);
+    if (!dependency || ref === void 0) return;
+    if (!refs.has(ref)) unknown(ref, `/dependencies/${i}/ref`);
+    const on = [];
+    arr(dependency["dependsOn"]).forEach((target, j) => {
+      if (typeof target !== "string") return;
+      if (!refs.has(target)) unknown(target, `/dependencies/${i}/dependsOn/${j}`);
+      on.push(target);
+    });
+    const existing = dependencies.get(ref);
+    if (existing) existing.push(...on);
+    else dependencies.set(ref, on);
+  });
+  const completeDependencies = /* @__PURE__ */ new Set();
+  for (const entry of arr(root["compositions"])) {
+    const composition = obj(entry);
+    if (str2(composition?.["aggregate"]) !== "complete") continue;
+    for (const ref of arr(composition?.["dependencies"]))
+      if (typeof ref === "string") completeDependencies.add(ref);
+  }
+  const authors = [];
+  for (const author of arr(metadata["authors"])) {
+    const a = obj(author);
+    const name = str2(a?.["name"]) ?? str2(a?.["email"]);
+    if (name) authors.push(name);
+  }
+  for (const key of ["manufacturer", "manufacture", "supplier"]) {
+    const name = str2(obj(metadata[key])?.["name"]);
+    if (name) authors.push(name);
+  }
+  const tools = metadata["tools"];
+  const toolList = Array.isArray(tools) ? tools : arr(obj(tools)?.["components"]);
+  for (const tool of toolList) {
+    const t = obj(tool);
+    const name = str2(t?.["name"]);
+    if (name) authors.push(`Tool: ${name}${str2(t?.["version"]) ? ` ${str2(t?.["version"]) ?? ""}` : ""}`);
+  }
+  return {
+    file,
+    format: "cyclonedx",
+    specVersion: document.kind.format === "cyclonedx" ? document.kind.specVersion : str2(root["specVersion"]) ?? "",
+    sha256: document.sha256,
+    subjects,
+    components,
+    authors,
+    ...optional2("timestamp", str2(metadata["timestamp"])),
+    dependencies,
+    completeDependencies
+  };
+}
+function spdxParty(value) {
+  if (value === void 0 || value === "NOASSERTION") return void 0;
+  const match = /^(?:Person|Organization|Tool):\s*(.*)$/.exec(value);
+  return (match?.[1] ?? value).trim() || void 0;
+}
+function spdxLicense(value) {
+  if (value === void 0 || value === "NOASSERTION" || value === "NONE") return [];
+  return [{ kind: "expression", value }];
+}
+function spdxPackage(value, pointer) {
+  let purl;
+  let cpe;
+  for (const entry of arr(value["externalRefs"])) {
+    const ref = obj(entry);
+    const type = str2(ref?.["referenceType"]);
+    const locator = str2(ref?.["referenceLocator"]);
+    if (!locator) continue;
+    if (type === "purl") purl ??= locator;
+    else if (type === "cpe23Type" || type === "cpe22Type") cpe ??= locator;
+  }
+  const hashes = [];
+  for (const entry of arr(value["checksums"])) {
+    const checksum2 = obj(entry);
+    const alg = str2(checksum2?.["algorithm"]);
+    const content = str2(checksum2?.["checksumValue"]);
+    if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
+  }
+  const concluded = spdxLicense(str2(value["licenseConcluded"]));
+  return {
+    ...optional2("ref", str2(value["SPDXID"])),
+    pointer,
+    name: str2(value["name"]) ?? "",
+    ...optional2("version", str2(value["versionInfo"])),
+    ...optional2("purl", purl),
+    ...optional2("cpe", cpe),
+    ...optional2("supplier", spdxParty(str2(value["supplier"]))),
+    ...optional2("publisher", spdxParty(str2(value["originator"]))),
+    licenses: concluded.length > 0 ? concluded : spdxLicense(str2(value["licenseDeclared"])),
+    hashes
+  };
+}
+function normalizeSpdx(document, root, collector) {
+  const file = document.file;
+  const ids = /* @__PURE__ */ new Map([["SPDXRef-DOCUMENT", ""]]);
+  const noteId = (id, pointer) => {
+    if (id === void 0) return;
+    const first = ids.get(id);
+    if (first === void 0) ids.set(id, pointer);
+    else
+      collector.add(
+        "SBOM_DUPLICATE_REF",
+        () => finding("SBOM_DUPLICATE_REF", {
+          subject: file,
+          message: `SPDXID ${JSON.stringify(id)} at ${pointer} is already used at ${first || "/"}`,
+          evidence: { ref: id, pointer, firstPointer: first || "/" },
+          location: { file, pointer: `${pointer}/SPDXID` }
+        })
+      );
+  };
+  const packages = [];
+  arr(root["packages"]).forEach((entry, i) => {
+    const value = obj(entry);
+    if (!value) return;
+    const component = spdxPackage(value, `/packages/${i}`);
+    packages.push(component);
+    noteId(component.ref, component.pointer);
+  });
+  for (const key of ["files", "snippets"]) {
+    arr(root[key]).forEach((entry, i) => {
+      noteId(str2(obj(entry)?.["SPDXID"]), `/${key}/${i}`);
+    });
+  }
+  const described = /* @__PURE__ */ new Set();
+  for (const id of arr(root["documentDescribes"])) if (typeof id === "string") described.add(id);
+  const dependencies = /* @__PURE__ */ new Map();
+  const checkId = (id, pointer) => {
+    if (id === "NONE" || id === "NOASSERTION" || id.startsWith("DocumentRef-") || ids.has(id)) return;
+    collector.add(
+      "SBOM_UNKNOWN_REF",
+      () => finding("SBOM_UNKNOWN_REF", {
+        subject: file,
+        message: `${pointer} refers to SPDXID ${JSON.stringify(id)}, which no element in the document has`,
+        evidence: { ref: id, pointer },
+        location: { file, pointer }
+      })
+    );
+  };
+  arr(root["documentDescribes"]).forEach((id, i) => {
+    if (typeof id === "string") checkId(id, `/documentDescribes/${i}`);
+  });
+  arr(root["relationships"]).forEach((entry, i) => {
+    const relationship = obj(entry);
+    const from = str2(relationship?.["spdxElementId"]);
+    const type = str2(relationship?.["relationshipType"]);
+    const to = str2(relationship?.["relatedSpdxElement"]);
+    if (from === void 0 || type === void 0 || to === void 0) return;
+    checkId(from, `/relationships/${i}/spdxElementId`);
+    checkId(to, `/relationships/${i}/relatedSpdxElement`);
+    if (type === "DESCRIBES" && from === "SPDXRef-DOCUMENT") described.add(to);
+    else if (type === "DESCRIBED_BY" && to === "SPDXRef-DOCUMENT") described.add(from);
+    else if (SPDX_DEPENDENCY_RELATIONSHIPS.has(type)) {
+      const [a, b] = REVERSED.has(type) ? [to, from] : [from, to];
+      const list = dependencies.get(a);
+      if (list) list.push(b);
+      else dependencies.set(a, [b]);
+    }
+  });
+  const subjects = packages.filter((p) => p.ref !== void 0 && described.has(p.ref));
+  const components = packages.filter((p) => p.ref === void 0 || !described.has(p.ref));
+  const creationInfo = obj(root["creationInfo"]) ?? {};
+  const authors = arr(creationInfo["creators"]).map(
+    (c) => typeof c === "string" && c.startsWith("Tool:") ? `Tool: ${spdxParty(c) ?? ""}` : spdxParty(str2(c))
+  ).filter((c) => c !== void 0);
+  return {
+    file,
+    format: "spdx",
+    specVersion: str2(root["spdxVersion"]) ?? "",
+    sha256: document.sha256,
+    subjects,
+    components,
+    authors,
+    ...optional2("timestamp", str2(creationInfo["created"])),
+    dependencies,
+    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
+    completeDependencies: /* @__PURE__ */ new Set()
+  };
+}
+var HASH_ALGORITHMS2, FindingCollector, REVERSED;
+var init_normalize = __esm({
+  "src/sbom/normalize.ts"() {
+    "use strict";
+    init_defaults();
+    init_findings();
+    init_json();
+    init_spdx_schema();
+    HASH_ALGORITHMS2 = /* @__PURE__ */ new Map([
+      ["SHA-1", "sha1"],
+      ["SHA-256", "sha256"],
+      ["SHA-384", "sha384"],
+      ["SHA-512", "sha512"],
+      ["SHA1", "sha1"],
+      ["SHA256", "sha256"],
+      ["SHA384", "sha384"],
+      ["SHA512", "sha512"]
+    ]);
+    FindingCollector = class {
+      findings = [];
+      #counts = /* @__PURE__ */ new Map();
+      #severities = /* @__PURE__ */ new Map();
+      #max;
+      constructor(max = defaults.maxSbomSchemaErrors) {
+        this.#max = max;
+      }
+      add(code, build) {
+        const count = (this.#counts.get(code) ?? 0) + 1;
+        this.#counts.set(code, count);
+        if (count <= this.#max) {
+          const built = build();
+          this.#severities.set(code, built.severity);
+          this.findings.push(built);
+        }
+      }
+      /** Adds one summary finding per code that went over the cap (none when the cap is 0: counting only). */
+      finish(subject) {
+        for (const [code, count] of this.#counts) {
+          const severity = this.#severities.get(code);
+          if (count > this.#max && this.#max > 0) {
+            this.findings.push(
+              finding(code, {
+                subject,
+                message: `${count - this.#max} more ${code} findings not listed (limit ${this.#max})`,
+                ...severity ? { severity } : {},
+                evidence: { omitted: count - this.#max }
+              })
+            );
+          }
+        }
+        return this.findings;
+      }
+    };
+    REVERSED = /* @__PURE__ */ new Set([
+      "CONTAINED_BY",
+      "DEPENDENCY_OF",
+      "BUILD_DEPENDENCY_OF",
+      "DEV_DEPENDENCY_OF",
+      "OPTIONAL_DEPENDENCY_OF",
+      "PROVIDED_DEPENDENCY_OF",
+      "TEST_DEPENDENCY_OF",
+      "RUNTIME_DEPENDENCY_OF",
+      "PACKAGE_OF"
+    ]);
+  }
+});
+
+// src/sbom/ntia.ts
+function componentMissing(component) {
+  const missing = [];
+  if (!component.supplier) missing.push("supplier");
+  if (!component.name) missing.push("name");
+  if (!component.version) missing.push("version");
+  if (!component.purl && !component.cpe && !component.swid) missing.push("identifier");
+  return missing;
+}
+function checkMinimumElements(sbom2, options = {}) {
+  const severity = options.severity ?? "low";
+  const collector = new FindingCollector(options.maxFindings);
+  const missing = {
+    supplier: 0,
+    name: 0,
+    version: 0,
+    identifier: 0,
+    dependencies: 0,
+    author: 0,
+    timestamp: 0
+  };
+  const file = sbom2.file;
+  const documentMissing = [];
+  if (sbom2.authors.length === 0) documentMissing.push("author");
+  if (!sbom2.timestamp) documentMissing.push("timestamp");
+  const subjectRefs = sbom2.subjects.map((s) => s.ref).filter((r) => r !== void 0);
+  const hasGraph = subjectRefs.some(
+    (ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0 || sbom2.completeDependencies.has(ref)
+  );
+  if (!hasGraph) documentMissing.push("dependencies");
+  for (const element of documentMissing) {
+    missing[element]++;
+    collector.add(
+      "SBOM_NTIA_ELEMENT_MISSING",
+      () => finding("SBOM_NTIA_ELEMENT_MISSING", {
+        subject: file,
+        severity,
+        message: element === "dependencies" ? "the SBOM records no dependency relationships of its subject" : `the SBOM has no ${element === "author" ? "author (authors, manufacturer, supplier or tools)" : "timestamp"}`,
+        evidence: { element },
+        location: { file, pointer: sbom2.format === "spdx" ? "/creationInfo" : "/metadata" }
+      })
+    );
+  }
+  let completeComponents = 0;
+  const components = [...sbom2.subjects, ...sbom2.components];
+  for (const component of components) {
+    const absent = componentMissing(component);
+    if (absent.length === 0) {
+      completeComponents++;
+      continue;
+    }
+    for (const element of absent) missing[element]++;
+    collector.add(
+      "SBOM_NTIA_ELEMENT_MISSING",
+      () => finding("SBOM_NTIA_ELEMENT_MISSING", {
+        subject: `${file}#${component.pointer}`,
+        severity,
+        message: `component ${JSON.stringify(component.name || component.ref || component.pointer)} lacks ${absent.join(", ")}`,
+        evidence: { elements: absent, component: component.name, pointer: component.pointer },
+        location: { file, pointer: component.pointer }
+      })
+    );
+  }
+  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
+  const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
+  const percent2 = Math.round((expected - absentTotal) / expected * 1e3) / 10;
+  const summary2 = {
+    percent: percent2,
+    components: components.length,
+    completeComponents,
+    missing
+  };
+  const findings = collector.finish(file);
+  findings.push(
+    finding("SBOM_NTIA_SUMMARY", {
+      subject: file,
+      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
+      evidence: {
+        percent: percent2,
+        components: components.length,
+        completeComponents,
+        ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v]))
+      }
+    })
+  );
+  return { summary: summary2, findings };
+}
+var COMPONENT_ELEMENTS, DOCUMENT_ELEMENTS;
+var init_ntia = __esm({
+  "src/sbom/ntia.ts"() {
+    "use strict";
+    init_findings();
+    init_normalize();
+    COMPONENT_ELEMENTS = ["supplier", "name", "version", "identifier"];
+    DOCUMENT_ELEMENTS = ["dependencies", "author", "timestamp"];
   }
 });
 
@@ -41914,4968 +52945,340 @@ var init_bom_1_6_SNAPSHOT_schema = __esm({
   }
 });
 
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js
-var require_envelope = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Signature = exports.Envelope = void 0;
-    exports.Envelope = {
-      fromJSON(object) {
-        return {
-          payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
-          payloadType: isSet(object.payloadType) ? globalThis.String(object.payloadType) : "",
-          signatures: globalThis.Array.isArray(object?.signatures) ? object.signatures.map((e) => exports.Signature.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.payload.length !== 0) {
-          obj2.payload = base64FromBytes(message.payload);
-        }
-        if (message.payloadType !== "") {
-          obj2.payloadType = message.payloadType;
-        }
-        if (message.signatures?.length) {
-          obj2.signatures = message.signatures.map((e) => exports.Signature.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.Signature = {
-      fromJSON(object) {
-        return {
-          sig: isSet(object.sig) ? Buffer.from(bytesFromBase64(object.sig)) : Buffer.alloc(0),
-          keyid: isSet(object.keyid) ? globalThis.String(object.keyid) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.sig.length !== 0) {
-          obj2.sig = base64FromBytes(message.sig);
-        }
-        if (message.keyid !== "") {
-          obj2.keyid = message.keyid;
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js
-var require_timestamp = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Timestamp = void 0;
-    exports.Timestamp = {
-      fromJSON(object) {
-        return {
-          seconds: isSet(object.seconds) ? globalThis.String(object.seconds) : "0",
-          nanos: isSet(object.nanos) ? globalThis.Number(object.nanos) : 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.seconds !== "0") {
-          obj2.seconds = message.seconds;
-        }
-        if (message.nanos !== 0) {
-          obj2.nanos = Math.round(message.nanos);
-        }
-        return obj2;
-      }
-    };
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js
-var require_sigstore_common = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.TimeRange = exports.X509CertificateChain = exports.SubjectAlternativeName = exports.X509Certificate = exports.DistinguishedName = exports.ObjectIdentifierValuePair = exports.ObjectIdentifier = exports.PublicKeyIdentifier = exports.PublicKey = exports.RFC3161SignedTimestamp = exports.LogId = exports.MessageSignature = exports.HashOutput = exports.SubjectAlternativeNameType = exports.PublicKeyDetails = exports.HashAlgorithm = void 0;
-    exports.hashAlgorithmFromJSON = hashAlgorithmFromJSON;
-    exports.hashAlgorithmToJSON = hashAlgorithmToJSON;
-    exports.publicKeyDetailsFromJSON = publicKeyDetailsFromJSON;
-    exports.publicKeyDetailsToJSON = publicKeyDetailsToJSON;
-    exports.subjectAlternativeNameTypeFromJSON = subjectAlternativeNameTypeFromJSON;
-    exports.subjectAlternativeNameTypeToJSON = subjectAlternativeNameTypeToJSON;
-    var timestamp_1 = require_timestamp();
-    var HashAlgorithm;
-    (function(HashAlgorithm2) {
-      HashAlgorithm2[HashAlgorithm2["HASH_ALGORITHM_UNSPECIFIED"] = 0] = "HASH_ALGORITHM_UNSPECIFIED";
-      HashAlgorithm2[HashAlgorithm2["SHA2_256"] = 1] = "SHA2_256";
-      HashAlgorithm2[HashAlgorithm2["SHA2_384"] = 2] = "SHA2_384";
-      HashAlgorithm2[HashAlgorithm2["SHA2_512"] = 3] = "SHA2_512";
-      HashAlgorithm2[HashAlgorithm2["SHA3_256"] = 4] = "SHA3_256";
-      HashAlgorithm2[HashAlgorithm2["SHA3_384"] = 5] = "SHA3_384";
-    })(HashAlgorithm || (exports.HashAlgorithm = HashAlgorithm = {}));
-    function hashAlgorithmFromJSON(object) {
-      switch (object) {
-        case 0:
-        case "HASH_ALGORITHM_UNSPECIFIED":
-          return HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED;
-        case 1:
-        case "SHA2_256":
-          return HashAlgorithm.SHA2_256;
-        case 2:
-        case "SHA2_384":
-          return HashAlgorithm.SHA2_384;
-        case 3:
-        case "SHA2_512":
-          return HashAlgorithm.SHA2_512;
-        case 4:
-        case "SHA3_256":
-          return HashAlgorithm.SHA3_256;
-        case 5:
-        case "SHA3_384":
-          return HashAlgorithm.SHA3_384;
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
-      }
-    }
-    function hashAlgorithmToJSON(object) {
-      switch (object) {
-        case HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED:
-          return "HASH_ALGORITHM_UNSPECIFIED";
-        case HashAlgorithm.SHA2_256:
-          return "SHA2_256";
-        case HashAlgorithm.SHA2_384:
-          return "SHA2_384";
-        case HashAlgorithm.SHA2_512:
-          return "SHA2_512";
-        case HashAlgorithm.SHA3_256:
-          return "SHA3_256";
-        case HashAlgorithm.SHA3_384:
-          return "SHA3_384";
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
-      }
-    }
-    var PublicKeyDetails;
-    (function(PublicKeyDetails2) {
-      PublicKeyDetails2[PublicKeyDetails2["PUBLIC_KEY_DETAILS_UNSPECIFIED"] = 0] = "PUBLIC_KEY_DETAILS_UNSPECIFIED";
-      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PKCS1V5"] = 1] = "PKCS1_RSA_PKCS1V5";
-      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PSS"] = 2] = "PKCS1_RSA_PSS";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V5"] = 3] = "PKIX_RSA_PKCS1V5";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS"] = 4] = "PKIX_RSA_PSS";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_2048_SHA256"] = 9] = "PKIX_RSA_PKCS1V15_2048_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_3072_SHA256"] = 10] = "PKIX_RSA_PKCS1V15_3072_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_4096_SHA256"] = 11] = "PKIX_RSA_PKCS1V15_4096_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_2048_SHA256"] = 16] = "PKIX_RSA_PSS_2048_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_3072_SHA256"] = 17] = "PKIX_RSA_PSS_3072_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_4096_SHA256"] = 18] = "PKIX_RSA_PSS_4096_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_HMAC_SHA_256"] = 6] = "PKIX_ECDSA_P256_HMAC_SHA_256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_SHA_256"] = 5] = "PKIX_ECDSA_P256_SHA_256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_384"] = 12] = "PKIX_ECDSA_P384_SHA_384";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_512"] = 13] = "PKIX_ECDSA_P521_SHA_512";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519"] = 7] = "PKIX_ED25519";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519_PH"] = 8] = "PKIX_ED25519_PH";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_256"] = 19] = "PKIX_ECDSA_P384_SHA_256";
-      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_256"] = 20] = "PKIX_ECDSA_P521_SHA_256";
-      PublicKeyDetails2[PublicKeyDetails2["LMS_SHA256"] = 14] = "LMS_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["LMOTS_SHA256"] = 15] = "LMOTS_SHA256";
-      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_44"] = 23] = "ML_DSA_44";
-      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_65"] = 21] = "ML_DSA_65";
-      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_87"] = 22] = "ML_DSA_87";
-    })(PublicKeyDetails || (exports.PublicKeyDetails = PublicKeyDetails = {}));
-    function publicKeyDetailsFromJSON(object) {
-      switch (object) {
-        case 0:
-        case "PUBLIC_KEY_DETAILS_UNSPECIFIED":
-          return PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED;
-        case 1:
-        case "PKCS1_RSA_PKCS1V5":
-          return PublicKeyDetails.PKCS1_RSA_PKCS1V5;
-        case 2:
-        case "PKCS1_RSA_PSS":
-          return PublicKeyDetails.PKCS1_RSA_PSS;
-        case 3:
-        case "PKIX_RSA_PKCS1V5":
-          return PublicKeyDetails.PKIX_RSA_PKCS1V5;
-        case 4:
-        case "PKIX_RSA_PSS":
-          return PublicKeyDetails.PKIX_RSA_PSS;
-        case 9:
-        case "PKIX_RSA_PKCS1V15_2048_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256;
-        case 10:
-        case "PKIX_RSA_PKCS1V15_3072_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256;
-        case 11:
-        case "PKIX_RSA_PKCS1V15_4096_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256;
-        case 16:
-        case "PKIX_RSA_PSS_2048_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256;
-        case 17:
-        case "PKIX_RSA_PSS_3072_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256;
-        case 18:
-        case "PKIX_RSA_PSS_4096_SHA256":
-          return PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256;
-        case 6:
-        case "PKIX_ECDSA_P256_HMAC_SHA_256":
-          return PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256;
-        case 5:
-        case "PKIX_ECDSA_P256_SHA_256":
-          return PublicKeyDetails.PKIX_ECDSA_P256_SHA_256;
-        case 12:
-        case "PKIX_ECDSA_P384_SHA_384":
-          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_384;
-        case 13:
-        case "PKIX_ECDSA_P521_SHA_512":
-          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_512;
-        case 7:
-        case "PKIX_ED25519":
-          return PublicKeyDetails.PKIX_ED25519;
-        case 8:
-        case "PKIX_ED25519_PH":
-          return PublicKeyDetails.PKIX_ED25519_PH;
-        case 19:
-        case "PKIX_ECDSA_P384_SHA_256":
-          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_256;
-        case 20:
-        case "PKIX_ECDSA_P521_SHA_256":
-          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_256;
-        case 14:
-        case "LMS_SHA256":
-          return PublicKeyDetails.LMS_SHA256;
-        case 15:
-        case "LMOTS_SHA256":
-          return PublicKeyDetails.LMOTS_SHA256;
-        case 23:
-        case "ML_DSA_44":
-          return PublicKeyDetails.ML_DSA_44;
-        case 21:
-        case "ML_DSA_65":
-          return PublicKeyDetails.ML_DSA_65;
-        case 22:
-        case "ML_DSA_87":
-          return PublicKeyDetails.ML_DSA_87;
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
-      }
-    }
-    function publicKeyDetailsToJSON(object) {
-      switch (object) {
-        case PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED:
-          return "PUBLIC_KEY_DETAILS_UNSPECIFIED";
-        case PublicKeyDetails.PKCS1_RSA_PKCS1V5:
-          return "PKCS1_RSA_PKCS1V5";
-        case PublicKeyDetails.PKCS1_RSA_PSS:
-          return "PKCS1_RSA_PSS";
-        case PublicKeyDetails.PKIX_RSA_PKCS1V5:
-          return "PKIX_RSA_PKCS1V5";
-        case PublicKeyDetails.PKIX_RSA_PSS:
-          return "PKIX_RSA_PSS";
-        case PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256:
-          return "PKIX_RSA_PKCS1V15_2048_SHA256";
-        case PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256:
-          return "PKIX_RSA_PKCS1V15_3072_SHA256";
-        case PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256:
-          return "PKIX_RSA_PKCS1V15_4096_SHA256";
-        case PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256:
-          return "PKIX_RSA_PSS_2048_SHA256";
-        case PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256:
-          return "PKIX_RSA_PSS_3072_SHA256";
-        case PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256:
-          return "PKIX_RSA_PSS_4096_SHA256";
-        case PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256:
-          return "PKIX_ECDSA_P256_HMAC_SHA_256";
-        case PublicKeyDetails.PKIX_ECDSA_P256_SHA_256:
-          return "PKIX_ECDSA_P256_SHA_256";
-        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_384:
-          return "PKIX_ECDSA_P384_SHA_384";
-        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_512:
-          return "PKIX_ECDSA_P521_SHA_512";
-        case PublicKeyDetails.PKIX_ED25519:
-          return "PKIX_ED25519";
-        case PublicKeyDetails.PKIX_ED25519_PH:
-          return "PKIX_ED25519_PH";
-        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_256:
-          return "PKIX_ECDSA_P384_SHA_256";
-        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_256:
-          return "PKIX_ECDSA_P521_SHA_256";
-        case PublicKeyDetails.LMS_SHA256:
-          return "LMS_SHA256";
-        case PublicKeyDetails.LMOTS_SHA256:
-          return "LMOTS_SHA256";
-        case PublicKeyDetails.ML_DSA_44:
-          return "ML_DSA_44";
-        case PublicKeyDetails.ML_DSA_65:
-          return "ML_DSA_65";
-        case PublicKeyDetails.ML_DSA_87:
-          return "ML_DSA_87";
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
-      }
-    }
-    var SubjectAlternativeNameType;
-    (function(SubjectAlternativeNameType2) {
-      SubjectAlternativeNameType2[SubjectAlternativeNameType2["SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED"] = 0] = "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
-      SubjectAlternativeNameType2[SubjectAlternativeNameType2["EMAIL"] = 1] = "EMAIL";
-      SubjectAlternativeNameType2[SubjectAlternativeNameType2["URI"] = 2] = "URI";
-      SubjectAlternativeNameType2[SubjectAlternativeNameType2["OTHER_NAME"] = 3] = "OTHER_NAME";
-    })(SubjectAlternativeNameType || (exports.SubjectAlternativeNameType = SubjectAlternativeNameType = {}));
-    function subjectAlternativeNameTypeFromJSON(object) {
-      switch (object) {
-        case 0:
-        case "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED":
-          return SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED;
-        case 1:
-        case "EMAIL":
-          return SubjectAlternativeNameType.EMAIL;
-        case 2:
-        case "URI":
-          return SubjectAlternativeNameType.URI;
-        case 3:
-        case "OTHER_NAME":
-          return SubjectAlternativeNameType.OTHER_NAME;
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
-      }
-    }
-    function subjectAlternativeNameTypeToJSON(object) {
-      switch (object) {
-        case SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED:
-          return "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
-        case SubjectAlternativeNameType.EMAIL:
-          return "EMAIL";
-        case SubjectAlternativeNameType.URI:
-          return "URI";
-        case SubjectAlternativeNameType.OTHER_NAME:
-          return "OTHER_NAME";
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
-      }
-    }
-    exports.HashOutput = {
-      fromJSON(object) {
-        return {
-          algorithm: isSet(object.algorithm) ? hashAlgorithmFromJSON(object.algorithm) : 0,
-          digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.algorithm !== 0) {
-          obj2.algorithm = hashAlgorithmToJSON(message.algorithm);
-        }
-        if (message.digest.length !== 0) {
-          obj2.digest = base64FromBytes(message.digest);
-        }
-        return obj2;
-      }
-    };
-    exports.MessageSignature = {
-      fromJSON(object) {
-        return {
-          messageDigest: isSet(object.messageDigest) ? exports.HashOutput.fromJSON(object.messageDigest) : void 0,
-          signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.messageDigest !== void 0) {
-          obj2.messageDigest = exports.HashOutput.toJSON(message.messageDigest);
-        }
-        if (message.signature.length !== 0) {
-          obj2.signature = base64FromBytes(message.signature);
-        }
-        return obj2;
-      }
-    };
-    exports.LogId = {
-      fromJSON(object) {
-        return { keyId: isSet(object.keyId) ? Buffer.from(bytesFromBase64(object.keyId)) : Buffer.alloc(0) };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.keyId.length !== 0) {
-          obj2.keyId = base64FromBytes(message.keyId);
-        }
-        return obj2;
-      }
-    };
-    exports.RFC3161SignedTimestamp = {
-      fromJSON(object) {
-        return {
-          signedTimestamp: isSet(object.signedTimestamp) ? Buffer.from(bytesFromBase64(object.signedTimestamp)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.signedTimestamp.length !== 0) {
-          obj2.signedTimestamp = base64FromBytes(message.signedTimestamp);
-        }
-        return obj2;
-      }
-    };
-    exports.PublicKey = {
-      fromJSON(object) {
-        return {
-          rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : void 0,
-          keyDetails: isSet(object.keyDetails) ? publicKeyDetailsFromJSON(object.keyDetails) : 0,
-          validFor: isSet(object.validFor) ? exports.TimeRange.fromJSON(object.validFor) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.rawBytes !== void 0) {
-          obj2.rawBytes = base64FromBytes(message.rawBytes);
-        }
-        if (message.keyDetails !== 0) {
-          obj2.keyDetails = publicKeyDetailsToJSON(message.keyDetails);
-        }
-        if (message.validFor !== void 0) {
-          obj2.validFor = exports.TimeRange.toJSON(message.validFor);
-        }
-        return obj2;
-      }
-    };
-    exports.PublicKeyIdentifier = {
-      fromJSON(object) {
-        return { hint: isSet(object.hint) ? globalThis.String(object.hint) : "" };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.hint !== "") {
-          obj2.hint = message.hint;
-        }
-        return obj2;
-      }
-    };
-    exports.ObjectIdentifier = {
-      fromJSON(object) {
-        return { id: globalThis.Array.isArray(object?.id) ? object.id.map((e) => globalThis.Number(e)) : [] };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.id?.length) {
-          obj2.id = message.id.map((e) => Math.round(e));
-        }
-        return obj2;
-      }
-    };
-    exports.ObjectIdentifierValuePair = {
-      fromJSON(object) {
-        return {
-          oid: isSet(object.oid) ? exports.ObjectIdentifier.fromJSON(object.oid) : void 0,
-          value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.oid !== void 0) {
-          obj2.oid = exports.ObjectIdentifier.toJSON(message.oid);
-        }
-        if (message.value.length !== 0) {
-          obj2.value = base64FromBytes(message.value);
-        }
-        return obj2;
-      }
-    };
-    exports.DistinguishedName = {
-      fromJSON(object) {
-        return {
-          organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
-          commonName: isSet(object.commonName) ? globalThis.String(object.commonName) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.organization !== "") {
-          obj2.organization = message.organization;
-        }
-        if (message.commonName !== "") {
-          obj2.commonName = message.commonName;
-        }
-        return obj2;
-      }
-    };
-    exports.X509Certificate = {
-      fromJSON(object) {
-        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.rawBytes.length !== 0) {
-          obj2.rawBytes = base64FromBytes(message.rawBytes);
-        }
-        return obj2;
-      }
-    };
-    exports.SubjectAlternativeName = {
-      fromJSON(object) {
-        return {
-          type: isSet(object.type) ? subjectAlternativeNameTypeFromJSON(object.type) : 0,
-          identity: isSet(object.regexp) ? { $case: "regexp", regexp: globalThis.String(object.regexp) } : isSet(object.value) ? { $case: "value", value: globalThis.String(object.value) } : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.type !== 0) {
-          obj2.type = subjectAlternativeNameTypeToJSON(message.type);
-        }
-        if (message.identity?.$case === "regexp") {
-          obj2.regexp = message.identity.regexp;
-        } else if (message.identity?.$case === "value") {
-          obj2.value = message.identity.value;
-        }
-        return obj2;
-      }
-    };
-    exports.X509CertificateChain = {
-      fromJSON(object) {
-        return {
-          certificates: globalThis.Array.isArray(object?.certificates) ? object.certificates.map((e) => exports.X509Certificate.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.certificates?.length) {
-          obj2.certificates = message.certificates.map((e) => exports.X509Certificate.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.TimeRange = {
-      fromJSON(object) {
-        return {
-          start: isSet(object.start) ? fromJsonTimestamp(object.start) : void 0,
-          end: isSet(object.end) ? fromJsonTimestamp(object.end) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.start !== void 0) {
-          obj2.start = message.start.toISOString();
-        }
-        if (message.end !== void 0) {
-          obj2.end = message.end.toISOString();
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function fromTimestamp(t) {
-      let millis = (globalThis.Number(t.seconds) || 0) * 1e3;
-      millis += (t.nanos || 0) / 1e6;
-      return new globalThis.Date(millis);
-    }
-    function fromJsonTimestamp(o) {
-      if (o instanceof globalThis.Date) {
-        return o;
-      } else if (typeof o === "string") {
-        return new globalThis.Date(o);
-      } else {
-        return fromTimestamp(timestamp_1.Timestamp.fromJSON(o));
-      }
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js
-var require_sigstore_rekor = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.TransparencyLogEntry = exports.InclusionPromise = exports.InclusionProof = exports.Checkpoint = exports.KindVersion = void 0;
-    var sigstore_common_1 = require_sigstore_common();
-    exports.KindVersion = {
-      fromJSON(object) {
-        return {
-          kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-          version: isSet(object.version) ? globalThis.String(object.version) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.kind !== "") {
-          obj2.kind = message.kind;
-        }
-        if (message.version !== "") {
-          obj2.version = message.version;
-        }
-        return obj2;
-      }
-    };
-    exports.Checkpoint = {
-      fromJSON(object) {
-        return { envelope: isSet(object.envelope) ? globalThis.String(object.envelope) : "" };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.envelope !== "") {
-          obj2.envelope = message.envelope;
-        }
-        return obj2;
-      }
-    };
-    exports.InclusionProof = {
-      fromJSON(object) {
-        return {
-          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
-          rootHash: isSet(object.rootHash) ? Buffer.from(bytesFromBase64(object.rootHash)) : Buffer.alloc(0),
-          treeSize: isSet(object.treeSize) ? globalThis.String(object.treeSize) : "0",
-          hashes: globalThis.Array.isArray(object?.hashes) ? object.hashes.map((e) => Buffer.from(bytesFromBase64(e))) : [],
-          checkpoint: isSet(object.checkpoint) ? exports.Checkpoint.fromJSON(object.checkpoint) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.logIndex !== "0") {
-          obj2.logIndex = message.logIndex;
-        }
-        if (message.rootHash.length !== 0) {
-          obj2.rootHash = base64FromBytes(message.rootHash);
-        }
-        if (message.treeSize !== "0") {
-          obj2.treeSize = message.treeSize;
-        }
-        if (message.hashes?.length) {
-          obj2.hashes = message.hashes.map((e) => base64FromBytes(e));
-        }
-        if (message.checkpoint !== void 0) {
-          obj2.checkpoint = exports.Checkpoint.toJSON(message.checkpoint);
-        }
-        return obj2;
-      }
-    };
-    exports.InclusionPromise = {
-      fromJSON(object) {
-        return {
-          signedEntryTimestamp: isSet(object.signedEntryTimestamp) ? Buffer.from(bytesFromBase64(object.signedEntryTimestamp)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.signedEntryTimestamp.length !== 0) {
-          obj2.signedEntryTimestamp = base64FromBytes(message.signedEntryTimestamp);
-        }
-        return obj2;
-      }
-    };
-    exports.TransparencyLogEntry = {
-      fromJSON(object) {
-        return {
-          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
-          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
-          kindVersion: isSet(object.kindVersion) ? exports.KindVersion.fromJSON(object.kindVersion) : void 0,
-          integratedTime: isSet(object.integratedTime) ? globalThis.String(object.integratedTime) : "0",
-          inclusionPromise: isSet(object.inclusionPromise) ? exports.InclusionPromise.fromJSON(object.inclusionPromise) : void 0,
-          inclusionProof: isSet(object.inclusionProof) ? exports.InclusionProof.fromJSON(object.inclusionProof) : void 0,
-          canonicalizedBody: isSet(object.canonicalizedBody) ? Buffer.from(bytesFromBase64(object.canonicalizedBody)) : Buffer.alloc(0)
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.logIndex !== "0") {
-          obj2.logIndex = message.logIndex;
-        }
-        if (message.logId !== void 0) {
-          obj2.logId = sigstore_common_1.LogId.toJSON(message.logId);
-        }
-        if (message.kindVersion !== void 0) {
-          obj2.kindVersion = exports.KindVersion.toJSON(message.kindVersion);
-        }
-        if (message.integratedTime !== "0") {
-          obj2.integratedTime = message.integratedTime;
-        }
-        if (message.inclusionPromise !== void 0) {
-          obj2.inclusionPromise = exports.InclusionPromise.toJSON(message.inclusionPromise);
-        }
-        if (message.inclusionProof !== void 0) {
-          obj2.inclusionProof = exports.InclusionProof.toJSON(message.inclusionProof);
-        }
-        if (message.canonicalizedBody.length !== 0) {
-          obj2.canonicalizedBody = base64FromBytes(message.canonicalizedBody);
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js
-var require_sigstore_bundle = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Bundle = exports.VerificationMaterial = exports.TimestampVerificationData = void 0;
-    var envelope_1 = require_envelope();
-    var sigstore_common_1 = require_sigstore_common();
-    var sigstore_rekor_1 = require_sigstore_rekor();
-    exports.TimestampVerificationData = {
-      fromJSON(object) {
-        return {
-          rfc3161Timestamps: globalThis.Array.isArray(object?.rfc3161Timestamps) ? object.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.rfc3161Timestamps?.length) {
-          obj2.rfc3161Timestamps = message.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.VerificationMaterial = {
-      fromJSON(object) {
-        return {
-          content: isSet(object.publicKey) ? { $case: "publicKey", publicKey: sigstore_common_1.PublicKeyIdentifier.fromJSON(object.publicKey) } : isSet(object.x509CertificateChain) ? {
-            $case: "x509CertificateChain",
-            x509CertificateChain: sigstore_common_1.X509CertificateChain.fromJSON(object.x509CertificateChain)
-          } : isSet(object.certificate) ? { $case: "certificate", certificate: sigstore_common_1.X509Certificate.fromJSON(object.certificate) } : void 0,
-          tlogEntries: globalThis.Array.isArray(object?.tlogEntries) ? object.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.fromJSON(e)) : [],
-          timestampVerificationData: isSet(object.timestampVerificationData) ? exports.TimestampVerificationData.fromJSON(object.timestampVerificationData) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.content?.$case === "publicKey") {
-          obj2.publicKey = sigstore_common_1.PublicKeyIdentifier.toJSON(message.content.publicKey);
-        } else if (message.content?.$case === "x509CertificateChain") {
-          obj2.x509CertificateChain = sigstore_common_1.X509CertificateChain.toJSON(message.content.x509CertificateChain);
-        } else if (message.content?.$case === "certificate") {
-          obj2.certificate = sigstore_common_1.X509Certificate.toJSON(message.content.certificate);
-        }
-        if (message.tlogEntries?.length) {
-          obj2.tlogEntries = message.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.toJSON(e));
-        }
-        if (message.timestampVerificationData !== void 0) {
-          obj2.timestampVerificationData = exports.TimestampVerificationData.toJSON(message.timestampVerificationData);
-        }
-        return obj2;
-      }
-    };
-    exports.Bundle = {
-      fromJSON(object) {
-        return {
-          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
-          verificationMaterial: isSet(object.verificationMaterial) ? exports.VerificationMaterial.fromJSON(object.verificationMaterial) : void 0,
-          content: isSet(object.messageSignature) ? { $case: "messageSignature", messageSignature: sigstore_common_1.MessageSignature.fromJSON(object.messageSignature) } : isSet(object.dsseEnvelope) ? { $case: "dsseEnvelope", dsseEnvelope: envelope_1.Envelope.fromJSON(object.dsseEnvelope) } : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.mediaType !== "") {
-          obj2.mediaType = message.mediaType;
-        }
-        if (message.verificationMaterial !== void 0) {
-          obj2.verificationMaterial = exports.VerificationMaterial.toJSON(message.verificationMaterial);
-        }
-        if (message.content?.$case === "messageSignature") {
-          obj2.messageSignature = sigstore_common_1.MessageSignature.toJSON(message.content.messageSignature);
-        } else if (message.content?.$case === "dsseEnvelope") {
-          obj2.dsseEnvelope = envelope_1.Envelope.toJSON(message.content.dsseEnvelope);
-        }
-        return obj2;
-      }
-    };
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js
-var require_sigstore_trustroot = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ClientTrustConfig = exports.ServiceConfiguration = exports.Service = exports.SigningConfig = exports.TrustedRoot = exports.CertificateAuthority = exports.TransparencyLogInstance = exports.ServiceSelector = void 0;
-    exports.serviceSelectorFromJSON = serviceSelectorFromJSON;
-    exports.serviceSelectorToJSON = serviceSelectorToJSON;
-    var sigstore_common_1 = require_sigstore_common();
-    var ServiceSelector;
-    (function(ServiceSelector2) {
-      ServiceSelector2[ServiceSelector2["SERVICE_SELECTOR_UNDEFINED"] = 0] = "SERVICE_SELECTOR_UNDEFINED";
-      ServiceSelector2[ServiceSelector2["ALL"] = 1] = "ALL";
-      ServiceSelector2[ServiceSelector2["ANY"] = 2] = "ANY";
-      ServiceSelector2[ServiceSelector2["EXACT"] = 3] = "EXACT";
-    })(ServiceSelector || (exports.ServiceSelector = ServiceSelector = {}));
-    function serviceSelectorFromJSON(object) {
-      switch (object) {
-        case 0:
-        case "SERVICE_SELECTOR_UNDEFINED":
-          return ServiceSelector.SERVICE_SELECTOR_UNDEFINED;
-        case 1:
-        case "ALL":
-          return ServiceSelector.ALL;
-        case 2:
-        case "ANY":
-          return ServiceSelector.ANY;
-        case 3:
-        case "EXACT":
-          return ServiceSelector.EXACT;
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
-      }
-    }
-    function serviceSelectorToJSON(object) {
-      switch (object) {
-        case ServiceSelector.SERVICE_SELECTOR_UNDEFINED:
-          return "SERVICE_SELECTOR_UNDEFINED";
-        case ServiceSelector.ALL:
-          return "ALL";
-        case ServiceSelector.ANY:
-          return "ANY";
-        case ServiceSelector.EXACT:
-          return "EXACT";
-        default:
-          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
-      }
-    }
-    exports.TransparencyLogInstance = {
-      fromJSON(object) {
-        return {
-          baseUrl: isSet(object.baseUrl) ? globalThis.String(object.baseUrl) : "",
-          hashAlgorithm: isSet(object.hashAlgorithm) ? (0, sigstore_common_1.hashAlgorithmFromJSON)(object.hashAlgorithm) : 0,
-          publicKey: isSet(object.publicKey) ? sigstore_common_1.PublicKey.fromJSON(object.publicKey) : void 0,
-          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
-          checkpointKeyId: isSet(object.checkpointKeyId) ? sigstore_common_1.LogId.fromJSON(object.checkpointKeyId) : void 0,
-          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.baseUrl !== "") {
-          obj2.baseUrl = message.baseUrl;
-        }
-        if (message.hashAlgorithm !== 0) {
-          obj2.hashAlgorithm = (0, sigstore_common_1.hashAlgorithmToJSON)(message.hashAlgorithm);
-        }
-        if (message.publicKey !== void 0) {
-          obj2.publicKey = sigstore_common_1.PublicKey.toJSON(message.publicKey);
-        }
-        if (message.logId !== void 0) {
-          obj2.logId = sigstore_common_1.LogId.toJSON(message.logId);
-        }
-        if (message.checkpointKeyId !== void 0) {
-          obj2.checkpointKeyId = sigstore_common_1.LogId.toJSON(message.checkpointKeyId);
-        }
-        if (message.operator !== "") {
-          obj2.operator = message.operator;
-        }
-        return obj2;
-      }
-    };
-    exports.CertificateAuthority = {
-      fromJSON(object) {
-        return {
-          subject: isSet(object.subject) ? sigstore_common_1.DistinguishedName.fromJSON(object.subject) : void 0,
-          uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-          certChain: isSet(object.certChain) ? sigstore_common_1.X509CertificateChain.fromJSON(object.certChain) : void 0,
-          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
-          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.subject !== void 0) {
-          obj2.subject = sigstore_common_1.DistinguishedName.toJSON(message.subject);
-        }
-        if (message.uri !== "") {
-          obj2.uri = message.uri;
-        }
-        if (message.certChain !== void 0) {
-          obj2.certChain = sigstore_common_1.X509CertificateChain.toJSON(message.certChain);
-        }
-        if (message.validFor !== void 0) {
-          obj2.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
-        }
-        if (message.operator !== "") {
-          obj2.operator = message.operator;
-        }
-        return obj2;
-      }
-    };
-    exports.TrustedRoot = {
-      fromJSON(object) {
-        return {
-          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
-          tlogs: globalThis.Array.isArray(object?.tlogs) ? object.tlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
-          certificateAuthorities: globalThis.Array.isArray(object?.certificateAuthorities) ? object.certificateAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : [],
-          ctlogs: globalThis.Array.isArray(object?.ctlogs) ? object.ctlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
-          timestampAuthorities: globalThis.Array.isArray(object?.timestampAuthorities) ? object.timestampAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.mediaType !== "") {
-          obj2.mediaType = message.mediaType;
-        }
-        if (message.tlogs?.length) {
-          obj2.tlogs = message.tlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
-        }
-        if (message.certificateAuthorities?.length) {
-          obj2.certificateAuthorities = message.certificateAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
-        }
-        if (message.ctlogs?.length) {
-          obj2.ctlogs = message.ctlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
-        }
-        if (message.timestampAuthorities?.length) {
-          obj2.timestampAuthorities = message.timestampAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.SigningConfig = {
-      fromJSON(object) {
-        return {
-          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
-          caUrls: globalThis.Array.isArray(object?.caUrls) ? object.caUrls.map((e) => exports.Service.fromJSON(e)) : [],
-          oidcUrls: globalThis.Array.isArray(object?.oidcUrls) ? object.oidcUrls.map((e) => exports.Service.fromJSON(e)) : [],
-          rekorTlogUrls: globalThis.Array.isArray(object?.rekorTlogUrls) ? object.rekorTlogUrls.map((e) => exports.Service.fromJSON(e)) : [],
-          rekorTlogConfig: isSet(object.rekorTlogConfig) ? exports.ServiceConfiguration.fromJSON(object.rekorTlogConfig) : void 0,
-          tsaUrls: globalThis.Array.isArray(object?.tsaUrls) ? object.tsaUrls.map((e) => exports.Service.fromJSON(e)) : [],
-          tsaConfig: isSet(object.tsaConfig) ? exports.ServiceConfiguration.fromJSON(object.tsaConfig) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.mediaType !== "") {
-          obj2.mediaType = message.mediaType;
-        }
-        if (message.caUrls?.length) {
-          obj2.caUrls = message.caUrls.map((e) => exports.Service.toJSON(e));
-        }
-        if (message.oidcUrls?.length) {
-          obj2.oidcUrls = message.oidcUrls.map((e) => exports.Service.toJSON(e));
-        }
-        if (message.rekorTlogUrls?.length) {
-          obj2.rekorTlogUrls = message.rekorTlogUrls.map((e) => exports.Service.toJSON(e));
-        }
-        if (message.rekorTlogConfig !== void 0) {
-          obj2.rekorTlogConfig = exports.ServiceConfiguration.toJSON(message.rekorTlogConfig);
-        }
-        if (message.tsaUrls?.length) {
-          obj2.tsaUrls = message.tsaUrls.map((e) => exports.Service.toJSON(e));
-        }
-        if (message.tsaConfig !== void 0) {
-          obj2.tsaConfig = exports.ServiceConfiguration.toJSON(message.tsaConfig);
-        }
-        return obj2;
-      }
-    };
-    exports.Service = {
-      fromJSON(object) {
-        return {
-          url: isSet(object.url) ? globalThis.String(object.url) : "",
-          majorApiVersion: isSet(object.majorApiVersion) ? globalThis.Number(object.majorApiVersion) : 0,
-          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
-          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.url !== "") {
-          obj2.url = message.url;
-        }
-        if (message.majorApiVersion !== 0) {
-          obj2.majorApiVersion = Math.round(message.majorApiVersion);
-        }
-        if (message.validFor !== void 0) {
-          obj2.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
-        }
-        if (message.operator !== "") {
-          obj2.operator = message.operator;
-        }
-        return obj2;
-      }
-    };
-    exports.ServiceConfiguration = {
-      fromJSON(object) {
-        return {
-          selector: isSet(object.selector) ? serviceSelectorFromJSON(object.selector) : 0,
-          count: isSet(object.count) ? globalThis.Number(object.count) : 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.selector !== 0) {
-          obj2.selector = serviceSelectorToJSON(message.selector);
-        }
-        if (message.count !== 0) {
-          obj2.count = Math.round(message.count);
-        }
-        return obj2;
-      }
-    };
-    exports.ClientTrustConfig = {
-      fromJSON(object) {
-        return {
-          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
-          trustedRoot: isSet(object.trustedRoot) ? exports.TrustedRoot.fromJSON(object.trustedRoot) : void 0,
-          signingConfig: isSet(object.signingConfig) ? exports.SigningConfig.fromJSON(object.signingConfig) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.mediaType !== "") {
-          obj2.mediaType = message.mediaType;
-        }
-        if (message.trustedRoot !== void 0) {
-          obj2.trustedRoot = exports.TrustedRoot.toJSON(message.trustedRoot);
-        }
-        if (message.signingConfig !== void 0) {
-          obj2.signingConfig = exports.SigningConfig.toJSON(message.signingConfig);
-        }
-        return obj2;
-      }
-    };
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js
-var require_sigstore_verification = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Input = exports.Artifact = exports.ArtifactVerificationOptions_ObserverTimestampOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions = exports.ArtifactVerificationOptions_CtlogOptions = exports.ArtifactVerificationOptions_TlogOptions = exports.ArtifactVerificationOptions = exports.PublicKeyIdentities = exports.CertificateIdentities = exports.CertificateIdentity = void 0;
-    var sigstore_bundle_1 = require_sigstore_bundle();
-    var sigstore_common_1 = require_sigstore_common();
-    var sigstore_trustroot_1 = require_sigstore_trustroot();
-    exports.CertificateIdentity = {
-      fromJSON(object) {
-        return {
-          issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
-          san: isSet(object.san) ? sigstore_common_1.SubjectAlternativeName.fromJSON(object.san) : void 0,
-          oids: globalThis.Array.isArray(object?.oids) ? object.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.issuer !== "") {
-          obj2.issuer = message.issuer;
-        }
-        if (message.san !== void 0) {
-          obj2.san = sigstore_common_1.SubjectAlternativeName.toJSON(message.san);
-        }
-        if (message.oids?.length) {
-          obj2.oids = message.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.CertificateIdentities = {
-      fromJSON(object) {
-        return {
-          identities: globalThis.Array.isArray(object?.identities) ? object.identities.map((e) => exports.CertificateIdentity.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.identities?.length) {
-          obj2.identities = message.identities.map((e) => exports.CertificateIdentity.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.PublicKeyIdentities = {
-      fromJSON(object) {
-        return {
-          publicKeys: globalThis.Array.isArray(object?.publicKeys) ? object.publicKeys.map((e) => sigstore_common_1.PublicKey.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.publicKeys?.length) {
-          obj2.publicKeys = message.publicKeys.map((e) => sigstore_common_1.PublicKey.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions = {
-      fromJSON(object) {
-        return {
-          signers: isSet(object.certificateIdentities) ? {
-            $case: "certificateIdentities",
-            certificateIdentities: exports.CertificateIdentities.fromJSON(object.certificateIdentities)
-          } : isSet(object.publicKeys) ? { $case: "publicKeys", publicKeys: exports.PublicKeyIdentities.fromJSON(object.publicKeys) } : void 0,
-          tlogOptions: isSet(object.tlogOptions) ? exports.ArtifactVerificationOptions_TlogOptions.fromJSON(object.tlogOptions) : void 0,
-          ctlogOptions: isSet(object.ctlogOptions) ? exports.ArtifactVerificationOptions_CtlogOptions.fromJSON(object.ctlogOptions) : void 0,
-          tsaOptions: isSet(object.tsaOptions) ? exports.ArtifactVerificationOptions_TimestampAuthorityOptions.fromJSON(object.tsaOptions) : void 0,
-          integratedTsOptions: isSet(object.integratedTsOptions) ? exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.fromJSON(object.integratedTsOptions) : void 0,
-          observerOptions: isSet(object.observerOptions) ? exports.ArtifactVerificationOptions_ObserverTimestampOptions.fromJSON(object.observerOptions) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.signers?.$case === "certificateIdentities") {
-          obj2.certificateIdentities = exports.CertificateIdentities.toJSON(message.signers.certificateIdentities);
-        } else if (message.signers?.$case === "publicKeys") {
-          obj2.publicKeys = exports.PublicKeyIdentities.toJSON(message.signers.publicKeys);
-        }
-        if (message.tlogOptions !== void 0) {
-          obj2.tlogOptions = exports.ArtifactVerificationOptions_TlogOptions.toJSON(message.tlogOptions);
-        }
-        if (message.ctlogOptions !== void 0) {
-          obj2.ctlogOptions = exports.ArtifactVerificationOptions_CtlogOptions.toJSON(message.ctlogOptions);
-        }
-        if (message.tsaOptions !== void 0) {
-          obj2.tsaOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions.toJSON(message.tsaOptions);
-        }
-        if (message.integratedTsOptions !== void 0) {
-          obj2.integratedTsOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.toJSON(message.integratedTsOptions);
-        }
-        if (message.observerOptions !== void 0) {
-          obj2.observerOptions = exports.ArtifactVerificationOptions_ObserverTimestampOptions.toJSON(message.observerOptions);
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions_TlogOptions = {
-      fromJSON(object) {
-        return {
-          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
-          performOnlineVerification: isSet(object.performOnlineVerification) ? globalThis.Boolean(object.performOnlineVerification) : false,
-          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.threshold !== 0) {
-          obj2.threshold = Math.round(message.threshold);
-        }
-        if (message.performOnlineVerification !== false) {
-          obj2.performOnlineVerification = message.performOnlineVerification;
-        }
-        if (message.disable !== false) {
-          obj2.disable = message.disable;
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions_CtlogOptions = {
-      fromJSON(object) {
-        return {
-          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
-          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.threshold !== 0) {
-          obj2.threshold = Math.round(message.threshold);
-        }
-        if (message.disable !== false) {
-          obj2.disable = message.disable;
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions_TimestampAuthorityOptions = {
-      fromJSON(object) {
-        return {
-          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
-          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.threshold !== 0) {
-          obj2.threshold = Math.round(message.threshold);
-        }
-        if (message.disable !== false) {
-          obj2.disable = message.disable;
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = {
-      fromJSON(object) {
-        return {
-          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
-          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.threshold !== 0) {
-          obj2.threshold = Math.round(message.threshold);
-        }
-        if (message.disable !== false) {
-          obj2.disable = message.disable;
-        }
-        return obj2;
-      }
-    };
-    exports.ArtifactVerificationOptions_ObserverTimestampOptions = {
-      fromJSON(object) {
-        return {
-          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
-          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.threshold !== 0) {
-          obj2.threshold = Math.round(message.threshold);
-        }
-        if (message.disable !== false) {
-          obj2.disable = message.disable;
-        }
-        return obj2;
-      }
-    };
-    exports.Artifact = {
-      fromJSON(object) {
-        return {
-          data: isSet(object.artifactUri) ? { $case: "artifactUri", artifactUri: globalThis.String(object.artifactUri) } : isSet(object.artifact) ? { $case: "artifact", artifact: Buffer.from(bytesFromBase64(object.artifact)) } : isSet(object.artifactDigest) ? { $case: "artifactDigest", artifactDigest: sigstore_common_1.HashOutput.fromJSON(object.artifactDigest) } : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.data?.$case === "artifactUri") {
-          obj2.artifactUri = message.data.artifactUri;
-        } else if (message.data?.$case === "artifact") {
-          obj2.artifact = base64FromBytes(message.data.artifact);
-        } else if (message.data?.$case === "artifactDigest") {
-          obj2.artifactDigest = sigstore_common_1.HashOutput.toJSON(message.data.artifactDigest);
-        }
-        return obj2;
-      }
-    };
-    exports.Input = {
-      fromJSON(object) {
-        return {
-          artifactTrustRoot: isSet(object.artifactTrustRoot) ? sigstore_trustroot_1.TrustedRoot.fromJSON(object.artifactTrustRoot) : void 0,
-          artifactVerificationOptions: isSet(object.artifactVerificationOptions) ? exports.ArtifactVerificationOptions.fromJSON(object.artifactVerificationOptions) : void 0,
-          bundle: isSet(object.bundle) ? sigstore_bundle_1.Bundle.fromJSON(object.bundle) : void 0,
-          artifact: isSet(object.artifact) ? exports.Artifact.fromJSON(object.artifact) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.artifactTrustRoot !== void 0) {
-          obj2.artifactTrustRoot = sigstore_trustroot_1.TrustedRoot.toJSON(message.artifactTrustRoot);
-        }
-        if (message.artifactVerificationOptions !== void 0) {
-          obj2.artifactVerificationOptions = exports.ArtifactVerificationOptions.toJSON(message.artifactVerificationOptions);
-        }
-        if (message.bundle !== void 0) {
-          obj2.bundle = sigstore_bundle_1.Bundle.toJSON(message.bundle);
-        }
-        if (message.artifact !== void 0) {
-          obj2.artifact = exports.Artifact.toJSON(message.artifact);
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/index.js
-var require_dist2 = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/index.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __exportStar = exports && exports.__exportStar || function(m, exports2) {
-      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports2, p)) __createBinding(exports2, m, p);
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    __exportStar(require_envelope(), exports);
-    __exportStar(require_sigstore_bundle(), exports);
-    __exportStar(require_sigstore_common(), exports);
-    __exportStar(require_sigstore_rekor(), exports);
-    __exportStar(require_sigstore_trustroot(), exports);
-    __exportStar(require_sigstore_verification(), exports);
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/bundle.js
-var require_bundle = __commonJS({
-  "node_modules/@sigstore/bundle/dist/bundle.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = void 0;
-    exports.isBundleWithCertificateChain = isBundleWithCertificateChain;
-    exports.isBundleWithPublicKey = isBundleWithPublicKey;
-    exports.isBundleWithMessageSignature = isBundleWithMessageSignature;
-    exports.isBundleWithDsseEnvelope = isBundleWithDsseEnvelope;
-    exports.BUNDLE_V01_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.1";
-    exports.BUNDLE_V02_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.2";
-    exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.3";
-    exports.BUNDLE_V03_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
-    function isBundleWithCertificateChain(b) {
-      return b.verificationMaterial.content.$case === "x509CertificateChain";
-    }
-    function isBundleWithPublicKey(b) {
-      return b.verificationMaterial.content.$case === "publicKey";
-    }
-    function isBundleWithMessageSignature(b) {
-      return b.content.$case === "messageSignature";
-    }
-    function isBundleWithDsseEnvelope(b) {
-      return b.content.$case === "dsseEnvelope";
-    }
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/build.js
-var require_build = __commonJS({
-  "node_modules/@sigstore/bundle/dist/build.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.toMessageSignatureBundle = toMessageSignatureBundle;
-    exports.toDSSEBundle = toDSSEBundle;
-    var protobuf_specs_1 = require_dist2();
-    var bundle_1 = require_bundle();
-    function toMessageSignatureBundle(options) {
-      return {
-        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
-        content: {
-          $case: "messageSignature",
-          messageSignature: {
-            messageDigest: {
-              algorithm: protobuf_specs_1.HashAlgorithm.SHA2_256,
-              digest: options.digest
-            },
-            signature: options.signature
+// src/sbom/validate.ts
+async function getAjv() {
+  ajvInstance ??= (async () => {
+    const [spdx, jsf] = await Promise.all([
+      Promise.resolve().then(() => (init_spdx_SNAPSHOT_schema(), spdx_SNAPSHOT_schema_exports)),
+      Promise.resolve().then(() => (init_jsf_0_82_SNAPSHOT_schema(), jsf_0_82_SNAPSHOT_schema_exports))
+    ]);
+    const ajv = new import_ajv4.Ajv({ allErrors: true, strict: false, verbose: true });
+    ajv.addSchema(spdx.default, "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json");
+    ajv.addSchema(jsf.default, "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json");
+    addFormats2(ajv, ["date-time", "uri", "email"]);
+    ajv.addKeyword({
+      keyword: UNIQUE_KEYWORD,
+      type: "array",
+      schemaType: "boolean",
+      errors: true,
+      validate: function uniqueItemsLinear(enabled, data) {
+        if (!enabled) return true;
+        const duplicate = firstDuplicate(data);
+        if (duplicate < 0) return true;
+        uniqueItemsLinear.errors = [
+          {
+            keyword: "uniqueItems",
+            message: `must not contain duplicate items (item ${duplicate} repeats an earlier one)`,
+            params: { duplicate }
           }
-        },
-        verificationMaterial: toVerificationMaterial(options)
-      };
-    }
-    function toDSSEBundle(options) {
-      return {
-        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
-        content: {
-          $case: "dsseEnvelope",
-          dsseEnvelope: toEnvelope(options)
-        },
-        verificationMaterial: toVerificationMaterial(options)
-      };
-    }
-    function toEnvelope(options) {
-      return {
-        payloadType: options.artifactType,
-        payload: options.artifact,
-        signatures: [toSignature(options)]
-      };
-    }
-    function toSignature(options) {
-      return {
-        keyid: options.keyHint || "",
-        sig: options.signature
-      };
-    }
-    function toVerificationMaterial(options) {
-      return {
-        content: toKeyContent(options),
-        tlogEntries: [],
-        timestampVerificationData: { rfc3161Timestamps: [] }
-      };
-    }
-    function toKeyContent(options) {
-      if (options.certificate) {
-        if (options.certificateChain) {
-          return {
-            $case: "x509CertificateChain",
-            x509CertificateChain: {
-              certificates: [{ rawBytes: options.certificate }]
-            }
-          };
-        } else {
-          return {
-            $case: "certificate",
-            certificate: { rawBytes: options.certificate }
-          };
-        }
-      } else {
-        return {
-          $case: "publicKey",
-          publicKey: {
-            hint: options.keyHint || ""
-          }
-        };
-      }
-    }
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/error.js
-var require_error = __commonJS({
-  "node_modules/@sigstore/bundle/dist/error.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ValidationError = void 0;
-    var ValidationError = class extends Error {
-      fields;
-      constructor(message, fields) {
-        super(message);
-        this.fields = fields;
-      }
-    };
-    exports.ValidationError = ValidationError;
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/validate.js
-var require_validate2 = __commonJS({
-  "node_modules/@sigstore/bundle/dist/validate.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.assertBundle = assertBundle;
-    exports.assertBundleV01 = assertBundleV01;
-    exports.isBundleV01 = isBundleV01;
-    exports.assertBundleV02 = assertBundleV02;
-    exports.assertBundleLatest = assertBundleLatest;
-    var error_1 = require_error();
-    function assertBundle(b) {
-      const invalidValues = validateBundleBase(b);
-      if (invalidValues.length > 0) {
-        throw new error_1.ValidationError("invalid bundle", invalidValues);
-      }
-    }
-    function assertBundleV01(b) {
-      const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionPromise(b));
-      if (invalidValues.length > 0) {
-        throw new error_1.ValidationError("invalid v0.1 bundle", invalidValues);
-      }
-    }
-    function isBundleV01(b) {
-      try {
-        assertBundleV01(b);
-        return true;
-      } catch (e) {
+        ];
         return false;
       }
+    });
+    ajv.addFormat("idn-email", /^[^\s@]+@[^\s@]+$/u);
+    ajv.addFormat("iri-reference", true);
+    return ajv;
+  })();
+  return ajvInstance;
+}
+async function loadCycloneDxSchema(version) {
+  switch (version) {
+    case "1.4":
+      return (await Promise.resolve().then(() => (init_bom_1_4_SNAPSHOT_schema(), bom_1_4_SNAPSHOT_schema_exports))).default;
+    case "1.5":
+      return (await Promise.resolve().then(() => (init_bom_1_5_SNAPSHOT_schema(), bom_1_5_SNAPSHOT_schema_exports))).default;
+    case "1.6":
+      return (await Promise.resolve().then(() => (init_bom_1_6_SNAPSHOT_schema(), bom_1_6_SNAPSHOT_schema_exports))).default;
+  }
+}
+function withLinearUniqueItems(schema) {
+  if (Array.isArray(schema)) return schema.map(withLinearUniqueItems);
+  if (schema === null || typeof schema !== "object") return schema;
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "uniqueItems" && value === true) out[UNIQUE_KEYWORD] = true;
+    else if (key === "enum" || key === "const" || key === "examples") out[key] = value;
+    else out[key] = withLinearUniqueItems(value);
+  }
+  return out;
+}
+function canonical(value) {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const record = value;
+  const keys = Object.keys(record).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
+}
+function shallowKey(value) {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.length}`;
+  const record = value;
+  let key = "{";
+  for (const k of Object.keys(record).sort()) {
+    const v = record[k];
+    key += `${JSON.stringify(k)}:${v === null || typeof v !== "object" ? JSON.stringify(v) : typeof v},`;
+  }
+  return key;
+}
+function identityKey(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const record = value;
+  const bomRef = record["bom-ref"];
+  if (typeof bomRef === "string") return `bom-ref\0${bomRef}`;
+  const ref = record["ref"];
+  if (typeof ref === "string") return `ref\0${ref}`;
+  return void 0;
+}
+function firstDuplicate(items) {
+  if (items.length < 2) return -1;
+  const buckets = /* @__PURE__ */ new Map();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const key = identityKey(item) ?? shallowKey(item);
+    const bucket = buckets.get(key);
+    if (bucket === void 0) {
+      buckets.set(key, { first: item });
+      continue;
     }
-    function assertBundleV02(b) {
-      const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionProof(b));
-      if (invalidValues.length > 0) {
-        throw new error_1.ValidationError("invalid v0.2 bundle", invalidValues);
-      }
+    const full = canonical(item);
+    if (bucket instanceof Set) {
+      if (bucket.has(full)) return i;
+      bucket.add(full);
+      continue;
     }
-    function assertBundleLatest(b) {
-      const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionProof(b));
-      invalidValues.push(...validateNoCertificateChain(b));
-      if (invalidValues.length > 0) {
-        throw new error_1.ValidationError("invalid bundle", invalidValues);
-      }
+    const first = canonical(bucket.first);
+    if (first === full) return i;
+    buckets.set(key, /* @__PURE__ */ new Set([first, full]));
+  }
+  return -1;
+}
+function validatorFor(document) {
+  const kind = document.kind;
+  if (kind.format === "unsupported") return void 0;
+  const key = kind.format === "spdx" ? "spdx-2.3" : kind.specVersion;
+  let validator2 = validators.get(key);
+  if (!validator2) {
+    validator2 = (async () => {
+      const ajv = await getAjv();
+      const schema = kind.format === "spdx" ? SPDX_23_SCHEMA : withLinearUniqueItems(await loadCycloneDxSchema(kind.specVersion));
+      return ajv.compile(schema);
+    })();
+    validators.set(key, validator2);
+  }
+  return validator2;
+}
+function mostSpecific(errors) {
+  const pointers = errors.map((e) => e.instancePath);
+  return errors.filter(
+    (e) => !((e.keyword === "oneOf" || e.keyword === "anyOf" || e.keyword === "if") && pointers.some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`)))
+  );
+}
+function withObjectPrototypes(root) {
+  const stack = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== "object" || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === "object" && item !== null) stack.push(item);
+      continue;
     }
-    function validateBundleBase(b) {
-      const invalidValues = [];
-      if (b.mediaType === void 0 || !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) && !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/)) {
-        invalidValues.push("mediaType");
-      }
-      if (b.content === void 0) {
-        invalidValues.push("content");
-      } else {
-        switch (b.content.$case) {
-          case "messageSignature":
-            if (b.content.messageSignature.messageDigest === void 0) {
-              invalidValues.push("content.messageSignature.messageDigest");
-            } else {
-              if (b.content.messageSignature.messageDigest.digest.length === 0) {
-                invalidValues.push("content.messageSignature.messageDigest.digest");
-              }
-            }
-            if (b.content.messageSignature.signature.length === 0) {
-              invalidValues.push("content.messageSignature.signature");
-            }
+    if (Object.getPrototypeOf(value) === null) Object.setPrototypeOf(value, Object.prototype);
+    for (const key in value) {
+      const item = value[key];
+      if (typeof item === "object" && item !== null) stack.push(item);
+    }
+  }
+}
+async function validateSbom(document, options = {}) {
+  const file = document.file;
+  const pending = validatorFor(document);
+  if (!pending) {
+    const reason = document.kind.format === "unsupported" ? document.kind.reason : "";
+    return {
+      valid: false,
+      findings: [
+        finding("SBOM_UNSUPPORTED_FORMAT", {
+          subject: file,
+          message: `not a supported SBOM: ${reason}`,
+          location: { file, pointer: "" }
+        })
+      ]
+    };
+  }
+  const validate = await pending;
+  const collector = new FindingCollector(options.maxErrors ?? defaults.maxSbomSchemaErrors);
+  let valid;
+  try {
+    valid = validate(document.json.value);
+  } catch (error2) {
+    if (!(error2 instanceof TypeError)) throw error2;
+    withObjectPrototypes(document.json.value);
+    valid = validate(document.json.value);
+  }
+  if (!valid) {
+    let located = 0;
+    for (const error2 of mostSpecific(validate.errors ?? [])) {
+      const { pointer, message } = explainSchemaError(error2);
+      collector.add("SBOM_SCHEMA_INVALID", () => {
+        const position = located++ < MAX_LOCATED ? document.json.positionOf(error2.instancePath) : void 0;
+        return finding("SBOM_SCHEMA_INVALID", {
+          subject: file,
+          message: `${pointer || "/"}: ${message}`,
+          evidence: { pointer, keyword: error2.keyword, schemaPath: error2.schemaPath },
+          location: { file, pointer, ...position ? { line: position.line } : {} }
+        });
+      });
+    }
+  }
+  const schemaFindings = collector.finish(file);
+  const normalized = normalizeSbom(document);
+  const findings = [...schemaFindings, ...normalized.findings];
+  return { valid: findings.length === 0, findings, sbom: normalized.sbom };
+}
+var import_ajv4, import_ajv_formats2, addFormats2, ajvInstance, validators, UNIQUE_KEYWORD, MAX_LOCATED;
+var init_validate = __esm({
+  "src/sbom/validate.ts"() {
+    "use strict";
+    import_ajv4 = __toESM(require_ajv(), 1);
+    import_ajv_formats2 = __toESM(require_dist(), 1);
+    init_defaults();
+    init_findings();
+    init_schema_errors();
+    init_normalize();
+    init_spdx_schema();
+    addFormats2 = import_ajv_formats2.default;
+    validators = /* @__PURE__ */ new Map();
+    UNIQUE_KEYWORD = "uniqueItemsLinear";
+    MAX_LOCATED = 10;
+  }
+});
+
+// src/sbom/artifact-check.ts
+var artifact_check_exports2 = {};
+__export(artifact_check_exports2, {
+  sbomCandidates: () => sbomCandidates,
+  sbomCheck: () => sbomCheck
+});
+import { createHash as createHash11 } from "node:crypto";
+import { stat as stat3 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
+async function isFile(path2) {
+  try {
+    return (await stat3(path2)).isFile();
+  } catch {
+    return false;
+  }
+}
+function sbomCandidates(context, pin) {
+  const candidates = [];
+  const names = [];
+  if (pin.path !== void 0) {
+    candidates.push(isAbsolute3(pin.path) ? pin.path : resolve3(context.manifestDir, pin.path));
+    names.push(basename3(pin.path));
+  } else {
+    const extensions = pin.format === "spdx" ? [".spdx.json", ".cdx.json"] : [".cdx.json", ".spdx.json"];
+    for (const base of /* @__PURE__ */ new Set([context.artifact.name, basename3(context.path)])) {
+      for (const extension of extensions) names.push(`${base}${extension}`);
+    }
+  }
+  for (const dir of [dirname3(context.path), ...context.options.evidenceDirs]) {
+    for (const name of names) candidates.push(resolve3(dir, name));
+  }
+  return [...new Set(candidates)];
+}
+var sbomCheck;
+var init_artifact_check2 = __esm({
+  "src/sbom/artifact-check.ts"() {
+    "use strict";
+    init_defaults();
+    init_digest();
+    init_errors();
+    init_findings();
+    init_json();
+    init_bind();
+    init_document();
+    init_ntia();
+    init_validate();
+    sbomCheck = {
+      name: "sbom",
+      async run(context) {
+        const pin = context.artifact.sbom;
+        if (!pin) return void 0;
+        const candidates = sbomCandidates(context, pin);
+        let path2;
+        for (const candidate of candidates) {
+          if (await isFile(candidate)) {
+            path2 = candidate;
             break;
-          case "dsseEnvelope":
-            if (b.content.dsseEnvelope.payload.length === 0) {
-              invalidValues.push("content.dsseEnvelope.payload");
-            }
-            if (b.content.dsseEnvelope.signatures.length !== 1) {
-              invalidValues.push("content.dsseEnvelope.signatures");
-            } else {
-              if (b.content.dsseEnvelope.signatures[0].sig.length === 0) {
-                invalidValues.push("content.dsseEnvelope.signatures[0].sig");
-              }
-            }
-            break;
+          }
         }
-      }
-      if (b.verificationMaterial === void 0) {
-        invalidValues.push("verificationMaterial");
-      } else {
-        if (b.verificationMaterial.content === void 0) {
-          invalidValues.push("verificationMaterial.content");
-        } else {
-          switch (b.verificationMaterial.content.$case) {
-            case "x509CertificateChain":
-              if (b.verificationMaterial.content.x509CertificateChain.certificates.length === 0) {
-                invalidValues.push("verificationMaterial.content.x509CertificateChain.certificates");
-              }
-              b.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i) => {
-                if (cert.rawBytes.length === 0) {
-                  invalidValues.push(`verificationMaterial.content.x509CertificateChain.certificates[${i}].rawBytes`);
+        if (path2 === void 0) {
+          return {
+            findings: [
+              finding("SBOM_MISSING", {
+                subject: context.subject,
+                message: `the manifest pins a ${pin.format} SBOM (sha256 ${pin.sha256}) but none was found; looked at ${candidates.join(", ")}`,
+                evidence: { looked: candidates, sha256: pin.sha256 }
+              })
+            ],
+            facts: { sbom: "missing" }
+          };
+        }
+        let document;
+        try {
+          const bytes = await readBoundedFile(path2, defaults.maxSbomBytes, "SBOM");
+          const sha256 = createHash11("sha256").update(bytes).digest("hex");
+          if (!digestsEqual(pin.sha256, sha256)) {
+            return {
+              findings: [
+                finding("SBOM_DIGEST_MISMATCH", {
+                  subject: path2,
+                  message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
+                  evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 }
+                })
+              ],
+              facts: { sbom: path2 }
+            };
+          }
+          document = parseSbom(bytes, path2);
+        } catch (error2) {
+          if (!(error2 instanceof RmmVerifyError)) throw error2;
+          return {
+            findings: [
+              finding("SBOM_UNREADABLE", {
+                subject: path2,
+                message: error2.message,
+                evidence: { error: error2.code },
+                location: {
+                  file: path2,
+                  ...error2.location.line !== void 0 ? { line: error2.location.line } : {},
+                  ...error2.location.pointer !== void 0 ? { pointer: error2.location.pointer } : {}
                 }
-              });
-              break;
-            case "certificate":
-              if (b.verificationMaterial.content.certificate.rawBytes.length === 0) {
-                invalidValues.push("verificationMaterial.content.certificate.rawBytes");
-              }
-              break;
-          }
-        }
-        if (b.verificationMaterial.tlogEntries === void 0) {
-          invalidValues.push("verificationMaterial.tlogEntries");
-        } else {
-          if (b.verificationMaterial.tlogEntries.length > 0) {
-            b.verificationMaterial.tlogEntries.forEach((entry, i) => {
-              if (entry.logId === void 0) {
-                invalidValues.push(`verificationMaterial.tlogEntries[${i}].logId`);
-              }
-              if (entry.kindVersion === void 0) {
-                invalidValues.push(`verificationMaterial.tlogEntries[${i}].kindVersion`);
-              }
-            });
-          }
-        }
-      }
-      return invalidValues;
-    }
-    function validateInclusionPromise(b) {
-      const invalidValues = [];
-      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
-        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
-          if (entry.inclusionPromise === void 0) {
-            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionPromise`);
-          }
-        });
-      }
-      return invalidValues;
-    }
-    function validateInclusionProof(b) {
-      const invalidValues = [];
-      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
-        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
-          if (entry.inclusionProof === void 0) {
-            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof`);
-          } else {
-            if (entry.inclusionProof.checkpoint === void 0) {
-              invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof.checkpoint`);
-            }
-          }
-        });
-      }
-      return invalidValues;
-    }
-    function validateNoCertificateChain(b) {
-      const invalidValues = [];
-      if (b.verificationMaterial?.content?.$case === "x509CertificateChain") {
-        invalidValues.push("verificationMaterial.content.$case");
-      }
-      return invalidValues;
-    }
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/serialized.js
-var require_serialized = __commonJS({
-  "node_modules/@sigstore/bundle/dist/serialized.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = void 0;
-    var protobuf_specs_1 = require_dist2();
-    var bundle_1 = require_bundle();
-    var validate_1 = require_validate2();
-    var bundleFromJSON2 = (obj2) => {
-      const bundle = protobuf_specs_1.Bundle.fromJSON(obj2);
-      switch (bundle.mediaType) {
-        case bundle_1.BUNDLE_V01_MEDIA_TYPE:
-          (0, validate_1.assertBundleV01)(bundle);
-          break;
-        case bundle_1.BUNDLE_V02_MEDIA_TYPE:
-          (0, validate_1.assertBundleV02)(bundle);
-          break;
-        default:
-          (0, validate_1.assertBundleLatest)(bundle);
-          break;
-      }
-      return bundle;
-    };
-    exports.bundleFromJSON = bundleFromJSON2;
-    var bundleToJSON = (bundle) => {
-      return protobuf_specs_1.Bundle.toJSON(bundle);
-    };
-    exports.bundleToJSON = bundleToJSON;
-    var envelopeFromJSON = (obj2) => {
-      return protobuf_specs_1.Envelope.fromJSON(obj2);
-    };
-    exports.envelopeFromJSON = envelopeFromJSON;
-    var envelopeToJSON = (envelope) => {
-      return protobuf_specs_1.Envelope.toJSON(envelope);
-    };
-    exports.envelopeToJSON = envelopeToJSON;
-  }
-});
-
-// node_modules/@sigstore/bundle/dist/index.js
-var require_dist3 = __commonJS({
-  "node_modules/@sigstore/bundle/dist/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.isBundleV01 = exports.assertBundleV02 = exports.assertBundleV01 = exports.assertBundleLatest = exports.assertBundle = exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = exports.ValidationError = exports.isBundleWithPublicKey = exports.isBundleWithMessageSignature = exports.isBundleWithDsseEnvelope = exports.isBundleWithCertificateChain = exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = exports.toMessageSignatureBundle = exports.toDSSEBundle = void 0;
-    var build_1 = require_build();
-    Object.defineProperty(exports, "toDSSEBundle", { enumerable: true, get: function() {
-      return build_1.toDSSEBundle;
-    } });
-    Object.defineProperty(exports, "toMessageSignatureBundle", { enumerable: true, get: function() {
-      return build_1.toMessageSignatureBundle;
-    } });
-    var bundle_1 = require_bundle();
-    Object.defineProperty(exports, "BUNDLE_V01_MEDIA_TYPE", { enumerable: true, get: function() {
-      return bundle_1.BUNDLE_V01_MEDIA_TYPE;
-    } });
-    Object.defineProperty(exports, "BUNDLE_V02_MEDIA_TYPE", { enumerable: true, get: function() {
-      return bundle_1.BUNDLE_V02_MEDIA_TYPE;
-    } });
-    Object.defineProperty(exports, "BUNDLE_V03_LEGACY_MEDIA_TYPE", { enumerable: true, get: function() {
-      return bundle_1.BUNDLE_V03_LEGACY_MEDIA_TYPE;
-    } });
-    Object.defineProperty(exports, "BUNDLE_V03_MEDIA_TYPE", { enumerable: true, get: function() {
-      return bundle_1.BUNDLE_V03_MEDIA_TYPE;
-    } });
-    Object.defineProperty(exports, "isBundleWithCertificateChain", { enumerable: true, get: function() {
-      return bundle_1.isBundleWithCertificateChain;
-    } });
-    Object.defineProperty(exports, "isBundleWithDsseEnvelope", { enumerable: true, get: function() {
-      return bundle_1.isBundleWithDsseEnvelope;
-    } });
-    Object.defineProperty(exports, "isBundleWithMessageSignature", { enumerable: true, get: function() {
-      return bundle_1.isBundleWithMessageSignature;
-    } });
-    Object.defineProperty(exports, "isBundleWithPublicKey", { enumerable: true, get: function() {
-      return bundle_1.isBundleWithPublicKey;
-    } });
-    var error_1 = require_error();
-    Object.defineProperty(exports, "ValidationError", { enumerable: true, get: function() {
-      return error_1.ValidationError;
-    } });
-    var serialized_1 = require_serialized();
-    Object.defineProperty(exports, "bundleFromJSON", { enumerable: true, get: function() {
-      return serialized_1.bundleFromJSON;
-    } });
-    Object.defineProperty(exports, "bundleToJSON", { enumerable: true, get: function() {
-      return serialized_1.bundleToJSON;
-    } });
-    Object.defineProperty(exports, "envelopeFromJSON", { enumerable: true, get: function() {
-      return serialized_1.envelopeFromJSON;
-    } });
-    Object.defineProperty(exports, "envelopeToJSON", { enumerable: true, get: function() {
-      return serialized_1.envelopeToJSON;
-    } });
-    var validate_1 = require_validate2();
-    Object.defineProperty(exports, "assertBundle", { enumerable: true, get: function() {
-      return validate_1.assertBundle;
-    } });
-    Object.defineProperty(exports, "assertBundleLatest", { enumerable: true, get: function() {
-      return validate_1.assertBundleLatest;
-    } });
-    Object.defineProperty(exports, "assertBundleV01", { enumerable: true, get: function() {
-      return validate_1.assertBundleV01;
-    } });
-    Object.defineProperty(exports, "assertBundleV02", { enumerable: true, get: function() {
-      return validate_1.assertBundleV02;
-    } });
-    Object.defineProperty(exports, "isBundleV01", { enumerable: true, get: function() {
-      return validate_1.isBundleV01;
-    } });
-  }
-});
-
-// node_modules/@sigstore/core/dist/stream.js
-var require_stream = __commonJS({
-  "node_modules/@sigstore/core/dist/stream.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ByteStream = void 0;
-    var StreamError = class extends Error {
-    };
-    var ByteStream = class _ByteStream {
-      static BLOCK_SIZE = 1024;
-      buf;
-      view;
-      start = 0;
-      constructor(buffer) {
-        if (buffer) {
-          this.buf = buffer;
-          this.view = Buffer.from(buffer);
-        } else {
-          this.buf = Buffer.alloc(0);
-          this.view = Buffer.from(this.buf);
-        }
-      }
-      get buffer() {
-        return this.view.subarray(0, this.start);
-      }
-      get length() {
-        return this.view.byteLength;
-      }
-      get position() {
-        return this.start;
-      }
-      seek(position) {
-        this.start = position;
-      }
-      // Returns a Buffer containing the specified number of bytes starting at the
-      // given start position.
-      slice(start, len) {
-        const end = start + len;
-        if (end > this.length) {
-          throw new StreamError("request past end of buffer");
-        }
-        return this.view.subarray(start, end);
-      }
-      appendChar(char) {
-        this.ensureCapacity(1);
-        this.view[this.start] = char;
-        this.start += 1;
-      }
-      appendUint16(num) {
-        this.ensureCapacity(2);
-        const value = new Uint16Array([num]);
-        const view = new Uint8Array(value.buffer);
-        this.view[this.start] = view[1];
-        this.view[this.start + 1] = view[0];
-        this.start += 2;
-      }
-      appendUint24(num) {
-        this.ensureCapacity(3);
-        const value = new Uint32Array([num]);
-        const view = new Uint8Array(value.buffer);
-        this.view[this.start] = view[2];
-        this.view[this.start + 1] = view[1];
-        this.view[this.start + 2] = view[0];
-        this.start += 3;
-      }
-      appendView(view) {
-        this.ensureCapacity(view.length);
-        this.view.set(view, this.start);
-        this.start += view.length;
-      }
-      getBlock(size) {
-        if (size <= 0) {
-          return Buffer.alloc(0);
-        }
-        if (this.start + size > this.view.length) {
-          throw new Error("request past end of buffer");
-        }
-        const result = this.view.subarray(this.start, this.start + size);
-        this.start += size;
-        return result;
-      }
-      getUint8() {
-        return this.getBlock(1)[0];
-      }
-      getUint16() {
-        const block = this.getBlock(2);
-        return block[0] << 8 | block[1];
-      }
-      ensureCapacity(size) {
-        if (this.start + size > this.view.byteLength) {
-          const blockSize = _ByteStream.BLOCK_SIZE + (size > _ByteStream.BLOCK_SIZE ? size : 0);
-          this.realloc(this.view.byteLength + blockSize);
-        }
-      }
-      realloc(size) {
-        const newArray = Buffer.alloc(size);
-        const newView = Buffer.from(newArray);
-        newView.set(this.view);
-        this.buf = newArray;
-        this.view = newView;
-      }
-    };
-    exports.ByteStream = ByteStream;
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/error.js
-var require_error2 = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/error.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ASN1TypeError = exports.ASN1ParseError = void 0;
-    var ASN1ParseError = class extends Error {
-    };
-    exports.ASN1ParseError = ASN1ParseError;
-    var ASN1TypeError = class extends Error {
-    };
-    exports.ASN1TypeError = ASN1TypeError;
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/length.js
-var require_length = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/length.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.decodeLength = decodeLength;
-    exports.encodeLength = encodeLength;
-    var error_1 = require_error2();
-    function decodeLength(stream) {
-      const buf = stream.getUint8();
-      if ((buf & 128) === 0) {
-        return buf;
-      }
-      const byteCount = buf & 127;
-      if (byteCount > 6) {
-        throw new error_1.ASN1ParseError("length exceeds 6 byte limit");
-      }
-      let len = 0;
-      for (let i = 0; i < byteCount; i++) {
-        const byte = stream.getUint8();
-        if (i === 0 && byte === 0) {
-          throw new error_1.ASN1ParseError("non-minimal length encoding");
-        }
-        len = len * 256 + byte;
-      }
-      if (len === 0) {
-        throw new error_1.ASN1ParseError("indefinite length encoding not supported");
-      }
-      if (len < 128) {
-        throw new error_1.ASN1ParseError("non-minimal length encoding");
-      }
-      return len;
-    }
-    function encodeLength(len) {
-      if (len < 128) {
-        return Buffer.from([len]);
-      }
-      let val = BigInt(len);
-      const bytes = [];
-      while (val > 0n) {
-        bytes.unshift(Number(val & 255n));
-        val = val >> 8n;
-      }
-      return Buffer.from([128 | bytes.length, ...bytes]);
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/parse.js
-var require_parse3 = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/parse.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.parseInteger = parseInteger;
-    exports.parseStringASCII = parseStringASCII;
-    exports.parseTime = parseTime;
-    exports.parseOID = parseOID;
-    exports.parseBoolean = parseBoolean;
-    exports.parseBitString = parseBitString;
-    var error_1 = require_error2();
-    var RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
-    var RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
-    function parseInteger(buf) {
-      let pos = 0;
-      const end = buf.length;
-      let val = buf[pos];
-      const neg = val > 127;
-      const pad = neg ? 255 : 0;
-      while (val == pad && ++pos < end) {
-        val = buf[pos];
-      }
-      const len = end - pos;
-      if (len === 0)
-        return BigInt(neg ? -1 : 0);
-      val = neg ? val - 256 : val;
-      let n = BigInt(val);
-      for (let i = pos + 1; i < end; ++i) {
-        n = n * BigInt(256) + BigInt(buf[i]);
-      }
-      return n;
-    }
-    function parseStringASCII(buf) {
-      return buf.toString("ascii");
-    }
-    function parseTime(buf, shortYear) {
-      const timeStr = parseStringASCII(buf);
-      const m = shortYear ? RE_TIME_SHORT_YEAR.exec(timeStr) : RE_TIME_LONG_YEAR.exec(timeStr);
-      if (!m) {
-        throw new Error("invalid time");
-      }
-      if (shortYear) {
-        let year = Number(m[1]);
-        year += year >= 50 ? 1900 : 2e3;
-        m[1] = year.toString();
-      }
-      return /* @__PURE__ */ new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
-    }
-    function parseOID(buf) {
-      let pos = 0;
-      const end = buf.length;
-      let n = buf[pos++];
-      const first = Math.floor(n / 40);
-      const second = n % 40;
-      let oid = `${first}.${second}`;
-      let val = 0n;
-      for (; pos < end; ++pos) {
-        n = buf[pos];
-        val = (val << 7n) + BigInt(n & 127);
-        if ((n & 128) === 0) {
-          oid += `.${val}`;
-          val = 0n;
-        }
-      }
-      return oid;
-    }
-    function parseBoolean(buf) {
-      if (buf.length !== 1) {
-        throw new error_1.ASN1ParseError("invalid boolean");
-      }
-      switch (buf[0]) {
-        case 0:
-          return false;
-        case 255:
-          return true;
-        default:
-          throw new error_1.ASN1ParseError("invalid boolean");
-      }
-    }
-    function parseBitString(buf) {
-      const unused = buf[0];
-      if (unused > 7) {
-        throw new error_1.ASN1ParseError("invalid bit string");
-      }
-      const start = 1;
-      const end = buf.length;
-      const bits = [];
-      for (let i = start; i < end; ++i) {
-        const byte = buf[i];
-        const skip = i === end - 1 ? unused : 0;
-        for (let j = 7; j >= skip; --j) {
-          bits.push(byte >> j & 1);
-        }
-      }
-      return bits;
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/tag.js
-var require_tag = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/tag.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ASN1Tag = void 0;
-    var error_1 = require_error2();
-    var UNIVERSAL_TAG = {
-      BOOLEAN: 1,
-      INTEGER: 2,
-      BIT_STRING: 3,
-      OCTET_STRING: 4,
-      OBJECT_IDENTIFIER: 6,
-      SEQUENCE: 16,
-      SET: 17,
-      PRINTABLE_STRING: 19,
-      UTC_TIME: 23,
-      GENERALIZED_TIME: 24
-    };
-    var TAG_CLASS = {
-      UNIVERSAL: 0,
-      APPLICATION: 1,
-      CONTEXT_SPECIFIC: 2,
-      PRIVATE: 3
-    };
-    var ASN1Tag = class {
-      number;
-      constructed;
-      class;
-      constructor(enc) {
-        this.number = enc & 31;
-        this.constructed = (enc & 32) === 32;
-        this.class = enc >> 6;
-        if (this.number === 31) {
-          throw new error_1.ASN1ParseError("long form tags not supported");
-        }
-        if (this.class === TAG_CLASS.UNIVERSAL && this.number === 0) {
-          throw new error_1.ASN1ParseError("unsupported tag 0x00");
-        }
-      }
-      isUniversal() {
-        return this.class === TAG_CLASS.UNIVERSAL;
-      }
-      isContextSpecific(num) {
-        const res = this.class === TAG_CLASS.CONTEXT_SPECIFIC;
-        return num !== void 0 ? res && this.number === num : res;
-      }
-      isBoolean() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.BOOLEAN;
-      }
-      isInteger() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.INTEGER;
-      }
-      isBitString() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.BIT_STRING;
-      }
-      isOctetString() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.OCTET_STRING;
-      }
-      isOID() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.OBJECT_IDENTIFIER;
-      }
-      isUTCTime() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.UTC_TIME;
-      }
-      isGeneralizedTime() {
-        return this.isUniversal() && this.number === UNIVERSAL_TAG.GENERALIZED_TIME;
-      }
-      toDER() {
-        return this.number | (this.constructed ? 32 : 0) | this.class << 6;
-      }
-    };
-    exports.ASN1Tag = ASN1Tag;
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/obj.js
-var require_obj = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/obj.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ASN1Obj = void 0;
-    var stream_1 = require_stream();
-    var error_1 = require_error2();
-    var length_1 = require_length();
-    var parse_1 = require_parse3();
-    var tag_1 = require_tag();
-    var ASN1Obj = class {
-      tag;
-      subs;
-      value;
-      constructor(tag, value, subs) {
-        this.tag = tag;
-        this.value = value;
-        this.subs = subs;
-      }
-      // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
-      static parseBuffer(buf) {
-        const stream = new stream_1.ByteStream(buf);
-        const obj2 = parseStream(stream);
-        if (stream.position !== stream.length) {
-          throw new error_1.ASN1ParseError("invalid trailing data");
-        }
-        return obj2;
-      }
-      toDER() {
-        const valueStream = new stream_1.ByteStream();
-        if (this.subs.length > 0) {
-          for (const sub of this.subs) {
-            valueStream.appendView(sub.toDER());
-          }
-        } else {
-          valueStream.appendView(this.value);
-        }
-        const value = valueStream.buffer;
-        const obj2 = new stream_1.ByteStream();
-        obj2.appendChar(this.tag.toDER());
-        obj2.appendView((0, length_1.encodeLength)(value.length));
-        obj2.appendView(value);
-        return obj2.buffer;
-      }
-      /////////////////////////////////////////////////////////////////////////////
-      // Convenience methods for parsing ASN.1 primitives into JS types
-      // Returns the ASN.1 object's value as a boolean. Throws an error if the
-      // object is not a boolean.
-      toBoolean() {
-        if (!this.tag.isBoolean()) {
-          throw new error_1.ASN1TypeError("not a boolean");
-        }
-        return (0, parse_1.parseBoolean)(this.value);
-      }
-      // Returns the ASN.1 object's value as a BigInt. Throws an error if the
-      // object is not an integer.
-      toInteger() {
-        if (!this.tag.isInteger()) {
-          throw new error_1.ASN1TypeError("not an integer");
-        }
-        return (0, parse_1.parseInteger)(this.value);
-      }
-      // Returns the ASN.1 object's value as an OID string. Throws an error if the
-      // object is not an OID.
-      toOID() {
-        if (!this.tag.isOID()) {
-          throw new error_1.ASN1TypeError("not an OID");
-        }
-        return (0, parse_1.parseOID)(this.value);
-      }
-      // Returns the ASN.1 object's value as a Date. Throws an error if the object
-      // is not either a UTCTime or a GeneralizedTime.
-      toDate() {
-        switch (true) {
-          case this.tag.isUTCTime():
-            return (0, parse_1.parseTime)(this.value, true);
-          case this.tag.isGeneralizedTime():
-            return (0, parse_1.parseTime)(this.value, false);
-          default:
-            throw new error_1.ASN1TypeError("not a date");
-        }
-      }
-      // Returns the ASN.1 object's value as a number[] where each number is the
-      // value of a bit in the bit string. Throws an error if the object is not a
-      // bit string.
-      toBitString() {
-        if (!this.tag.isBitString()) {
-          throw new error_1.ASN1TypeError("not a bit string");
-        }
-        return (0, parse_1.parseBitString)(this.value);
-      }
-    };
-    exports.ASN1Obj = ASN1Obj;
-    var MAX_DEPTH = 100;
-    function parseStream(stream, depth = 0) {
-      if (depth > MAX_DEPTH) {
-        throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
-      }
-      const tag = new tag_1.ASN1Tag(stream.getUint8());
-      const len = (0, length_1.decodeLength)(stream);
-      const value = stream.slice(stream.position, len);
-      const start = stream.position;
-      let subs = [];
-      if (tag.constructed) {
-        subs = collectSubs(stream, len, depth);
-      } else if (tag.isOctetString()) {
-        try {
-          subs = collectSubs(stream, len, depth);
-        } catch (e) {
-        }
-      }
-      if (subs.length === 0) {
-        stream.seek(start + len);
-      }
-      return new ASN1Obj(tag, value, subs);
-    }
-    function collectSubs(stream, len, depth) {
-      const end = stream.position + len;
-      if (end > stream.length) {
-        throw new error_1.ASN1ParseError("invalid length");
-      }
-      const subs = [];
-      while (stream.position < end) {
-        subs.push(parseStream(stream, depth + 1));
-      }
-      if (stream.position !== end) {
-        throw new error_1.ASN1ParseError("invalid length");
-      }
-      return subs;
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/asn1/index.js
-var require_asn1 = __commonJS({
-  "node_modules/@sigstore/core/dist/asn1/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.ASN1Obj = void 0;
-    var obj_1 = require_obj();
-    Object.defineProperty(exports, "ASN1Obj", { enumerable: true, get: function() {
-      return obj_1.ASN1Obj;
-    } });
-  }
-});
-
-// node_modules/@sigstore/core/dist/crypto.js
-var require_crypto = __commonJS({
-  "node_modules/@sigstore/core/dist/crypto.js"(exports) {
-    "use strict";
-    var __importDefault = exports && exports.__importDefault || function(mod2) {
-      return mod2 && mod2.__esModule ? mod2 : { "default": mod2 };
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.createPublicKey = createPublicKey3;
-    exports.digest = digest;
-    exports.verify = verify3;
-    exports.bufferEqual = bufferEqual;
-    var crypto_1 = __importDefault(__require("crypto"));
-    function createPublicKey3(key, type = "spki") {
-      if (typeof key === "string") {
-        if (key.startsWith("-----")) {
-          return crypto_1.default.createPublicKey(key);
-        } else {
-          return crypto_1.default.createPublicKey({
-            key: Buffer.from(key, "base64"),
-            format: "der",
-            type
-          });
-        }
-      } else {
-        return crypto_1.default.createPublicKey({ key, format: "der", type });
-      }
-    }
-    function digest(algorithm, ...data) {
-      const hash = crypto_1.default.createHash(algorithm);
-      for (const d of data) {
-        hash.update(d);
-      }
-      return hash.digest();
-    }
-    function verify3(data, key, signature, algorithm) {
-      try {
-        return crypto_1.default.verify(algorithm, data, key, signature);
-      } catch (e) {
-        return false;
-      }
-    }
-    function bufferEqual(a, b) {
-      try {
-        return crypto_1.default.timingSafeEqual(a, b);
-      } catch {
-        return false;
-      }
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/dsse.js
-var require_dsse = __commonJS({
-  "node_modules/@sigstore/core/dist/dsse.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.preAuthEncoding = preAuthEncoding;
-    var PAE_PREFIX = "DSSEv1";
-    function preAuthEncoding(payloadType, payload) {
-      const typeBytes = Buffer.from(payloadType, "utf-8");
-      return Buffer.concat([
-        Buffer.from(`${PAE_PREFIX} ${typeBytes.length} `, "ascii"),
-        typeBytes,
-        Buffer.from(` ${payload.length} `, "ascii"),
-        payload
-      ]);
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/encoding.js
-var require_encoding2 = __commonJS({
-  "node_modules/@sigstore/core/dist/encoding.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.base64Encode = base64Encode;
-    exports.base64Decode = base64Decode;
-    var BASE64_ENCODING = "base64";
-    var UTF8_ENCODING = "utf-8";
-    function base64Encode(str3) {
-      return Buffer.from(str3, UTF8_ENCODING).toString(BASE64_ENCODING);
-    }
-    function base64Decode(str3) {
-      return Buffer.from(str3, BASE64_ENCODING).toString(UTF8_ENCODING);
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/json.js
-var require_json = __commonJS({
-  "node_modules/@sigstore/core/dist/json.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.canonicalize = canonicalize;
-    function canonicalize(object) {
-      let buffer = "";
-      if (object === null || typeof object !== "object" || object.toJSON != null) {
-        buffer += JSON.stringify(object);
-      } else if (Array.isArray(object)) {
-        buffer += "[";
-        let first = true;
-        object.forEach((element) => {
-          if (!first) {
-            buffer += ",";
-          }
-          first = false;
-          buffer += canonicalize(element);
-        });
-        buffer += "]";
-      } else {
-        buffer += "{";
-        let first = true;
-        Object.keys(object).sort().forEach((property) => {
-          if (!first) {
-            buffer += ",";
-          }
-          first = false;
-          buffer += JSON.stringify(property);
-          buffer += ":";
-          buffer += canonicalize(object[property]);
-        });
-        buffer += "}";
-      }
-      return buffer;
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/pem.js
-var require_pem = __commonJS({
-  "node_modules/@sigstore/core/dist/pem.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.toDER = toDER;
-    exports.fromDER = fromDER;
-    var PEM_HEADER = /-----BEGIN (.*)-----/;
-    var PEM_FOOTER = /-----END (.*)-----/;
-    function toDER(certificate) {
-      let der = "";
-      certificate.split("\n").forEach((line) => {
-        if (line.match(PEM_HEADER) || line.match(PEM_FOOTER)) {
-          return;
-        }
-        der += line;
-      });
-      return Buffer.from(der, "base64");
-    }
-    function fromDER(certificate, type = "CERTIFICATE") {
-      const der = certificate.toString("base64");
-      const lines2 = der.match(/.{1,64}/g) || "";
-      return [`-----BEGIN ${type}-----`, ...lines2, `-----END ${type}-----`].join("\n").concat("\n");
-    }
-  }
-});
-
-// node_modules/@sigstore/core/dist/oid.js
-var require_oid = __commonJS({
-  "node_modules/@sigstore/core/dist/oid.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.SHA2_HASH_ALGOS = exports.RSA_SIGNATURE_ALGOS = exports.ECDSA_SIGNATURE_ALGOS = void 0;
-    exports.ECDSA_SIGNATURE_ALGOS = {
-      "1.2.840.10045.4.3.1": "sha224",
-      "1.2.840.10045.4.3.2": "sha256",
-      "1.2.840.10045.4.3.3": "sha384",
-      "1.2.840.10045.4.3.4": "sha512"
-    };
-    exports.RSA_SIGNATURE_ALGOS = {
-      "1.2.840.113549.1.1.14": "sha224",
-      "1.2.840.113549.1.1.11": "sha256",
-      "1.2.840.113549.1.1.12": "sha384",
-      "1.2.840.113549.1.1.13": "sha512"
-    };
-    exports.SHA2_HASH_ALGOS = {
-      "2.16.840.1.101.3.4.2.1": "sha256",
-      "2.16.840.1.101.3.4.2.2": "sha384",
-      "2.16.840.1.101.3.4.2.3": "sha512"
-    };
-  }
-});
-
-// node_modules/@sigstore/core/dist/rfc3161/error.js
-var require_error3 = __commonJS({
-  "node_modules/@sigstore/core/dist/rfc3161/error.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.RFC3161TimestampVerificationError = void 0;
-    var RFC3161TimestampVerificationError = class extends Error {
-    };
-    exports.RFC3161TimestampVerificationError = RFC3161TimestampVerificationError;
-  }
-});
-
-// node_modules/@sigstore/core/dist/rfc3161/tstinfo.js
-var require_tstinfo = __commonJS({
-  "node_modules/@sigstore/core/dist/rfc3161/tstinfo.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod2) {
-        if (mod2 && mod2.__esModule) return mod2;
-        var result = {};
-        if (mod2 != null) {
-          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
-        }
-        __setModuleDefault(result, mod2);
-        return result;
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.TSTInfo = void 0;
-    var crypto2 = __importStar(require_crypto());
-    var oid_1 = require_oid();
-    var error_1 = require_error3();
-    var TSTInfo = class {
-      root;
-      constructor(asn1) {
-        this.root = asn1;
-      }
-      get version() {
-        return this.root.subs[0].toInteger();
-      }
-      get genTime() {
-        return this.root.subs[4].toDate();
-      }
-      get messageImprintHashAlgorithm() {
-        const oid = this.messageImprintObj.subs[0].subs[0].toOID();
-        return oid_1.SHA2_HASH_ALGOS[oid];
-      }
-      get messageImprintHashedMessage() {
-        return this.messageImprintObj.subs[1].value;
-      }
-      get raw() {
-        return this.root.toDER();
-      }
-      verify(data) {
-        const digest = crypto2.digest(this.messageImprintHashAlgorithm, data);
-        if (!crypto2.bufferEqual(digest, this.messageImprintHashedMessage)) {
-          throw new error_1.RFC3161TimestampVerificationError("message imprint does not match artifact");
-        }
-      }
-      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
-      get messageImprintObj() {
-        return this.root.subs[2];
-      }
-    };
-    exports.TSTInfo = TSTInfo;
-  }
-});
-
-// node_modules/@sigstore/core/dist/rfc3161/timestamp.js
-var require_timestamp2 = __commonJS({
-  "node_modules/@sigstore/core/dist/rfc3161/timestamp.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod2) {
-        if (mod2 && mod2.__esModule) return mod2;
-        var result = {};
-        if (mod2 != null) {
-          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
-        }
-        __setModuleDefault(result, mod2);
-        return result;
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.RFC3161Timestamp = void 0;
-    var asn1_1 = require_asn1();
-    var crypto2 = __importStar(require_crypto());
-    var oid_1 = require_oid();
-    var error_1 = require_error3();
-    var tstinfo_1 = require_tstinfo();
-    var OID_PKCS9_CONTENT_TYPE_SIGNED_DATA = "1.2.840.113549.1.7.2";
-    var OID_PKCS9_CONTENT_TYPE_TSTINFO = "1.2.840.113549.1.9.16.1.4";
-    var OID_PKCS9_MESSAGE_DIGEST_KEY = "1.2.840.113549.1.9.4";
-    var RFC3161Timestamp = class _RFC3161Timestamp {
-      root;
-      constructor(asn1) {
-        this.root = asn1;
-      }
-      static parse(der) {
-        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
-        return new _RFC3161Timestamp(asn1);
-      }
-      get status() {
-        return this.pkiStatusInfoObj.subs[0].toInteger();
-      }
-      get contentType() {
-        return this.contentTypeObj.toOID();
-      }
-      get eContentType() {
-        return this.eContentTypeObj.toOID();
-      }
-      get signingTime() {
-        return this.tstInfo.genTime;
-      }
-      get signerIssuer() {
-        return this.signerSidObj.subs[0].value;
-      }
-      get signerSerialNumber() {
-        return this.signerSidObj.subs[1].value;
-      }
-      get signerDigestAlgorithm() {
-        const oid = this.signerDigestAlgorithmObj.subs[0].toOID();
-        return oid_1.SHA2_HASH_ALGOS[oid];
-      }
-      get signatureAlgorithm() {
-        const oid = this.signatureAlgorithmObj.subs[0].toOID();
-        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
-      }
-      get signatureValue() {
-        return this.signatureValueObj.value;
-      }
-      get tstInfo() {
-        return new tstinfo_1.TSTInfo(this.eContentObj.subs[0].subs[0]);
-      }
-      verify(data, publicKey) {
-        if (!this.timeStampTokenObj) {
-          throw new error_1.RFC3161TimestampVerificationError("timeStampToken is missing");
-        }
-        if (this.contentType !== OID_PKCS9_CONTENT_TYPE_SIGNED_DATA) {
-          throw new error_1.RFC3161TimestampVerificationError(`incorrect content type: ${this.contentType}`);
-        }
-        if (this.eContentType !== OID_PKCS9_CONTENT_TYPE_TSTINFO) {
-          throw new error_1.RFC3161TimestampVerificationError(`incorrect encapsulated content type: ${this.eContentType}`);
-        }
-        this.tstInfo.verify(data);
-        this.verifyMessageDigest();
-        this.verifySignature(publicKey);
-      }
-      verifyMessageDigest() {
-        const tstInfoDigest = crypto2.digest(this.signerDigestAlgorithm, this.tstInfo.raw);
-        const expectedDigest = this.messageDigestAttributeObj.subs[1].subs[0].value;
-        if (!crypto2.bufferEqual(tstInfoDigest, expectedDigest)) {
-          throw new error_1.RFC3161TimestampVerificationError("signed data does not match tstInfo");
-        }
-      }
-      verifySignature(key) {
-        const signedAttrs = this.signedAttrsObj.toDER();
-        signedAttrs[0] = 49;
-        const verified = crypto2.verify(signedAttrs, key, this.signatureValue, this.signatureAlgorithm);
-        if (!verified) {
-          throw new error_1.RFC3161TimestampVerificationError("signature verification failed");
-        }
-      }
-      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
-      get pkiStatusInfoObj() {
-        return this.root.subs[0];
-      }
-      // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
-      get timeStampTokenObj() {
-        return this.root.subs[1];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-3
-      get contentTypeObj() {
-        return this.timeStampTokenObj.subs[0];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5652#section-3
-      get signedDataObj() {
-        const obj2 = this.timeStampTokenObj.subs.find((sub) => sub.tag.isContextSpecific(0));
-        return obj2.subs[0];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
-      get encapContentInfoObj() {
-        return this.signedDataObj.subs[2];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
-      get signerInfosObj() {
-        const sd = this.signedDataObj;
-        return sd.subs[sd.subs.length - 1];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5652#section-5.1
-      get signerInfoObj() {
-        return this.signerInfosObj.subs[0];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
-      get eContentTypeObj() {
-        return this.encapContentInfoObj.subs[0];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
-      get eContentObj() {
-        return this.encapContentInfoObj.subs[1];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get signedAttrsObj() {
-        const signedAttrs = this.signerInfoObj.subs.find((sub) => sub.tag.isContextSpecific(0));
-        return signedAttrs;
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get messageDigestAttributeObj() {
-        const messageDigest = this.signedAttrsObj.subs.find((sub) => sub.subs[0].tag.isOID() && sub.subs[0].toOID() === OID_PKCS9_MESSAGE_DIGEST_KEY);
-        return messageDigest;
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get signerSidObj() {
-        return this.signerInfoObj.subs[1];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get signerDigestAlgorithmObj() {
-        return this.signerInfoObj.subs[2];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get signatureAlgorithmObj() {
-        return this.signerInfoObj.subs[4];
-      }
-      // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
-      get signatureValueObj() {
-        return this.signerInfoObj.subs[5];
-      }
-    };
-    exports.RFC3161Timestamp = RFC3161Timestamp;
-  }
-});
-
-// node_modules/@sigstore/core/dist/rfc3161/index.js
-var require_rfc3161 = __commonJS({
-  "node_modules/@sigstore/core/dist/rfc3161/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.RFC3161Timestamp = void 0;
-    var timestamp_1 = require_timestamp2();
-    Object.defineProperty(exports, "RFC3161Timestamp", { enumerable: true, get: function() {
-      return timestamp_1.RFC3161Timestamp;
-    } });
-  }
-});
-
-// node_modules/@sigstore/core/dist/x509/sct.js
-var require_sct = __commonJS({
-  "node_modules/@sigstore/core/dist/x509/sct.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod2) {
-        if (mod2 && mod2.__esModule) return mod2;
-        var result = {};
-        if (mod2 != null) {
-          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
-        }
-        __setModuleDefault(result, mod2);
-        return result;
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.SignedCertificateTimestamp = void 0;
-    var crypto2 = __importStar(require_crypto());
-    var stream_1 = require_stream();
-    var SignedCertificateTimestamp = class _SignedCertificateTimestamp {
-      version;
-      logID;
-      timestamp;
-      extensions;
-      hashAlgorithm;
-      signatureAlgorithm;
-      signature;
-      constructor(options) {
-        this.version = options.version;
-        this.logID = options.logID;
-        this.timestamp = options.timestamp;
-        this.extensions = options.extensions;
-        this.hashAlgorithm = options.hashAlgorithm;
-        this.signatureAlgorithm = options.signatureAlgorithm;
-        this.signature = options.signature;
-      }
-      get datetime() {
-        return new Date(Number(this.timestamp.readBigInt64BE()));
-      }
-      // Returns the hash algorithm used to generate the SCT's signature.
-      // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
-      get algorithm() {
-        switch (this.hashAlgorithm) {
-          /* istanbul ignore next */
-          case 0:
-            return "none";
-          /* istanbul ignore next */
-          case 1:
-            return "md5";
-          /* istanbul ignore next */
-          case 2:
-            return "sha1";
-          /* istanbul ignore next */
-          case 3:
-            return "sha224";
-          case 4:
-            return "sha256";
-          /* istanbul ignore next */
-          case 5:
-            return "sha384";
-          /* istanbul ignore next */
-          case 6:
-            return "sha512";
-          /* istanbul ignore next */
-          default:
-            return "unknown";
-        }
-      }
-      verify(preCert, key) {
-        const stream = new stream_1.ByteStream();
-        stream.appendChar(this.version);
-        stream.appendChar(0);
-        stream.appendView(this.timestamp);
-        stream.appendUint16(1);
-        stream.appendView(preCert);
-        stream.appendUint16(this.extensions.byteLength);
-        if (this.extensions.byteLength > 0) {
-          stream.appendView(this.extensions);
-        }
-        return crypto2.verify(stream.buffer, key, this.signature, this.algorithm);
-      }
-      // Parses a SignedCertificateTimestamp from a buffer. SCTs are encoded using
-      // TLS encoding which means the fields and lengths of most fields are
-      // specified as part of the SCT and TLS specs.
-      // https://www.rfc-editor.org/rfc/rfc6962#section-3.2
-      // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
-      static parse(buf) {
-        const stream = new stream_1.ByteStream(buf);
-        const version = stream.getUint8();
-        const logID = stream.getBlock(32);
-        const timestamp = stream.getBlock(8);
-        const extenstionLength = stream.getUint16();
-        const extensions = stream.getBlock(extenstionLength);
-        const hashAlgorithm = stream.getUint8();
-        const signatureAlgorithm = stream.getUint8();
-        const sigLength = stream.getUint16();
-        const signature = stream.getBlock(sigLength);
-        if (stream.position !== buf.length) {
-          throw new Error("SCT buffer length mismatch");
-        }
-        return new _SignedCertificateTimestamp({
-          version,
-          logID,
-          timestamp,
-          extensions,
-          hashAlgorithm,
-          signatureAlgorithm,
-          signature
-        });
-      }
-    };
-    exports.SignedCertificateTimestamp = SignedCertificateTimestamp;
-  }
-});
-
-// node_modules/@sigstore/core/dist/x509/ext.js
-var require_ext = __commonJS({
-  "node_modules/@sigstore/core/dist/x509/ext.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.X509SCTExtension = exports.X509SubjectKeyIDExtension = exports.X509AuthorityKeyIDExtension = exports.X509SubjectAlternativeNameExtension = exports.X509KeyUsageExtension = exports.X509BasicConstraintsExtension = exports.X509Extension = void 0;
-    var stream_1 = require_stream();
-    var sct_1 = require_sct();
-    var X509Extension = class {
-      root;
-      constructor(asn1) {
-        this.root = asn1;
-      }
-      get oid() {
-        return this.root.subs[0].toOID();
-      }
-      get critical() {
-        return this.root.subs.length === 3 ? this.root.subs[1].toBoolean() : false;
-      }
-      get value() {
-        return this.extnValueObj.value;
-      }
-      get valueObj() {
-        return this.extnValueObj;
-      }
-      get extnValueObj() {
-        return this.root.subs[this.root.subs.length - 1];
-      }
-    };
-    exports.X509Extension = X509Extension;
-    var X509BasicConstraintsExtension = class extends X509Extension {
-      get isCA() {
-        return this.sequence.subs[0]?.toBoolean() ?? false;
-      }
-      get pathLenConstraint() {
-        return this.sequence.subs.length > 1 ? this.sequence.subs[1].toInteger() : void 0;
-      }
-      // The extnValue field contains a single sequence wrapping the isCA and
-      // pathLenConstraint.
-      get sequence() {
-        return this.extnValueObj.subs[0];
-      }
-    };
-    exports.X509BasicConstraintsExtension = X509BasicConstraintsExtension;
-    var X509KeyUsageExtension = class extends X509Extension {
-      get digitalSignature() {
-        return this.bitString[0] === 1;
-      }
-      get keyCertSign() {
-        return this.bitString[5] === 1;
-      }
-      get crlSign() {
-        return this.bitString[6] === 1;
-      }
-      // The extnValue field contains a single bit string which is a bit mask
-      // indicating which key usages are enabled.
-      get bitString() {
-        return this.extnValueObj.subs[0].toBitString();
-      }
-    };
-    exports.X509KeyUsageExtension = X509KeyUsageExtension;
-    var X509SubjectAlternativeNameExtension = class extends X509Extension {
-      get rfc822Name() {
-        return this.findGeneralName(1)?.value.toString("ascii");
-      }
-      get uri() {
-        return this.findGeneralName(6)?.value.toString("ascii");
-      }
-      // Retrieve the value of an otherName with the given OID.
-      otherName(oid) {
-        const otherName = this.findGeneralName(0);
-        if (otherName === void 0) {
-          return void 0;
-        }
-        const otherNameOID = otherName.subs[0].toOID();
-        if (otherNameOID !== oid) {
-          return void 0;
-        }
-        const otherNameValue = otherName.subs[1];
-        return otherNameValue.subs[0].value.toString("ascii");
-      }
-      findGeneralName(tag) {
-        return this.generalNames.find((gn) => gn.tag.isContextSpecific(tag));
-      }
-      // The extnValue field contains a sequence of GeneralNames.
-      get generalNames() {
-        return this.extnValueObj.subs[0].subs;
-      }
-    };
-    exports.X509SubjectAlternativeNameExtension = X509SubjectAlternativeNameExtension;
-    var X509AuthorityKeyIDExtension = class extends X509Extension {
-      get keyIdentifier() {
-        return this.findSequenceMember(0)?.value;
-      }
-      findSequenceMember(tag) {
-        return this.sequence.subs.find((el) => el.tag.isContextSpecific(tag));
-      }
-      // The extnValue field contains a single sequence wrapping the keyIdentifier
-      get sequence() {
-        return this.extnValueObj.subs[0];
-      }
-    };
-    exports.X509AuthorityKeyIDExtension = X509AuthorityKeyIDExtension;
-    var X509SubjectKeyIDExtension = class extends X509Extension {
-      get keyIdentifier() {
-        return this.extnValueObj.subs[0].value;
-      }
-    };
-    exports.X509SubjectKeyIDExtension = X509SubjectKeyIDExtension;
-    var X509SCTExtension = class extends X509Extension {
-      constructor(asn1) {
-        super(asn1);
-      }
-      get signedCertificateTimestamps() {
-        const buf = this.extnValueObj.subs[0].value;
-        const stream = new stream_1.ByteStream(buf);
-        const end = stream.getUint16() + 2;
-        const sctList = [];
-        while (stream.position < end) {
-          const sctLength = stream.getUint16();
-          const sct = stream.getBlock(sctLength);
-          sctList.push(sct_1.SignedCertificateTimestamp.parse(sct));
-        }
-        if (stream.position !== end) {
-          throw new Error("SCT list length does not match actual length");
-        }
-        return sctList;
-      }
-    };
-    exports.X509SCTExtension = X509SCTExtension;
-  }
-});
-
-// node_modules/@sigstore/core/dist/x509/cert.js
-var require_cert = __commonJS({
-  "node_modules/@sigstore/core/dist/x509/cert.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod2) {
-        if (mod2 && mod2.__esModule) return mod2;
-        var result = {};
-        if (mod2 != null) {
-          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
-        }
-        __setModuleDefault(result, mod2);
-        return result;
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
-    var asn1_1 = require_asn1();
-    var crypto2 = __importStar(require_crypto());
-    var oid_1 = require_oid();
-    var pem = __importStar(require_pem());
-    var ext_1 = require_ext();
-    var EXTENSION_OID_SUBJECT_KEY_ID = "2.5.29.14";
-    var EXTENSION_OID_KEY_USAGE = "2.5.29.15";
-    var EXTENSION_OID_SUBJECT_ALT_NAME = "2.5.29.17";
-    var EXTENSION_OID_BASIC_CONSTRAINTS = "2.5.29.19";
-    var EXTENSION_OID_AUTHORITY_KEY_ID = "2.5.29.35";
-    exports.EXTENSION_OID_SCT = "1.3.6.1.4.1.11129.2.4.2";
-    var X509Certificate3 = class _X509Certificate {
-      root;
-      constructor(asn1) {
-        this.root = asn1;
-      }
-      static parse(cert) {
-        const der = typeof cert === "string" ? pem.toDER(cert) : cert;
-        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
-        return new _X509Certificate(asn1);
-      }
-      get tbsCertificate() {
-        return this.tbsCertificateObj;
-      }
-      get version() {
-        const ver = this.versionObj.subs[0].toInteger();
-        return `v${(ver + BigInt(1)).toString()}`;
-      }
-      get serialNumber() {
-        return this.serialNumberObj.value;
-      }
-      get notBefore() {
-        return this.validityObj.subs[0].toDate();
-      }
-      get notAfter() {
-        return this.validityObj.subs[1].toDate();
-      }
-      get issuer() {
-        return this.issuerObj.value;
-      }
-      get subject() {
-        return this.subjectObj.value;
-      }
-      get publicKey() {
-        return this.subjectPublicKeyInfoObj.toDER();
-      }
-      get signatureAlgorithm() {
-        const oid = this.signatureAlgorithmObj.subs[0].toOID();
-        if (oid_1.RSA_SIGNATURE_ALGOS[oid]) {
-          return oid_1.RSA_SIGNATURE_ALGOS[oid];
-        }
-        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
-      }
-      get signatureValue() {
-        return this.signatureValueObj.value.subarray(1);
-      }
-      get subjectAltName() {
-        const ext = this.extSubjectAltName;
-        return ext?.uri || /* istanbul ignore next */
-        ext?.rfc822Name;
-      }
-      get extensions() {
-        const extSeq = this.extensionsObj?.subs[0];
-        return extSeq?.subs || [];
-      }
-      get extKeyUsage() {
-        const ext = this.findExtension(EXTENSION_OID_KEY_USAGE);
-        return ext ? new ext_1.X509KeyUsageExtension(ext) : void 0;
-      }
-      get extBasicConstraints() {
-        const ext = this.findExtension(EXTENSION_OID_BASIC_CONSTRAINTS);
-        return ext ? new ext_1.X509BasicConstraintsExtension(ext) : void 0;
-      }
-      get extSubjectAltName() {
-        const ext = this.findExtension(EXTENSION_OID_SUBJECT_ALT_NAME);
-        return ext ? new ext_1.X509SubjectAlternativeNameExtension(ext) : void 0;
-      }
-      get extAuthorityKeyID() {
-        const ext = this.findExtension(EXTENSION_OID_AUTHORITY_KEY_ID);
-        return ext ? new ext_1.X509AuthorityKeyIDExtension(ext) : void 0;
-      }
-      get extSubjectKeyID() {
-        const ext = this.findExtension(EXTENSION_OID_SUBJECT_KEY_ID);
-        return ext ? new ext_1.X509SubjectKeyIDExtension(ext) : (
-          /* istanbul ignore next */
-          void 0
-        );
-      }
-      get extSCT() {
-        const ext = this.findExtension(exports.EXTENSION_OID_SCT);
-        return ext ? new ext_1.X509SCTExtension(ext) : void 0;
-      }
-      get isCA() {
-        const ca = this.extBasicConstraints?.isCA || false;
-        if (this.extKeyUsage) {
-          return ca && this.extKeyUsage.keyCertSign;
-        }
-        return ca;
-      }
-      extension(oid) {
-        const ext = this.findExtension(oid);
-        return ext ? new ext_1.X509Extension(ext) : void 0;
-      }
-      verify(issuerCertificate) {
-        const publicKey = issuerCertificate?.publicKey || this.publicKey;
-        const key = crypto2.createPublicKey(publicKey);
-        return crypto2.verify(this.tbsCertificate.toDER(), key, this.signatureValue, this.signatureAlgorithm);
-      }
-      validForDate(date) {
-        return this.notBefore <= date && date <= this.notAfter;
-      }
-      equals(other) {
-        return this.root.toDER().equals(other.root.toDER());
-      }
-      // Creates a copy of the certificate with a new buffer
-      clone() {
-        const der = this.root.toDER();
-        const clone = Buffer.alloc(der.length);
-        der.copy(clone);
-        return _X509Certificate.parse(clone);
-      }
-      findExtension(oid) {
-        return this.extensions.find((ext) => ext.subs[0].toOID() === oid);
-      }
-      /////////////////////////////////////////////////////////////////////////////
-      // The following properties use the documented x509 structure to locate the
-      // desired ASN.1 object
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.1
-      get tbsCertificateObj() {
-        return this.root.subs[0];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.2
-      get signatureAlgorithmObj() {
-        return this.root.subs[1];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.3
-      get signatureValueObj() {
-        return this.root.subs[2];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.1
-      get versionObj() {
-        return this.tbsCertificateObj.subs[0];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.2
-      get serialNumberObj() {
-        return this.tbsCertificateObj.subs[1];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4
-      get issuerObj() {
-        return this.tbsCertificateObj.subs[3];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5
-      get validityObj() {
-        return this.tbsCertificateObj.subs[4];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.6
-      get subjectObj() {
-        return this.tbsCertificateObj.subs[5];
-      }
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.7
-      get subjectPublicKeyInfoObj() {
-        return this.tbsCertificateObj.subs[6];
-      }
-      // Extensions can't be located by index because their position varies. Instead,
-      // we need to find the extensions context specific tag
-      // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.9
-      get extensionsObj() {
-        return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(3));
-      }
-    };
-    exports.X509Certificate = X509Certificate3;
-  }
-});
-
-// node_modules/@sigstore/core/dist/x509/index.js
-var require_x509 = __commonJS({
-  "node_modules/@sigstore/core/dist/x509/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
-    var cert_1 = require_cert();
-    Object.defineProperty(exports, "EXTENSION_OID_SCT", { enumerable: true, get: function() {
-      return cert_1.EXTENSION_OID_SCT;
-    } });
-    Object.defineProperty(exports, "X509Certificate", { enumerable: true, get: function() {
-      return cert_1.X509Certificate;
-    } });
-    var ext_1 = require_ext();
-    Object.defineProperty(exports, "X509SCTExtension", { enumerable: true, get: function() {
-      return ext_1.X509SCTExtension;
-    } });
-  }
-});
-
-// node_modules/@sigstore/core/dist/index.js
-var require_dist4 = __commonJS({
-  "node_modules/@sigstore/core/dist/index.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __setModuleDefault = exports && exports.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
-    });
-    var __importStar = exports && exports.__importStar || /* @__PURE__ */ (function() {
-      var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
-        };
-        return ownKeys(o);
-      };
-      return function(mod2) {
-        if (mod2 && mod2.__esModule) return mod2;
-        var result = {};
-        if (mod2 != null) {
-          for (var k = ownKeys(mod2), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod2, k[i]);
-        }
-        __setModuleDefault(result, mod2);
-        return result;
-      };
-    })();
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = exports.ByteStream = exports.RFC3161Timestamp = exports.pem = exports.json = exports.encoding = exports.dsse = exports.crypto = exports.ASN1Obj = void 0;
-    var asn1_1 = require_asn1();
-    Object.defineProperty(exports, "ASN1Obj", { enumerable: true, get: function() {
-      return asn1_1.ASN1Obj;
-    } });
-    exports.crypto = __importStar(require_crypto());
-    exports.dsse = __importStar(require_dsse());
-    exports.encoding = __importStar(require_encoding2());
-    exports.json = __importStar(require_json());
-    exports.pem = __importStar(require_pem());
-    var rfc3161_1 = require_rfc3161();
-    Object.defineProperty(exports, "RFC3161Timestamp", { enumerable: true, get: function() {
-      return rfc3161_1.RFC3161Timestamp;
-    } });
-    var stream_1 = require_stream();
-    Object.defineProperty(exports, "ByteStream", { enumerable: true, get: function() {
-      return stream_1.ByteStream;
-    } });
-    var x509_1 = require_x509();
-    Object.defineProperty(exports, "EXTENSION_OID_SCT", { enumerable: true, get: function() {
-      return x509_1.EXTENSION_OID_SCT;
-    } });
-    Object.defineProperty(exports, "X509Certificate", { enumerable: true, get: function() {
-      return x509_1.X509Certificate;
-    } });
-    Object.defineProperty(exports, "X509SCTExtension", { enumerable: true, get: function() {
-      return x509_1.X509SCTExtension;
-    } });
-  }
-});
-
-// node_modules/@sigstore/verify/dist/bundle/dsse.js
-var require_dsse2 = __commonJS({
-  "node_modules/@sigstore/verify/dist/bundle/dsse.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.DSSESignatureContent = void 0;
-    var core_1 = require_dist4();
-    var DSSESignatureContent = class {
-      env;
-      constructor(env) {
-        this.env = env;
-      }
-      compareDigest(digest) {
-        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.env.payload));
-      }
-      // For a DSSE envelope the signature is computed over the pre-authentication
-      // encoding (PAE), so the digest of the signed bytes is the digest of the PAE.
-      // This is what a Rekor v2 hashedrekord entry records for a DSSE envelope.
-      compareSignedDigest(digest) {
-        return core_1.crypto.bufferEqual(digest, core_1.crypto.digest("sha256", this.preAuthEncoding));
-      }
-      compareSignature(signature) {
-        return core_1.crypto.bufferEqual(signature, this.signature);
-      }
-      verifySignature(key) {
-        return core_1.crypto.verify(this.preAuthEncoding, key, this.signature);
-      }
-      get signature() {
-        return this.env.signatures.length > 0 ? this.env.signatures[0].sig : Buffer.from("");
-      }
-      // DSSE Pre-Authentication Encoding
-      get preAuthEncoding() {
-        return core_1.dsse.preAuthEncoding(this.env.payloadType, this.env.payload);
-      }
-    };
-    exports.DSSESignatureContent = DSSESignatureContent;
-  }
-});
-
-// node_modules/@sigstore/verify/dist/bundle/message.js
-var require_message = __commonJS({
-  "node_modules/@sigstore/verify/dist/bundle/message.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.MessageSignatureContent = void 0;
-    var core_1 = require_dist4();
-    var protobuf_specs_1 = require_dist2();
-    var HASH_ALGORITHM_MAP = {
-      [protobuf_specs_1.HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED]: "sha256",
-      [protobuf_specs_1.HashAlgorithm.SHA2_256]: "sha256",
-      [protobuf_specs_1.HashAlgorithm.SHA2_384]: "sha384",
-      [protobuf_specs_1.HashAlgorithm.SHA2_512]: "sha512",
-      [protobuf_specs_1.HashAlgorithm.SHA3_256]: "sha3-256",
-      [protobuf_specs_1.HashAlgorithm.SHA3_384]: "sha3-384"
-    };
-    var MessageSignatureContent = class {
-      signature;
-      messageDigest;
-      artifact;
-      hashAlgorithm;
-      constructor(messageSignature, artifact) {
-        this.signature = messageSignature.signature;
-        this.messageDigest = messageSignature.messageDigest.digest;
-        this.artifact = artifact;
-        this.hashAlgorithm = HASH_ALGORITHM_MAP[messageSignature.messageDigest.algorithm] ?? /* istanbul ignore next */
-        "sha256";
-      }
-      compareSignature(signature) {
-        return core_1.crypto.bufferEqual(signature, this.signature);
-      }
-      compareDigest(digest) {
-        return core_1.crypto.bufferEqual(digest, this.messageDigest);
-      }
-      // For a message signature the signature is computed over the artifact, so the
-      // digest of the signed bytes is the artifact's message digest.
-      compareSignedDigest(digest) {
-        return this.compareDigest(digest);
-      }
-      verifySignature(key) {
-        return core_1.crypto.verify(this.artifact, key, this.signature, this.hashAlgorithm);
-      }
-    };
-    exports.MessageSignatureContent = MessageSignatureContent;
-  }
-});
-
-// node_modules/@sigstore/verify/dist/bundle/index.js
-var require_bundle2 = __commonJS({
-  "node_modules/@sigstore/verify/dist/bundle/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.toSignedEntity = toSignedEntity2;
-    exports.signatureContent = signatureContent;
-    var core_1 = require_dist4();
-    var dsse_1 = require_dsse2();
-    var message_1 = require_message();
-    function toSignedEntity2(bundle, artifact) {
-      const { tlogEntries, timestampVerificationData } = bundle.verificationMaterial;
-      const timestamps = [];
-      for (const entry of tlogEntries) {
-        if (entry.integratedTime && entry.integratedTime !== "0") {
-          timestamps.push({
-            $case: "transparency-log",
-            tlogEntry: entry
-          });
-        }
-      }
-      for (const ts of timestampVerificationData?.rfc3161Timestamps ?? []) {
-        timestamps.push({
-          $case: "timestamp-authority",
-          timestamp: core_1.RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp))
-        });
-      }
-      return {
-        signature: signatureContent(bundle, artifact),
-        key: key(bundle),
-        tlogEntries,
-        timestamps
-      };
-    }
-    function signatureContent(bundle, artifact) {
-      switch (bundle.content.$case) {
-        case "dsseEnvelope":
-          return new dsse_1.DSSESignatureContent(bundle.content.dsseEnvelope);
-        case "messageSignature":
-          return new message_1.MessageSignatureContent(bundle.content.messageSignature, artifact);
-      }
-    }
-    function key(bundle) {
-      switch (bundle.verificationMaterial.content.$case) {
-        case "publicKey":
-          return {
-            $case: "public-key",
-            hint: bundle.verificationMaterial.content.publicKey.hint
+              })
+            ],
+            facts: { sbom: path2 }
           };
-        case "x509CertificateChain":
-          return {
-            $case: "certificate",
-            certificate: core_1.X509Certificate.parse(Buffer.from(bundle.verificationMaterial.content.x509CertificateChain.certificates[0].rawBytes))
-          };
-        case "certificate":
-          return {
-            $case: "certificate",
-            certificate: core_1.X509Certificate.parse(Buffer.from(bundle.verificationMaterial.content.certificate.rawBytes))
-          };
-      }
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/error.js
-var require_error4 = __commonJS({
-  "node_modules/@sigstore/verify/dist/error.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.PolicyError = exports.VerificationError = void 0;
-    var BaseError = class extends Error {
-      code;
-      cause;
-      /* eslint-disable-line @typescript-eslint/no-explicit-any */
-      constructor({ code, message, cause }) {
-        super(message);
-        this.code = code;
-        this.cause = cause;
-        this.name = this.constructor.name;
+        }
+        const findings = [...checkSbomPin(document, pin)];
+        const validation = await validateSbom(document);
+        findings.push(...validation.findings);
+        const facts2 = { sbom: path2, sbomFormat: pin.format };
+        if (validation.sbom) {
+          findings.push(
+            ...checkBinding(validation.sbom, {
+              product: context.manifest.product,
+              ...context.manifest.aliases ? { aliases: context.manifest.aliases } : {},
+              version: context.release.version,
+              digests: { ...context.artifact.digests, ...context.digests }
+            })
+          );
+          const ntia = checkMinimumElements(validation.sbom, { severity: "info", maxFindings: 0 });
+          facts2["sbomComponents"] = validation.sbom.components.length;
+          facts2["sbomNtiaPercent"] = ntia.summary.percent;
+        }
+        return { findings, facts: facts2 };
       }
     };
-    var VerificationError = class extends BaseError {
-    };
-    exports.VerificationError = VerificationError;
-    var PolicyError = class extends BaseError {
-    };
-    exports.PolicyError = PolicyError;
-  }
-});
-
-// node_modules/@sigstore/verify/dist/trust/filter.js
-var require_filter = __commonJS({
-  "node_modules/@sigstore/verify/dist/trust/filter.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.filterCertAuthorities = filterCertAuthorities;
-    exports.filterTLogAuthorities = filterTLogAuthorities;
-    function filterCertAuthorities(certAuthorities, timestamp) {
-      return certAuthorities.filter((ca) => {
-        return ca.validFor.start <= timestamp && ca.validFor.end >= timestamp;
-      });
-    }
-    function filterTLogAuthorities(tlogAuthorities, criteria) {
-      return tlogAuthorities.filter((tlog) => {
-        if (criteria.logID && !tlog.logID.equals(criteria.logID)) {
-          return false;
-        }
-        return tlog.validFor.start <= criteria.targetDate && criteria.targetDate <= tlog.validFor.end;
-      });
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/trust/index.js
-var require_trust = __commonJS({
-  "node_modules/@sigstore/verify/dist/trust/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.filterTLogAuthorities = exports.filterCertAuthorities = void 0;
-    exports.toTrustMaterial = toTrustMaterial2;
-    var core_1 = require_dist4();
-    var protobuf_specs_1 = require_dist2();
-    var error_1 = require_error4();
-    var BEGINNING_OF_TIME = /* @__PURE__ */ new Date(0);
-    var END_OF_TIME = /* @__PURE__ */ new Date(864e13);
-    var filter_1 = require_filter();
-    Object.defineProperty(exports, "filterCertAuthorities", { enumerable: true, get: function() {
-      return filter_1.filterCertAuthorities;
-    } });
-    Object.defineProperty(exports, "filterTLogAuthorities", { enumerable: true, get: function() {
-      return filter_1.filterTLogAuthorities;
-    } });
-    function toTrustMaterial2(root, keys) {
-      const keyFinder2 = typeof keys === "function" ? keys : keyLocator(keys);
-      return {
-        certificateAuthorities: root.certificateAuthorities.map(createCertAuthority),
-        timestampAuthorities: root.timestampAuthorities.map(createCertAuthority),
-        tlogs: root.tlogs.map(createTLogAuthority),
-        ctlogs: root.ctlogs.map(createTLogAuthority),
-        publicKey: keyFinder2
-      };
-    }
-    function createTLogAuthority(tlogInstance) {
-      const keyDetails = tlogInstance.publicKey.keyDetails;
-      const keyType = keyDetails === protobuf_specs_1.PublicKeyDetails.PKCS1_RSA_PKCS1V5 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V5 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256 || keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256 ? "pkcs1" : "spki";
-      return {
-        baseURL: tlogInstance.baseUrl,
-        logID: tlogInstance.checkpointKeyId ? tlogInstance.checkpointKeyId.keyId : tlogInstance.logId.keyId,
-        publicKey: core_1.crypto.createPublicKey(tlogInstance.publicKey.rawBytes, keyType),
-        validFor: {
-          start: tlogInstance.publicKey.validFor?.start || BEGINNING_OF_TIME,
-          end: tlogInstance.publicKey.validFor?.end || END_OF_TIME
-        }
-      };
-    }
-    function createCertAuthority(ca) {
-      return {
-        certChain: ca.certChain.certificates.map((cert) => {
-          return core_1.X509Certificate.parse(Buffer.from(cert.rawBytes));
-        }),
-        validFor: {
-          start: ca.validFor?.start || BEGINNING_OF_TIME,
-          end: ca.validFor?.end || END_OF_TIME
-        }
-      };
-    }
-    function keyLocator(keys) {
-      return (hint) => {
-        const key = (keys || {})[hint];
-        if (!key) {
-          throw new error_1.VerificationError({
-            code: "PUBLIC_KEY_ERROR",
-            message: `key not found: ${hint}`
-          });
-        }
-        return {
-          publicKey: core_1.crypto.createPublicKey(key.rawBytes),
-          validFor: (date) => {
-            return (key.validFor?.start || BEGINNING_OF_TIME) <= date && (key.validFor?.end || END_OF_TIME) >= date;
-          }
-        };
-      };
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/key/certificate.js
-var require_certificate = __commonJS({
-  "node_modules/@sigstore/verify/dist/key/certificate.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.CertificateChainVerifier = void 0;
-    exports.verifyCertificateChain = verifyCertificateChain;
-    var error_1 = require_error4();
-    var trust_1 = require_trust();
-    function verifyCertificateChain(timestamp, leaf, certificateAuthorities) {
-      const cas = (0, trust_1.filterCertAuthorities)(certificateAuthorities, timestamp);
-      let error2;
-      for (const ca of cas) {
-        try {
-          const verifier2 = new CertificateChainVerifier({
-            trustedCerts: ca.certChain,
-            untrustedCert: leaf,
-            timestamp
-          });
-          return verifier2.verify();
-        } catch (err) {
-          error2 = err;
-        }
-      }
-      throw new error_1.VerificationError({
-        code: "CERTIFICATE_ERROR",
-        message: "Failed to verify certificate chain",
-        cause: error2
-      });
-    }
-    var CertificateChainVerifier = class {
-      untrustedCert;
-      trustedCerts;
-      localCerts;
-      timestamp;
-      constructor(opts) {
-        this.untrustedCert = opts.untrustedCert;
-        this.trustedCerts = opts.trustedCerts;
-        this.localCerts = dedupeCertificates([
-          ...opts.trustedCerts,
-          opts.untrustedCert
-        ]);
-        this.timestamp = opts.timestamp;
-      }
-      verify() {
-        const certificatePath = this.sort();
-        this.checkPath(certificatePath);
-        const validForDate = certificatePath.every((cert) => cert.validForDate(this.timestamp));
-        if (!validForDate) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "certificate is not valid or expired at the specified date"
-          });
-        }
-        return certificatePath;
-      }
-      sort() {
-        const leafCert = this.untrustedCert;
-        let paths = this.buildPaths(leafCert);
-        paths = paths.filter((path3) => path3.some((cert) => this.trustedCerts.includes(cert)));
-        if (paths.length === 0) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "no trusted certificate path found"
-          });
-        }
-        const path2 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
-        return [leafCert, ...path2].slice(0, -1);
-      }
-      // Recursively build all possible paths from the leaf to the root
-      buildPaths(certificate) {
-        const paths = [];
-        const issuers = this.findIssuer(certificate);
-        if (issuers.length === 0) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "no valid certificate path found"
-          });
-        }
-        for (let i = 0; i < issuers.length; i++) {
-          const issuer = issuers[i];
-          if (issuer.equals(certificate)) {
-            paths.push([certificate]);
-            continue;
-          }
-          const subPaths = this.buildPaths(issuer);
-          for (let j = 0; j < subPaths.length; j++) {
-            paths.push([issuer, ...subPaths[j]]);
-          }
-        }
-        return paths;
-      }
-      // Return all possible issuers for the given certificate
-      findIssuer(certificate) {
-        let issuers = [];
-        let keyIdentifier;
-        if (certificate.subject.equals(certificate.issuer)) {
-          if (certificate.verify()) {
-            return [certificate];
-          }
-        }
-        if (certificate.extAuthorityKeyID) {
-          keyIdentifier = certificate.extAuthorityKeyID.keyIdentifier;
-        }
-        this.localCerts.forEach((possibleIssuer) => {
-          if (keyIdentifier) {
-            if (possibleIssuer.extSubjectKeyID) {
-              if (possibleIssuer.extSubjectKeyID.keyIdentifier.equals(keyIdentifier)) {
-                issuers.push(possibleIssuer);
-              }
-              return;
-            }
-          }
-          if (possibleIssuer.subject.equals(certificate.issuer)) {
-            issuers.push(possibleIssuer);
-          }
-        });
-        issuers = issuers.filter((issuer) => {
-          try {
-            return certificate.verify(issuer);
-          } catch (ex) {
-            return false;
-          }
-        });
-        return issuers;
-      }
-      checkPath(path2) {
-        if (path2.length < 1) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "certificate chain must contain at least one certificate"
-          });
-        }
-        const validCAs = path2.slice(1).every((cert) => cert.isCA);
-        if (!validCAs) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "intermediate certificate is not a CA"
-          });
-        }
-        for (let i = path2.length - 2; i >= 0; i--) {
-          if (!path2[i].issuer.equals(path2[i + 1].subject)) {
-            throw new error_1.VerificationError({
-              code: "CERTIFICATE_ERROR",
-              message: "incorrect certificate name chaining"
-            });
-          }
-        }
-        for (let i = 0; i < path2.length; i++) {
-          const cert = path2[i];
-          if (cert.extBasicConstraints?.isCA) {
-            const pathLength = cert.extBasicConstraints.pathLenConstraint;
-            if (pathLength !== void 0 && pathLength < i - 1) {
-              throw new error_1.VerificationError({
-                code: "CERTIFICATE_ERROR",
-                message: "path length constraint exceeded"
-              });
-            }
-          }
-        }
-      }
-    };
-    exports.CertificateChainVerifier = CertificateChainVerifier;
-    function dedupeCertificates(certs) {
-      for (let i = 0; i < certs.length; i++) {
-        for (let j = i + 1; j < certs.length; j++) {
-          if (certs[i].equals(certs[j])) {
-            certs.splice(j, 1);
-            j--;
-          }
-        }
-      }
-      return certs;
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/key/sct.js
-var require_sct2 = __commonJS({
-  "node_modules/@sigstore/verify/dist/key/sct.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifySCTs = verifySCTs;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var trust_1 = require_trust();
-    function verifySCTs(cert, issuer, ctlogs) {
-      let extSCT;
-      const clone = cert.clone();
-      for (let i = 0; i < clone.extensions.length; i++) {
-        const ext = clone.extensions[i];
-        if (ext.subs[0].toOID() === core_1.EXTENSION_OID_SCT) {
-          extSCT = new core_1.X509SCTExtension(ext);
-          clone.extensions.splice(i, 1);
-          break;
-        }
-      }
-      if (!extSCT) {
-        return [];
-      }
-      if (extSCT.signedCertificateTimestamps.length === 0) {
-        return [];
-      }
-      const preCert = new core_1.ByteStream();
-      const issuerId = core_1.crypto.digest("sha256", issuer.publicKey);
-      preCert.appendView(issuerId);
-      const tbs = clone.tbsCertificate.toDER();
-      preCert.appendUint24(tbs.length);
-      preCert.appendView(tbs);
-      return extSCT.signedCertificateTimestamps.map((sct) => {
-        const validCTLogs = (0, trust_1.filterTLogAuthorities)(ctlogs, {
-          logID: sct.logID,
-          targetDate: sct.datetime
-        });
-        const verified = validCTLogs.some((log) => sct.verify(preCert.buffer, log.publicKey));
-        if (!verified) {
-          throw new error_1.VerificationError({
-            code: "CERTIFICATE_ERROR",
-            message: "SCT verification failed"
-          });
-        }
-        return sct.logID;
-      });
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/key/index.js
-var require_key = __commonJS({
-  "node_modules/@sigstore/verify/dist/key/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyPublicKey = verifyPublicKey;
-    exports.verifyCertificate = verifyCertificate;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var certificate_1 = require_certificate();
-    var sct_1 = require_sct2();
-    var OID_FULCIO_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
-    var OID_FULCIO_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
-    function verifyPublicKey(hint, timestamps, trustMaterial) {
-      const key = trustMaterial.publicKey(hint);
-      timestamps.forEach((timestamp) => {
-        if (!key.validFor(timestamp)) {
-          throw new error_1.VerificationError({
-            code: "PUBLIC_KEY_ERROR",
-            message: `Public key is not valid for timestamp: ${timestamp.toISOString()}`
-          });
-        }
-      });
-      return { key: key.publicKey };
-    }
-    function verifyCertificate(leaf, timestamps, trustMaterial) {
-      let path2 = [];
-      timestamps.forEach((timestamp) => {
-        path2 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial.certificateAuthorities);
-      });
-      return {
-        scts: (0, sct_1.verifySCTs)(path2[0], path2[1], trustMaterial.ctlogs),
-        signer: getSigner(path2[0])
-      };
-    }
-    function getSigner(cert) {
-      let issuer;
-      const issuerExtension = cert.extension(OID_FULCIO_ISSUER_V2);
-      if (issuerExtension) {
-        issuer = issuerExtension.valueObj.subs?.[0]?.value.toString("ascii");
-      } else {
-        issuer = cert.extension(OID_FULCIO_ISSUER_V1)?.value.toString("ascii");
-      }
-      const oids = cert.extensions.map((ext) => {
-        const oid = ext.subs[0].toOID();
-        return {
-          oid: { id: oid.split(".").map(Number) },
-          value: ext.subs[ext.subs.length - 1].value
-        };
-      });
-      const identity = {
-        extensions: { issuer },
-        subjectAlternativeName: cert.subjectAltName,
-        oids
-      };
-      return {
-        key: core_1.crypto.createPublicKey(cert.publicKey),
-        identity
-      };
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/policy.js
-var require_policy = __commonJS({
-  "node_modules/@sigstore/verify/dist/policy.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifySubjectAlternativeName = verifySubjectAlternativeName;
-    exports.verifyExtensions = verifyExtensions;
-    exports.verifyOIDs = verifyOIDs;
-    var error_1 = require_error4();
-    function verifySubjectAlternativeName(policyIdentity, signerIdentity) {
-      if (signerIdentity === void 0 || !signerIdentity.match(policyIdentity)) {
-        throw new error_1.PolicyError({
-          code: "UNTRUSTED_SIGNER_ERROR",
-          message: `certificate identity error - expected ${policyIdentity}, got ${signerIdentity}`
-        });
-      }
-    }
-    function verifyExtensions(policyExtensions, signerExtensions = {}) {
-      let key;
-      for (key in policyExtensions) {
-        if (signerExtensions[key] !== policyExtensions[key]) {
-          throw new error_1.PolicyError({
-            code: "UNTRUSTED_SIGNER_ERROR",
-            message: `invalid certificate extension - expected ${key}=${policyExtensions[key]}, got ${key}=${signerExtensions[key]}`
-          });
-        }
-      }
-    }
-    function verifyOIDs(policyOIDs, signerOIDs = []) {
-      for (const policyOID of policyOIDs) {
-        const match = signerOIDs.find((signerOID) => oidEquals(policyOID.oid?.id, signerOID.oid?.id) && policyOID.value.equals(signerOID.value));
-        if (!match) {
-          const oid = policyOID.oid?.id.join(".") ?? "<unknown>";
-          throw new error_1.PolicyError({
-            code: "UNTRUSTED_SIGNER_ERROR",
-            message: `invalid certificate extension - missing OID ${oid}`
-          });
-        }
-      }
-    }
-    function oidEquals(a, b) {
-      if (a === void 0 || b === void 0) {
-        return false;
-      }
-      return a.length === b.length && a.every((v, i) => v === b[i]);
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/timestamp/tsa.js
-var require_tsa = __commonJS({
-  "node_modules/@sigstore/verify/dist/timestamp/tsa.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyRFC3161Timestamp = verifyRFC3161Timestamp;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var certificate_1 = require_certificate();
-    var trust_1 = require_trust();
-    function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
-      const signingTime2 = timestamp.signingTime;
-      timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, signingTime2);
-      timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
-        serialNumber: timestamp.signerSerialNumber,
-        issuer: timestamp.signerIssuer
-      });
-      const verified = timestampAuthorities.some((ca) => {
-        try {
-          verifyTimestampForCA(timestamp, data, ca);
-          return true;
-        } catch (e) {
-          return false;
-        }
-      });
-      if (!verified) {
-        throw new error_1.VerificationError({
-          code: "TIMESTAMP_ERROR",
-          message: "timestamp could not be verified"
-        });
-      }
-    }
-    function verifyTimestampForCA(timestamp, data, ca) {
-      const [leaf, ...cas] = ca.certChain;
-      const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
-      const signingTime2 = timestamp.signingTime;
-      try {
-        new certificate_1.CertificateChainVerifier({
-          untrustedCert: leaf,
-          trustedCerts: cas,
-          timestamp: signingTime2
-        }).verify();
-      } catch (e) {
-        throw new error_1.VerificationError({
-          code: "TIMESTAMP_ERROR",
-          message: "invalid certificate chain"
-        });
-      }
-      timestamp.verify(data, signingKey);
-    }
-    function filterCAsBySerialAndIssuer(timestampAuthorities, criteria) {
-      return timestampAuthorities.filter((ca) => ca.certChain.length > 0 && core_1.crypto.bufferEqual(ca.certChain[0].serialNumber, criteria.serialNumber) && core_1.crypto.bufferEqual(ca.certChain[0].issuer, criteria.issuer));
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/timestamp/index.js
-var require_timestamp3 = __commonJS({
-  "node_modules/@sigstore/verify/dist/timestamp/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.getTSATimestamp = getTSATimestamp;
-    exports.getTLogTimestamp = getTLogTimestamp;
-    var tsa_1 = require_tsa();
-    function getTSATimestamp(timestamp, data, timestampAuthorities) {
-      (0, tsa_1.verifyRFC3161Timestamp)(timestamp, data, timestampAuthorities);
-      return {
-        type: "timestamp-authority",
-        logID: timestamp.signerSerialNumber,
-        timestamp: timestamp.signingTime
-      };
-    }
-    function getTLogTimestamp(entry) {
-      if (!entry.inclusionPromise) {
-        return void 0;
-      }
-      return {
-        type: "transparency-log",
-        logID: entry.logId.keyId,
-        timestamp: new Date(Number(entry.integratedTime) * 1e3)
-      };
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js
-var require_verifier = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Signature = exports.Verifier = exports.PublicKey = void 0;
-    var sigstore_common_1 = require_sigstore_common();
-    exports.PublicKey = {
-      fromJSON(object) {
-        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.rawBytes.length !== 0) {
-          obj2.rawBytes = base64FromBytes(message.rawBytes);
-        }
-        return obj2;
-      }
-    };
-    exports.Verifier = {
-      fromJSON(object) {
-        return {
-          verifier: isSet(object.publicKey) ? { $case: "publicKey", publicKey: exports.PublicKey.fromJSON(object.publicKey) } : isSet(object.x509Certificate) ? { $case: "x509Certificate", x509Certificate: sigstore_common_1.X509Certificate.fromJSON(object.x509Certificate) } : void 0,
-          keyDetails: isSet(object.keyDetails) ? (0, sigstore_common_1.publicKeyDetailsFromJSON)(object.keyDetails) : 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.verifier?.$case === "publicKey") {
-          obj2.publicKey = exports.PublicKey.toJSON(message.verifier.publicKey);
-        } else if (message.verifier?.$case === "x509Certificate") {
-          obj2.x509Certificate = sigstore_common_1.X509Certificate.toJSON(message.verifier.x509Certificate);
-        }
-        if (message.keyDetails !== 0) {
-          obj2.keyDetails = (0, sigstore_common_1.publicKeyDetailsToJSON)(message.keyDetails);
-        }
-        return obj2;
-      }
-    };
-    exports.Signature = {
-      fromJSON(object) {
-        return {
-          content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
-          verifier: isSet(object.verifier) ? exports.Verifier.fromJSON(object.verifier) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.content.length !== 0) {
-          obj2.content = base64FromBytes(message.content);
-        }
-        if (message.verifier !== void 0) {
-          obj2.verifier = exports.Verifier.toJSON(message.verifier);
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js
-var require_dsse3 = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.DSSELogEntryV002 = exports.DSSERequestV002 = void 0;
-    var envelope_1 = require_envelope();
-    var sigstore_common_1 = require_sigstore_common();
-    var verifier_1 = require_verifier();
-    exports.DSSERequestV002 = {
-      fromJSON(object) {
-        return {
-          envelope: isSet(object.envelope) ? envelope_1.Envelope.fromJSON(object.envelope) : void 0,
-          verifiers: globalThis.Array.isArray(object?.verifiers) ? object.verifiers.map((e) => verifier_1.Verifier.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.envelope !== void 0) {
-          obj2.envelope = envelope_1.Envelope.toJSON(message.envelope);
-        }
-        if (message.verifiers?.length) {
-          obj2.verifiers = message.verifiers.map((e) => verifier_1.Verifier.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    exports.DSSELogEntryV002 = {
-      fromJSON(object) {
-        return {
-          payloadHash: isSet(object.payloadHash) ? sigstore_common_1.HashOutput.fromJSON(object.payloadHash) : void 0,
-          signatures: globalThis.Array.isArray(object?.signatures) ? object.signatures.map((e) => verifier_1.Signature.fromJSON(e)) : []
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.payloadHash !== void 0) {
-          obj2.payloadHash = sigstore_common_1.HashOutput.toJSON(message.payloadHash);
-        }
-        if (message.signatures?.length) {
-          obj2.signatures = message.signatures.map((e) => verifier_1.Signature.toJSON(e));
-        }
-        return obj2;
-      }
-    };
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js
-var require_hashedrekord = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.HashedRekordLogEntryV002 = exports.HashedRekordRequestV002 = void 0;
-    var sigstore_common_1 = require_sigstore_common();
-    var verifier_1 = require_verifier();
-    exports.HashedRekordRequestV002 = {
-      fromJSON(object) {
-        return {
-          digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0),
-          signature: isSet(object.signature) ? verifier_1.Signature.fromJSON(object.signature) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.digest.length !== 0) {
-          obj2.digest = base64FromBytes(message.digest);
-        }
-        if (message.signature !== void 0) {
-          obj2.signature = verifier_1.Signature.toJSON(message.signature);
-        }
-        return obj2;
-      }
-    };
-    exports.HashedRekordLogEntryV002 = {
-      fromJSON(object) {
-        return {
-          data: isSet(object.data) ? sigstore_common_1.HashOutput.fromJSON(object.data) : void 0,
-          signature: isSet(object.signature) ? verifier_1.Signature.fromJSON(object.signature) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.data !== void 0) {
-          obj2.data = sigstore_common_1.HashOutput.toJSON(message.data);
-        }
-        if (message.signature !== void 0) {
-          obj2.signature = verifier_1.Signature.toJSON(message.signature);
-        }
-        return obj2;
-      }
-    };
-    function bytesFromBase64(b64) {
-      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-    }
-    function base64FromBytes(arr2) {
-      return globalThis.Buffer.from(arr2).toString("base64");
-    }
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js
-var require_entry = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.CreateEntryRequest = exports.Spec = exports.Entry = void 0;
-    var dsse_1 = require_dsse3();
-    var hashedrekord_1 = require_hashedrekord();
-    exports.Entry = {
-      fromJSON(object) {
-        return {
-          kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-          apiVersion: isSet(object.apiVersion) ? globalThis.String(object.apiVersion) : "",
-          spec: isSet(object.spec) ? exports.Spec.fromJSON(object.spec) : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.kind !== "") {
-          obj2.kind = message.kind;
-        }
-        if (message.apiVersion !== "") {
-          obj2.apiVersion = message.apiVersion;
-        }
-        if (message.spec !== void 0) {
-          obj2.spec = exports.Spec.toJSON(message.spec);
-        }
-        return obj2;
-      }
-    };
-    exports.Spec = {
-      fromJSON(object) {
-        return {
-          spec: isSet(object.hashedRekordV002) ? { $case: "hashedRekordV002", hashedRekordV002: hashedrekord_1.HashedRekordLogEntryV002.fromJSON(object.hashedRekordV002) } : isSet(object.dsseV002) ? { $case: "dsseV002", dsseV002: dsse_1.DSSELogEntryV002.fromJSON(object.dsseV002) } : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.spec?.$case === "hashedRekordV002") {
-          obj2.hashedRekordV002 = hashedrekord_1.HashedRekordLogEntryV002.toJSON(message.spec.hashedRekordV002);
-        } else if (message.spec?.$case === "dsseV002") {
-          obj2.dsseV002 = dsse_1.DSSELogEntryV002.toJSON(message.spec.dsseV002);
-        }
-        return obj2;
-      }
-    };
-    exports.CreateEntryRequest = {
-      fromJSON(object) {
-        return {
-          spec: isSet(object.hashedRekordRequestV002) ? {
-            $case: "hashedRekordRequestV002",
-            hashedRekordRequestV002: hashedrekord_1.HashedRekordRequestV002.fromJSON(object.hashedRekordRequestV002)
-          } : isSet(object.dsseRequestV002) ? { $case: "dsseRequestV002", dsseRequestV002: dsse_1.DSSERequestV002.fromJSON(object.dsseRequestV002) } : void 0
-        };
-      },
-      toJSON(message) {
-        const obj2 = {};
-        if (message.spec?.$case === "hashedRekordRequestV002") {
-          obj2.hashedRekordRequestV002 = hashedrekord_1.HashedRekordRequestV002.toJSON(message.spec.hashedRekordRequestV002);
-        } else if (message.spec?.$case === "dsseRequestV002") {
-          obj2.dsseRequestV002 = dsse_1.DSSERequestV002.toJSON(message.spec.dsseRequestV002);
-        }
-        return obj2;
-      }
-    };
-    function isSet(value) {
-      return value !== null && value !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js
-var require_v2 = __commonJS({
-  "node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js"(exports) {
-    "use strict";
-    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-        desc = { enumerable: true, get: function() {
-          return m[k];
-        } };
-      }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
-    }));
-    var __exportStar = exports && exports.__exportStar || function(m, exports2) {
-      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports2, p)) __createBinding(exports2, m, p);
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    __exportStar(require_dsse3(), exports);
-    __exportStar(require_entry(), exports);
-    __exportStar(require_hashedrekord(), exports);
-    __exportStar(require_verifier(), exports);
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/dsse.js
-var require_dsse4 = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/dsse.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.DSSE_API_VERSION_V1 = void 0;
-    exports.verifyDSSETLogBody = verifyDSSETLogBody;
-    exports.verifyDSSETLogBodyV2 = verifyDSSETLogBodyV2;
-    var error_1 = require_error4();
-    exports.DSSE_API_VERSION_V1 = "0.0.1";
-    function verifyDSSETLogBody(tlogEntry, content) {
-      switch (tlogEntry.apiVersion) {
-        case exports.DSSE_API_VERSION_V1:
-          return verifyDSSE001TLogBody(tlogEntry, content);
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported dsse version: ${tlogEntry.apiVersion}`
-          });
-      }
-    }
-    function verifyDSSETLogBodyV2(tlogEntry, content) {
-      const spec = tlogEntry.spec?.spec;
-      if (!spec) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: `missing dsse spec`
-        });
-      }
-      switch (spec.$case) {
-        case "dsseV002":
-          return verifyDSSE002TLogBody(spec.dsseV002, content);
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported version: ${spec.$case}`
-          });
-      }
-    }
-    function verifyDSSE001TLogBody(tlogEntry, content) {
-      if (tlogEntry.spec.signatures?.length !== 1) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "signature count mismatch"
-        });
-      }
-      const tlogSig = tlogEntry.spec.signatures[0].signature;
-      if (!content.compareSignature(Buffer.from(tlogSig, "base64")))
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "tlog entry signature mismatch"
-        });
-      const tlogHash = tlogEntry.spec.payloadHash?.value || "";
-      if (!content.compareDigest(Buffer.from(tlogHash, "hex"))) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "DSSE payload hash mismatch"
-        });
-      }
-    }
-    function verifyDSSE002TLogBody(spec, content) {
-      if (spec.signatures?.length !== 1) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "signature count mismatch"
-        });
-      }
-      const tlogSig = spec.signatures[0].content;
-      if (!content.compareSignature(tlogSig))
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "tlog entry signature mismatch"
-        });
-      const tlogHash = spec.payloadHash?.digest || Buffer.from("");
-      if (!content.compareDigest(tlogHash)) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "DSSE payload hash mismatch"
-        });
-      }
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/hashedrekord.js
-var require_hashedrekord2 = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/hashedrekord.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.HASHEDREKORD_API_VERSION_V1 = void 0;
-    exports.verifyHashedRekordTLogBody = verifyHashedRekordTLogBody;
-    exports.verifyHashedRekordTLogBodyV2 = verifyHashedRekordTLogBodyV2;
-    var error_1 = require_error4();
-    exports.HASHEDREKORD_API_VERSION_V1 = "0.0.1";
-    function verifyHashedRekordTLogBody(tlogEntry, content) {
-      switch (tlogEntry.apiVersion) {
-        case exports.HASHEDREKORD_API_VERSION_V1:
-          return verifyHashedrekord001TLogBody(tlogEntry, content);
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported hashedrekord version: ${tlogEntry.apiVersion}`
-          });
-      }
-    }
-    function verifyHashedRekordTLogBodyV2(tlogEntry, content) {
-      const spec = tlogEntry.spec?.spec;
-      if (!spec) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: `missing dsse spec`
-        });
-      }
-      switch (spec.$case) {
-        case "hashedRekordV002":
-          return verifyHashedrekord002TLogBody(spec.hashedRekordV002, content);
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported version: ${spec.$case}`
-          });
-      }
-    }
-    function verifyHashedrekord001TLogBody(tlogEntry, content) {
-      const tlogSig = tlogEntry.spec.signature.content || "";
-      if (!content.compareSignature(Buffer.from(tlogSig, "base64"))) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "signature mismatch"
-        });
-      }
-      const tlogDigest = tlogEntry.spec.data.hash?.value || "";
-      if (!content.compareSignedDigest(Buffer.from(tlogDigest, "hex"))) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "digest mismatch"
-        });
-      }
-    }
-    function verifyHashedrekord002TLogBody(spec, content) {
-      const tlogSig = spec.signature?.content || Buffer.from("");
-      if (!content.compareSignature(tlogSig)) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "signature mismatch"
-        });
-      }
-      const tlogHash = spec.data?.digest || Buffer.from("");
-      if (!content.compareSignedDigest(tlogHash)) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "digest mismatch"
-        });
-      }
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/intoto.js
-var require_intoto = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/intoto.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyIntotoTLogBody = verifyIntotoTLogBody;
-    var error_1 = require_error4();
-    function verifyIntotoTLogBody(tlogEntry, content) {
-      switch (tlogEntry.apiVersion) {
-        case "0.0.2":
-          return verifyIntoto002TLogBody(tlogEntry, content);
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported intoto version: ${tlogEntry.apiVersion}`
-          });
-      }
-    }
-    function verifyIntoto002TLogBody(tlogEntry, content) {
-      if (tlogEntry.spec.content.envelope.signatures?.length !== 1) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "signature count mismatch"
-        });
-      }
-      const tlogSig = base64Decode(tlogEntry.spec.content.envelope.signatures[0].sig);
-      if (!content.compareSignature(Buffer.from(tlogSig, "base64"))) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "tlog entry signature mismatch"
-        });
-      }
-      const tlogHash = tlogEntry.spec.content.payloadHash?.value || "";
-      if (!content.compareDigest(Buffer.from(tlogHash, "hex"))) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "DSSE payload hash mismatch"
-        });
-      }
-    }
-    function base64Decode(str3) {
-      return Buffer.from(str3, "base64").toString("utf-8");
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/checkpoint.js
-var require_checkpoint = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/checkpoint.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.LogCheckpoint = void 0;
-    exports.verifyCheckpoint = verifyCheckpoint;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var CHECKPOINT_SEPARATOR = "\n\n";
-    var SIGNATURE_REGEX = /\u2014 (\S+) (\S+)\n/g;
-    function verifyCheckpoint(entry, tlogs) {
-      const inclusionProof = entry.inclusionProof;
-      const signedNote = SignedNote.fromString(inclusionProof.checkpoint.envelope);
-      const checkpoint = LogCheckpoint.fromString(signedNote.note);
-      if (!verifySignedNote(signedNote, tlogs)) {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "invalid checkpoint signature"
-        });
-      }
-      return checkpoint;
-    }
-    function verifySignedNote(signedNote, tlogs) {
-      const data = Buffer.from(signedNote.note, "utf-8");
-      return signedNote.signatures.some((signature) => {
-        const tlog = tlogs.find((tlog2) => core_1.crypto.bufferEqual(tlog2.logID.subarray(0, 4), signature.keyHint) && // Match the signature name to the base URL of the tlog. The name is
-        // attacker-controlled, so it MUST be compared as a literal substring
-        // and never coerced into a RegExp (as String.prototype.match would).
-        tlog2.baseURL.includes(signature.name));
-        if (!tlog) {
-          return false;
-        }
-        return core_1.crypto.verify(data, tlog.publicKey, signature.signature);
-      });
-    }
-    var SignedNote = class _SignedNote {
-      note;
-      signatures;
-      constructor(note, signatures) {
-        this.note = note;
-        this.signatures = signatures;
-      }
-      // Deserialize a SignedNote from a string
-      static fromString(envelope) {
-        if (!envelope.includes(CHECKPOINT_SEPARATOR)) {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "missing checkpoint separator"
-          });
-        }
-        const split = envelope.indexOf(CHECKPOINT_SEPARATOR);
-        const header2 = envelope.slice(0, split + 1);
-        const data = envelope.slice(split + CHECKPOINT_SEPARATOR.length);
-        const matches = data.matchAll(SIGNATURE_REGEX);
-        const signatures = Array.from(matches, (match) => {
-          const [, name, signature] = match;
-          const sigBytes = Buffer.from(signature, "base64");
-          if (sigBytes.length < 5) {
-            throw new error_1.VerificationError({
-              code: "TLOG_INCLUSION_PROOF_ERROR",
-              message: "malformed checkpoint signature"
-            });
-          }
-          return {
-            name,
-            keyHint: sigBytes.subarray(0, 4),
-            signature: sigBytes.subarray(4)
-          };
-        });
-        if (signatures.length === 0) {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "no signatures found in checkpoint"
-          });
-        }
-        return new _SignedNote(header2, signatures);
-      }
-    };
-    var LogCheckpoint = class _LogCheckpoint {
-      origin;
-      logSize;
-      logHash;
-      rest;
-      constructor(origin, logSize, logHash, rest) {
-        this.origin = origin;
-        this.logSize = logSize;
-        this.logHash = logHash;
-        this.rest = rest;
-      }
-      static fromString(note) {
-        const lines2 = note.trimEnd().split("\n");
-        if (lines2.length < 3) {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "too few lines in checkpoint header"
-          });
-        }
-        const origin = lines2[0];
-        let logSize;
-        try {
-          logSize = BigInt(lines2[1]);
-        } catch {
-          throw new error_1.VerificationError({
-            code: "TLOG_INCLUSION_PROOF_ERROR",
-            message: "invalid checkpoint log size"
-          });
-        }
-        const rootHash = Buffer.from(lines2[2], "base64");
-        const rest = lines2.slice(3);
-        return new _LogCheckpoint(origin, logSize, rootHash, rest);
-      }
-    };
-    exports.LogCheckpoint = LogCheckpoint;
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/merkle.js
-var require_merkle = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/merkle.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyMerkleInclusion = verifyMerkleInclusion;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var RFC6962_LEAF_HASH_PREFIX = Buffer.from([0]);
-    var RFC6962_NODE_HASH_PREFIX = Buffer.from([1]);
-    function verifyMerkleInclusion(entry, checkpoint) {
-      const inclusionProof = entry.inclusionProof;
-      let logIndex;
-      try {
-        logIndex = BigInt(inclusionProof.logIndex);
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "invalid inclusion proof log index"
-        });
-      }
-      const treeSize = BigInt(checkpoint.logSize);
-      if (logIndex < 0n || logIndex >= treeSize) {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: `invalid index: ${logIndex}`
-        });
-      }
-      const { inner, border } = decompInclProof(logIndex, treeSize);
-      if (inclusionProof.hashes.length !== inner + border) {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "invalid hash count"
-        });
-      }
-      const innerHashes = inclusionProof.hashes.slice(0, inner);
-      const borderHashes = inclusionProof.hashes.slice(inner);
-      const leafHash = hashLeaf(entry.canonicalizedBody);
-      const calculatedHash = chainBorderRight(chainInner(leafHash, innerHashes, logIndex), borderHashes);
-      if (!core_1.crypto.bufferEqual(calculatedHash, checkpoint.logHash)) {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROOF_ERROR",
-          message: "calculated root hash does not match inclusion proof"
-        });
-      }
-    }
-    function decompInclProof(index, size) {
-      const inner = innerProofSize(index, size);
-      const border = onesCount(index >> BigInt(inner));
-      return { inner, border };
-    }
-    function chainInner(seed, hashes, index) {
-      return hashes.reduce((acc, h, i) => {
-        if (index >> BigInt(i) & BigInt(1)) {
-          return hashChildren(h, acc);
-        } else {
-          return hashChildren(acc, h);
-        }
-      }, seed);
-    }
-    function chainBorderRight(seed, hashes) {
-      return hashes.reduce((acc, h) => hashChildren(h, acc), seed);
-    }
-    function innerProofSize(index, size) {
-      return bitLength(index ^ size - BigInt(1));
-    }
-    function onesCount(num) {
-      return num.toString(2).split("1").length - 1;
-    }
-    function bitLength(n) {
-      if (n === 0n) {
-        return 0;
-      }
-      return n.toString(2).length;
-    }
-    function hashChildren(left, right) {
-      return core_1.crypto.digest("sha256", RFC6962_NODE_HASH_PREFIX, left, right);
-    }
-    function hashLeaf(leaf) {
-      return core_1.crypto.digest("sha256", RFC6962_LEAF_HASH_PREFIX, leaf);
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/set.js
-var require_set = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/set.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyTLogSET = verifyTLogSET;
-    var core_1 = require_dist4();
-    var error_1 = require_error4();
-    var trust_1 = require_trust();
-    function verifyTLogSET(entry, tlogs) {
-      const validTLogs = (0, trust_1.filterTLogAuthorities)(tlogs, {
-        logID: entry.logId.keyId,
-        targetDate: new Date(Number(entry.integratedTime) * 1e3)
-      });
-      const verified = validTLogs.some((tlog) => {
-        const payload = toVerificationPayload(entry);
-        const data = Buffer.from(core_1.json.canonicalize(payload), "utf8");
-        const signature = entry.inclusionPromise.signedEntryTimestamp;
-        return core_1.crypto.verify(data, tlog.publicKey, signature);
-      });
-      if (!verified) {
-        throw new error_1.VerificationError({
-          code: "TLOG_INCLUSION_PROMISE_ERROR",
-          message: "inclusion promise could not be verified"
-        });
-      }
-    }
-    function toVerificationPayload(entry) {
-      const { integratedTime, logIndex, logId, canonicalizedBody } = entry;
-      return {
-        body: canonicalizedBody.toString("base64"),
-        integratedTime: Number(integratedTime),
-        logIndex: Number(logIndex),
-        logID: logId.keyId.toString("hex")
-      };
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/tlog/index.js
-var require_tlog = __commonJS({
-  "node_modules/@sigstore/verify/dist/tlog/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.verifyTLogBody = verifyTLogBody;
-    exports.verifyTLogInclusion = verifyTLogInclusion;
-    var v2_1 = require_v2();
-    var error_1 = require_error4();
-    var dsse_1 = require_dsse4();
-    var hashedrekord_1 = require_hashedrekord2();
-    var intoto_1 = require_intoto();
-    var checkpoint_1 = require_checkpoint();
-    var merkle_1 = require_merkle();
-    var set_1 = require_set();
-    function verifyTLogBody(entry, sigContent) {
-      const { kind, version } = entry.kindVersion;
-      let body;
-      try {
-        body = JSON.parse(entry.canonicalizedBody.toString("utf8"));
-      } catch {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: "invalid canonicalized body"
-        });
-      }
-      if (kind !== body.kind || version !== body.apiVersion) {
-        throw new error_1.VerificationError({
-          code: "TLOG_BODY_ERROR",
-          message: `kind/version mismatch - expected: ${kind}/${version}, received: ${body.kind}/${body.apiVersion}`
-        });
-      }
-      switch (kind) {
-        case "dsse":
-          if (version == dsse_1.DSSE_API_VERSION_V1) {
-            return (0, dsse_1.verifyDSSETLogBody)(body, sigContent);
-          } else {
-            const entryRekorV2 = v2_1.Entry.fromJSON(body);
-            return (0, dsse_1.verifyDSSETLogBodyV2)(entryRekorV2, sigContent);
-          }
-        case "intoto":
-          return (0, intoto_1.verifyIntotoTLogBody)(body, sigContent);
-        case "hashedrekord":
-          if (version == hashedrekord_1.HASHEDREKORD_API_VERSION_V1) {
-            return (0, hashedrekord_1.verifyHashedRekordTLogBody)(body, sigContent);
-          } else {
-            const entryRekorV2 = v2_1.Entry.fromJSON(body);
-            return (0, hashedrekord_1.verifyHashedRekordTLogBodyV2)(entryRekorV2, sigContent);
-          }
-        /* istanbul ignore next */
-        default:
-          throw new error_1.VerificationError({
-            code: "TLOG_BODY_ERROR",
-            message: `unsupported kind: ${kind}`
-          });
-      }
-    }
-    function verifyTLogInclusion(entry, tlogAuthorities) {
-      let inclusionVerified = false;
-      if (isTLogEntryWithInclusionPromise(entry)) {
-        (0, set_1.verifyTLogSET)(entry, tlogAuthorities);
-        inclusionVerified = true;
-      }
-      if (isTLogEntryWithInclusionProof(entry)) {
-        const matchingAuthorities = tlogAuthorities.filter((tlog) => tlog.logID.equals(entry.logId.keyId));
-        const checkpoint = (0, checkpoint_1.verifyCheckpoint)(entry, matchingAuthorities);
-        (0, merkle_1.verifyMerkleInclusion)(entry, checkpoint);
-        inclusionVerified = true;
-      }
-      if (!inclusionVerified) {
-        throw new error_1.VerificationError({
-          code: "TLOG_MISSING_INCLUSION_ERROR",
-          message: "inclusion could not be verified"
-        });
-      }
-      return;
-    }
-    function isTLogEntryWithInclusionPromise(entry) {
-      return entry.inclusionPromise !== void 0;
-    }
-    function isTLogEntryWithInclusionProof(entry) {
-      return entry.inclusionProof !== void 0;
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/verifier.js
-var require_verifier2 = __commonJS({
-  "node_modules/@sigstore/verify/dist/verifier.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Verifier = void 0;
-    var util_1 = __require("util");
-    var error_1 = require_error4();
-    var key_1 = require_key();
-    var policy_1 = require_policy();
-    var timestamp_1 = require_timestamp3();
-    var tlog_1 = require_tlog();
-    var Verifier2 = class {
-      trustMaterial;
-      options;
-      constructor(trustMaterial, options = {}) {
-        this.trustMaterial = trustMaterial;
-        this.options = {
-          ctlogThreshold: options.ctlogThreshold ?? 1,
-          tlogThreshold: options.tlogThreshold ?? 1,
-          timestampThreshold: options.timestampThreshold ?? options.tsaThreshold ?? 1,
-          tsaThreshold: 0
-        };
-      }
-      verify(entity, policy) {
-        const timestamps = this.verifyTimestamps(entity);
-        const signer = this.verifySigningKey(entity, timestamps);
-        this.verifyTLogs(entity);
-        this.verifySignature(entity, signer);
-        if (policy) {
-          this.verifyPolicy(policy, signer.identity || {});
-        }
-        return signer;
-      }
-      // Checks that all of the timestamps in the entity are valid and returns them
-      verifyTimestamps(entity) {
-        const timestamps = [];
-        for (const timestamp of entity.timestamps) {
-          switch (timestamp.$case) {
-            case "timestamp-authority":
-              timestamps.push((0, timestamp_1.getTSATimestamp)(timestamp.timestamp, entity.signature.signature, this.trustMaterial.timestampAuthorities));
-              break;
-            case "transparency-log": {
-              const result = (0, timestamp_1.getTLogTimestamp)(timestamp.tlogEntry);
-              if (result) {
-                timestamps.push(result);
-              }
-              break;
-            }
-          }
-        }
-        if (containsDupes(timestamps)) {
-          throw new error_1.VerificationError({
-            code: "TIMESTAMP_ERROR",
-            message: "duplicate timestamp"
-          });
-        }
-        if (timestamps.length < this.options.timestampThreshold) {
-          throw new error_1.VerificationError({
-            code: "TIMESTAMP_ERROR",
-            message: `expected ${this.options.timestampThreshold} timestamps, got ${timestamps.length}`
-          });
-        }
-        return timestamps.map((t) => t.timestamp);
-      }
-      // Checks that the signing key is valid for all of the the supplied timestamps
-      // and returns the signer.
-      verifySigningKey({ key }, timestamps) {
-        switch (key.$case) {
-          case "public-key": {
-            return (0, key_1.verifyPublicKey)(key.hint, timestamps, this.trustMaterial);
-          }
-          case "certificate": {
-            const result = (0, key_1.verifyCertificate)(key.certificate, timestamps, this.trustMaterial);
-            if (containsDupes(result.scts)) {
-              throw new error_1.VerificationError({
-                code: "CERTIFICATE_ERROR",
-                message: "duplicate SCT"
-              });
-            }
-            if (result.scts.length < this.options.ctlogThreshold) {
-              throw new error_1.VerificationError({
-                code: "CERTIFICATE_ERROR",
-                message: `expected ${this.options.ctlogThreshold} SCTs, got ${result.scts.length}`
-              });
-            }
-            return result.signer;
-          }
-        }
-      }
-      // Checks that the tlog entries are valid for the supplied content
-      verifyTLogs({ signature: content, tlogEntries }) {
-        const entryIDs = [];
-        tlogEntries.forEach((entry) => {
-          (0, tlog_1.verifyTLogInclusion)(entry, this.trustMaterial.tlogs);
-          (0, tlog_1.verifyTLogBody)(entry, content);
-          entryIDs.push({
-            logID: entry.logId.keyId,
-            body: entry.canonicalizedBody
-          });
-        });
-        if (containsDupes(entryIDs)) {
-          throw new error_1.VerificationError({
-            code: "TLOG_ERROR",
-            message: "duplicate tlog entry"
-          });
-        }
-        if (entryIDs.length < this.options.tlogThreshold) {
-          throw new error_1.VerificationError({
-            code: "TLOG_ERROR",
-            message: `expected ${this.options.tlogThreshold} tlog entries, got ${entryIDs.length}`
-          });
-        }
-      }
-      // Checks that the signature is valid for the supplied content
-      verifySignature(entity, signer) {
-        if (!entity.signature.verifySignature(signer.key)) {
-          throw new error_1.VerificationError({
-            code: "SIGNATURE_ERROR",
-            message: "signature verification failed"
-          });
-        }
-      }
-      verifyPolicy(policy, identity) {
-        if (policy.subjectAlternativeName) {
-          (0, policy_1.verifySubjectAlternativeName)(policy.subjectAlternativeName, identity.subjectAlternativeName);
-        }
-        if (policy.extensions) {
-          (0, policy_1.verifyExtensions)(policy.extensions, identity.extensions);
-        }
-        if (policy.oids) {
-          (0, policy_1.verifyOIDs)(policy.oids, identity.oids);
-        }
-      }
-    };
-    exports.Verifier = Verifier2;
-    function containsDupes(arr2) {
-      for (let i = 0; i < arr2.length; i++) {
-        for (let j = i + 1; j < arr2.length; j++) {
-          if ((0, util_1.isDeepStrictEqual)(arr2[i], arr2[j])) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
-  }
-});
-
-// node_modules/@sigstore/verify/dist/index.js
-var require_dist5 = __commonJS({
-  "node_modules/@sigstore/verify/dist/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.Verifier = exports.toTrustMaterial = exports.VerificationError = exports.PolicyError = exports.toSignedEntity = void 0;
-    var bundle_1 = require_bundle2();
-    Object.defineProperty(exports, "toSignedEntity", { enumerable: true, get: function() {
-      return bundle_1.toSignedEntity;
-    } });
-    var error_1 = require_error4();
-    Object.defineProperty(exports, "PolicyError", { enumerable: true, get: function() {
-      return error_1.PolicyError;
-    } });
-    Object.defineProperty(exports, "VerificationError", { enumerable: true, get: function() {
-      return error_1.VerificationError;
-    } });
-    var trust_1 = require_trust();
-    Object.defineProperty(exports, "toTrustMaterial", { enumerable: true, get: function() {
-      return trust_1.toTrustMaterial;
-    } });
-    var verifier_1 = require_verifier2();
-    Object.defineProperty(exports, "Verifier", { enumerable: true, get: function() {
-      return verifier_1.Verifier;
-    } });
   }
 });
 
@@ -74419,42 +80822,8 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
-// src/errors.ts
-var RmmVerifyError = class extends Error {
-  code;
-  location;
-  /** The message without the location in front. */
-  detail;
-  constructor(code, message, options = {}) {
-    const { cause, ...location } = options;
-    super(formatLocated(location, message), cause === void 0 ? void 0 : { cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.location = location;
-    this.detail = message;
-  }
-};
-function formatLocated(location, message) {
-  let where2 = location.file ?? "";
-  if (location.line !== void 0) {
-    where2 += `:${location.line}`;
-    if (location.column !== void 0) where2 += `:${location.column}`;
-  }
-  if (location.pointer !== void 0) where2 += `${where2 ? " " : ""}at ${location.pointer || "/"}`;
-  if (location.offset !== void 0) where2 += `${where2 ? " " : ""}at byte offset ${location.offset}`;
-  return where2 ? `${where2}: ${message}` : message;
-}
-var UsageError = class extends RmmVerifyError {
-  constructor(message) {
-    super("USAGE", message);
-  }
-};
-var InputError = class extends RmmVerifyError {
-};
-function errorMessage(error2) {
-  if (error2 instanceof Error) return error2.message;
-  return String(error2);
-}
+// src/action/main.ts
+init_errors();
 
 // src/report/escape-text.ts
 var UNSAFE = (
@@ -74472,670 +80841,8 @@ function joinTextLines(lines2) {
 `;
 }
 
-// src/finding-codes.ts
-function defineCodes(codes) {
-  return codes;
-}
-
-// src/artifact/codes.ts
-var ARTIFACT_CODES = defineCodes({
-  ARTIFACT_VERIFIED: {
-    severity: "info",
-    title: "Artifact matches the pinned manifest",
-    help: "Size and every pinned digest match, and the version is allowed by policy."
-  },
-  ARTIFACT_UNKNOWN: {
-    severity: "critical",
-    title: "Artifact not in the manifest",
-    help: "No pinned artifact has this digest. Whatever its name, it is not an approved release."
-  },
-  SIZE_MISMATCH: {
-    severity: "critical",
-    title: "Artifact size differs from the pinned size",
-    help: "The file is shorter or longer than pinned; an over-long file is not read past the pinned size + 1 byte."
-  },
-  DIGEST_MISMATCH: {
-    severity: "critical",
-    title: "Artifact digest differs from the pinned digest",
-    help: "A pinned digest does not match the file: it was modified or is a different build."
-  },
-  DIGEST_WEAK_ONLY: {
-    severity: "high",
-    title: "Artifact pinned only by a weak digest",
-    help: "The pin has only sha1, which never binds an artifact on its own; pin sha256 or stronger."
-  },
-  NAME_MISMATCH: {
-    severity: "low",
-    title: "File name differs from the pinned name",
-    help: "The bytes match a pinned artifact but the file has another name. Identification is by digest; this is a note."
-  },
-  PLATFORM_NOT_ALLOWED: {
-    severity: "high",
-    title: "Platform not allowed by policy",
-    help: "The artifact's platform is not in policy.platforms, or differs from the platform asked with --platform."
-  },
-  VERSION_REVOKED: {
-    severity: "critical",
-    title: "Version is revoked",
-    help: "The artifact version falls in a policy.revoked range."
-  },
-  VERSION_BELOW_MINIMUM: {
-    severity: "high",
-    title: "Version below the minimum",
-    help: "The artifact version does not satisfy policy.minimum."
-  },
-  VERSION_NOT_TARGET: {
-    severity: "low",
-    title: "Version is not the target",
-    help: "The artifact is an approved release but not policy.target."
-  },
-  VERSION_VULNERABLE: {
-    severity: "high",
-    title: "Version has a known vulnerability",
-    help: "An advisory in policy.advisories covers this version."
-  },
-  ARTIFACT_UNREADABLE: {
-    severity: "critical",
-    title: "Artifact could not be read",
-    help: "The file could not be opened or read to the end; verification fails closed."
-  }
-});
-
-// src/authenticode/codes.ts
-var AUTHENTICODE_CODES = defineCodes({
-  AUTHENTICODE_VERIFIED: {
-    severity: "info",
-    title: "Authenticode signature verified",
-    help: "The image hash matches, the signature verifies, and the signer chains to a pinned root and matches a pinned signer."
-  },
-  AUTHENTICODE_UNSIGNED: {
-    severity: "critical",
-    title: "File has no Authenticode signature",
-    help: "The PE has no certificate table (or the MSI no DigitalSignature stream) but policy requires Authenticode."
-  },
-  AUTHENTICODE_MALFORMED: {
-    severity: "critical",
-    title: "PE or MSI structure is malformed",
-    help: "Headers, offsets or the compound-file structure are invalid or truncated; the finding names the byte offset. Verification fails closed."
-  },
-  AUTHENTICODE_SIGNATURE_MALFORMED: {
-    severity: "critical",
-    title: "Signature blob is malformed",
-    help: "A WIN_CERTIFICATE entry, the PKCS#7 SignedData, SpcIndirectDataContent or a nested signature cannot be parsed, or lacks a required part."
-  },
-  AUTHENTICODE_IMAGE_HASH_MISMATCH: {
-    severity: "critical",
-    title: "File content differs from what was signed",
-    help: "The Authenticode digest computed over the file (headers, sections, overlay; MSI streams) differs from the digest in SpcIndirectDataContent: the file was modified after signing."
-  },
-  AUTHENTICODE_CONTENT_DIGEST_MISMATCH: {
-    severity: "critical",
-    title: "Signed messageDigest does not cover SpcIndirectDataContent",
-    help: "The messageDigest authenticated attribute differs from the hash of SpcIndirectDataContent: the signed content was replaced."
-  },
-  AUTHENTICODE_SIGNATURE_INVALID: {
-    severity: "critical",
-    title: "Signature does not verify",
-    help: "The signer's signature over the authenticated attributes does not verify with the signer certificate's key."
-  },
-  AUTHENTICODE_TRAILING_DATA: {
-    severity: "critical",
-    title: "Data hidden after the PKCS#7 signature",
-    help: "Bytes after the PKCS#7 blob beyond zero padding to 8-byte alignment (CVE-2013-3900, used in the 3CX 2023 attack). Strict by default."
-  },
-  AUTHENTICODE_CERT_TABLE_INCONSISTENT: {
-    severity: "critical",
-    title: "Certificate table entries do not match its directory size",
-    help: "The 8-byte-rounded WIN_CERTIFICATE lengths do not add up to the Security directory size, or an entry has an unsupported revision or type."
-  },
-  AUTHENTICODE_DATA_AFTER_CERT_TABLE: {
-    severity: "critical",
-    title: "Data after the certificate table",
-    help: "The certificate table must end the file; bytes after it are outside the signature and could carry a payload."
-  },
-  AUTHENTICODE_MSI_UNALLOCATED_DATA: {
-    severity: "critical",
-    title: "Data after the MSI compound file",
-    help: "Bytes past the last sector the compound file allocates are in no stream, so the MSI digest does not cover them. Strict by default."
-  },
-  AUTHENTICODE_MSI_METADATA_UNSIGNED: {
-    severity: "low",
-    title: "MSI signature does not cover entry metadata",
-    help: "The MSI has no \\x05MsiDigitalSignatureEx stream, so its signature covers stream contents and storage CLSIDs but not the entries' state bits and creation and modification times, which can change without breaking it. Sign with MsiDigitalSignatureEx (signtool does by default; osslsigncode -add-msi-dse), or pass --fail-on medium to accept."
-  },
-  AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE: {
-    severity: "critical",
-    title: "Unknown unauthenticated attribute",
-    help: "An unsigned attribute other than a countersignature, an RFC 3161 timestamp or a nested signature: data smuggled outside the signed content."
-  },
-  AUTHENTICODE_UNSUPPORTED_ALGORITHM: {
-    severity: "critical",
-    title: "Unsupported or weak algorithm",
-    help: "A digest or signature algorithm this verifier does not accept (e.g. MD5, RSASSA-PSS). Verification fails closed."
-  },
-  AUTHENTICODE_WEAK_DIGEST: {
-    severity: "high",
-    title: "Signed with SHA-1 only",
-    help: "The image or signature digest is SHA-1, for which chosen-prefix collisions are practical. Accepted (as info) only when another signature with SHA-2 verifies, as in dual-signed files."
-  },
-  AUTHENTICODE_UNTRUSTED_ROOT: {
-    severity: "critical",
-    title: "Signer does not chain to a pinned root",
-    help: "No chain from the signer certificate to a root pinned in the manifest or given with --root (the system store only with --system-roots)."
-  },
-  AUTHENTICODE_CHAIN_INVALID: {
-    severity: "critical",
-    title: "Certificate chain is invalid",
-    help: "An issuer is not a CA, a path-length constraint is exceeded, or a certificate has an unknown critical extension."
-  },
-  AUTHENTICODE_CERT_EXPIRED: {
-    severity: "critical",
-    title: "Certificate not valid at the signing time",
-    help: "A certificate in the chain is expired or not yet valid at the time of a valid timestamp, or now when there is no valid timestamp."
-  },
-  AUTHENTICODE_USAGE_NOT_ALLOWED: {
-    severity: "critical",
-    title: "Certificate not allowed for code signing",
-    help: "The signer lacks the code-signing extended key usage or the digitalSignature key usage (timestamping for a TSA), or an issuer restricts it."
-  },
-  AUTHENTICODE_SIGNER_NOT_PINNED: {
-    severity: "critical",
-    title: "Signer is not a pinned signer",
-    help: "The chain is trusted but neither the subject nor a SHA-256 thumbprint in it matches the manifest's signers.authenticode."
-  },
-  AUTHENTICODE_TIMESTAMP_INVALID: {
-    severity: "high",
-    title: "Timestamp does not verify",
-    help: "An RFC 3161 token or legacy countersignature is malformed, does not cover the signature, or does not chain to a pinned timestamp root. Certificates must then be valid now."
-  },
-  AUTHENTICODE_TRUST_UNAVAILABLE: {
-    severity: "critical",
-    title: "Pinned Authenticode roots cannot be loaded",
-    help: "A root listed in signers.authenticode cannot be read or parsed, or policy requires Authenticode but no signer is pinned. Verification fails closed."
-  }
-});
-
-// src/fleet/codes.ts
-var FLEET_CODES = defineCodes({
-  DRIFT_BEHIND: {
-    severity: "medium",
-    title: "Agent older than the target version",
-    help: "The endpoint runs a version older than policy.target but still at or above the minimum. Schedule the update."
-  },
-  DRIFT_BELOW_MINIMUM: {
-    severity: "high",
-    title: "Agent below the minimum version",
-    help: "The version does not satisfy policy.minimum. Update the endpoint before anything else."
-  },
-  DRIFT_REVOKED: {
-    severity: "critical",
-    title: "Agent runs a revoked version",
-    help: "The version is listed in policy.revoked (withdrawn or compromised build). Replace it now."
-  },
-  DRIFT_VULNERABLE: {
-    severity: "high",
-    title: "Agent runs a version with a known advisory",
-    help: "The version is in the affected range of an advisory in the manifest; the finding carries the advisory's severity."
-  },
-  DRIFT_UNRELEASED_VERSION: {
-    severity: "high",
-    title: "Agent version the vendor never released",
-    help: "The version is well-formed but not among the manifest's releases (below, between or above them; a pre-release too). For an RMM agent that is a counterfeit or side-loaded build until proven otherwise. The evidence names the nearest released versions."
-  },
-  DRIFT_AHEAD_OF_TARGET: {
-    severity: "low",
-    title: "Agent newer than the target version",
-    help: "The version is newer than policy.target (a pre-release, a manual install, or a manifest that lags). Pin it or roll it back."
-  },
-  DRIFT_UNKNOWN_VERSION: {
-    severity: "medium",
-    title: "Agent version cannot be understood",
-    help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian or rpm), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme."
-  },
-  DRIFT_HASH_MISMATCH: {
-    severity: "critical",
-    title: "Agent binary matches no pinned artifact",
-    help: "The reported sha256 matches no pinned artifact of that version for the endpoint's platform (or the version has no pinned artifacts): the binary may have been tampered with."
-  },
-  DRIFT_PLATFORM_NOT_ALLOWED: {
-    severity: "medium",
-    title: "Agent on a platform the policy does not allow",
-    help: "The endpoint platform is not in policy.platforms."
-  },
-  DRIFT_UNAPPROVED_TOOL: {
-    severity: "high",
-    title: "Unapproved remote-access tool",
-    help: "A known RMM or remote-access tool that is not on the tenant's allowlist: attackers install these for persistence. Remove it or allowlist it in the drift config."
-  },
-  DRIFT_STALE: {
-    severity: "low",
-    title: "Endpoint has not checked in recently",
-    help: "last_seen is older than --stale (default 14 days). Its reported version may no longer be true."
-  },
-  DRIFT_DUPLICATE: {
-    severity: "info",
-    title: "Duplicate inventory row",
-    help: "The same tenant, endpoint and product appear more than once; the row with the latest last_seen wins (the later row on a tie)."
-  },
-  DRIFT_MALFORMED_ROW: {
-    severity: "low",
-    title: "Inventory row could not be read",
-    help: "The row is malformed (bad quoting, missing tenant/endpoint/product/version, bad timestamp) and was skipped. With --strict it is an input error."
-  },
-  DRIFT_DOWNGRADE: {
-    severity: "high",
-    title: "Agent version went down since the previous scan",
-    help: "The endpoint reported a newer version in the previous scan stored in the history database. Downgrades are a classic way to reintroduce a vulnerable build."
-  },
-  DRIFT_NEW_ENDPOINT: {
-    severity: "info",
-    title: "Endpoint not present in the previous scan",
-    help: "First time this tenant/endpoint/product appears in the history database."
-  },
-  DRIFT_VANISHED_ENDPOINT: {
-    severity: "info",
-    title: "Endpoint missing since the previous scan",
-    help: "The tenant/endpoint/product was in the previous scan but not in this one (decommissioned, or the agent stopped reporting). It is remembered for --remember-scans scans (default 5): if it comes back with a lower version that is a downgrade, not a new endpoint."
-  },
-  DRIFT_TENANT_MISSING: {
-    severity: "medium",
-    title: "Tenant missing from the whole scan",
-    help: "A tenant that had agents in the previous scan has none in this one: its inventory export is missing or broken, or every agent was removed. Its endpoints are remembered (--remember-scans), so they are not reported as new when it returns."
-  },
-  DRIFT_FUTURE_LAST_SEEN: {
-    severity: "medium",
-    title: "last_seen in the future",
-    help: "The row's last_seen is later than the scan's clock allows (more than a day ahead, e.g. 2999): a broken clock or an edited inventory. Such a row never looks stale and wins every duplicate; check the source."
-  },
-  DRIFT_FINDINGS_TRUNCATED: {
-    severity: "info",
-    title: "More findings of one kind than shown",
-    help: "Findings are capped per code (--max-findings); the rollups and the JSON `drift` section carry the full counts."
-  }
-});
-
-// src/manifest/codes.ts
-var MANIFEST_CODES = defineCodes({
-  MANIFEST_SIGNATURES_NOT_CHECKED: {
-    severity: "info",
-    title: "Manifest signatures were not checked",
-    help: "The run was told --allow-unsigned-manifests: the manifests were used without checking their signatures, serial or expiry against a trust root. Fine for trying the tool on sample data; never for a real gate."
-  },
-  MANIFEST_SIGNATURE_MISSING: {
-    severity: "critical",
-    title: "Manifest has no signature",
-    help: "No detached signature was found for the manifest. Sign it with `rmm-verify manifest sign`."
-  },
-  MANIFEST_SIGNATURE_INVALID: {
-    severity: "critical",
-    title: "Manifest signature does not verify",
-    help: "A signature did not verify over the exact manifest bytes: the manifest was modified or the signature is corrupt."
-  },
-  MANIFEST_SIGNATURE_UNKNOWN_KEY: {
-    severity: "critical",
-    title: "Manifest signed by a key not in the trust root",
-    help: "The key id is not listed in the trust root. Only keys in keys/trust.json count toward the threshold."
-  },
-  MANIFEST_THRESHOLD_NOT_MET: {
-    severity: "critical",
-    title: "Too few distinct trusted keys signed the manifest",
-    help: "The trust root requires signatures from a threshold of distinct keys; two signatures by one key count once."
-  },
-  MANIFEST_KEY_NOT_ALLOWED: {
-    severity: "critical",
-    title: "Key may not sign this product",
-    help: "A trusted key signed a manifest for a product it is not scoped to (mix-and-match attack)."
-  },
-  MANIFEST_EXPIRED: {
-    severity: "critical",
-    title: "Manifest has expired",
-    help: "The manifest is past its `expires` time and is not trusted (freeze attack). Ask the publisher for a fresh one."
-  },
-  MANIFEST_NOT_YET_VALID: {
-    severity: "high",
-    title: "Manifest issued in the future",
-    help: "The `issued` time is later than now (beyond the allowed clock skew)."
-  },
-  MANIFEST_ROLLBACK: {
-    severity: "critical",
-    title: "Manifest serial went backwards",
-    help: "The serial is below the last accepted serial for this product (rollback attack)."
-  },
-  MANIFEST_SERIAL_REUSED: {
-    severity: "critical",
-    title: "Serial reused with different content",
-    help: "A manifest with the same serial but different bytes was accepted before: the publisher must bump the serial on every change, or someone is presenting two versions of history."
-  },
-  MANIFEST_VERIFIED: {
-    severity: "info",
-    title: "Manifest trusted",
-    help: "Signed by the threshold of distinct trusted keys allowed for the product, not expired, no rollback."
-  },
-  MANIFEST_LINT_TARGET_NOT_RELEASED: {
-    severity: "high",
-    title: "Target version has no release",
-    help: "policy.target names a version with no entry in releases."
-  },
-  MANIFEST_LINT_TARGET_REVOKED: {
-    severity: "high",
-    title: "Target version is revoked",
-    help: "policy.target falls in a policy.revoked range."
-  },
-  MANIFEST_LINT_MINIMUM_ABOVE_TARGET: {
-    severity: "high",
-    title: "Minimum excludes the target",
-    help: "policy.target does not satisfy policy.minimum."
-  },
-  MANIFEST_LINT_NO_SHA256: {
-    severity: "medium",
-    title: "Artifact pinned without sha256",
-    help: "Every artifact should pin at least sha256; sha1 alone never binds an artifact."
-  },
-  MANIFEST_LINT_EXPIRES_SOON: {
-    severity: "low",
-    title: "Manifest expires soon",
-    help: "The manifest expires within the warning window; publish a fresh one before verification starts failing."
-  },
-  MANIFEST_LINT_DUPLICATE_ARTIFACT: {
-    severity: "medium",
-    title: "Same digest pinned twice",
-    help: "Two artifact entries share a sha256; identification by digest becomes ambiguous."
-  }
-});
-
-// src/sbom/codes.ts
-var SBOM_CODES = defineCodes({
-  SBOM_SCHEMA_INVALID: {
-    severity: "high",
-    title: "SBOM does not validate against its schema",
-    help: "The document breaks the CycloneDX JSON Schema of its specVersion (or the SPDX 2.3 structure) at the JSON pointer shown. Fix the generator that produced it."
-  },
-  SBOM_UNSUPPORTED_FORMAT: {
-    severity: "high",
-    title: "SBOM format or version not supported",
-    help: "Only CycloneDX 1.4, 1.5 and 1.6 JSON and SPDX 2.3 JSON are supported; anything else cannot be verified and fails closed."
-  },
-  SBOM_DUPLICATE_REF: {
-    severity: "high",
-    title: "Duplicate bom-ref or SPDXID",
-    help: "Two elements share an identifier, so dependency and relationship edges are ambiguous. Identifiers must be unique in the document."
-  },
-  SBOM_UNKNOWN_REF: {
-    severity: "medium",
-    title: "Dependency or relationship names an unknown element",
-    help: "A CycloneDX dependencies entry or an SPDX relationship refers to an identifier that no element in the document has."
-  },
-  SBOM_MISSING: {
-    severity: "high",
-    title: "Pinned SBOM not found",
-    help: "The manifest pins an SBOM for this artifact but no file was found at its path, next to the artifact, or in --evidence directories."
-  },
-  SBOM_UNREADABLE: {
-    severity: "high",
-    title: "SBOM cannot be read or parsed",
-    help: "The SBOM file is unreadable, too large, not UTF-8 or not well-formed JSON (duplicate keys, excessive nesting). It cannot be checked, so the check fails closed."
-  },
-  SBOM_DIGEST_MISMATCH: {
-    severity: "critical",
-    title: "SBOM digest differs from the pinned sha256",
-    help: "The SBOM file is not the one pinned in the manifest: it was replaced or modified."
-  },
-  SBOM_FORMAT_MISMATCH: {
-    severity: "high",
-    title: "SBOM format differs from the pinned format",
-    help: "The manifest pins a CycloneDX SBOM and an SPDX document was found, or the reverse."
-  },
-  SBOM_SUBJECT_MISSING: {
-    severity: "high",
-    title: "SBOM does not name its subject",
-    help: "A CycloneDX SBOM needs metadata.component; an SPDX document needs documentDescribes (or a DESCRIBES relationship) naming one package."
-  },
-  SBOM_SUBJECT_NAME_MISMATCH: {
-    severity: "high",
-    title: "SBOM subject is a different product",
-    help: "The SBOM's subject name matches neither the manifest's product nor any of its aliases (case-insensitive): it describes something else."
-  },
-  SBOM_SUBJECT_VERSION_MISMATCH: {
-    severity: "high",
-    title: "SBOM subject is a different version",
-    help: "The SBOM's subject version differs from the release version of the artifact."
-  },
-  SBOM_SUBJECT_HASH_MISMATCH: {
-    severity: "critical",
-    title: "SBOM subject hash differs from the artifact digest",
-    help: "The SBOM records a hash of its subject that does not match the artifact: the SBOM describes another build."
-  },
-  SBOM_NTIA_ELEMENT_MISSING: {
-    severity: "low",
-    title: "NTIA minimum element missing",
-    help: "NTIA minimum elements: supplier, component name, version, unique identifier (purl or CPE), dependency relationships, SBOM author and timestamp."
-  },
-  SBOM_NTIA_SUMMARY: {
-    severity: "info",
-    title: "NTIA minimum elements coverage",
-    help: "The share of NTIA minimum elements present across the document and its components."
-  },
-  SBOM_DENIED_COMPONENT: {
-    severity: "high",
-    title: "Component denied by policy",
-    help: "A component matches a denied package (and version range) in the policy file."
-  },
-  SBOM_DENIED_LICENSE: {
-    severity: "high",
-    title: "Licence denied by policy",
-    help: "The component's SPDX licence expression cannot be satisfied without a licence the policy denies (or outside the allowed list)."
-  },
-  SBOM_LICENSE_INVALID: {
-    severity: "medium",
-    title: "Licence expression cannot be parsed",
-    help: "The licence is not a valid SPDX licence expression, so policy cannot be evaluated for it."
-  },
-  SBOM_LICENSE_MISSING: {
-    severity: "low",
-    title: "Component has no licence",
-    help: "The policy requires every component to declare a licence; this one has none (or NOASSERTION)."
-  },
-  SBOM_VULNERABLE_COMPONENT: {
-    severity: "high",
-    title: "Component affected by a known vulnerability",
-    help: "An OSV record affects this component at this version. Upgrade to a fixed version or record an exception in the policy."
-  },
-  SBOM_VULN_UNCHECKABLE: {
-    severity: "medium",
-    title: "Component cannot be checked for vulnerabilities",
-    help: "The component has no purl, no version, an ecosystem whose version ordering is not defined here, or a version that does not parse in its ecosystem; it was not silently passed."
-  },
-  SBOM_OSV_INVALID: {
-    severity: "medium",
-    title: "OSV record cannot be used",
-    help: "An OSV file is malformed or one of its ranges cannot be evaluated; matches through it may be missed."
-  }
-});
-
-// src/sigstore/codes.ts
-var SIGSTORE_CODES = defineCodes({
-  SIGSTORE_VERIFIED: {
-    severity: "info",
-    title: "Sigstore bundle verified",
-    help: "The signature, certificate chain or key, transparency-log entry or timestamp and the signer identity all check out against the trusted root."
-  },
-  SIGSTORE_BUNDLE_INVALID: {
-    severity: "critical",
-    title: "Sigstore bundle is malformed or unsupported",
-    help: "The bundle is not valid JSON, has an unknown media type, or lacks a required field (for its media type version). Obtain the bundle again from its publisher."
-  },
-  SIGSTORE_ARTIFACT_MISMATCH: {
-    severity: "critical",
-    title: "Signed digest does not match the artifact",
-    help: "The message digest in the bundle, or the signature over it, does not belong to this artifact: the artifact was modified or the bundle belongs to another file."
-  },
-  SIGSTORE_SIGNATURE_INVALID: {
-    severity: "critical",
-    title: "Bundle signature does not verify",
-    help: "The signature over the artifact or DSSE envelope does not verify with the signing certificate or key: the bundle was tampered with."
-  },
-  SIGSTORE_KEY_MISMATCH: {
-    severity: "critical",
-    title: "Bundle not signed by the given key",
-    help: "The signature does not verify with the public key given with --key (or the key in the trusted root named by the bundle hint)."
-  },
-  SIGSTORE_IDENTITY_MISMATCH: {
-    severity: "critical",
-    title: "Signing certificate identity not allowed",
-    help: "The certificate subject alternative name differs from --certificate-identity (exact) or does not match --certificate-identity-regexp (anchored), or from every signers.sigstore identity of the manifest."
-  },
-  SIGSTORE_ISSUER_MISMATCH: {
-    severity: "critical",
-    title: "Signing certificate OIDC issuer not allowed",
-    help: "The OIDC issuer recorded in the signing certificate differs from --certificate-oidc-issuer or the manifest signer."
-  },
-  SIGSTORE_CERTIFICATE_UNTRUSTED: {
-    severity: "critical",
-    title: "Signing certificate does not chain to the trusted root",
-    help: "The certificate was not issued by a certificate authority of the trusted root (unknown root), lacks a valid SCT, or was not valid at the signing time."
-  },
-  SIGSTORE_ROOT_EXPIRED: {
-    severity: "critical",
-    title: "Trusted-root authority not valid at the signing time",
-    help: "The bundle verifies only if an authority of the trusted root (CA, transparency log, CT log or TSA) is used outside its validFor window. Use the trusted root that was valid when the artifact was signed, or re-sign."
-  },
-  SIGSTORE_ROOT_STALE: {
-    severity: "low",
-    title: "Sigstore trusted root is old",
-    help: "The trusted root (vendored snapshot or the last 'rmm-verify trust update') is older than the allowed age (--max-root-age, default 180 days): it may lack newer CAs and log keys, and revocations since. Run 'rmm-verify trust update'."
-  },
-  SIGSTORE_TLOG_INVALID: {
-    severity: "critical",
-    title: "Transparency-log entry does not verify",
-    help: "The Rekor inclusion proof, checkpoint or signed entry timestamp is invalid, from an unknown log, or the entry body does not match the bundle content."
-  },
-  SIGSTORE_TIMESTAMP_INVALID: {
-    severity: "critical",
-    title: "No valid signing timestamp",
-    help: "The bundle has no verified timestamp (integrated time or RFC 3161 timestamp from a trusted TSA), or a timestamp does not verify."
-  },
-  SIGSTORE_STATEMENT_INVALID: {
-    severity: "critical",
-    title: "DSSE payload is not a valid in-toto statement",
-    help: "The envelope payload type is not application/vnd.in-toto+json, or the statement lacks _type, subject or predicateType."
-  },
-  SIGSTORE_SUBJECT_MISMATCH: {
-    severity: "critical",
-    title: "Statement subject does not name the artifact",
-    help: "No subject of the in-toto statement carries the artifact's digest (Sigstore does not check this; rmm-verify does)."
-  },
-  SIGSTORE_VERIFY_ERROR: {
-    severity: "critical",
-    title: "Sigstore verification could not complete",
-    help: "An unexpected error or an unsupported algorithm stopped verification; it fails closed."
-  },
-  PROVENANCE_VERIFIED: {
-    severity: "info",
-    title: "Build provenance verified",
-    help: "A signed in-toto provenance statement names the artifact and matches a signers.provenance entry."
-  },
-  PROVENANCE_MISSING: {
-    severity: "critical",
-    title: "Required build provenance not found",
-    help: "policy.requireProvenance is set but no bundle was found next to the artifact (<file>.sigstore.json, .sigstore, .intoto.jsonl, .bundle) or in an evidence directory."
-  },
-  PROVENANCE_NO_POLICY: {
-    severity: "high",
-    title: "No provenance policy in the manifest",
-    help: "Provenance is required but the manifest lists no signers.provenance entry to match it against."
-  },
-  PROVENANCE_PREDICATE_NOT_ALLOWED: {
-    severity: "critical",
-    title: "Provenance predicate type not allowed",
-    help: "The statement predicateType is not in signers.provenance[].predicateTypes (default https://slsa.dev/provenance/v1)."
-  },
-  PROVENANCE_BUILDER_MISMATCH: {
-    severity: "critical",
-    title: "Provenance builder id not allowed",
-    help: "The builder id in the provenance differs from signers.provenance[].builder."
-  },
-  PROVENANCE_SOURCE_MISMATCH: {
-    severity: "critical",
-    title: "Provenance source repository not allowed",
-    help: "The source repository in the provenance or the signing certificate differs from signers.provenance[].source."
-  },
-  PROVENANCE_REF_MISMATCH: {
-    severity: "critical",
-    title: "Provenance source ref not allowed",
-    help: "The git ref the artifact was built from does not match signers.provenance[].ref."
-  },
-  PROVENANCE_WORKFLOW_MISMATCH: {
-    severity: "critical",
-    title: "Provenance signing workflow not allowed",
-    help: "The workflow that built and signed the artifact differs from signers.provenance[].workflow."
-  },
-  PROVENANCE_CERTIFICATE_MISMATCH: {
-    severity: "critical",
-    title: "Provenance statement disagrees with its signing certificate",
-    help: "A fact stated both in the in-toto statement and in the Fulcio certificate extensions (1.3.6.1.4.1.57264.1.*) differs: source repository, ref, source digest, runner environment, builder id or workflow. The statement was not written by the workflow the certificate was issued to."
-  },
-  PROVENANCE_POLICY_MISMATCH: {
-    severity: "critical",
-    title: "Attestation does not meet the verification policy",
-    help: "A flag of attest verify (--owner, --repo, --signer-repo, --signer-workflow, --source-ref, --source-digest, --builder-id, --deny-self-hosted-runners) is not met by the signing certificate and statement."
-  },
-  GITHUB_DOWNLOAD_FAILED: {
-    severity: "critical",
-    title: "Release asset download failed",
-    help: "An asset could not be downloaded completely within the limits (size, time, redirects, retries); nothing was written."
-  },
-  GITHUB_ATTESTATION_MISSING: {
-    severity: "high",
-    title: "No attestation published for the asset",
-    help: "The repository's attestations endpoint returned no bundle for the asset's sha256 digest."
-  }
-});
-
-// src/findings.ts
-var FINDING_CODES = {
-  ...MANIFEST_CODES,
-  ...ARTIFACT_CODES,
-  ...AUTHENTICODE_CODES,
-  ...SIGSTORE_CODES,
-  ...SBOM_CODES,
-  ...FLEET_CODES
-};
-function finding(code, init) {
-  return {
-    code,
-    severity: init.severity ?? FINDING_CODES[code].severity,
-    subject: init.subject,
-    message: init.message,
-    evidence: init.evidence ?? {},
-    ...init.location ? { location: init.location } : {}
-  };
-}
-var SEVERITIES = ["critical", "high", "medium", "low", "info"];
-function severityRank(severity) {
-  return SEVERITIES.length - SEVERITIES.indexOf(severity);
-}
-function isSeverity(value) {
-  return SEVERITIES.includes(value);
-}
-function failsAt(f, threshold) {
-  return f.severity !== "info" && severityRank(f.severity) >= severityRank(threshold);
-}
-var ExitCode2 = { ok: 0, failed: 1, input: 2 };
-function exitCodeFor(findings, failOn = "low") {
-  return findings.some((f) => failsAt(f, failOn)) ? ExitCode2.failed : ExitCode2.ok;
-}
-function countBySeverity(findings) {
-  const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
-  for (const f of findings) counts[f.severity] += 1;
-  return counts;
-}
-function sortFindings(findings) {
-  return [...findings].sort(
-    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.code.localeCompare(b.code) || a.subject.localeCompare(b.subject)
-  );
-}
-
 // src/report/markdown.ts
+init_findings();
 var DEFAULT_MAX_FINDINGS = 500;
 var DEFAULT_MAX_SUBJECTS = 1e3;
 function escapeMarkdown(text2) {
@@ -75215,7 +80922,15 @@ function renderMarkdown(report, options = {}) {
 `;
 }
 
+// src/action/inputs.ts
+init_errors();
+init_findings();
+
+// src/report/render.ts
+init_errors();
+
 // src/report/csv.ts
+init_findings();
 var CSV_COLUMNS = [
   "severity",
   "code",
@@ -75267,6 +80982,7 @@ function renderJson(report) {
 }
 
 // src/report/junit.ts
+init_findings();
 var XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 function xmlText(value) {
   return value.replace(XML_FORBIDDEN, "").replace(/[&<>]/g, (c) => XML_ENTITIES[c] ?? c);
@@ -75375,6 +81091,7 @@ function renderJunit(report) {
 }
 
 // src/report/sarif.ts
+init_findings();
 import { createHash } from "node:crypto";
 import { isAbsolute, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -75425,9 +81142,39 @@ function pathToSarifUri(file, baseDir) {
 function subjectAndMessage(f) {
   return f.message.startsWith(f.subject) ? f.message : `${f.subject}: ${f.message}`;
 }
-function fingerprint(f) {
-  const parts = [f.code, f.subject, f.location?.file ?? "", f.location?.pointer ?? ""];
-  return createHash("sha256").update(parts.join("\0")).digest("hex");
+function stableEvidence(evidence) {
+  const keep = (value) => {
+    if (typeof value === "number") return void 0;
+    if (typeof value === "string" && RFC3339_PREFIX.test(value)) return void 0;
+    if (Array.isArray(value)) {
+      const kept = value.map(keep).filter((v) => v !== void 0);
+      return kept;
+    }
+    return value;
+  };
+  const entries = Object.keys(evidence).sort().flatMap((key) => {
+    const value = keep(evidence[key]);
+    return value === void 0 ? [] : [[key, value]];
+  });
+  return JSON.stringify(entries);
+}
+var RFC3339_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+function fingerprints(findings, place) {
+  const seen = /* @__PURE__ */ new Map();
+  return findings.map((f) => {
+    const where2 = place(f);
+    const parts = [
+      f.code,
+      f.subject,
+      where2?.file ?? "",
+      f.location?.pointer ?? "",
+      stableEvidence(f.evidence)
+    ];
+    const base = createHash("sha256").update(parts.join("\0")).digest("hex");
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return `${base}:${occurrence}`;
+  });
 }
 function ruleFor(code, severity) {
   const info2 = FINDING_CODES[code];
@@ -75469,14 +81216,16 @@ function renderSarifLog(report, options = {}) {
   const baseDir = options.baseDir ?? process.cwd();
   const manifest = report.subjects.find((s) => s.kind === "manifest" && !hasScheme(s.subject));
   const locate = findingLocator(report, options.fallbackFile ?? manifest?.subject);
-  const codes = [...new Set(report.findings.map((f) => f.code))].sort();
+  const shown = options.include === "all" ? report.findings : report.findings.filter((f) => f.severity !== "info");
+  const codes = [...new Set(shown.map((f) => f.code))].sort();
   const ruleIndex = new Map(codes.map((code, index) => [code, index]));
   const worst = /* @__PURE__ */ new Map();
-  for (const f of report.findings) {
+  for (const f of shown) {
     const seen = worst.get(f.code);
     if (seen === void 0 || severityRank(f.severity) > severityRank(seen)) worst.set(f.code, f.severity);
   }
-  const results = report.findings.map((f) => {
+  const ids = fingerprints(shown, locate);
+  const results = shown.map((f, index) => {
     const place = locate(f);
     const file = place?.file;
     const line = place?.line;
@@ -75496,7 +81245,7 @@ function renderSarifLog(report, options = {}) {
       level: SARIF_LEVEL[f.severity],
       message: { text: subjectAndMessage(f) },
       ...locations.length > 0 ? { locations } : {},
-      partialFingerprints: { "rmmVerifyFinding/v1": fingerprint(f) },
+      partialFingerprints: { "rmmVerifyFinding/v2": ids[index] ?? "" },
       properties: {
         severity: f.severity,
         subject: f.subject,
@@ -75548,7 +81297,6 @@ var SEVERITY_COLOR = {
 var RESET = "\x1B[0m";
 var GREEN = "\x1B[32m";
 var RED = "\x1B[31m";
-var sanitizeForTerminal = escapeText;
 function renderText(report, options) {
   const paint = (code, text2) => options.color ? `${code}${text2}${RESET}` : text2;
   const lines2 = [];
@@ -75570,7 +81318,7 @@ function renderText(report, options) {
   const counts = Object.entries(report.summary.findings).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
   const verdict = report.result === "pass" ? paint(GREEN, "PASS") : paint(RED, "FAIL");
   lines2.push("");
-  for (const notice2 of report.notices ?? []) lines2.push(sanitizeForTerminal(`NOTICE: ${notice2}`));
+  for (const notice2 of report.notices ?? []) lines2.push(escapeText(`NOTICE: ${notice2}`));
   lines2.push(
     `${verdict}: ${report.summary.passed} of ${report.summary.subjects}${report.summary.subjectNoun === void 0 ? "" : ` ${report.summary.subjectNoun}`} passed` + (report.summary.counted !== void 0 ? `; ${report.summary.counted}` : "") + (counts ? `; findings: ${counts}` : "; no findings")
   );
@@ -75725,6 +81473,8 @@ function readInputs(read, workspace) {
 }
 
 // src/action/run.ts
+init_errors();
+init_findings();
 import { statSync as statSync3 } from "node:fs";
 import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep3 } from "node:path";
 
@@ -75760,151 +81510,10 @@ import { stat as stat4 } from "node:fs/promises";
 import { basename as basename7, dirname as dirname7, join as join8, resolve as resolve7 } from "node:path";
 
 // src/artifact/collect-files.ts
+init_defaults();
+init_errors();
 import { lstat as lstat2, readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
 import { join as join2, resolve } from "node:path";
-
-// src/defaults.ts
-var defaults = {
-  // manifest/
-  maxManifestBytes: 4 << 20,
-  // bytes
-  maxSignatureBytes: 64 << 10,
-  // bytes
-  maxTrustRootBytes: 1 << 20,
-  // bytes
-  maxStateBytes: 64 << 10,
-  // bytes
-  clockSkewSeconds: 300,
-  // allowed difference between our clock and a manifest's `issued`
-  maxJsonDepth: 64,
-  // nesting levels
-  maxJsonArrayLength: 1e5,
-  // elements in one array
-  // digest/
-  readChunkBytes: 1 << 20,
-  // bytes per read() call
-  maxUnpinnedReadBytes: 8 * 1024 ** 3,
-  // bytes read from a file whose size is not pinned
-  // verify
-  maxDirectoryEntries: 1e5,
-  // files walked under one directory argument
-  expiryWarningDays: 14,
-  // days before `expires` that lint warns
-  // authenticode/
-  maxPeHeaderBytes: 64 << 10,
-  // bytes read to parse DOS/COFF/optional headers and the section table
-  maxCertificateTableBytes: 16 << 20,
-  // bytes in a PE certificate table (or an MSI signature stream)
-  maxCertificateEntries: 16,
-  // WIN_CERTIFICATE entries in one certificate table
-  maxSignatureNesting: 4,
-  // levels of nested signatures (1.3.6.1.4.1.311.2.4.1) inside one another
-  maxSignatures: 32,
-  // signatures (entries plus nested) verified in one file
-  maxChainLength: 8,
-  // certificates in one chain, leaf to anchor
-  maxMsiBytes: 4 * 1024 ** 3,
-  // bytes of an MSI (compound file); streamed, not held in memory
-  maxMsiDirectoryEntries: 1 << 18,
-  // directory entries (128 bytes each, held in memory) of an MSI
-  maxMsiStorageDepth: 32,
-  // storages nested inside storages in an MSI
-  maxMsiSignatureExBytes: 64,
-  // bytes of an MsiDigitalSignatureEx stream (one digest)
-  authenticodeFilesPerThread: 8,
-  // files per verifier thread before another core is used (files)
-  authenticodeFilesInFlight: 4,
-  // files each verifier thread works on at once (files)
-  // sigstore/ and github/
-  maxTrustedRootBytes: 1 << 20,
-  // bytes of a trusted_root.json
-  maxTrustedRootInstances: 16,
-  // trusted roots in one JSON-lines file (gh attestation trusted-root)
-  tufTimeoutMs: 3e4,
-  // milliseconds per TUF request (trust update)
-  maxTrustedRootAgeDays: 180,
-  // days before a vendored or updated trusted root is reported as stale
-  maxBundleBytes: 4 << 20,
-  // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
-  maxBundlesPerFile: 64,
-  // bundles (lines) read from one .intoto.jsonl file
-  maxStatementSubjects: 1e4,
-  // subjects in one in-toto statement
-  githubApiTimeoutMs: 3e4,
-  // milliseconds per GitHub API request
-  githubConnectTimeoutMs: 1e4,
-  // milliseconds to establish a download connection
-  githubBodyTimeoutMs: 3e4,
-  // milliseconds without receiving body bytes before a download fails
-  githubRetries: 3,
-  // extra attempts after a 5xx or connection reset
-  githubRetryBaseMs: 500,
-  // milliseconds before the first retry; doubles each time
-  githubMaxRedirects: 5,
-  // redirects followed per download
-  githubMaxAssets: 200,
-  // release assets handled per release
-  githubMaxAssetBytes: 2 * 1024 ** 3,
-  // bytes per asset (2 GiB) when its size is not pinned
-  githubMaxAttestations: 30,
-  // attestations fetched per subject digest
-  githubMaxApiResponseBytes: 32 << 20,
-  // bytes of one GitHub REST API response (JSON)
-  // sbom/
-  maxSbomBytes: 256 << 20,
-  // bytes of one SBOM document
-  maxSbomArrayLength: 1e6,
-  // elements in one array of an SBOM (components, dependencies)
-  maxSbomDepth: 96,
-  // nesting levels in an SBOM (nested components)
-  maxSbomSchemaErrors: 100,
-  // schema errors reported per document
-  maxSbomPolicyBytes: 1 << 20,
-  // bytes of a policy file
-  maxOsvFiles: 2e5,
-  // OSV records read from one --osv directory
-  maxOsvFileBytes: 4 << 20,
-  // bytes of one OSV record
-  // fleet/
-  maxInventoryBytes: 64 * 2 ** 30,
-  // bytes of one inventory input (after gunzip): the absolute cap
-  maxInventoryGzipRatio: 100,
-  // decompressed bytes per compressed byte read (plus the allowance below)
-  inventoryGzipAllowanceBytes: 16 << 20,
-  // decompressed bytes always allowed before the ratio applies
-  maxInventoryRecordChars: 1 << 20,
-  // characters in one CSV record or JSON line
-  maxInventoryLineChars: 64 << 20,
-  // characters of one over-long record or line skipped before the input is refused
-  maxInventoryJsonArrayBytes: 256 << 20,
-  // characters of a JSON array or multi-line JSON document read whole
-  maxOsqueryDifferentialRows: 1e6,
-  // osquery differential (added/removed) rows held until the end of one input
-  maxDriftConfigBytes: 1 << 20,
-  // bytes
-  maxDriftFindingsPerCode: 100,
-  // findings listed per code; the rest are counted
-  staleDays: 14,
-  // days since last_seen before an endpoint is stale
-  dedupMemoryKeys: 1 << 16,
-  // tenant/endpoint/product keys held in memory (64 bytes each) before spilling to disk
-  dedupSpillPartitions: 64,
-  // temp files the spilled keys are hashed into
-  inventoryReadChunkBytes: 1 << 20,
-  // bytes per read from an inventory file
-  readerThreadMinBytes: 8 << 20,
-  // CSV files this large (bytes) are parsed on a worker thread
-  maxDistinctProductNames: 2e5,
-  // product names whose match result is cached
-  historyTrendScans: 30,
-  // previous scans shown in the trend
-  historyRememberScans: 5,
-  // scans a vanished endpoint is remembered for (a return with a lower version is a downgrade)
-  futureLastSeenHours: 24
-  // last_seen this far past the scan's clock is a DRIFT_FUTURE_LAST_SEEN finding
-};
-
-// src/artifact/collect-files.ts
 var SIDECAR_SUFFIXES = [
   ".sig",
   ".sigstore.json",
@@ -75973,289 +81582,10 @@ async function linksToFile(path2) {
   }
 }
 
-// src/json/strict-json.ts
-function isJsonObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function pointerToken(token) {
-  return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
-}
-function parseStrictJson(text2, file, limits = {}) {
-  const value = parseFast(text2, limits) ?? scan(text2, file, limits, void 0).value;
-  const found = /* @__PURE__ */ new Map();
-  return {
-    value,
-    positionOf(pointer) {
-      if (!found.has(pointer)) {
-        const at = scan(text2, file, limits, pointer).targetAt;
-        found.set(pointer, at === void 0 ? void 0 : lineColumnAt(text2, at));
-      }
-      return found.get(pointer);
-    }
-  };
-}
-var MAX_FAST_NUMBER_CHARS = 300;
-function parseFast(text2, limits) {
-  const maxDepth = limits.maxDepth ?? defaults.maxJsonDepth;
-  const maxArrayLength = limits.maxArrayLength ?? defaults.maxJsonArrayLength;
-  let members = 0;
-  let depth = 0;
-  let numberRun = 0;
-  const length = text2.length;
-  for (let i = 0; i < length; i++) {
-    const c = text2.charCodeAt(i);
-    if (c === 34) {
-      for (i++; i < length; i++) {
-        const d = text2.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
-      numberRun = 0;
-    } else if (c >= 48 && c <= 57 || c === 45 || c === 43 || c === 46 || c === 101 || c === 69) {
-      if (++numberRun > MAX_FAST_NUMBER_CHARS) return void 0;
-    } else {
-      numberRun = 0;
-      if (c === 58) members++;
-      else if (c === 123 || c === 91) {
-        if (++depth >= maxDepth) return void 0;
-      } else if (c === 125 || c === 93) depth--;
-    }
-  }
-  let value;
-  try {
-    value = JSON.parse(text2);
-  } catch {
-    return void 0;
-  }
-  let keys = 0;
-  const visit = (node) => {
-    if (typeof node === "number") return Number.isFinite(node);
-    if (typeof node !== "object" || node === null) return true;
-    if (Array.isArray(node)) {
-      if (node.length >= maxArrayLength) return false;
-      for (const item of node) if (!visit(item)) return false;
-      return true;
-    }
-    Object.setPrototypeOf(node, null);
-    for (const key in node) {
-      keys++;
-      if (!visit(node[key])) return false;
-    }
-    return true;
-  };
-  return visit(value) && keys === members ? value : void 0;
-}
-function lineColumnAt(text2, at) {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < at && i < text2.length; i++) {
-    if (text2.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: at - lineStart + 1 };
-}
-function scan(text2, file, limits, target) {
-  const maxDepth = limits.maxDepth ?? defaults.maxJsonDepth;
-  const maxArrayLength = limits.maxArrayLength ?? defaults.maxJsonArrayLength;
-  const path2 = [];
-  const pointerOf = () => path2.map((t) => `/${pointerToken(t)}`).join("");
-  let targetAt;
-  let index = 0;
-  const fail = (message, at = index, pointer = pointerOf()) => {
-    const found = at >= text2.length ? "end of input" : JSON.stringify(text2.slice(at, at + 12));
-    throw new InputError("INPUT_MALFORMED_JSON", `${message}; found ${found}`, {
-      file,
-      ...lineColumnAt(text2, at),
-      pointer
-    });
-  };
-  const skipWhitespace = () => {
-    for (; ; ) {
-      const c = text2.charCodeAt(index);
-      if (c === 32 || c === 9 || c === 10 || c === 13) index++;
-      else break;
-    }
-  };
-  const parseString = () => {
-    const start = index;
-    index++;
-    let out = "";
-    let runStart = index;
-    for (; ; ) {
-      if (index >= text2.length) fail("unterminated string", start);
-      const c = text2.charCodeAt(index);
-      if (c === 34) {
-        out += text2.slice(runStart, index);
-        index++;
-        return out;
-      }
-      if (c < 32) fail("control character in string (expected \\u escape)");
-      if (c === 92) {
-        out += text2.slice(runStart, index);
-        const e = text2[index + 1];
-        const simple = {
-          '"': '"',
-          "\\": "\\",
-          "/": "/",
-          b: "\b",
-          f: "\f",
-          n: "\n",
-          r: "\r",
-          t: "	"
-        };
-        if (e !== void 0 && simple[e] !== void 0) {
-          out += simple[e];
-          index += 2;
-        } else if (e === "u") {
-          const hex2 = text2.slice(index + 2, index + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex2)) fail("invalid \\u escape (expected 4 hex digits)");
-          out += String.fromCharCode(parseInt(hex2, 16));
-          index += 6;
-        } else fail("invalid escape");
-        runStart = index;
-        continue;
-      }
-      index++;
-    }
-  };
-  const parseNumber = () => {
-    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text2.slice(index, index + 400));
-    if (!match) return fail("expected a JSON value");
-    index += match[0].length;
-    const value2 = Number(match[0]);
-    if (!Number.isFinite(value2)) fail("number out of range", index - match[0].length);
-    return value2;
-  };
-  const parseValue = (depth) => {
-    skipWhitespace();
-    if (target !== void 0 && targetAt === void 0 && pointerOf() === target) targetAt = index;
-    const c = text2[index];
-    if (c === "{") {
-      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
-      index++;
-      const object = /* @__PURE__ */ Object.create(null);
-      const seen = /* @__PURE__ */ new Set();
-      skipWhitespace();
-      if (text2[index] === "}") {
-        index++;
-        return object;
-      }
-      for (; ; ) {
-        skipWhitespace();
-        if (text2[index] !== '"') fail("expected a string key");
-        const keyAt = index;
-        const key = parseString();
-        path2.push(key);
-        if (seen.has(key)) fail(`duplicate key "${key}"`, keyAt);
-        seen.add(key);
-        skipWhitespace();
-        if (text2[index] !== ":") fail("expected ':' after key");
-        index++;
-        object[key] = parseValue(depth + 1);
-        path2.pop();
-        skipWhitespace();
-        if (text2[index] === ",") {
-          index++;
-          continue;
-        }
-        if (text2[index] === "}") {
-          index++;
-          return object;
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === "[") {
-      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
-      index++;
-      const array = [];
-      skipWhitespace();
-      if (text2[index] === "]") {
-        index++;
-        return array;
-      }
-      for (; ; ) {
-        if (array.length >= maxArrayLength) fail(`array longer than ${maxArrayLength} elements`);
-        path2.push(array.length);
-        array.push(parseValue(depth + 1));
-        path2.pop();
-        skipWhitespace();
-        if (text2[index] === ",") {
-          index++;
-          continue;
-        }
-        if (text2[index] === "]") {
-          index++;
-          return array;
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return parseString();
-    if (text2.startsWith("true", index)) {
-      index += 4;
-      return true;
-    }
-    if (text2.startsWith("false", index)) {
-      index += 5;
-      return false;
-    }
-    if (text2.startsWith("null", index)) {
-      index += 4;
-      return null;
-    }
-    return parseNumber();
-  };
-  if (text2.charCodeAt(0) === 65279) index = 1;
-  const value = parseValue(0);
-  skipWhitespace();
-  if (index < text2.length) fail("unexpected data after the JSON document");
-  return { value, targetAt };
-}
-function decodeUtf8(bytes, file) {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch (error2) {
-    throw new InputError("INPUT_MALFORMED_JSON", "not valid UTF-8", { file, cause: error2 });
-  }
-}
-
-// src/json/read-bounded.ts
-import { open as open3 } from "node:fs/promises";
-async function readBoundedFile(path2, maxBytes, what = "file") {
-  let handle;
-  try {
-    handle = await open3(path2, "r");
-  } catch (error2) {
-    throw new InputError("INPUT_UNREADABLE", `cannot read ${what}: ${errorMessage(error2)}`, {
-      file: path2,
-      cause: error2
-    });
-  }
-  try {
-    const stat5 = await handle.stat();
-    if (!stat5.isFile())
-      throw new InputError("INPUT_UNREADABLE", `${what} is not a regular file`, { file: path2 });
-    const buffer = Buffer.alloc(Math.min(stat5.size, maxBytes) + 1);
-    let total = 0;
-    for (; ; ) {
-      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) {
-        throw new InputError("INPUT_TOO_LARGE", `${what} is larger than the limit of ${maxBytes} bytes`, {
-          file: path2
-        });
-      }
-      if (total === buffer.length) break;
-    }
-    return buffer.subarray(0, total);
-  } finally {
-    await handle.close();
-  }
-}
+// src/manifest/signature-file.ts
+init_defaults();
+init_strict_json();
+init_read_bounded();
 
 // src/manifest/ajv.ts
 var import__ = __toESM(require__(), 1);
@@ -76546,63 +81876,12 @@ function createAjv() {
   return ajv;
 }
 
-// src/json/schema-errors.ts
-function describeJsonValue(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `${JSON.stringify(shown)} (${value.length} characters)`;
-  }
-  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
-  return typeof value === "object" ? "an object" : typeof value;
-}
-var FORMAT_NAMES = {
-  semver: "a semantic version such as 7.4.2",
-  "semver-range": 'a node-semver version or range such as ">=7.2.0" or "7.3.0"',
-  version: "a version such as 7.4.2 (semver), 7.4.2.1234 (windows), 1:7.4.2-1 (debian or rpm)",
-  "version-range": 'a version or range such as ">=7.2.0" or "7.3.0"',
-  "date-time": "an RFC 3339 date-time such as 2026-01-31T00:00:00Z"
-};
-function explainSchemaError(error2) {
-  const params = error2.params;
-  const at = error2.instancePath;
-  const found = describeJsonValue(error2.data);
-  switch (error2.keyword) {
-    case "additionalProperties": {
-      const name = String(params["additionalProperty"]);
-      return { pointer: `${at}/${pointerToken(name)}`, message: `unknown field "${name}"` };
-    }
-    case "required":
-      return { pointer: at, message: `missing required field "${String(params["missingProperty"])}"` };
-    case "type":
-      return { pointer: at, message: `expected ${String(params["type"])}, found ${found}` };
-    case "enum": {
-      const allowed = params["allowedValues"].map((v) => JSON.stringify(v));
-      const shown = allowed.length > 8 ? `${allowed.slice(0, 8).join(", ")}, … (${allowed.length} values)` : allowed.join(", ");
-      return { pointer: at, message: `expected one of ${shown}, found ${found}` };
-    }
-    case "const":
-      return { pointer: at, message: `expected ${JSON.stringify(params["allowedValue"])}, found ${found}` };
-    case "format": {
-      const format = String(params["format"]);
-      return {
-        pointer: at,
-        message: `expected ${FORMAT_NAMES[format] ?? `format ${format}`}, found ${found}`
-      };
-    }
-    case "pattern": {
-      const pattern = String(params["pattern"]);
-      const hex2 = /^\^\[0-9a-f\]\{(\d+)\}\$$/.exec(pattern);
-      const expected = hex2 ? `${hex2[1]} lower-case hex characters` : `a string matching ${pattern}`;
-      return { pointer: at, message: `expected ${expected}, found ${found}` };
-    }
-    default:
-      return { pointer: at, message: `${error2.message ?? "invalid"} (${error2.keyword}), found ${found}` };
-  }
-}
+// src/manifest/validate-json.ts
+init_schema_errors();
+init_strict_json();
 
 // src/manifest/errors.ts
+init_errors();
 var ManifestError = class extends RmmVerifyError {
 };
 
@@ -76692,6 +81971,8 @@ async function readSignatureFile(path2) {
 }
 
 // src/manifest/verify-trust.ts
+init_defaults();
+init_findings();
 import { access as access2 } from "node:fs/promises";
 
 // src/manifest/keys.ts
@@ -76742,7 +82023,11 @@ function verifyBytes(key, data, signature) {
 }
 
 // src/manifest/state.ts
+init_defaults();
+init_errors();
 import { createHash as createHash3 } from "node:crypto";
+init_strict_json();
+init_read_bounded();
 var stateSchema = {
   type: "object",
   additionalProperties: false,
@@ -76803,7 +82088,28 @@ async function recordAccepted(path2, product, serial, bytes, now) {
 `);
 }
 
+// src/manifest/trusted.ts
+init_errors();
+var vouched = /* @__PURE__ */ new WeakMap();
+function vouchVerified(manifest) {
+  vouched.set(manifest, "verified");
+  return manifest;
+}
+function requireTrusted(manifests, what) {
+  for (const manifest of manifests) {
+    if (!vouched.has(manifest)) {
+      throw new InputError(
+        "INPUT_INVALID",
+        `${what}: manifest for '${manifest.product}' has not passed the trust check; pass the manifest that checkManifest returned, or uncheckedManifests([...]) to opt out`
+      );
+    }
+  }
+}
+
 // src/manifest/trust-root.ts
+init_defaults();
+init_strict_json();
+init_read_bounded();
 var trustRootSchema = {
   type: "object",
   additionalProperties: false,
@@ -77019,7 +82325,12 @@ function verifyManifestTrust(loaded, trust, input) {
       })
     );
   }
-  return { trusted, findings, validKeyIds: [...valid] };
+  return {
+    trusted,
+    findings,
+    validKeyIds: [...valid],
+    ...trusted ? { manifest: vouchVerified(manifest) } : {}
+  };
 }
 async function checkManifest(loaded, trust, options) {
   const signaturePath = options.signaturePath ?? defaultSignaturePath(loaded.path);
@@ -77050,6 +82361,7 @@ async function exists2(path2) {
 var VERSION = "0.1.0";
 
 // src/report/report.ts
+init_findings();
 function buildReport(init) {
   const failOn = init.failOn ?? "low";
   const passed = init.subjects.filter((s) => s.result === "pass").length;
@@ -77075,176 +82387,11 @@ function buildReport(init) {
 }
 
 // src/artifact/verify-artifacts.ts
+init_algorithms();
+init_multi_hash();
+init_errors();
+init_findings();
 import { basename as basename4 } from "node:path";
-
-// src/digest/algorithms.ts
-import { timingSafeEqual } from "node:crypto";
-var BINDING_ALGORITHMS = ["sha256", "sha384", "sha512"];
-function digestsEqual(expectedHex, actualHex) {
-  const expected = Buffer.from(expectedHex.toLowerCase(), "utf8");
-  const actual = Buffer.from(actualHex.toLowerCase(), "utf8");
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
-
-// src/digest/multi-hash.ts
-import { createHash as createHash4 } from "node:crypto";
-import { open as open4 } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
-var MultiHash = class {
-  #hashes;
-  #bytes = 0;
-  constructor(algorithms) {
-    this.#hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash4(algorithm)]);
-  }
-  update(chunk) {
-    this.#bytes += chunk.byteLength;
-    for (const [, hash] of this.#hashes) hash.update(chunk);
-  }
-  get bytes() {
-    return this.#bytes;
-  }
-  digest() {
-    const out = {};
-    for (const [algorithm, hash] of this.#hashes) out[algorithm] = hash.digest("hex");
-    return out;
-  }
-};
-var PARALLEL_THRESHOLD = 32 << 20;
-var RING_SLOTS = 8;
-var WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const hashes = workerData.algorithms.map((a) => [a, createHash(a)]);
-const slots = workerData.slots.map((s) => new Uint8Array(s));
-parentPort.on('message', (m) => {
-  if (m.done) {
-    const out = {};
-    for (const [a, h] of hashes) out[a] = h.digest('hex');
-    parentPort.postMessage({ digests: out });
-    return;
-  }
-  const view = slots[m.slot].subarray(0, m.length);
-  for (const [, h] of hashes) h.update(view);
-  parentPort.postMessage({ slot: m.slot });
-});
-`;
-async function hashFile(path2, options) {
-  const algorithms = [...new Set(options.algorithms)];
-  if (algorithms.length === 0) throw new InputError("INPUT_INVALID", "no digest algorithm requested");
-  const maxBytes = options.maxBytes ?? defaults.maxUnpinnedReadBytes;
-  let handle;
-  try {
-    handle = await open4(path2, "r");
-  } catch (error2) {
-    throw new InputError("INPUT_UNREADABLE", `cannot open: ${errorMessage(error2)}`, {
-      file: path2,
-      cause: error2
-    });
-  }
-  try {
-    const stat5 = await handle.stat();
-    if (!stat5.isFile()) throw new InputError("INPUT_UNREADABLE", "not a regular file", { file: path2 });
-    const limit = maxBytes + 1;
-    const read = async (buffer, position) => {
-      const want = Math.min(buffer.byteLength, limit - position);
-      if (want <= 0) return 0;
-      const { bytesRead } = await handle.read(buffer, 0, want, position);
-      return bytesRead;
-    };
-    const expected = Math.min(stat5.size, limit);
-    const result = algorithms.length > 1 && expected >= PARALLEL_THRESHOLD ? await hashParallel(algorithms, read, options.onProgress) : await hashInline(algorithms, read, options.onProgress);
-    return { ...result, exceededCap: result.bytesRead > maxBytes };
-  } catch (error2) {
-    if (error2 instanceof InputError) throw error2;
-    throw new InputError("INPUT_UNREADABLE", `read failed: ${errorMessage(error2)}`, {
-      file: path2,
-      cause: error2
-    });
-  } finally {
-    await handle.close();
-  }
-}
-async function hashInline(algorithms, read, onProgress) {
-  const hash = new MultiHash(algorithms);
-  let buffer = new Uint8Array(defaults.readChunkBytes);
-  let spare = new Uint8Array(defaults.readChunkBytes);
-  let pending = read(buffer, 0);
-  for (; ; ) {
-    const n = await pending;
-    if (n === 0) break;
-    pending = read(spare, hash.bytes + n);
-    pending.catch(() => void 0);
-    hash.update(buffer.subarray(0, n));
-    [buffer, spare] = [spare, buffer];
-    onProgress?.(hash.bytes);
-  }
-  return { bytesRead: hash.bytes, digests: hash.digest() };
-}
-async function hashParallel(algorithms, read, onProgress) {
-  const [local, ...remote] = [...algorithms].sort((a, b) => cost(a) - cost(b));
-  if (!local) throw new InputError("INPUT_INVALID", "no digest algorithm requested");
-  const slots = Array.from({ length: RING_SLOTS }, () => new SharedArrayBuffer(defaults.readChunkBytes));
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: remote, slots } });
-  const free = slots.map((_, i) => i);
-  let waiting;
-  let finished;
-  let failure;
-  let failed3;
-  worker.on("message", (message) => {
-    if (message.digests) finished?.(message.digests);
-    else if (message.slot !== void 0) {
-      if (waiting) {
-        const resolve10 = waiting;
-        waiting = void 0;
-        resolve10(message.slot);
-      } else free.push(message.slot);
-    }
-  });
-  worker.on("error", (error2) => {
-    failure = error2;
-    failed3?.(error2);
-  });
-  const whenFailed = new Promise((_, reject) => {
-    failed3 = reject;
-  });
-  whenFailed.catch(() => void 0);
-  const nextFree = () => free.pop() ?? Promise.race([new Promise((r) => waiting = r), whenFailed]);
-  const readInto = async (slot, position) => ({
-    slot,
-    n: await read(new Uint8Array(slots[slot]), position)
-  });
-  try {
-    const hash = new MultiHash([local]);
-    let pending = readInto(await nextFree(), 0);
-    for (; ; ) {
-      if (failure) throw failure;
-      const { slot, n } = await pending;
-      if (n === 0) {
-        free.push(slot);
-        break;
-      }
-      const next = await nextFree();
-      pending = readInto(next, hash.bytes + n);
-      pending.catch(() => void 0);
-      hash.update(new Uint8Array(slots[slot], 0, n));
-      worker.postMessage({ slot, length: n });
-      onProgress?.(hash.bytes);
-    }
-    const remoteDigests = await Promise.race([
-      new Promise((resolve10) => {
-        finished = resolve10;
-        worker.postMessage({ done: true });
-      }),
-      whenFailed
-    ]);
-    return { bytesRead: hash.bytes, digests: { ...hash.digest(), ...remoteDigests } };
-  } finally {
-    await worker.terminate();
-  }
-}
-function cost(algorithm) {
-  return { sha1: 1, sha256: 1, sha384: 2, sha512: 2 }[algorithm];
-}
 
 // src/manifest/version-policy.ts
 function range(scheme, text2, pointer) {
@@ -77304,4630 +82451,34 @@ function evaluateVersionPolicy(owner, version) {
   return compileVersionPolicy(owner).evaluate(version);
 }
 
-// src/authenticode/trust.ts
-import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
-import { getCACertificates } from "node:tls";
-
-// src/authenticode/certificate.ts
-import { createHash as createHash5, X509Certificate } from "node:crypto";
-
-// src/authenticode/der.ts
-var DerError = class extends Error {
-  offset;
-  constructor(message, offset) {
-    super(`${message} at byte offset ${offset}`);
-    this.name = "DerError";
-    this.offset = offset;
-  }
-};
-var DerTag = {
-  boolean: 1,
-  integer: 2,
-  bitString: 3,
-  octetString: 4,
-  null: 5,
-  oid: 6,
-  utf8String: 12,
-  printableString: 19,
-  t61String: 20,
-  ia5String: 22,
-  utcTime: 23,
-  generalizedTime: 24,
-  bmpString: 30,
-  universalString: 28,
-  sequence: 48,
-  set: 49
-};
-var MAX_CHILDREN = 1e5;
-function isConstructed(node) {
-  return (node.tag & 32) !== 0;
-}
-function contextTag(n, constructed = true) {
-  return 128 | (constructed ? 32 : 0) | n;
-}
-function readNode(buffer, offset, limit = buffer.length, base = 0) {
-  if (offset + 2 > limit) throw new DerError("truncated DER header", base + offset);
-  const tag = buffer[offset] ?? 0;
-  if ((tag & 31) === 31) throw new DerError("multi-byte DER tags are not supported", base + offset);
-  const first = buffer[offset + 1] ?? 0;
-  let length;
-  let contentStart;
-  if (first < 128) {
-    length = first;
-    contentStart = offset + 2;
-  } else if (first === 128) {
-    throw new DerError("indefinite length (BER) is not DER", base + offset + 1);
-  } else {
-    const count = first & 127;
-    if (count > 4) throw new DerError(`DER length of ${count} bytes is too large`, base + offset + 1);
-    if (offset + 2 + count > limit) throw new DerError("truncated DER length", base + offset + 1);
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + (buffer[offset + 2 + i] ?? 0);
-    if (length < 128 || count > 1 && (buffer[offset + 2] ?? 0) === 0) {
-      throw new DerError("DER length is not minimally encoded", base + offset + 1);
-    }
-    contentStart = offset + 2 + count;
-  }
-  const end = contentStart + length;
-  if (end > limit) {
-    throw new DerError(
-      `DER value of ${length} bytes runs past its container (ends at ${base + limit})`,
-      base + offset
-    );
-  }
-  return { tag, start: offset, contentStart, end, buffer, base };
-}
-function parseDer(buffer, base = 0) {
-  const node = readNode(buffer, 0, buffer.length, base);
-  if (node.end !== buffer.length) {
-    throw new DerError(`${buffer.length - node.end} unexpected bytes after DER value`, base + node.end);
-  }
-  return node;
-}
-function children(node) {
-  if (!isConstructed(node)) throw new DerError("expected a constructed DER value", offsetOf(node));
-  const list = [];
-  let offset = node.contentStart;
-  while (offset < node.end) {
-    if (list.length >= MAX_CHILDREN) throw new DerError("too many DER elements", node.base + offset);
-    const child = readNode(node.buffer, offset, node.end, node.base);
-    list.push(child);
-    offset = child.end;
-  }
-  return list;
-}
-function offsetOf(node) {
-  return node.base + node.start;
-}
-function contents(node) {
-  return node.buffer.subarray(node.contentStart, node.end);
-}
-function encoded(node) {
-  return node.buffer.subarray(node.start, node.end);
-}
-function expectTag(node, tag, what, parent) {
-  if (!node) {
-    throw new DerError(`missing ${what}`, parent ? parent.base + parent.end : 0);
-  }
-  if (node.tag !== tag) {
-    throw new DerError(
-      `expected ${what} (tag 0x${tag.toString(16)}), found tag 0x${node.tag.toString(16)}`,
-      offsetOf(node)
-    );
-  }
-  return node;
-}
-function sequence(node, what, parent) {
-  return children(expectTag(node, DerTag.sequence, what, parent));
-}
-function readOid(node, what = "object identifier", parent) {
-  const oid = expectTag(node, DerTag.oid, what, parent);
-  const bytes = contents(oid);
-  if (bytes.length === 0 || bytes.length > 64) throw new DerError(`invalid ${what}`, offsetOf(oid));
-  const parts = [];
-  let value = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i] ?? 0;
-    if (value === 0 && byte === 128) throw new DerError(`invalid ${what}`, offsetOf(oid));
-    value = value * 128 + (byte & 127);
-    if (value > Number.MAX_SAFE_INTEGER / 128) throw new DerError(`${what} arc too large`, offsetOf(oid));
-    if ((byte & 128) === 0) {
-      if (parts.length === 0) {
-        const first = value < 80 ? Math.floor(value / 40) : 2;
-        parts.push(first, value - first * 40);
-      } else {
-        parts.push(value);
-      }
-      value = 0;
-    } else if (i === bytes.length - 1) {
-      throw new DerError(`truncated ${what}`, offsetOf(oid));
-    }
-  }
-  return parts.join(".");
-}
-function readInteger(node, what = "integer", parent) {
-  const integer = expectTag(node, DerTag.integer, what, parent);
-  if (integer.end === integer.contentStart) throw new DerError(`empty ${what}`, offsetOf(integer));
-  return contents(integer);
-}
-function readSmallInteger(node, what = "integer", parent) {
-  const bytes = readInteger(node, what, parent);
-  if (bytes.length > 4) throw new DerError(`${what} too large`, node ? offsetOf(node) : 0);
-  let value = 0;
-  for (const byte of bytes) value = value * 256 + byte;
-  if ((bytes[0] ?? 0) & 128) value -= 2 ** (8 * bytes.length);
-  return value;
-}
-function readOctetString(node, what = "octet string", parent) {
-  return contents(expectTag(node, DerTag.octetString, what, parent));
-}
-function readTime(node, what = "time", parent) {
-  if (!node) throw new DerError(`missing ${what}`, parent ? parent.base + parent.end : 0);
-  const text2 = Buffer.from(contents(node)).toString("latin1");
-  let match;
-  if (node.tag === DerTag.utcTime) {
-    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text2);
-    if (match) {
-      const yy = Number(match[1]);
-      const year = yy >= 50 ? 1900 + yy : 2e3 + yy;
-      return utc(year, match, 2, node, what);
-    }
-  } else if (node.tag === DerTag.generalizedTime) {
-    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{1,9})?Z$/.exec(text2);
-    if (match) return utc(Number(match[1]), match, 2, node, what);
-  }
-  throw new DerError(`invalid ${what} '${text2.slice(0, 40)}'`, offsetOf(node));
-}
-function utc(year, match, from, node, what) {
-  const [month, day, hour, minute, second] = [0, 1, 2, 3, 4].map((i) => Number(match[from + i]));
-  const fraction = match[7] ? Math.floor(Number(`0${match[7]}`) * 1e3) : 0;
-  const date = new Date(
-    Date.UTC(year, (month ?? 1) - 1, day ?? 1, hour ?? 0, minute ?? 0, second ?? 0, fraction)
-  );
-  if (Number.isNaN(date.getTime())) throw new DerError(`invalid ${what}`, offsetOf(node));
-  return date;
-}
-function readString(node) {
-  const bytes = contents(node);
-  switch (node.tag) {
-    case DerTag.utf8String:
-      return Buffer.from(bytes).toString("utf8");
-    case DerTag.printableString:
-    case DerTag.ia5String:
-    case DerTag.t61String:
-      return Buffer.from(bytes).toString("latin1");
-    case DerTag.bmpString: {
-      const swapped = Buffer.from(bytes);
-      if (swapped.length % 2 === 0) swapped.swap16();
-      return swapped.toString("utf16le");
-    }
-    default:
-      return `#${Buffer.from(encoded(node)).toString("hex")}`;
-  }
-}
-
-// src/authenticode/oids.ts
-var Oid = {
-  signedData: "1.2.840.113549.1.7.2",
-  data: "1.2.840.113549.1.7.1",
-  contentType: "1.2.840.113549.1.9.3",
-  messageDigest: "1.2.840.113549.1.9.4",
-  signingTime: "1.2.840.113549.1.9.5",
-  counterSignature: "1.2.840.113549.1.9.6",
-  tstInfo: "1.2.840.113549.1.9.16.1.4",
-  spcIndirectData: "1.3.6.1.4.1.311.2.1.4",
-  spcPeImageData: "1.3.6.1.4.1.311.2.1.15",
-  spcSipInfo: "1.3.6.1.4.1.311.2.1.30",
-  spcNestedSignature: "1.3.6.1.4.1.311.2.4.1",
-  msRfc3161Timestamp: "1.3.6.1.4.1.311.3.3.1",
-  ekuCodeSigning: "1.3.6.1.5.5.7.3.3",
-  ekuTimeStamping: "1.3.6.1.5.5.7.3.8",
-  ekuAny: "2.5.29.37.0",
-  extKeyUsage: "2.5.29.15",
-  extBasicConstraints: "2.5.29.19",
-  extExtendedKeyUsage: "2.5.29.37",
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  ecPublicKey: "1.2.840.10045.2.1"
-};
-var ALLOWED_UNSIGNED_ATTRIBUTES = /* @__PURE__ */ new Set([
-  Oid.counterSignature,
-  Oid.msRfc3161Timestamp,
-  Oid.spcNestedSignature
-]);
-var DIGEST_OIDS = {
-  "1.3.14.3.2.26": "sha1",
-  "2.16.840.1.101.3.4.2.1": "sha256",
-  "2.16.840.1.101.3.4.2.2": "sha384",
-  "2.16.840.1.101.3.4.2.3": "sha512"
-};
-var SIGNATURE_OIDS = {
-  [Oid.rsaEncryption]: void 0,
-  [Oid.ecPublicKey]: void 0,
-  "1.2.840.113549.1.1.5": "sha1",
-  "1.2.840.113549.1.1.11": "sha256",
-  "1.2.840.113549.1.1.12": "sha384",
-  "1.2.840.113549.1.1.13": "sha512",
-  "1.2.840.10045.4.1": "sha1",
-  "1.2.840.10045.4.3.2": "sha256",
-  "1.2.840.10045.4.3.3": "sha384",
-  "1.2.840.10045.4.3.4": "sha512"
-};
-var NAME_ATTRIBUTES = {
-  "2.5.4.3": "CN",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.9": "STREET",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "2.5.4.5": "serialNumber",
-  "2.5.4.4": "SN",
-  "2.5.4.42": "GN",
-  "2.5.4.12": "title",
-  "2.5.4.17": "postalCode",
-  "2.5.4.97": "organizationIdentifier",
-  "1.2.840.113549.1.9.1": "E",
-  "0.9.2342.19200300.100.1.25": "DC",
-  "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC",
-  "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
-  "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL",
-  "2.5.4.15": "businessCategory"
-};
-
-// src/authenticode/certificate.ts
-var KNOWN_CRITICAL_EXTENSIONS = /* @__PURE__ */ new Set([
-  Oid.extKeyUsage,
-  Oid.extBasicConstraints,
-  Oid.extExtendedKeyUsage,
-  "2.5.29.14",
-  // subject key identifier
-  "2.5.29.35",
-  // authority key identifier
-  "2.5.29.17",
-  // subject alternative name
-  "2.5.29.32"
-  // certificate policies (no policy constraints are enforced by Authenticode)
-]);
-var KeyUsageBit = { digitalSignature: 0, keyCertSign: 5 };
-function parseCertificate(der, base = 0) {
-  const root = parseDer(der, base);
-  const [tbs] = sequence(root, "Certificate");
-  const fields = sequence(tbs, "TBSCertificate", root);
-  let index = 0;
-  if (fields[0]?.tag === contextTag(0)) index++;
-  const serial = expectTag(fields[index++], DerTag.integer, "serialNumber", tbs);
-  sequence(fields[index++], "signature algorithm", tbs);
-  const issuer = expectTag(fields[index++], DerTag.sequence, "issuer", tbs);
-  const validity = sequence(fields[index++], "validity", tbs);
-  const subject = expectTag(fields[index++], DerTag.sequence, "subject", tbs);
-  sequence(fields[index++], "subjectPublicKeyInfo", tbs);
-  let keyUsage;
-  let isCa = false;
-  let pathLength;
-  let extendedKeyUsage;
-  const unknownCritical = [];
-  let subjectKeyIdentifier;
-  for (const field2 of fields.slice(index)) {
-    if (field2.tag !== contextTag(3)) continue;
-    const [list] = children(field2);
-    for (const extension of sequence(list, "extensions", field2)) {
-      const parts = sequence(extension, "extension");
-      const oid = readOid(parts[0], "extension id", extension);
-      let critical = false;
-      let valueNode = parts[1];
-      if (valueNode?.tag === DerTag.boolean) {
-        critical = contents(valueNode)[0] === 255;
-        valueNode = parts[2];
-      }
-      const value = parseDer(contents(expectTag(valueNode, DerTag.octetString, "extnValue", extension)), 0);
-      switch (oid) {
-        case Oid.extKeyUsage:
-          keyUsage = readBits(value);
-          break;
-        case Oid.extBasicConstraints: {
-          const items = sequence(value, "basicConstraints");
-          for (const item of items) {
-            if (item.tag === DerTag.boolean) isCa = contents(item)[0] === 255;
-            else if (item.tag === DerTag.integer) pathLength = Number(bigFromBytes(contents(item)));
-          }
-          break;
-        }
-        case Oid.extExtendedKeyUsage:
-          extendedKeyUsage = sequence(value, "extKeyUsage").map((n) => readOid(n, "key purpose"));
-          break;
-        case "2.5.29.14":
-          subjectKeyIdentifier = contents(expectTag(value, DerTag.octetString, "subjectKeyIdentifier"));
-          break;
-        default:
-          if (critical && !KNOWN_CRITICAL_EXTENSIONS.has(oid)) unknownCritical.push(oid);
-      }
-    }
-  }
-  let x509;
-  try {
-    x509 = new X509Certificate(der);
-    if (x509.publicKey.asymmetricKeyType === void 0) throw new Error("unknown public key type");
-  } catch (error2) {
-    throw new DerError(`certificate rejected by OpenSSL: ${String(error2)}`, base);
-  }
-  const subjectName = formatName(subject);
-  return {
-    der,
-    x509,
-    serialHex: Buffer.from(contents(serial)).toString("hex"),
-    issuerDer: encoded(issuer),
-    subjectDer: encoded(subject),
-    subject: subjectName.text,
-    issuer: formatName(issuer).text,
-    commonName: subjectName.commonName,
-    notBefore: readTime(validity[0], "notBefore"),
-    notAfter: readTime(validity[1], "notAfter"),
-    keyUsage,
-    isCa,
-    pathLength,
-    extendedKeyUsage,
-    unknownCriticalExtensions: unknownCritical,
-    subjectKeyIdentifier,
-    thumbprint: createHash5("sha256").update(der).digest("hex"),
-    thumbprintSha1: createHash5("sha1").update(der).digest("hex")
-  };
-}
-function readBits(node) {
-  const bytes = contents(expectTag(node, DerTag.bitString, "keyUsage"));
-  const bits = /* @__PURE__ */ new Set();
-  for (let i = 1; i < bytes.length; i++) {
-    for (let bit = 0; bit < 8; bit++) if ((bytes[i] ?? 0) >> 7 - bit & 1) bits.add((i - 1) * 8 + bit);
-  }
-  return bits;
-}
-function bigFromBytes(bytes) {
-  let value = 0n;
-  for (const byte of bytes) value = value * 256n + BigInt(byte);
-  return value;
-}
-function formatName(name) {
-  const rdns = [];
-  let commonName;
-  for (const rdn of children(name)) {
-    const parts = [];
-    for (const attribute of children(rdn)) {
-      const [type, value] = sequence(attribute, "AttributeTypeAndValue");
-      const oid = readOid(type, "attribute type", attribute);
-      if (!value) throw new DerError("missing attribute value", attribute.base + attribute.end);
-      const text2 = readString(value);
-      if (oid === "2.5.4.3") commonName = text2;
-      parts.push(`${NAME_ATTRIBUTES[oid] ?? oid}=${escapeRdn(text2)}`);
-    }
-    rdns.push(parts.join("+"));
-  }
-  return { text: rdns.reverse().join(", "), commonName };
-}
-function escapeRdn(value) {
-  return value.replace(/([,+"\\<>;])/g, "\\$1");
-}
-function sameBytes(a, b) {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
-function parseCertificateFile(bytes, file) {
-  const text2 = Buffer.from(bytes).toString("latin1");
-  if (text2.includes("-----BEGIN CERTIFICATE-----")) {
-    const blocks = [...text2.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
-    return blocks.map(
-      (block) => parseCertificate(Buffer.from((block[1] ?? "").replace(/\s+/g, ""), "base64"))
-    );
-  }
-  if (bytes.length === 0) throw new DerError(`${file}: empty certificate file`, 0);
-  return [parseCertificate(bytes)];
-}
-
-// src/authenticode/trust.ts
-var MAX_ROOT_FILE_BYTES = 1 << 20;
-async function loadCertificates(path2) {
-  const bytes = await readBoundedFile(path2, MAX_ROOT_FILE_BYTES, "certificate file");
-  try {
-    const certificates = parseCertificateFile(bytes, path2);
-    if (certificates.length === 0) throw new Error("no certificate found");
-    return certificates;
-  } catch (error2) {
-    throw new Error(`${path2}: not a PEM or DER certificate: ${errorMessage(error2)}`, { cause: error2 });
-  }
-}
-async function loadPinnedSigners(signers, manifestDir) {
-  const pinned = [];
-  for (const [index, signer] of signers.entries()) {
-    const pointer = `/signers/authenticode/${index}`;
-    const load = async (paths, key) => {
-      const list = [];
-      for (const [i, path2] of paths.entries()) {
-        try {
-          list.push(...await loadCertificates(isAbsolute2(path2) ? path2 : resolve2(manifestDir, path2)));
-        } catch (error2) {
-          throw new Error(`${pointer}/${key}/${i}: ${errorMessage(error2)}`, { cause: error2 });
-        }
-      }
-      return list;
-    };
-    const roots = await load(signer.roots, "roots");
-    const timestampRoots = signer.timestampRoots ? await load(signer.timestampRoots, "timestampRoots") : roots;
-    pinned.push({
-      label: `signers.authenticode[${index}]`,
-      ...signer.subject !== void 0 ? { subject: signer.subject } : {},
-      ...signer.thumbprint !== void 0 ? { thumbprint: signer.thumbprint } : {},
-      roots,
-      timestampRoots
-    });
-  }
-  return pinned;
-}
-var systemRootsCache;
-function systemRoots() {
-  if (!systemRootsCache) {
-    systemRootsCache = [];
-    for (const pem of getCACertificates("system")) {
-      const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
-      try {
-        systemRootsCache.push(parseCertificate(Buffer.from(body, "base64")));
-      } catch {
-      }
-    }
-  }
-  return systemRootsCache;
-}
-
-// src/authenticode/source.ts
-import { open as open5 } from "node:fs/promises";
-async function openFileSource(path2) {
-  let handle;
-  try {
-    handle = await open5(path2, "r");
-  } catch (error2) {
-    throw new InputError("INPUT_UNREADABLE", `cannot read file: ${errorMessage(error2)}`, {
-      file: path2,
-      cause: error2
-    });
-  }
-  try {
-    const stat5 = await handle.stat();
-    if (!stat5.isFile()) throw new InputError("INPUT_UNREADABLE", "not a regular file", { file: path2 });
-    const readInto = async (buffer, offset) => {
-      const length = buffer.length;
-      let total = 0;
-      while (total < length) {
-        const { bytesRead } = await handle.read(buffer, total, length - total, offset + total);
-        if (bytesRead === 0) {
-          throw new InputError(
-            "INPUT_UNREADABLE",
-            `file shrank while reading (${offset + total} of ${stat5.size} bytes)`,
-            { file: path2 }
-          );
-        }
-        total += bytesRead;
-      }
-      return buffer;
-    };
-    return {
-      name: path2,
-      size: stat5.size,
-      read: (offset, length) => readInto(Buffer.allocUnsafe(length), offset),
-      readInto,
-      close: () => handle.close()
-    };
-  } catch (error2) {
-    await handle.close();
-    throw error2;
-  }
-}
-
-// src/authenticode/chain.ts
-var MAX_ISSUER_CHECKS = 256;
-var PURPOSE_OID = {
-  codeSigning: Oid.ekuCodeSigning,
-  timeStamping: Oid.ekuTimeStamping
-};
-function isAnchor(certificate, anchors) {
-  return anchors.some((anchor) => sameBytes(anchor.der, certificate.der));
-}
-function issued(issuer, subject) {
-  if (!sameBytes(issuer.subjectDer, subject.issuerDer)) return false;
-  try {
-    return subject.x509.verify(issuer.x509.publicKey);
-  } catch {
-    return false;
-  }
-}
-function buildChain(leaf, intermediates, options) {
-  const maxLength = options.maxLength ?? defaults.maxChainLength;
-  const pool = [...options.anchors, ...intermediates];
-  let best = [leaf];
-  let budget = MAX_ISSUER_CHECKS;
-  const search = (path2) => {
-    const current = path2[path2.length - 1];
-    if (isAnchor(current, options.anchors)) return path2;
-    if (path2.length > best.length) best = path2;
-    if (path2.length >= maxLength) return void 0;
-    for (const candidate of pool) {
-      if (path2.some((c) => sameBytes(c.der, candidate.der))) continue;
-      if (!sameBytes(candidate.subjectDer, current.issuerDer)) continue;
-      if (budget-- <= 0) return void 0;
-      if (!issued(candidate, current)) continue;
-      const found = search([...path2, candidate]);
-      if (found) return found;
-    }
-    return void 0;
-  };
-  const chain = search([leaf]);
-  if (!chain) {
-    const top = best[best.length - 1];
-    const selfSigned = sameBytes(top.subjectDer, top.issuerDer);
-    return {
-      chain: best,
-      anchor: void 0,
-      problems: [
-        {
-          code: "AUTHENTICODE_UNTRUSTED_ROOT",
-          certificate: top.subject,
-          message: options.anchors.length === 0 ? "no pinned roots to chain to" : selfSigned ? `chain ends at the self-signed "${top.subject}", which is not pinned` : `no pinned root or certificate issued "${top.subject}" (issuer "${top.issuer}")`
-        }
-      ]
-    };
-  }
-  return { chain, anchor: chain[chain.length - 1], problems: checkPath(chain, options) };
-}
-function checkPath(chain, options) {
-  const problems = [];
-  const at = options.at.getTime();
-  const purpose = PURPOSE_OID[options.purpose];
-  chain.forEach((certificate, index) => {
-    const add2 = (code, message) => {
-      problems.push({ code, message, certificate: certificate.subject });
-    };
-    const role = index === 0 ? "signer" : "issuer";
-    if (at < certificate.notBefore.getTime() || at > certificate.notAfter.getTime()) {
-      add2(
-        "AUTHENTICODE_CERT_EXPIRED",
-        `${role} certificate "${certificate.subject}" is valid from ${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()}, not at ${options.at.toISOString()}`
-      );
-    }
-    const anchor = index === chain.length - 1 && index > 0;
-    if (!anchor && certificate.unknownCriticalExtensions.length > 0) {
-      add2(
-        "AUTHENTICODE_CHAIN_INVALID",
-        `"${certificate.subject}" has unknown critical extensions ${certificate.unknownCriticalExtensions.join(", ")}`
-      );
-    }
-    if (index === 0) {
-      if (!certificate.extendedKeyUsage?.includes(purpose)) {
-        add2(
-          "AUTHENTICODE_USAGE_NOT_ALLOWED",
-          `signer "${certificate.subject}" lacks the ${options.purpose} extended key usage (${purpose})`
-        );
-      }
-      if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.digitalSignature)) {
-        add2(
-          "AUTHENTICODE_USAGE_NOT_ALLOWED",
-          `signer "${certificate.subject}" lacks the digitalSignature key usage`
-        );
-      }
-    } else {
-      if (!anchor && !certificate.isCa) {
-        add2("AUTHENTICODE_CHAIN_INVALID", `issuer "${certificate.subject}" is not a CA (basicConstraints)`);
-      }
-      if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.keyCertSign)) {
-        add2("AUTHENTICODE_CHAIN_INVALID", `issuer "${certificate.subject}" lacks the keyCertSign key usage`);
-      }
-      if (certificate.pathLength !== void 0 && index - 1 > certificate.pathLength) {
-        add2(
-          "AUTHENTICODE_CHAIN_INVALID",
-          `issuer "${certificate.subject}" allows ${certificate.pathLength} intermediates below it, found ${index - 1}`
-        );
-      }
-      const eku = certificate.extendedKeyUsage;
-      if (eku && !eku.includes(purpose) && !eku.includes(Oid.ekuAny)) {
-        add2(
-          "AUTHENTICODE_USAGE_NOT_ALLOWED",
-          `issuer "${certificate.subject}" restricts extended key usage to ${eku.join(", ")}`
-        );
-      }
-    }
-  });
-  return problems;
-}
-
-// src/authenticode/errors.ts
-var AuthenticodeFormatError = class extends RmmVerifyError {
-  constructor(message, options = {}) {
-    const { code, ...rest } = options;
-    super(code ?? "AUTHENTICODE_MALFORMED_FILE", message, rest);
-  }
-};
-
-// src/authenticode/image-hash.ts
-import { createHash as createHash6 } from "node:crypto";
-
-// src/authenticode/pe.ts
-var MAX_SECTIONS = 96;
-var SECURITY_DIRECTORY = 4;
-function isPe(head) {
-  return head.length >= 2 && head[0] === 77 && head[1] === 90;
-}
-async function parsePe(source) {
-  const file = source.name;
-  const fail = (message, offset) => {
-    throw new AuthenticodeFormatError(message, { file, offset });
-  };
-  const size = source.size;
-  if (size < 64) fail(`file of ${size} bytes is too short for a DOS header (64 bytes)`, 0);
-  const headLength = Math.min(size, defaults.maxPeHeaderBytes);
-  const head = Buffer.from(await source.read(0, headLength));
-  if (!isPe(head)) fail("missing 'MZ' signature", 0);
-  const peOffset = head.readUInt32LE(60);
-  if (peOffset + 24 > headLength) {
-    fail(
-      `PE header offset ${peOffset} (e_lfanew) is outside the first ${headLength} bytes of the file`,
-      60
-    );
-  }
-  if (head.readUInt32LE(peOffset) !== 17744) fail("missing 'PE\\0\\0' signature", peOffset);
-  const coff = peOffset + 4;
-  const machine = head.readUInt16LE(coff);
-  const sectionCount = head.readUInt16LE(coff + 2);
-  const optionalSize = head.readUInt16LE(coff + 16);
-  if (sectionCount > MAX_SECTIONS) fail(`${sectionCount} sections (more than ${MAX_SECTIONS})`, coff + 2);
-  const optional3 = coff + 20;
-  if (optionalSize < 2 || optional3 + optionalSize > headLength) {
-    fail(
-      `optional header of ${optionalSize} bytes runs past the headers read (${headLength} bytes)`,
-      coff + 16
-    );
-  }
-  const magic = head.readUInt16LE(optional3);
-  let kind;
-  if (magic === 267) kind = "pe32";
-  else if (magic === 523) kind = "pe32+";
-  else return fail(`unknown optional header magic 0x${magic.toString(16)}`, optional3);
-  const directoryCountOffset = optional3 + (kind === "pe32" ? 92 : 108);
-  const directories = directoryCountOffset + 4;
-  if (directoryCountOffset + 4 > optional3 + optionalSize) {
-    fail(`optional header of ${optionalSize} bytes is too short for a ${kind} header`, coff + 16);
-  }
-  const directoryCount = head.readUInt32LE(directoryCountOffset);
-  if (directories + Math.min(directoryCount, 16) * 8 > optional3 + optionalSize) {
-    fail(`${directoryCount} data directories do not fit in the optional header`, directoryCountOffset);
-  }
-  const checksumOffset = optional3 + 64;
-  const sizeOfHeaders = head.readUInt32LE(optional3 + 60);
-  let securityDirectoryOffset;
-  let certificateTable;
-  if (directoryCount > SECURITY_DIRECTORY) {
-    securityDirectoryOffset = directories + SECURITY_DIRECTORY * 8;
-    const offset = head.readUInt32LE(securityDirectoryOffset);
-    const length = head.readUInt32LE(securityDirectoryOffset + 4);
-    if (offset !== 0 || length !== 0) {
-      if (offset === 0 || length === 0) {
-        fail(`certificate table entry has offset ${offset} and size ${length}`, securityDirectoryOffset);
-      }
-      if (offset < securityDirectoryOffset + 8) {
-        fail(`certificate table at offset ${offset} overlaps the headers`, securityDirectoryOffset);
-      }
-      if (offset + length > size) {
-        fail(
-          `certificate table at offset ${offset} of ${length} bytes runs past the end of the file (${size} bytes): truncated?`,
-          securityDirectoryOffset
-        );
-      }
-      certificateTable = { offset, size: length };
-    }
-  }
-  const sectionTable = optional3 + optionalSize;
-  if (sectionTable + sectionCount * 40 > headLength) {
-    fail(
-      `section table of ${sectionCount} entries runs past the headers read (${headLength} bytes)`,
-      sectionTable
-    );
-  }
-  const sections = [];
-  for (let i = 0; i < sectionCount; i++) {
-    const at = sectionTable + i * 40;
-    const name = head.subarray(at, at + 8).toString("latin1").replace(/\0+$/, "");
-    const rawSize = head.readUInt32LE(at + 16);
-    const rawOffset = head.readUInt32LE(at + 20);
-    if (rawSize !== 0 && rawOffset + rawSize > size) {
-      fail(
-        `section ${i} (${JSON.stringify(name)}) data at offset ${rawOffset} of ${rawSize} bytes runs past the end of the file (${size} bytes)`,
-        at + 16
-      );
-    }
-    sections.push({ name, rawOffset, rawSize });
-  }
-  return {
-    kind,
-    fileSize: size,
-    machine,
-    checksumOffset,
-    checksum: head.readUInt32LE(checksumOffset),
-    securityDirectoryOffset,
-    certificateTable,
-    sizeOfHeaders,
-    sections
-  };
-}
-function imageHashRanges(layout) {
-  const excluded = [[layout.checksumOffset, layout.checksumOffset + 4]];
-  if (layout.securityDirectoryOffset !== void 0) {
-    excluded.push([layout.securityDirectoryOffset, layout.securityDirectoryOffset + 8]);
-  }
-  if (layout.certificateTable) {
-    excluded.push([
-      layout.certificateTable.offset,
-      layout.certificateTable.offset + layout.certificateTable.size
-    ]);
-  }
-  excluded.sort((a, b) => a[0] - b[0]);
-  const ranges = [];
-  let position = 0;
-  for (const [start, end] of excluded) {
-    if (start > position) ranges.push([position, start]);
-    position = Math.max(position, end);
-  }
-  if (position < layout.fileSize) ranges.push([position, layout.fileSize]);
-  return ranges;
-}
-
-// src/authenticode/image-hash.ts
-var spareBuffers = [];
-var MAX_SPARE_BUFFERS = 16;
-function takeBuffer(bytes) {
-  const index = spareBuffers.findIndex((buffer2) => buffer2.length >= bytes);
-  if (index < 0) return Buffer.allocUnsafe(bytes);
-  const [buffer] = spareBuffers.splice(index, 1);
-  return buffer ?? Buffer.allocUnsafe(bytes);
-}
-function giveBack(buffer) {
-  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
-}
-async function hashRanges(source, ranges, algorithms, chunkBytes = defaults.readChunkBytes) {
-  const hashes = /* @__PURE__ */ new Map();
-  for (const algorithm of algorithms) hashes.set(algorithm, createHash6(algorithm));
-  const chunks = [];
-  for (const [start, end] of ranges) {
-    for (let offset = start; offset < end; offset += chunkBytes)
-      chunks.push([offset, Math.min(chunkBytes, end - offset)]);
-  }
-  const buffers = source.readInto && chunks.length > 0 ? [takeBuffer(chunkBytes), takeBuffer(chunkBytes)] : [];
-  const read = (index) => {
-    const chunk = chunks[index];
-    if (!chunk) return void 0;
-    const buffer = buffers[index % 2];
-    return buffer && source.readInto ? source.readInto(buffer.subarray(0, chunk[1]), chunk[0]) : source.read(chunk[0], chunk[1]);
-  };
-  let pending = read(0);
-  try {
-    for (let index = 0; pending; index++) {
-      const data = await pending;
-      pending = read(index + 1);
-      pending?.catch(() => void 0);
-      for (const hash of hashes.values()) hash.update(data);
-    }
-  } finally {
-    if (pending === void 0) for (const buffer of buffers) giveBack(buffer);
-  }
-  const digests = /* @__PURE__ */ new Map();
-  for (const [algorithm, hash] of hashes) digests.set(algorithm, hash.digest());
-  return digests;
-}
-function peImageHash(source, layout, algorithms) {
-  return hashRanges(source, imageHashRanges(layout), algorithms);
-}
-
-// src/authenticode/msi.ts
-import { createHash as createHash7 } from "node:crypto";
-
-// src/authenticode/compound-file.ts
-var CFB_MAGIC = Buffer.from([208, 207, 17, 224, 161, 177, 26, 225]);
-var MAX_REGULAR_SECTOR = 4294967290;
-var END_OF_CHAIN = 4294967294;
-var FREE_SECTOR = 4294967295;
-var NO_STREAM = 4294967295;
-var HEADER_DIFAT_ENTRIES = 109;
-var DIRECTORY_ENTRY_BYTES = 128;
-var MINI_SECTOR_BYTES = 64;
-var MINI_STREAM_CUTOFF = 4096;
-var EntryType = { unused: 0, storage: 1, stream: 2, root: 5 };
-var RECORD_FIELDS = {
-  clsid: [80, 96],
-  stateBits: [96, 100],
-  createdTime: [100, 108],
-  modifiedTime: [108, 116]
-};
-var DEFAULT_LIMITS = {
-  maxEntries: defaults.maxMsiDirectoryEntries,
-  maxDepth: defaults.maxMsiStorageDepth
-};
-async function openCompoundFile(source, limits = DEFAULT_LIMITS) {
-  const file = source.name;
-  function fail(message, offset) {
-    throw new AuthenticodeFormatError(message, { file, offset });
-  }
-  if (source.size < 512) fail(`compound file of ${source.size} bytes is shorter than its 512-byte header`, 0);
-  const header2 = Buffer.from(await source.read(0, 512));
-  if (!header2.subarray(0, 8).equals(CFB_MAGIC)) fail("not a compound file (bad signature)", 0);
-  const major = header2.readUInt16LE(26);
-  const shift = header2.readUInt16LE(30);
-  if (!(major === 3 && shift === 9 || major === 4 && shift === 12)) {
-    fail(`major version ${major} with sector shift ${shift} (expected 3 with 9, or 4 with 12)`, 26);
-  }
-  if (header2.readUInt16LE(28) !== 65534) fail("byte order mark is not 0xFFFE", 28);
-  if (header2.readUInt16LE(32) !== 6)
-    fail(`mini sector shift ${header2.readUInt16LE(32)} (expected 6)`, 32);
-  if (header2.readUInt32LE(56) !== MINI_STREAM_CUTOFF) {
-    fail(`mini stream cutoff ${header2.readUInt32LE(56)} (expected 4096)`, 56);
-  }
-  const sectorSize = 1 << shift;
-  const sectorCount = Math.ceil((source.size - sectorSize) / sectorSize);
-  const sectorOffset = (sector) => (sector + 1) * sectorSize;
-  const entriesPerSector = sectorSize / 4;
-  const readSector = async (sector, what, at) => {
-    if (sector >= sectorCount || sectorOffset(sector) + sectorSize > source.size) {
-      fail(`${what} sector ${sector} is outside the file of ${source.size} bytes`, at);
-    }
-    return Buffer.from(await source.read(sectorOffset(sector), sectorSize));
-  };
-  const fatSectorCount = header2.readUInt32LE(44);
-  if (fatSectorCount > sectorCount)
-    fail(`${fatSectorCount} FAT sectors do not fit in ${sectorCount} sectors`, 44);
-  const fatSectors = [];
-  for (let i = 0; i < HEADER_DIFAT_ENTRIES && fatSectors.length < fatSectorCount; i++) {
-    fatSectors.push(header2.readUInt32LE(76 + i * 4));
-  }
-  let difat = header2.readUInt32LE(68);
-  for (let hops = 0; fatSectors.length < fatSectorCount; hops++) {
-    if (hops > sectorCount || difat > MAX_REGULAR_SECTOR)
-      fail("DIFAT chain ends before listing every FAT sector", 68);
-    const block = await readSector(difat, "DIFAT", 68);
-    for (let i = 0; i < entriesPerSector - 1 && fatSectors.length < fatSectorCount; i++) {
-      fatSectors.push(block.readUInt32LE(i * 4));
-    }
-    difat = block.readUInt32LE(sectorSize - 4);
-  }
-  const fat = new Uint32Array(fatSectorCount * entriesPerSector);
-  for (const [index, sector] of fatSectors.entries()) {
-    const block = await readSector(sector, "FAT", 76);
-    for (let i = 0; i < entriesPerSector; i++) fat[index * entriesPerSector + i] = block.readUInt32LE(i * 4);
-  }
-  let lastUsed = -1;
-  for (let i = fat.length - 1; i >= 0; i--) {
-    if (fat[i] !== FREE_SECTOR) {
-      lastUsed = i;
-      break;
-    }
-  }
-  const marks = new Uint32Array(sectorCount);
-  let walk = 0;
-  function* chain(start, what, maxSectors, startField) {
-    const id = ++walk;
-    let count = 0;
-    let from = startField;
-    for (let sector = start; sector !== END_OF_CHAIN && count < maxSectors; count++) {
-      if (sector > MAX_REGULAR_SECTOR || sector >= fat.length || sector >= sectorCount) {
-        fail(`${what}: sector chain reaches invalid sector ${sector} after ${count} sectors`, from);
-      }
-      if (marks[sector] === id) fail(`${what}: sector chain loops back to sector ${sector}`, from);
-      marks[sector] = id;
-      yield sector;
-      from = fatEntryOffset(sector);
-      sector = fat[sector] ?? END_OF_CHAIN;
-    }
-  }
-  const fatEntryOffset = (sector) => sectorOffset(fatSectors[Math.floor(sector / entriesPerSector)] ?? 0) + sector % entriesPerSector * 4;
-  async function readSectors(sectors) {
-    const out = Buffer.alloc(sectors.length * sectorSize);
-    for (let i = 0; i < sectors.length; ) {
-      let run2 = 1;
-      while (i + run2 < sectors.length && sectors[i + run2] === sectors[i] + run2 && run2 * sectorSize < defaults.readChunkBytes)
-        run2++;
-      const offset = sectorOffset(sectors[i]);
-      if (offset + run2 * sectorSize > source.size)
-        fail(`sector ${sectors[i]} is past the end of the file`, offset);
-      out.set(await source.read(offset, run2 * sectorSize), i * sectorSize);
-      i += run2;
-    }
-    return out;
-  }
-  const directorySectors = [...chain(header2.readUInt32LE(48), "directory", sectorCount, 48)];
-  const perDirectorySector = sectorSize / DIRECTORY_ENTRY_BYTES;
-  const recordCount = directorySectors.length * perDirectorySector;
-  if (recordCount > limits.maxEntries) {
-    fail(`directory of ${recordCount} entries exceeds the limit of ${limits.maxEntries}`, 48);
-  }
-  const directory = await readSectors(directorySectors);
-  const recordOffset = (index) => sectorOffset(directorySectors[Math.floor(index / perDirectorySector)]) + index % perDirectorySector * DIRECTORY_ENTRY_BYTES;
-  const readRecord = (index) => ({
-    record: directory.subarray(index * DIRECTORY_ENTRY_BYTES, (index + 1) * DIRECTORY_ENTRY_BYTES),
-    offset: recordOffset(index)
-  });
-  const parseEntry = (index, record, offset) => {
-    const type = record[66];
-    if (type !== EntryType.storage && type !== EntryType.stream && type !== EntryType.root) {
-      fail(
-        `directory entry ${index} is reached from the tree but has object type ${type ?? "?"}`,
-        offset + 66
-      );
-    }
-    const nameBytes = record.readUInt16LE(64);
-    if (nameBytes < 2 || nameBytes > 64 || nameBytes % 2 !== 0) {
-      fail(
-        `directory entry ${index}: name length ${nameBytes} (expected an even number from 2 to 64)`,
-        offset + 64
-      );
-    }
-    if (record.readUInt16LE(nameBytes - 2) !== 0)
-      fail(`directory entry ${index}: name is not NUL-terminated`, offset);
-    const name = record.toString("utf16le", 0, nameBytes - 2);
-    if (name.includes("\0")) fail(`directory entry ${index}: name contains a NUL character`, offset);
-    const high = record.readUInt32LE(124);
-    const low = record.readUInt32LE(120);
-    const size = type === EntryType.storage ? 0 : major === 3 ? low : high * 2 ** 32 + low;
-    if (size > source.size && type === EntryType.stream) {
-      fail(
-        `stream ${JSON.stringify(name)} claims ${size} bytes, more than the file's ${source.size}`,
-        offset + 120
-      );
-    }
-    return {
-      index,
-      name,
-      type,
-      startSector: record.readUInt32LE(116),
-      size,
-      children: [],
-      record,
-      nameBytes,
-      offset,
-      left: record.readUInt32LE(68),
-      right: record.readUInt32LE(72),
-      child: record.readUInt32LE(76)
-    };
-  };
-  const rootRecord = readRecord(0);
-  const root = parseEntry(0, rootRecord.record, rootRecord.offset);
-  if (root.type !== EntryType.root)
-    fail(`directory entry 0 has object type ${root.type}, expected the root (5)`, rootRecord.offset);
-  const reached = /* @__PURE__ */ new Set([0]);
-  const storages = [
-    { entry: root, child: root.child, depth: 0, from: rootRecord.offset + 76 }
-  ];
-  for (let next = storages.pop(); next !== void 0; next = storages.pop()) {
-    const pending = next.child === NO_STREAM ? [] : [{ index: next.child, from: next.from }];
-    for (let item = pending.pop(); item !== void 0; item = pending.pop()) {
-      const { index, from } = item;
-      if (index >= recordCount) {
-        fail(
-          `directory entry ${index} (in ${JSON.stringify(next.entry.name)}) is past the ${recordCount} entries of the directory`,
-          from
-        );
-      }
-      if (reached.has(index)) {
-        fail(
-          `directory entry ${index} is reached twice: the directory tree has a loop or shared siblings`,
-          from
-        );
-      }
-      reached.add(index);
-      if (reached.size > limits.maxEntries) fail(`more than ${limits.maxEntries} directory entries`, from);
-      const { record, offset } = readRecord(index);
-      const entry = parseEntry(index, record, offset);
-      if (entry.type === EntryType.root)
-        fail(`directory entry ${index} is a second root entry`, offset + 66);
-      next.entry.children.push(entry);
-      if (entry.left !== NO_STREAM) pending.push({ index: entry.left, from: offset + 68 });
-      if (entry.right !== NO_STREAM) pending.push({ index: entry.right, from: offset + 72 });
-      if (entry.type === EntryType.storage) {
-        if (next.depth + 1 > limits.maxDepth)
-          fail(`storages nested deeper than ${limits.maxDepth} levels`, offset);
-        storages.push({ entry, child: entry.child, depth: next.depth + 1, from: offset + 76 });
-      } else if (entry.child !== NO_STREAM) {
-        fail(`stream ${JSON.stringify(entry.name)} (directory entry ${index}) has a child`, offset + 76);
-      }
-    }
-  }
-  const miniStreamSectors = Uint32Array.from(
-    chain(root.startSector, "mini stream", Math.ceil(root.size / sectorSize), rootRecord.offset + 116)
-  );
-  if (miniStreamSectors.length * sectorSize < root.size) {
-    fail(
-      `mini stream of ${root.size} bytes has a chain of only ${miniStreamSectors.length} sectors`,
-      rootRecord.offset + 116
-    );
-  }
-  const miniFatCount = header2.readUInt32LE(64);
-  const miniFatSectors = miniFatCount === 0 ? [] : [...chain(header2.readUInt32LE(60), "mini FAT", miniFatCount, 60)];
-  if (miniFatSectors.length < miniFatCount)
-    fail(`mini FAT chain has ${miniFatSectors.length} of ${miniFatCount} sectors`, 64);
-  const miniFatBytes = await readSectors(miniFatSectors);
-  const miniFat = new Uint32Array(miniFatSectors.length * entriesPerSector);
-  for (let i = 0; i < miniFat.length; i++) miniFat[i] = miniFatBytes.readUInt32LE(i * 4);
-  const miniSectorCount = Math.min(Math.floor(root.size / MINI_SECTOR_BYTES), miniFat.length);
-  const miniMarks = new Uint32Array(miniSectorCount);
-  const streamName = (entry) => `stream ${JSON.stringify(entry.name)} (directory entry ${entry.index})`;
-  function* ranges(entry) {
-    let pending;
-    const pieces = entry.size >= MINI_STREAM_CUTOFF ? regularPieces(entry) : miniPieces(entry);
-    for (const piece of pieces) {
-      if (piece.offset + piece.length > source.size) {
-        fail(
-          `${streamName(entry)} is truncated: its data at byte offset ${piece.offset} is past the end of the file`,
-          piece.offset
-        );
-      }
-      if (pending && pending.offset + pending.length === piece.offset && pending.length + piece.length <= defaults.readChunkBytes) {
-        pending.length += piece.length;
-        continue;
-      }
-      if (pending) yield pending;
-      pending = { ...piece };
-    }
-    if (pending) yield pending;
-  }
-  function* regularPieces(entry) {
-    let done = 0;
-    for (const sector of chain(
-      entry.startSector,
-      streamName(entry),
-      Math.ceil(entry.size / sectorSize),
-      entry.offset + 116
-    )) {
-      const length = Math.min(sectorSize, entry.size - done);
-      yield { offset: sectorOffset(sector), length };
-      done += length;
-    }
-    if (done < entry.size)
-      fail(
-        `${streamName(entry)} of ${entry.size} bytes: its sector chain ends after ${done} bytes`,
-        entry.offset + 116
-      );
-  }
-  function* miniPieces(entry) {
-    const id = ++walk;
-    let mini = entry.startSector;
-    let from = entry.offset + 116;
-    for (let done = 0; done < entry.size; ) {
-      if (mini >= miniSectorCount) {
-        fail(
-          `${streamName(entry)}: mini sector chain reaches invalid mini sector ${mini} after ${done} bytes`,
-          from
-        );
-      }
-      if (miniMarks[mini] === id)
-        fail(`${streamName(entry)}: mini sector chain loops back to mini sector ${mini}`, from);
-      miniMarks[mini] = id;
-      const position = mini * MINI_SECTOR_BYTES;
-      const sector = miniStreamSectors[Math.floor(position / sectorSize)];
-      const length = Math.min(MINI_SECTOR_BYTES, entry.size - done);
-      yield { offset: sectorOffset(sector) + position % sectorSize, length };
-      done += length;
-      from = sectorOffset(miniFatSectors[Math.floor(mini / entriesPerSector)] ?? 0) + mini % entriesPerSector * 4;
-      mini = miniFat[mini] ?? END_OF_CHAIN;
-    }
-  }
-  const readStream = async (entry, onChunk) => {
-    for (const { offset, length } of ranges(entry)) onChunk(await source.read(offset, length));
-  };
-  return {
-    root,
-    entryCount: reached.size,
-    allocatedEnd: sectorOffset(lastUsed + 1),
-    readStream,
-    readStreamBytes: async (entry, maxBytes) => {
-      if (entry.size > maxBytes)
-        fail(
-          `${streamName(entry)} of ${entry.size} bytes exceeds the limit of ${maxBytes}`,
-          entry.offset + 120
-        );
-      const parts = [];
-      await readStream(entry, (chunk) => parts.push(Buffer.from(chunk)));
-      return Buffer.concat(parts);
-    }
-  };
-}
-
-// src/authenticode/msi.ts
-var MSI_MAGIC = CFB_MAGIC;
-var DIGITAL_SIGNATURE = "DigitalSignature";
-var DIGITAL_SIGNATURE_EX = "MsiDigitalSignatureEx";
-function isMsi(head) {
-  return head.length >= 8 && Buffer.compare(head.subarray(0, 8), MSI_MAGIC) === 0;
-}
-async function parseMsi(source) {
-  const file = await openCompoundFile(source);
-  let streamCount = 0;
-  const order2 = (storage) => {
-    storage.children.sort(compareNames);
-    storage.children.forEach((child, i) => {
-      const previous = storage.children[i - 1];
-      if (previous && compareNames(previous, child) === 0) {
-        throw new AuthenticodeFormatError(
-          `storage ${JSON.stringify(storage.name)} has two entries named ${JSON.stringify(child.name)} (directory entries ${previous.index} and ${child.index})`,
-          { file: source.name, offset: child.offset }
-        );
-      }
-      if (child.type === EntryType.stream) streamCount++;
-      else order2(child);
-    });
-  };
-  order2(file.root);
-  const find = (name) => file.root.children.find((child) => child.type === EntryType.stream && child.name === name);
-  const signature = find(DIGITAL_SIGNATURE);
-  const signatureEx = find(DIGITAL_SIGNATURE_EX);
-  return {
-    file,
-    root: file.root,
-    signature: signature && await file.readStreamBytes(signature, defaults.maxCertificateTableBytes),
-    signatureEx: signatureEx && await file.readStreamBytes(signatureEx, defaults.maxMsiSignatureExBytes),
-    streamCount
-  };
-}
-function compareNames(a, b) {
-  const length = Math.min(a.nameBytes, b.nameBytes);
-  const diff = a.record.compare(b.record, 0, length, 0, length);
-  if (diff !== 0 || a.nameBytes === b.nameBytes) return diff;
-  return a.nameBytes > b.nameBytes ? -1 : 1;
-}
-var field = (entry, name) => entry.record.subarray(...RECORD_FIELDS[name]);
-function isSignatureStream(entry) {
-  return entry.name === DIGITAL_SIGNATURE || entry.name === DIGITAL_SIGNATURE_EX;
-}
-async function hashStorage(file, storage, hashes, isRoot) {
-  for (const child of storage.children) {
-    if (isRoot && isSignatureStream(child)) continue;
-    if (child.type === EntryType.stream) {
-      await file.readStream(child, (chunk) => {
-        for (const hash of hashes) hash.update(chunk);
-      });
-    } else if (child.type === EntryType.storage) {
-      await hashStorage(file, child, hashes, false);
-    }
-  }
-  for (const hash of hashes) hash.update(field(storage, "clsid"));
-}
-function prehashEntry(entry, hash) {
-  if (entry.type !== EntryType.root) hash.update(entry.record.subarray(0, entry.nameBytes - 2));
-  if (entry.type !== EntryType.stream) hash.update(field(entry, "clsid"));
-  else {
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(entry.size);
-    hash.update(size);
-  }
-  hash.update(field(entry, "stateBits"));
-  if (entry.type !== EntryType.root) {
-    hash.update(field(entry, "createdTime"));
-    hash.update(field(entry, "modifiedTime"));
-  }
-}
-function prehashStorage(storage, hash, isRoot) {
-  prehashEntry(storage, hash);
-  for (const child of storage.children) {
-    if (isRoot && isSignatureStream(child)) continue;
-    if (child.type === EntryType.stream) prehashEntry(child, hash);
-    else if (child.type === EntryType.storage) prehashStorage(child, hash, false);
-  }
-}
-function msiPrehash(layout, algorithm) {
-  const hash = createHash7(algorithm);
-  prehashStorage(layout.root, hash, true);
-  return hash.digest();
-}
-async function msiDigests(layout, algorithms, withPrehash) {
-  const hashes = algorithms.map((algorithm) => {
-    const hash = createHash7(algorithm);
-    if (withPrehash) hash.update(msiPrehash(layout, algorithm));
-    return hash;
-  });
-  await hashStorage(layout.file, layout.root, hashes, true);
-  return new Map(algorithms.map((algorithm, index) => [algorithm, hashes[index].digest()]));
-}
-function msiUnallocatedTail(layout, size) {
-  return size > layout.file.allocatedEnd ? layout.file.allocatedEnd : void 0;
-}
-
-// src/authenticode/signed-data.ts
-function parseSignedData(node, options = {}) {
-  const [type, explicit] = sequence(node, "ContentInfo");
-  const contentType = readOid(type, "ContentInfo contentType", node);
-  if (contentType !== Oid.signedData) {
-    throw new DerError(
-      `ContentInfo is ${contentType}, expected signedData (${Oid.signedData})`,
-      offsetOf(node)
-    );
-  }
-  const wrapper = expectTag(explicit, contextTag(0), "ContentInfo content [0]", node);
-  const [signedDataNode] = children(wrapper);
-  const fields = sequence(signedDataNode, "SignedData", wrapper);
-  const signedDataParent = signedDataNode;
-  readSmallInteger(fields[0], "SignedData version", signedDataParent);
-  expectTag(fields[1], DerTag.set, "digestAlgorithms", signedDataParent);
-  const encapsulated = sequence(fields[2], "encapContentInfo", signedDataParent);
-  const eContentType = readOid(encapsulated[0], "eContentType", fields[2]);
-  let content;
-  if (encapsulated[1]) {
-    const [inner] = children(expectTag(encapsulated[1], contextTag(0), "eContent [0]", fields[2]));
-    if (!inner) throw new DerError("empty eContent", offsetOf(encapsulated[1]));
-    content = inner;
-  }
-  let index = 3;
-  const certificates = [];
-  if (fields[index]?.tag === contextTag(0)) {
-    for (const certificate of children(fields[index])) {
-      if (certificate.tag !== DerTag.sequence) {
-        const standardChoice = certificate.tag >= contextTag(0) && certificate.tag <= contextTag(3);
-        if (options.x509Only === false && standardChoice) continue;
-        throw new DerError(
-          `certificate bag holds a non-X.509 choice (tag 0x${certificate.tag.toString(16)})`,
-          offsetOf(certificate)
-        );
-      }
-      certificates.push(parseCertificate(encoded(certificate), offsetOf(certificate)));
-    }
-    index++;
-  }
-  if (fields[index]?.tag === contextTag(1)) index++;
-  const signerSet = expectTag(fields[index], DerTag.set, "signerInfos", signedDataParent);
-  if (index + 1 !== fields.length) {
-    throw new DerError("unexpected element after signerInfos", offsetOf(fields[index + 1]));
-  }
-  const signerInfos = children(signerSet).map(parseSignerInfo);
-  return { offset: offsetOf(node), contentType: eContentType, content, certificates, signerInfos };
-}
-function parseSignerInfo(node) {
-  const fields = sequence(node, "SignerInfo");
-  readSmallInteger(fields[0], "SignerInfo version", node);
-  const sidNode = fields[1];
-  let sid;
-  if (sidNode?.tag === DerTag.sequence) {
-    const [issuer, serial] = children(sidNode);
-    sid = {
-      kind: "issuerAndSerial",
-      issuerDer: encoded(expectTag(issuer, DerTag.sequence, "issuer", sidNode)),
-      serialHex: Buffer.from(contents(expectTag(serial, DerTag.integer, "serialNumber", sidNode))).toString(
-        "hex"
-      )
-    };
-  } else if (sidNode?.tag === contextTag(0, false)) {
-    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contents(sidNode) };
-  } else {
-    throw new DerError("invalid SignerInfo sid", sidNode ? offsetOf(sidNode) : offsetOf(node));
-  }
-  const digestAlgorithm = readAlgorithm(fields[2], "digestAlgorithm", node);
-  let index = 3;
-  let signedAttributesDer;
-  let signedAttributes = [];
-  if (fields[index]?.tag === contextTag(0)) {
-    const attributesNode = fields[index];
-    signedAttributes = parseAttributes(attributesNode);
-    const copy = Buffer.from(encoded(attributesNode));
-    copy[0] = DerTag.set;
-    signedAttributesDer = copy;
-    index++;
-  }
-  const signatureAlgorithm = readAlgorithm(fields[index++], "signatureAlgorithm", node);
-  const signature = readOctetString(fields[index++], "signature", node);
-  let unsignedAttributes = [];
-  if (fields[index]?.tag === contextTag(1)) {
-    unsignedAttributes = parseAttributes(fields[index]);
-    index++;
-  }
-  if (index !== fields.length) {
-    throw new DerError("unexpected element in SignerInfo", offsetOf(fields[index]));
-  }
-  return {
-    offset: offsetOf(node),
-    sid,
-    digestAlgorithm,
-    signedAttributesDer,
-    signedAttributes,
-    signatureAlgorithm,
-    signature,
-    unsignedAttributes
-  };
-}
-function parseAttributes(node) {
-  return children(node).map((attribute) => {
-    const [type, values] = sequence(attribute, "Attribute");
-    return {
-      oid: readOid(type, "attribute type", attribute),
-      values: children(expectTag(values, DerTag.set, "attribute values", attribute)),
-      offset: offsetOf(attribute)
-    };
-  });
-}
-function readAlgorithm(node, what, parent) {
-  const [oid] = sequence(node, what, parent);
-  return readOid(oid, what, node);
-}
-function attributeValue(attributes2, oid) {
-  const matches = attributes2.filter((a) => a.oid === oid);
-  if (matches.length !== 1 || matches[0]?.values.length !== 1) return void 0;
-  return matches[0].values[0];
-}
-function readLeadingNode(bytes, base) {
-  return readNode(bytes, 0, bytes.length, base);
-}
-
-// src/authenticode/signer.ts
-import { createHash as createHash8, timingSafeEqual as timingSafeEqual2, verify as verifySignature, constants as constants3 } from "node:crypto";
-function findSignerCertificate(signer, certificates) {
-  const sid = signer.sid;
-  return certificates.find(
-    (certificate) => sid.kind === "issuerAndSerial" ? sameBytes(certificate.issuerDer, sid.issuerDer) && certificate.serialHex === sid.serialHex : certificate.subjectKeyIdentifier !== void 0 && sameBytes(certificate.subjectKeyIdentifier, sid.keyIdentifier)
-  );
-}
-function digestOf(algorithm, data) {
-  return createHash8(algorithm).update(data).digest();
-}
-function equalDigests(a, b) {
-  return a.length === b.length && timingSafeEqual2(a, b);
-}
-function verifySignerInfo(signer, certificate, content, expectedContentType) {
-  const hash = DIGEST_OIDS[signer.digestAlgorithm];
-  if (!hash) {
-    return {
-      ok: false,
-      unsupported: true,
-      reason: `digest algorithm ${signer.digestAlgorithm} is not supported`
-    };
-  }
-  if (!(signer.signatureAlgorithm in SIGNATURE_OIDS)) {
-    return {
-      ok: false,
-      unsupported: true,
-      reason: `signature algorithm ${signer.signatureAlgorithm} is not supported`
-    };
-  }
-  if (!signer.signedAttributesDer) {
-    return { ok: false, unsupported: false, reason: "the signer has no authenticated attributes" };
-  }
-  const contentType = attributeValue(signer.signedAttributes, Oid.contentType);
-  if (!contentType || contentType.tag !== DerTag.oid || oidText(contentType) !== expectedContentType) {
-    return {
-      ok: false,
-      unsupported: false,
-      reason: `the contentType attribute is missing, repeated or not ${expectedContentType}`
-    };
-  }
-  const messageDigest = attributeValue(signer.signedAttributes, Oid.messageDigest);
-  if (!messageDigest || messageDigest.tag !== DerTag.octetString) {
-    return { ok: false, unsupported: false, reason: "the messageDigest attribute is missing or repeated" };
-  }
-  if (!equalDigests(contents(messageDigest), digestOf(hash, content))) {
-    return {
-      ok: false,
-      unsupported: false,
-      digestMismatch: true,
-      reason: `messageDigest ${Buffer.from(contents(messageDigest)).toString("hex")} differs from the ${hash} of the signed content ${digestOf(hash, content).toString("hex")}`
-    };
-  }
-  return verifyRawSignature(signer, certificate, signer.signedAttributesDer, hash);
-}
-function verifyRawSignature(signer, certificate, data, digestHash) {
-  const hash = SIGNATURE_OIDS[signer.signatureAlgorithm] ?? digestHash;
-  const key = certificate.x509.publicKey;
-  const rsa = key.asymmetricKeyType === "rsa";
-  const ec = key.asymmetricKeyType === "ec";
-  const algorithmIsRsa = signer.signatureAlgorithm.startsWith("1.2.840.113549.1.1.");
-  if (algorithmIsRsa && !rsa || !algorithmIsRsa && !ec) {
-    return {
-      ok: false,
-      unsupported: false,
-      reason: `signature algorithm ${signer.signatureAlgorithm} does not match the ${String(key.asymmetricKeyType)} key of "${certificate.subject}"`
-    };
-  }
-  let valid;
-  try {
-    valid = verifySignature(
-      hash,
-      data,
-      rsa ? { key, padding: constants3.RSA_PKCS1_PADDING } : { key, dsaEncoding: "der" },
-      signer.signature
-    );
-  } catch (error2) {
-    return { ok: false, unsupported: false, reason: `signature check failed: ${String(error2)}` };
-  }
-  return valid ? { ok: true } : {
-    ok: false,
-    unsupported: false,
-    reason: `the signature does not verify with the key of "${certificate.subject}"`
-  };
-}
-function oidText(node) {
-  const bytes = contents(node);
-  const parts = [];
-  let value = 0;
-  for (const byte of bytes) {
-    value = value * 128 + (byte & 127);
-    if ((byte & 128) === 0) {
-      if (parts.length === 0) {
-        const first = value < 80 ? Math.floor(value / 40) : 2;
-        parts.push(first, value - first * 40);
-      } else parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join(".");
-}
-
-// src/authenticode/timestamp.ts
-function verifyRfc3161(value, context) {
-  const offset = value.base + value.start;
-  const problems = [];
-  let time;
-  let tsaCertificate;
-  let chain = [];
-  try {
-    const token = parseSignedData(value, { x509Only: false });
-    if (token.contentType !== Oid.tstInfo)
-      problems.push(`token content type is ${token.contentType}, not TSTInfo`);
-    const tstInfoBytes = readOctetString(token.content, "TSTInfo octet string");
-    const tstInfo = parseTstInfo(
-      tstInfoBytes,
-      (token.content?.base ?? 0) + (token.content?.contentStart ?? 0)
-    );
-    time = tstInfo.genTime;
-    const imprintHash = DIGEST_OIDS[tstInfo.imprintAlgorithm];
-    if (!imprintHash) problems.push(`message imprint algorithm ${tstInfo.imprintAlgorithm} is not supported`);
-    else if (!equalDigests(tstInfo.imprint, digestOf(imprintHash, context.signer.signature))) {
-      problems.push("the token does not cover this signature (messageImprint differs)");
-    }
-    const [tokenSigner, ...others] = token.signerInfos;
-    if (!tokenSigner || others.length > 0)
-      problems.push(`token has ${token.signerInfos.length} signers, expected 1`);
-    if (tokenSigner) {
-      const pool = [...token.certificates, ...context.certificates];
-      tsaCertificate = findSignerCertificate(tokenSigner, pool);
-      if (!tsaCertificate) problems.push("the timestamp signer certificate is not in the token");
-      else {
-        const check = verifySignerInfo(tokenSigner, tsaCertificate, tstInfoBytes, Oid.tstInfo);
-        if (!check.ok) problems.push(`token signature: ${check.reason}`);
-        const result = buildChain(tsaCertificate, pool, {
-          purpose: "timeStamping",
-          at: time,
-          anchors: context.anchors
-        });
-        chain = result.chain;
-        problems.push(...result.problems.map((p) => `timestamp authority: ${p.message}`));
-      }
-    }
-  } catch (error2) {
-    if (!(error2 instanceof DerError)) throw error2;
-    problems.push(`malformed token: ${error2.message}`);
-  }
-  return { kind: "rfc3161", offset, time, signer: tsaCertificate, chain, problems };
-}
-function verifyCountersignature(value, context) {
-  const offset = value.base + value.start;
-  const problems = [];
-  let time;
-  let certificate;
-  let chain = [];
-  try {
-    const counter = parseSignerInfo(value);
-    const signingTime2 = attributeValue(counter.signedAttributes, Oid.signingTime);
-    time = signingTime2 ? readTime(signingTime2, "signingTime") : void 0;
-    if (!time) problems.push("the countersignature has no signingTime");
-    certificate = findSignerCertificate(counter, context.certificates);
-    if (!certificate) problems.push("the countersigner certificate is not in the signature");
-    else {
-      const check = verifySignerInfo(counter, certificate, context.signer.signature, Oid.data);
-      if (!check.ok) problems.push(`countersignature: ${check.reason}`);
-      if (time) {
-        const result = buildChain(certificate, context.certificates, {
-          purpose: "timeStamping",
-          at: time,
-          anchors: context.anchors
-        });
-        chain = result.chain;
-        problems.push(...result.problems.map((p) => `timestamp authority: ${p.message}`));
-      }
-    }
-  } catch (error2) {
-    if (!(error2 instanceof DerError)) throw error2;
-    problems.push(`malformed countersignature: ${error2.message}`);
-  }
-  return { kind: "legacy", offset, time, signer: certificate, chain, problems };
-}
-function parseTstInfo(bytes, base) {
-  const root = expectTag(parseDer(bytes, base), DerTag.sequence, "TSTInfo");
-  const fields = sequence(root, "TSTInfo");
-  readOid(fields[1], "TSTInfo policy", root);
-  const imprint = sequence(fields[2], "messageImprint", root);
-  const [algorithm] = sequence(imprint[0], "messageImprint algorithm", fields[2]);
-  return {
-    imprintAlgorithm: readOid(algorithm, "messageImprint algorithm"),
-    imprint: readOctetString(imprint[1], "hashedMessage", fields[2]),
-    genTime: readTime(fields[4], "genTime", root)
-  };
-}
-
-// src/authenticode/win-certificate.ts
-var WIN_CERT_REVISION_2_0 = 512;
-var WIN_CERT_REVISION_1_0 = 256;
-var WIN_CERT_TYPE_PKCS_SIGNED_DATA = 2;
-var roundUp8 = (value) => Math.ceil(value / 8) * 8;
-function parseCertificateTable(table3, tableOffset, fileSize) {
-  const entries = [];
-  const problems = [];
-  const view = Buffer.from(table3.buffer, table3.byteOffset, table3.byteLength);
-  const tableEnd = tableOffset + table3.length;
-  if (tableEnd !== fileSize) {
-    problems.push({
-      code: "AUTHENTICODE_DATA_AFTER_CERT_TABLE",
-      message: `${fileSize - tableEnd} bytes after the certificate table (which ends at byte offset ${tableEnd} of ${fileSize})`,
-      evidence: { offset: tableEnd, bytes: fileSize - tableEnd }
-    });
-  }
-  if (tableOffset % 8 !== 0) {
-    problems.push({
-      code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-      message: `certificate table at byte offset ${tableOffset} is not 8-byte aligned`,
-      evidence: { offset: tableOffset }
-    });
-  }
-  let position = 0;
-  while (position < table3.length) {
-    const at = tableOffset + position;
-    if (entries.length >= defaults.maxCertificateEntries) {
-      problems.push({
-        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `more than ${defaults.maxCertificateEntries} WIN_CERTIFICATE entries`,
-        evidence: { offset: at }
-      });
-      break;
-    }
-    if (position + 8 > table3.length) {
-      problems.push({
-        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `${table3.length - position} bytes at byte offset ${at} are too short for a WIN_CERTIFICATE header`,
-        evidence: { offset: at }
-      });
-      break;
-    }
-    const length = view.readUInt32LE(position);
-    const revision = view.readUInt16LE(position + 4);
-    const type = view.readUInt16LE(position + 6);
-    if (length < 8 || position + length > table3.length) {
-      problems.push({
-        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `WIN_CERTIFICATE at byte offset ${at} has dwLength ${length}, outside the ${table3.length}-byte table`,
-        evidence: { offset: at, length }
-      });
-      break;
-    }
-    let blob;
-    const blobOffset = at + 8;
-    if (revision !== WIN_CERT_REVISION_2_0 && revision !== WIN_CERT_REVISION_1_0 || type !== WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
-      problems.push({
-        code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-        message: `WIN_CERTIFICATE at byte offset ${at} has revision 0x${revision.toString(16)} and type ${type}; expected 0x200 and 2 (PKCS#7 SignedData)`,
-        evidence: { offset: at, revision, type }
-      });
-    } else {
-      const body = table3.subarray(position + 8, position + length);
-      try {
-        const node = readNode(body, 0, body.length, blobOffset);
-        blob = body.subarray(0, node.end);
-        const paddedEnd = Math.min(position + roundUp8(length), table3.length);
-        const gap = table3.subarray(position + 8 + node.end, paddedEnd);
-        const nonZero = gap.findIndex((byte) => byte !== 0);
-        if (gap.length > 7 || nonZero !== -1) {
-          problems.push({
-            code: "AUTHENTICODE_TRAILING_DATA",
-            message: `${gap.length} bytes after the PKCS#7 signature of entry ${entries.length} at byte offset ${blobOffset + node.end}${nonZero !== -1 ? `, first non-zero at byte offset ${blobOffset + node.end + nonZero}` : ""} (at most 7 zero bytes of padding are allowed)`,
-            evidence: { offset: blobOffset + node.end, bytes: gap.length, nonZero: nonZero !== -1 }
-          });
-        }
-      } catch (error2) {
-        if (!(error2 instanceof DerError)) throw error2;
-        problems.push({
-          code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-          message: `entry ${entries.length}: ${error2.message}`,
-          evidence: { offset: error2.offset }
-        });
-      }
-    }
-    entries.push({ offset: at, length, revision, type, blob, blobOffset });
-    position += roundUp8(length);
-  }
-  if (position !== table3.length && !problems.some((p) => p.code === "AUTHENTICODE_CERT_TABLE_INCONSISTENT")) {
-    problems.push({
-      code: "AUTHENTICODE_CERT_TABLE_INCONSISTENT",
-      message: `WIN_CERTIFICATE entries rounded to 8 bytes add up to ${position} bytes, the directory says ${table3.length}`,
-      evidence: { offset: tableOffset, entries: position, directory: table3.length }
-    });
-  }
-  return { entries, problems };
-}
-
-// src/authenticode/verifier.ts
-var DEFAULT_AUTHENTICODE_POLICY = { signatures: "all", strict: true };
-function summarize(certificate) {
-  return {
-    subject: certificate.subject,
-    issuer: certificate.issuer,
-    serial: certificate.serialHex,
-    thumbprint: certificate.thumbprint,
-    notBefore: certificate.notBefore.toISOString(),
-    notAfter: certificate.notAfter.toISOString()
-  };
-}
-var PE_DATA_TYPES = /* @__PURE__ */ new Set([Oid.spcPeImageData, "1.3.6.1.4.1.311.2.1.21"]);
-var CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var STRICT_ONLY = /* @__PURE__ */ new Set([
-  "AUTHENTICODE_TRAILING_DATA",
-  "AUTHENTICODE_DATA_AFTER_CERT_TABLE",
-  "AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE",
-  "AUTHENTICODE_MSI_UNALLOCATED_DATA"
-]);
-var MSI_DATA_TYPES = /* @__PURE__ */ new Set([Oid.spcSipInfo]);
-var ADVISORY = /* @__PURE__ */ new Set(["AUTHENTICODE_MSI_METADATA_UNSIGNED"]);
-async function verifyAuthenticode(source, options) {
-  const head = await source.read(0, Math.min(8, source.size));
-  if (isMsi(head)) return verifyMsi(source, options);
-  if (isPe(head)) return verifyPe(source, options);
-  throw new AuthenticodeFormatError("not a PE (MZ) or MSI (compound file) file", {
-    file: source.name,
-    offset: 0,
-    code: "AUTHENTICODE_UNSUPPORTED_FILE"
-  });
-}
-function isAuthenticodeFile(head) {
-  return isMsi(head) || isPe(head);
-}
-async function verifyPe(source, options) {
-  const layout = await parsePe(source);
-  const subject = options.subject ?? source.name;
-  const policy = options.policy ?? DEFAULT_AUTHENTICODE_POLICY;
-  if (!layout.certificateTable)
-    return unsigned(source.name, subject, layout.kind, "the PE has no certificate table");
-  const table3 = layout.certificateTable;
-  if (table3.size > defaults.maxCertificateTableBytes) {
-    throw new AuthenticodeFormatError(
-      `certificate table of ${table3.size} bytes exceeds the limit of ${defaults.maxCertificateTableBytes}`,
-      { file: source.name, offset: layout.securityDirectoryOffset ?? 0 }
-    );
-  }
-  const tableBytes = await source.read(table3.offset, table3.size);
-  const parsed = parseCertificateTable(tableBytes, table3.offset, layout.fileSize);
-  const fileProblems = [...parsed.problems];
-  const candidates = [];
-  parsed.entries.forEach((entry, index) => {
-    if (!entry.blob) return;
-    collectCandidates(
-      entry.blob,
-      entry.blobOffset,
-      `entry ${index}`,
-      0,
-      PE_DATA_TYPES,
-      candidates,
-      fileProblems
-    );
-  });
-  if (candidates.length === 0 && fileProblems.length === 0) {
-    fileProblems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: "the certificate table holds no signature"
-    });
-  }
-  const algorithms = [...new Set(candidates.flatMap((c) => c.indirect ? [c.indirect.algorithm] : []))];
-  const digests = await peImageHash(source, layout, algorithms);
-  return finish(source.name, subject, layout.kind, candidates, digests, fileProblems, options, policy);
-}
-async function verifyMsi(source, options) {
-  const subject = options.subject ?? source.name;
-  const policy = options.policy ?? DEFAULT_AUTHENTICODE_POLICY;
-  if (source.size > defaults.maxMsiBytes) {
-    throw new AuthenticodeFormatError(
-      `MSI of ${source.size} bytes exceeds the limit of ${defaults.maxMsiBytes}`,
-      {
-        file: source.name
-      }
-    );
-  }
-  const layout = await parseMsi(source);
-  if (!layout.signature)
-    return unsigned(source.name, subject, "msi", "the MSI has no \\x05DigitalSignature stream");
-  const fileProblems = [];
-  const tail = msiUnallocatedTail(layout, source.size);
-  if (tail !== void 0) {
-    fileProblems.push({
-      code: "AUTHENTICODE_MSI_UNALLOCATED_DATA",
-      message: `${source.size - tail} bytes at byte offset ${tail} are past the last allocated sector`,
-      evidence: { offset: tail, bytes: source.size - tail }
-    });
-  }
-  if (!layout.signatureEx) {
-    fileProblems.push({
-      code: "AUTHENTICODE_MSI_METADATA_UNSIGNED",
-      message: "the MSI has no \\x05MsiDigitalSignatureEx stream, so the signature does not cover entry metadata (state bits, creation and modification times)"
-    });
-  }
-  const candidates = [];
-  collectCandidates(
-    layout.signature,
-    0,
-    "DigitalSignature",
-    0,
-    MSI_DATA_TYPES,
-    candidates,
-    fileProblems,
-    true
-  );
-  const algorithms = [...new Set(candidates.flatMap((c) => c.indirect ? [c.indirect.algorithm] : []))];
-  const digests = await msiDigests(layout, algorithms, layout.signatureEx !== void 0);
-  const primary = candidates[0]?.indirect;
-  if (layout.signatureEx && primary) {
-    const expected = msiPrehash(layout, primary.algorithm);
-    if (!equalDigests(layout.signatureEx, expected)) {
-      fileProblems.push({
-        code: "AUTHENTICODE_IMAGE_HASH_MISMATCH",
-        message: `MsiDigitalSignatureEx ${layout.signatureEx.toString("hex")} differs from the metadata pre-hash ${expected.toString("hex")}`,
-        evidence: { stream: "MsiDigitalSignatureEx" }
-      });
-    }
-  }
-  return finish(source.name, subject, "msi", candidates, digests, fileProblems, options, policy);
-}
-function unsigned(file, subject, format, why) {
-  return {
-    subject,
-    format,
-    signed: false,
-    signatures: [],
-    findings: [
-      finding("AUTHENTICODE_UNSIGNED", {
-        subject,
-        message: `${subject}: unsigned: ${why}`,
-        location: { file }
-      })
-    ],
-    passed: false
-  };
-}
-function collectCandidates(bytes, base, label, depth, expectedDataTypes, out, fileProblems, exact = false) {
-  let node;
-  try {
-    node = readLeadingNode(bytes, base);
-    if (exact && node.end !== bytes.length) {
-      fileProblems.push({
-        code: "AUTHENTICODE_TRAILING_DATA",
-        message: `${bytes.length - node.end} bytes after the PKCS#7 signature in ${label}`,
-        evidence: { signature: label, offset: base + node.end, bytes: bytes.length - node.end }
-      });
-    }
-  } catch (error2) {
-    if (!(error2 instanceof DerError)) throw error2;
-    fileProblems.push(malformed(label, error2));
-    return;
-  }
-  addCandidate(node, label, depth, expectedDataTypes, out, fileProblems);
-}
-function addCandidate(node, label, depth, expectedDataTypes, out, fileProblems) {
-  if (out.length >= defaults.maxSignatures) {
-    fileProblems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: `more than ${defaults.maxSignatures} signatures; the rest are not verified`,
-      evidence: { signature: label }
-    });
-    return;
-  }
-  let signedData;
-  try {
-    signedData = parseSignedData(node);
-  } catch (error2) {
-    if (!(error2 instanceof DerError)) throw error2;
-    fileProblems.push(malformed(label, error2));
-    return;
-  }
-  const problems = [];
-  let indirect;
-  try {
-    indirect = parseIndirectData(signedData, expectedDataTypes, problems);
-  } catch (error2) {
-    if (!(error2 instanceof DerError)) throw error2;
-    problems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: `SpcIndirectDataContent: ${error2.message}`,
-      evidence: { offset: error2.offset }
-    });
-  }
-  out.push({ label, offset: signedData.offset, signedData, indirect, problems });
-  const signer = signedData.signerInfos[0];
-  if (!signer) return;
-  let nestedIndex = 0;
-  for (const attribute of signer.unsignedAttributes) {
-    if (attribute.oid !== Oid.spcNestedSignature) continue;
-    for (const value of attribute.values) {
-      const nestedLabel = `${label} > nested ${nestedIndex++}`;
-      if (depth + 1 > defaults.maxSignatureNesting) {
-        fileProblems.push({
-          code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-          message: `signatures nested deeper than ${defaults.maxSignatureNesting} levels`,
-          evidence: { signature: nestedLabel, offset: value.base + value.start }
-        });
-        continue;
-      }
-      addCandidate(value, nestedLabel, depth + 1, expectedDataTypes, out, fileProblems);
-    }
-  }
-}
-function malformed(label, error2) {
-  return {
-    code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-    message: `${label}: ${error2.message}`,
-    evidence: { signature: label, offset: error2.offset }
-  };
-}
-function parseIndirectData(signedData, expectedDataTypes, problems) {
-  if (signedData.contentType !== Oid.spcIndirectData) {
-    problems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: `content type is ${signedData.contentType}, expected SpcIndirectDataContent (${Oid.spcIndirectData})`
-    });
-    return void 0;
-  }
-  const content = expectTag(signedData.content, DerTag.sequence, "SpcIndirectDataContent");
-  const [data, digestInfo] = sequence(content, "SpcIndirectDataContent");
-  const [dataTypeNode] = sequence(data, "SpcAttributeTypeAndOptionalValue", content);
-  const dataType = readOid(dataTypeNode, "SpcAttributeTypeAndOptionalValue type", data);
-  const [algorithmNode, digestNode] = sequence(digestInfo, "DigestInfo", content);
-  const algorithmOid = readAlgorithm(algorithmNode, "DigestInfo algorithm", digestInfo);
-  const digest = readOctetString(digestNode, "DigestInfo digest", digestInfo);
-  if (!expectedDataTypes.has(dataType)) {
-    problems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: `signed data type is ${dataType}, expected ${[...expectedDataTypes].join(" or ")} for this file type`
-    });
-    return void 0;
-  }
-  const algorithm = DIGEST_OIDS[algorithmOid];
-  if (!algorithm) {
-    problems.push({
-      code: "AUTHENTICODE_UNSUPPORTED_ALGORITHM",
-      message: `image digest algorithm ${algorithmOid} is not supported`
-    });
-    return void 0;
-  }
-  return { dataType, algorithm, digest, signedBytes: contents(content) };
-}
-function finish(file, subject, format, candidates, digests, fileProblems, options, policy) {
-  const evaluated = candidates.map((candidate) => evaluate(candidate, digests, options, policy));
-  const anyTrusted = evaluated.some((e) => e.report.intact && e.report.trusted);
-  const findings = [];
-  const toFinding = (problem, signature) => {
-    const waived = problem.trust === true && policy.signatures === "any" && anyTrusted || !policy.strict && STRICT_ONLY.has(problem.code);
-    return finding(problem.code, {
-      subject,
-      message: `${subject}: ${signature ? `${signature}: ` : ""}${problem.message}${waived ? STRICT_ONLY.has(problem.code) ? " (lenient mode)" : " (another signature is trusted; policy signatures=any)" : ""}`,
-      evidence: { ...signature ? { signature } : {}, ...problem.evidence },
-      location: { file },
-      ...waived || problem.severity === "info" ? { severity: "info" } : {}
-    });
-  };
-  const weak = (r) => r.digestAlgorithm === "sha1" || r.signerDigestAlgorithm === "sha1";
-  const strongTrusted = evaluated.some((e) => e.report.intact && e.report.trusted && !weak(e.report));
-  for (const problem of fileProblems) findings.push(toFinding(problem));
-  for (const { report, problems } of evaluated) {
-    for (const problem of problems) findings.push(toFinding(problem, report.label));
-    if (weak(report) && report.intact) {
-      findings.push(
-        toFinding(
-          {
-            code: "AUTHENTICODE_WEAK_DIGEST",
-            message: `signed with SHA-1 (image digest ${report.digestAlgorithm ?? "?"}, signature digest ${report.signerDigestAlgorithm ?? "?"})${strongTrusted ? "; accepted next to a verified SHA-2 signature" : " and no SHA-2 signature verifies"}`,
-            ...strongTrusted ? { severity: "info" } : {}
-          },
-          report.label
-        )
-      );
-    }
-  }
-  if (candidates.length === 0 && fileProblems.length === 0) {
-    findings.push(toFinding({ code: "AUTHENTICODE_SIGNATURE_MALFORMED", message: "no signature found" }));
-  }
-  const failing = findings.some((f) => f.severity !== "info" && !ADVISORY.has(f.code));
-  if (!failing) {
-    const trusted = evaluated.filter((e) => e.report.trusted).map((e) => e.report);
-    findings.push(
-      finding("AUTHENTICODE_VERIFIED", {
-        subject,
-        location: { file },
-        message: `${subject}: ${trusted.length} of ${evaluated.length} signatures verified; signed by ${trusted.map((r) => `"${r.signer?.subject ?? "?"}"`).join(", ")}`,
-        evidence: {
-          signers: trusted.map((r) => r.signer?.subject ?? ""),
-          thumbprints: trusted.map((r) => r.signer?.thumbprint ?? "")
-        }
-      })
-    );
-  }
-  return {
-    subject,
-    format,
-    signed: true,
-    signatures: evaluated.map((e) => e.report),
-    findings,
-    passed: !failing
-  };
-}
-function evaluate(candidate, digests, options, policy) {
-  const problems = [...candidate.problems];
-  const { signedData, indirect } = candidate;
-  const computed = indirect ? digests.get(indirect.algorithm) : void 0;
-  const base = {
-    label: candidate.label,
-    offset: candidate.offset,
-    digestAlgorithm: indirect?.algorithm,
-    signerDigestAlgorithm: DIGEST_OIDS[signedData.signerInfos[0]?.digestAlgorithm ?? ""],
-    signedDigest: indirect ? Buffer.from(indirect.digest).toString("hex") : void 0,
-    computedDigest: computed?.toString("hex")
-  };
-  const report = (extra) => {
-    const intact = !problems.some(
-      (p) => p.trust !== true && p.severity !== "info" && (policy.strict || !STRICT_ONLY.has(p.code))
-    );
-    const trusted = extra.pinnedBy !== void 0 && !problems.some((p) => p.trust === true && p.code !== "AUTHENTICODE_TIMESTAMP_INVALID");
-    return {
-      report: {
-        ...base,
-        signer: void 0,
-        chain: [],
-        timestamps: [],
-        pinnedBy: void 0,
-        ...extra,
-        intact,
-        trusted: intact && trusted
-      },
-      problems
-    };
-  };
-  if (indirect && computed && !equalDigests(indirect.digest, computed)) {
-    problems.push({
-      code: "AUTHENTICODE_IMAGE_HASH_MISMATCH",
-      message: `${indirect.algorithm} digest of the file is ${computed.toString("hex")}, the signature covers ${Buffer.from(indirect.digest).toString("hex")}`,
-      evidence: {
-        algorithm: indirect.algorithm,
-        signed: base.signedDigest ?? "",
-        computed: base.computedDigest ?? ""
-      }
-    });
-  }
-  const [signer, ...extraSigners] = signedData.signerInfos;
-  if (!signer || extraSigners.length > 0) {
-    problems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: `SignedData has ${signedData.signerInfos.length} signers; Authenticode requires exactly 1`
-    });
-    return report({});
-  }
-  const certificate = findSignerCertificate(signer, signedData.certificates);
-  if (!certificate) {
-    problems.push({
-      code: "AUTHENTICODE_SIGNATURE_MALFORMED",
-      message: "the signer certificate is not among the certificates in the signature"
-    });
-    return report({});
-  }
-  if (indirect) {
-    const check = verifySignerInfo(signer, certificate, indirect.signedBytes, Oid.spcIndirectData);
-    if (!check.ok) {
-      problems.push({
-        code: check.digestMismatch ? "AUTHENTICODE_CONTENT_DIGEST_MISMATCH" : check.unsupported ? "AUTHENTICODE_UNSUPPORTED_ALGORITHM" : "AUTHENTICODE_SIGNATURE_INVALID",
-        message: check.reason,
-        evidence: { offset: signer.offset }
-      });
-    }
-  }
-  const timestampAnchors = [
-    ...options.trust.signers.flatMap((s) => s.timestampRoots),
-    ...options.trust.systemRoots
-  ];
-  const timestamps = [];
-  for (const attribute of signer.unsignedAttributes) {
-    if (!ALLOWED_UNSIGNED_ATTRIBUTES.has(attribute.oid)) {
-      problems.push({
-        code: "AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE",
-        message: `unauthenticated attribute ${attribute.oid} at byte offset ${attribute.offset} is not a countersignature, timestamp or nested signature`,
-        evidence: { oid: attribute.oid, offset: attribute.offset }
-      });
-      continue;
-    }
-    for (const value of attribute.values) {
-      const context = { signer, certificates: signedData.certificates, anchors: timestampAnchors };
-      if (attribute.oid === Oid.msRfc3161Timestamp) timestamps.push(verifyRfc3161(value, context));
-      else if (attribute.oid === Oid.counterSignature)
-        timestamps.push(verifyCountersignature(value, context));
-    }
-  }
-  for (const timestamp of timestamps) {
-    if (timestamp.time && timestamp.time.getTime() > options.now.getTime() + CLOCK_SKEW_MS) {
-      timestamp.problems.push(
-        `it claims ${timestamp.time.toISOString()}, after the reference time ${options.now.toISOString()}`
-      );
-    }
-    if (timestamp.problems.length === 0) continue;
-    problems.push({
-      code: "AUTHENTICODE_TIMESTAMP_INVALID",
-      message: `${timestamp.kind === "rfc3161" ? "RFC 3161 timestamp" : "countersignature"} at byte offset ${timestamp.offset}: ${timestamp.problems.join("; ")}`,
-      evidence: { offset: timestamp.offset },
-      trust: true
-    });
-  }
-  const validTimestamp = timestamps.find((t) => t.problems.length === 0 && t.time !== void 0);
-  const at = validTimestamp?.time ?? options.now;
-  const trust = evaluateTrust(certificate, signedData.certificates, at, options.trust);
-  for (const problem of trust.problems) {
-    problems.push({
-      code: problem.code,
-      message: `${problem.message}${validTimestamp ? " (time from the verified timestamp)" : ""}`,
-      evidence: { certificate: problem.certificate, at: at.toISOString() },
-      trust: true
-    });
-  }
-  return report({
-    signer: summarize(certificate),
-    chain: trust.chain.map(summarize),
-    timestamps: timestamps.map((t) => ({
-      kind: t.kind,
-      time: t.time?.toISOString(),
-      signer: t.signer ? summarize(t.signer) : void 0,
-      valid: t.problems.length === 0,
-      problems: t.problems
-    })),
-    pinnedBy: trust.pinnedBy
-  });
-}
-function evaluateTrust(leaf, certificates, at, trust) {
-  if (trust.signers.length === 0) {
-    return {
-      chain: [leaf],
-      pinnedBy: void 0,
-      problems: [
-        {
-          code: "AUTHENTICODE_UNTRUSTED_ROOT",
-          message: "no pinned signers or roots given",
-          certificate: leaf.subject
-        }
-      ]
-    };
-  }
-  let first;
-  let unpinned;
-  for (const signer of trust.signers) {
-    const result = buildChain(leaf, certificates, {
-      purpose: "codeSigning",
-      at,
-      anchors: [...signer.roots, ...trust.systemRoots]
-    });
-    first ??= result;
-    if (result.problems.length > 0) continue;
-    if (matchesPin(signer, result.chain))
-      return { chain: result.chain, pinnedBy: signer.label, problems: [] };
-    unpinned ??= { chain: result.chain, signer };
-  }
-  if (unpinned) {
-    const pins = trust.signers.map(
-      (s) => [s.subject && `subject "${s.subject}"`, s.thumbprint && `thumbprint ${s.thumbprint}`].filter(Boolean).join(" and ")
-    ).filter((text2) => text2 !== "");
-    return {
-      chain: unpinned.chain,
-      pinnedBy: void 0,
-      problems: [
-        {
-          code: "AUTHENTICODE_SIGNER_NOT_PINNED",
-          message: `signer "${leaf.subject}" (sha256 ${leaf.thumbprint}) chains to a pinned root but matches none of ${pins.join("; ")}`,
-          certificate: leaf.subject
-        }
-      ]
-    };
-  }
-  return { chain: first?.chain ?? [leaf], pinnedBy: void 0, problems: first?.problems ?? [] };
-}
-function matchesPin(signer, chain) {
-  const leaf = chain[0];
-  if (!leaf) return false;
-  if (signer.subject !== void 0) {
-    const wanted = signer.subject;
-    const ok = wanted.includes("=") ? leaf.subject === wanted : leaf.commonName === wanted;
-    if (!ok) return false;
-  }
-  if (signer.thumbprint !== void 0) {
-    const wanted = signer.thumbprint.toLowerCase();
-    if (!chain.some((certificate) => certificate.thumbprint === wanted)) return false;
-  }
-  return true;
-}
-
-// src/authenticode/artifact-check.ts
-function failed(context, code, message, evidence = {}) {
-  return {
-    findings: [
-      finding(code, {
-        subject: context.subject,
-        message: `${context.subject}: ${message}`,
-        evidence,
-        location: { file: context.path }
-      })
-    ],
-    facts: { authenticode: "failed" }
-  };
-}
-function facts(result) {
-  if (!result.signed) return { authenticode: "unsigned" };
-  const primary = result.signatures.find((s) => s.trusted) ?? result.signatures[0];
-  const timestamp = primary?.timestamps.find((t) => t.valid);
-  return {
-    authenticode: result.passed ? "verified" : "failed",
-    authenticodeFormat: result.format,
-    authenticodeSignatures: result.signatures.length,
-    ...primary?.signer ? { authenticodeSigner: primary.signer.subject, authenticodeThumbprint: primary.signer.thumbprint } : {},
-    ...timestamp?.time ? { authenticodeTimestamp: timestamp.time } : {}
-  };
-}
-var authenticodeCheck = {
-  name: "authenticode",
-  async run(context) {
-    const pins = context.manifest.signers.authenticode ?? [];
-    const required = context.manifest.policy.requireAuthenticode === true;
-    if (pins.length === 0 && !required) return void 0;
-    let source;
-    try {
-      source = await openFileSource(context.path);
-    } catch (error2) {
-      return failed(context, "AUTHENTICODE_MALFORMED", `cannot read the file: ${errorMessage(error2)}`);
-    }
-    try {
-      const head = await source.read(0, Math.min(8, source.size));
-      if (!isAuthenticodeFile(head)) return void 0;
-      if (pins.length === 0) {
-        return failed(
-          context,
-          "AUTHENTICODE_TRUST_UNAVAILABLE",
-          "policy.requireAuthenticode is set but signers.authenticode pins no signer to verify against"
-        );
-      }
-      let signers;
-      try {
-        signers = await loadPinnedSigners(pins, context.manifestDir);
-      } catch (error2) {
-        return failed(context, "AUTHENTICODE_TRUST_UNAVAILABLE", errorMessage(error2));
-      }
-      let result;
-      try {
-        result = await verifyAuthenticode(source, {
-          trust: { signers, systemRoots: context.options.systemRoots ? systemRoots() : [] },
-          now: context.now,
-          subject: context.subject
-        });
-      } catch (error2) {
-        if (!(error2 instanceof RmmVerifyError)) throw error2;
-        return failed(context, "AUTHENTICODE_MALFORMED", error2.message, {
-          ...error2.location.offset !== void 0 ? { offset: error2.location.offset } : {}
-        });
-      }
-      return { findings: result.findings, facts: facts(result) };
-    } finally {
-      await source.close();
-    }
-  }
-};
-
-// src/sbom/artifact-check.ts
-import { createHash as createHash10 } from "node:crypto";
-import { stat as stat3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
-
-// src/sbom/purl.ts
-function decode(text2) {
-  if (!text2.includes("%")) return text2;
-  try {
-    return decodeURIComponent(text2);
-  } catch {
-    return void 0;
-  }
-}
-var cache = /* @__PURE__ */ new Map();
-var CACHE_ENTRIES = 5e5;
-function parsePurl(text2) {
-  if (cache.has(text2)) return cache.get(text2);
-  const parsed = parsePurlUncached(text2);
-  if (cache.size >= CACHE_ENTRIES) cache.clear();
-  cache.set(text2, parsed === void 0 ? void 0 : Object.freeze(parsed));
-  return parsed;
-}
-function parsePurlUncached(text2) {
-  if (!/^pkg:/i.test(text2)) return void 0;
-  let rest = text2.slice(4).replace(/^\/+/, "");
-  let subpath;
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    subpath = rest.slice(hash + 1);
-    rest = rest.slice(0, hash);
-  }
-  const qualifiers = {};
-  const question = rest.indexOf("?");
-  if (question >= 0) {
-    for (const pair of rest.slice(question + 1).split("&")) {
-      const equals = pair.indexOf("=");
-      if (equals <= 0) continue;
-      const value = decode(pair.slice(equals + 1));
-      if (value === void 0) return void 0;
-      qualifiers[pair.slice(0, equals).toLowerCase()] = value;
-    }
-    rest = rest.slice(0, question);
-  }
-  let version;
-  const at = rest.lastIndexOf("@");
-  if (at > 0 && rest.indexOf("/") < at) {
-    version = decode(rest.slice(at + 1));
-    if (version === void 0) return void 0;
-    rest = rest.slice(0, at);
-  }
-  const segments = rest.replace(/\/+$/, "").split("/");
-  const type = segments.shift()?.toLowerCase();
-  const rawName = segments.pop();
-  if (!type || !/^[a-z.+-][a-z0-9.+-]*$/.test(type) || !rawName) return void 0;
-  const decodedSegments = segments.filter((s) => s !== "").map(decode);
-  if (decodedSegments.some((s) => s === void 0)) return void 0;
-  let namespace = decodedSegments.length > 0 ? decodedSegments.join("/") : void 0;
-  let name = decode(rawName);
-  if (name === void 0 || name === "") return void 0;
-  if (["npm", "github", "bitbucket", "composer"].includes(type)) {
-    name = name.toLowerCase();
-    namespace = namespace?.toLowerCase();
-  }
-  if (type === "pypi") name = name.toLowerCase().replace(/[-_.]+/g, "-");
-  return {
-    type,
-    ...namespace !== void 0 ? { namespace } : {},
-    name,
-    ...version !== void 0 && version !== "" ? { version } : {},
-    qualifiers,
-    ...subpath ? { subpath } : {}
-  };
-}
-
-// src/sbom/bind.ts
-function checkSbomPin(document, pin) {
-  const findings = [];
-  const file = document.file;
-  if (!digestsEqual(pin.sha256, document.sha256)) {
-    findings.push(
-      finding("SBOM_DIGEST_MISMATCH", {
-        subject: file,
-        message: `sha256 of the SBOM is ${document.sha256}; the manifest pins ${pin.sha256.toLowerCase()}`,
-        evidence: { expected: pin.sha256.toLowerCase(), actual: document.sha256 }
-      })
-    );
-  }
-  const format = document.kind.format;
-  if (format !== "unsupported" && format !== pin.format) {
-    findings.push(
-      finding("SBOM_FORMAT_MISMATCH", {
-        subject: file,
-        message: `the manifest pins a ${pin.format} SBOM; this is ${format}`,
-        evidence: { expected: pin.format, actual: format }
-      })
-    );
-  }
-  return findings;
-}
-var stripV = (version) => version.trim().replace(/^v(?=\d)/i, "");
-function checkBinding(sbom2, expected) {
-  const file = sbom2.file;
-  const subjectPointer = sbom2.format === "spdx" ? "/documentDescribes" : "/metadata/component";
-  if (sbom2.subjects.length === 0) {
-    return [
-      finding("SBOM_SUBJECT_MISSING", {
-        subject: file,
-        message: sbom2.format === "spdx" ? "the SPDX document describes no package (documentDescribes or a DESCRIBES relationship)" : "the CycloneDX SBOM has no metadata.component",
-        location: { file, pointer: subjectPointer }
-      })
-    ];
-  }
-  const names = new Set([expected.product, ...expected.aliases ?? []].map((n) => n.toLowerCase()));
-  const nameMatches = (c) => names.has(c.name.toLowerCase()) || c.group !== void 0 && names.has(`${c.group}/${c.name}`.toLowerCase());
-  const subject = sbom2.subjects.find(nameMatches);
-  if (!subject) {
-    const found = sbom2.subjects.map((s) => JSON.stringify(s.name)).join(", ");
-    return [
-      finding("SBOM_SUBJECT_NAME_MISMATCH", {
-        subject: file,
-        message: `the SBOM describes ${found}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}`,
-        evidence: { expected: [...names], actual: sbom2.subjects.map((s) => s.name) },
-        location: { file, pointer: sbom2.subjects[0]?.pointer ?? subjectPointer }
-      })
-    ];
-  }
-  const findings = [];
-  if (subject.purl !== void 0) {
-    const purl = parsePurl(subject.purl);
-    const purlNames = purl ? [purl.name, ...purl.namespace !== void 0 ? [`${purl.namespace}/${purl.name}`] : []] : [];
-    if (!purlNames.some((n) => names.has(n.toLowerCase()))) {
-      findings.push(
-        finding("SBOM_SUBJECT_NAME_MISMATCH", {
-          subject: file,
-          message: purl ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(" or ")}` : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
-          evidence: { expected: [...names], purl: subject.purl },
-          location: { file, pointer: subject.pointer }
-        })
-      );
-    }
-    if (purl?.version !== void 0 && stripV(purl.version) !== stripV(expected.version)) {
-      findings.push(
-        finding("SBOM_SUBJECT_VERSION_MISMATCH", {
-          subject: file,
-          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
-          evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
-          location: { file, pointer: subject.pointer }
-        })
-      );
-    }
-  }
-  if (subject.version === void 0 || stripV(subject.version) !== stripV(expected.version)) {
-    findings.push(
-      finding("SBOM_SUBJECT_VERSION_MISMATCH", {
-        subject: file,
-        message: `the SBOM describes ${subject.name} ${subject.version ?? "(no version)"}; the artifact is version ${expected.version}`,
-        evidence: { expected: expected.version, actual: subject.version ?? null },
-        location: { file, pointer: subject.pointer }
-      })
-    );
-  }
-  for (const hash of subject.hashes) {
-    const algorithm = hash.algorithm;
-    const actual = Object.hasOwn(expected.digests, algorithm) ? expected.digests[algorithm] : void 0;
-    if (actual === void 0) continue;
-    if (!digestsEqual(hash.value, actual)) {
-      findings.push(
-        finding("SBOM_SUBJECT_HASH_MISMATCH", {
-          subject: file,
-          message: `the SBOM records ${algorithm} ${hash.value} for ${subject.name}; the artifact's ${algorithm} is ${actual}`,
-          evidence: { algorithm, expected: actual, actual: hash.value },
-          location: { file, pointer: subject.pointer }
-        })
-      );
-    }
-  }
-  return findings;
-}
-
-// src/sbom/document.ts
-import { createHash as createHash9 } from "node:crypto";
-var CYCLONEDX_VERSIONS = ["1.4", "1.5", "1.6"];
-function parseSbom(bytes, file, limits = {}) {
-  const maxBytes = limits.maxBytes ?? defaults.maxSbomBytes;
-  if (bytes.byteLength > maxBytes) {
-    throw new InputError("INPUT_TOO_LARGE", `SBOM is larger than the limit of ${maxBytes} bytes`, { file });
-  }
-  const sha256 = createHash9("sha256").update(bytes).digest("hex");
-  const json = parseStrictJson(decodeUtf8(bytes, file), file, {
-    maxDepth: limits.maxDepth ?? defaults.maxSbomDepth,
-    maxArrayLength: limits.maxArrayLength ?? defaults.maxSbomArrayLength
-  });
-  return { file, kind: detectKind(json.value), sha256, size: bytes.byteLength, json };
-}
-async function readSbomFile(path2, limits = {}) {
-  const bytes = await readBoundedFile(path2, limits.maxBytes ?? defaults.maxSbomBytes, "SBOM");
-  return parseSbom(bytes, path2, limits);
-}
-function detectKind(value) {
-  if (!isJsonObject(value)) return { format: "unsupported", reason: "the document is not a JSON object" };
-  if ("bomFormat" in value || "specVersion" in value) {
-    if (value["bomFormat"] !== "CycloneDX") {
-      return {
-        format: "unsupported",
-        reason: `bomFormat is ${JSON.stringify(value["bomFormat"] ?? null)}, expected "CycloneDX"`
-      };
-    }
-    const version = value["specVersion"];
-    if (typeof version === "string" && CYCLONEDX_VERSIONS.includes(version)) {
-      return { format: "cyclonedx", specVersion: version };
-    }
-    return {
-      format: "unsupported",
-      reason: `CycloneDX specVersion ${JSON.stringify(version ?? null)} is not one of ${CYCLONEDX_VERSIONS.join(", ")}`
-    };
-  }
-  if ("spdxVersion" in value) {
-    if (value["spdxVersion"] === "SPDX-2.3") return { format: "spdx", specVersion: "SPDX-2.3" };
-    return {
-      format: "unsupported",
-      reason: `spdxVersion ${JSON.stringify(value["spdxVersion"])} is not supported (expected "SPDX-2.3")`
-    };
-  }
-  return {
-    format: "unsupported",
-    reason: "neither a CycloneDX document (bomFormat, specVersion) nor an SPDX document (spdxVersion)"
-  };
-}
-
-// src/sbom/spdx-schema.ts
-var spdxId = { type: "string", pattern: "^SPDXRef-[A-Za-z0-9.\\-]+$" };
-var elementReference = {
-  type: "string",
-  pattern: "^(?:(?:DocumentRef-[A-Za-z0-9.\\-]+:)?SPDXRef-[A-Za-z0-9.\\-]+|NONE|NOASSERTION)$"
-};
-var nonEmpty = { type: "string", minLength: 1 };
-var checksum = {
-  type: "object",
-  required: ["algorithm", "checksumValue"],
-  properties: {
-    algorithm: {
-      enum: [
-        "SHA1",
-        "SHA224",
-        "SHA256",
-        "SHA384",
-        "SHA512",
-        "SHA3-256",
-        "SHA3-384",
-        "SHA3-512",
-        "BLAKE2b-256",
-        "BLAKE2b-384",
-        "BLAKE2b-512",
-        "BLAKE3",
-        "MD2",
-        "MD4",
-        "MD5",
-        "MD6",
-        "ADLER32"
-      ]
-    },
-    checksumValue: { type: "string", pattern: "^[0-9a-fA-F]+$" }
-  }
-};
-var RELATIONSHIP_TYPES = [
-  "DESCRIBES",
-  "DESCRIBED_BY",
-  "CONTAINS",
-  "CONTAINED_BY",
-  "DEPENDS_ON",
-  "DEPENDENCY_OF",
-  "DEPENDENCY_MANIFEST_OF",
-  "BUILD_DEPENDENCY_OF",
-  "DEV_DEPENDENCY_OF",
-  "OPTIONAL_DEPENDENCY_OF",
-  "PROVIDED_DEPENDENCY_OF",
-  "TEST_DEPENDENCY_OF",
-  "RUNTIME_DEPENDENCY_OF",
-  "EXAMPLE_OF",
-  "GENERATES",
-  "GENERATED_FROM",
-  "ANCESTOR_OF",
-  "DESCENDANT_OF",
-  "VARIANT_OF",
-  "DISTRIBUTION_ARTIFACT",
-  "PATCH_FOR",
-  "PATCH_APPLIED",
-  "COPY_OF",
-  "FILE_ADDED",
-  "FILE_DELETED",
-  "FILE_MODIFIED",
-  "EXPANDED_FROM_ARCHIVE",
-  "DYNAMIC_LINK",
-  "STATIC_LINK",
-  "DATA_FILE_OF",
-  "TEST_CASE_OF",
-  "BUILD_TOOL_OF",
-  "DEV_TOOL_OF",
-  "TEST_OF",
-  "TEST_TOOL_OF",
-  "DOCUMENTATION_OF",
-  "OPTIONAL_COMPONENT_OF",
-  "METAFILE_OF",
-  "PACKAGE_OF",
-  "AMENDS",
-  "PREREQUISITE_FOR",
-  "HAS_PREREQUISITE",
-  "REQUIREMENT_DESCRIPTION_FOR",
-  "SPECIFICATION_FOR",
-  "OTHER"
-];
-var SPDX_DEPENDENCY_RELATIONSHIPS = /* @__PURE__ */ new Set([
-  "CONTAINS",
-  "CONTAINED_BY",
-  "DEPENDS_ON",
-  "DEPENDENCY_OF",
-  "BUILD_DEPENDENCY_OF",
-  "DEV_DEPENDENCY_OF",
-  "OPTIONAL_DEPENDENCY_OF",
-  "PROVIDED_DEPENDENCY_OF",
-  "TEST_DEPENDENCY_OF",
-  "RUNTIME_DEPENDENCY_OF",
-  "DYNAMIC_LINK",
-  "STATIC_LINK",
-  "PACKAGE_OF"
-]);
-var SPDX_23_SCHEMA = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "urn:rmm-verify:spdx-2.3-essential",
-  type: "object",
-  required: ["spdxVersion", "dataLicense", "SPDXID", "name", "documentNamespace", "creationInfo"],
-  properties: {
-    spdxVersion: { const: "SPDX-2.3" },
-    dataLicense: { const: "CC0-1.0" },
-    SPDXID: { const: "SPDXRef-DOCUMENT" },
-    name: nonEmpty,
-    documentNamespace: { type: "string", format: "uri" },
-    comment: { type: "string" },
-    externalDocumentRefs: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["externalDocumentId", "spdxDocument", "checksum"],
-        properties: {
-          externalDocumentId: { type: "string", pattern: "^DocumentRef-[A-Za-z0-9.\\-]+$" },
-          spdxDocument: { type: "string", format: "uri" },
-          checksum
-        }
-      }
-    },
-    creationInfo: {
-      type: "object",
-      required: ["created", "creators"],
-      properties: {
-        created: { type: "string", format: "date-time" },
-        creators: {
-          type: "array",
-          minItems: 1,
-          items: { type: "string", pattern: "^(?:Person|Organization|Tool): *\\S" }
-        },
-        licenseListVersion: { type: "string" },
-        comment: { type: "string" }
-      }
-    },
-    documentDescribes: { type: "array", items: elementReference },
-    packages: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["SPDXID", "name", "downloadLocation"],
-        properties: {
-          SPDXID: spdxId,
-          name: nonEmpty,
-          versionInfo: { type: "string" },
-          supplier: { type: "string", pattern: "^(?:(?:Person|Organization): *\\S.*|NOASSERTION)$" },
-          originator: { type: "string", pattern: "^(?:(?:Person|Organization): *\\S.*|NOASSERTION)$" },
-          downloadLocation: nonEmpty,
-          filesAnalyzed: { type: "boolean" },
-          checksums: { type: "array", items: checksum },
-          licenseConcluded: { type: "string" },
-          licenseDeclared: { type: "string" },
-          licenseInfoFromFiles: { type: "array", items: { type: "string" } },
-          copyrightText: { type: "string" },
-          primaryPackagePurpose: {
-            enum: [
-              "APPLICATION",
-              "FRAMEWORK",
-              "LIBRARY",
-              "CONTAINER",
-              "OPERATING-SYSTEM",
-              "DEVICE",
-              "FIRMWARE",
-              "SOURCE",
-              "ARCHIVE",
-              "FILE",
-              "INSTALL",
-              "OTHER"
-            ]
-          },
-          externalRefs: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["referenceCategory", "referenceType", "referenceLocator"],
-              properties: {
-                referenceCategory: {
-                  enum: [
-                    "SECURITY",
-                    "PACKAGE-MANAGER",
-                    "PACKAGE_MANAGER",
-                    "PERSISTENT-ID",
-                    "PERSISTENT_ID",
-                    "OTHER"
-                  ]
-                },
-                referenceType: nonEmpty,
-                referenceLocator: nonEmpty
-              }
-            }
-          },
-          hasFiles: { type: "array", items: { type: "string" } }
-        }
-      }
-    },
-    files: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["SPDXID", "fileName"],
-        properties: {
-          SPDXID: spdxId,
-          fileName: nonEmpty,
-          checksums: { type: "array", items: checksum },
-          licenseConcluded: { type: "string" }
-        }
-      }
-    },
-    snippets: {
-      type: "array",
-      items: { type: "object", required: ["SPDXID"], properties: { SPDXID: spdxId } }
-    },
-    relationships: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["spdxElementId", "relationshipType", "relatedSpdxElement"],
-        properties: {
-          spdxElementId: elementReference,
-          relationshipType: { enum: RELATIONSHIP_TYPES },
-          relatedSpdxElement: elementReference,
-          comment: { type: "string" }
-        }
-      }
-    },
-    hasExtractedLicensingInfos: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["licenseId"],
-        properties: { licenseId: { type: "string", pattern: "^LicenseRef-[A-Za-z0-9.\\-]+$" } }
-      }
-    }
-  }
-};
-
-// src/sbom/normalize.ts
-function str(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function arr(value) {
-  return Array.isArray(value) ? value : [];
-}
-function obj(value) {
-  return isJsonObject(value) ? value : void 0;
-}
-function normalizeHashAlgorithm(name) {
-  const known = HASH_ALGORITHMS.get(name);
-  if (known !== void 0) return known;
-  const lower = name.toLowerCase();
-  const sha2 = /^sha-?(1|224|256|384|512)$/.exec(lower);
-  return sha2 ? `sha${sha2[1] ?? ""}` : lower;
-}
-var HASH_ALGORITHMS = /* @__PURE__ */ new Map([
-  ["SHA-1", "sha1"],
-  ["SHA-256", "sha256"],
-  ["SHA-384", "sha384"],
-  ["SHA-512", "sha512"],
-  ["SHA1", "sha1"],
-  ["SHA256", "sha256"],
-  ["SHA384", "sha384"],
-  ["SHA512", "sha512"]
-]);
-var FindingCollector = class {
-  findings = [];
-  #counts = /* @__PURE__ */ new Map();
-  #severities = /* @__PURE__ */ new Map();
-  #max;
-  constructor(max = defaults.maxSbomSchemaErrors) {
-    this.#max = max;
-  }
-  add(code, build) {
-    const count = (this.#counts.get(code) ?? 0) + 1;
-    this.#counts.set(code, count);
-    if (count <= this.#max) {
-      const built = build();
-      this.#severities.set(code, built.severity);
-      this.findings.push(built);
-    }
-  }
-  /** Adds one summary finding per code that went over the cap (none when the cap is 0: counting only). */
-  finish(subject) {
-    for (const [code, count] of this.#counts) {
-      const severity = this.#severities.get(code);
-      if (count > this.#max && this.#max > 0) {
-        this.findings.push(
-          finding(code, {
-            subject,
-            message: `${count - this.#max} more ${code} findings not listed (limit ${this.#max})`,
-            ...severity ? { severity } : {},
-            evidence: { omitted: count - this.#max }
-          })
-        );
-      }
-    }
-    return this.findings;
-  }
-};
-function normalizeSbom(document) {
-  const collector = new FindingCollector();
-  const root = obj(document.json.value) ?? {};
-  const sbom2 = document.kind.format === "spdx" ? normalizeSpdx(document, root, collector) : normalizeCycloneDx(document, root, collector);
-  return { sbom: sbom2, findings: collector.finish(document.file) };
-}
-function cycloneDxComponent(value, pointer) {
-  const licenses = [];
-  for (const entry of arr(value["licenses"])) {
-    const choice = obj(entry);
-    if (!choice) continue;
-    const expression = str(choice["expression"]);
-    if (expression) licenses.push({ kind: "expression", value: expression });
-    const license = obj(choice["license"]);
-    const id = str(license?.["id"]);
-    const name = str(license?.["name"]);
-    if (id) licenses.push({ kind: "expression", value: id });
-    else if (name) licenses.push({ kind: "name", value: name });
-  }
-  const hashes = [];
-  for (const entry of arr(value["hashes"])) {
-    const hash = obj(entry);
-    const alg = str(hash?.["alg"]);
-    const content = str(hash?.["content"]);
-    if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
-  }
-  const supplier = organization(value["supplier"]) ?? organization(value["manufacturer"]);
-  const publisher = str(value["publisher"]) ?? str(value["author"]) ?? firstAuthor(value["authors"]);
-  const swid = str(obj(value["swid"])?.["tagId"]);
-  const component = { pointer, name: str(value["name"]) ?? "", licenses, hashes };
-  const ref = str(value["bom-ref"]);
-  if (ref !== void 0) component.ref = ref;
-  const group = str(value["group"]);
-  if (group !== void 0) component.group = group;
-  const version = str(value["version"]);
-  if (version !== void 0) component.version = version;
-  const purl = str(value["purl"]);
-  if (purl !== void 0) component.purl = purl;
-  const cpe = str(value["cpe"]);
-  if (cpe !== void 0) component.cpe = cpe;
-  if (swid !== void 0) component.swid = swid;
-  if (supplier !== void 0) component.supplier = supplier;
-  if (publisher !== void 0) component.publisher = publisher;
-  return component;
-}
-function organization(value) {
-  const entity = obj(value);
-  if (!entity) return void 0;
-  const name = str(entity["name"]);
-  if (name !== void 0) return name;
-  for (const url of arr(entity["url"])) if (str(url) !== void 0) return str(url);
-  for (const contact of arr(entity["contact"])) {
-    const person = obj(contact);
-    const named = str(person?.["email"]) ?? str(person?.["name"]);
-    if (named !== void 0) return named;
-  }
-  return void 0;
-}
-function firstAuthor(value) {
-  for (const author of arr(value)) {
-    const name = str(obj(author)?.["name"]);
-    if (name !== void 0) return name;
-  }
-  return void 0;
-}
-function optional(key, value) {
-  return value === void 0 ? {} : { [key]: value };
-}
-function normalizeCycloneDx(document, root, collector) {
-  const file = document.file;
-  const refs = /* @__PURE__ */ new Map();
-  const noteRef = (ref, pointer) => {
-    if (ref === void 0) return;
-    const first = refs.get(ref);
-    if (first === void 0) refs.set(ref, pointer);
-    else
-      collector.add(
-        "SBOM_DUPLICATE_REF",
-        () => finding("SBOM_DUPLICATE_REF", {
-          subject: file,
-          message: `bom-ref ${JSON.stringify(ref)} at ${pointer} is already used at ${first}`,
-          evidence: { ref, pointer, firstPointer: first },
-          location: { file, pointer: `${pointer}/bom-ref` }
-        })
-      );
-  };
-  const metadata = obj(root["metadata"]) ?? {};
-  const subjects = [];
-  const subjectValue = obj(metadata["component"]);
-  if (subjectValue) {
-    const subject = cycloneDxComponent(subjectValue, "/metadata/component");
-    subjects.push(subject);
-    noteRef(subject.ref, "/metadata/component");
-  }
-  const components = [];
-  const walk = (list, pointer, into) => {
-    const stack = [
-      { items: arr(list), pointer, index: 0 }
-    ];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      if (!top) break;
-      if (top.index >= top.items.length) {
-        stack.pop();
-        continue;
-      }
-      const at = `${top.pointer}/${top.index}`;
-      const value = obj(top.items[top.index]);
-      top.index++;
-      if (!value) continue;
-      if (into) {
-        const component = cycloneDxComponent(value, at);
-        into.push(component);
-        noteRef(component.ref, at);
-      } else noteRef(str(value["bom-ref"]), at);
-      const nested = into ? value["components"] : value["services"];
-      if (Array.isArray(nested) && nested.length > 0) {
-        stack.push({ items: nested, pointer: `${at}/${into ? "components" : "services"}`, index: 0 });
-      }
-    }
-  };
-  if (subjectValue) walk(subjectValue["components"], "/metadata/component/components", components);
-  walk(root["components"], "/components", components);
-  walk(root["services"], "/services", void 0);
-  const dependencies = /* @__PURE__ */ new Map();
-  const unknown = (ref, pointer) => {
-    collector.add(
-      "SBOM_UNKNOWN_REF",
-      () => finding("SBOM_UNKNOWN_REF", {
-        subject: file,
-        message: `${pointer} refers to bom-ref ${JSON.stringify(ref)}, which no component or service has`,
-        evidence: { ref, pointer },
-        location: { file, pointer }
-      })
-    );
-  };
-  arr(root["dependencies"]).forEach((entry, i) => {
-    const dependency = obj(entry);
-    const ref = str(dependency?.["ref"]);
-    if (!dependency || ref === void 0) return;
-    if (!refs.has(ref)) unknown(ref, `/dependencies/${i}/ref`);
-    const on = [];
-    arr(dependency["dependsOn"]).forEach((target, j) => {
-      if (typeof target !== "string") return;
-      if (!refs.has(target)) unknown(target, `/dependencies/${i}/dependsOn/${j}`);
-      on.push(target);
-    });
-    const existing = dependencies.get(ref);
-    if (existing) existing.push(...on);
-    else dependencies.set(ref, on);
-  });
-  const completeDependencies = /* @__PURE__ */ new Set();
-  for (const entry of arr(root["compositions"])) {
-    const composition = obj(entry);
-    if (str(composition?.["aggregate"]) !== "complete") continue;
-    for (const ref of arr(composition?.["dependencies"]))
-      if (typeof ref === "string") completeDependencies.add(ref);
-  }
-  const authors = [];
-  for (const author of arr(metadata["authors"])) {
-    const a = obj(author);
-    const name = str(a?.["name"]) ?? str(a?.["email"]);
-    if (name) authors.push(name);
-  }
-  for (const key of ["manufacturer", "manufacture", "supplier"]) {
-    const name = str(obj(metadata[key])?.["name"]);
-    if (name) authors.push(name);
-  }
-  const tools = metadata["tools"];
-  const toolList = Array.isArray(tools) ? tools : arr(obj(tools)?.["components"]);
-  for (const tool of toolList) {
-    const t = obj(tool);
-    const name = str(t?.["name"]);
-    if (name) authors.push(`Tool: ${name}${str(t?.["version"]) ? ` ${str(t?.["version"]) ?? ""}` : ""}`);
-  }
-  return {
-    file,
-    format: "cyclonedx",
-    specVersion: document.kind.format === "cyclonedx" ? document.kind.specVersion : str(root["specVersion"]) ?? "",
-    sha256: document.sha256,
-    subjects,
-    components,
-    authors,
-    ...optional("timestamp", str(metadata["timestamp"])),
-    dependencies,
-    completeDependencies
-  };
-}
-function spdxParty(value) {
-  if (value === void 0 || value === "NOASSERTION") return void 0;
-  const match = /^(?:Person|Organization|Tool):\s*(.*)$/.exec(value);
-  return (match?.[1] ?? value).trim() || void 0;
-}
-function spdxLicense(value) {
-  if (value === void 0 || value === "NOASSERTION" || value === "NONE") return [];
-  return [{ kind: "expression", value }];
-}
-function spdxPackage(value, pointer) {
-  let purl;
-  let cpe;
-  for (const entry of arr(value["externalRefs"])) {
-    const ref = obj(entry);
-    const type = str(ref?.["referenceType"]);
-    const locator = str(ref?.["referenceLocator"]);
-    if (!locator) continue;
-    if (type === "purl") purl ??= locator;
-    else if (type === "cpe23Type" || type === "cpe22Type") cpe ??= locator;
-  }
-  const hashes = [];
-  for (const entry of arr(value["checksums"])) {
-    const checksum2 = obj(entry);
-    const alg = str(checksum2?.["algorithm"]);
-    const content = str(checksum2?.["checksumValue"]);
-    if (alg && content) hashes.push({ algorithm: normalizeHashAlgorithm(alg), value: content.toLowerCase() });
-  }
-  const concluded = spdxLicense(str(value["licenseConcluded"]));
-  return {
-    ...optional("ref", str(value["SPDXID"])),
-    pointer,
-    name: str(value["name"]) ?? "",
-    ...optional("version", str(value["versionInfo"])),
-    ...optional("purl", purl),
-    ...optional("cpe", cpe),
-    ...optional("supplier", spdxParty(str(value["supplier"]))),
-    ...optional("publisher", spdxParty(str(value["originator"]))),
-    licenses: concluded.length > 0 ? concluded : spdxLicense(str(value["licenseDeclared"])),
-    hashes
-  };
-}
-var REVERSED = /* @__PURE__ */ new Set([
-  "CONTAINED_BY",
-  "DEPENDENCY_OF",
-  "BUILD_DEPENDENCY_OF",
-  "DEV_DEPENDENCY_OF",
-  "OPTIONAL_DEPENDENCY_OF",
-  "PROVIDED_DEPENDENCY_OF",
-  "TEST_DEPENDENCY_OF",
-  "RUNTIME_DEPENDENCY_OF",
-  "PACKAGE_OF"
-]);
-function normalizeSpdx(document, root, collector) {
-  const file = document.file;
-  const ids = /* @__PURE__ */ new Map([["SPDXRef-DOCUMENT", ""]]);
-  const noteId = (id, pointer) => {
-    if (id === void 0) return;
-    const first = ids.get(id);
-    if (first === void 0) ids.set(id, pointer);
-    else
-      collector.add(
-        "SBOM_DUPLICATE_REF",
-        () => finding("SBOM_DUPLICATE_REF", {
-          subject: file,
-          message: `SPDXID ${JSON.stringify(id)} at ${pointer} is already used at ${first || "/"}`,
-          evidence: { ref: id, pointer, firstPointer: first || "/" },
-          location: { file, pointer: `${pointer}/SPDXID` }
-        })
-      );
-  };
-  const packages = [];
-  arr(root["packages"]).forEach((entry, i) => {
-    const value = obj(entry);
-    if (!value) return;
-    const component = spdxPackage(value, `/packages/${i}`);
-    packages.push(component);
-    noteId(component.ref, component.pointer);
-  });
-  for (const key of ["files", "snippets"]) {
-    arr(root[key]).forEach((entry, i) => {
-      noteId(str(obj(entry)?.["SPDXID"]), `/${key}/${i}`);
-    });
-  }
-  const described = /* @__PURE__ */ new Set();
-  for (const id of arr(root["documentDescribes"])) if (typeof id === "string") described.add(id);
-  const dependencies = /* @__PURE__ */ new Map();
-  const checkId = (id, pointer) => {
-    if (id === "NONE" || id === "NOASSERTION" || id.startsWith("DocumentRef-") || ids.has(id)) return;
-    collector.add(
-      "SBOM_UNKNOWN_REF",
-      () => finding("SBOM_UNKNOWN_REF", {
-        subject: file,
-        message: `${pointer} refers to SPDXID ${JSON.stringify(id)}, which no element in the document has`,
-        evidence: { ref: id, pointer },
-        location: { file, pointer }
-      })
-    );
-  };
-  arr(root["documentDescribes"]).forEach((id, i) => {
-    if (typeof id === "string") checkId(id, `/documentDescribes/${i}`);
-  });
-  arr(root["relationships"]).forEach((entry, i) => {
-    const relationship = obj(entry);
-    const from = str(relationship?.["spdxElementId"]);
-    const type = str(relationship?.["relationshipType"]);
-    const to = str(relationship?.["relatedSpdxElement"]);
-    if (from === void 0 || type === void 0 || to === void 0) return;
-    checkId(from, `/relationships/${i}/spdxElementId`);
-    checkId(to, `/relationships/${i}/relatedSpdxElement`);
-    if (type === "DESCRIBES" && from === "SPDXRef-DOCUMENT") described.add(to);
-    else if (type === "DESCRIBED_BY" && to === "SPDXRef-DOCUMENT") described.add(from);
-    else if (SPDX_DEPENDENCY_RELATIONSHIPS.has(type)) {
-      const [a, b] = REVERSED.has(type) ? [to, from] : [from, to];
-      const list = dependencies.get(a);
-      if (list) list.push(b);
-      else dependencies.set(a, [b]);
-    }
-  });
-  const subjects = packages.filter((p) => p.ref !== void 0 && described.has(p.ref));
-  const components = packages.filter((p) => p.ref === void 0 || !described.has(p.ref));
-  const creationInfo = obj(root["creationInfo"]) ?? {};
-  const authors = arr(creationInfo["creators"]).map(
-    (c) => typeof c === "string" && c.startsWith("Tool:") ? `Tool: ${spdxParty(c) ?? ""}` : spdxParty(str(c))
-  ).filter((c) => c !== void 0);
-  return {
-    file,
-    format: "spdx",
-    specVersion: str(root["spdxVersion"]) ?? "",
-    sha256: document.sha256,
-    subjects,
-    components,
-    authors,
-    ...optional("timestamp", str(creationInfo["created"])),
-    dependencies,
-    // SPDX states "no dependencies" with a relationship to NONE, which is an edge here.
-    completeDependencies: /* @__PURE__ */ new Set()
-  };
-}
-
-// src/sbom/ntia.ts
-var COMPONENT_ELEMENTS = ["supplier", "name", "version", "identifier"];
-var DOCUMENT_ELEMENTS = ["dependencies", "author", "timestamp"];
-function componentMissing(component) {
-  const missing = [];
-  if (!component.supplier) missing.push("supplier");
-  if (!component.name) missing.push("name");
-  if (!component.version) missing.push("version");
-  if (!component.purl && !component.cpe && !component.swid) missing.push("identifier");
-  return missing;
-}
-function checkMinimumElements(sbom2, options = {}) {
-  const severity = options.severity ?? "low";
-  const collector = new FindingCollector(options.maxFindings);
-  const missing = {
-    supplier: 0,
-    name: 0,
-    version: 0,
-    identifier: 0,
-    dependencies: 0,
-    author: 0,
-    timestamp: 0
-  };
-  const file = sbom2.file;
-  const documentMissing = [];
-  if (sbom2.authors.length === 0) documentMissing.push("author");
-  if (!sbom2.timestamp) documentMissing.push("timestamp");
-  const subjectRefs = sbom2.subjects.map((s) => s.ref).filter((r) => r !== void 0);
-  const hasGraph = subjectRefs.some(
-    (ref) => (sbom2.dependencies.get(ref)?.length ?? 0) > 0 || sbom2.completeDependencies.has(ref)
-  );
-  if (!hasGraph) documentMissing.push("dependencies");
-  for (const element of documentMissing) {
-    missing[element]++;
-    collector.add(
-      "SBOM_NTIA_ELEMENT_MISSING",
-      () => finding("SBOM_NTIA_ELEMENT_MISSING", {
-        subject: file,
-        severity,
-        message: element === "dependencies" ? "the SBOM records no dependency relationships of its subject" : `the SBOM has no ${element === "author" ? "author (authors, manufacturer, supplier or tools)" : "timestamp"}`,
-        evidence: { element },
-        location: { file, pointer: sbom2.format === "spdx" ? "/creationInfo" : "/metadata" }
-      })
-    );
-  }
-  let completeComponents = 0;
-  const components = [...sbom2.subjects, ...sbom2.components];
-  for (const component of components) {
-    const absent = componentMissing(component);
-    if (absent.length === 0) {
-      completeComponents++;
-      continue;
-    }
-    for (const element of absent) missing[element]++;
-    collector.add(
-      "SBOM_NTIA_ELEMENT_MISSING",
-      () => finding("SBOM_NTIA_ELEMENT_MISSING", {
-        subject: `${file}#${component.pointer}`,
-        severity,
-        message: `component ${JSON.stringify(component.name || component.ref || component.pointer)} lacks ${absent.join(", ")}`,
-        evidence: { elements: absent, component: component.name, pointer: component.pointer },
-        location: { file, pointer: component.pointer }
-      })
-    );
-  }
-  const expected = components.length * COMPONENT_ELEMENTS.length + DOCUMENT_ELEMENTS.length;
-  const absentTotal = Object.values(missing).reduce((a, b) => a + b, 0);
-  const percent2 = Math.round((expected - absentTotal) / expected * 1e3) / 10;
-  const summary2 = {
-    percent: percent2,
-    components: components.length,
-    completeComponents,
-    missing
-  };
-  const findings = collector.finish(file);
-  findings.push(
-    finding("SBOM_NTIA_SUMMARY", {
-      subject: file,
-      message: `NTIA minimum elements: ${percent2}% present; ${completeComponents} of ${components.length} components (subject included) complete`,
-      evidence: {
-        percent: percent2,
-        components: components.length,
-        completeComponents,
-        ...Object.fromEntries(Object.entries(missing).map(([k, v]) => [`missing.${k}`, v]))
-      }
-    })
-  );
-  return { summary: summary2, findings };
-}
-
-// src/sbom/validate.ts
-var import_ajv4 = __toESM(require_ajv(), 1);
-var import_ajv_formats2 = __toESM(require_dist(), 1);
-var addFormats2 = import_ajv_formats2.default;
-var ajvInstance;
-var validators = /* @__PURE__ */ new Map();
-async function getAjv() {
-  ajvInstance ??= (async () => {
-    const [spdx, jsf] = await Promise.all([
-      Promise.resolve().then(() => (init_spdx_SNAPSHOT_schema(), spdx_SNAPSHOT_schema_exports)),
-      Promise.resolve().then(() => (init_jsf_0_82_SNAPSHOT_schema(), jsf_0_82_SNAPSHOT_schema_exports))
-    ]);
-    const ajv = new import_ajv4.Ajv({ allErrors: true, strict: false, verbose: true });
-    ajv.addSchema(spdx.default, "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json");
-    ajv.addSchema(jsf.default, "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json");
-    addFormats2(ajv, ["date-time", "uri", "email"]);
-    ajv.addKeyword({
-      keyword: UNIQUE_KEYWORD,
-      type: "array",
-      schemaType: "boolean",
-      errors: true,
-      validate: function uniqueItemsLinear(enabled, data) {
-        if (!enabled) return true;
-        const duplicate = firstDuplicate(data);
-        if (duplicate < 0) return true;
-        uniqueItemsLinear.errors = [
-          {
-            keyword: "uniqueItems",
-            message: `must not contain duplicate items (item ${duplicate} repeats an earlier one)`,
-            params: { duplicate }
-          }
-        ];
-        return false;
-      }
-    });
-    ajv.addFormat("idn-email", /^[^\s@]+@[^\s@]+$/u);
-    ajv.addFormat("iri-reference", true);
-    return ajv;
-  })();
-  return ajvInstance;
-}
-async function loadCycloneDxSchema(version) {
-  switch (version) {
-    case "1.4":
-      return (await Promise.resolve().then(() => (init_bom_1_4_SNAPSHOT_schema(), bom_1_4_SNAPSHOT_schema_exports))).default;
-    case "1.5":
-      return (await Promise.resolve().then(() => (init_bom_1_5_SNAPSHOT_schema(), bom_1_5_SNAPSHOT_schema_exports))).default;
-    case "1.6":
-      return (await Promise.resolve().then(() => (init_bom_1_6_SNAPSHOT_schema(), bom_1_6_SNAPSHOT_schema_exports))).default;
-  }
-}
-var UNIQUE_KEYWORD = "uniqueItemsLinear";
-function withLinearUniqueItems(schema) {
-  if (Array.isArray(schema)) return schema.map(withLinearUniqueItems);
-  if (schema === null || typeof schema !== "object") return schema;
-  const out = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === "uniqueItems" && value === true) out[UNIQUE_KEYWORD] = true;
-    else if (key === "enum" || key === "const" || key === "examples") out[key] = value;
-    else out[key] = withLinearUniqueItems(value);
-  }
-  return out;
-}
-function canonical(value) {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const record = value;
-  const keys = Object.keys(record).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
-}
-function shallowKey(value) {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.length}`;
-  const record = value;
-  let key = "{";
-  for (const k of Object.keys(record).sort()) {
-    const v = record[k];
-    key += `${JSON.stringify(k)}:${v === null || typeof v !== "object" ? JSON.stringify(v) : typeof v},`;
-  }
-  return key;
-}
-function identityKey(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
-  const record = value;
-  const bomRef = record["bom-ref"];
-  if (typeof bomRef === "string") return `bom-ref\0${bomRef}`;
-  const ref = record["ref"];
-  if (typeof ref === "string") return `ref\0${ref}`;
-  return void 0;
-}
-function firstDuplicate(items) {
-  if (items.length < 2) return -1;
-  const buckets = /* @__PURE__ */ new Map();
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const key = identityKey(item) ?? shallowKey(item);
-    const bucket = buckets.get(key);
-    if (bucket === void 0) {
-      buckets.set(key, { first: item });
-      continue;
-    }
-    const full = canonical(item);
-    if (bucket instanceof Set) {
-      if (bucket.has(full)) return i;
-      bucket.add(full);
-      continue;
-    }
-    const first = canonical(bucket.first);
-    if (first === full) return i;
-    buckets.set(key, /* @__PURE__ */ new Set([first, full]));
-  }
-  return -1;
-}
-function validatorFor(document) {
-  const kind = document.kind;
-  if (kind.format === "unsupported") return void 0;
-  const key = kind.format === "spdx" ? "spdx-2.3" : kind.specVersion;
-  let validator2 = validators.get(key);
-  if (!validator2) {
-    validator2 = (async () => {
-      const ajv = await getAjv();
-      const schema = kind.format === "spdx" ? SPDX_23_SCHEMA : withLinearUniqueItems(await loadCycloneDxSchema(kind.specVersion));
-      return ajv.compile(schema);
-    })();
-    validators.set(key, validator2);
-  }
-  return validator2;
-}
-function mostSpecific(errors) {
-  const pointers = errors.map((e) => e.instancePath);
-  return errors.filter(
-    (e) => !((e.keyword === "oneOf" || e.keyword === "anyOf" || e.keyword === "if") && pointers.some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`)))
-  );
-}
-function withObjectPrototypes(root) {
-  const stack = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value !== "object" || value === null) continue;
-    if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === "object" && item !== null) stack.push(item);
-      continue;
-    }
-    if (Object.getPrototypeOf(value) === null) Object.setPrototypeOf(value, Object.prototype);
-    for (const key in value) {
-      const item = value[key];
-      if (typeof item === "object" && item !== null) stack.push(item);
-    }
-  }
-}
-var MAX_LOCATED = 10;
-async function validateSbom(document, options = {}) {
-  const file = document.file;
-  const pending = validatorFor(document);
-  if (!pending) {
-    const reason = document.kind.format === "unsupported" ? document.kind.reason : "";
-    return {
-      valid: false,
-      findings: [
-        finding("SBOM_UNSUPPORTED_FORMAT", {
-          subject: file,
-          message: `not a supported SBOM: ${reason}`,
-          location: { file, pointer: "" }
-        })
-      ]
-    };
-  }
-  const validate = await pending;
-  const collector = new FindingCollector(options.maxErrors ?? defaults.maxSbomSchemaErrors);
-  let valid;
-  try {
-    valid = validate(document.json.value);
-  } catch (error2) {
-    if (!(error2 instanceof TypeError)) throw error2;
-    withObjectPrototypes(document.json.value);
-    valid = validate(document.json.value);
-  }
-  if (!valid) {
-    let located = 0;
-    for (const error2 of mostSpecific(validate.errors ?? [])) {
-      const { pointer, message } = explainSchemaError(error2);
-      collector.add("SBOM_SCHEMA_INVALID", () => {
-        const position = located++ < MAX_LOCATED ? document.json.positionOf(error2.instancePath) : void 0;
-        return finding("SBOM_SCHEMA_INVALID", {
-          subject: file,
-          message: `${pointer || "/"}: ${message}`,
-          evidence: { pointer, keyword: error2.keyword, schemaPath: error2.schemaPath },
-          location: { file, pointer, ...position ? { line: position.line } : {} }
-        });
-      });
-    }
-  }
-  const schemaFindings = collector.finish(file);
-  const normalized = normalizeSbom(document);
-  const findings = [...schemaFindings, ...normalized.findings];
-  return { valid: findings.length === 0, findings, sbom: normalized.sbom };
-}
-
-// src/sbom/artifact-check.ts
-async function isFile(path2) {
-  try {
-    return (await stat3(path2)).isFile();
-  } catch {
-    return false;
-  }
-}
-function sbomCandidates(context, pin) {
-  const candidates = [];
-  const names = [];
-  if (pin.path !== void 0) {
-    candidates.push(isAbsolute3(pin.path) ? pin.path : resolve3(context.manifestDir, pin.path));
-    names.push(basename2(pin.path));
-  } else {
-    const extensions = pin.format === "spdx" ? [".spdx.json", ".cdx.json"] : [".cdx.json", ".spdx.json"];
-    for (const base of /* @__PURE__ */ new Set([context.artifact.name, basename2(context.path)])) {
-      for (const extension of extensions) names.push(`${base}${extension}`);
-    }
-  }
-  for (const dir of [dirname2(context.path), ...context.options.evidenceDirs]) {
-    for (const name of names) candidates.push(resolve3(dir, name));
-  }
-  return [...new Set(candidates)];
-}
-var sbomCheck = {
-  name: "sbom",
-  async run(context) {
-    const pin = context.artifact.sbom;
-    if (!pin) return void 0;
-    const candidates = sbomCandidates(context, pin);
-    let path2;
-    for (const candidate of candidates) {
-      if (await isFile(candidate)) {
-        path2 = candidate;
-        break;
-      }
-    }
-    if (path2 === void 0) {
-      return {
-        findings: [
-          finding("SBOM_MISSING", {
-            subject: context.subject,
-            message: `the manifest pins a ${pin.format} SBOM (sha256 ${pin.sha256}) but none was found; looked at ${candidates.join(", ")}`,
-            evidence: { looked: candidates, sha256: pin.sha256 }
-          })
-        ],
-        facts: { sbom: "missing" }
-      };
-    }
-    let document;
-    try {
-      const bytes = await readBoundedFile(path2, defaults.maxSbomBytes, "SBOM");
-      const sha256 = createHash10("sha256").update(bytes).digest("hex");
-      if (!digestsEqual(pin.sha256, sha256)) {
-        return {
-          findings: [
-            finding("SBOM_DIGEST_MISMATCH", {
-              subject: path2,
-              message: `sha256 of the SBOM is ${sha256}; the manifest pins ${pin.sha256.toLowerCase()}; the file was not parsed`,
-              evidence: { expected: pin.sha256.toLowerCase(), actual: sha256 }
-            })
-          ],
-          facts: { sbom: path2 }
-        };
-      }
-      document = parseSbom(bytes, path2);
-    } catch (error2) {
-      if (!(error2 instanceof RmmVerifyError)) throw error2;
-      return {
-        findings: [
-          finding("SBOM_UNREADABLE", {
-            subject: path2,
-            message: error2.message,
-            evidence: { error: error2.code },
-            location: {
-              file: path2,
-              ...error2.location.line !== void 0 ? { line: error2.location.line } : {},
-              ...error2.location.pointer !== void 0 ? { pointer: error2.location.pointer } : {}
-            }
-          })
-        ],
-        facts: { sbom: path2 }
-      };
-    }
-    const findings = [...checkSbomPin(document, pin)];
-    const validation = await validateSbom(document);
-    findings.push(...validation.findings);
-    const facts2 = { sbom: path2, sbomFormat: pin.format };
-    if (validation.sbom) {
-      findings.push(
-        ...checkBinding(validation.sbom, {
-          product: context.manifest.product,
-          ...context.manifest.aliases ? { aliases: context.manifest.aliases } : {},
-          version: context.release.version,
-          digests: { ...context.artifact.digests, ...context.digests }
-        })
-      );
-      const ntia = checkMinimumElements(validation.sbom, { severity: "info", maxFindings: 0 });
-      facts2["sbomComponents"] = validation.sbom.components.length;
-      facts2["sbomNtiaPercent"] = ntia.summary.percent;
-    }
-    return { findings, facts: facts2 };
-  }
-};
-
-// src/sigstore/provenance-check.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { basename as basename3, dirname as dirname3, join as join3 } from "node:path";
-
-// src/sigstore/bundle.ts
-var import_bundle = __toESM(require_dist3(), 1);
-var BUNDLE_MEDIA_TYPES = [
-  "application/vnd.dev.sigstore.bundle+json;version=0.1",
-  "application/vnd.dev.sigstore.bundle+json;version=0.2",
-  "application/vnd.dev.sigstore.bundle+json;version=0.3",
-  "application/vnd.dev.sigstore.bundle.v0.3+json"
-];
-function parseBundleJson(value, file, index = 0) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return { kind: "invalid", reason: "expected a JSON object", file, index };
-  }
-  const mediaType = value["mediaType"];
-  if (mediaType === void 0 && "payloadType" in value && "signatures" in value) {
-    return {
-      kind: "invalid",
-      reason: "a bare DSSE envelope (as older slsa-github-generator .intoto.jsonl files hold) carries no certificate or transparency-log entry; offline verification needs a Sigstore bundle",
-      file,
-      index
-    };
-  }
-  if (typeof mediaType !== "string" || !BUNDLE_MEDIA_TYPES.includes(mediaType)) {
-    return {
-      kind: "invalid",
-      reason: `unsupported bundle mediaType ${JSON.stringify(mediaType ?? null)}`,
-      file,
-      index
-    };
-  }
-  let bundle;
-  try {
-    bundle = (0, import_bundle.bundleFromJSON)(value);
-  } catch (error2) {
-    return { kind: "invalid", reason: errorMessage(error2), file, index };
-  }
-  return { kind: "bundle", bundle: normalizeV01(bundle), file, index };
-}
-function parseBundleBytes(bytes, file) {
-  const text2 = decodeUtf8(bytes, file).trim();
-  if (text2 === "") throw new InputError("INPUT_INVALID", "bundle file is empty", { file });
-  const documents = file.endsWith(".jsonl") ? text2.split("\n").map((line) => line.trim()).filter((line) => line !== "") : [text2];
-  if (documents.length > defaults.maxBundlesPerFile) {
-    throw new InputError(
-      "INPUT_TOO_LARGE",
-      `bundle file holds ${documents.length} bundles; the limit is ${defaults.maxBundlesPerFile}`,
-      { file }
-    );
-  }
-  return documents.map(
-    (document, index) => parseBundleJson(
-      parseStrictJson(document, documents.length > 1 ? `${file} line ${index + 1}` : file).value,
-      file,
-      index
-    )
-  );
-}
-async function loadBundles(path2) {
-  return parseBundleBytes(await readBoundedFile(path2, defaults.maxBundleBytes, "bundle"), path2);
-}
-function normalizeV01(bundle) {
-  if (bundle.mediaType !== BUNDLE_MEDIA_TYPES[0]) return bundle;
-  return {
-    ...bundle,
-    verificationMaterial: {
-      ...bundle.verificationMaterial,
-      tlogEntries: bundle.verificationMaterial.tlogEntries.map(
-        (entry) => entry.inclusionProof && !entry.inclusionProof.checkpoint ? { ...entry, inclusionProof: void 0 } : entry
-      )
-    }
-  };
-}
-
-// src/sigstore/identity.ts
-function issuerMatches(issuer, actual) {
-  return typeof issuer === "string" ? issuer === actual : identityMatches(issuer, actual);
-}
-function describeIssuer(issuer) {
-  return typeof issuer === "string" ? JSON.stringify(issuer) : describeMatcher(issuer);
-}
-function exactIdentity(value) {
-  return { kind: "exact", value };
-}
-function anchoredIdentity(pattern, flag = "--certificate-identity-regexp") {
-  try {
-    return { kind: "regexp", pattern, regexp: new RegExp(`^(?:${pattern})$`, "u") };
-  } catch (error2) {
-    throw new UsageError(`invalid ${flag} ${JSON.stringify(pattern)}: ${errorMessage(error2)}`);
-  }
-}
-function identityMatches(matcher, identity) {
-  if (identity === void 0) return false;
-  return matcher.kind === "exact" ? matcher.value === identity : matcher.regexp.test(identity);
-}
-function describeMatcher(matcher) {
-  return matcher.kind === "exact" ? JSON.stringify(matcher.value) : `/^(?:${matcher.pattern})$/`;
-}
-var FULCIO_ARC = "1.3.6.1.4.1.57264.1.";
-var EXTENSIONS2 = {
-  "9": "buildSignerUri",
-  "11": "runnerEnvironment",
-  "12": "sourceRepositoryUri",
-  "13": "sourceRepositoryDigest",
-  "14": "sourceRepositoryRef",
-  "18": "buildConfigUri",
-  "21": "runInvocationUri"
-};
-function signerFacts(signer) {
-  const facts2 = {};
-  const identity = signer.identity;
-  if (identity?.subjectAlternativeName !== void 0) facts2["identity"] = identity.subjectAlternativeName;
-  if (identity?.extensions?.issuer !== void 0) facts2["issuer"] = identity.extensions.issuer;
-  for (const pair of identity?.oids ?? []) {
-    const oid = pair.oid?.id.join(".") ?? "";
-    if (!oid.startsWith(FULCIO_ARC)) continue;
-    const name = EXTENSIONS2[oid.slice(FULCIO_ARC.length)];
-    if (name === void 0) continue;
-    const value = derUtf8String(pair.value);
-    if (value !== void 0) facts2[name] = value;
-  }
-  return facts2;
-}
-function derUtf8String(bytes) {
-  if (bytes[0] !== 12 || bytes.length < 2) return void 0;
-  const first = bytes[1] ?? 0;
-  let length = first;
-  let offset = 2;
-  if (first & 128) {
-    const count = first & 127;
-    if (count === 0 || count > 2) return void 0;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + (bytes[2 + i] ?? 0);
-    offset = 2 + count;
-  }
-  if (offset + length !== bytes.length) return void 0;
-  return bytes.subarray(offset).toString("utf8");
-}
-
-// src/sigstore/provenance.ts
-var DEFAULT_PREDICATE_TYPES = ["https://slsa.dev/provenance/v1"];
-var GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
-function provenanceFacts(statement, signer) {
-  const predicate = statement.predicate;
-  const facts2 = { predicateType: statement.predicateType };
-  if (statement.predicateType === "https://slsa.dev/provenance/v1") {
-    const builder = path(predicate, ["runDetails", "builder", "id"]);
-    if (typeof builder === "string") facts2["builder"] = builder;
-    const buildType = path(predicate, ["buildDefinition", "buildType"]);
-    if (typeof buildType === "string") facts2["buildType"] = buildType;
-    const dependencies = path(predicate, ["buildDefinition", "resolvedDependencies"]);
-    const first = Array.isArray(dependencies) ? dependencies[0] : void 0;
-    setIf(facts2, "sourceDigest", str2(path(first, ["digest"]), "gitCommit"));
-    setIf(
-      facts2,
-      "runnerEnvironment",
-      str2(path(predicate, ["buildDefinition", "internalParameters", "github"]), "runner_environment")
-    );
-    const workflow = path(predicate, ["buildDefinition", "externalParameters", "workflow"]);
-    if (isJsonObject(workflow ?? null)) {
-      setIf(facts2, "source", normaliseRepository(str2(workflow, "repository")));
-      setIf(facts2, "ref", str2(workflow, "ref"));
-      setIf(facts2, "workflow", str2(workflow, "path"));
-    } else {
-      const uri = path(predicate, ["buildDefinition", "externalParameters", "source", "uri"]);
-      const split = splitGitUri(typeof uri === "string" ? uri : void 0);
-      setIf(facts2, "source", split?.source);
-      setIf(facts2, "ref", split?.ref);
-    }
-  } else if (statement.predicateType === "https://slsa.dev/provenance/v0.2") {
-    const builder = path(predicate, ["builder", "id"]);
-    if (typeof builder === "string") facts2["builder"] = builder;
-    const configSource = path(predicate, ["invocation", "configSource"]);
-    const split = splitGitUri(str2(configSource, "uri"));
-    setIf(facts2, "source", split?.source);
-    setIf(facts2, "ref", split?.ref);
-    setIf(facts2, "workflow", str2(configSource, "entryPoint"));
-    setIf(facts2, "sourceDigest", str2(path(configSource, ["digest"]), "sha1"));
-  }
-  if (signer) {
-    setIf(facts2, "certificateSource", normaliseRepository(signer.sourceRepositoryUri));
-    setIf(facts2, "certificateRef", signer.sourceRepositoryRef);
-    setIf(facts2, "certificateSourceDigest", signer.sourceRepositoryDigest);
-    setIf(facts2, "certificateRunnerEnvironment", signer.runnerEnvironment);
-    setIf(facts2, "certificateBuilder", signer.buildSignerUri);
-    const configUri = signer.buildConfigUri ?? signer.buildSignerUri ?? signer.identity;
-    if (configUri !== void 0 && /^https:\/\//.test(configUri)) {
-      setIf(facts2, "certificateWorkflow", normaliseRepository(configUri.split("@")[0]));
-    }
-    const signerUri = signer.buildSignerUri ?? signer.identity;
-    if (signerUri !== void 0 && /^https:\/\//.test(signerUri)) {
-      setIf(facts2, "signerWorkflow", normaliseRepository(signerUri.split("@")[0]));
-    }
-  }
-  return facts2;
-}
-function checkProvenance(facts2, signer, subject, file) {
-  const findings = [];
-  const evidence = { ...facts2, bundle: file };
-  const mismatch = (code, message, expected, actual) => findings.push(
-    finding(code, {
-      subject,
-      message: `${file}: ${message}`,
-      evidence: { ...evidence, expected, actual: actual.map((a) => a ?? null) },
-      location: { file }
-    })
-  );
-  for (const disagreement of certificateDisagreements(facts2)) {
-    mismatch("PROVENANCE_CERTIFICATE_MISMATCH", disagreement.message, disagreement.certificate, [
-      disagreement.statement
-    ]);
-  }
-  const allowedTypes = signer.predicateTypes ?? DEFAULT_PREDICATE_TYPES;
-  if (!allowedTypes.includes(facts2.predicateType)) {
-    mismatch(
-      "PROVENANCE_PREDICATE_NOT_ALLOWED",
-      `predicate type ${facts2.predicateType} is not allowed (allowed: ${allowedTypes.join(", ")})`,
-      allowedTypes.join(" | "),
-      [facts2.predicateType]
-    );
-    return findings;
-  }
-  if (signer.builder !== void 0 && !globMatch(signer.builder, facts2.builder)) {
-    mismatch(
-      "PROVENANCE_BUILDER_MISMATCH",
-      `builder is ${JSON.stringify(facts2.builder ?? null)}, expected ${signer.builder}`,
-      signer.builder,
-      [facts2.builder]
-    );
-  }
-  const source = normaliseRepository(signer.source) ?? signer.source.toLowerCase();
-  const sources = [facts2.source, facts2.certificateSource].filter((s) => s !== void 0);
-  if (sources.length === 0 || sources.some((s) => s !== source)) {
-    mismatch(
-      "PROVENANCE_SOURCE_MISMATCH",
-      `source repository is ${sources.join(" / ") || "not stated"}, expected ${source}`,
-      source,
-      sources
-    );
-  }
-  if (signer.ref !== void 0) {
-    const refs = [facts2.ref, facts2.certificateRef].filter((r) => r !== void 0);
-    const pattern = signer.ref;
-    if (refs.length === 0 || refs.some((r) => !globMatch(pattern, r))) {
-      mismatch(
-        "PROVENANCE_REF_MISMATCH",
-        `source ref is ${refs.join(" / ") || "not stated"}, expected ${pattern}`,
-        pattern,
-        refs
-      );
-    }
-  }
-  if (signer.workflow !== void 0) {
-    const wanted = signer.workflow.replace(/^\.?\//, "");
-    const full = wanted.includes("/.github/") ? normaliseRepository(wanted) ?? wanted : `${source}/${wanted}`;
-    const stated = [];
-    if (facts2.workflow !== void 0) {
-      stated.push(`${facts2.source ?? "?"}/${facts2.workflow.replace(/^\.?\//, "")}`);
-    }
-    if (facts2.certificateWorkflow !== void 0) stated.push(facts2.certificateWorkflow);
-    if (stated.length === 0 || stated.some((w) => w !== full)) {
-      mismatch(
-        "PROVENANCE_WORKFLOW_MISMATCH",
-        `signing workflow is ${stated.join(" / ") || "not stated"}, expected ${full}`,
-        full,
-        stated
-      );
-    }
-  }
-  if (signer.signerWorkflow !== void 0) {
-    const given = signer.signerWorkflow.split("@")[0] ?? "";
-    const wanted = normaliseRepository(/^[^/]+\.[^/]+\//.test(given) ? given : `github.com/${given}`) ?? "";
-    if (facts2.signerWorkflow !== wanted) {
-      mismatch(
-        "PROVENANCE_WORKFLOW_MISMATCH",
-        `signing workflow (certificate Build Signer URI) is ${facts2.signerWorkflow ?? "not stated"}, expected ${wanted}`,
-        wanted,
-        [facts2.signerWorkflow]
-      );
-    }
-  }
-  if (signer.denySelfHostedRunners === true && facts2.certificateRunnerEnvironment !== "github-hosted") {
-    mismatch(
-      "PROVENANCE_POLICY_MISMATCH",
-      `runner environment (certificate) is ${facts2.certificateRunnerEnvironment ?? "not stated"}; denySelfHostedRunners requires github-hosted`,
-      "github-hosted",
-      [facts2.certificateRunnerEnvironment]
-    );
-  }
-  return findings;
-}
-function certificateDisagreements(facts2) {
-  const out = [];
-  const compare = (field2, statement, certificate) => {
-    if (statement === void 0 || certificate === void 0 || statement === certificate) return;
-    out.push({
-      field: field2,
-      statement,
-      certificate,
-      message: `the statement's ${field2} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`
-    });
-  };
-  compare("source repository", facts2.source, facts2.certificateSource);
-  compare("source ref", facts2.ref, facts2.certificateRef);
-  compare("source digest", facts2.sourceDigest?.toLowerCase(), facts2.certificateSourceDigest?.toLowerCase());
-  compare("runner environment", facts2.runnerEnvironment, facts2.certificateRunnerEnvironment);
-  if (facts2.buildType === GITHUB_WORKFLOW_BUILD_TYPE) {
-    compare("builder id", facts2.builder, facts2.certificateBuilder);
-    if (facts2.source !== void 0 && facts2.workflow !== void 0) {
-      compare(
-        "workflow",
-        `${facts2.source}/${facts2.workflow.replace(/^\.?\//, "")}`,
-        facts2.certificateWorkflow
-      );
-    }
-  }
-  return out;
-}
-function globMatch(pattern, value) {
-  if (value === void 0) return false;
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`, "u").test(value);
-}
-function normaliseRepository(value) {
-  if (value === void 0 || value === "") return void 0;
-  return value.replace(/^git\+/, "").replace(/^[a-z]+:\/\//i, "").replace(/\.git$/, "").replace(/\/+$/, "").toLowerCase();
-}
-function splitGitUri(uri) {
-  if (uri === void 0) return void 0;
-  const at = uri.lastIndexOf("@");
-  if (at <= uri.indexOf("://")) return { ...optional2("source", normaliseRepository(uri)) };
-  return { ...optional2("source", normaliseRepository(uri.slice(0, at))), ref: uri.slice(at + 1) };
-}
-function optional2(key, value) {
-  return value === void 0 ? {} : { [key]: value };
-}
-function setIf(target, key, value) {
-  if (value !== void 0 && value !== "") target[key] = value;
-}
-function path(value, keys) {
-  let current = value;
-  for (const key of keys) {
-    if (!isJsonObject(current ?? null)) return void 0;
-    current = current[key];
-  }
-  return current;
-}
-function str2(value, key) {
-  if (!isJsonObject(value ?? null)) return void 0;
-  const field2 = value[key];
-  return typeof field2 === "string" ? field2 : void 0;
-}
-
-// src/sigstore/trusted-root.ts
-var import_protobuf_specs = __toESM(require_dist2(), 1);
-var import_verify = __toESM(require_dist5(), 1);
-import { createHash as createHash11, createPublicKey as createPublicKey2 } from "node:crypto";
-import { fileURLToPath } from "node:url";
-var PUBLIC_GOOD_TRUSTED_ROOT_SHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66";
-var PUBLIC_GOOD_TRUSTED_ROOT_AS_OF = /* @__PURE__ */ new Date("2026-11-05T00:19:12Z");
-function publicGoodTrustedRootPath() {
-  return fileURLToPath(new URL("../../keys/sigstore/trusted_root.json", import.meta.url));
-}
-function parseTrustedRoot(bytes, file, options = {}) {
-  const text2 = decodeUtf8(bytes, file);
-  const lines2 = text2.split("\n").filter((line) => line.trim() !== "");
-  if (lines2.length > 1 && lines2.every((line) => line.trimStart().startsWith("{") && line.trimEnd().endsWith("}"))) {
-    if (lines2.length > defaults.maxTrustedRootInstances) {
-      throw new InputError(
-        "INPUT_TOO_LARGE",
-        `holds ${lines2.length} trusted roots; the limit is ${defaults.maxTrustedRootInstances}`,
-        { file }
-      );
-    }
-    const [first, ...others] = lines2.map(
-      (line, index) => parseOneRoot(line, `${file} line ${index + 1}`, options)
-    );
-    if (first === void 0) throw new InputError("INPUT_INVALID", "no trusted root", { file });
-    return { ...first, source: file, alternatives: others };
-  }
-  return parseOneRoot(text2, file, options);
-}
-function parseOneRoot(text2, file, options) {
-  const parsed = parseStrictJson(text2, file);
-  const value = parsed.value;
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InputError("INPUT_INVALID", "expected a Sigstore trusted root object", { file, pointer: "" });
-  }
-  const mediaType = value["mediaType"];
-  if (typeof mediaType !== "string" || !mediaType.startsWith("application/vnd.dev.sigstore.trustedroot")) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `expected mediaType application/vnd.dev.sigstore.trustedroot+json, found ${JSON.stringify(mediaType ?? null)}`,
-      { file, pointer: "/mediaType" }
-    );
-  }
-  let root;
-  try {
-    root = import_protobuf_specs.TrustedRoot.fromJSON(value);
-  } catch (error2) {
-    throw new InputError("INPUT_INVALID", `not a valid trusted root: ${errorMessage(error2)}`, {
-      file,
-      cause: error2
-    });
-  }
-  return trustFromRoot(root, file, options);
-}
-function trustFromRoot(root, source, options = {}) {
-  requireLogValidityStart(root, source);
-  try {
-    return {
-      source,
-      root,
-      material: (0, import_verify.toTrustMaterial)(root, keyFinder(options.key)),
-      unbounded: (0, import_verify.toTrustMaterial)(withoutValidity(root), keyFinder(options.key))
-    };
-  } catch (error2) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `trusted root has an unusable key or certificate: ${errorMessage(error2)}`,
-      {
-        file: source,
-        cause: error2
-      }
-    );
-  }
-}
-async function loadTrustedRoot(path2, options = {}) {
-  const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
-  return parseTrustedRoot(bytes, path2, options);
-}
-async function loadPublicGoodTrustedRoot(options = {}) {
-  const path2 = publicGoodTrustedRootPath();
-  const bytes = await readBoundedFile(path2, defaults.maxTrustedRootBytes, "trusted root");
-  const actual = createHash11("sha256").update(bytes).digest("hex");
-  if (actual !== PUBLIC_GOOD_TRUSTED_ROOT_SHA256) {
-    throw new InputError(
-      "INPUT_INVALID",
-      `vendored public-good trusted root has sha256 ${actual}, expected ${PUBLIC_GOOD_TRUSTED_ROOT_SHA256}`,
-      { file: path2 }
-    );
-  }
-  return { ...parseTrustedRoot(bytes, path2, options), asOf: PUBLIC_GOOD_TRUSTED_ROOT_AS_OF };
-}
-function requireLogValidityStart(root, source) {
-  for (const [field2, logs] of [
-    ["tlogs", root.tlogs],
-    ["ctlogs", root.ctlogs]
-  ]) {
-    logs.forEach((log, index) => {
-      if (log.publicKey?.validFor?.start === void 0) {
-        throw new InputError(
-          "INPUT_INVALID",
-          `${field2}[${index}] (${log.baseUrl || "no baseUrl"}): the log key has no validFor.start; a trusted root must say since when each log key is valid`,
-          { file: source, pointer: `/${field2}/${index}/publicKey/validFor/start` }
-        );
-      }
-    });
-  }
-}
-function keyFinder(key) {
-  return (hint) => {
-    if (!key) {
-      throw Object.assign(new Error(`no public key given for key hint '${hint}' (use --key)`), {
-        code: "PUBLIC_KEY_ERROR"
-      });
-    }
-    return { publicKey: key, validFor: () => true };
-  };
-}
-function withoutValidity(root) {
-  return {
-    ...root,
-    certificateAuthorities: root.certificateAuthorities.map((ca) => ({ ...ca, validFor: void 0 })),
-    timestampAuthorities: root.timestampAuthorities.map((ca) => ({ ...ca, validFor: void 0 })),
-    tlogs: root.tlogs.map((log) => ({
-      ...log,
-      publicKey: log.publicKey ? { ...log.publicKey, validFor: void 0 } : void 0
-    })),
-    ctlogs: root.ctlogs.map((log) => ({
-      ...log,
-      publicKey: log.publicKey ? { ...log.publicKey, validFor: void 0 } : void 0
-    }))
-  };
-}
-
-// src/sigstore/verify-bundle.ts
-var import_verify2 = __toESM(require_dist5(), 1);
-import { X509Certificate as X509Certificate2, timingSafeEqual as timingSafeEqual3 } from "node:crypto";
-
-// src/sigstore/prehash.ts
-import { constants as constants4, publicDecrypt } from "node:crypto";
-var CURVES = {
-  "P-256": {
-    p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
-    n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-    gx: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
-    gy: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
-    bits: 256
-  },
-  "P-384": {
-    p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
-    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-    gx: 0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
-    gy: 0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn,
-    bits: 384
-  }
-};
-var DIGEST_INFO_PREFIX = {
-  sha256: "3031300d060960864801650304020105000420",
-  sha384: "3041300d060960864801650304020205000430",
-  sha512: "3051300d060960864801650304020305000440"
-};
-function verifyPrehashed(key, algorithm, digest, signature) {
-  switch (key.asymmetricKeyType) {
-    case "ec":
-      return verifyEcdsa(key, digest, signature);
-    case "rsa":
-      return verifyRsaPkcs1(key, algorithm, digest, signature);
-    default:
-      return {
-        kind: "unsupported",
-        reason: `a ${key.asymmetricKeyType ?? "unknown"} key cannot verify a signature from a digest alone`
-      };
-  }
-}
-function verifyEcdsa(key, digest, signature) {
-  const jwk = key.export({ format: "jwk" });
-  const curve = jwk.crv === void 0 ? void 0 : CURVES[jwk.crv];
-  if (!curve || jwk.x === void 0 || jwk.y === void 0) {
-    return { kind: "unsupported", reason: `ECDSA curve ${jwk.crv ?? "unknown"} is not supported` };
-  }
-  const parsed = parseDerSignature(signature);
-  if (!parsed) return { kind: "invalid" };
-  const { r, s } = parsed;
-  const { n } = curve;
-  if (r <= 0n || r >= n || s <= 0n || s >= n) return { kind: "invalid" };
-  const q = { x: fromBytes(Buffer.from(jwk.x, "base64url")), y: fromBytes(Buffer.from(jwk.y, "base64url")) };
-  let e = fromBytes(digest);
-  const excess = digest.length * 8 - curve.bits;
-  if (excess > 0) e >>= BigInt(excess);
-  const w = modInverse(s, n);
-  const u1 = mod(e * w, n);
-  const u2 = mod(r * w, n);
-  const point = toAffine(curve, shamir(curve, { x: curve.gx, y: curve.gy, z: 1n }, u1, { ...q, z: 1n }, u2));
-  if (point === void 0) return { kind: "invalid" };
-  return mod(point.x, n) === r ? { kind: "valid" } : { kind: "invalid" };
-}
-function verifyRsaPkcs1(key, algorithm, digest, signature) {
-  let recovered;
-  try {
-    recovered = publicDecrypt({ key, padding: constants4.RSA_PKCS1_PADDING }, signature);
-  } catch {
-    return { kind: "invalid" };
-  }
-  const expected = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], "hex"), digest]);
-  return recovered.equals(expected) ? { kind: "valid" } : { kind: "invalid" };
-}
-var INFINITY = { x: 1n, y: 1n, z: 0n };
-function mod(a, m) {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-function modInverse(a, m) {
-  let [oldR, r] = [mod(a, m), m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  return mod(oldS, m);
-}
-function double(curve, p1) {
-  if (p1.z === 0n || p1.y === 0n) return INFINITY;
-  const { p } = curve;
-  const delta = mod(p1.z * p1.z, p);
-  const gamma = mod(p1.y * p1.y, p);
-  const beta = mod(p1.x * gamma, p);
-  const alpha = mod(3n * (p1.x - delta) * (p1.x + delta), p);
-  const x = mod(alpha * alpha - 8n * beta, p);
-  const z = mod((p1.y + p1.z) * (p1.y + p1.z) - gamma - delta, p);
-  const y = mod(alpha * (4n * beta - x) - 8n * gamma * gamma, p);
-  return { x, y, z };
-}
-function add(curve, p1, p2) {
-  if (p1.z === 0n) return p2;
-  if (p2.z === 0n) return p1;
-  const { p } = curve;
-  const z1z1 = mod(p1.z * p1.z, p);
-  const z2z2 = mod(p2.z * p2.z, p);
-  const u1 = mod(p1.x * z2z2, p);
-  const u2 = mod(p2.x * z1z1, p);
-  const s1 = mod(p1.y * p2.z * z2z2, p);
-  const s2 = mod(p2.y * p1.z * z1z1, p);
-  const h = mod(u2 - u1, p);
-  const rr = mod(2n * (s2 - s1), p);
-  if (h === 0n) return rr === 0n ? double(curve, p1) : INFINITY;
-  const i = mod(4n * h * h, p);
-  const j = mod(h * i, p);
-  const v = mod(u1 * i, p);
-  const x = mod(rr * rr - j - 2n * v, p);
-  const y = mod(rr * (v - x) - 2n * s1 * j, p);
-  const z = mod(((p1.z + p2.z) * (p1.z + p2.z) - z1z1 - z2z2) * h, p);
-  return { x, y, z };
-}
-function shamir(curve, g, u1, q, u2) {
-  const both = add(curve, g, q);
-  let result = INFINITY;
-  const bits = Math.max(u1.toString(2).length, u2.toString(2).length);
-  for (let i = bits - 1; i >= 0; i--) {
-    result = double(curve, result);
-    const bit = BigInt(i);
-    const a = u1 >> bit & 1n;
-    const b = u2 >> bit & 1n;
-    if (a && b) result = add(curve, result, both);
-    else if (a) result = add(curve, result, g);
-    else if (b) result = add(curve, result, q);
-  }
-  return result;
-}
-function toAffine(curve, point) {
-  if (point.z === 0n) return void 0;
-  const zInverse = modInverse(point.z, curve.p);
-  const zInverse2 = mod(zInverse * zInverse, curve.p);
-  return { x: mod(point.x * zInverse2, curve.p), y: mod(point.y * zInverse2 * zInverse, curve.p) };
-}
-function fromBytes(bytes) {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
-}
-function parseDerSignature(der) {
-  if (der.length < 8 || der[0] !== 48) return void 0;
-  let offset = 1;
-  const length = readLength(der, offset);
-  if (!length || length.end + length.value !== der.length) return void 0;
-  offset = length.end;
-  const r = readInteger2(der, offset);
-  if (!r) return void 0;
-  const s = readInteger2(der, r.end);
-  if (!s || s.end !== der.length) return void 0;
-  return { r: r.value, s: s.value };
-}
-function readLength(der, offset) {
-  const first = der[offset];
-  if (first === void 0) return void 0;
-  if (first < 128) return { value: first, end: offset + 1 };
-  if (first === 129) {
-    const value = der[offset + 1];
-    return value === void 0 || value < 128 ? void 0 : { value, end: offset + 2 };
-  }
-  return void 0;
-}
-function readInteger2(der, offset) {
-  if (der[offset] !== 2) return void 0;
-  const length = readLength(der, offset + 1);
-  if (!length || length.value === 0 || length.end + length.value > der.length) return void 0;
-  const bytes = der.subarray(length.end, length.end + length.value);
-  if ((bytes[0] ?? 0) & 128) return void 0;
-  return { value: fromBytes(bytes), end: length.end + length.value };
-}
-
-// src/sigstore/statement.ts
-var IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
-var STATEMENT_TYPES = [
-  "https://in-toto.io/Statement/v1",
-  "https://in-toto.io/Statement/v0.1"
-];
-function parseStatement(payloadType, payload) {
-  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    return {
-      kind: "invalid",
-      reason: `payloadType is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`
-    };
-  }
-  let value;
-  try {
-    value = parseStrictJson(Buffer.from(payload).toString("utf8"), "DSSE payload", {
-      maxArrayLength: defaults.maxStatementSubjects
-    }).value;
-  } catch (error2) {
-    return { kind: "invalid", reason: errorMessage(error2) };
-  }
-  if (!isJsonObject(value)) return { kind: "invalid", reason: "statement is not a JSON object" };
-  const type = value["_type"];
-  if (typeof type !== "string" || !STATEMENT_TYPES.includes(type)) {
-    return {
-      kind: "invalid",
-      reason: `_type is ${JSON.stringify(type ?? null)}, expected ${STATEMENT_TYPES.join(" or ")}`
-    };
-  }
-  const predicateType = value["predicateType"];
-  if (typeof predicateType !== "string" || predicateType === "") {
-    return { kind: "invalid", reason: "predicateType is missing" };
-  }
-  const subjectValue = value["subject"];
-  if (!Array.isArray(subjectValue) || subjectValue.length === 0) {
-    return { kind: "invalid", reason: "subject must be a non-empty array" };
-  }
-  const subjects = [];
-  for (const [index, entry] of subjectValue.entries()) {
-    const digest = isJsonObject(entry) ? entry["digest"] : void 0;
-    if (!isJsonObject(entry) || !isJsonObject(digest)) {
-      return { kind: "invalid", reason: `subject/${index} has no digest object` };
-    }
-    const digests = {};
-    for (const [algorithm, hex2] of Object.entries(digest)) {
-      if (typeof hex2 !== "string")
-        return { kind: "invalid", reason: `subject/${index}/digest/${algorithm} is not a string` };
-      digests[algorithm] = hex2.toLowerCase();
-    }
-    const name = entry["name"];
-    subjects.push({ name: typeof name === "string" ? name : "", digest: digests });
-  }
-  return {
-    kind: "statement",
-    statement: { type, subjects, predicateType, predicate: value["predicate"] ?? null }
-  };
-}
-function matchingSubject(statement, artifact) {
-  return statement.subjects.find((subject) => {
-    let shared = 0;
-    for (const algorithm of ["sha256", "sha384", "sha512"]) {
-      const expected = subject.digest[algorithm];
-      const actual = artifact[algorithm];
-      if (expected === void 0 || actual === void 0) continue;
-      if (!digestsEqual(expected, actual)) return false;
-      shared += 1;
-    }
-    return shared > 0;
-  });
-}
-
-// src/sigstore/verify-bundle.ts
-var HASH_ALGORITHMS2 = {
-  0: "sha256",
-  1: "sha256",
-  2: "sha384",
-  3: "sha512"
-};
-function verifyBundle(bundle, artifact, trust, policy, context) {
-  const first = verifyWithRoot(bundle, artifact, trust, policy, context);
-  const alternatives = trust.alternatives ?? [];
-  if (first.ok || alternatives.length === 0) return first;
-  const failures = [first];
-  for (const instance of alternatives) {
-    const result = verifyWithRoot(bundle, artifact, instance, policy, context);
-    if (result.ok) return result;
-    failures.push(result);
-  }
-  return failures.find((r) => !r.findings.some((f) => f.code === "SIGSTORE_CERTIFICATE_UNTRUSTED")) ?? first;
-}
-function verifyWithRoot(bundle, artifact, trust, policy, context) {
-  const facts2 = { bundle: context.bundleFile, mediaType: bundle.mediaType };
-  const fail = (code, message, evidence = {}) => ({
-    ok: false,
-    findings: [
-      finding(code, {
-        subject: context.subject,
-        message: `${context.bundleFile}: ${message}`,
-        evidence: { ...facts2, ...evidence },
-        location: { file: context.bundleFile }
-      })
-    ],
-    facts: facts2
-  });
-  const material = bundle.verificationMaterial.content;
-  const keyBased = material.$case === "publicKey";
-  facts2["signedWith"] = keyBased ? "key" : "certificate";
-  if (policy.keyBased && !keyBased) {
-    return fail(
-      "SIGSTORE_KEY_MISMATCH",
-      "bundle is signed with a certificate, but a public key was given (--key)"
-    );
-  }
-  if (!policy.keyBased && keyBased) {
-    return fail(
-      "SIGSTORE_KEY_MISMATCH",
-      "bundle is signed with a public key; give it with --key (or a pinned key)"
-    );
-  }
-  const timestamps = bundle.verificationMaterial.tlogEntries.length + (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0);
-  if (timestamps === 0) {
-    return fail(
-      "SIGSTORE_TIMESTAMP_INVALID",
-      "bundle has neither a transparency-log entry nor an RFC 3161 timestamp"
-    );
-  }
-  const rootInChain = selfSignedInChain(bundle);
-  if (rootInChain !== void 0) {
-    return fail(
-      "SIGSTORE_CERTIFICATE_UNTRUSTED",
-      `certificate chain in the bundle includes a self-signed root certificate (position ${rootInChain}); roots come from the trusted root only`
-    );
-  }
-  let entity;
-  let unsupported;
-  let statement;
-  try {
-    entity = (0, import_verify2.toSignedEntity)(bundle, Buffer.alloc(0));
-  } catch (error2) {
-    return fail("SIGSTORE_BUNDLE_INVALID", `certificate or timestamp does not parse: ${errorMessage(error2)}`);
-  }
-  const content = bundle.content;
-  if (content.$case === "messageSignature") {
-    const signature = content.messageSignature;
-    const algorithm = HASH_ALGORITHMS2[signature.messageDigest.algorithm];
-    if (algorithm === void 0) {
-      return fail(
-        "SIGSTORE_VERIFY_ERROR",
-        `unsupported message digest algorithm ${String(signature.messageDigest.algorithm)}`
-      );
-    }
-    const hex2 = artifact[algorithm];
-    if (hex2 === void 0) {
-      return fail(
-        "SIGSTORE_VERIFY_ERROR",
-        `bundle signs the ${algorithm} digest of the artifact, which was not given`
-      );
-    }
-    const digest = Buffer.from(hex2, "hex");
-    facts2["messageDigest"] = `${algorithm}:${hex2}`;
-    const signed = Buffer.from(signature.messageDigest.digest);
-    if (!bytesEqual(signed, digest)) {
-      return fail(
-        "SIGSTORE_ARTIFACT_MISMATCH",
-        `bundle signs ${algorithm}:${signed.toString("hex")}, the artifact is ${algorithm}:${hex2}`,
-        {
-          expected: `${algorithm}:${signed.toString("hex")}`,
-          actual: `${algorithm}:${hex2}`
-        }
-      );
-    }
-    const signatureBytes = Buffer.from(signature.signature);
-    entity = {
-      ...entity,
-      signature: {
-        signature: signatureBytes,
-        compareSignature: (other) => bytesEqual(other, signatureBytes),
-        compareDigest: (other) => bytesEqual(other, digest),
-        // A message signature signs the artifact itself, so the signed digest (what a Rekor v2
-        // hashedrekord 0.0.2 entry records) is the message digest.
-        compareSignedDigest: (other) => bytesEqual(other, digest),
-        verifySignature: (key) => {
-          const result = verifyPrehashed(key, algorithm, digest, signatureBytes);
-          if (result.kind === "unsupported") unsupported = result.reason;
-          return result.kind === "valid";
-        }
-      }
-    };
-  } else {
-    const envelope = content.dsseEnvelope;
-    const parsed = parseStatement(envelope.payloadType, envelope.payload);
-    if (parsed.kind === "invalid")
-      return fail("SIGSTORE_STATEMENT_INVALID", `DSSE payload: ${parsed.reason}`);
-    statement = parsed.statement;
-    facts2["predicateType"] = statement.predicateType;
-    const subject = matchingSubject(statement, artifact);
-    if (!subject) {
-      return fail(
-        "SIGSTORE_SUBJECT_MISMATCH",
-        `no subject of the statement has the artifact's digest (${describeDigests(artifact)}); subjects: ${statement.subjects.slice(0, 5).map((s) => `${s.name} sha256:${s.digest["sha256"] ?? "?"}`).join(", ")}`,
-        { actual: describeDigests(artifact), subjects: statement.subjects.slice(0, 20).map((s) => s.name) }
-      );
-    }
-    facts2["statementSubject"] = subject.name;
-  }
-  let signer;
-  try {
-    signer = verifier(trust.material, trust).verify(entity);
-  } catch (error2) {
-    if (unsupported !== void 0) return fail("SIGSTORE_VERIFY_ERROR", unsupported);
-    const { code, message } = classify(error2, keyBased);
-    if (code === "SIGSTORE_CERTIFICATE_UNTRUSTED" || code === "SIGSTORE_TLOG_INVALID" || code === "SIGSTORE_TIMESTAMP_INVALID") {
-      if (verifiesWith(trust.unbounded, trust, entity)) {
-        return fail(
-          "SIGSTORE_ROOT_EXPIRED",
-          `${message}; it verifies only when the validity windows of ${trust.source} are ignored`,
-          { trustedRoot: trust.source }
-        );
-      }
-    }
-    return fail(code, `${message}${staleHint(bundle, trust, code)}`, { trustedRoot: trust.source });
-  }
-  for (const entry of bundle.verificationMaterial.tlogEntries) {
-    facts2["tlogIndex"] = entry.logIndex;
-    facts2["integratedTime"] = new Date(Number(entry.integratedTime) * 1e3).toISOString();
-  }
-  const identity = signerFacts(signer);
-  if (!keyBased) {
-    if (identity.identity !== void 0) facts2["identity"] = identity.identity;
-    if (identity.issuer !== void 0) facts2["issuer"] = identity.issuer;
-    const allowed = policy.identities;
-    const match = allowed.find(
-      (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer)
-    );
-    if (!match) {
-      const identityOk = allowed.some((p) => identityMatches(p.identity, identity.identity));
-      if (allowed.length > 0 && identityOk) {
-        return {
-          ...fail(
-            "SIGSTORE_ISSUER_MISMATCH",
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(" or ")}`,
-            { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null }
-          ),
-          signer: identity
-        };
-      }
-      return {
-        ...fail(
-          "SIGSTORE_IDENTITY_MISMATCH",
-          allowed.length === 0 ? `no certificate identity is allowed (identity ${JSON.stringify(identity.identity ?? null)})` : `certificate identity is ${JSON.stringify(identity.identity ?? null)}, expected ${allowed.map((p) => describeMatcher(p.identity)).join(" or ")}`,
-          { expected: allowed.map((p) => describeMatcher(p.identity)), actual: identity.identity ?? null }
-        ),
-        signer: identity
-      };
-    }
-  }
-  return {
-    ok: true,
-    findings: [
-      finding("SIGSTORE_VERIFIED", {
-        subject: context.subject,
-        message: `${context.bundleFile}: verified${keyBased ? " with the given key" : ` for ${identity.identity ?? "?"} (${identity.issuer ?? "?"})`}`,
-        evidence: facts2,
-        location: { file: context.bundleFile }
-      })
-    ],
-    facts: facts2,
-    signer: identity,
-    ...statement ? { statement } : {}
-  };
-}
-function verifier(material, trust) {
-  const tlogThreshold = trust.root.tlogs.length > 0 ? 1 : 0;
-  const ctlogThreshold = trust.root.ctlogs.length > 0 ? 1 : 0;
-  return new import_verify2.Verifier(material, { tlogThreshold, ctlogThreshold, timestampThreshold: 1 });
-}
-function verifiesWith(material, trust, entity) {
-  try {
-    verifier(material, trust).verify(entity);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function classify(error2, keyBased) {
-  const code = typeof error2 === "object" && error2 !== null && "code" in error2 ? String(error2.code) : "";
-  const message = errorMessage(error2);
-  switch (code) {
-    case "TIMESTAMP_ERROR":
-      return { code: "SIGSTORE_TIMESTAMP_INVALID", message: `timestamp: ${message}` };
-    case "CERTIFICATE_ERROR":
-      return { code: "SIGSTORE_CERTIFICATE_UNTRUSTED", message: `certificate: ${message}` };
-    case "PUBLIC_KEY_ERROR":
-      return { code: "SIGSTORE_KEY_MISMATCH", message: `public key: ${message}` };
-    case "SIGNATURE_ERROR":
-      return keyBased ? { code: "SIGSTORE_KEY_MISMATCH", message: "signature does not verify with the given key" } : { code: "SIGSTORE_SIGNATURE_INVALID", message: `signature: ${message}` };
-    case "TLOG_ERROR":
-    case "TLOG_INCLUSION_PROOF_ERROR":
-    case "TLOG_INCLUSION_PROMISE_ERROR":
-    case "TLOG_MISSING_INCLUSION_ERROR":
-    case "TLOG_BODY_ERROR":
-      return { code: "SIGSTORE_TLOG_INVALID", message: `transparency log: ${message}` };
-    default:
-      return { code: "SIGSTORE_VERIFY_ERROR", message: `verification stopped: ${message}` };
-  }
-}
-function staleHint(bundle, trust, code) {
-  if (trust.asOf === void 0) return "";
-  if (code !== "SIGSTORE_CERTIFICATE_UNTRUSTED" && code !== "SIGSTORE_TLOG_INVALID" && code !== "SIGSTORE_TIMESTAMP_INVALID")
-    return "";
-  const signed = signingTime(bundle);
-  if (signed === void 0 || signed <= trust.asOf) return "";
-  return `; the trusted root ${trust.source} is out of date (current as of ${trust.asOf.toISOString()}, the bundle was signed ${signed.toISOString()}): run 'rmm-verify trust update' and verify again`;
-}
-function signingTime(bundle) {
-  const content = bundle.verificationMaterial.content;
-  const raw = content.$case === "certificate" ? content.certificate.rawBytes : content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : void 0;
-  if (raw !== void 0) {
-    try {
-      return new Date(new X509Certificate2(raw).validFrom);
-    } catch {
-      return void 0;
-    }
-  }
-  const integrated = bundle.verificationMaterial.tlogEntries[0]?.integratedTime;
-  return integrated !== void 0 && integrated !== "0" ? new Date(Number(integrated) * 1e3) : void 0;
-}
-function selfSignedInChain(bundle) {
-  const content = bundle.verificationMaterial.content;
-  if (content.$case !== "x509CertificateChain") return void 0;
-  const certificates = content.x509CertificateChain.certificates;
-  for (const [index, certificate] of certificates.entries()) {
-    let parsed;
-    try {
-      parsed = new X509Certificate2(certificate.rawBytes);
-    } catch {
-      continue;
-    }
-    if (parsed.subject === parsed.issuer && parsed.checkIssued(parsed) && parsed.verify(parsed.publicKey)) {
-      return index;
-    }
-  }
-  return void 0;
-}
-function bytesEqual(a, b) {
-  return a.length === b.length && timingSafeEqual3(a, b);
-}
-function describeDigests(digests) {
-  return Object.entries(digests).filter(([algorithm]) => algorithm !== "sha1").map(([algorithm, hex2]) => `${algorithm}:${hex2}`).join(", ");
-}
-
-// src/sigstore/provenance-check.ts
-var BUNDLE_SUFFIXES = [".sigstore.json", ".sigstore", ".intoto.jsonl", ".bundle"];
-var GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
-function findBundleFiles(context) {
-  const names = [.../* @__PURE__ */ new Set([basename3(context.path), context.artifact.name])];
-  const candidates = BUNDLE_SUFFIXES.map((suffix) => `${context.path}${suffix}`);
-  const sha256 = context.digests.sha256;
-  for (const dir of [dirname3(context.path), ...context.options.evidenceDirs]) {
-    for (const name of names)
-      for (const suffix of BUNDLE_SUFFIXES) candidates.push(join3(dir, `${name}${suffix}`));
-    if (sha256 !== void 0) candidates.push(join3(dir, `sha256:${sha256}.jsonl`));
-  }
-  return [...new Set(candidates)].filter((file) => existsSync2(file));
-}
-function identityPolicies(context) {
-  const sigstore = context.manifest.signers.sigstore ?? [];
-  if (sigstore.length > 0)
-    return sigstore.map((s) => ({ identity: exactIdentity(s.identity), issuer: s.issuer }));
-  if ((context.manifest.signers.provenance ?? []).length === 0) return [];
-  return [{ identity: anchoredIdentity("https://.+"), issuer: GITHUB_ACTIONS_ISSUER }];
-}
-var trustCache = /* @__PURE__ */ new Map();
-function trustFor(path2) {
-  const key = path2 ?? "";
-  let trust = trustCache.get(key);
-  if (!trust) {
-    trust = path2 === void 0 ? loadPublicGoodTrustedRoot() : loadTrustedRoot(path2);
-    trustCache.set(key, trust);
-    trust.catch(() => trustCache.delete(key));
-  }
-  return trust;
-}
-var provenanceCheck = {
-  name: "provenance",
-  async run(context) {
-    const required = context.manifest.policy.requireProvenance === true;
-    const files = findBundleFiles(context);
-    const fail = (code, message) => ({
-      findings: [finding(code, { subject: context.subject, message, evidence: { bundles: files } })],
-      facts: { provenance: "failed" }
-    });
-    if (files.length === 0) {
-      return required ? fail(
-        "PROVENANCE_MISSING",
-        `no provenance bundle found (looked for ${BUNDLE_SUFFIXES.map((s) => `<file>${s}`).join(", ")} and sha256:<hex>.jsonl beside the artifact${context.options.evidenceDirs.length > 0 ? " and in the evidence directories" : ""})`
-      ) : void 0;
-    }
-    const signers = context.manifest.signers.provenance ?? [];
-    if (required && signers.length === 0) {
-      return fail("PROVENANCE_NO_POLICY", "policy.requireProvenance is set but signers.provenance is empty");
-    }
-    let trust;
-    try {
-      trust = await trustFor(context.options.trustedRoot);
-    } catch (error2) {
-      if (error2 instanceof RmmVerifyError) throw error2;
-      return fail("SIGSTORE_VERIFY_ERROR", `cannot load the Sigstore trusted root: ${errorMessage(error2)}`);
-    }
-    const policy = { identities: identityPolicies(context), keyBased: false };
-    const failures = [];
-    const signatures = [];
-    for (const file of files) {
-      let parsed;
-      try {
-        parsed = await loadBundles(file);
-      } catch (error2) {
-        failures.push(
-          finding("SIGSTORE_BUNDLE_INVALID", {
-            subject: context.subject,
-            message: `${file}: ${errorMessage(error2)}`,
-            evidence: { bundle: file },
-            location: { file }
-          })
-        );
-        continue;
-      }
-      for (const entry of parsed) {
-        const bundleFile = parsed.length > 1 ? `${file} line ${entry.index + 1}` : file;
-        if (entry.kind === "invalid") {
-          failures.push(
-            finding("SIGSTORE_BUNDLE_INVALID", {
-              subject: context.subject,
-              message: `${bundleFile}: ${entry.reason}`,
-              evidence: { bundle: bundleFile },
-              location: { file }
-            })
-          );
-          continue;
-        }
-        const result = verifyBundle(entry.bundle, context.digests, trust, policy, {
-          subject: context.subject,
-          bundleFile
-        });
-        if (!result.ok) {
-          failures.push(...result.findings);
-          continue;
-        }
-        if (!result.statement) {
-          signatures.push(...result.findings);
-          continue;
-        }
-        const facts2 = provenanceFacts(result.statement, result.signer);
-        if (signers.length === 0) {
-          signatures.push(...result.findings);
-          continue;
-        }
-        const outcomes = signers.map((signer) => checkProvenance(facts2, signer, context.subject, bundleFile));
-        if (outcomes.some((o) => o.length === 0)) {
-          const summary2 = `${facts2.predicateType} ${facts2.source ?? facts2.certificateSource ?? "?"}@${facts2.ref ?? facts2.certificateRef ?? "?"}`;
-          return {
-            findings: [
-              ...signatures,
-              finding("PROVENANCE_VERIFIED", {
-                subject: context.subject,
-                message: `${bundleFile}: provenance verified: ${summary2}`,
-                evidence: { ...facts2, bundle: bundleFile },
-                location: { file }
-              })
-            ],
-            facts: {
-              provenance: summary2,
-              ...result.signer?.identity ? { signedBy: result.signer.identity } : {}
-            }
-          };
-        }
-        failures.push(...outcomes.reduce((best, o) => o.length < best.length ? o : best));
-      }
-    }
-    if (failures.length > 0)
-      return { findings: [...signatures, ...failures], facts: { provenance: "failed" } };
-    if (required) {
-      return {
-        findings: [
-          ...signatures,
-          ...fail(
-            "PROVENANCE_MISSING",
-            `the bundles found (${files.join(", ")}) hold no in-toto provenance statement`
-          ).findings
-        ],
-        facts: { provenance: "missing" }
-      };
-    }
-    return { findings: signatures, facts: { sigstore: "verified" } };
-  }
-};
-
 // src/artifact/checks.ts
-var ARTIFACT_CHECKS = [authenticodeCheck, provenanceCheck, sbomCheck];
+init_bundle_files();
+function lazyCheck(name, applies, load) {
+  return {
+    name,
+    async run(context) {
+      if (!applies(context)) return void 0;
+      return (await load()).run(context);
+    }
+  };
+}
+var ARTIFACT_CHECKS = [
+  lazyCheck(
+    "authenticode",
+    (c) => (c.manifest.signers.authenticode ?? []).length > 0 || c.manifest.policy.requireAuthenticode === true,
+    async () => (await Promise.resolve().then(() => (init_artifact_check(), artifact_check_exports))).authenticodeCheck
+  ),
+  lazyCheck(
+    "provenance",
+    (c) => c.manifest.policy.requireProvenance === true || findBundleFiles(c).length > 0,
+    async () => (await Promise.resolve().then(() => (init_provenance_check(), provenance_check_exports))).provenanceCheck
+  ),
+  lazyCheck(
+    "sbom",
+    (c) => c.artifact.sbom !== void 0,
+    async () => (await Promise.resolve().then(() => (init_artifact_check2(), artifact_check_exports2))).sbomCheck
+  )
+];
 
 // src/artifact/verify-artifacts.ts
 function pinnedEntries(manifest) {
@@ -81966,7 +82517,7 @@ async function verifyArtifactFile(path2, options) {
   }
   const { digests } = hashed;
   const sizeText = hashed.exceededCap ? `more than ${maxBytes} bytes` : `${hashed.bytesRead} bytes`;
-  const facts2 = { sha256: digests.sha256 ?? null };
+  const facts2 = hashed.exceededCap ? { sha256: "not computed" } : { sha256: digests.sha256 ?? null };
   const match = hashed.exceededCap ? void 0 : entries.find((e) => {
     const binding = bindingDigest(e.artifact);
     const actual = binding ? digests[binding.algorithm] : void 0;
@@ -81993,9 +82544,9 @@ async function verifyArtifactFile(path2, options) {
     return failed2(subject, facts2, [
       finding("ARTIFACT_UNKNOWN", {
         subject,
-        message: `${subject}: no artifact pinned in ${options.loaded.path} has sha256 ${digests.sha256 ?? "?"} (${sizeText})`,
+        message: hashed.exceededCap ? `${subject}: longer than every artifact pinned in ${options.loaded.path} (${sizeText}), so it matches none; its digest was not computed (reading stops one byte past the largest pinned size)` : `${subject}: no artifact pinned in ${options.loaded.path} has sha256 ${digests.sha256 ?? "?"} (${sizeText})`,
         evidence: {
-          sha256: digests.sha256 ?? null,
+          sha256: hashed.exceededCap ? null : digests.sha256 ?? null,
           size: hashed.exceededCap ? null : hashed.bytesRead,
           product: manifest.product
         },
@@ -82226,6 +82777,18 @@ async function verifyArtifacts(inputs, options) {
   });
 }
 
+// src/action/modes.ts
+init_defaults();
+init_multi_hash();
+init_errors();
+init_findings();
+
+// src/fleet/config.ts
+init_defaults();
+init_errors();
+init_read_bounded();
+init_strict_json();
+
 // src/fleet/product-name.ts
 var INVISIBLE = [
   [173, 173],
@@ -82448,6 +83011,8 @@ var Allowlist = class {
 };
 
 // src/fleet/drift.ts
+init_defaults();
+init_errors();
 import { statSync as statSync2 } from "node:fs";
 
 // src/fleet/managed-product.ts
@@ -82631,6 +83196,8 @@ var ProductCatalog = class {
 };
 
 // src/fleet/inventory.ts
+init_defaults();
+init_errors();
 import { closeSync, constants as constants5, createReadStream, fstatSync, openSync, statSync } from "node:fs";
 import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
@@ -82638,6 +83205,9 @@ import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { TextDecoder as TextDecoder2 } from "node:util";
 import { createGunzip } from "node:zlib";
+
+// src/fleet/columns.ts
+init_errors();
 
 // src/fleet/types.ts
 var CANONICAL_FIELDS = [
@@ -82759,6 +83329,7 @@ function fieldForColumnName(name) {
 var REQUIRED_FIELDS = ["tenant", "endpoint", "product", "version"];
 
 // src/fleet/csv.ts
+init_errors();
 function recordFields(text2, starts, ends, count) {
   const fields = [];
   for (let i = 0; i < count; i++) fields.push(text2.slice(starts[i], ends[i]));
@@ -83086,6 +83657,9 @@ var CsvParser = class {
   }
 };
 
+// src/fleet/csv-rows.ts
+init_errors();
+
 // src/fleet/timestamp.ts
 var DateOrderError = class extends Error {
 };
@@ -83399,6 +83973,7 @@ function truncate(text2) {
 }
 
 // src/fleet/presets.ts
+init_errors();
 var PRESETS = {
   osquery: {
     name: "osquery",
@@ -84371,6 +84946,8 @@ var OsqueryArrayReader = class {
 };
 
 // src/fleet/reader-thread.ts
+init_defaults();
+init_errors();
 import { isMainThread, parentPort, Worker as Worker2, workerData } from "node:worker_threads";
 
 // src/fleet/dedup.ts
@@ -85236,6 +85813,8 @@ function readCsvOnThread(input) {
 }
 
 // src/fleet/rmm-tools.ts
+init_errors();
+init_strict_json();
 import { readFileSync as readFileSync2 } from "node:fs";
 var DATA_URL = new URL("../../data/rmm-tools.json", import.meta.url);
 var INSTANCE_KINDS = ["parenthesised-id"];
@@ -85399,6 +85978,7 @@ function instanceOf(tool, rest) {
 }
 
 // src/fleet/scan.ts
+init_findings();
 var CLASS_CODE = {
   "hash-mismatch": "DRIFT_HASH_MISMATCH",
   revoked: "DRIFT_REVOKED",
@@ -86178,6 +86758,7 @@ function useReaderThread(source, mode) {
   }
 }
 async function scanDrift(input) {
+  requireTrusted(input.manifests, "scanDrift");
   const maxFindingsPerCode = input.maxFindingsPerCode ?? defaults.maxDriftFindingsPerCode;
   const catalog = new ProductCatalog(
     input.manifests,
@@ -86260,6 +86841,7 @@ async function scanDrift(input) {
 }
 
 // src/fleet/report.ts
+init_findings();
 function buildDriftReport(output, options) {
   const subjects = output.result.tenants.map((t) => {
     const failing = t.severity !== null && t.severity !== "info" && severityRank(t.severity) >= severityRank(options.failOn);
@@ -86297,6 +86879,9 @@ function classSeverity(report, driftClass) {
 }
 
 // src/manifest/load.ts
+init_defaults();
+init_strict_json();
+init_read_bounded();
 import { dirname as dirname4, resolve as resolve4 } from "node:path";
 
 // src/manifest/schema.ts
@@ -86530,12 +87115,33 @@ import { rmSync as rmSync2 } from "node:fs";
 import { mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname6, join as join7, resolve as resolve5 } from "node:path";
+init_defaults();
+init_digest();
+init_errors();
+init_findings();
+init_identity();
+init_bundle();
+init_provenance_check();
+init_provenance();
+init_trusted_root();
+init_verify_bundle();
 
 // src/github/attestations.ts
 var import_snappyjs = __toESM(require_snappyjs(), 1);
+init_defaults();
+init_errors();
+init_json();
+
+// src/github/client.ts
+init_defaults();
+init_errors();
+init_json();
 
 // src/github/download.ts
 var import_undici2 = __toESM(require_undici2(), 1);
+init_defaults();
+init_digest();
+init_errors();
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename as rename3, unlink as unlink2 } from "node:fs/promises";
@@ -86544,6 +87150,7 @@ import { basename as basename6, dirname as dirname5, join as join5 } from "node:
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/github/errors.ts
+init_errors();
 var GithubError = class extends RmmVerifyError {
   constructor(code, message, options = {}) {
     super(code, message, options);
@@ -86911,8 +87518,10 @@ async function fetchAttestationBundles(client, ref, sha256, options = {}) {
 }
 
 // src/github/releases.ts
+init_defaults();
 import { mkdir as mkdir3 } from "node:fs/promises";
 import { join as join6 } from "node:path";
+init_json();
 async function listReleaseAssets(client, ref) {
   const what = `${formatGithubRef(ref)}: release lookup`;
   const path2 = `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/releases/tags/${encodeURIComponent(ref.tag)}`;
@@ -87514,7 +88123,18 @@ ${table2("findings", "Findings", ["Severity", "Code", "Subject", "Message"], fin
 `;
 }
 
+// src/action/modes.ts
+init_document();
+init_ntia();
+init_validate();
+
+// src/sigstore/attest-report.ts
+init_defaults();
+init_findings();
+
 // src/sigstore/attest-policy.ts
+init_findings();
+init_provenance();
 var SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
 var DEFAULT_ATTEST_POLICY = {
   predicateType: SLSA_PROVENANCE_V1,
@@ -87629,6 +88249,10 @@ function checkAttestPolicy(verification, policy, context) {
 }
 
 // src/sigstore/verify-files.ts
+init_digest();
+init_findings();
+init_bundle();
+init_verify_bundle();
 var SIGSTORE_ALGORITHMS = ["sha256", "sha384", "sha512"];
 async function artifactDigests(artifact, maxBytes) {
   if (artifact.kind === "digest") return { [artifact.algorithm]: artifact.hex };
@@ -87712,7 +88336,14 @@ function rootAgeFindings(input) {
   ];
 }
 
+// src/action/modes.ts
+init_identity();
+init_provenance_check();
+init_trusted_root();
+
 // src/action/paths.ts
+init_defaults();
+init_errors();
 import { glob } from "node:fs/promises";
 import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
 async function expandPaths(patterns, workspace) {
@@ -87911,7 +88542,7 @@ async function drift({ inputs, files, now }) {
     products.add(loaded.manifest.product);
     const check = await checkManifest(loaded, trust, { now, ...statePath(inputs) });
     trustFindings.push(...check.findings);
-    if (check.trusted) manifests.push(loaded.manifest);
+    if (check.manifest) manifests.push(check.manifest);
   }
   const config = inputs.driftConfig === void 0 ? void 0 : await loadDriftConfig(resolve7(inputs.workspace, inputs.driftConfig));
   const output = await scanDrift({

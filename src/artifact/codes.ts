@@ -10,7 +10,7 @@ export const ARTIFACT_CODES = defineCodes({
   ARTIFACT_UNKNOWN: {
     severity: 'critical',
     title: 'Artifact not in the manifest',
-    help: 'No pinned artifact has this digest. Whatever its name, it is not an approved release.',
+    help: 'No pinned artifact has this digest. Whatever its name, it is not an approved release. A file longer than every pin is read only to one byte past the largest pinned size; its digest is then reported as not computed.',
   },
   SIZE_MISMATCH: {
     severity: 'critical',

@@ -84,7 +84,11 @@ export async function verifyArtifactFile(
   }
   const { digests } = hashed;
   const sizeText = hashed.exceededCap ? `more than ${maxBytes} bytes` : `${hashed.bytesRead} bytes`;
-  const facts: Record<string, EvidenceValue> = { sha256: digests.sha256 ?? null };
+  // Reading stops one byte past the largest pin: the digest of those first bytes is not the
+  // file's, so an over-long file's digest is reported as not computed.
+  const facts: Record<string, EvidenceValue> = hashed.exceededCap
+    ? { sha256: 'not computed' }
+    : { sha256: digests.sha256 ?? null };
 
   const match = hashed.exceededCap
     ? undefined
@@ -120,9 +124,11 @@ export async function verifyArtifactFile(
     return failed(subject, facts, [
       finding('ARTIFACT_UNKNOWN', {
         subject,
-        message: `${subject}: no artifact pinned in ${options.loaded.path} has sha256 ${digests.sha256 ?? '?'} (${sizeText})`,
+        message: hashed.exceededCap
+          ? `${subject}: longer than every artifact pinned in ${options.loaded.path} (${sizeText}), so it matches none; its digest was not computed (reading stops one byte past the largest pinned size)`
+          : `${subject}: no artifact pinned in ${options.loaded.path} has sha256 ${digests.sha256 ?? '?'} (${sizeText})`,
         evidence: {
-          sha256: digests.sha256 ?? null,
+          sha256: hashed.exceededCap ? null : (digests.sha256 ?? null),
           size: hashed.exceededCap ? null : hashed.bytesRead,
           product: manifest.product,
         },

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { UsageError, errorMessage } from '../errors.ts';
 import { isSeverity, type Severity } from '../findings.ts';
+import { closest } from './suggest.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -14,8 +15,59 @@ export function parseCommandArgs<const O extends Options>(
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error: unknown) {
-    throw new UsageError(`${command}: ${errorMessage(error)} (see 'rmm-verify ${command} --help')`);
+    throw new UsageError(
+      `${command}: ${explainParseError(error, options)} (see 'rmm-verify ${command} --help')`,
+    );
   }
+}
+
+/**
+ * node:util parseArgs messages rewritten for people: "unknown option --fromat; did you mean
+ * --format?" instead of its advice about positionals, and "--manifest needs a value".
+ */
+export function explainParseError(error: unknown, options: Options): string {
+  const message = errorMessage(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const typed = (unknown[1] ?? '').split('=')[0] ?? '';
+    const long = typed.replace(/^-+/, '');
+    const guess = typed.startsWith('--') ? closest(long, Object.keys(options)) : undefined;
+    return `unknown option ${typed}${guess === undefined ? '' : `; did you mean --${guess}?`}`;
+  }
+  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && missing) return `${missing[1] ?? ''} needs a value`;
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** `keys: unknown action 'lsit'; did you mean 'list'? (expected generate or list)` */
+export function unknownAction(group: string, action: string, known: readonly string[]): string {
+  const guess = closest(action, known);
+  const expected = `${known.slice(0, -1).join(', ')} or ${known.at(-1) ?? ''}`;
+  return `${group}: unknown action '${action}'${guess === undefined ? '' : `; did you mean '${guess}'?`} (expected ${expected})`;
+}
+
+/**
+ * The help of one subcommand, cut from its group's help: the block that starts with
+ * `  <name> ` (its synopsis line) and the indented lines under it, plus the group's common
+ * options line when there is one.
+ */
+export function subcommandHelp(groupHelp: string, group: string, name: string): string | undefined {
+  const lines = groupHelp.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${name} `) || line === `  ${name}`);
+  if (start === -1) return undefined;
+  const body: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('      ')) break;
+    body.push(line.slice(6));
+  }
+  const common = lines.find((line) => line.startsWith('Common: '));
+  return [
+    `Usage: rmm-verify ${group} ${(lines[start] ?? '').trim()}`,
+    '',
+    ...body,
+    ...(common === undefined ? [] : ['', common]),
+  ].join('\n');
 }
 
 export const formatOption = { format: { type: 'string', short: 'f' } } as const;

@@ -2,21 +2,11 @@ import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 import { ExitCode, finding, type Finding } from '../findings.ts';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { parseColumnMapping } from '../fleet/columns.ts';
+import type { InventorySource } from '../fleet/inventory.ts';
 import { PRESET_NAMES, parsePreset } from '../fleet/presets.ts';
 import { DATE_ORDERS, type DateOrder } from '../fleet/timestamp.ts';
-import { loadDriftConfig } from '../fleet/config.ts';
-import { loadOsvFile, withOsvAdvisories } from '../fleet/osv.ts';
-import { scanDrift } from '../fleet/drift.ts';
-import { DriftHistory } from '../fleet/history.ts';
-import { fileSource, streamSource, type InventorySource } from '../fleet/inventory.ts';
-import { buildDriftReport, type DriftReport } from '../fleet/report.ts';
-import { checkManifest, loadManifestFile, loadTrustRoot } from '../manifest/index.ts';
-import { renderDriftHtml } from '../report/html.ts';
-import { renderDriftMarkdown } from '../report/drift-markdown.ts';
-import { renderDriftText } from '../report/drift-text.ts';
-import { renderReport } from '../report/render.ts';
+import type { TrustedManifest } from '../manifest/trusted.ts';
+import type { DriftReport } from '../fleet/report.ts';
 import {
   failOnOption,
   formatOption,
@@ -28,6 +18,7 @@ import {
   severityFlag,
 } from './args.ts';
 import { useColor, write, type CliIo } from './io.ts';
+import { progressOn } from './progress.ts';
 import { trustRootPath } from './trust-options.ts';
 import { defaults } from '../defaults.ts';
 
@@ -105,6 +96,27 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, HELP);
     return ExitCode.ok;
   }
+  // Modules load after the arguments are understood (cold start): --help and usage errors
+  // load none of the scanner, the manifest code or the renderers.
+  const [
+    { writeFileAtomic },
+    { parseColumnMapping },
+    { loadDriftConfig },
+    { loadOsvFile, withOsvAdvisories },
+    { scanDrift },
+    { fileSource, streamSource },
+    { buildDriftReport },
+    { checkManifest, loadManifestFile, loadTrustRoot, uncheckedManifests },
+  ] = await Promise.all([
+    import('../fs/atomic-write.ts'),
+    import('../fleet/columns.ts'),
+    import('../fleet/config.ts'),
+    import('../fleet/osv.ts'),
+    import('../fleet/drift.ts'),
+    import('../fleet/inventory.ts'),
+    import('../fleet/report.ts'),
+    import('../manifest/index.ts'),
+  ]);
   const format = oneOf('drift', 'format', values.format, FORMATS, 'text');
   const failOn = severityFlag('drift', values['fail-on']);
   const manifestPaths = values.manifest ?? [];
@@ -136,8 +148,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     products.add(m.manifest.product);
   }
   const trustFindings: Finding[] = [];
-  let trusted = loaded;
+  let trusted: TrustedManifest[];
   if (trustPath === undefined) {
+    trusted = uncheckedManifests(loaded.map((m) => m.manifest));
     write(io.stderr, 'drift: warning: manifest signatures are not checked (--allow-unsigned-manifests)');
   } else {
     // Fail closed: an untrusted manifest is reported and its policy is not applied (its agents
@@ -150,20 +163,22 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
         ...(values.state !== undefined ? { statePath: resolve(io.cwd, values.state) } : {}),
       });
       trustFindings.push(...check.findings);
-      if (check.trusted) trusted.push(m);
+      if (check.manifest) trusted.push(check.manifest);
     }
   }
   const config =
     values.config === undefined ? undefined : await loadDriftConfig(resolve(io.cwd, values.config));
   const manifests = withOsvAdvisories(
-    trusted.map((m) => m.manifest),
+    trusted,
     (await Promise.all((values.osv ?? []).map((path) => loadOsvFile(resolve(io.cwd, path))))).flat(),
   );
   // Progress only for a person watching a terminal; never in machine-readable output.
+  // Rows have no known total in advance: the line shows rows read, rate and time elapsed.
+  const progress = progressOn(io, 'rows');
   const onProgress =
     io.stderr.isTTY === true
       ? (rows: number) => {
-          write(io.stderr, `drift: ${rows} rows read`);
+          progress.update('drift: reading', rows);
         }
       : undefined;
   const common = {
@@ -184,7 +199,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       : { ...fileSource(resolve(io.cwd, p), undefined, { allowSpecialFiles }), name: p },
   );
   const history =
-    values.history === undefined ? undefined : DriftHistory.openFile(resolve(io.cwd, values.history));
+    values.history === undefined
+      ? undefined
+      : (await import('../fleet/history.ts')).DriftHistory.openFile(resolve(io.cwd, values.history));
   let report: DriftReport;
   try {
     const output = await scanDrift({
@@ -203,6 +220,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(trustPath === undefined ? { notices: [UNSIGNED_NOTICE] } : {}),
     });
   } finally {
+    progress.done();
     history?.close();
   }
   if (io.stderr.isTTY === true) {
@@ -212,7 +230,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       `drift: ${f.rows} rows, ${f.tenants} tenants, ${f.agents} agents (each counted once), ${f.onTarget} on target (${f.percentOnTarget}%)`,
     );
   }
-  const text = render(report, format, useColor(io));
+  // Colour only for a terminal on stdout, never into a report file.
+  const text = await render(report, format, values.output === undefined && useColor(io));
   if (values.output !== undefined) {
     // Written whole to a temp file and renamed: a reader never sees half a report.
     await writeFileAtomic(resolve(io.cwd, values.output), text);
@@ -222,19 +241,23 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   return report.result === 'pass' ? ExitCode.ok : ExitCode.failed;
 }
 
-function render(report: DriftReport, format: (typeof FORMATS)[number], color: boolean): string {
+async function render(
+  report: DriftReport,
+  format: (typeof FORMATS)[number],
+  color: boolean,
+): Promise<string> {
   switch (format) {
     case 'text':
-      return renderDriftText(report, { color });
+      return (await import('../report/drift-text.ts')).renderDriftText(report, { color });
     case 'markdown':
-      return renderDriftMarkdown(report);
+      return (await import('../report/drift-markdown.ts')).renderDriftMarkdown(report);
     case 'html':
-      return renderDriftHtml(report);
+      return (await import('../report/html.ts')).renderDriftHtml(report);
     case 'json':
     case 'csv':
     case 'sarif':
     case 'junit':
-      return renderReport(report, format, { color });
+      return (await import('../report/render.ts')).renderReport(report, format, { color });
   }
 }
 

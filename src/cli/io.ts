@@ -20,10 +20,18 @@ export function processIo(): CliIo {
   };
 }
 
-/** Colour only for a TTY and only when NO_COLOR is unset (https://no-color.org). */
+/**
+ * Colour for a stream: `FORCE_COLOR` set to anything but '', '0' or 'false' turns it on even on a
+ * pipe, and '0'/'false' turns it off (as in Node itself); otherwise `NO_COLOR` (non-empty,
+ * https://no-color.org) or `TERM=dumb` turns it off; otherwise colour exactly on a terminal.
+ */
 export function useColor(io: CliIo, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
+  const force = io.env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
   const noColor = io.env['NO_COLOR'];
-  return io[stream].isTTY === true && (noColor === undefined || noColor === '');
+  if (noColor !== undefined && noColor !== '') return false;
+  if (io.env['TERM'] === 'dumb') return false;
+  return io[stream].isTTY === true;
 }
 
 export function write(stream: NodeJS.WritableStream, text: string): void {

@@ -13,7 +13,16 @@ import {
   type TrustedKeyDocument,
 } from '../manifest/trust-root.ts';
 import { defaults } from '../defaults.ts';
-import { formatOption, helpOption, oneOf, parseCommandArgs, positiveInteger, requireFlag } from './args.ts';
+import {
+  formatOption,
+  helpOption,
+  oneOf,
+  parseCommandArgs,
+  positiveInteger,
+  requireFlag,
+  subcommandHelp,
+  unknownAction,
+} from './args.ts';
 import { write, type CliIo } from './io.ts';
 
 const HELP = `Usage: rmm-verify keys <generate|list> [options]
@@ -40,7 +49,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     threshold: { type: 'string' },
   });
   if (action === undefined || action === '--help' || action === '-h' || values.help) {
-    write(io.stdout, HELP);
+    const own = action === undefined ? undefined : subcommandHelp(HELP, 'keys', action);
+    write(io.stdout, own ?? HELP);
     return action === undefined ? 2 : 0;
   }
   if (positionals.length > 0)
@@ -51,7 +61,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     case 'list':
       return list(values, io);
     default:
-      throw new UsageError(`keys: unknown action '${action}'; expected generate or list`);
+      throw new UsageError(unknownAction('keys', action, ['generate', 'list']));
   }
 }
 

@@ -3,6 +3,7 @@ import { ExitCode } from '../findings.ts';
 import { escapeText } from '../report/escape-text.ts';
 import { VERSION } from '../version.ts';
 import { processIo, write, type CliIo } from './io.ts';
+import { closest } from './suggest.ts';
 
 export interface Command {
   /** Runs the command and returns its exit code (0 ok, 1 failed, 2 input error). */
@@ -46,6 +47,17 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * `rmm-verify verify: error: …` once, even when the message already starts with its command
+ * (`verify: …`, `manifest sign: …`): the message's own command is used, never printed twice.
+ */
+export function errorLine(name: string, message: string): string {
+  const own = new RegExp(`^(${name}(?: [a-z][a-z-]*)?): `).exec(message);
+  return own
+    ? `rmm-verify ${own[1] ?? name}: error: ${message.slice(own[0].length)}`
+    : `rmm-verify ${name}: error: ${message}`;
+}
+
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') {
@@ -58,7 +70,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    write(io.stderr, `rmm-verify: unknown command '${escapeText(name)}'\n\n${usage()}`);
+    const guess = closest(name, Object.keys(COMMANDS));
+    write(
+      io.stderr,
+      `rmm-verify: unknown command '${escapeText(name)}'${guess === undefined ? '' : `; did you mean '${guess}'?`}\n\n${usage()}`,
+    );
     return ExitCode.input;
   }
   try {
@@ -67,7 +83,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error: unknown) {
     if (error instanceof RmmVerifyError) {
       // Messages quote inputs (file names, values): escaped, so none can add a line or reorder one.
-      write(io.stderr, `rmm-verify ${name}: error: ${escapeText(error.message)}`);
+      write(io.stderr, escapeText(errorLine(name, error.message)));
       return ExitCode.input;
     }
     // Unexpected failure: fail closed, never report success.

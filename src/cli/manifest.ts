@@ -20,6 +20,8 @@ import {
   positiveInteger,
   requireFlag,
   severityFlag,
+  subcommandHelp,
+  unknownAction,
 } from './args.ts';
 import { write, type CliIo } from './io.ts';
 import { emitReport } from './output.ts';
@@ -51,7 +53,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'expiry-days': { type: 'string' },
   });
   if (action === undefined || action === '--help' || action === '-h' || values.help) {
-    write(io.stdout, HELP);
+    const own = action === undefined ? undefined : subcommandHelp(HELP, 'manifest', action);
+    write(io.stdout, own ?? HELP);
     return action === undefined ? 2 : 0;
   }
   const command = `manifest ${action}`;
@@ -141,6 +144,6 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       return emitReport(io, report, format);
     }
     default:
-      throw new UsageError(`manifest: unknown action '${action}'; expected sign, verify or lint`);
+      throw new UsageError(unknownAction('manifest', action, ['sign', 'verify', 'lint']));
   }
 }

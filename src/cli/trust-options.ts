@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
-import { defaultStatePath } from '../manifest/state.ts';
+// The path only: the state module itself (JSON schema validation) loads when the state is read.
+import { defaultStatePath } from '../manifest/state-path.ts';
 import type { CliIo } from './io.ts';
 
 /** Flags shared by every command that trusts a manifest. */

@@ -1,11 +1,7 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { verifyArtifacts } from '../artifact/verify-artifacts-report.ts';
 import { UsageError } from '../errors.ts';
-import { resolveGithubInputs } from '../github/cli-inputs.ts';
-import { loadManifestFile } from '../manifest/load.ts';
-import { loadTrustRoot } from '../manifest/trust-root.ts';
-import { parseReportFormat } from '../report/render.ts';
 import {
   failOnOption,
   formatOption,
@@ -15,7 +11,6 @@ import {
   severityFlag,
 } from './args.ts';
 import { write, type CliIo } from './io.ts';
-import { emitReport } from './output.ts';
 import { progressOn } from './progress.ts';
 import { statePath, trustFlags, trustRootPath } from './trust-options.ts';
 
@@ -61,24 +56,47 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, HELP);
     return 0;
   }
+  // Modules load after the arguments are understood (cold start): --help and usage errors
+  // never load the manifest, report or GitHub code.
+  const { parseReportFormat } = await import('../report/render.ts');
   const format = parseReportFormat('verify', values.format);
   const failOn = severityFlag('verify', values['fail-on']);
   const manifestPath = resolve(io.cwd, requireFlag('verify', 'manifest', values.manifest));
   if (positionals.length === 0) throw new UsageError('verify: name at least one file or directory to verify');
+  const [{ loadTrustRoot }, { loadManifestFile }, { verifyArtifacts }] = await Promise.all([
+    import('../manifest/trust-root.ts'),
+    import('../manifest/load.ts'),
+    import('../artifact/verify-artifacts-report.ts'),
+  ]);
   const trust = await loadTrustRoot(trustRootPath('verify', values, io));
   const loaded = await loadManifestFile(manifestPath);
   const state = statePath('verify', values, io);
 
   // HOOK github: resolve `github:owner/repo@tag` arguments into downloaded files here.
-  const github = await resolveGithubInputs('verify', positionals, io, {
-    token: values.token ?? io.env['GITHUB_TOKEN'],
-    offline: values.offline === true,
-    attestations: true,
-  });
+  const github = positionals.some((p) => p.startsWith('github:'))
+    ? await (
+        await import('../github/cli-inputs.ts')
+      ).resolveGithubInputs('verify', positionals, io, {
+        token: values.token ?? io.env['GITHUB_TOKEN'],
+        offline: values.offline === true,
+        attestations: true,
+      })
+    : localInputs(positionals, io.cwd);
   const inputs = github.inputs;
   const subjectOf = (path: string) => github.subjectOf(path);
 
-  const progress = progressOn(io);
+  const progress = progressOn(io, 'bytes');
+  const sizes = new Map<string, number | undefined>();
+  const sizeOf = (path: string): number | undefined => {
+    if (!sizes.has(path)) {
+      try {
+        sizes.set(path, statSync(path).size);
+      } catch {
+        sizes.set(path, undefined); // the verification itself reports an unreadable file
+      }
+    }
+    return sizes.get(path);
+  };
   const report = await verifyArtifacts(inputs, {
     loaded,
     trust,
@@ -95,9 +113,17 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     },
     subjectOf,
     onProgress: (path, bytes) => {
-      progress.update(subjectOf(path), bytes);
+      progress.update(subjectOf(path), bytes, sizeOf(path));
     },
   });
   progress.done();
+  const { emitReport } = await import('./output.ts');
   return emitReport(io, report, format);
+}
+
+/** Local files and directories: resolved against the working directory, named as given. */
+function localInputs(positionals: readonly string[], cwd: string) {
+  const inputs = positionals.map((p) => resolve(cwd, p));
+  const subjects = new Map(inputs.map((path, i) => [path, positionals[i] ?? path] as const));
+  return { inputs, subjectOf: (path: string) => subjects.get(path) ?? path };
 }

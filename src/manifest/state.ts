@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 
 import type { JSONSchemaType } from 'ajv';
 
@@ -49,13 +47,7 @@ const stateSchema = {
   },
 } satisfies JSONSchemaType<ManifestState>;
 
-/** `$RMM_VERIFY_STATE`, else `$XDG_STATE_HOME/rmm-verify/manifest-state.json`, else under ~/.local/state. */
-export function defaultStatePath(env: Readonly<Record<string, string | undefined>>): string {
-  const explicit = env['RMM_VERIFY_STATE'];
-  if (explicit) return explicit;
-  const base = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
-  return join(base, 'rmm-verify', 'manifest-state.json');
-}
+export { defaultStatePath } from './state-path.ts';
 
 /** Reads the state file; a missing file is an empty state, a malformed one an input error. */
 export async function readState(path: string): Promise<ManifestState> {

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { FINDING_CODES, severityRank, type Finding, type FindingCode, type Severity } from '../findings.ts';
+import {
+  FINDING_CODES,
+  severityRank,
+  type EvidenceValue,
+  type Finding,
+  type FindingCode,
+  type Severity,
+} from '../findings.ts';
 import type { Report } from './report.ts';
 
 /** SARIF 2.1.0 (OASIS Standard, errata 01): the subset rmm-verify writes. */
@@ -56,6 +63,11 @@ export interface SarifOptions {
    * rejects a result without a location ("expected at least one location").
    */
   readonly fallbackFile?: string;
+  /**
+   * `failures` (default): only findings that are not `info`, so code scanning holds problems,
+   * not passed checks. `all`: every finding, passed checks as `note` results.
+   */
+  readonly include?: 'failures' | 'all';
 }
 
 // The SARIF objects below are typed only as far as we write them (see the schema for the rest).
@@ -155,10 +167,57 @@ export function subjectAndMessage(f: Finding): string {
   return f.message.startsWith(f.subject) ? f.message : `${f.subject}: ${f.message}`;
 }
 
-/** Stable across runs so code scanning tracks one alert per code, subject and place. */
-function fingerprint(f: Finding): string {
-  const parts = [f.code, f.subject, f.location?.file ?? '', f.location?.pointer ?? ''];
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex');
+/**
+ * Evidence that tells findings apart without changing from run to run: strings and booleans
+ * (an algorithm, a tool name, a version, a key id), not numbers (ages, counts, sizes that drift
+ * with the clock or the input) and not timestamps.
+ */
+function stableEvidence(evidence: Finding['evidence']): string {
+  const keep = (value: EvidenceValue): EvidenceValue | undefined => {
+    if (typeof value === 'number') return undefined;
+    if (typeof value === 'string' && RFC3339_PREFIX.test(value)) return undefined;
+    if (Array.isArray(value)) {
+      const kept = (value as readonly EvidenceValue[]).map(keep).filter((v) => v !== undefined);
+      return kept;
+    }
+    return value;
+  };
+  const entries = Object.keys(evidence)
+    .sort()
+    .flatMap((key) => {
+      const value = keep(evidence[key] as EvidenceValue);
+      return value === undefined ? [] : [[key, value] as const];
+    });
+  return JSON.stringify(entries);
+}
+const RFC3339_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/**
+ * Stable across runs so code scanning tracks one alert per finding: code, subject, place
+ * (file and JSON pointer; not the line, which moves when an inventory gains rows) and the
+ * stable part of its evidence. Findings that still agree on
+ * all of these get an occurrence number in report order (which is sorted), so every result in
+ * a log has its own fingerprint.
+ */
+function fingerprints(
+  findings: readonly Finding[],
+  place: (f: Finding) => FindingPlace | undefined,
+): string[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const where = place(f);
+    const parts = [
+      f.code,
+      f.subject,
+      where?.file ?? '',
+      f.location?.pointer ?? '',
+      stableEvidence(f.evidence),
+    ];
+    const base = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return `${base}:${occurrence}`;
+  });
 }
 
 /**
@@ -228,15 +287,18 @@ export function renderSarifLog(report: Report, options: SarifOptions = {}): Sari
   const baseDir = options.baseDir ?? process.cwd();
   const manifest = report.subjects.find((s) => s.kind === 'manifest' && !hasScheme(s.subject));
   const locate = findingLocator(report, options.fallbackFile ?? manifest?.subject);
-  const codes = [...new Set(report.findings.map((f) => f.code))].sort();
+  const shown =
+    options.include === 'all' ? report.findings : report.findings.filter((f) => f.severity !== 'info');
+  const codes = [...new Set(shown.map((f) => f.code))].sort();
   const ruleIndex = new Map(codes.map((code, index) => [code, index]));
   const worst = new Map<FindingCode, Severity>();
-  for (const f of report.findings) {
+  for (const f of shown) {
     const seen = worst.get(f.code);
     if (seen === undefined || severityRank(f.severity) > severityRank(seen)) worst.set(f.code, f.severity);
   }
 
-  const results = report.findings.map((f): SarifResult => {
+  const ids = fingerprints(shown, locate);
+  const results = shown.map((f, index): SarifResult => {
     const place = locate(f);
     const file = place?.file;
     const line = place?.line;
@@ -260,7 +322,7 @@ export function renderSarifLog(report: Report, options: SarifOptions = {}): Sari
       level: SARIF_LEVEL[f.severity],
       message: { text: subjectAndMessage(f) },
       ...(locations.length > 0 ? { locations } : {}),
-      partialFingerprints: { 'rmmVerifyFinding/v1': fingerprint(f) },
+      partialFingerprints: { 'rmmVerifyFinding/v2': ids[index] ?? '' },
       properties: {
         severity: f.severity,
         subject: f.subject,

@@ -25,6 +25,8 @@ export const sanitizeForTerminal = escapeText;
  * piece of input text goes through escapeText; colour codes are added after it.
  */
 export function renderText(report: Report, options: TextOptions): string {
+  // Untrusted text (file names, subjects, messages) is escaped first; colour codes are added
+  // after, around our own labels only, so they reach the terminal as colour, not as `\x1b[…`.
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const lines: string[] = [];
   for (const subject of report.subjects) {
@@ -51,7 +53,7 @@ export function renderText(report: Report, options: TextOptions): string {
     .join(', ');
   const verdict = report.result === 'pass' ? paint(GREEN, 'PASS') : paint(RED, 'FAIL');
   lines.push('');
-  for (const notice of report.notices ?? []) lines.push(sanitizeForTerminal(`NOTICE: ${notice}`));
+  for (const notice of report.notices ?? []) lines.push(escapeText(`NOTICE: ${notice}`));
   lines.push(
     `${verdict}: ${report.summary.passed} of ${report.summary.subjects}${report.summary.subjectNoun === undefined ? '' : ` ${report.summary.subjectNoun}`} passed` +
       (report.summary.counted !== undefined ? `; ${report.summary.counted}` : '') +

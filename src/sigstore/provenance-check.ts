@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-
 import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue, type Finding } from '../findings.ts';
@@ -9,30 +6,13 @@ import { anchoredIdentity, exactIdentity, type IdentityPolicy } from './identity
 import { checkProvenance, provenanceFacts } from './provenance.ts';
 import { loadPublicGoodTrustedRoot, loadTrustedRoot, type SigstoreTrust } from './trusted-root.ts';
 import { verifyBundle } from './verify-bundle.ts';
+import { BUNDLE_SUFFIXES, findBundleFiles } from './bundle-files.ts';
 
-/** File name suffixes a bundle or attestation next to an artifact may have. */
-export const BUNDLE_SUFFIXES = ['.sigstore.json', '.sigstore', '.intoto.jsonl', '.bundle'] as const;
+// Re-exported for existing importers; they live apart so `verify` can look for bundles
+// without loading the Sigstore libraries.
+export { BUNDLE_SUFFIXES, findBundleFiles };
 
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
-
-/**
- * Bundle files for an artifact: `<file><suffix>` beside it and in each evidence directory (by
- * the file's name and its pinned name), and `sha256:<hex>.jsonl` as `gh attestation download`
- * names them.
- */
-export function findBundleFiles(
-  context: Pick<ArtifactContext, 'path' | 'artifact' | 'digests' | 'options'>,
-): string[] {
-  const names = [...new Set([basename(context.path), context.artifact.name])];
-  const candidates: string[] = BUNDLE_SUFFIXES.map((suffix) => `${context.path}${suffix}`);
-  const sha256 = context.digests.sha256;
-  for (const dir of [dirname(context.path), ...context.options.evidenceDirs]) {
-    for (const name of names)
-      for (const suffix of BUNDLE_SUFFIXES) candidates.push(join(dir, `${name}${suffix}`));
-    if (sha256 !== undefined) candidates.push(join(dir, `sha256:${sha256}.jsonl`));
-  }
-  return [...new Set(candidates)].filter((file) => existsSync(file));
-}
 
 /**
  * Identities allowed to sign: `signers.sigstore` when the manifest lists any; otherwise any

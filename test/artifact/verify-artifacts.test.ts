@@ -71,6 +71,18 @@ describe('verifyArtifactFile', () => {
     expect((await verify(await ws.writeFile('other.bin', 'hello'))).findings).toFailWith('ARTIFACT_UNKNOWN');
   });
 
+  it('reports an over-long unknown file as not computed, not with the digest of its first bytes', async () => {
+    const result = await verify(await ws.writeFile('big.bin', Buffer.alloc(4096, 1)));
+    const unknown = result.findings.find((f) => f.code === 'ARTIFACT_UNKNOWN');
+    expect(unknown?.message).toMatch(/longer than every artifact pinned in .*its digest was not computed/);
+    expect(unknown?.message).not.toMatch(/[0-9a-f]{64}/);
+    expect(unknown?.evidence['sha256']).toBeNull();
+    expect(result.subject.facts['sha256']).toBe('not computed');
+    // A short unknown file still gets its real digest.
+    const small = await verify(await ws.writeFile('small.bin', 'hello'));
+    expect(small.subject.facts['sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('fails a modified file of the pinned name with DIGEST_MISMATCH', async () => {
     const bytes = installer('7.4.2');
     bytes[5] = 0x41;

@@ -9,6 +9,7 @@ import { scanDrift, type DriftScanInput } from '../../src/fleet/drift.ts';
 import { fileSource } from '../../src/fleet/inventory.ts';
 import { derivedSamples, FORMATS_DIR } from '../../scripts/fleet-format-samples.ts';
 import { acmeManifest, makeFleetFixtures, NOW, type FleetFixtures } from '../fixtures/fleet/make-fixtures.ts';
+import { uncheckedManifests } from '../../src/manifest/trusted.ts';
 
 let fx: FleetFixtures;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ beforeAll(async () => {
 
 const scanSample = (name: string, extra: Partial<DriftScanInput> = {}) =>
   scanDrift({
-    manifests: [acmeManifest()],
+    manifests: uncheckedManifests([acmeManifest()]),
     sources: [fileSource(name.startsWith('/') ? name : join(FORMATS_DIR, name))],
     now: NOW,
     maxFindingsPerCode: 1000,

@@ -121,7 +121,7 @@ describe('scan history', () => {
       const history = DriftHistory.openFile(db);
       try {
         return await scanDrift({
-          manifests: [acmeManifest()],
+          manifests: uncheckedManifests([acmeManifest()]),
           sources: [fileSource(path)],
           now: NOW,
           history,
@@ -163,7 +163,12 @@ describe('scan history', () => {
       await writeFile(path, csvOf([row('contoso', 'w', version)]));
       const history = DriftHistory.openFile(db);
       try {
-        return await scanDrift({ manifests: [manifest], sources: [fileSource(path)], now: NOW, history });
+        return await scanDrift({
+          manifests: uncheckedManifests([manifest]),
+          sources: [fileSource(path)],
+          now: NOW,
+          history,
+        });
       } finally {
         history.close();
       }

@@ -41,7 +41,14 @@ describe('renderSarif', () => {
     const run = log.runs[0];
     if (!run) throw new Error('no run');
     const rules = run.tool.driver.rules;
-    const used = [...new Set(sampleReport().findings.map((f) => f.code))].sort();
+    // Failures only by default: passed checks (info) have neither results nor rules.
+    const used = [
+      ...new Set(
+        sampleReport()
+          .findings.filter((f) => f.severity !== 'info')
+          .map((f) => f.code),
+      ),
+    ].sort();
     expect(rules.map((r) => r.id)).toEqual(used);
     const digest = rules.find((r) => r.id === 'DIGEST_MISMATCH');
     expect(digest?.shortDescription.text).toBe(FINDING_CODES.DIGEST_MISMATCH.title);
@@ -67,7 +74,7 @@ describe('renderSarif', () => {
         finding('VERSION_VULNERABLE', { subject: 'b.msi', message: 'CVE-2', severity: 'low' }),
       ],
     });
-    const rules = renderSarifLog(report, { baseDir: BASE }).runs[0]?.tool.driver.rules ?? [];
+    const rules = renderSarifLog(report, { baseDir: BASE, include: 'all' }).runs[0]?.tool.driver.rules ?? [];
     const threshold = rules.find((r) => r.id === 'MANIFEST_THRESHOLD_NOT_MET');
     expect(threshold?.properties['security-severity']).toBeUndefined();
     expect(threshold?.defaultConfiguration.level).toBe('note');
@@ -78,7 +85,7 @@ describe('renderSarif', () => {
 
   it('maps severities to levels: critical/high error, medium/low warning, info note', () => {
     expect(SEVERITIES.map((s) => SARIF_LEVEL[s])).toEqual(['error', 'error', 'warning', 'warning', 'note']);
-    const run = renderSarifLog(sampleReport(), { baseDir: BASE }).runs[0];
+    const run = renderSarifLog(sampleReport(), { baseDir: BASE, include: 'all' }).runs[0];
     const level = (code: string) => run?.results.find((r) => r.ruleId === code)?.level;
     expect(level('DIGEST_MISMATCH')).toBe('error');
     expect(level('VERSION_BELOW_MINIMUM')).toBe('error');
@@ -124,6 +131,83 @@ describe('renderSarif', () => {
     for (const result of run?.results ?? []) expect(result.locations).toHaveLength(1);
     const endpoint = run?.results.find((r) => r.ruleId === 'VERSION_BELOW_MINIMUM');
     expect(endpoint?.locations?.[0]?.physicalLocation.artifactLocation.uri).toBe('manifests/acme.json');
+  });
+
+  it('carries only failures by default; include all adds passed checks as notes', () => {
+    const failures = renderSarifLog(sampleReport(), { baseDir: BASE }).runs[0]?.results ?? [];
+    const all = renderSarifLog(sampleReport(), { baseDir: BASE, include: 'all' }).runs[0]?.results ?? [];
+    const infos = sampleReport().findings.filter((f) => f.severity === 'info').length;
+    expect(infos).toBeGreaterThan(0);
+    expect(failures.map((r) => r.level)).not.toContain('note');
+    expect(all).toHaveLength(failures.length + infos);
+  });
+
+  it('gives distinct findings distinct fingerprints: two tools on one endpoint, two digests of one file', () => {
+    const report = buildReport({
+      command: 'drift',
+      now: NOW,
+      subjects: [],
+      findings: [
+        finding('DRIFT_UNAPPROVED_TOOL', {
+          subject: 'acme/pc-1',
+          message: 'AnyDesk',
+          evidence: { tool: 'AnyDesk', line: 4 },
+        }),
+        finding('DRIFT_UNAPPROVED_TOOL', {
+          subject: 'acme/pc-1',
+          message: 'TeamViewer',
+          evidence: { tool: 'TeamViewer', line: 5 },
+        }),
+        finding('DIGEST_MISMATCH', {
+          subject: 'a.msi',
+          message: 'sha256',
+          evidence: { algorithm: 'sha256', expected: 'aa', actual: 'bb' },
+          location: { file: 'a.msi' },
+        }),
+        finding('DIGEST_MISMATCH', {
+          subject: 'a.msi',
+          message: 'sha512',
+          evidence: { algorithm: 'sha512', expected: 'cc', actual: 'dd' },
+          location: { file: 'a.msi' },
+        }),
+        // Identical twins still get their own fingerprint (an occurrence number).
+        finding('DRIFT_DUPLICATE', { subject: 'acme/pc-2', message: 'dup', severity: 'low' }),
+        finding('DRIFT_DUPLICATE', { subject: 'acme/pc-2', message: 'dup', severity: 'low' }),
+      ],
+    });
+    const prints = (renderSarifLog(report, { baseDir: BASE }).runs[0]?.results ?? []).map(
+      (r) => r.partialFingerprints['rmmVerifyFinding/v2'],
+    );
+    expect(prints).toHaveLength(6);
+    expect(new Set(prints).size).toBe(6);
+  });
+
+  it('keeps a fingerprint when only counts, ages, times or message wording change', () => {
+    const at = (days: number, seen: string) =>
+      buildReport({
+        command: 'drift',
+        now: NOW,
+        subjects: [],
+        findings: [
+          finding('DRIFT_STALE', {
+            subject: 'acme/pc-1',
+            message: `not seen for ${days} days`,
+            evidence: { days, lastSeen: seen, version: '7.4.2' },
+          }),
+        ],
+      });
+    const print = (days: number, seen: string, version?: string) => {
+      const report = at(days, seen);
+      const shown = version
+        ? {
+            ...report,
+            findings: report.findings.map((f) => ({ ...f, evidence: { ...f.evidence, version } })),
+          }
+        : report;
+      return renderSarifLog(shown, { baseDir: BASE }).runs[0]?.results[0]?.partialFingerprints;
+    };
+    expect(print(20, '2026-05-01T00:00:00Z')).toEqual(print(31, '2026-05-12T08:00:00Z'));
+    expect(print(20, '2026-05-01T00:00:00Z')).not.toEqual(print(20, '2026-05-01T00:00:00Z', '7.3.0'));
   });
 
   it('keeps fingerprints stable across runs and distinct across findings', () => {
