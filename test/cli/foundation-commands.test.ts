@@ -109,7 +109,10 @@ describe('rmm-verify CLI', () => {
     [['verify', 'agent.run'], /--manifest is required/],
     [['verify', 'agent.run', '--manifest', 'm.json', '--format', 'yaml'], /--format must be one of/],
     [['verify', 'agent.run', '--manifest', 'm.json', '--fail-on', 'severe'], /--fail-on must be one of/],
-    [['verify', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['verify', '--bogus'],
+      /^rmm-verify verify: error: unknown option --bogus \(see 'rmm-verify verify --help'\)/,
+    ],
     [
       ['verify', 'agent.run', '--manifest', 'missing.json', '--trust', 'keys/trust.json'],
       /missing\.json: cannot read manifest/,
