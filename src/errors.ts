@@ -56,7 +56,13 @@ export class UsageError extends RmmVerifyError<UsageErrorCode> {
 }
 
 export type InputErrorCode =
-  'INPUT_UNREADABLE' | 'INPUT_TOO_LARGE' | 'INPUT_MALFORMED_JSON' | 'INPUT_INVALID' | 'INPUT_UNSUPPORTED';
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_TOO_LARGE'
+  | 'INPUT_MALFORMED_JSON'
+  | 'INPUT_INVALID'
+  | 'INPUT_UNSUPPORTED'
+  /** An output or state file that cannot be written (or would replace what is not a regular file). */
+  | 'OUTPUT_UNWRITABLE';
 /** A file or value that cannot be read or is not what was expected. */
 export class InputError extends RmmVerifyError<InputErrorCode> {}
 

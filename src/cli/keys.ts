@@ -1,8 +1,8 @@
 import { joinTextLines } from '../report/escape-text.ts';
-import { chmod, mkdir, realpath } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
 import { KEY_ALGORITHMS, generateKeyPair, type KeyAlgorithm } from '../manifest/keys.ts';
@@ -104,15 +104,15 @@ async function generate(values: GenerateValues, io: CliIo): Promise<number> {
   const pair = generateKeyPair(algorithm);
   const privatePath = join(outDir, `${name}.key`);
   const publicPath = join(outDir, `${name}.pub`);
-  await writeFileAtomic(privatePath, pair.privateKeyPem, { mode: 0o600, exclusive: true });
-  await chmod(privatePath, 0o600);
-  await writeFileAtomic(publicPath, pair.publicKeyPem, { exclusive: true });
   const entry: TrustedKeyDocument = {
     keyid: pair.keyid,
     name,
     publicKey: pair.publicKeyPem,
     products: values.product ?? ['*'],
   };
+  // Everything that can fail on input is checked before the first key file is written, so an
+  // input error never leaves keys behind (and never follows a success message).
+  let trustUpdate: { path: string; next: TrustRootDocument } | undefined;
   if (values['add-to']) {
     const trustPath = resolve(io.cwd, values['add-to']);
     const threshold = positiveInteger('keys generate', 'threshold', values.threshold);
@@ -133,10 +133,37 @@ async function generate(values: GenerateValues, io: CliIo): Promise<number> {
     };
     // Validate before writing: the trust root on disk is never left invalid.
     parseTrustRoot(Buffer.from(JSON.stringify(next)), trustPath);
-    await writeFileAtomic(trustPath, `${JSON.stringify(next, null, 2)}\n`);
+    trustUpdate = { path: trustPath, next };
+  }
+  for (const path of [privatePath, publicPath]) {
+    if (
+      await lstat(path).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new InputError('OUTPUT_UNWRITABLE', 'already exists; not replacing a key', { file: path });
+    }
+  }
+  // Each key file is written whole to a temp file and hard-linked into place (never replacing
+  // one); if a later step fails, the key files written so far are removed again.
+  const written: string[] = [];
+  try {
+    await writeFileAtomic(privatePath, pair.privateKeyPem, { mode: 0o600, exclusive: true });
+    written.push(privatePath);
+    await chmod(privatePath, 0o600);
+    await writeFileAtomic(publicPath, pair.publicKeyPem, { exclusive: true });
+    written.push(publicPath);
+    if (trustUpdate)
+      await writeFileAtomic(trustUpdate.path, `${JSON.stringify(trustUpdate.next, null, 2)}\n`);
+  } catch (error: unknown) {
+    for (const path of written) await rm(path, { force: true });
+    throw error;
+  }
+  if (trustUpdate) {
     write(
       io.stderr,
-      `added key ${pair.keyid} (${name}) to ${trustPath}; threshold ${next.threshold} of ${next.keys.length}`,
+      `added key ${pair.keyid} (${name}) to ${trustUpdate.path}; threshold ${trustUpdate.next.threshold} of ${trustUpdate.next.keys.length}`,
     );
   } else {
     write(io.stdout, JSON.stringify(entry, null, 2));

@@ -1,4 +1,5 @@
 import { finding, type Finding } from '../findings.ts';
+import { parseRfc3339 } from '../time/rfc3339.ts';
 import type { LoadedManifest } from './load.ts';
 import { compileVersionPolicy } from './version-policy.ts';
 
@@ -78,7 +79,7 @@ export function lintManifest(loaded: LoadedManifest, options: LintOptions): Find
       seen.set(sha256, pointer);
     });
   });
-  const expires = Date.parse(manifest.expires);
+  const expires = parseRfc3339(manifest.expires) ?? Number.NaN;
   const daysLeft = (expires - options.now.getTime()) / 86_400_000;
   if (daysLeft <= 0) {
     findings.push(

@@ -5,6 +5,7 @@ import type { ValidateFunction } from 'ajv';
 import { defaults } from '../defaults.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
+import { instantOf } from '../time/rfc3339.ts';
 import { createAjv } from './ajv.ts';
 import { ManifestError } from './errors.ts';
 import { manifestSchema } from './schema.ts';
@@ -50,7 +51,7 @@ export function parseManifest(bytes: Uint8Array, file: string): Manifest {
       ...parsed.positionOf(pointer),
     });
   };
-  if (Date.parse(manifest.expires) <= Date.parse(manifest.issued)) {
+  if (instantOf(manifest.expires) <= instantOf(manifest.issued)) {
     fail('/expires', `expected a time after issued (${manifest.issued}), found ${manifest.expires}`);
   }
   const scheme = versionScheme(manifest.versionScheme);

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 
 import { defaults } from '../defaults.ts';
 import { finding, type Finding } from '../findings.ts';
+import { parseRfc3339 } from '../time/rfc3339.ts';
 import { verifyBytes } from './keys.ts';
 import type { LoadedManifest } from './load.ts';
 import { defaultSignaturePath, readSignatureFile, type SignatureFile } from './signature-file.ts';
@@ -123,7 +124,10 @@ export function verifyManifestTrust(
   }
 
   const now = input.now.getTime();
-  if (now >= Date.parse(manifest.expires)) {
+  // Fail closed: a date with no instant counts as expired / not yet valid.
+  const expires = parseRfc3339(manifest.expires);
+  const issued = parseRfc3339(manifest.issued);
+  if (expires === undefined || now >= expires) {
     findings.push(
       finding('MANIFEST_EXPIRED', {
         subject,
@@ -132,7 +136,7 @@ export function verifyManifestTrust(
       }),
     );
   }
-  if (Date.parse(manifest.issued) > now + defaults.clockSkewSeconds * 1000) {
+  if (issued === undefined || issued > now + defaults.clockSkewSeconds * 1000) {
     findings.push(
       finding('MANIFEST_NOT_YET_VALID', {
         subject,

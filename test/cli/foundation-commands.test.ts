@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -214,6 +214,34 @@ describe('rmm-verify CLI', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(await readFile(manifest, 'utf8')).toBe(before);
+  });
+
+  it('keys generate checks its inputs before writing a key: an input error leaves no key files behind', async () => {
+    const ws = await workspace();
+    await ws.writeFile('bad-trust.json', '{"schema": 1, "threshold": 1, "keys": [');
+    const bad = await run(ws.dir, [
+      'keys',
+      'generate',
+      '--name',
+      'k',
+      '--out',
+      'private',
+      '--add-to',
+      'bad-trust.json',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toMatch(/wrote/);
+    expect(existsSync(join(ws.dir, 'private', 'k.key'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'private', 'k.pub'))).toBe(false);
+    // The public key's name is taken: nothing is written, and the private key is not left alone.
+    await ws.writeFile('private/j.pub', 'someone else');
+    const taken = await run(ws.dir, ['keys', 'generate', '--name', 'j', '--out', 'private']);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/already exists/);
+    expect(existsSync(join(ws.dir, 'private', 'j.key'))).toBe(false);
+    // Nothing half-done blocks generating again.
+    expect((await run(ws.dir, ['keys', 'generate', '--name', 'k', '--out', 'private'])).code).toBe(0);
+    expect((await readdir(join(ws.dir, 'private'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('keys generate writes a 0600 private key outside keys/, refuses keys/, and manifest sign + verify round-trip', async () => {

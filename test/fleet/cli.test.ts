@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +207,26 @@ describe('rmm-verify drift', () => {
       /FAIL: 0 of 3 tenants passed; 10 agents, each counted once by its primary status: 2 on target \(20%\)/,
     );
     expect(text).toContain('NOTICE: manifest signatures were not checked (--allow-unsigned-manifests)');
+  });
+
+  it('--output: a directory is an input error (exit 2) with nothing left behind; a symlink is written through', async () => {
+    const outDir = join(fx.dir, 'cli-out-dir');
+    await mkdir(outDir, { recursive: true });
+    const refused = await drift(fx.csv, '--manifest', fx.manifest, '--output', outDir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not a regular file/);
+    expect(await readdir(outDir)).toEqual([]);
+    expect((await readdir(fx.dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const target = join(fx.dir, 'cli-out-target.json');
+    const link = join(fx.dir, 'cli-out-link.json');
+    await writeFile(target, 'old');
+    await rm(link, { force: true });
+    await symlink(target, link);
+    expect((await drift(fx.csv, '--manifest', fx.manifest, '--format', 'json', '--output', link)).code).toBe(
+      1,
+    );
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(target, 'utf8'))).toMatchObject({ command: 'drift' });
   });
 
   it('reads relative paths against the working directory it is given and names files as given', async () => {

@@ -34,6 +34,11 @@ const MALFORMED: readonly [
   ['invalid issued date', (m) => ({ ...m, issued: '2026-13-01' }), '/issued', /RFC 3339/],
   ['date without time zone', (m) => ({ ...m, expires: '2026-12-31T00:00:00' }), '/expires', /RFC 3339/],
   ['expires before issued', (m) => ({ ...m, expires: '2026-01-01T00:00:00Z' }), '/expires', /after issued/],
+  // A leap second has no instant in JavaScript time: it parsed to NaN, so the manifest never expired.
+  ['leap-second expires', (m) => ({ ...m, expires: '2026-12-31T23:59:60Z' }), '/expires', /RFC 3339/],
+  ['leap-second issued', (m) => ({ ...m, issued: '2026-06-30T23:59:60Z' }), '/issued', /RFC 3339/],
+  ['February 30', (m) => ({ ...m, expires: '2027-02-30T00:00:00Z' }), '/expires', /RFC 3339/],
+  ['offset hour 24', (m) => ({ ...m, expires: '2026-12-31T00:00:00+24:00' }), '/expires', /RFC 3339/],
   [
     'invalid target version',
     (m) => ({ ...m, policy: { target: '7.four' } }),
