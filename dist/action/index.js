@@ -2174,9 +2174,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve10(data);
+              return err ? reject(err) : resolve11(data);
             });
           });
         }
@@ -2214,12 +2214,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve10(data);
+              ) : resolve11(data);
             });
           });
         }
@@ -4486,8 +4486,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5799,7 +5799,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants6 = require_constants2();
+    var constants7 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5874,7 +5874,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants7.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5969,11 +5969,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants6.ERROR.OK) {
+          if (ret !== constants7.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants7.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants6.ERROR.PAUSED) {
+            } else if (ret === constants7.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5996,10 +5996,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants6.ERROR.OK) {
+        if (ret === constants7.ERROR.OK) {
           return null;
         }
-        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants7.ERROR.PAUSED || ret === constants7.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6016,7 +6016,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants6.ERROR[ret], data);
+        return new HTTPParserError(message, constants7.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6196,7 +6196,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants6.ERROR.PAUSED : 0;
+        return pause ? constants7.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6218,7 +6218,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6254,13 +6254,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6738,12 +6738,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7413,12 +7413,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7897,16 +7897,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve10(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7917,7 +7917,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7968,7 +7968,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7980,7 +7980,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve10(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8316,8 +8316,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve10, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9599,7 +9599,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve10(null);
+              resolve11(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9618,7 +9618,7 @@ var require_readable = __commonJS({
     }
     async function consume2(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9635,7 +9635,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve10,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9705,18 +9705,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume3) {
-      const { type, body, resolve: resolve10, stream, length } = consume3;
+      const { type, body, resolve: resolve11, stream, length } = consume3;
       try {
         if (type === "text") {
-          resolve10(chunksDecode(body, length));
+          resolve11(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve10(JSON.parse(chunksDecode(body, length)));
+          resolve11(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve10(chunksConcat(body, length).buffer);
+          resolve11(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve10(new Blob(body, { type: stream[kContentType] }));
+          resolve11(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve10(chunksConcat(body, length));
+          resolve11(chunksConcat(body, length));
         }
         consumeFinish(consume3);
       } catch (err) {
@@ -9973,9 +9973,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10198,9 +10198,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10485,9 +10485,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10579,9 +10579,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -14444,7 +14444,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14520,7 +14520,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -14563,7 +14563,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18304,8 +18304,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve10) => {
-        setTimeout(resolve10, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -20750,11 +20750,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants7) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants6);
+          this.rhs = optimizeExpr(this.rhs, names, constants7);
         return this;
       }
       get names() {
@@ -20771,10 +20771,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants7) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants6);
+        this.rhs = optimizeExpr(this.rhs, names, constants7);
         return this;
       }
       get names() {
@@ -20835,8 +20835,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants6) {
-        this.code = optimizeExpr(this.code, names, constants6);
+      optimizeNames(names, constants7) {
+        this.code = optimizeExpr(this.code, names, constants7);
         return this;
       }
       get names() {
@@ -20865,12 +20865,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants7) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants6))
+          if (n.optimizeNames(names, constants7))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -20923,12 +20923,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants7) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
-        if (!(super.optimizeNames(names, constants6) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants7);
+        if (!(super.optimizeNames(names, constants7) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants6);
+        this.condition = optimizeExpr(this.condition, names, constants7);
         return this;
       }
       get names() {
@@ -20951,10 +20951,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants6) {
-        if (!super.optimizeNames(names, constants6))
+      optimizeNames(names, constants7) {
+        if (!super.optimizeNames(names, constants7))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants6);
+        this.iteration = optimizeExpr(this.iteration, names, constants7);
         return this;
       }
       get names() {
@@ -20990,10 +20990,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants6) {
-        if (!super.optimizeNames(names, constants6))
+      optimizeNames(names, constants7) {
+        if (!super.optimizeNames(names, constants7))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants6);
+        this.iterable = optimizeExpr(this.iterable, names, constants7);
         return this;
       }
       get names() {
@@ -21035,11 +21035,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants6) {
+      optimizeNames(names, constants7) {
         var _a, _b;
-        super.optimizeNames(names, constants6);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants6);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants6);
+        super.optimizeNames(names, constants7);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants7);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants7);
         return this;
       }
       get names() {
@@ -21340,7 +21340,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants6) {
+    function optimizeExpr(expr, names, constants7) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -21355,14 +21355,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants6[n.str];
+        const c = constants7[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants6[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants7[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -23324,7 +23324,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve10.call(this, root, ref);
+      let _sch = resolve11.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -23351,7 +23351,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve10(root, ref) {
+    function resolve11(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -24215,7 +24215,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve10(baseURI, relativeURI, options) {
+    function resolve11(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -24606,7 +24606,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES: SCHEMES2,
       normalize,
-      resolve: resolve10,
+      resolve: resolve11,
       resolveComponent,
       equal,
       serialize,
@@ -29297,10 +29297,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse2();
-    var constants6 = require_constants6();
+    var constants7 = require_constants6();
     var SemVer = require_semver();
     var truncate2 = (version, truncation, options) => {
-      if (!constants6.RELEASE_TYPES.includes(truncation)) {
+      if (!constants7.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -30540,7 +30540,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants6 = require_constants6();
+    var constants7 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse = require_parse2();
@@ -30624,8 +30624,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants6.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants7.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants7.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -30780,9 +30780,9 @@ async function hashParallel(algorithms, read, onProgress) {
     if (message.digests) finished?.(message.digests);
     else if (message.slot !== void 0) {
       if (waiting) {
-        const resolve10 = waiting;
+        const resolve11 = waiting;
         waiting = void 0;
-        resolve10(message.slot);
+        resolve11(message.slot);
       } else free.push(message.slot);
     }
   });
@@ -30817,8 +30817,8 @@ async function hashParallel(algorithms, read, onProgress) {
       onProgress?.(hash.bytes);
     }
     const remoteDigests = await Promise.race([
-      new Promise((resolve10) => {
-        finished = resolve10;
+      new Promise((resolve11) => {
+        finished = resolve11;
         worker.postMessage({ done: true });
       }),
       whenFailed
@@ -31331,7 +31331,7 @@ var init_certificate = __esm({
 });
 
 // src/authenticode/trust.ts
-import { isAbsolute as isAbsolute2, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, resolve as resolve3 } from "node:path";
 import { getCACertificates } from "node:tls";
 async function loadCertificates(path2) {
   const bytes = await readBoundedFile(path2, MAX_ROOT_FILE_BYTES, "certificate file");
@@ -31351,7 +31351,7 @@ async function loadPinnedSigners(signers, manifestDir) {
       const list = [];
       for (const [i, path2] of paths.entries()) {
         try {
-          list.push(...await loadCertificates(isAbsolute2(path2) ? path2 : resolve2(manifestDir, path2)));
+          list.push(...await loadCertificates(isAbsolute2(path2) ? path2 : resolve3(manifestDir, path2)));
         } catch (error2) {
           throw new Error(`${pointer}/${key}/${i}: ${errorMessage(error2)}`, { cause: error2 });
         }
@@ -32332,7 +32332,7 @@ var init_signed_data = __esm({
 });
 
 // src/authenticode/signer.ts
-import { createHash as createHash8, timingSafeEqual as timingSafeEqual2, verify as verifySignature, constants as constants3 } from "node:crypto";
+import { createHash as createHash8, timingSafeEqual as timingSafeEqual2, verify as verifySignature, constants as constants4 } from "node:crypto";
 function findSignerCertificate(signer, certificates) {
   const sid = signer.sid;
   return certificates.find(
@@ -32404,7 +32404,7 @@ function verifyRawSignature(signer, certificate, data, digestHash) {
     valid = verifySignature(
       hash,
       data,
-      rsa ? { key, padding: constants3.RSA_PKCS1_PADDING } : { key, dsaEncoding: "der" },
+      rsa ? { key, padding: constants4.RSA_PKCS1_PADDING } : { key, dsaEncoding: "der" },
       signer.signature
     );
   } catch (error2) {
@@ -38750,7 +38750,7 @@ var init_trusted_root = __esm({
 });
 
 // src/sigstore/prehash.ts
-import { constants as constants4, publicDecrypt } from "node:crypto";
+import { constants as constants5, publicDecrypt } from "node:crypto";
 function verifyPrehashed(key, algorithm, digest, signature) {
   switch (key.asymmetricKeyType) {
     case "ec":
@@ -38789,7 +38789,7 @@ function verifyEcdsa(key, digest, signature) {
 function verifyRsaPkcs1(key, algorithm, digest, signature) {
   let recovered;
   try {
-    recovered = publicDecrypt({ key, padding: constants4.RSA_PKCS1_PADDING }, signature);
+    recovered = publicDecrypt({ key, padding: constants5.RSA_PKCS1_PADDING }, signature);
   } catch {
     return { kind: "invalid" };
   }
@@ -53161,7 +53161,7 @@ __export(artifact_check_exports2, {
 });
 import { createHash as createHash11 } from "node:crypto";
 import { stat as stat3 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute3, resolve as resolve3 } from "node:path";
+import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute3, resolve as resolve4 } from "node:path";
 async function isFile(path2) {
   try {
     return (await stat3(path2)).isFile();
@@ -53173,7 +53173,7 @@ function sbomCandidates(context, pin) {
   const candidates = [];
   const names = [];
   if (pin.path !== void 0) {
-    candidates.push(isAbsolute3(pin.path) ? pin.path : resolve3(context.manifestDir, pin.path));
+    candidates.push(isAbsolute3(pin.path) ? pin.path : resolve4(context.manifestDir, pin.path));
     names.push(basename3(pin.path));
   } else {
     const extensions = pin.format === "spdx" ? [".spdx.json", ".cdx.json"] : [".cdx.json", ".spdx.json"];
@@ -53182,7 +53182,7 @@ function sbomCandidates(context, pin) {
     }
   }
   for (const dir of [dirname3(context.path), ...context.options.evidenceDirs]) {
-    for (const name of names) candidates.push(resolve3(dir, name));
+    for (const name of names) candidates.push(resolve4(dir, name));
   }
   return [...new Set(candidates)];
 }
@@ -56429,9 +56429,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve10(data);
+              return err ? reject(err) : resolve11(data);
             });
           });
         }
@@ -56469,9 +56469,9 @@ var require_dispatcher_base2 = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve10(data);
+              return err2 ? reject(err2) : resolve11(data);
             });
           });
         }
@@ -59977,8 +59977,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -60327,7 +60327,7 @@ var require_client_h12 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols6();
-    var constants6 = require_constants8();
+    var constants7 = require_constants8();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util.removeAllListeners;
@@ -60463,7 +60463,7 @@ var require_client_h12 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants7.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -60559,11 +60559,11 @@ var require_client_h12 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants6.ERROR.OK) {
+          if (ret !== constants7.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants7.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants6.ERROR.PAUSED) {
+            } else if (ret === constants7.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -60586,10 +60586,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants6.ERROR.OK) {
+        if (ret === constants7.ERROR.OK) {
           return null;
         }
-        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants7.ERROR.PAUSED || ret === constants7.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -60606,7 +60606,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants6.ERROR[ret], data);
+        return new HTTPParserError(message, constants7.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -60817,7 +60817,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants6.ERROR.PAUSED : 0;
+        return pause ? constants7.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -60843,7 +60843,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         }
         return 0;
       }
@@ -60883,13 +60883,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -61404,12 +61404,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -62293,12 +62293,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -62615,16 +62615,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve10(null);
+            resolve11(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -62637,7 +62637,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -63044,8 +63044,8 @@ var require_pool_base2 = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          return new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -64167,7 +64167,7 @@ var require_socks5_proxy_agent = __commonJS({
         const proxyHost = this[kProxyUrl].hostname;
         const proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug2("creating SOCKS5 connection to", proxyHost, proxyPort);
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
@@ -64177,7 +64177,7 @@ var require_socks5_proxy_agent = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve10(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -64187,14 +64187,14 @@ var require_socks5_proxy_agent = __commonJS({
           socket.destroy();
         });
         await socks5Client.handshake();
-        await new Promise((resolve10, reject) => {
+        await new Promise((resolve11, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3);
           const onAuthenticated = () => {
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve10();
+            resolve11();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -64203,14 +64203,14 @@ var require_socks5_proxy_agent = __commonJS({
           };
           if (socks5Client.state === STATES.AUTHENTICATED) {
             clearTimeout(timeout);
-            resolve10();
+            resolve11();
           } else {
             socks5Client.once("authenticated", onAuthenticated);
             socks5Client.once("error", onError);
           }
         });
         await socks5Client.connect(targetHost, targetPort);
-        await new Promise((resolve10, reject) => {
+        await new Promise((resolve11, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
@@ -64218,7 +64218,7 @@ var require_socks5_proxy_agent = __commonJS({
             debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve10();
+            resolve11();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -64261,8 +64261,8 @@ var require_socks5_proxy_agent = __commonJS({
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
                     });
-                    await new Promise((resolve10, reject) => {
-                      finalSocket.once("secureConnect", resolve10);
+                    await new Promise((resolve11, reject) => {
+                      finalSocket.once("secureConnect", resolve11);
                       finalSocket.once("error", reject);
                     });
                   }
@@ -65395,7 +65395,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError());
           }
@@ -65409,11 +65409,11 @@ var require_readable2 = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve10(null);
+                resolve11(null);
               }
             });
           } else {
-            this.on("close", resolve10);
+            this.on("close", resolve11);
           }
           this.on("error", noop).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -65441,7 +65441,7 @@ var require_readable2 = __commonJS({
     }
     function consume2(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -65456,7 +65456,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve10,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -65530,18 +65530,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume3, encoding) {
-      const { type, body, resolve: resolve10, stream, length } = consume3;
+      const { type, body, resolve: resolve11, stream, length } = consume3;
       try {
         if (type === "text") {
-          resolve10(chunksDecode(body, length, encoding));
+          resolve11(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve10(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve11(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve10(chunksConcat(body, length).buffer);
+          resolve11(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve10(new Blob(body, { type: stream[kContentType] }));
+          resolve11(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve10(chunksConcat(body, length));
+          resolve11(chunksConcat(body, length));
         }
         consumeFinish(consume3);
       } catch (err) {
@@ -65731,9 +65731,9 @@ var require_api_request2 = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -65945,9 +65945,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -66235,9 +66235,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -66330,9 +66330,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -67606,7 +67606,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile3, readFile, mkdir: mkdir4 } = __require("node:fs/promises");
-    var { dirname: dirname8, resolve: resolve10 } = __require("node:path");
+    var { dirname: dirname8, resolve: resolve11 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors3();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -67807,7 +67807,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile(resolve10(path2), "utf8");
+          const data = await readFile(resolve11(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -67836,7 +67836,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path2) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve10(path2);
+        const resolvedPath = resolve11(path2);
         await mkdir4(dirname8(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -75816,7 +75816,7 @@ var require_fetch2 = __commonJS({
         const agent = fetchParams.controller.dispatcher;
         const path2 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path2}?` : path2,
             origin: url.origin,
@@ -75904,7 +75904,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -75957,7 +75957,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(headerName, String(value), true);
                 }
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -75981,7 +75981,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(nameStr, value.toString("latin1"), true);
                 }
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -80317,7 +80317,7 @@ ${captureLines}` : capture.stack;
 });
 
 // src/action/main.ts
-import { resolve as resolve9 } from "node:path";
+import { resolve as resolve10 } from "node:path";
 import { isMainThread as isMainThread2 } from "node:worker_threads";
 
 // node_modules/@actions/core/lib/command.js
@@ -80482,11 +80482,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -80502,7 +80502,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -81476,44 +81476,107 @@ function readInputs(read, workspace) {
 init_errors();
 init_findings();
 import { statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve8, sep as sep3 } from "node:path";
+import { isAbsolute as isAbsolute5, relative as relative3, resolve as resolve9, sep as sep3 } from "node:path";
 
 // src/fs/atomic-write.ts
+init_errors();
 import { randomBytes } from "node:crypto";
-import { mkdir as mkdir2, open as open2, rename as rename2, rm as rm2 } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { constants as constants3 } from "node:fs";
+import { link, lstat as lstat2, mkdir as mkdir2, open as open2, readlink as readlink2, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+var MAX_SYMLINKS = 40;
 async function writeFileAtomic(path2, data, options = {}) {
-  const dir = dirname(path2);
-  await mkdir2(dir, { recursive: true });
-  if (options.exclusive) {
-    const reserve = await open2(path2, "wx", options.mode ?? 420);
-    await reserve.close();
+  const fail = (message, cause) => {
+    throw new InputError("OUTPUT_UNWRITABLE", message, {
+      file: path2,
+      ...cause === void 0 ? {} : { cause }
+    });
+  };
+  const { target, stat: stat5 } = await resolveTarget(path2, fail);
+  if (stat5 !== void 0 && options.exclusive) fail("already exists; not replacing it");
+  if (stat5?.isCharacterDevice() === true || stat5?.isFIFO() === true) {
+    await writeDirect(target, data, fail);
+    return;
   }
-  const temp = join(dir, `.${basename(path2)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open2(temp, "wx", options.mode ?? 420);
+  if (stat5 !== void 0 && !stat5.isFile()) {
+    fail(`is ${describe(stat5)}, not a regular file; refusing to replace it`);
+  }
+  const dir = dirname(target);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    await mkdir2(dir, { recursive: true });
   } catch (error2) {
-    await handle.close();
-    await rm2(temp, { force: true });
-    if (options.exclusive) await rm2(path2, { force: true });
-    throw error2;
+    fail(`cannot create the directory ${dir}: ${errorMessage(error2)}`, error2);
   }
-  await handle.close();
-  await rename2(temp, path2);
+  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  const mode = stat5 !== void 0 ? stat5.mode & 4095 : options.mode ?? 420;
+  let created = false;
+  try {
+    const handle = await open2(temp, "wx", mode);
+    created = true;
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (options.exclusive) {
+      await link(temp, target);
+      await rm2(temp, { force: true });
+    } else {
+      await rename2(temp, target);
+    }
+    created = false;
+  } catch (error2) {
+    if (created) await rm2(temp, { force: true });
+    const code = error2.code;
+    if (code === "EEXIST" && options.exclusive) fail("already exists; not replacing it", error2);
+    fail(`cannot write: ${errorMessage(error2)}`, error2);
+  }
+}
+async function resolveTarget(path2, fail) {
+  let target = resolve(path2);
+  for (let hops = 0; ; hops++) {
+    let stat5;
+    try {
+      stat5 = await lstat2(target);
+    } catch (error2) {
+      if (error2.code === "ENOENT") return { target, stat: void 0 };
+      return fail(`cannot inspect ${target}: ${errorMessage(error2)}`, error2);
+    }
+    if (!stat5.isSymbolicLink()) return { target, stat: stat5 };
+    if (hops >= MAX_SYMLINKS) fail(`more than ${MAX_SYMLINKS} symbolic links to follow`);
+    target = resolve(dirname(target), await readlink2(target));
+  }
+}
+async function writeDirect(target, data, fail) {
+  try {
+    const handle = await open2(target, constants3.O_WRONLY);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+  } catch (error2) {
+    fail(`cannot write: ${errorMessage(error2)}`, error2);
+  }
+}
+function describe(stat5) {
+  if (stat5.isDirectory()) return "a directory";
+  if (stat5.isSocket()) return "a socket";
+  if (stat5.isBlockDevice()) return "a block device";
+  return "not a regular file";
 }
 
 // src/action/modes.ts
 import { existsSync as existsSync3 } from "node:fs";
 import { stat as stat4 } from "node:fs/promises";
-import { basename as basename7, dirname as dirname7, join as join8, resolve as resolve7 } from "node:path";
+import { basename as basename7, dirname as dirname7, join as join8, resolve as resolve8 } from "node:path";
 
 // src/artifact/collect-files.ts
 init_defaults();
 init_errors();
-import { lstat as lstat2, readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
-import { join as join2, resolve } from "node:path";
+import { lstat as lstat3, readdir as readdir2, realpath, stat as stat2 } from "node:fs/promises";
+import { join as join2, resolve as resolve2 } from "node:path";
 var SIDECAR_SUFFIXES = [
   ".sig",
   ".sigstore.json",
@@ -81526,7 +81589,7 @@ var SIDECAR_SUFFIXES = [
 async function collectFiles(inputs, exclude = []) {
   const files = [];
   const skipped = [];
-  const excluded = new Set(await Promise.all(exclude.map(async (p) => realpath(p).catch(() => resolve(p)))));
+  const excluded = new Set(await Promise.all(exclude.map(async (p) => realpath(p).catch(() => resolve2(p)))));
   const walk = async (dir) => {
     let entries;
     try {
@@ -81543,7 +81606,7 @@ async function collectFiles(inputs, exclude = []) {
       if (entry.isDirectory()) await walk(path2);
       else if (entry.isFile() || entry.isSymbolicLink()) {
         if (entry.isSymbolicLink() && !await linksToFile(path2)) continue;
-        if (excluded.has(await realpath(path2).catch(() => resolve(path2)))) continue;
+        if (excluded.has(await realpath(path2).catch(() => resolve2(path2)))) continue;
         if (SIDECAR_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) {
           skipped.push(path2);
           continue;
@@ -81562,7 +81625,7 @@ async function collectFiles(inputs, exclude = []) {
   for (const input of inputs) {
     let info2;
     try {
-      info2 = await lstat2(input);
+      info2 = await lstat3(input);
     } catch (error2) {
       throw new InputError("INPUT_UNREADABLE", `cannot read: ${errorMessage(error2)}`, {
         file: input,
@@ -81858,11 +81921,50 @@ function versionScheme(name) {
   return SCHEMES[name ?? "semver"];
 }
 
+// src/time/rfc3339.ts
+var PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+function parseRfc3339(text2) {
+  const match = PATTERN.exec(text2);
+  if (!match) return void 0;
+  const [, y, mo, d, h, mi, s, fraction, zulu, sign2, oh, om] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return void 0;
+  if (hour > 23 || minute > 59 || second > 59) return void 0;
+  let offset = 0;
+  if (zulu === void 0) {
+    const offsetHours = Number(oh);
+    const offsetMinutes = Number(om);
+    if (offsetHours > 23 || offsetMinutes > 59) return void 0;
+    offset = (sign2 === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 6e4;
+  }
+  const milliseconds = fraction === void 0 ? 0 : Math.floor(Number(`0${fraction}`) * 1e3);
+  const utc2 = Date.UTC(year, month - 1, day, hour, minute, second, milliseconds);
+  const date = new Date(utc2);
+  date.setUTCFullYear(year, month - 1, day);
+  const instant = date.getTime() - offset;
+  return Number.isFinite(instant) ? instant : void 0;
+}
+function instantOf(text2) {
+  const instant = parseRfc3339(text2);
+  if (instant === void 0) throw new Error(`not an RFC 3339 date-time: ${JSON.stringify(text2)}`);
+  return instant;
+}
+function daysInMonth(year, month) {
+  if (month === 2) return year % 4 === 0 && year % 100 !== 0 || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 // src/manifest/ajv.ts
 var addFormats = import_ajv_formats.default;
 function createAjv() {
   const ajv = new import__.Ajv2020({ allErrors: true, strict: true, verbose: true });
   addFormats(ajv, ["date-time"]);
+  ajv.addFormat("date-time", (value) => parseRfc3339(value) !== void 0);
   ajv.addFormat("semver", (value) => import_semver2.default.valid(value) === value);
   ajv.addFormat("semver-range", (value) => value.trim() !== "" && import_semver2.default.validRange(value) !== null);
   ajv.addFormat(
@@ -82268,7 +82370,9 @@ function verifyManifestTrust(loaded, trust, input) {
     }
   }
   const now = input.now.getTime();
-  if (now >= Date.parse(manifest.expires)) {
+  const expires = parseRfc3339(manifest.expires);
+  const issued2 = parseRfc3339(manifest.issued);
+  if (expires === void 0 || now >= expires) {
     findings.push(
       finding("MANIFEST_EXPIRED", {
         subject,
@@ -82277,7 +82381,7 @@ function verifyManifestTrust(loaded, trust, input) {
       })
     );
   }
-  if (Date.parse(manifest.issued) > now + defaults.clockSkewSeconds * 1e3) {
+  if (issued2 === void 0 || issued2 > now + defaults.clockSkewSeconds * 1e3) {
     findings.push(
       finding("MANIFEST_NOT_YET_VALID", {
         subject,
@@ -83198,7 +83302,7 @@ var ProductCatalog = class {
 // src/fleet/inventory.ts
 init_defaults();
 init_errors();
-import { closeSync, constants as constants5, createReadStream, fstatSync, openSync, statSync } from "node:fs";
+import { closeSync, constants as constants6, createReadStream, fstatSync, openSync, statSync } from "node:fs";
 import { basename as basename5 } from "node:path";
 import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
@@ -83677,12 +83781,12 @@ var MONTHS = {
   nov: 11,
   dec: 12
 };
-function daysInMonth(year, month) {
+function daysInMonth2(year, month) {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 function civil(year, month, day, hour, minute, second, ms) {
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return void 0;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth2(year, month)) return void 0;
   if (hour > 23 || minute > 59 || second > 59) return void 0;
   return daysFromCivil(year, month, day) * 864e5 + ((hour * 60 + minute) * 60 + second) * 1e3 + ms;
 }
@@ -84214,7 +84318,7 @@ function openInventoryFile(path2, readChunkBytes, allowSpecial) {
     if (stats2.isFIFO() || stats2.isCharacterDevice())
       return createReadStream(path2, { highWaterMark: readChunkBytes });
   }
-  const fd = openSync(path2, constants5.O_RDONLY | constants5.O_NONBLOCK);
+  const fd = openSync(path2, constants6.O_RDONLY | constants6.O_NONBLOCK);
   let stats;
   try {
     stats = fstatSync(fd);
@@ -85691,7 +85795,7 @@ async function runReader(data, port) {
     const batch = writer.take(wide);
     credits--;
     port.postMessage({ type: "batch", batch }, [batch.columns, batch.text]);
-    return credits > 0 ? void 0 : new Promise((resolve10) => wake = resolve10);
+    return credits > 0 ? void 0 : new Promise((resolve11) => wake = resolve11);
   };
   const source = {
     ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
@@ -85765,14 +85869,14 @@ function readCsvOnThread(input) {
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform
   };
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     const worker = new Worker2(new URL(import.meta.url), { workerData: data });
     let settled = false;
     const settle = (error2, summary2) => {
       if (settled) return;
       settled = true;
       void worker.terminate();
-      if (error2 === void 0) resolve10(summary2);
+      if (error2 === void 0) resolve11(summary2);
       else reject(error2 instanceof Error ? error2 : new Error(errorMessage(error2)));
     };
     worker.on("message", (message) => {
@@ -86882,7 +86986,7 @@ function classSeverity(report, driftClass) {
 init_defaults();
 init_strict_json();
 init_read_bounded();
-import { dirname as dirname4, resolve as resolve4 } from "node:path";
+import { dirname as dirname4, resolve as resolve5 } from "node:path";
 
 // src/manifest/schema.ts
 var hex = (length) => ({ type: "string", pattern: `^[0-9a-f]{${length}}$` });
@@ -87070,7 +87174,7 @@ function parseManifest(bytes, file) {
       ...parsed.positionOf(pointer)
     });
   };
-  if (Date.parse(manifest.expires) <= Date.parse(manifest.issued)) {
+  if (instantOf(manifest.expires) <= instantOf(manifest.issued)) {
     fail("/expires", `expected a time after issued (${manifest.issued}), found ${manifest.expires}`);
   }
   const scheme = versionScheme(manifest.versionScheme);
@@ -87107,14 +87211,14 @@ function parseManifest(bytes, file) {
 }
 async function loadManifestFile(path2) {
   const bytes = await readBoundedFile(path2, defaults.maxManifestBytes, "manifest");
-  return { manifest: parseManifest(bytes, path2), bytes, path: path2, dir: dirname4(resolve4(path2)) };
+  return { manifest: parseManifest(bytes, path2), bytes, path: path2, dir: dirname4(resolve5(path2)) };
 }
 
 // src/github/cli-inputs.ts
 import { rmSync as rmSync2 } from "node:fs";
 import { mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname6, join as join7, resolve as resolve5 } from "node:path";
+import { dirname as dirname6, join as join7, resolve as resolve6 } from "node:path";
 init_defaults();
 init_digest();
 init_errors();
@@ -87633,7 +87737,7 @@ async function resolveGithubInputs(command, positionals, environment, options) {
   let client;
   for (const arg of positionals) {
     if (!arg.startsWith("github:")) {
-      const path2 = resolve5(environment.cwd, arg);
+      const path2 = resolve6(environment.cwd, arg);
       inputs.push(path2);
       subjects.set(path2, arg);
       continue;
@@ -88345,7 +88449,7 @@ init_trusted_root();
 init_defaults();
 init_errors();
 import { glob } from "node:fs/promises";
-import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute4, relative as relative2, resolve as resolve7, sep as sep2 } from "node:path";
 async function expandPaths(patterns, workspace) {
   const includes = patterns.filter((p) => !p.startsWith("!"));
   const excludes = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
@@ -88354,7 +88458,7 @@ async function expandPaths(patterns, workspace) {
     let matched = 0;
     for await (const entry of glob(pattern, { cwd: workspace, exclude: excludes })) {
       matched += 1;
-      found.add(resolve6(workspace, entry));
+      found.add(resolve7(workspace, entry));
       if (found.size > defaults.maxDirectoryEntries) {
         throw new InputError(
           "INPUT_TOO_LARGE",
@@ -88393,13 +88497,13 @@ function oneManifest(mode, inputs) {
   if (manifest === void 0 || rest.length > 0) {
     throw new UsageError(`mode '${mode}' needs exactly one 'manifest'; got ${inputs.manifests.length}`);
   }
-  return resolve7(inputs.workspace, manifest);
+  return resolve8(inputs.workspace, manifest);
 }
 function statePath(inputs) {
-  return inputs.state === void 0 ? {} : { statePath: resolve7(inputs.workspace, inputs.state) };
+  return inputs.state === void 0 ? {} : { statePath: resolve8(inputs.workspace, inputs.state) };
 }
 function evidenceDirs(inputs) {
-  return inputs.evidence.map((dir) => resolve7(inputs.workspace, dir));
+  return inputs.evidence.map((dir) => resolve8(inputs.workspace, dir));
 }
 var ATTESTATION_FILE = /^sha256:[0-9a-f]{64}\.jsonl$/;
 function isEvidenceFile(path2) {
@@ -88417,7 +88521,7 @@ async function requireFiles(mode, files) {
 }
 async function verify2({ inputs, files, now }) {
   const manifestPath = oneManifest("verify", inputs);
-  const trust = await loadTrustRoot(resolve7(inputs.workspace, inputs.trust));
+  const trust = await loadTrustRoot(resolve8(inputs.workspace, inputs.trust));
   const loaded = await loadManifestFile(manifestPath);
   const github = await resolveGithubInputs(
     "verify",
@@ -88458,7 +88562,7 @@ function bundleFilesFor(path2, sha256, dirs) {
 async function attest({ inputs, files, now }) {
   const command = "attest verify";
   const manifestPath = oneManifest("attest", inputs);
-  const trustRoot = await loadTrustRoot(resolve7(inputs.workspace, inputs.trust));
+  const trustRoot = await loadTrustRoot(resolve8(inputs.workspace, inputs.trust));
   const loaded = await loadManifestFile(manifestPath);
   const check = await checkManifest(loaded, trustRoot, { now, ...statePath(inputs) });
   const manifestSubject = {
@@ -88528,12 +88632,12 @@ async function drift({ inputs, files, now }) {
     throw new UsageError("mode 'drift' needs at least one 'manifest' (one per line)");
   }
   await requireFiles("drift", files);
-  const trust = await loadTrustRoot(resolve7(inputs.workspace, inputs.trust));
+  const trust = await loadTrustRoot(resolve8(inputs.workspace, inputs.trust));
   const trustFindings = [];
   const manifests = [];
   const products = /* @__PURE__ */ new Set();
   for (const manifest of inputs.manifests) {
-    const loaded = await loadManifestFile(resolve7(inputs.workspace, manifest));
+    const loaded = await loadManifestFile(resolve8(inputs.workspace, manifest));
     if (products.has(loaded.manifest.product)) {
       throw new UsageError(
         `input 'manifest': two manifests for product '${loaded.manifest.product}' (${manifest})`
@@ -88544,7 +88648,7 @@ async function drift({ inputs, files, now }) {
     trustFindings.push(...check.findings);
     if (check.manifest) manifests.push(check.manifest);
   }
-  const config = inputs.driftConfig === void 0 ? void 0 : await loadDriftConfig(resolve7(inputs.workspace, inputs.driftConfig));
+  const config = inputs.driftConfig === void 0 ? void 0 : await loadDriftConfig(resolve8(inputs.workspace, inputs.driftConfig));
   const output = await scanDrift({
     manifests,
     sources: files.map((f) => fileSource(f)),
@@ -88633,11 +88737,11 @@ function relativeTo(report, workspace) {
   };
 }
 function isFileInWorkspace(subject, workspace) {
-  if (isAbsolute5(subject) || subject.includes("\0") || !isInside(relative3(workspace, resolve8(workspace, subject)))) {
+  if (isAbsolute5(subject) || subject.includes("\0") || !isInside(relative3(workspace, resolve9(workspace, subject)))) {
     return false;
   }
   try {
-    return statSync3(resolve8(workspace, subject)).isFile();
+    return statSync3(resolve9(workspace, subject)).isFile();
   } catch {
     return false;
   }
@@ -88673,11 +88777,11 @@ async function run(inputs, context) {
   const [firstManifest] = inputs.manifests;
   const sarifOptions = {
     baseDir: inputs.workspace,
-    ...firstManifest === void 0 ? {} : { fallbackFile: workspacePath(resolve8(inputs.workspace, firstManifest), inputs.workspace) }
+    ...firstManifest === void 0 ? {} : { fallbackFile: workspacePath(resolve9(inputs.workspace, firstManifest), inputs.workspace) }
   };
-  const sarifPath = resolve8(inputs.workspace, inputs.sarifFile);
+  const sarifPath = resolve9(inputs.workspace, inputs.sarifFile);
   await writeFileAtomic(sarifPath, renderSarif(report, sarifOptions));
-  const reportPath = resolve8(inputs.workspace, inputs.reportFile);
+  const reportPath = resolve9(inputs.workspace, inputs.reportFile);
   const own = renderers[inputs.format];
   let reportText;
   if (own) reportText = own(report);
@@ -88748,7 +88852,7 @@ async function main() {
   if (token !== "" && !token.startsWith("${{")) setSecret(token);
   const host = coreHost();
   try {
-    const workspace = resolve9(process.env["GITHUB_WORKSPACE"] || process.cwd());
+    const workspace = resolve10(process.env["GITHUB_WORKSPACE"] || process.cwd());
     const inputs = readInputs((name) => getInput(name), workspace);
     await run(inputs, { host, now: /* @__PURE__ */ new Date() });
   } catch (error2) {
