@@ -42,8 +42,13 @@ async function context(
 const acme = { authenticode: [{ subject: 'Acme RMM Inc', roots: ['ca.pem'] }] };
 
 describe('authenticodeCheck', () => {
-  it('is registered for verify', () => {
-    expect(ARTIFACT_CHECKS).toContain(authenticodeCheck);
+  it('is registered for verify: the registered check (loaded lazily) gives the same results', async () => {
+    const registered = ARTIFACT_CHECKS.find((check) => check.name === authenticodeCheck.name);
+    expect(registered).toBeDefined();
+    const signed = await context('signed-ts.exe', { signers: acme });
+    const result = await registered?.run(signed);
+    expect(result?.findings.map((f) => f.code)).toEqual(['AUTHENTICODE_VERIFIED']);
+    expect(result).toEqual(await authenticodeCheck.run(signed));
   });
 
   it('passes a signed PE and reports signer, thumbprint and timestamp facts', async () => {

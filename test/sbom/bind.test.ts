@@ -167,8 +167,13 @@ describe('the verify step (sbomCheck)', () => {
     };
   };
 
-  it('is registered with verify', () => {
-    expect(ARTIFACT_CHECKS).toContain(sbomCheck);
+  it('is registered with verify: the registered check (loaded lazily) gives the same results', async () => {
+    const registered = ARTIFACT_CHECKS.find((check) => check.name === sbomCheck.name);
+    expect(registered).toBeDefined();
+    const pinned = context({ format: 'cyclonedx', sha256: sbomSha256, path: 'sboms/agent.cdx.json' });
+    expect(await registered?.run(pinned)).toEqual(await sbomCheck.run(pinned));
+    expect((await registered?.run(pinned))?.facts['sbomComponents']).toBe(300);
+    expect(await registered?.run(context(undefined))).toBeUndefined();
   });
 
   it('does not apply when no SBOM is pinned', async () => {
