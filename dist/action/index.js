@@ -81658,28 +81658,36 @@ var import_semver2 = __toESM(require_semver2(), 1);
 // src/versions/index.ts
 var import_semver = __toESM(require_semver2(), 1);
 
+// src/versions/epoch-split.ts
+function splitEpoch(text2) {
+  let main2 = text2;
+  let epoch = 0;
+  const colon = main2.indexOf(":");
+  if (colon !== -1) {
+    const digits2 = main2.slice(0, colon);
+    if (!/^[0-9]{1,9}$/.test(digits2)) return void 0;
+    epoch = Number(digits2);
+    main2 = main2.slice(colon + 1);
+  }
+  let tail = "";
+  const dash = main2.lastIndexOf("-");
+  if (dash !== -1) {
+    tail = main2.slice(dash + 1);
+    main2 = main2.slice(0, dash);
+  }
+  return { epoch, hasEpoch: colon !== -1, main: main2, tail, hasTail: dash !== -1 };
+}
+
 // src/versions/debian.ts
 var UPSTREAM = /^[0-9][A-Za-z0-9.+~:-]*$/;
 var REVISION = /^[A-Za-z0-9.+~]+$/;
 function parseDebianVersion(text2) {
-  let rest = text2;
-  let epoch = 0;
-  const colon = rest.indexOf(":");
-  if (colon !== -1) {
-    const digits2 = rest.slice(0, colon);
-    if (!/^[0-9]{1,9}$/.test(digits2)) return void 0;
-    epoch = Number(digits2);
-    rest = rest.slice(colon + 1);
-  }
-  let revision = "";
-  const dash = rest.lastIndexOf("-");
-  if (dash !== -1) {
-    revision = rest.slice(dash + 1);
-    rest = rest.slice(0, dash);
-    if (!REVISION.test(revision)) return void 0;
-  }
-  if (!UPSTREAM.test(rest) || colon === -1 && rest.includes(":")) return void 0;
-  return { epoch, upstream: rest, revision };
+  const split = splitEpoch(text2);
+  if (split === void 0) return void 0;
+  const { epoch, main: upstream, tail: revision } = split;
+  if (split.hasTail && !REVISION.test(revision)) return void 0;
+  if (!UPSTREAM.test(upstream) || !split.hasEpoch && upstream.includes(":")) return void 0;
+  return { epoch, upstream, revision };
 }
 function formatDebianVersion(v) {
   return `${v.epoch === 0 ? "" : `${v.epoch}:`}${v.upstream}${v.revision === "" ? "" : `-${v.revision}`}`;
@@ -81727,24 +81735,12 @@ function compareDebian(a, b) {
 // src/versions/rpm.ts
 var FIELD = /^[A-Za-z0-9._+~^]+$/;
 function parseRpmVersion(text2) {
-  let rest = text2;
-  let epoch = 0;
-  const colon = rest.indexOf(":");
-  if (colon !== -1) {
-    const digits2 = rest.slice(0, colon);
-    if (!/^[0-9]{1,9}$/.test(digits2)) return void 0;
-    epoch = Number(digits2);
-    rest = rest.slice(colon + 1);
-  }
-  let release = "";
-  const dash = rest.lastIndexOf("-");
-  if (dash !== -1) {
-    release = rest.slice(dash + 1);
-    rest = rest.slice(0, dash);
-    if (!FIELD.test(release)) return void 0;
-  }
-  if (!FIELD.test(rest) || !/^[0-9]/.test(rest)) return void 0;
-  return { epoch, version: rest, release };
+  const split = splitEpoch(text2);
+  if (split === void 0) return void 0;
+  const { epoch, main: version, tail: release } = split;
+  if (split.hasTail && !FIELD.test(release)) return void 0;
+  if (!FIELD.test(version) || !/^[0-9]/.test(version)) return void 0;
+  return { epoch, version, release };
 }
 function formatRpmVersion(v) {
   return `${v.epoch === 0 ? "" : `${v.epoch}:`}${v.version}${v.release === "" ? "" : `-${v.release}`}`;

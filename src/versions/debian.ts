@@ -3,6 +3,8 @@
  * Written here because no maintained comparator exists on npm (the one package that does it has a
  * few hundred downloads a month and no tests against dpkg's own cases); the tests hold dpkg's.
  */
+import { splitEpoch } from './epoch-split.ts';
+
 export interface DebianVersion {
   readonly epoch: number;
   readonly upstream: string;
@@ -15,25 +17,13 @@ const REVISION = /^[A-Za-z0-9.+~]+$/;
 
 /** Parses a Debian version, or undefined when it breaks Policy 5.6.12's syntax. */
 export function parseDebianVersion(text: string): DebianVersion | undefined {
-  let rest = text;
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon !== -1) {
-    const digits = rest.slice(0, colon);
-    if (!/^[0-9]{1,9}$/.test(digits)) return undefined;
-    epoch = Number(digits);
-    rest = rest.slice(colon + 1);
-  }
-  let revision = '';
-  const dash = rest.lastIndexOf('-');
-  if (dash !== -1) {
-    revision = rest.slice(dash + 1);
-    rest = rest.slice(0, dash);
-    if (!REVISION.test(revision)) return undefined;
-  }
+  const split = splitEpoch(text);
+  if (split === undefined) return undefined;
+  const { epoch, main: upstream, tail: revision } = split;
+  if (split.hasTail && !REVISION.test(revision)) return undefined;
   // A colon in the upstream part needs an epoch; a hyphen needs a revision (Policy 5.6.12).
-  if (!UPSTREAM.test(rest) || (colon === -1 && rest.includes(':'))) return undefined;
-  return { epoch, upstream: rest, revision };
+  if (!UPSTREAM.test(upstream) || (!split.hasEpoch && upstream.includes(':'))) return undefined;
+  return { epoch, upstream, revision };
 }
 
 /** Canonical text: no `0:` epoch (dpkg treats it as absent). */

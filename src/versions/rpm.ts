@@ -3,6 +3,8 @@
  * `rpmvercmp` (rpmio/rpmvercmp.c, rpm 4.15+ with `~` and `^`). Written here because npm has no
  * maintained implementation; the tests hold rpm's own cases (tests/rpmvercmp.at).
  */
+import { splitEpoch } from './epoch-split.ts';
+
 export interface RpmVersion {
   readonly epoch: number;
   readonly version: string;
@@ -13,24 +15,12 @@ export interface RpmVersion {
 const FIELD = /^[A-Za-z0-9._+~^]+$/;
 
 export function parseRpmVersion(text: string): RpmVersion | undefined {
-  let rest = text;
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon !== -1) {
-    const digits = rest.slice(0, colon);
-    if (!/^[0-9]{1,9}$/.test(digits)) return undefined;
-    epoch = Number(digits);
-    rest = rest.slice(colon + 1);
-  }
-  let release = '';
-  const dash = rest.lastIndexOf('-');
-  if (dash !== -1) {
-    release = rest.slice(dash + 1);
-    rest = rest.slice(0, dash);
-    if (!FIELD.test(release)) return undefined;
-  }
-  if (!FIELD.test(rest) || !/^[0-9]/.test(rest)) return undefined;
-  return { epoch, version: rest, release };
+  const split = splitEpoch(text);
+  if (split === undefined) return undefined;
+  const { epoch, main: version, tail: release } = split;
+  if (split.hasTail && !FIELD.test(release)) return undefined;
+  if (!FIELD.test(version) || !/^[0-9]/.test(version)) return undefined;
+  return { epoch, version, release };
 }
 
 export function formatRpmVersion(v: RpmVersion): string {
