@@ -2,9 +2,13 @@
  * Realistic inventory generator for bench/drift.ts (and tests that need volume): 1,000 tenants,
  * 20 products (16 agents with pinned manifests, 4 well-known remote-access tools), 200 versions
  * (10 per product), skewed the way fleets are (most agents on target, a tail behind), with
- * ~70% of rows carrying a sha256, 1% duplicate rows and ~3% stale check-ins. Deterministic.
+ * ~70% of rows carrying a sha256 (0.1% of them matching no pinned artifact, 0.2% the same
+ * version's artifact for the other platform), 1% duplicate rows and ~3% stale check-ins. The
+ * last four agent products allow only windows-x64, so their linux-x64 agents are on a platform
+ * the policy does not allow. Deterministic.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { DriftConfig } from '../src/fleet/config.ts';
 import type { Manifest } from '../src/manifest/types.ts';
@@ -32,6 +36,16 @@ export function fakeSha(p: number, v: number, platform: number): string {
 }
 
 export const PLATFORMS = ['windows-x64', 'linux-x64'];
+/** Agent products from this index on allow only windows-x64 (policy.platforms). */
+export const WINDOWS_ONLY_FROM = 12;
+
+/**
+ * Where a benchmark keeps the generated inventory of `rows` rows. The name carries the
+ * generator's revision, so a cached file from an older generator is never reused.
+ */
+export function inventoryPath(dir: string, rows: number): string {
+  return join(dir, `drift-v2-${rows}.csv`);
+}
 /** Every product name and version the generator writes (for the DuckDB peer's lookup tables). */
 export const PRODUCT_NAMES: readonly string[] = [
   ...Array.from({ length: AGENT_PRODUCTS }, (_, p) => productName(p)),
@@ -58,6 +72,7 @@ export function benchManifests(): Manifest[] {
         minimum: '>=7.3.0',
         revoked: ['7.5.0'],
         advisories: [{ id: `ADV-${p}`, versions: '<7.2.0', severity: 'critical' }],
+        ...(p >= WINDOWS_ONLY_FROM ? { platforms: ['windows-x64'] } : {}),
       },
       releases: Array.from({ length: 9 }, (_, v) => ({
         version: versionOf(v),
@@ -130,8 +145,14 @@ export function generateInventory(
         if (v < 0) v = 8;
         product = productName(p);
         version = versionOf(v);
-        if (random() < 0.7)
-          sha = random() < 0.001 ? fakeSha(p + 100, v, platformIndex) : fakeSha(p, v, platformIndex);
+        if (random() < 0.7) {
+          // 0.1% a hash no manifest pins (tampered), 0.2% the other platform's artifact.
+          const r2 = random();
+          sha =
+            r2 < 0.001
+              ? fakeSha(p + 100, v, platformIndex)
+              : fakeSha(p, v, r2 < 0.003 ? 1 - platformIndex : platformIndex);
+        }
       }
       const age =
         random() < 0.03 ? 15 * day + Math.floor(random() * 60 * day) : Math.floor(random() * 7 * day);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { OUT_DIR, compare, quick, rmmVerify } from './compare.ts';
-import { benchConfig, benchManifests, generateInventory } from './drift-data.ts';
+import { benchConfig, benchManifests, generateInventory, inventoryPath } from './drift-data.ts';
 
 const sizes = quick ? [1_000_000] : [1_000_000, 10_000_000];
 const manifestDir = join(OUT_DIR, 'drift-manifests');
@@ -25,7 +25,7 @@ writeFileSync(config, `${JSON.stringify({ schema: 1, ...benchConfig() }, null, 2
 const duckdb = fileURLToPath(new URL('drift-duckdb.ts', import.meta.url));
 
 for (const rows of sizes) {
-  const file = join(OUT_DIR, `drift-${rows}.csv`);
+  const file = inventoryPath(OUT_DIR, rows);
   if (!existsSync(file)) generateInventory(file, rows);
   const large = rows >= 10_000_000;
   compare({
