@@ -2,6 +2,7 @@
 export const defaults = {
   // manifest/
   maxManifestBytes: 4 << 20, // bytes
+  maxHashListBytes: 4 << 20, // bytes of a vendor hash list (pin --from)
   maxSignatureBytes: 64 << 10, // bytes
   maxTrustRootBytes: 1 << 20, // bytes
   maxStateBytes: 64 << 10, // bytes

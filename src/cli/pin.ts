@@ -1,9 +1,14 @@
 import { escapeText } from '../report/escape-text.ts';
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+
+import { defaults } from '../defaults.ts';
 
 import { hashFile } from '../digest/multi-hash.ts';
-import { UsageError } from '../errors.ts';
+import { formatLocated, InputError, UsageError } from '../errors.ts';
+import { readBoundedFile } from '../json/index.ts';
+import { HASH_LIST_FORMATS, parseHashList, type HashListFormat } from '../manifest/hash-list.ts';
+import { pinsFromList } from '../manifest/pins-from-list.ts';
 import { resolveGithubInputs, verifyReleaseAttestations } from '../github/cli-inputs.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { loadManifestFile, parseManifest } from '../manifest/load.ts';
@@ -15,9 +20,12 @@ import { write, type CliIo } from './io.ts';
 import { progressOn } from './progress.ts';
 
 const HELP = `Usage: rmm-verify pin <file>... --manifest M --version V --platform P [options]
+       rmm-verify pin --from LIST --manifest M --version V [--dir DIR] [options]
 
 Adds the files to release V of the manifest with their exact size, sha256 and sha512, and
-bumps the serial by one. The manifest is written atomically and left UNSIGNED: sign it again
+bumps the serial by one. With --from, the files are those a vendor's hash list names
+(MeshCentral's hashagents.json, a SHA256SUMS-style file, or a CSV): each is hashed and must
+have the listed size and digests, or nothing is written (exit 1); each pin records the list. The manifest is written atomically and left UNSIGNED: sign it again
 with 'rmm-verify manifest sign' (existing signatures no longer match). Pin never signs.
 
 Options:
@@ -26,6 +34,10 @@ Options:
       --platform P      platform of the files, e.g. windows-x64, linux-x64
       --product ID      product id for a new manifest
       --vendor NAME     vendor name for a new manifest
+      --from LIST       pin the files a vendor hash list names, checked against the files
+      --list-format F   meshcentral, sums or csv (default: detected from the content)
+      --dir DIR         where the listed files are (default: the list's directory)
+      --skip-missing    leave out listed files that are absent (default: exit 2)
       --target          also make V the policy target
       --dry-run         print the new manifest to stdout instead of writing it
   -h, --help            show this help`;
@@ -41,15 +53,31 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     target: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     token: { type: 'string' },
+    from: { type: 'string' },
+    'list-format': { type: 'string' },
+    dir: { type: 'string' },
+    'skip-missing': { type: 'boolean' },
   });
   if (values.help) {
     write(io.stdout, HELP);
     return 0;
   }
   const manifestPath = resolve(io.cwd, requireFlag('pin', 'manifest', values.manifest));
-  if (positionals.length === 0) throw new UsageError('pin: name at least one file to pin');
+  const fromList = values.from;
+  if (fromList !== undefined && positionals.length > 0) {
+    throw new UsageError('pin: give either files or --from LIST, not both');
+  }
+  if (
+    fromList === undefined &&
+    (values.dir !== undefined || values['skip-missing'] || values['list-format'] !== undefined)
+  ) {
+    throw new UsageError('pin: --dir, --list-format and --skip-missing go with --from LIST');
+  }
+  if (fromList === undefined && positionals.length === 0) {
+    throw new UsageError('pin: name at least one file to pin, or --from LIST');
+  }
   const version = requireFlag('pin', 'version', values.version);
-  const platform = requireFlag('pin', 'platform', values.platform);
+  const platform = fromList === undefined ? requireFlag('pin', 'platform', values.platform) : values.platform;
 
   let manifest: Manifest;
   if (existsSync(manifestPath)) {
@@ -79,24 +107,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     positionals.splice(0, positionals.length, ...github.inputs);
   }
   const progress = progressOn(io);
-  const artifacts: Artifact[] = [];
-  for (const input of positionals) {
-    const path = resolve(io.cwd, input);
-    const hashed = await hashFile(path, {
-      algorithms: ['sha256', 'sha512'],
-      onProgress: (n) => {
-        progress.update(input, n);
-      },
-    });
-    if (hashed.exceededCap) throw new UsageError(`pin: ${input} is larger than the read limit`);
-    artifacts.push({
-      name: basename(path),
-      platform,
-      size: hashed.bytesRead,
-      digests: { sha256: hashed.digests.sha256 ?? '', sha512: hashed.digests.sha512 ?? '' },
-    });
-  }
+  const artifacts =
+    fromList === undefined
+      ? await pinFiles(positionals, platform ?? '', io, progress)
+      : await pinFromList(resolve(io.cwd, fromList), values, io, progress);
   progress.done();
+  if (artifacts === undefined) return 1;
 
   let next = pinArtifacts(manifest, { version, artifacts, now: io.now });
   if (values.target) next = { ...next, policy: { ...next.policy, target: version } };
@@ -113,7 +129,93 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     : `; unsigned: sign with 'rmm-verify manifest sign ${values.manifest ?? ''} --key KEY'`;
   write(
     io.stderr,
-    `pinned ${artifacts.length} artifact(s) as ${manifest.product} ${version} (${platform}); serial ${next.serial}${signatureNote}`,
+    `pinned ${artifacts.length} artifact(s) as ${manifest.product} ${version} (${[...new Set(artifacts.map((a) => a.platform))].join(', ')}); serial ${next.serial}${signatureNote}`,
   );
   return 0;
+}
+
+type Progress = ReturnType<typeof progressOn>;
+
+async function pinFiles(
+  inputs: readonly string[],
+  platform: string,
+  io: CliIo,
+  progress: Progress,
+): Promise<Artifact[]> {
+  const artifacts: Artifact[] = [];
+  for (const input of inputs) {
+    const path = resolve(io.cwd, input);
+    const hashed = await hashFile(path, {
+      algorithms: ['sha256', 'sha512'],
+      onProgress: (n) => {
+        progress.update(input, n);
+      },
+    });
+    if (hashed.exceededCap) throw new UsageError(`pin: ${input} is larger than the read limit`);
+    artifacts.push({
+      name: basename(path),
+      platform,
+      size: hashed.bytesRead,
+      digests: { sha256: hashed.digests.sha256 ?? '', sha512: hashed.digests.sha512 ?? '' },
+    });
+  }
+  return artifacts;
+}
+
+/** The checked pins of a vendor hash list, or undefined (after saying why) when a file contradicts it. */
+async function pinFromList(
+  listPath: string,
+  values: { 'list-format'?: string; dir?: string; platform?: string; 'skip-missing'?: boolean },
+  io: CliIo,
+  progress: Progress,
+): Promise<readonly Artifact[] | undefined> {
+  const format = values['list-format'];
+  if (format !== undefined && !(HASH_LIST_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(
+      `pin: --list-format must be one of ${HASH_LIST_FORMATS.join(', ')}; got '${format}'`,
+    );
+  }
+  const list = parseHashList(
+    await readBoundedFile(listPath, defaults.maxHashListBytes, 'hash list'),
+    listPath,
+    format as HashListFormat | undefined,
+  );
+  const result = await pinsFromList(list, {
+    listPath,
+    dir: values.dir === undefined ? dirname(listPath) : resolve(io.cwd, values.dir),
+    ...(values.platform !== undefined ? { platform: values.platform } : {}),
+    skipMissing: values['skip-missing'] === true,
+    onProgress: (name, n) => {
+      progress.update(name, n);
+    },
+  });
+  for (const entry of result.missing) {
+    write(
+      io.stderr,
+      escapeText(
+        `pin: skipped ${entry.name}: not in the folder (${formatLocated(entry.location, 'listed')})`,
+      ),
+    );
+  }
+  for (const m of result.mismatches) {
+    write(
+      io.stderr,
+      escapeText(
+        `pin: FAIL ${m.entry.name}: ${formatLocated(m.entry.location, `the list gives ${m.what} ${m.listed}`)}, the file has ${m.actual}`,
+      ),
+    );
+  }
+  if (result.mismatches.length > 0) {
+    write(
+      io.stderr,
+      `pin: ${result.mismatches.length} listed value(s) do not match the files; the manifest is unchanged`,
+    );
+    return undefined;
+  }
+  if (result.artifacts.length === 0) {
+    throw new InputError('INPUT_INVALID', 'none of the listed files is present: nothing to pin', {
+      file: listPath,
+    });
+  }
+  return result.artifacts;
 }

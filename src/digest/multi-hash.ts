@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
@@ -88,7 +89,7 @@ export async function hashFile(path: string, options: HashOptions): Promise<Hash
   const maxBytes = options.maxBytes ?? defaults.maxUnpinnedReadBytes;
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error: unknown) {
     throw new InputError('INPUT_UNREADABLE', `cannot open: ${errorMessage(error)}`, {
       file: path,

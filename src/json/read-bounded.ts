@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 import { InputError, errorMessage } from '../errors.ts';
@@ -6,7 +7,7 @@ import { InputError, errorMessage } from '../errors.ts';
 export async function readBoundedFile(path: string, maxBytes: number, what = 'file'): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error: unknown) {
     throw new InputError('INPUT_UNREADABLE', `cannot read ${what}: ${errorMessage(error)}`, {
       file: path,

@@ -162,6 +162,17 @@ export const manifestSchema = {
                     path: { ...nonEmpty, nullable: true },
                   },
                 },
+                pinnedFrom: {
+                  type: 'object',
+                  nullable: true,
+                  additionalProperties: false,
+                  required: ['list', 'format', 'sha256'],
+                  properties: {
+                    list: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\]+$' },
+                    format: { type: 'string', enum: ['meshcentral', 'sums', 'csv'] },
+                    sha256: hex(64),
+                  },
+                },
               },
             },
           },

@@ -113,6 +113,16 @@ export interface Artifact {
   readonly size: number;
   readonly digests: Readonly<Partial<Record<DigestAlgorithm, string>>>;
   readonly sbom?: SbomPin;
+  /** The vendor hash list this pin was imported from (`pin --from`), checked against the file. */
+  readonly pinnedFrom?: PinSource;
+}
+
+export interface PinSource {
+  /** File name of the hash list, e.g. `hashagents.json` or `SHA256SUMS`. */
+  readonly list: string;
+  readonly format: 'meshcentral' | 'sums' | 'csv';
+  /** SHA-256 of the list's exact bytes. */
+  readonly sha256: string;
 }
 
 export interface SbomPin {
