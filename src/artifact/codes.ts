@@ -57,6 +57,16 @@ export const ARTIFACT_CODES = defineCodes({
     title: 'Version has a known vulnerability',
     help: 'An advisory in policy.advisories covers this version.',
   },
+  ARTIFACT_NOTHING_VERIFIED: {
+    severity: 'critical',
+    title: 'Nothing was verified',
+    help: 'The files and directories named held no artifact to verify: empty directories, only evidence files (signatures, bundles, SBOMs), or only FIFOs, sockets, devices or dangling links. A gate that checked nothing never passes; name the release files or the directory that holds them.',
+  },
+  ARTIFACT_NOT_REGULAR_FILE: {
+    severity: 'high',
+    title: 'Not a regular file; not verified',
+    help: 'A FIFO, socket, device or dangling symbolic link in a directory being verified. It is never opened (a FIFO without a writer would block the run) and so was not verified; remove it from the release directory.',
+  },
   ARTIFACT_UNREADABLE: {
     severity: 'critical',
     title: 'Artifact could not be read',

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 
 import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
+import { fileKind } from '../fs/regular-file.ts';
 
 /** Evidence files that travel next to artifacts and are not artifacts themselves. */
 export const SIDECAR_SUFFIXES: readonly string[] = [
@@ -20,12 +21,26 @@ export interface CollectedFiles {
   readonly files: readonly string[];
   /** Sidecar evidence files skipped in directories. */
   readonly skipped: readonly string[];
+  /**
+   * Entries found in directories that are neither regular files, directories nor links to
+   * directories (FIFOs, sockets, devices, dangling links): never opened, and reported by the
+   * caller as not verified.
+   */
+  readonly notRegular: readonly NotRegularEntry[];
+}
+
+export interface NotRegularEntry {
+  readonly path: string;
+  /** `a FIFO (named pipe)`, `a socket`, `a dangling symbolic link`, ... */
+  readonly kind: string;
 }
 
 /**
  * Expands arguments into files: a file stays as given; a directory is walked recursively in
  * sorted order, skipping sidecar evidence and `exclude`d paths, not following symbolic links to
- * directories (no loops), and never more than `maxDirectoryEntries` files.
+ * directories (no loops), and never more than `maxDirectoryEntries` files. FIFOs, sockets,
+ * devices and dangling links inside a directory are listed in `notRegular`, never opened (a
+ * FIFO without a writer would block the run).
  */
 export async function collectFiles(
   inputs: readonly string[],
@@ -33,6 +48,7 @@ export async function collectFiles(
 ): Promise<CollectedFiles> {
   const files: string[] = [];
   const skipped: string[] = [];
+  const notRegular: NotRegularEntry[] = [];
   const excluded = new Set(await Promise.all(exclude.map(async (p) => realpath(p).catch(() => resolve(p)))));
 
   const walk = async (dir: string): Promise<void> => {
@@ -50,7 +66,15 @@ export async function collectFiles(
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (entry.isSymbolicLink() && !(await linksToFile(path))) continue;
+        if (entry.isSymbolicLink()) {
+          const target = await linkTarget(path);
+          // A link to a directory is not followed (no loops); anything else not a file is reported.
+          if (target === 'directory') continue;
+          if (target !== 'file') {
+            notRegular.push({ path, kind: target });
+            continue;
+          }
+        }
         if (excluded.has(await realpath(path).catch(() => resolve(path)))) continue;
         if (SIDECAR_SUFFIXES.some((suffix) => entry.name.endsWith(suffix))) {
           skipped.push(path);
@@ -64,7 +88,7 @@ export async function collectFiles(
           );
         }
         files.push(path);
-      }
+      } else notRegular.push({ path, kind: fileKind(entry) });
     }
   };
 
@@ -81,14 +105,18 @@ export async function collectFiles(
     if (info.isDirectory()) await walk(input);
     else files.push(input);
   }
-  return { files, skipped };
+  return { files, skipped, notRegular };
 }
 
-async function linksToFile(path: string): Promise<boolean> {
+/** `file`, `directory`, or what else a symbolic link leads to (for the report). */
+async function linkTarget(path: string): Promise<string> {
+  let target;
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    // A dangling link is not a file to verify.
-    return false;
+    target = await stat(path);
+  } catch (error: unknown) {
+    return `a symbolic link that cannot be followed (${errorMessage(error)})`;
   }
+  if (target.isFile()) return 'file';
+  if (target.isDirectory()) return 'directory';
+  return `a symbolic link to ${fileKind(target)}`;
 }

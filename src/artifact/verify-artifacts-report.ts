@@ -1,11 +1,11 @@
-import type { Severity } from '../findings.ts';
+import { finding, type Finding, type Severity } from '../findings.ts';
 import type { LoadedManifest } from '../manifest/load.ts';
 import { defaultSignaturePath } from '../manifest/signature-file.ts';
 import type { TrustRoot } from '../manifest/trust-root.ts';
 import { checkManifest } from '../manifest/verify-trust.ts';
 import { buildReport, type Report, type SubjectResult } from '../report/report.ts';
 import type { ArtifactCheck, ArtifactVerifyOptions } from './check.ts';
-import { collectFiles } from './collect-files.ts';
+import { collectFiles, type CollectedFiles } from './collect-files.ts';
 import { verifyArtifactFiles } from './verify-artifacts.ts';
 
 export interface VerifyArtifactsOptions {
@@ -47,7 +47,9 @@ export async function verifyArtifacts(
     result: manifestCheck.trusted ? 'pass' : 'fail',
     facts: { product: manifest.product, serial: manifest.serial, expires: manifest.expires },
   };
-  const { files } = await collectFiles(inputs, [options.loaded.path, signaturePath]);
+  const collected = await collectFiles(inputs, [options.loaded.path, signaturePath]);
+  const { files } = collected;
+  const inputFindings = collectionFindings(inputs, collected, options.subjectOf);
   if (!manifestCheck.trusted) {
     return buildReport({
       command: 'verify',
@@ -61,7 +63,7 @@ export async function verifyArtifacts(
           facts: { verified: false },
         })),
       ],
-      findings: manifestCheck.findings,
+      findings: [...manifestCheck.findings, ...inputFindings],
       ...(options.failOn ? { failOn: options.failOn } : {}),
     });
   }
@@ -70,7 +72,47 @@ export async function verifyArtifacts(
     command: 'verify',
     now: options.now,
     subjects: [manifestSubject, ...results.map((r) => r.subject)],
-    findings: [...manifestCheck.findings, ...results.flatMap((r) => r.findings)],
+    findings: [...manifestCheck.findings, ...inputFindings, ...results.flatMap((r) => r.findings)],
     ...(options.failOn ? { failOn: options.failOn } : {}),
   });
+}
+
+/**
+ * What the walk found that is not an artifact: each FIFO, socket, device or dangling link is a
+ * failing finding (it was in the release and was not verified), and a run that found no
+ * artifact at all fails with ARTIFACT_NOTHING_VERIFIED: nothing verified is never a pass.
+ */
+function collectionFindings(
+  inputs: readonly string[],
+  collected: CollectedFiles,
+  subjectOf: ((path: string) => string) | undefined,
+): Finding[] {
+  const name = (path: string) => subjectOf?.(path) ?? path;
+  const out: Finding[] = collected.notRegular.map((entry) =>
+    finding('ARTIFACT_NOT_REGULAR_FILE', {
+      subject: name(entry.path),
+      message: `${name(entry.path)}: ${entry.kind}; not opened and not verified (only regular files are)`,
+      evidence: { kind: entry.kind },
+      location: { file: entry.path },
+    }),
+  );
+  if (collected.files.length === 0) {
+    const named = inputs.map(name);
+    const parts = [
+      collected.skipped.length > 0 ? `${collected.skipped.length} evidence file(s) skipped` : '',
+      collected.notRegular.length > 0 ? `${collected.notRegular.length} entry(ies) not regular files` : '',
+    ].filter((part) => part !== '');
+    out.push(
+      finding('ARTIFACT_NOTHING_VERIFIED', {
+        subject: named.join(', '),
+        message: `${named.join(', ')}: no artifact to verify (${parts.length > 0 ? parts.join(', ') : 'empty'}); a run that verified nothing does not pass`,
+        evidence: {
+          inputs: named,
+          evidenceFilesSkipped: collected.skipped.length,
+          notRegularFiles: collected.notRegular.length,
+        },
+      }),
+    );
+  }
+  return out;
 }

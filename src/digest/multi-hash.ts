@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
+import { openRegularFile } from '../fs/regular-file.ts';
 import type { DigestAlgorithm } from './algorithms.ts';
 
 export type Digests = Partial<Record<DigestAlgorithm, string>>;
@@ -81,24 +81,32 @@ parentPort.on('message', (m) => {
  * Hashes a regular file in one streaming pass, never reading more than `maxBytes + 1` bytes.
  * Reading overlaps hashing: chunk n + 1 is read (in libuv's thread pool) while chunk n is
  * hashed here, into buffers reused for the whole file. Throws InputError when the file cannot
- * be opened or is not a regular file.
+ * be opened or is not a regular file (a FIFO is refused at once, never waited on).
  */
 export async function hashFile(path: string, options: HashOptions): Promise<HashResult> {
+  const { handle, stat } = await openRegularFile(path);
+  try {
+    return await hashFileHandle(handle, Number(stat.size), path, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Hashes through a handle the caller opened (and keeps open: later checks read the same file,
+ * so what was hashed is what they inspect). `size` is the size at open, used only to choose
+ * the parallel path; reading goes to the end of the file or the cap.
+ */
+export async function hashFileHandle(
+  handle: FileHandle,
+  size: number,
+  path: string,
+  options: HashOptions,
+): Promise<HashResult> {
   const algorithms = [...new Set(options.algorithms)];
   if (algorithms.length === 0) throw new InputError('INPUT_INVALID', 'no digest algorithm requested');
   const maxBytes = options.maxBytes ?? defaults.maxUnpinnedReadBytes;
-  let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    throw new InputError('INPUT_UNREADABLE', `cannot open: ${errorMessage(error)}`, {
-      file: path,
-      cause: error,
-    });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new InputError('INPUT_UNREADABLE', 'not a regular file', { file: path });
     const limit = maxBytes + 1;
     // Reads at an explicit position (the bytes hashed so far), so a read issued ahead never
     // depends on the file position of another read in flight.
@@ -108,7 +116,7 @@ export async function hashFile(path: string, options: HashOptions): Promise<Hash
       const { bytesRead } = await handle.read(buffer, 0, want, position);
       return bytesRead;
     };
-    const expected = Math.min(stat.size, limit);
+    const expected = Math.min(size, limit);
     const result =
       algorithms.length > 1 && expected >= PARALLEL_THRESHOLD
         ? await hashParallel(algorithms, read, options.onProgress)
@@ -120,8 +128,6 @@ export async function hashFile(path: string, options: HashOptions): Promise<Hash
       file: path,
       cause: error,
     });
-  } finally {
-    await handle.close();
   }
 }
 

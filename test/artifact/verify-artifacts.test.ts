@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -229,5 +231,101 @@ describe('verifyArtifacts', () => {
     expect(untrusted.subjects.filter((s) => s.kind === 'artifact').every((s) => s.result === 'fail')).toBe(
       true,
     );
+  });
+});
+
+describe('nothing verified is never a pass', () => {
+  const run = async (ws: Workspace, inputs: string[]) =>
+    verifyArtifacts(inputs, {
+      loaded: await loadManifestFile(ws.manifestPath),
+      trust: await loadTrustRoot(ws.trustPath),
+      now,
+      options,
+      checks: [],
+    });
+  const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
+  const listenOn = async (path: string): Promise<Server> => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    return server;
+  };
+
+  // Each case: a directory whose content yields no artifact; the run must fail, never pass.
+  const cases: [string, (dir: string, ws: Workspace) => Promise<(() => Promise<void>) | undefined>][] = [
+    ['an empty directory', () => Promise.resolve(undefined)],
+    [
+      'a directory with only evidence files',
+      async (_dir, ws) => {
+        await ws.writeFile(`out/${NAME}.sigstore.json`, '{}');
+        await ws.writeFile(`out/${NAME}.cdx.json`, '{}');
+        return undefined;
+      },
+    ],
+    [
+      'a directory with only a FIFO',
+      (dir) => {
+        mkfifo(join(dir, 'agent.run'));
+        return Promise.resolve(undefined);
+      },
+    ],
+    [
+      'a directory with only a socket',
+      async (dir) => {
+        const server = await listenOn(join(dir, 'agent.sock'));
+        return () =>
+          new Promise<void>((resolve) =>
+            server.close(() => {
+              resolve();
+            }),
+          );
+      },
+    ],
+    [
+      'a directory with only a dangling link',
+      async (dir) => {
+        await symlink(join(dir, 'gone.run'), join(dir, 'agent.run'));
+        return undefined;
+      },
+    ],
+  ];
+  it.each(cases)('fails %s with ARTIFACT_NOTHING_VERIFIED', async (_name, populate) => {
+    const ws = await workspace();
+    await ws.writeManifest(manifestWith());
+    const dir = join(ws.dir, 'out');
+    await mkdir(dir, { recursive: true });
+    const cleanup = await populate(dir, ws);
+    try {
+      const report = await run(ws, [dir]);
+      expect(report.result).toBe('fail');
+      expect(report.findings).toFailWith('ARTIFACT_NOTHING_VERIFIED');
+      expect(report.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
+    } finally {
+      await cleanup?.();
+    }
+  });
+
+  it('reports a FIFO beside a genuine artifact as not verified, without opening it', async () => {
+    const ws = await workspace();
+    await ws.writeManifest(manifestWith());
+    await ws.writeFile(`out/${NAME}`, installer('7.4.2'));
+    mkfifo(join(ws.dir, 'out', 'pipe.run'));
+    const report = await run(ws, [join(ws.dir, 'out')]);
+    expect(report.findings).toFailWith('ARTIFACT_NOT_REGULAR_FILE');
+    expect(report.findings.find((f) => f.code === 'ARTIFACT_NOT_REGULAR_FILE')?.message).toContain(
+      'a FIFO (named pipe)',
+    );
+    expect(report.findings.some((f) => f.code === 'ARTIFACT_NOTHING_VERIFIED')).toBe(false);
+    expect(report.result).toBe('fail');
+  });
+
+  it('refuses a FIFO named on the command line at once instead of waiting for a writer', async () => {
+    const ws = await workspace();
+    await ws.writeManifest(manifestWith());
+    const fifo = join(ws.dir, NAME);
+    mkfifo(fifo);
+    const report = await run(ws, [fifo]);
+    const unreadable = report.findings.find((f) => f.code === 'ARTIFACT_UNREADABLE');
+    expect(unreadable?.message).toContain('not a regular file: it is a FIFO (named pipe)');
+    expect(report.result).toBe('fail');
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,6 +87,24 @@ describe('rmm-verify CLI', () => {
     expect(fail.code).toBe(1);
     expect(fail.stdout).toContain('SIZE_MISMATCH');
     expect(fail.stdout).toMatch(/FAIL: 1 of 2 passed/);
+  });
+
+  it('verify of an empty directory exits 1 (nothing verified), of a missing one exits 2', async () => {
+    const ws = await signedWorkspace();
+    await mkdir(join(ws.dir, 'empty'));
+    const args = [
+      '--manifest',
+      ws.manifestPath,
+      '--trust',
+      ws.trustPath,
+      '--no-state',
+      '--fail-on',
+      'critical',
+    ];
+    const empty = await run(ws.dir, ['verify', 'empty', ...args]);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toContain('ARTIFACT_NOTHING_VERIFIED');
+    expect((await run(ws.dir, ['verify', 'missing', ...args])).code).toBe(2);
   });
 
   it('--fail-on raises the bar: a low finding passes with --fail-on medium', async () => {
