@@ -58,9 +58,11 @@ export const AUTHENTICODE_CODES = defineCodes({
     help: 'Bytes past the last sector the compound file allocates are in no stream, so the MSI digest does not cover them. Strict by default.',
   },
   AUTHENTICODE_MSI_METADATA_UNSIGNED: {
-    severity: 'low',
+    // info, not low: most signed MSIs in the wild have no MsiDigitalSignatureEx and Windows and
+    // osslsigncode accept them; what it leaves out (times, state bits) is not installed content.
+    severity: 'info',
     title: 'MSI signature does not cover entry metadata',
-    help: "The MSI has no \\x05MsiDigitalSignatureEx stream, so its signature covers stream contents and storage CLSIDs but not the entries' state bits and creation and modification times, which can change without breaking it. Sign with MsiDigitalSignatureEx (signtool does by default; osslsigncode -add-msi-dse), or pass --fail-on medium to accept.",
+    help: "The MSI has no \\x05MsiDigitalSignatureEx stream, so its signature covers stream contents and storage CLSIDs but not the entries' state bits and creation and modification times, which can change without breaking it. Windows and osslsigncode accept such packages and most signed MSIs lack the stream, so this is a note, not a failure. Vendors can sign with MsiDigitalSignatureEx (osslsigncode -add-msi-dse).",
   },
   AUTHENTICODE_UNKNOWN_UNSIGNED_ATTRIBUTE: {
     severity: 'critical',

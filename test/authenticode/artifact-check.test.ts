@@ -67,6 +67,15 @@ describe('authenticodeCheck', () => {
     expect(result?.findings.map((f) => f.code)).toEqual(['AUTHENTICODE_VERIFIED']);
   });
 
+  it('passes a signed MSI without MsiDigitalSignatureEx under the default --fail-on low, noting it (info)', async () => {
+    // Most real MSIs have no MsiDigitalSignatureEx, and Windows and osslsigncode accept them.
+    const result = await authenticodeCheck.run(await context('signed.msi', { signers: acme }));
+    const note = result?.findings.find((f) => f.code === 'AUTHENTICODE_MSI_METADATA_UNSIGNED');
+    expect(note?.severity).toBe('info');
+    expect(result?.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(result?.facts['authenticode']).toBe('verified');
+  });
+
   it('fails an unsigned PE when policy requires Authenticode', async () => {
     const policy = { ...baseManifest().policy, requireAuthenticode: true };
     const result = await authenticodeCheck.run(await context('unsigned.exe', { signers: acme, policy }));

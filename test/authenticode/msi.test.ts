@@ -120,10 +120,10 @@ describe('MSI directory read by index (stale directory copies, hostile trees)', 
     expect(result.passed).toBe(true);
   });
 
-  it('says (low) that the metadata is not covered when there is no MsiDigitalSignatureEx', async () => {
+  it('says (info) that the metadata is not covered when there is no MsiDigitalSignatureEx', async () => {
     const plain = await verifyFile(join(dir, 'wixl-signed.msi'), [acmeSigner(dir)]);
     const advisory = plain.findings.find((f) => f.code === 'AUTHENTICODE_MSI_METADATA_UNSIGNED');
-    expect(advisory?.severity).toBe('low');
+    expect(advisory?.severity).toBe('info');
     expect(plain.findings.map((f) => f.code)).toContain('AUTHENTICODE_VERIFIED');
     const dse = await verifyFile(join(dir, 'wixl-signed-dse.msi'), [acmeSigner(dir)]);
     expect(dse.findings.map((f) => f.code)).not.toContain('AUTHENTICODE_MSI_METADATA_UNSIGNED');
