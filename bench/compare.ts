@@ -25,6 +25,8 @@ export interface Command {
   readonly file: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Working directory (default: the benchmark's). */
+  readonly cwd?: string;
   /** Exit codes that count as success (default [0]). */
   readonly okExit?: readonly number[];
 }
@@ -80,6 +82,7 @@ export function runOnce(command: Command): Sample {
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...command.env },
+      ...(command.cwd !== undefined ? { cwd: command.cwd } : {}),
       maxBuffer: 64 << 20,
     },
   );

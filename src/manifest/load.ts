@@ -1,16 +1,13 @@
 import { dirname, resolve } from 'node:path';
 
-import type { ValidateFunction } from 'ajv';
-
 import { defaults } from '../defaults.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
 import { instantOf } from '../time/rfc3339.ts';
-import { createAjv } from './ajv.ts';
 import { ManifestError } from './errors.ts';
-import { manifestSchema } from './schema.ts';
 import type { Manifest } from './types.ts';
-import { assertValid, stripNullable } from './validate-json.ts';
+import { assertValid } from './validate-json.ts';
+import { validateManifestDocument } from './validators.ts';
 import { versionScheme } from '../versions/index.ts';
 
 /** A manifest with the exact bytes it was parsed from (signatures cover these bytes). */
@@ -20,12 +17,6 @@ export interface LoadedManifest {
   readonly path: string;
   /** Relative paths inside the manifest (roots, SBOMs) resolve against this directory. */
   readonly dir: string;
-}
-
-let validator: ValidateFunction<Manifest> | undefined;
-function manifestValidator(): ValidateFunction<Manifest> {
-  validator ??= createAjv().compile<Manifest>(stripNullable(manifestSchema) as typeof manifestSchema);
-  return validator;
 }
 
 /**
@@ -43,7 +34,7 @@ export function parseManifest(bytes: Uint8Array, file: string): Manifest {
     );
   }
   const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
-  const manifest = assertValid(manifestValidator(), parsed, file, 'MANIFEST_INVALID', 'manifest');
+  const manifest = assertValid(validateManifestDocument, parsed, file, 'MANIFEST_INVALID', 'manifest');
   const fail = (pointer: string, message: string): never => {
     throw new ManifestError('MANIFEST_INVALID', `manifest: ${message}`, {
       file,

@@ -1,11 +1,9 @@
-import type { JSONSchemaType } from 'ajv';
-
 import { defaults } from '../defaults.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
-import { createAjv } from './ajv.ts';
 import { assertValid } from './validate-json.ts';
+import { validateSignatureFileDocument } from './validators.ts';
 
 /**
  * A detached signature file (`<manifest>.sig`): signatures over the manifest's exact bytes.
@@ -23,41 +21,13 @@ export interface ManifestSignature {
   readonly signature: string;
 }
 
-const signatureFileSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['schema', 'signatures'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    signatures: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['keyid', 'signature'],
-        properties: {
-          keyid: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-          signature: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 2048 },
-        },
-      },
-    },
-  },
-} satisfies JSONSchemaType<SignatureFile>;
-
 export function defaultSignaturePath(manifestPath: string): string {
   return `${manifestPath}.sig`;
 }
 
 export function parseSignatureFile(bytes: Uint8Array, file: string): SignatureFile {
   const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
-  return assertValid(
-    createAjv().compile<SignatureFile>(signatureFileSchema),
-    parsed,
-    file,
-    'SIGNATURE_FILE_INVALID',
-    'signature file',
-  );
+  return assertValid(validateSignatureFileDocument, parsed, file, 'SIGNATURE_FILE_INVALID', 'signature file');
 }
 
 export async function readSignatureFile(path: string): Promise<SignatureFile> {

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 
-import type { JSONSchemaType } from 'ajv';
-
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
-import { createAjv } from './ajv.ts';
 import { assertValid } from './validate-json.ts';
+import { validateStateDocument } from './validators.ts';
 
 /** The last accepted manifest per product: what rollback protection compares against. */
 export interface ManifestState {
@@ -22,30 +20,6 @@ export interface AcceptedManifest {
   readonly sha256: string;
   readonly acceptedAt: string;
 }
-
-const stateSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['schema', 'products'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    products: {
-      type: 'object',
-      required: [],
-      maxProperties: 10_000,
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['serial', 'sha256', 'acceptedAt'],
-        properties: {
-          serial: { type: 'integer', minimum: 0 },
-          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-          acceptedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-    },
-  },
-} satisfies JSONSchemaType<ManifestState>;
 
 export { defaultStatePath } from './state-path.ts';
 
@@ -64,13 +38,7 @@ export async function readState(path: string): Promise<ManifestState> {
     throw error;
   }
   const parsed = parseStrictJson(decodeUtf8(bytes, path), path);
-  return assertValid(
-    createAjv().compile<ManifestState>(stateSchema),
-    parsed,
-    path,
-    'STATE_INVALID',
-    'state file',
-  );
+  return assertValid(validateStateDocument, parsed, path, 'STATE_INVALID', 'state file');
 }
 
 export function manifestSha256(bytes: Uint8Array): string {

@@ -1,12 +1,10 @@
-import type { JSONSchemaType } from 'ajv';
-
 import { defaults } from '../defaults.ts';
 import { decodeUtf8, parseStrictJson } from '../json/strict-json.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
-import { createAjv } from './ajv.ts';
 import { ManifestError } from './errors.ts';
 import { parsePublicKeyPem, type PublicKeyInfo } from './keys.ts';
 import { assertValid } from './validate-json.ts';
+import { validateTrustRootDocument } from './validators.ts';
 
 /** keys/trust.json as written on disk. */
 export interface TrustRootDocument {
@@ -28,37 +26,7 @@ export interface TrustedKeyDocument {
   readonly products: readonly string[];
 }
 
-export const trustRootSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['schema', 'threshold', 'keys'],
-  properties: {
-    $schema: { type: 'string', nullable: true },
-    schema: { type: 'integer', const: 1 },
-    threshold: { type: 'integer', minimum: 1, maximum: 64 },
-    keys: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 64,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['keyid', 'name', 'publicKey', 'products'],
-        properties: {
-          keyid: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-          name: { type: 'string', minLength: 1, maxLength: 256 },
-          publicKey: { type: 'string', minLength: 1, maxLength: 16384 },
-          products: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 256,
-            items: { type: 'string', minLength: 1, maxLength: 128 },
-          },
-        },
-      },
-    },
-  },
-} satisfies JSONSchemaType<TrustRootDocument>;
+export { trustRootSchema } from './document-schemas.ts';
 
 export interface TrustedKey extends PublicKeyInfo {
   readonly name: string;
@@ -77,8 +45,7 @@ export function keyMaySign(key: TrustedKey, product: string): boolean {
 
 export function parseTrustRoot(bytes: Uint8Array, file: string): TrustRoot {
   const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
-  const validate = createAjv().compile<TrustRootDocument>(trustRootSchema);
-  const document = assertValid(validate, parsed, file, 'TRUST_ROOT_INVALID', 'trust root');
+  const document = assertValid(validateTrustRootDocument, parsed, file, 'TRUST_ROOT_INVALID', 'trust root');
   const keys = new Map<string, TrustedKey>();
   document.keys.forEach((entry, index) => {
     const pointer = `/keys/${index}`;

@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 
 import { defaults } from '../defaults.ts';
 import { InputError } from '../errors.ts';
@@ -13,6 +13,7 @@ import { affectsVersion, type OsvAffected, type OsvDatabase, type OsvRecord } fr
 import { osvPackageName, parsePurl, purlPackageKey, type PackageUrl } from './purl.ts';
 import { parseVersionRange, rangeIncludes, type VersionRange } from './version-range.ts';
 import { PURL_ECOSYSTEMS, orderingFor } from './versions/index.ts';
+import { validate as validatePolicyDocument } from '../validators/sbom-policy.ts';
 
 /** A denied package: by purl (`pkg:npm/event-stream`, version optional) or by name. */
 export interface DeniedComponent {
@@ -52,67 +53,13 @@ export interface SbomPolicy {
   };
 }
 
-const stringArray = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
-
-export const POLICY_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['policyVersion'],
-  properties: {
-    $schema: { type: 'string' },
-    policyVersion: { const: 1 },
-    deny: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        components: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            anyOf: [{ required: ['purl'] }, { required: ['name'] }],
-            properties: {
-              purl: { type: 'string', pattern: '^pkg:' },
-              name: { type: 'string', minLength: 1 },
-              versions: { type: 'string', minLength: 1 },
-              reason: { type: 'string' },
-            },
-          },
-        },
-        licenses: stringArray,
-      },
-    },
-    allow: { type: 'object', additionalProperties: false, properties: { licenses: stringArray } },
-    requireLicense: { type: 'boolean' },
-    minimumElements: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['minimumPercent'],
-      properties: { minimumPercent: { type: 'number', minimum: 0, maximum: 100 } },
-    },
-    vulnerabilities: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        ignore: stringArray,
-        defaultSeverity: { enum: ['critical', 'high', 'medium', 'low'] },
-        uncheckableSeverity: { enum: ['critical', 'high', 'medium', 'low', 'info'] },
-      },
-    },
-  },
-} as const;
-
-let policyValidator: ReturnType<Ajv['compile']> | undefined;
+export { POLICY_SCHEMA } from './policy-schema.ts';
 
 /** Parses and validates a policy document; throws InputError naming the pointer and what was expected. */
 export function parsePolicy(bytes: Uint8Array, file: string): SbomPolicy {
   const parsed = parseStrictJson(decodeUtf8(bytes, file), file);
-  policyValidator ??= new Ajv({
-    allErrors: true,
-    strict: true,
-    strictRequired: false,
-    verbose: true,
-  }).compile(POLICY_SCHEMA);
+  // Compiled from policy-schema.ts at build time (scripts/build-validators.ts).
+  const policyValidator = validatePolicyDocument as unknown as ValidateFunction;
   if (!policyValidator(parsed.value)) {
     const error = policyValidator.errors?.[0];
     const { pointer, message } = error
