@@ -1,9 +1,14 @@
-/** Writes manifests/schema/manifest.schema.json from src/manifest/schema.ts (`npm run schema`). */
+/** Writes manifests/schema/*.schema.json from the typed schemas in src/manifest/ (`npm run schema`). */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { manifestSchemaDocument } from '../src/manifest/schema-document.ts';
+import { manifestSchemaDocument, trustRootSchemaDocument } from '../src/manifest/schema-document.ts';
 
-const out = fileURLToPath(new URL('../manifests/schema/manifest.schema.json', import.meta.url));
-writeFileSync(out, manifestSchemaDocument());
-console.log(`wrote ${out}`);
+for (const [name, text] of [
+  ['manifest.schema.json', manifestSchemaDocument()],
+  ['trust-root.schema.json', trustRootSchemaDocument()],
+] as const) {
+  const out = fileURLToPath(new URL(`../manifests/schema/${name}`, import.meta.url));
+  writeFileSync(out, text);
+  console.log(`wrote ${out}`);
+}

@@ -32,6 +32,9 @@ export const defaults = {
   maxTrustedRootBytes: 1 << 20, // bytes of a trusted_root.json
   maxTrustedRootInstances: 16, // trusted roots in one JSON-lines file (gh attestation trusted-root)
   tufTimeoutMs: 30_000, // milliseconds per TUF request (trust update)
+  sigstoreSignTimeoutMs: 30_000, // milliseconds per Fulcio, Rekor or timestamp-authority request (manifest sign --sigstore)
+  sigstoreSignRetries: 2, // extra attempts per Fulcio, Rekor or timestamp-authority request
+  maxIdentityTokenBytes: 64 << 10, // bytes of the GitHub Actions OIDC token response
   maxTrustedRootAgeDays: 180, // days before a vendored or updated trusted root is reported as stale
   maxBundleBytes: 4 << 20, // bytes of one Sigstore bundle file (.intoto.jsonl: the whole file)
   maxBundlesPerFile: 64, // bundles (lines) read from one .intoto.jsonl file

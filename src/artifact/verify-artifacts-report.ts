@@ -18,6 +18,8 @@ export interface VerifyArtifactsOptions {
   readonly signaturePath?: string;
   /** Rollback state; undefined skips the rollback check. */
   readonly statePath?: string;
+  /** Environment for the default Sigstore trusted root of manifest bundles (`trust update` cache). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly platform?: string;
   readonly failOn?: Severity;
   readonly checks?: readonly ArtifactCheck[];
@@ -39,6 +41,9 @@ export async function verifyArtifacts(
     now: options.now,
     signaturePath,
     ...(options.statePath !== undefined ? { statePath: options.statePath } : {}),
+    // One trusted root for the manifest's bundle and the artifacts' provenance.
+    ...(options.options.trustedRoot !== undefined ? { trustedRoot: options.options.trustedRoot } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
   });
   const { manifest } = options.loaded;
   const manifestSubject: SubjectResult = {

@@ -160,6 +160,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     for (const m of loaded) {
       const check = await checkManifest(m, trust, {
         now: io.now,
+        env: io.env,
         ...(values.state !== undefined ? { statePath: resolve(io.cwd, values.state) } : {}),
       });
       trustFindings.push(...check.findings);

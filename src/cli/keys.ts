@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { readBoundedFile } from '../json/read-bounded.ts';
 import { KEY_ALGORITHMS, generateKeyPair, type KeyAlgorithm } from '../manifest/keys.ts';
 import {
+  describeIdentity,
   loadTrustRoot,
   parseTrustRoot,
   type TrustRootDocument,
@@ -185,12 +186,28 @@ async function list(
     algorithm: k.algorithm,
     products: [...k.products],
   }));
+  const identities = trust.identities.map((identity) => ({
+    name: identity.name,
+    issuer: identity.issuer,
+    ...(identity.subject.kind === 'exact'
+      ? { subject: identity.subject.value }
+      : { subjectRegExp: identity.subject.pattern }),
+    ...(identity.repository !== undefined ? { repository: identity.repository } : {}),
+    products: [...identity.products],
+  }));
   if (format === 'json') {
-    write(io.stdout, JSON.stringify({ path: trustPath, threshold: trust.threshold, keys }, null, 2));
+    write(
+      io.stdout,
+      JSON.stringify({ path: trustPath, threshold: trust.threshold, keys, identities }, null, 2),
+    );
   } else {
-    const lines = [`${trustPath}: threshold ${trust.threshold} of ${keys.length} key(s)`];
+    const lines = [
+      `${trustPath}: threshold ${trust.threshold} of ${keys.length} key(s)${identities.length > 0 ? ` and ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'}` : ''}`,
+    ];
     for (const k of keys)
       lines.push(`  ${k.keyid}  ${k.algorithm.padEnd(10)}  ${k.name}  products: ${k.products.join(', ')}`);
+    for (const identity of trust.identities)
+      lines.push(`  identity  ${describeIdentity(identity)}  products: ${identity.products.join(', ')}`);
     io.stdout.write(joinTextLines(lines));
   }
   return 0;

@@ -101,6 +101,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     loaded,
     trust,
     now: io.now,
+    env: io.env,
     failOn,
     ...(values.signature ? { signaturePath: resolve(io.cwd, values.signature) } : {}),
     ...(state !== undefined ? { statePath: state } : {}),

@@ -10,22 +10,32 @@ export const MANIFEST_CODES = defineCodes({
   MANIFEST_SIGNATURE_MISSING: {
     severity: 'critical',
     title: 'Manifest has no signature',
-    help: 'No detached signature was found for the manifest. Sign it with `rmm-verify manifest sign`.',
+    help: 'No detached signature (`<manifest>.sig`) and no Sigstore bundle (`<manifest>.sigstore.json`) was found for the manifest. Sign it with `rmm-verify manifest sign --key` or, in a release workflow, `manifest sign --sigstore`.',
   },
   MANIFEST_SIGNATURE_INVALID: {
     severity: 'critical',
     title: 'Manifest signature does not verify',
-    help: 'A signature did not verify over the exact manifest bytes: the manifest was modified or the signature is corrupt.',
+    help: 'A signature or Sigstore bundle did not verify over the exact manifest bytes: the manifest was modified, the signature is corrupt, or the bundle is for other bytes or does not chain to the Sigstore trusted root (evidence `reason` names the Sigstore check that failed).',
   },
   MANIFEST_SIGNATURE_UNKNOWN_KEY: {
     severity: 'critical',
     title: 'Manifest signed by a key not in the trust root',
     help: 'The key id is not listed in the trust root. Only keys in keys/trust.json count toward the threshold.',
   },
+  MANIFEST_SIGNATURE_UNKNOWN_IDENTITY: {
+    severity: 'critical',
+    title: 'Manifest bundle signed by an identity not in the trust root',
+    help: "A Sigstore bundle verified, but its certificate's OIDC issuer, subject (exact, or the whole subject matching an anchored subjectRegExp) or source repository matches none of the trust root's identities.",
+  },
+  MANIFEST_IDENTITY_NOT_ALLOWED: {
+    severity: 'critical',
+    title: 'Identity may not sign this product',
+    help: 'A trusted identity signed a manifest for a product it is not scoped to (mix-and-match attack).',
+  },
   MANIFEST_THRESHOLD_NOT_MET: {
     severity: 'critical',
-    title: 'Too few distinct trusted keys signed the manifest',
-    help: 'The trust root requires signatures from a threshold of distinct keys; two signatures by one key count once.',
+    title: 'Too few distinct trusted signers signed the manifest',
+    help: 'The trust root requires signatures from a threshold of distinct signers, keys and identities together; two signatures by one key, or two bundles by one certificate identity, count once.',
   },
   MANIFEST_KEY_NOT_ALLOWED: {
     severity: 'critical',
@@ -55,7 +65,7 @@ export const MANIFEST_CODES = defineCodes({
   MANIFEST_VERIFIED: {
     severity: 'info',
     title: 'Manifest trusted',
-    help: 'Signed by the threshold of distinct trusted keys allowed for the product, not expired, no rollback.',
+    help: 'Signed by the threshold of distinct trusted keys and identities allowed for the product, not expired, no rollback.',
   },
   MANIFEST_LINT_TARGET_NOT_RELEASED: {
     severity: 'high',

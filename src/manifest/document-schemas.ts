@@ -20,7 +20,6 @@ export const trustRootSchema = {
     threshold: { type: 'integer', minimum: 1, maximum: 64 },
     keys: {
       type: 'array',
-      minItems: 1,
       maxItems: 64,
       items: {
         type: 'object',
@@ -30,6 +29,29 @@ export const trustRootSchema = {
           keyid: { type: 'string', pattern: '^[0-9a-f]{64}$' },
           name: { type: 'string', minLength: 1, maxLength: 256 },
           publicKey: { type: 'string', minLength: 1, maxLength: 16384 },
+          products: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 256,
+            items: { type: 'string', minLength: 1, maxLength: 128 },
+          },
+        },
+      },
+    },
+    identities: {
+      type: 'array',
+      nullable: true,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'issuer', 'products'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 256 },
+          issuer: { type: 'string', minLength: 1, maxLength: 1024 },
+          subject: { type: 'string', minLength: 1, maxLength: 1024, nullable: true },
+          subjectRegExp: { type: 'string', minLength: 1, maxLength: 1024, nullable: true },
+          repository: { type: 'string', minLength: 1, maxLength: 1024, nullable: true },
           products: {
             type: 'array',
             minItems: 1,

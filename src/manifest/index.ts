@@ -30,6 +30,8 @@ export {
   type ManifestState,
 } from './state.ts';
 export {
+  describeIdentity,
+  identityMatchesSigner,
   keyMaySign,
   loadTrustRoot,
   parseTrustRoot,
@@ -38,11 +40,16 @@ export {
   type TrustRootDocument,
   type TrustedKey,
   type TrustedKeyDocument,
+  type TrustedIdentity,
+  type TrustedIdentityDocument,
+  type CertificateSigner,
 } from './trust-root.ts';
 export type * from './types.ts';
 export {
   checkManifest,
+  defaultBundlePath,
   verifyManifestTrust,
+  type BundleSignature,
   type CheckManifestOptions,
   type ManifestTrustInput,
   type ManifestTrustResult,

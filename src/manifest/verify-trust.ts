@@ -1,14 +1,21 @@
 import { access } from 'node:fs/promises';
 
 import { defaults } from '../defaults.ts';
-import { finding, type Finding } from '../findings.ts';
+import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
 import { parseRfc3339 } from '../time/rfc3339.ts';
 import { verifyBytes } from './keys.ts';
 import type { LoadedManifest } from './load.ts';
 import { defaultSignaturePath, readSignatureFile, type SignatureFile } from './signature-file.ts';
 import { manifestSha256, readState, recordAccepted, type ManifestState } from './state.ts';
 import { vouchVerified, type TrustedManifest } from './trusted.ts';
-import { keyMaySign, type TrustRoot } from './trust-root.ts';
+import {
+  describeIdentity,
+  identityMatchesSigner,
+  keyMaySign,
+  type CertificateSigner,
+  type TrustRoot,
+  type TrustedIdentity,
+} from './trust-root.ts';
 
 export interface ManifestTrustInput {
   readonly now: Date;
@@ -16,7 +23,23 @@ export interface ManifestTrustInput {
   readonly signatures: SignatureFile | undefined;
   /** Last accepted serials; undefined skips the rollback check (only when asked explicitly). */
   readonly state: ManifestState | undefined;
+  /**
+   * Sigstore bundles over the manifest, already checked cryptographically against a trusted root
+   * (`verifyManifestBundles`); matched here against the trust root's identities.
+   */
+  readonly bundles?: readonly BundleSignature[];
 }
+
+/** One Sigstore bundle over the manifest: who signed it, or why it does not verify. */
+export type BundleSignature =
+  | { readonly kind: 'verified'; readonly file: string; readonly signer: CertificateSigner }
+  | {
+      readonly kind: 'rejected';
+      readonly file: string;
+      readonly message: string;
+      /** The Sigstore finding code behind the rejection (SIGSTORE_ARTIFACT_MISMATCH, ...). */
+      readonly reason?: string;
+    };
 
 export interface ManifestTrustResult {
   /** True only when every check passed. */
@@ -24,11 +47,123 @@ export interface ManifestTrustResult {
   readonly findings: readonly Finding[];
   /** Distinct trusted keys whose signatures verified and may sign this product. */
   readonly validKeyIds: readonly string[];
+  /** Names of the trust root's identities counted towards the threshold (Sigstore bundles). */
+  readonly validIdentities: readonly string[];
   /** The manifest, when trusted: the only form `scanDrift` accepts without an explicit opt-out. */
   readonly manifest?: TrustedManifest;
 }
 
 const short = (keyid: string) => keyid.slice(0, 16);
+
+interface Rejection {
+  readonly code: FindingCode;
+  readonly message: string;
+  readonly keyid?: string;
+  readonly evidence?: Record<string, EvidenceValue>;
+}
+
+function describePresented(signatures: number, bundles: number): string {
+  const parts = [];
+  if (signatures > 0 || bundles === 0) parts.push(`${signatures} signature${signatures === 1 ? '' : 's'}`);
+  if (bundles > 0) parts.push(`${bundles} Sigstore bundle${bundles === 1 ? '' : 's'}`);
+  return parts.join(' and ');
+}
+
+/**
+ * The trust root's identities that the verified bundles count for. One certificate signer
+ * (issuer and subject) counts once however many bundles it made, and each listed identity
+ * counts once: a maximum bipartite matching between signers and the identities each may stand
+ * for, so the count never depends on the order of the files.
+ */
+function countIdentities(
+  loaded: LoadedManifest,
+  trust: TrustRoot,
+  bundles: readonly BundleSignature[],
+  rejections: Rejection[],
+): string[] {
+  const product = loaded.manifest.product;
+  const candidates = new Map<string, { label: string; identities: Set<TrustedIdentity> }>();
+  for (const bundle of bundles) {
+    const label = `Sigstore bundle ${bundle.file}`;
+    if (bundle.kind === 'rejected') {
+      rejections.push({
+        code: 'MANIFEST_SIGNATURE_INVALID',
+        message: `${label}: ${bundle.message}`,
+        evidence: { bundle: bundle.file, ...(bundle.reason !== undefined ? { reason: bundle.reason } : {}) },
+      });
+      continue;
+    }
+    const signer = bundle.signer;
+    const who = `signed by ${JSON.stringify(signer.subject ?? null)} (issuer ${JSON.stringify(signer.issuer ?? null)}${signer.repository !== undefined ? `, repository ${signer.repository}` : ''})`;
+    const evidence = {
+      bundle: bundle.file,
+      subject: signer.subject ?? null,
+      issuer: signer.issuer ?? null,
+      repository: signer.repository ?? null,
+    };
+    if (trust.identities.length === 0) {
+      rejections.push({
+        code: 'MANIFEST_SIGNATURE_UNKNOWN_IDENTITY',
+        message: `${label}: not checked: the trust root ${trust.path} lists no identities (keyless signers)`,
+        evidence: { bundle: bundle.file },
+      });
+      continue;
+    }
+    const matching = trust.identities.filter((identity) => identityMatchesSigner(identity, signer));
+    if (matching.length === 0) {
+      rejections.push({
+        code: 'MANIFEST_SIGNATURE_UNKNOWN_IDENTITY',
+        message: `${label}: ${who}, which matches none of the trust root's identities: ${trust.identities.map(describeIdentity).join('; ')}`,
+        evidence,
+      });
+      continue;
+    }
+    const allowed = matching.filter((identity) => keyMaySign(identity, product));
+    if (allowed.length === 0) {
+      rejections.push({
+        code: 'MANIFEST_IDENTITY_NOT_ALLOWED',
+        message: `${label}: ${who}: identity ${matching.map(describeIdentity).join(', ')} may sign ${[...new Set(matching.flatMap((identity) => identity.products))].join(', ')}, not ${product}`,
+        evidence,
+      });
+      continue;
+    }
+    const key = `${signer.issuer ?? ''}\n${signer.subject ?? ''}`;
+    const seen = candidates.get(key);
+    if (seen) {
+      for (const identity of allowed) seen.identities.add(identity);
+      rejections.push({
+        code: 'MANIFEST_THRESHOLD_NOT_MET',
+        message: `${label}: ${who}: repeats a signer already counted`,
+        evidence,
+      });
+      continue;
+    }
+    candidates.set(key, { label, identities: new Set(allowed) });
+  }
+  // Kuhn's augmenting paths: at most 64 identities and as many signers as bundles.
+  const owner = new Map<TrustedIdentity, string>();
+  const assign = (signer: string, visited: Set<TrustedIdentity>): boolean => {
+    for (const identity of candidates.get(signer)?.identities ?? []) {
+      if (visited.has(identity)) continue;
+      visited.add(identity);
+      const current = owner.get(identity);
+      if (current === undefined || assign(current, visited)) {
+        owner.set(identity, signer);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const signer of candidates.keys()) {
+    if (!assign(signer, new Set())) {
+      rejections.push({
+        code: 'MANIFEST_THRESHOLD_NOT_MET',
+        message: `${candidates.get(signer)?.label ?? signer}: its identities are already counted for other signers`,
+      });
+    }
+  }
+  return trust.identities.filter((identity) => owner.has(identity)).map((identity) => identity.name);
+}
 
 /**
  * Decides whether a manifest is trusted: a threshold of distinct trusted keys allowed for the
@@ -43,7 +178,7 @@ export function verifyManifestTrust(
   const { manifest } = loaded;
   const subject = loaded.path;
   const findings: Finding[] = [];
-  const rejections: { code: Parameters<typeof finding>[0]; message: string; keyid: string }[] = [];
+  const rejections: Rejection[] = [];
   const valid = new Set<string>();
   const signatures = input.signatures?.signatures ?? [];
 
@@ -85,12 +220,16 @@ export function verifyManifestTrust(
     valid.add(entry.keyid);
   });
 
-  const thresholdMet = valid.size >= trust.threshold;
-  if (signatures.length === 0) {
+  const identities = countIdentities(loaded, trust, input.bundles ?? [], rejections);
+  const counted = valid.size + identities.length;
+  const thresholdMet = counted >= trust.threshold;
+  const presented = signatures.length + (input.bundles?.length ?? 0);
+  const what = trust.identities.length > 0 ? 'distinct trusted keys or identities' : 'distinct trusted keys';
+  if (presented === 0) {
     findings.push(
       finding('MANIFEST_SIGNATURE_MISSING', {
         subject,
-        message: `${subject}: no signatures; ${trust.threshold} required from the trust root ${trust.path}`,
+        message: `${subject}: no signatures${trust.identities.length > 0 ? ' and no Sigstore bundle' : ''}; ${trust.threshold} required from the trust root ${trust.path}`,
         evidence: { required: trust.threshold },
       }),
     );
@@ -102,7 +241,7 @@ export function verifyManifestTrust(
         finding(rejection.code, {
           subject,
           message: `${subject}: ${rejection.message}`,
-          evidence: { keyid: rejection.keyid },
+          evidence: rejection.evidence ?? { keyid: rejection.keyid ?? null },
           ...(thresholdMet ? { severity: 'info' as const } : {}),
         }),
       );
@@ -111,11 +250,12 @@ export function verifyManifestTrust(
       findings.push(
         finding('MANIFEST_THRESHOLD_NOT_MET', {
           subject,
-          message: `${subject}: signed by ${valid.size} of ${trust.threshold} required distinct trusted keys (${signatures.length} signature${signatures.length === 1 ? '' : 's'} present)`,
+          message: `${subject}: signed by ${counted} of ${trust.threshold} required ${what} (${describePresented(signatures.length, input.bundles?.length ?? 0)} present)`,
           evidence: {
-            valid: valid.size,
+            valid: counted,
             required: trust.threshold,
             signatures: signatures.length,
+            bundles: input.bundles?.length ?? 0,
             rejected: rejections.map((r) => r.message),
           },
         }),
@@ -174,11 +314,12 @@ export function verifyManifestTrust(
     findings.push(
       finding('MANIFEST_VERIFIED', {
         subject,
-        message: `${subject}: ${manifest.product} serial ${manifest.serial} signed by ${valid.size} of ${trust.threshold} required keys; expires ${manifest.expires}`,
+        message: `${subject}: ${manifest.product} serial ${manifest.serial} signed by ${counted} of ${trust.threshold} required ${trust.identities.length > 0 ? 'signers' : 'keys'}${identities.length > 0 ? ` (identit${identities.length === 1 ? 'y' : 'ies'} ${identities.map((name) => `"${name}"`).join(', ')})` : ''}; expires ${manifest.expires}`,
         evidence: {
           product: manifest.product,
           serial: manifest.serial,
           keys: [...valid],
+          ...(identities.length > 0 ? { identities } : {}),
           expires: manifest.expires,
         },
       }),
@@ -188,6 +329,7 @@ export function verifyManifestTrust(
     trusted,
     findings,
     validKeyIds: [...valid],
+    validIdentities: identities,
     ...(trusted ? { manifest: vouchVerified(manifest) } : {}),
   };
 }
@@ -200,6 +342,16 @@ export interface CheckManifestOptions {
   readonly statePath?: string;
   /** Record the manifest as accepted when trusted (default true when statePath is given). */
   readonly record?: boolean;
+  /** Sigstore bundles over the manifest; default `<manifest>.sigstore.json` when it exists. */
+  readonly bundlePaths?: readonly string[];
+  /**
+   * Sigstore trusted_root.json for the bundles; default the root `trust update` left in the
+   * cache when it is newer than the vendored one, else the vendored public-good root. Loaded
+   * only when there is a bundle and the trust root lists identities.
+   */
+  readonly trustedRoot?: string;
+  /** Where the default trusted root's cache is looked for (XDG_CACHE_HOME, HOME); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Reads the signature and state files, verifies trust, and records an accepted manifest. */
@@ -211,7 +363,11 @@ export async function checkManifest(
   const signaturePath = options.signaturePath ?? defaultSignaturePath(loaded.path);
   const signatures = (await exists(signaturePath)) ? await readSignatureFile(signaturePath) : undefined;
   const state = options.statePath === undefined ? undefined : await readState(options.statePath);
-  const result = verifyManifestTrust(loaded, trust, { now: options.now, signatures, state });
+  const bundlePaths =
+    options.bundlePaths ??
+    ((await exists(defaultBundlePath(loaded.path))) ? [defaultBundlePath(loaded.path)] : []);
+  const bundles = await checkBundles(loaded, trust, bundlePaths, options);
+  const result = verifyManifestTrust(loaded, trust, { now: options.now, signatures, state, bundles });
   if (result.trusted && options.statePath !== undefined && options.record !== false) {
     await recordAccepted(
       options.statePath,
@@ -222,6 +378,28 @@ export async function checkManifest(
     );
   }
   return result;
+}
+
+/** `<manifest>.sigstore.json`, where `manifest sign --sigstore` writes its bundle. */
+export function defaultBundlePath(manifestPath: string): string {
+  return `${manifestPath}.sigstore.json`;
+}
+
+async function checkBundles(
+  loaded: LoadedManifest,
+  trust: TrustRoot,
+  paths: readonly string[],
+  options: CheckManifestOptions,
+): Promise<BundleSignature[]> {
+  if (paths.length === 0) return [];
+  if (trust.identities.length === 0) {
+    // Nothing a bundle could count for: do not load the Sigstore libraries to check it.
+    return paths.map((file) => ({ kind: 'verified', file, signer: {} }));
+  }
+  // Loaded lazily: keyed manifests never pay for the Sigstore verifier at start-up.
+  const { verifyManifestBundles, manifestTrustedRoot } = await import('./sigstore-bundles.ts');
+  const sigstoreTrust = await manifestTrustedRoot(options.trustedRoot, options.env ?? process.env);
+  return verifyManifestBundles(loaded.bytes, paths, sigstoreTrust);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -31,6 +31,11 @@ export interface BundlePolicy {
   readonly identities: readonly IdentityPolicy[];
   /** The bundle must be key-based and verify with the key in the trust material (`--key`). */
   readonly keyBased: boolean;
+  /**
+   * Accept any certificate identity here: the caller matches the signer facts itself (a
+   * manifest trust root's identities, counted towards its threshold).
+   */
+  readonly anyIdentity?: boolean;
 }
 
 export interface BundleVerification {
@@ -255,6 +260,8 @@ function verifyWithRoot(
   if (!keyBased) {
     if (identity.identity !== undefined) facts['identity'] = identity.identity;
     if (identity.issuer !== undefined) facts['issuer'] = identity.issuer;
+  }
+  if (!keyBased && policy.anyIdentity !== true) {
     const allowed = policy.identities;
     const match = allowed.find(
       (p) => identityMatches(p.identity, identity.identity) && issuerMatches(p.issuer, identity.issuer),

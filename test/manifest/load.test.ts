@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ManifestError } from '../../src/manifest/errors.ts';
 import { parseManifest } from '../../src/manifest/load.ts';
-import { manifestSchemaDocument } from '../../src/manifest/schema-document.ts';
+import { manifestSchemaDocument, trustRootSchemaDocument } from '../../src/manifest/schema-document.ts';
 import { baseManifest } from '../helpers/signed-manifest.ts';
 
 const artifact = {
@@ -229,5 +229,10 @@ describe('manifest JSON Schema file', () => {
   it('manifests/schema/manifest.schema.json is generated from the typed schema (npm run schema)', () => {
     const path = fileURLToPath(new URL('../../manifests/schema/manifest.schema.json', import.meta.url));
     expect(readFileSync(path, 'utf8')).toBe(manifestSchemaDocument());
+  });
+
+  it('manifests/schema/trust-root.schema.json is generated from the typed trust-root schema (npm run schema)', () => {
+    const path = fileURLToPath(new URL('../../manifests/schema/trust-root.schema.json', import.meta.url));
+    expect(readFileSync(path, 'utf8')).toBe(trustRootSchemaDocument());
   });
 });
