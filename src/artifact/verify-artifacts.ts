@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 
+import { defaults } from '../defaults.ts';
 import { BINDING_ALGORITHMS, digestsEqual, type DigestAlgorithm } from '../digest/algorithms.ts';
 import { hashFile, type Digests } from '../digest/multi-hash.ts';
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue, type Finding } from '../findings.ts';
 import type { LoadedManifest } from '../manifest/load.ts';
-import type { Artifact, Manifest, Release } from '../manifest/types.ts';
+import type { Artifact, Manifest, Release, ResignedPin } from '../manifest/types.ts';
 import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
 import type { SubjectResult } from '../report/report.ts';
 import type { ArtifactCheck, ArtifactVerifyOptions } from './check.ts';
@@ -63,7 +64,7 @@ export async function verifyArtifactFile(
   const byName = entries.filter((e) => e.artifact.name === name);
   // A file whose name is pinned is read no further than that pin allows; others up to the largest pin.
   const capSource = byName.length > 0 ? byName : entries;
-  const maxBytes = Math.max(0, ...capSource.map((e) => e.artifact.size));
+  const maxBytes = Math.max(0, ...capSource.map((e) => readCap(e.artifact)));
   const algorithms = new Set<DigestAlgorithm>(['sha256']);
   for (const e of entries)
     for (const a of Object.keys(e.artifact.digests) as DigestAlgorithm[]) algorithms.add(a);
@@ -103,7 +104,12 @@ export async function verifyArtifactFile(
         );
       });
 
-  if (!match) {
+  // A re-signed copy of a pinned PE has other bytes (its signature) but the pinned code.
+  const resignedMatch =
+    match === undefined && !hashed.exceededCap ? await matchResigned(path, entries, facts) : undefined;
+
+  const identified = match ?? resignedMatch;
+  if (!identified) {
     const weakOnly = byName.find((e) => bindingDigest(e.artifact) === undefined);
     if (weakOnly) {
       return failed(subject, facts, [
@@ -115,12 +121,27 @@ export async function verifyArtifactFile(
       ]);
     }
     const named = byName[0];
-    if (named)
-      return failed(
-        subject,
-        facts,
-        mismatchFindings(subject, named, hashed.bytesRead, hashed.exceededCap, digests),
-      );
+    if (named) {
+      const out = mismatchFindings(subject, named, hashed.bytesRead, hashed.exceededCap, digests);
+      const image = facts['imageSha256'];
+      const pinnedImage = named.artifact.resigned?.imageHash.sha256;
+      if (typeof image === 'string' && pinnedImage !== undefined) {
+        out.push(
+          finding('DIGEST_MISMATCH', {
+            subject,
+            message: `${subject}: named like ${named.artifact.name} ${named.release.version} but its Authenticode image hash (the code without its signature) is ${image}, pinned ${pinnedImage}: the code differs, not only the signature`,
+            evidence: {
+              algorithm: 'authenticode-image-sha256',
+              expected: pinnedImage,
+              actual: image,
+              version: named.release.version,
+            },
+            location: { file: subject },
+          }),
+        );
+      }
+      return failed(subject, facts, out);
+    }
     return failed(subject, facts, [
       finding('ARTIFACT_UNKNOWN', {
         subject,
@@ -137,12 +158,14 @@ export async function verifyArtifactFile(
     ]);
   }
 
-  const { release, artifact } = match;
+  const { release, artifact } = identified;
   facts['version'] = release.version;
   facts['platform'] = artifact.platform;
   const findings: Finding[] = [];
-  // Every pinned digest must match, not only the one that identified the file.
-  for (const [algorithm, expected] of Object.entries(artifact.digests) as [DigestAlgorithm, string][]) {
+  // Every pinned digest must match, not only the one that identified the file (a re-signed copy
+  // was identified by its image hash instead: its digests are the vendor file's).
+  const pinnedDigests = match ? (Object.entries(artifact.digests) as [DigestAlgorithm, string][]) : [];
+  for (const [algorithm, expected] of pinnedDigests) {
     const actual = digests[algorithm];
     if (actual === undefined || !digestsEqual(expected, actual)) {
       findings.push(
@@ -173,7 +196,7 @@ export async function verifyArtifactFile(
         const result = await check.run({
           path,
           subject,
-          manifest,
+          manifest: artifact.resigned ? resignedPolicy(manifest, artifact.resigned) : manifest,
           manifestDir: options.loaded.dir,
           release,
           artifact,
@@ -201,7 +224,9 @@ export async function verifyArtifactFile(
     findings.push(
       finding('ARTIFACT_VERIFIED', {
         subject,
-        message: `${subject}: ${artifact.name} ${release.version} (${artifact.platform}), ${hashed.bytesRead} bytes, ${Object.keys(artifact.digests).join(' + ')} match`,
+        message: match
+          ? `${subject}: ${artifact.name} ${release.version} (${artifact.platform}), ${hashed.bytesRead} bytes, ${Object.keys(artifact.digests).join(' + ')} match`
+          : `${subject}: ${artifact.name} ${release.version} (${artifact.platform}), re-signed: its Authenticode image hash is the pinned code's and its signature is from a pinned re-signer`,
         evidence: { version: release.version, platform: artifact.platform, size: hashed.bytesRead },
       }),
     );
@@ -209,6 +234,42 @@ export async function verifyArtifactFile(
   return {
     subject: { subject, kind: 'artifact', result: failing ? 'fail' : 'pass', facts },
     findings,
+  };
+}
+
+/**
+ * Bytes to read of a file that may be this artifact: its size, and for a PE deployed re-signed,
+ * room for the certificate table a signature adds.
+ */
+function readCap(artifact: Artifact): number {
+  return artifact.resigned ? artifact.size + defaults.maxCertificateTableBytes + 8 : artifact.size;
+}
+
+/** The pinned PE whose Authenticode image hash the file has, if any; records the hash in facts. */
+async function matchResigned(
+  path: string,
+  entries: readonly PinnedEntry[],
+  facts: Record<string, EvidenceValue>,
+): Promise<PinnedEntry | undefined> {
+  const resignable = entries.filter((e) => e.artifact.resigned !== undefined);
+  if (resignable.length === 0) return undefined;
+  const { peFileImageSha256 } = await import('../authenticode/file-image-hash.ts');
+  const image = await peFileImageSha256(path);
+  if (image === undefined) return undefined;
+  facts['imageSha256'] = image;
+  return resignable.find((e) => digestsEqual(e.artifact.resigned?.imageHash.sha256 ?? '', image));
+}
+
+/**
+ * The policy the domain checks see for an artifact deployed re-signed: its pinned re-signers are
+ * the Authenticode signers, and a valid signature from one of them is required, so an unsigned
+ * copy (even the vendor's exact bytes) or one signed by anyone else fails.
+ */
+function resignedPolicy(manifest: Manifest, resigned: ResignedPin): Manifest {
+  return {
+    ...manifest,
+    signers: { ...manifest.signers, authenticode: resigned.signers },
+    policy: { ...manifest.policy, requireAuthenticode: true },
   };
 }
 

@@ -1,11 +1,11 @@
 import { escapeText } from '../report/escape-text.ts';
 import { existsSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 
 import { defaults } from '../defaults.ts';
 
 import { hashFile } from '../digest/multi-hash.ts';
-import { formatLocated, InputError, UsageError } from '../errors.ts';
+import { errorMessage, formatLocated, InputError, UsageError } from '../errors.ts';
 import { readBoundedFile } from '../json/index.ts';
 import { HASH_LIST_FORMATS, parseHashList, type HashListFormat } from '../manifest/hash-list.ts';
 import { pinsFromList } from '../manifest/pins-from-list.ts';
@@ -38,6 +38,9 @@ Options:
       --list-format F   meshcentral, sums or csv (default: detected from the content)
       --dir DIR         where the listed files are (default: the list's directory)
       --skip-missing    leave out listed files that are absent (default: exit 2)
+      --resigned-by CERT  the PE files are deployed re-signed with this certificate (PEM or
+                        DER; e.g. your MeshCentral server's): also pin their Authenticode image
+                        hash, and require a valid signature chaining to CERT on every copy
       --target          also make V the policy target
       --dry-run         print the new manifest to stdout instead of writing it
   -h, --help            show this help`;
@@ -57,6 +60,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'list-format': { type: 'string' },
     dir: { type: 'string' },
     'skip-missing': { type: 'boolean' },
+    'resigned-by': { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -107,12 +111,16 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     positionals.splice(0, positionals.length, ...github.inputs);
   }
   const progress = progressOn(io);
-  const artifacts =
+  const pinned =
     fromList === undefined
       ? await pinFiles(positionals, platform ?? '', io, progress)
       : await pinFromList(resolve(io.cwd, fromList), values, io, progress);
   progress.done();
-  if (artifacts === undefined) return 1;
+  if (pinned === undefined) return 1;
+  const artifacts =
+    values['resigned-by'] === undefined
+      ? pinned.map((p) => p.artifact)
+      : await withResignedPins(pinned, resolve(io.cwd, values['resigned-by']), dirname(manifestPath), io);
 
   let next = pinArtifacts(manifest, { version, artifacts, now: io.now });
   if (values.target) next = { ...next, policy: { ...next.policy, target: version } };
@@ -135,14 +143,15 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 type Progress = ReturnType<typeof progressOn>;
+type PinnedFile = { readonly artifact: Artifact; readonly path: string };
 
 async function pinFiles(
   inputs: readonly string[],
   platform: string,
   io: CliIo,
   progress: Progress,
-): Promise<Artifact[]> {
-  const artifacts: Artifact[] = [];
+): Promise<PinnedFile[]> {
+  const pinned: PinnedFile[] = [];
   for (const input of inputs) {
     const path = resolve(io.cwd, input);
     const hashed = await hashFile(path, {
@@ -152,14 +161,17 @@ async function pinFiles(
       },
     });
     if (hashed.exceededCap) throw new UsageError(`pin: ${input} is larger than the read limit`);
-    artifacts.push({
-      name: basename(path),
-      platform,
-      size: hashed.bytesRead,
-      digests: { sha256: hashed.digests.sha256 ?? '', sha512: hashed.digests.sha512 ?? '' },
+    pinned.push({
+      path,
+      artifact: {
+        name: basename(path),
+        platform,
+        size: hashed.bytesRead,
+        digests: { sha256: hashed.digests.sha256 ?? '', sha512: hashed.digests.sha512 ?? '' },
+      },
     });
   }
-  return artifacts;
+  return pinned;
 }
 
 /** The checked pins of a vendor hash list, or undefined (after saying why) when a file contradicts it. */
@@ -168,7 +180,7 @@ async function pinFromList(
   values: { 'list-format'?: string; dir?: string; platform?: string; 'skip-missing'?: boolean },
   io: CliIo,
   progress: Progress,
-): Promise<readonly Artifact[] | undefined> {
+): Promise<readonly PinnedFile[] | undefined> {
   const format = values['list-format'];
   if (format !== undefined && !(HASH_LIST_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(
@@ -212,10 +224,51 @@ async function pinFromList(
     );
     return undefined;
   }
-  if (result.artifacts.length === 0) {
+  if (result.pinned.length === 0) {
     throw new InputError('INPUT_INVALID', 'none of the listed files is present: nothing to pin', {
       file: listPath,
     });
   }
-  return result.artifacts;
+  return result.pinned;
+}
+
+/**
+ * Adds a re-signed pin to each PE: its Authenticode image hash, and the certificate every
+ * deployed copy must be signed with (named relative to the manifest's folder, as manifests name
+ * roots).
+ */
+async function withResignedPins(
+  pinned: readonly PinnedFile[],
+  certificate: string,
+  manifestDir: string,
+  io: CliIo,
+): Promise<Artifact[]> {
+  const root = relative(manifestDir, certificate).split(sep).join('/');
+  const { loadPinnedSigners } = await import('../authenticode/trust.ts');
+  // Refuse a certificate that verify could not use later.
+  try {
+    await loadPinnedSigners([{ roots: [root] }], manifestDir);
+  } catch (error: unknown) {
+    throw new InputError('INPUT_INVALID', `--resigned-by: not a usable certificate: ${errorMessage(error)}`, {
+      file: certificate,
+    });
+  }
+  const { peFileImageSha256 } = await import('../authenticode/file-image-hash.ts');
+  const out: Artifact[] = [];
+  let notPe = 0;
+  for (const { artifact, path } of pinned) {
+    const image = await peFileImageSha256(path);
+    if (image === undefined) notPe++;
+    out.push(
+      image === undefined
+        ? artifact
+        : { ...artifact, resigned: { imageHash: { sha256: image }, signers: [{ roots: [root] }] } },
+    );
+  }
+  if (notPe > 0)
+    write(
+      io.stderr,
+      `pin: ${notPe} of ${out.length} file(s) are not Windows PEs: pinned by their bytes only`,
+    );
+  return out;
 }

@@ -28,8 +28,8 @@ export interface ListMismatch {
 }
 
 export interface PinsFromList {
-  /** One pin per checked entry: the file's own size, sha256 and sha512, and the listed digests. */
-  readonly artifacts: readonly Artifact[];
+  /** One pin per checked entry (the file's own size, sha256 and sha512, and the listed digests), with the file's path. */
+  readonly pinned: ReadonlyArray<{ readonly artifact: Artifact; readonly path: string }>;
   readonly missing: readonly HashListEntry[];
   readonly mismatches: readonly ListMismatch[];
 }
@@ -42,7 +42,7 @@ export interface PinsFromList {
  * list's word alone.
  */
 export async function pinsFromList(list: HashList, options: PinsFromListOptions): Promise<PinsFromList> {
-  const artifacts: Artifact[] = [];
+  const pinned: Array<{ artifact: Artifact; path: string }> = [];
   const missing: HashListEntry[] = [];
   const mismatches: ListMismatch[] = [];
   for (const entry of list.entries) {
@@ -94,19 +94,22 @@ export async function pinsFromList(list: HashList, options: PinsFromListOptions)
       }
     }
     if (!ok) continue;
-    artifacts.push({
-      name: entry.name,
-      platform,
-      size: hashed.bytesRead,
-      digests: {
-        ...Object.fromEntries(listed),
-        sha256: hashed.digests.sha256 ?? '',
-        sha512: hashed.digests.sha512 ?? '',
+    pinned.push({
+      path,
+      artifact: {
+        name: entry.name,
+        platform,
+        size: hashed.bytesRead,
+        digests: {
+          ...Object.fromEntries(listed),
+          sha256: hashed.digests.sha256 ?? '',
+          sha512: hashed.digests.sha512 ?? '',
+        },
+        pinnedFrom: { list: basename(options.listPath), format: list.format, sha256: list.sha256 },
       },
-      pinnedFrom: { list: basename(options.listPath), format: list.format, sha256: list.sha256 },
     });
   }
-  return { artifacts, missing, mismatches };
+  return { pinned, missing, mismatches };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,6 +5,17 @@ import type { Manifest } from './types.ts';
 const hex = (length: number) => ({ type: 'string', pattern: `^[0-9a-f]{${length}}$` }) as const;
 const nonEmpty = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 const pathList = { type: 'array', items: nonEmpty, minItems: 1, maxItems: 64 } as const;
+const authenticodeSigner = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['roots'],
+  properties: {
+    subject: { ...nonEmpty, nullable: true },
+    thumbprint: { ...hex(64), nullable: true },
+    roots: pathList,
+    timestampRoots: { ...pathList, nullable: true },
+  },
+} as const;
 
 /**
  * The manifest JSON Schema (draft 2020-12). `JSONSchemaType<Manifest>` makes the compiler check it
@@ -40,17 +51,7 @@ export const manifestSchema = {
           type: 'array',
           nullable: true,
           maxItems: 64,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['roots'],
-            properties: {
-              subject: { ...nonEmpty, nullable: true },
-              thumbprint: { ...hex(64), nullable: true },
-              roots: pathList,
-              timestampRoots: { ...pathList, nullable: true },
-            },
-          },
+          items: authenticodeSigner,
         },
         sigstore: {
           type: 'array',
@@ -160,6 +161,21 @@ export const manifestSchema = {
                     format: { type: 'string', enum: ['cyclonedx', 'spdx'] },
                     sha256: hex(64),
                     path: { ...nonEmpty, nullable: true },
+                  },
+                },
+                resigned: {
+                  type: 'object',
+                  nullable: true,
+                  additionalProperties: false,
+                  required: ['imageHash', 'signers'],
+                  properties: {
+                    imageHash: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['sha256'],
+                      properties: { sha256: hex(64) },
+                    },
+                    signers: { type: 'array', minItems: 1, maxItems: 16, items: authenticodeSigner },
                   },
                 },
                 pinnedFrom: {

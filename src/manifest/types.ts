@@ -115,6 +115,20 @@ export interface Artifact {
   readonly sbom?: SbomPin;
   /** The vendor hash list this pin was imported from (`pin --from`), checked against the file. */
   readonly pinnedFrom?: PinSource;
+  /**
+   * This Windows PE is deployed re-signed (an MSP's own RMM server signs the vendor's agent with
+   * its certificate): a file is this artifact when it has exactly the pinned bytes or the pinned
+   * Authenticode image hash, and either way it must carry a valid Authenticode signature from
+   * one of these signers.
+   */
+  readonly resigned?: ResignedPin;
+}
+
+export interface ResignedPin {
+  /** Authenticode image hash of the vendor's file: every byte but the checksum and signature. */
+  readonly imageHash: { readonly sha256: string };
+  /** Who must have signed the deployed file (for example the MSP's server certificate). */
+  readonly signers: readonly AuthenticodeSigner[];
 }
 
 export interface PinSource {
