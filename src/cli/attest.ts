@@ -1,27 +1,18 @@
 import { resolve } from 'node:path';
 
-import { parseDigestReference } from '../digest/index.ts';
+import { parseDigestReference } from '../digest/algorithms.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
-import { parseReportFormat } from '../report/render.ts';
+import { DEFAULT_ATTEST_POLICY, asksForProvenance, type AttestPolicy } from '../sigstore/attest-policy.ts';
 import {
-  DEFAULT_ATTEST_POLICY,
   GITHUB_ACTIONS_ISSUER,
   anchoredIdentity,
-  asksForProvenance,
-  attestVerify,
   exactIdentity,
-  loadPublicKey,
-  loadTrustedRoot,
-  type ArtifactRef,
-  type AttestPolicy,
-  type BundlePolicy,
   type IdentityMatcher,
-  type SigstoreTrust,
-  type TrustOptions,
-} from '../sigstore/index.ts';
-import { loadDefaultTrustedRoot } from '../sigstore/trust-update.ts';
-import { defaultTufCache, fetchTrustedRootTuf } from '../sigstore/tuf.ts';
+} from '../sigstore/identity.ts';
+import type { BundlePolicy } from '../sigstore/verify-bundle.ts';
+import type { SigstoreTrust, TrustOptions } from '../sigstore/trusted-root.ts';
+import type { ArtifactRef } from '../sigstore/verify-files.ts';
 import {
   failOnOption,
   formatOption,
@@ -31,7 +22,6 @@ import {
   severityFlag,
 } from './args.ts';
 import { write, type CliIo } from './io.ts';
-import { emitReport } from './output.ts';
 
 const HELP = `Usage: rmm-verify attest verify <file|sha256:HEX> --bundle B
          (--certificate-identity I | --certificate-identity-regexp R) --certificate-oidc-issuer U
@@ -126,6 +116,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, HELP);
     return ExitCode.ok;
   }
+  // Loaded once the arguments are understood (cold start); the TUF client only when it is used.
+  const [{ parseReportFormat }, { attestVerify }, { emitReport }] = await Promise.all([
+    import('../report/render.ts'),
+    import('../sigstore/attest-report.ts'),
+    import('./output.ts'),
+  ]);
   const format = parseReportFormat(command, values.format);
   const failOn = severityFlag(command, values['fail-on']);
   const bundlePath = resolve(io.cwd, requireFlag(command, 'bundle', values.bundle));
@@ -246,6 +242,7 @@ async function signerPolicy(
         `${command}: --key excludes --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]`,
       );
     }
+    const { loadPublicKey } = await import('../sigstore/trusted-root.ts');
     return {
       policy: { identities: [], keyBased: true },
       trustOptions: { key: await loadPublicKey(resolve(io.cwd, values.key)) },
@@ -324,9 +321,15 @@ async function loadTrust(
   options: TrustOptions,
   io: CliIo,
 ): Promise<SigstoreTrust> {
-  if (values['trusted-root'] !== undefined)
+  if (values['trusted-root'] !== undefined) {
+    const { loadTrustedRoot } = await import('../sigstore/trusted-root.ts');
     return loadTrustedRoot(resolve(io.cwd, values['trusted-root']), options);
-  if (values.offline === true) return loadDefaultTrustedRoot(io.env, options);
+  }
+  if (values.offline === true) {
+    const { loadDefaultTrustedRoot } = await import('../sigstore/trust-update.ts');
+    return loadDefaultTrustedRoot(io.env, options);
+  }
+  const { defaultTufCache, fetchTrustedRootTuf } = await import('../sigstore/tuf.ts');
   const cachePath =
     values['tuf-cache'] !== undefined ? resolve(io.cwd, values['tuf-cache']) : defaultTufCache(io.env);
   return fetchTrustedRootTuf({ ...options, cachePath });

@@ -2,16 +2,12 @@ import { resolve } from 'node:path';
 
 import { UsageError, errorMessage } from '../errors.ts';
 import type { EvidenceValue } from '../findings.ts';
-import { buildReport, type SubjectResult } from '../report/report.ts';
-import { parseReportFormat } from '../report/render.ts';
+import type { SubjectResult } from '../report/report.ts';
 import { joinTextLines } from '../report/escape-text.ts';
 import type { Certificate } from '../authenticode/certificate.ts';
-import { loadCertificates } from '../authenticode/trust.ts';
 import type { AuthenticodeResult, PinnedSigner } from '../authenticode/verifier.ts';
-import { verifyAuthenticodeFiles } from '../authenticode/verify-files.ts';
 import { failOnOption, formatOption, helpOption, oneOf, parseCommandArgs, severityFlag } from './args.ts';
 import { write, type CliIo } from './io.ts';
-import { emitReport } from './output.ts';
 
 const HELP = `Usage: rmm-verify authenticode inspect FILE... [options]
 
@@ -59,7 +55,9 @@ async function loadAll(
   flag: string,
 ): Promise<Certificate[]> {
   const list: Certificate[] = [];
-  for (const path of paths ?? []) {
+  if (paths === undefined || paths.length === 0) return list;
+  const { loadCertificates } = await import('../authenticode/trust.ts');
+  for (const path of paths) {
     try {
       list.push(...(await loadCertificates(resolve(io.cwd, path))));
     } catch (error: unknown) {
@@ -84,6 +82,14 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('authenticode inspect: give at least one FILE');
+  // Loaded once the arguments are understood (cold start): --help loads no parser or report code.
+  const [{ parseReportFormat }, { buildReport }, { emitReport }, { verifyAuthenticodeFiles }] =
+    await Promise.all([
+      import('../report/render.ts'),
+      import('../report/report.ts'),
+      import('./output.ts'),
+      import('../authenticode/verify-files.ts'),
+    ]);
   const format = parseReportFormat('authenticode inspect', values.format);
   const failOn = severityFlag('authenticode inspect', values['fail-on']);
   const signatures = oneOf('authenticode inspect', 'signatures', values.signatures, ['all', 'any'], 'all');

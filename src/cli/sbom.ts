@@ -2,15 +2,9 @@ import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
-import { buildReport, type SubjectResult } from '../report/report.ts';
-import { parseReportFormat } from '../report/render.ts';
-import { DIFF_FORMATS, diffSboms, renderDiff } from '../sbom/diff.ts';
-import { readSbomFile, type SbomDocument } from '../sbom/document.ts';
-import { normalizeSbom } from '../sbom/normalize.ts';
-import { checkMinimumElements } from '../sbom/ntia.ts';
-import { loadOsvDirectory, type OsvDatabase } from '../sbom/osv.ts';
-import { checkPolicy, readPolicyFile } from '../sbom/policy.ts';
-import { validateSbom } from '../sbom/validate.ts';
+import type { SubjectResult } from '../report/report.ts';
+import type { SbomDocument } from '../sbom/document.ts';
+import type { OsvDatabase } from '../sbom/osv.ts';
 import {
   failOnOption,
   formatOption,
@@ -21,7 +15,11 @@ import {
   severityFlag,
 } from './args.ts';
 import { write, type CliIo } from './io.ts';
-import { emitReport } from './output.ts';
+
+// Each subcommand loads its modules after its arguments are understood (cold start): --help and
+// usage errors load no SBOM, schema or report code.
+const loadReporting = () =>
+  Promise.all([import('../report/render.ts'), import('../report/report.ts'), import('./output.ts')]);
 
 const HELP = `Usage: rmm-verify sbom <validate|diff|check> [options]
 
@@ -134,6 +132,13 @@ async function runValidate(args: readonly string[], io: CliIo): Promise<number> 
     write(io.stdout, VALIDATE_HELP);
     return 0;
   }
+  const [[{ parseReportFormat }, { buildReport }, { emitReport }], { readSbomFile }, { validateSbom }, ntia] =
+    await Promise.all([
+      loadReporting(),
+      import('../sbom/document.ts'),
+      import('../sbom/validate.ts'),
+      import('../sbom/ntia.ts'),
+    ]);
   const format = parseReportFormat('sbom validate', values.format);
   const failOn = severityFlag('sbom validate', values['fail-on']);
   if (positionals.length === 0) throw new UsageError('sbom validate: name at least one SBOM file');
@@ -146,14 +151,14 @@ async function runValidate(args: readonly string[], io: CliIo): Promise<number> 
     const own: Finding[] = [...validation.findings];
     const facts: Record<string, number> = {};
     if (validation.sbom) {
-      const ntia = checkMinimumElements(
+      const coverage = ntia.checkMinimumElements(
         validation.sbom,
         values.ntia ? { severity: 'low' } : { severity: 'info', maxFindings: 0 },
       );
-      own.push(...ntia.findings);
+      own.push(...coverage.findings);
       facts['subjects'] = validation.sbom.subjects.length;
       facts['components'] = validation.sbom.components.length;
-      facts['ntiaPercent'] = ntia.summary.percent;
+      facts['ntiaPercent'] = coverage.summary.percent;
     }
     findings.push(...own);
     subjects.push(subjectFor(renamed, own, facts));
@@ -171,6 +176,11 @@ async function runDiff(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, DIFF_HELP);
     return 0;
   }
+  const [{ DIFF_FORMATS, diffSboms, renderDiff }, { readSbomFile }, { normalizeSbom }] = await Promise.all([
+    import('../sbom/diff.ts'),
+    import('../sbom/document.ts'),
+    import('../sbom/normalize.ts'),
+  ]);
   const format = oneOf('sbom diff', 'format', values.format, DIFF_FORMATS, 'text');
   if (positionals.length !== 2) throw new UsageError('sbom diff: name exactly two SBOM files, OLD and NEW');
   const [oldFile = '', newFile = ''] = positionals;
@@ -198,6 +208,17 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, CHECK_HELP);
     return 0;
   }
+  const [
+    [{ parseReportFormat }, { buildReport }, { emitReport }],
+    { readSbomFile },
+    { validateSbom },
+    { checkPolicy, readPolicyFile },
+  ] = await Promise.all([
+    loadReporting(),
+    import('../sbom/document.ts'),
+    import('../sbom/validate.ts'),
+    import('../sbom/policy.ts'),
+  ]);
   const format = parseReportFormat('sbom check', values.format);
   const failOn = severityFlag('sbom check', values['fail-on']);
   const policy = await readPolicyFile(resolve(io.cwd, requireFlag('sbom check', 'policy', values.policy)));
@@ -206,6 +227,7 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   let osv: OsvDatabase | undefined;
   let osvRecords: number | undefined;
   if (values.osv !== undefined) {
+    const { loadOsvDirectory } = await import('../sbom/osv.ts');
     const loaded = await loadOsvDirectory(resolve(io.cwd, values.osv));
     osv = loaded.database;
     osvRecords = loaded.database.size;

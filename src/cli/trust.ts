@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
-import { defaultSigstoreCache, updateTrustedRoot } from '../sigstore/trust-update.ts';
 import { formatOption, helpOption, oneOf, parseCommandArgs } from './args.ts';
 import { write, type CliIo } from './io.ts';
 
@@ -52,6 +51,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const mirror = values['tuf-mirror'];
   if (mirror !== undefined && !/^https?:\/\//.test(mirror))
     throw new UsageError(`trust update: --tuf-mirror must be an http(s) URL; got '${mirror}'`);
+  const { defaultSigstoreCache, updateTrustedRoot } = await import('../sigstore/trust-update.ts');
   const cacheDir = values.cache !== undefined ? resolve(io.cwd, values.cache) : defaultSigstoreCache(io.env);
   const record = await updateTrustedRoot({
     cacheDir,

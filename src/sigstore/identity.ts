@@ -2,6 +2,9 @@ import type { Signer } from '@sigstore/verify';
 
 import { UsageError, errorMessage } from '../errors.ts';
 
+/** The OIDC issuer of GitHub Actions workflow tokens (gh's default `--certificate-oidc-issuer`). */
+export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+
 /** How a certificate identity (SAN) is matched: exactly by default, or by an anchored regexp. */
 export type IdentityMatcher =
   | { readonly kind: 'exact'; readonly value: string }

@@ -2,7 +2,7 @@ import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../art
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue, type Finding } from '../findings.ts';
 import { loadBundles } from './bundle.ts';
-import { anchoredIdentity, exactIdentity, type IdentityPolicy } from './identity.ts';
+import { GITHUB_ACTIONS_ISSUER, anchoredIdentity, exactIdentity, type IdentityPolicy } from './identity.ts';
 import { checkProvenance, provenanceFacts } from './provenance.ts';
 import { loadPublicGoodTrustedRoot, loadTrustedRoot, type SigstoreTrust } from './trusted-root.ts';
 import { verifyBundle } from './verify-bundle.ts';
@@ -12,7 +12,7 @@ import { BUNDLE_SUFFIXES, findBundleFiles } from './bundle-files.ts';
 // without loading the Sigstore libraries.
 export { BUNDLE_SUFFIXES, findBundleFiles };
 
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+export { GITHUB_ACTIONS_ISSUER };
 
 /**
  * Identities allowed to sign: `signers.sigstore` when the manifest lists any; otherwise any

@@ -4,8 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { getTrustedRoot } from '@sigstore/tuf';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
 
 import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
@@ -88,6 +87,11 @@ export async function updateTrustedRoot(options: TrustUpdateOptions): Promise<Tr
       );
     }
   }
+  // The TUF client (and its HTTP stack) loads only for an update, never for --offline.
+  const [{ getTrustedRoot }, { TrustedRoot: TrustedRootJson }] = await Promise.all([
+    import('@sigstore/tuf'),
+    import('@sigstore/protobuf-specs'),
+  ]);
   let root: TrustedRoot;
   try {
     root = await getTrustedRoot({
@@ -104,7 +108,7 @@ export async function updateTrustedRoot(options: TrustUpdateOptions): Promise<Tr
       { file: tufCache, cause: error },
     );
   }
-  const bytes = Buffer.from(`${JSON.stringify(TrustedRoot.toJSON(root), null, 2)}\n`);
+  const bytes = Buffer.from(`${JSON.stringify(TrustedRootJson.toJSON(root), null, 2)}\n`);
   const target = updatedTrustedRootPath(options.cacheDir);
   // Refuse a root we could not use (e.g. a log key without validFor.start) before replacing anything.
   parseTrustedRoot(bytes, `${mirrorURL} trusted_root.json`);

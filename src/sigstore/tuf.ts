@@ -1,8 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { getTrustedRoot } from '@sigstore/tuf';
-
 import { InputError, errorMessage } from '../errors.ts';
 import { trustFromRoot, type SigstoreTrust, type TrustOptions } from './trusted-root.ts';
 
@@ -29,6 +27,8 @@ export interface TufOptions extends TrustOptions {
 export async function fetchTrustedRootTuf(options: TufOptions): Promise<SigstoreTrust> {
   const mirrorURL = options.mirrorUrl ?? PUBLIC_GOOD_TUF_MIRROR;
   try {
+    // The TUF client (and its HTTP stack) loads only here, when a root is fetched.
+    const { getTrustedRoot } = await import('@sigstore/tuf');
     const root = await getTrustedRoot({
       cachePath: options.cachePath,
       mirrorURL,
