@@ -23,6 +23,12 @@ export interface RunInputs {
   readonly state: string | undefined;
   /** Drift config path relative to the workspace (`drift` mode), or undefined. */
   readonly driftConfig: string | undefined;
+  /** Refresh the Sigstore trusted root through TUF (`trust update`) before verifying. */
+  readonly refreshTrustedRoot: boolean;
+  /** TUF mirror for the refresh; undefined: the public-good one. */
+  readonly tufMirror: string | undefined;
+  /** TUF root.json to start from, relative to the workspace; undefined: the vendored one. */
+  readonly tufRoot: string | undefined;
   readonly failOn: Severity;
   readonly format: ActionFormat;
   readonly reportFile: string;
@@ -96,6 +102,13 @@ export function readInputs(read: InputReader, workspace: string): RunInputs {
   const state = get('state');
   const driftConfig = get('drift-config');
   const token = read('github-token').trim();
+  const refresh = oneOf('refresh-trusted-root', ['true', 'false'] as const);
+  const tufMirror = get('tuf-mirror');
+  if (tufMirror !== '' && !/^https?:\/\//.test(tufMirror))
+    throw new UsageError(`input 'tuf-mirror' must be an http(s) URL; got '${tufMirror}'`);
+  const tufRoot = get('tuf-root');
+  if (refresh === 'false' && (tufMirror !== '' || tufRoot !== ''))
+    throw new UsageError("inputs 'tuf-mirror' and 'tuf-root' need 'refresh-trusted-root: true'");
   return {
     mode,
     paths,
@@ -104,6 +117,9 @@ export function readInputs(read: InputReader, workspace: string): RunInputs {
     evidence: lines(get('evidence')),
     state: state === '' ? undefined : state,
     driftConfig: driftConfig === '' ? undefined : driftConfig,
+    refreshTrustedRoot: refresh === 'true',
+    tufMirror: tufMirror === '' ? undefined : tufMirror,
+    tufRoot: tufRoot === '' ? undefined : tufRoot,
     failOn: failOnValue,
     format,
     reportFile: get('report-file') || `rmm-verify-report.${reportExtension(format)}`,

@@ -56,6 +56,24 @@ export const ACTION_INPUTS = {
     required: false,
     default: '',
   },
+  'refresh-trusted-root': {
+    description:
+      "`true`: before verifying, refresh the Sigstore trusted root through TUF exactly as `rmm-verify trust update` does (chain of trust from the vendored TUF root, or the newest root in the runner's cache) and verify every bundle against it; a failed refresh fails the step. `false`: the vendored public-good root.",
+    required: false,
+    default: 'false',
+  },
+  'tuf-mirror': {
+    description:
+      'TUF repository for `refresh-trusted-root`; empty: the public-good one (https://tuf-repo-cdn.sigstore.dev).',
+    required: false,
+    default: '',
+  },
+  'tuf-root': {
+    description:
+      "TUF root.json, relative to the workspace, to start `tuf-mirror`'s chain of trust from; empty: the vendored public-good TUF root.",
+    required: false,
+    default: '',
+  },
   'fail-on': {
     description:
       'Lowest severity that fails the step: critical | high | medium | low. `info` findings never fail.',

@@ -27,7 +27,7 @@ import { validateSbom } from '../sbom/validate.ts';
 import { attestVerify } from '../sigstore/attest-report.ts';
 import { exactIdentity } from '../sigstore/identity.ts';
 import { BUNDLE_SUFFIXES } from '../sigstore/provenance-check.ts';
-import { loadPublicGoodTrustedRoot } from '../sigstore/trusted-root.ts';
+import { loadPublicGoodTrustedRoot, loadTrustedRoot } from '../sigstore/trusted-root.ts';
 import type { BundlePolicy } from '../sigstore/verify-bundle.ts';
 import type { RunInputs } from './inputs.ts';
 import type { ActionMode } from './metadata.ts';
@@ -39,6 +39,8 @@ export interface ModeContext {
   readonly inputs: RunInputs;
   readonly files: readonly string[];
   readonly now: Date;
+  /** A trusted_root.json refreshed by `refresh-trusted-root`; undefined: the vendored root. */
+  readonly trustedRoot?: string;
 }
 
 /** A format the common renderers have, or `html`, which only some modes render. */
@@ -107,7 +109,7 @@ async function requireFiles(mode: ActionMode, files: readonly string[]): Promise
 }
 
 /** `verify`: the library's verifyArtifacts, exactly as `rmm-verify verify` runs it. */
-async function verify({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
+async function verify({ inputs, files, now, trustedRoot }: ModeContext): Promise<ModeOutput> {
   const manifestPath = oneManifest('verify', inputs);
   const trust = await loadTrustRoot(resolve(inputs.workspace, inputs.trust));
   const loaded = await loadManifestFile(manifestPath);
@@ -133,7 +135,12 @@ async function verify({ inputs, files, now }: ModeContext): Promise<ModeOutput> 
     now,
     failOn: inputs.failOn,
     ...statePath(inputs),
-    options: { offline: false, evidenceDirs: evidenceDirs(inputs), systemRoots: false },
+    options: {
+      offline: false,
+      evidenceDirs: evidenceDirs(inputs),
+      systemRoots: false,
+      ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+    },
     subjectOf: (path) => (github.inputs.includes(path) ? github.subjectOf(path) : path),
   });
   return { report };
@@ -160,12 +167,16 @@ function bundleFilesFor(path: string, sha256: string, dirs: readonly string[]): 
  * trusted root (offline). A file passes when one of its bundles verifies; a file without a
  * bundle fails. For checking a vendor's signatures before pinning a release.
  */
-async function attest({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
+async function attest({ inputs, files, now, trustedRoot }: ModeContext): Promise<ModeOutput> {
   const command = 'attest verify';
   const manifestPath = oneManifest('attest', inputs);
   const trustRoot = await loadTrustRoot(resolve(inputs.workspace, inputs.trust));
   const loaded = await loadManifestFile(manifestPath);
-  const check = await checkManifest(loaded, trustRoot, { now, ...statePath(inputs) });
+  const check = await checkManifest(loaded, trustRoot, {
+    now,
+    ...statePath(inputs),
+    ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+  });
   const manifestSubject: SubjectResult = {
     subject: loaded.path,
     kind: 'manifest',
@@ -191,7 +202,8 @@ async function attest({ inputs, files, now }: ModeContext): Promise<ModeOutput> 
     keyBased: false,
   };
   await requireFiles('attest', files);
-  const trust = await loadPublicGoodTrustedRoot();
+  const trust =
+    trustedRoot !== undefined ? await loadTrustedRoot(trustedRoot) : await loadPublicGoodTrustedRoot();
   const subjects: SubjectResult[] = [manifestSubject];
   const findings: Finding[] = [...check.findings];
   for (const path of files.filter((f) => !isEvidenceFile(f))) {
@@ -238,7 +250,7 @@ function asDriftReport(report: Report): DriftReport {
  * is set); an untrusted one is reported and its policy is not applied. Then the fleet library
  * scans the inventories (`paths`) against the trusted manifests, as `rmm-verify drift` does.
  */
-async function drift({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
+async function drift({ inputs, files, now, trustedRoot }: ModeContext): Promise<ModeOutput> {
   if (inputs.manifests.length === 0) {
     throw new UsageError("mode 'drift' needs at least one 'manifest' (one per line)");
   }
@@ -255,7 +267,11 @@ async function drift({ inputs, files, now }: ModeContext): Promise<ModeOutput> {
       );
     }
     products.add(loaded.manifest.product);
-    const check = await checkManifest(loaded, trust, { now, ...statePath(inputs) });
+    const check = await checkManifest(loaded, trust, {
+      now,
+      ...statePath(inputs),
+      ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+    });
     trustFindings.push(...check.findings);
     if (check.manifest) manifests.push(check.manifest);
   }

@@ -39,6 +39,8 @@ export interface RunContext {
   readonly host: ActionHost;
   /** The run's reference time, fixed once. */
   readonly now: Date;
+  /** Where `refresh-trusted-root` keeps its cache (XDG_CACHE_HOME, HOME); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const ANNOTATION_LEVEL: Readonly<Record<Severity, AnnotationLevel>> = {
@@ -102,6 +104,27 @@ export function jobSummary(report: Report, modeMarkdown?: (report: Report) => st
 }
 
 /**
+ * `refresh-trusted-root`: the same code as `rmm-verify trust update` (TUF from the vendored or
+ * cached TUF root, the trusted root replaced only after every check), into the runner's cache
+ * (restorable with actions/cache). Returns the refreshed trusted_root.json for the mode.
+ */
+async function refreshTrustedRoot(inputs: RunInputs, context: RunContext): Promise<string> {
+  const { defaultSigstoreCache, updateTrustedRoot, updatedTrustedRootPath } =
+    await import('../sigstore/trust-update.ts');
+  const cacheDir = defaultSigstoreCache(context.env ?? process.env);
+  const record = await updateTrustedRoot({
+    cacheDir,
+    now: context.now,
+    ...(inputs.tufMirror !== undefined ? { mirrorUrl: inputs.tufMirror } : {}),
+    ...(inputs.tufRoot !== undefined ? { tufRootPath: resolve(inputs.workspace, inputs.tufRoot) } : {}),
+  });
+  context.host.info(
+    `rmm-verify: updated the Sigstore trusted root from ${record.mirror} (sha256 ${record.sha256})`,
+  );
+  return updatedTrustedRootPath(cacheDir);
+}
+
+/**
  * One run of the Action: expand `paths`, run the mode, then write the SARIF log, the report
  * file, the job summary, one annotation per finding and the outputs, and fail the step when a
  * finding is at or above `fail-on`. Input errors propagate to the entry point (setFailed).
@@ -118,8 +141,14 @@ export async function run(inputs: RunInputs, context: RunContext): Promise<Repor
   }
   const globs = inputs.paths.filter((p) => !releases.includes(p));
   const files = globs.length === 0 ? [] : await expandPaths(globs, inputs.workspace);
+  const trustedRoot = inputs.refreshTrustedRoot ? await refreshTrustedRoot(inputs, context) : undefined;
   host.info(`rmm-verify ${inputs.mode}: checking ${files.length} path${files.length === 1 ? '' : 's'}`);
-  const output = await runner({ inputs, files, now: context.now });
+  const output = await runner({
+    inputs,
+    files,
+    now: context.now,
+    ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+  });
   const report = relativeTo(output.report, inputs.workspace);
   const renderers = output.renderers ?? {};
 

@@ -121,6 +121,7 @@ describe('readInputs', () => {
       trust: 'keys/trust.json',
       evidence: [],
       state: undefined,
+      refreshTrustedRoot: false,
       failOn: 'low',
       format: 'json',
       reportFile: 'rmm-verify-report.json',
