@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 import { renderActionYaml } from '../src/action/metadata.ts';
 import { writeFileAtomic } from '../src/fs/atomic-write.ts';
@@ -30,6 +30,28 @@ const BANNER = [
   'const require = __rmmVerifyCreateRequire(import.meta.url);',
 ].join('\n');
 
+/**
+ * src/sigstore/libraries.ts loads the Sigstore packages on first use with require() from
+ * node_modules, which the Action does not ship: in the bundle it is static imports instead.
+ */
+const staticSigstoreLibraries: Plugin = {
+  name: 'static-sigstore-libraries',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]src[\\/]sigstore[\\/]libraries\.ts$/ }, (args) => ({
+      loader: 'ts',
+      resolveDir: dirname(args.path),
+      contents: [
+        "import * as bundle from '@sigstore/bundle';",
+        "import * as specs from '@sigstore/protobuf-specs';",
+        "import * as verify from '@sigstore/verify';",
+        'export const sigstoreBundle = () => bundle;',
+        'export const protobufSpecs = () => specs;',
+        'export const sigstoreVerify = () => verify;',
+      ].join('\n'),
+    }));
+  },
+};
+
 /** The bundle's text, built in memory. */
 export async function buildActionBundle(): Promise<string> {
   const result = await build({
@@ -42,6 +64,7 @@ export async function buildActionBundle(): Promise<string> {
     write: false,
     outfile: ACTION_BUNDLE,
     banner: { js: BANNER },
+    plugins: [staticSigstoreLibraries],
     legalComments: 'eof',
     charset: 'utf8',
     sourcemap: false,

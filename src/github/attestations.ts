@@ -1,5 +1,3 @@
-import { uncompress } from 'snappyjs';
-
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
 import { isJsonObject, parseStrictJson, type JsonValue } from '../json/index.ts';
@@ -60,6 +58,7 @@ export async function fetchAttestationBundles(
       ...(options.retries !== undefined ? { retries: options.retries } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
+    const { uncompress } = await import('snappyjs');
     let text: string;
     try {
       text = Buffer.from(uncompress(compressed, maxBytes)).toString('utf8');

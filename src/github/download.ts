@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 import { defaults } from '../defaults.ts';
 import { MultiHash, digestsEqual, type DigestAlgorithm, type Digests } from '../digest/index.ts';
@@ -77,8 +77,10 @@ interface Response {
 }
 
 let sharedAgent: Agent | undefined;
-function agentFor(options: FetchOptions): Dispatcher {
+async function agentFor(options: FetchOptions): Promise<Dispatcher> {
   if (options.dispatcher) return options.dispatcher;
+  // undici loads on the first download, not with the library or the CLI.
+  const { Agent } = await import('undici');
   if (options.connectTimeoutMs === undefined && options.bodyTimeoutMs === undefined) {
     sharedAgent ??= new Agent({
       connect: { timeout: defaults.githubConnectTimeoutMs },
@@ -96,6 +98,7 @@ function agentFor(options: FetchOptions): Dispatcher {
 
 /** GET with manual redirects: a hop limit, loop detection, https-only and header scoping. */
 async function get(start: string, options: FetchOptions, dispatcher: Dispatcher): Promise<Response> {
+  const { request } = await import('undici');
   const allowInsecure = options.allowInsecureLoopback === true;
   const maxRedirects = options.maxRedirects ?? defaults.githubMaxRedirects;
   const origin = checkUrl(start, allowInsecure).origin;
@@ -245,7 +248,7 @@ async function okResponse(url: string, options: FetchOptions, dispatcher: Dispat
 
 /** Fetches a small document into memory (bounded): attestation bundles, API blobs. */
 export async function fetchBytes(url: string, options: FetchOptions): Promise<Buffer> {
-  const dispatcher = agentFor(options);
+  const dispatcher = await agentFor(options);
   return withRetries(`GET ${url}`, options, async () => {
     const response = await okResponse(url, options, dispatcher);
     const chunks: Buffer[] = [];
@@ -266,7 +269,7 @@ export async function downloadToFile(
   dest: string,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  const dispatcher = agentFor(options);
+  const dispatcher = await agentFor(options);
   const algorithms = options.algorithms ?? ['sha256', 'sha512'];
   const maxBytes = Math.min(options.maxBytes, options.expectedSize ?? Number.MAX_SAFE_INTEGER);
   const temp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.part`);

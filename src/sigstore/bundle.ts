@@ -1,8 +1,9 @@
-import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import type { Bundle } from '@sigstore/bundle';
 
 import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile, type JsonValue } from '../json/index.ts';
+import { sigstoreBundle } from './libraries.ts';
 
 export const BUNDLE_MEDIA_TYPES = [
   'application/vnd.dev.sigstore.bundle+json;version=0.1',
@@ -45,7 +46,7 @@ export function parseBundleJson(value: JsonValue, file: string, index = 0): Pars
   }
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(value);
+    bundle = sigstoreBundle().bundleFromJSON(value);
   } catch (error: unknown) {
     return { kind: 'invalid', reason: errorMessage(error), file, index };
   }

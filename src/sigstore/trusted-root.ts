@@ -1,12 +1,13 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { TrustMaterial, toTrustMaterial } from '@sigstore/verify';
 
 import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile } from '../json/index.ts';
+import { protobufSpecs, sigstoreVerify } from './libraries.ts';
 
 /**
  * The Sigstore public-good trusted_root.json vendored under keys/sigstore/ (taken from the TUF
@@ -93,7 +94,7 @@ function parseOneRoot(text: string, file: string, options: TrustOptions): Sigsto
   }
   let root: TrustedRoot;
   try {
-    root = TrustedRoot.fromJSON(value);
+    root = protobufSpecs().TrustedRoot.fromJSON(value);
   } catch (error: unknown) {
     throw new InputError('INPUT_INVALID', `not a valid trusted root: ${errorMessage(error)}`, {
       file,
@@ -109,8 +110,8 @@ export function trustFromRoot(root: TrustedRoot, source: string, options: TrustO
     return {
       source,
       root,
-      material: toTrustMaterial(root, keyFinder(options.key)),
-      unbounded: toTrustMaterial(withoutValidity(root), keyFinder(options.key)),
+      material: sigstoreVerify().toTrustMaterial(root, keyFinder(options.key)),
+      unbounded: sigstoreVerify().toTrustMaterial(withoutValidity(root), keyFinder(options.key)),
     };
   } catch (error: unknown) {
     throw new InputError(

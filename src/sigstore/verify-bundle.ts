@@ -1,13 +1,7 @@
 import { X509Certificate, timingSafeEqual } from 'node:crypto';
 
 import type { Bundle } from '@sigstore/bundle';
-import {
-  Verifier,
-  toSignedEntity,
-  type SignedEntity,
-  type Signer,
-  type TrustMaterial,
-} from '@sigstore/verify';
+import type { SignedEntity, Signer, TrustMaterial, Verifier } from '@sigstore/verify';
 
 import type { Digests } from '../digest/index.ts';
 import { errorMessage } from '../errors.ts';
@@ -21,6 +15,7 @@ import {
   type IdentityPolicy,
   type SignerFacts,
 } from './identity.ts';
+import { sigstoreVerify } from './libraries.ts';
 import { verifyPrehashed, type PrehashAlgorithm } from './prehash.ts';
 import { matchingSubject, parseStatement, type InTotoStatement } from './statement.ts';
 import type { SigstoreTrust } from './trusted-root.ts';
@@ -156,7 +151,7 @@ function verifyWithRoot(
   let unsupported: string | undefined;
   let statement: InTotoStatement | undefined;
   try {
-    entity = toSignedEntity(bundle, Buffer.alloc(0));
+    entity = sigstoreVerify().toSignedEntity(bundle, Buffer.alloc(0));
   } catch (error: unknown) {
     return fail('SIGSTORE_BUNDLE_INVALID', `certificate or timestamp does not parse: ${errorMessage(error)}`);
   }
@@ -312,7 +307,7 @@ function verifier(material: TrustMaterial, trust: SigstoreTrust): Verifier {
   // private instance) relies on RFC 3161 timestamps. At least one verified timestamp always.
   const tlogThreshold = trust.root.tlogs.length > 0 ? 1 : 0;
   const ctlogThreshold = trust.root.ctlogs.length > 0 ? 1 : 0;
-  return new Verifier(material, { tlogThreshold, ctlogThreshold, timestampThreshold: 1 });
+  return new (sigstoreVerify().Verifier)(material, { tlogThreshold, ctlogThreshold, timestampThreshold: 1 });
 }
 
 function verifiesWith(material: TrustMaterial, trust: SigstoreTrust, entity: SignedEntity): boolean {

@@ -104,3 +104,47 @@ describe('cold start: what each command loads', () => {
     }
   });
 });
+
+describe('the library entry point', () => {
+  const entry = join(ROOT, 'dist/index.js');
+
+  it('loads no Sigstore, TUF, HTTP, GitHub or SQLite code on import', () => {
+    const run = loads(['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`]);
+    expect(run.status, run.stderr).toBe(0);
+    const loaded = packages(run.modules);
+    for (const name of [
+      '@sigstore/bundle',
+      '@sigstore/core',
+      '@sigstore/protobuf-specs',
+      '@sigstore/tuf',
+      '@sigstore/verify',
+      'sigstore',
+      'tuf-js',
+      'make-fetch-happen',
+      'undici',
+      'snappyjs',
+      'ajv-formats',
+    ]) {
+      expect(loaded).not.toContain(name);
+    }
+    expect(run.modules).not.toContain('node:sqlite');
+    // The large CycloneDX and SPDX validators load with the first SBOM of their kind.
+    expect(run.modules.filter((url) => /\/dist\/validators\/(cyclonedx|spdx)/.test(url))).toEqual([]);
+  });
+
+  it('loads a Sigstore library when a function that needs it is called, and only then', () => {
+    const script = [
+      `const { parseBundleBytes, loadPublicGoodTrustedRoot } = await import(${JSON.stringify(entry)});`,
+      `const { readFileSync } = await import('node:fs');`,
+      `const bundles = parseBundleBytes(readFileSync(${JSON.stringify(GH_BUNDLE)}), 'gh.sigstore');`,
+      `if (bundles.length !== 1) throw new Error('expected one bundle');`,
+      `await loadPublicGoodTrustedRoot();`,
+    ].join('\n');
+    const run = loads(['--input-type=module', '-e', script]);
+    expect(run.status, run.stderr).toBe(0);
+    const loaded = packages(run.modules);
+    expect(loaded).toEqual(expect.arrayContaining(['@sigstore/bundle', '@sigstore/verify']));
+    expect(loaded).not.toContain('@sigstore/tuf');
+    expect(loaded).not.toContain('undici');
+  });
+});
