@@ -23,7 +23,11 @@ describe('examples/meshcentral: a real RMM end to end', () => {
     const result = spawnSync('bash', [join(ROOT, 'examples/meshcentral/walkthrough.sh'), work], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}${delimiter}${process.env['PATH'] ?? ''}`, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        PATH: `${join(ROOT, 'node_modules/.bin')}${delimiter}${process.env['PATH'] ?? ''}`,
+        NO_COLOR: '1',
+      },
       maxBuffer: 64 << 20,
     });
     expect(result.stderr).not.toContain('walkthrough:');
@@ -49,7 +53,9 @@ describe('examples/meshcentral: a real RMM end to end', () => {
       string,
       { filename: string; hash: string; size: number }
     >;
-    const manifest = JSON.parse(readFileSync(join(work, 'manifests/meshcentral-agent.json'), 'utf8')) as Manifest;
+    const manifest = JSON.parse(
+      readFileSync(join(work, 'manifests/meshcentral-agent.json'), 'utf8'),
+    ) as Manifest;
     const pins = new Map((manifest.releases[0]?.artifacts ?? []).map((a) => [a.name, a]));
     expect(pins.size).toBe(Object.keys(vendorList).length);
     for (const entry of Object.values(vendorList)) {
