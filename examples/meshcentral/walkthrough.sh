@@ -61,8 +61,11 @@ step "3. Pin every agent from MeshCentral's own hashagents.json; pin checks each
 vendor=$work/manifests/meshcentral-vendor.json
 served=$work/manifests/$PRODUCT.json
 rv pin --from "$agents/hashagents.json" --manifest "$vendor" --product "$PRODUCT" --vendor MeshCentral --version "$VERSION"
+# The names MeshAgent has in inventories (install folder and service "Mesh Agent", meshagent[.exe]),
+# so that drift counts them as this managed product, not as an unapproved remote-access tool.
 rv pin --from "$agents/hashagents.json" --resigned-by "$work/keys/meshcentral-codesign.crt" \
-  --manifest "$served" --product "$PRODUCT" --vendor MeshCentral --version "$VERSION"
+  --manifest "$served" --product "$PRODUCT" --vendor MeshCentral --version "$VERSION" \
+  --alias "Mesh Agent" --alias MeshAgent.exe --alias meshagent
 rv manifest sign "$vendor" --key "$work/private/msp-release.key"
 rv manifest sign "$served" --key "$work/private/msp-release.key"
 

@@ -34,6 +34,8 @@ Options:
       --platform P      platform of the files, e.g. windows-x64, linux-x64
       --product ID      product id for a new manifest
       --vendor NAME     vendor name for a new manifest
+      --alias NAME      another name the product has in inventories (uninstall name, service,
+                        executable), so drift counts it as this product; repeatable
       --from LIST       pin the files a vendor hash list names, checked against the files
       --list-format F   meshcentral, sums or csv (default: detected from the content)
       --dir DIR         where the listed files are (default: the list's directory)
@@ -52,6 +54,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     version: { type: 'string' },
     platform: { type: 'string' },
     product: { type: 'string' },
+    alias: { type: 'string', multiple: true },
     vendor: { type: 'string' },
     target: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
@@ -124,6 +127,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 
   let next = pinArtifacts(manifest, { version, artifacts, now: io.now });
   if (values.target) next = { ...next, policy: { ...next.policy, target: version } };
+  const aliases = [...new Set([...(next.aliases ?? []), ...(values.alias ?? [])])];
+  if (aliases.length > 0) next = { ...next, aliases };
   const text = serializeManifest(next);
   // Never write a manifest we would refuse to load.
   parseManifest(Buffer.from(text), manifestPath);

@@ -55,10 +55,17 @@ describe('pin --from a vendor hash list', () => {
     await ws.writeManifest(
       baseManifest({ product: 'acme-agent', policy: { target: '1.1.55' }, releases: [] }),
     );
-    const result = await run(ws.dir, pinArgs(ws, listPath));
+    const result = await run(ws.dir, [
+      ...pinArgs(ws, listPath),
+      '--alias',
+      'Mesh Agent',
+      '--alias',
+      'MeshAgent.exe',
+    ]);
     expect(result.stderr).toContain('pinned 2 artifact(s) as acme-agent 1.1.55 (windows-x64, linux-x64)');
     expect(result.code).toBe(0);
     const manifest = JSON.parse(await readFile(ws.manifestPath, 'utf8')) as Manifest;
+    expect(manifest.aliases).toEqual(['Mesh Agent', 'MeshAgent.exe']);
     const listSha256 = hex('sha256', await readFile(listPath));
     expect(manifest.releases[0]?.artifacts).toEqual([
       {
