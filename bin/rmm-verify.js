@@ -2,6 +2,7 @@
 // Kept to syntax every Node release since 14 parses, so an older Node reaches the version check
 // below and says in one line what is needed instead of failing on a missing API.
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 
 /**
  * The Node releases this package supports: package.json `engines` (a test keeps them equal),
@@ -29,13 +30,21 @@ if (!supported) {
 }
 
 const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
+// Exit statuses of a run stopped by a signal (128 + its number), as shells report them.
+const SIGNAL_STATUS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 // `drift` streams millions of rows; V8's default young generation grows to ~130 MB under that
 // allocation rate, which breaks the scan's memory bound (~280 MB peak at 10 M rows with a 4 MB
 // semi-space, ~410 MB without). The flag only works at start-up, so drift re-runs itself with it.
 // Large CSV files are parsed on a second thread; glibc would give each thread its own malloc
 // arenas, which keep freed chunks of text (peaks of 330+ MB instead of ~275 MB): two arenas.
+// (A worker thread with resourceLimits could cap the young generation without a second process,
+// but not the arenas, which are read from the environment when the process starts.)
 // `drift --help` (and a lone --help anywhere) needs neither, so it is not re-run.
+// The scan dies with this launcher: it runs with an IPC channel, which closes when this process
+// ends however it ends (kill -9 included), and it stops without writing a report or committing
+// history when that happens (dist/cli/interrupt.js). SIGINT, SIGTERM and SIGHUP are passed on;
+// the launcher exits with the scan's status (130, 143, 129 when a signal stopped it).
 const args = process.argv.slice(2);
 const wantsHelp = args.includes('--help') || args.includes('-h');
 if (
@@ -44,13 +53,21 @@ if (
   !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))
 ) {
   const child = spawn(process.execPath, [SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { MALLOC_ARENA_MAX: '2', ...process.env },
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, RMM_VERIFY_LAUNCHER_PID: String(process.pid) },
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  for (const signal of Object.keys(SIGNAL_STATUS))
+    process.on(signal, () => {
+      child.kill(signal);
+    });
+  child.on('error', (error) => {
+    process.stderr.write(`rmm-verify drift: cannot start the scan: ${error.message}\n`);
+    process.exitCode = 2;
+  });
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exitCode = code ?? 1;
+    // A scan killed by a signal it could not handle (SIGKILL): the shell's status for it.
+    process.exitCode = code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1);
+    if (child.connected) child.disconnect();
   });
 } else if (args[0] === '--version' || args[0] === '-V') {
   // The commonest cold start answers without loading the CLI.
@@ -58,5 +75,14 @@ if (
   process.stdout.write(`${VERSION}\n`);
 } else {
   const { main } = await import('../dist/cli/main.js');
-  process.exitCode = await main(args);
+  if (args[0] === 'drift' && !wantsHelp) {
+    // Signals stop the scan cleanly (one line, status 130/143, nothing written or recorded).
+    const [{ processIo }, { stopOnSignals }] = await Promise.all([
+      import('../dist/cli/io.js'),
+      import('../dist/cli/interrupt.js'),
+    ]);
+    process.exitCode = await main(args, { ...processIo(), signal: stopOnSignals() });
+  } else {
+    process.exitCode = await main(args);
+  }
 }

@@ -76,4 +76,7 @@ export const defaults = {
   historyTrendScans: 30, // previous scans shown in the trend
   historyRememberScans: 5, // scans a vanished endpoint is remembered for (a return with a lower version is a downgrade)
   futureLastSeenHours: 24, // last_seen this far past the scan's clock is a DRIFT_FUTURE_LAST_SEEN finding
+  historyLockWaitSeconds: 60, // seconds a drift scan waits for another scan's history lock (--lock-wait)
+  stateLockWaitSeconds: 10, // seconds a run waits for another run's --state file lock (--lock-wait)
+  interruptGraceMs: 5_000, // ms after SIGINT/SIGTERM before a run that has not stopped cleanly exits anyway
 } as const;

@@ -61,6 +61,8 @@ export type InputErrorCode =
   | 'INPUT_MALFORMED_JSON'
   | 'INPUT_INVALID'
   | 'INPUT_UNSUPPORTED'
+  /** A state or history file another run holds longer than the lock wait allows. */
+  | 'INPUT_BUSY'
   /** An output or state file that cannot be written (or would replace what is not a regular file). */
   | 'OUTPUT_UNWRITABLE';
 /** A file or value that cannot be read or is not what was expected. */
@@ -69,4 +71,25 @@ export class InputError extends RmmVerifyError<InputErrorCode> {}
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The signals a run stops on, and the conventional exit status of each (128 + signal number). */
+export const STOP_SIGNALS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * A run stopped from outside: a signal, or the launcher that started it exited. Not an input
+ * error and never a result: nothing is reported or recorded, and the exit status is the
+ * signal's (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP or a launcher that went away).
+ */
+export class InterruptedError extends Error {
+  readonly signal: StopSignal;
+  readonly exitCode: number;
+
+  constructor(signal: StopSignal, why: string) {
+    super(why);
+    this.name = 'InterruptedError';
+    this.signal = signal;
+    this.exitCode = STOP_SIGNALS[signal];
+  }
 }

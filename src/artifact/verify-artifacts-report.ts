@@ -20,6 +20,8 @@ export interface VerifyArtifactsOptions {
   readonly statePath?: string;
   /** Environment for the default Sigstore trusted root of manifest bundles (`trust update` cache). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Wait for another run's lock on the state file, in milliseconds (default defaults.stateLockWaitSeconds). */
+  readonly stateLockWaitMs?: number;
   readonly platform?: string;
   readonly failOn?: Severity;
   readonly checks?: readonly ArtifactCheck[];
@@ -44,6 +46,7 @@ export async function verifyArtifacts(
     // One trusted root for the manifest's bundle and the artifacts' provenance.
     ...(options.options.trustedRoot !== undefined ? { trustedRoot: options.options.trustedRoot } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.stateLockWaitMs !== undefined ? { stateLockWaitMs: options.stateLockWaitMs } : {}),
   });
   const { manifest } = options.loaded;
   const manifestSubject: SubjectResult = {

@@ -114,3 +114,14 @@ export function positiveInteger(
   }
   return Number(value);
 }
+
+/** `--lock-wait`: whole or fractional seconds, 0 for no wait; undefined when not given. */
+export function lockWaitSeconds(command: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value.trim());
+  if (!/^\d+(?:\.\d+)?$/.test(value.trim()) || !Number.isFinite(seconds) || seconds > 86_400)
+    throw new UsageError(
+      `${command}: --lock-wait must be a number of seconds from 0 to 86400; got '${value}'`,
+    );
+  return seconds;
+}

@@ -11,6 +11,7 @@ import {
   failOnOption,
   formatOption,
   helpOption,
+  lockWaitSeconds,
   oneOf,
   parseCommandArgs,
   positiveInteger,
@@ -50,6 +51,9 @@ Options:
       --osv <file>         OSV advisories (JSON) for the products, added to the manifests' (repeat)
       --history <file>     SQLite scan history to compare with and to record this scan in
       --remember-scans <n> scans a vanished endpoint is remembered for in the history (default ${defaults.historyRememberScans})
+      --lock-wait <s>      seconds to wait for another scan holding --history (default
+                           ${defaults.historyLockWaitSeconds}) or another run holding --state (default ${defaults.stateLockWaitSeconds});
+                           then exit 2 naming it
       --stale <days>       last_seen older than this is stale (default ${defaults.staleDays})
       --columns <map>      CSV/JSON column mapping, e.g. tenant=Customer,endpoint=DeviceId
                            (or 1-based positions for files without a header: tenant=1,...)
@@ -67,7 +71,8 @@ Options:
       --fail-on <sev>      lowest severity that fails the run (default low)
   -h, --help               show this help
 
-Exit codes: 0 no finding at or above --fail-on, 1 drift found, 2 usage or input error.`;
+Exit codes: 0 no finding at or above --fail-on, 1 drift found, 2 usage or input error;
+130 / 143 when stopped by SIGINT / SIGTERM (no report written, history unchanged).`;
 
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('drift', args, {
@@ -82,6 +87,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     osv: { type: 'string', multiple: true },
     history: { type: 'string' },
     'remember-scans': { type: 'string' },
+    'lock-wait': { type: 'string' },
     stale: { type: 'string' },
     columns: { type: 'string' },
     tenant: { type: 'string' },
@@ -133,6 +139,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const staleDays = parseStale(values.stale);
   const maxFindings = positiveInteger('drift', 'max-findings', values['max-findings']);
   const rememberScans = positiveInteger('drift', 'remember-scans', values['remember-scans']);
+  const lockWait = lockWaitSeconds('drift', values['lock-wait']);
   const columns = values.columns === undefined ? undefined : parseColumnMapping(values.columns);
   const preset = values.preset === undefined ? undefined : parsePreset(values.preset);
   const dateFormat =
@@ -162,6 +169,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
         now: io.now,
         env: io.env,
         ...(values.state !== undefined ? { statePath: resolve(io.cwd, values.state) } : {}),
+        stateLockWaitMs: (lockWait ?? defaults.stateLockWaitSeconds) * 1000,
       });
       trustFindings.push(...check.findings);
       if (check.manifest) trusted.push(check.manifest);
@@ -202,7 +210,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const history =
     values.history === undefined
       ? undefined
-      : (await import('../fleet/history.ts')).DriftHistory.openFile(resolve(io.cwd, values.history));
+      : await (
+          await import('../fleet/history.ts')
+        ).DriftHistory.open(resolve(io.cwd, values.history), {
+          lockWaitMs: (lockWait ?? defaults.historyLockWaitSeconds) * 1000,
+          waitFlag: '--lock-wait',
+        });
   let report: DriftReport;
   try {
     const output = await scanDrift({
@@ -213,6 +226,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(history !== undefined ? { history } : {}),
       ...(rememberScans !== undefined ? { rememberScans } : {}),
       ...(onProgress !== undefined ? { onProgress } : {}),
+      ...(io.signal !== undefined ? { signal: io.signal } : {}),
     });
     report = buildDriftReport(output, {
       now: io.now,
@@ -233,6 +247,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   // Colour only for a terminal on stdout, never into a report file.
   const text = await render(report, format, values.output === undefined && useColor(io));
+  io.signal?.throwIfAborted();
   if (values.output !== undefined) {
     // Written whole to a temp file and renamed: a reader never sees half a report.
     await writeFileAtomic(resolve(io.cwd, values.output), text);

@@ -7,6 +7,8 @@ export interface CliIo {
   readonly cwd: string;
   /** The reference time for this run, fixed once (expiry, staleness, certificate validity). */
   readonly now: Date;
+  /** Aborted when the run must stop (a signal; see interrupt.ts); long commands check it. */
+  readonly signal?: AbortSignal;
 }
 
 export function processIo(): CliIo {

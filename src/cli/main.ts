@@ -1,4 +1,4 @@
-import { RmmVerifyError, errorMessage } from '../errors.ts';
+import { InterruptedError, RmmVerifyError, errorMessage } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
 import { escapeText } from '../report/escape-text.ts';
 import { VERSION } from '../version.ts';
@@ -81,6 +81,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error: unknown) {
+    if (error instanceof InterruptedError) {
+      // Stopped from outside: one line, the signal's conventional status, nothing written.
+      write(io.stderr, `rmm-verify ${name}: ${error.message}; stopped: no report written, nothing recorded`);
+      return error.exitCode;
+    }
     if (error instanceof RmmVerifyError) {
       // Messages quote inputs (file names, values): escaped, so none can add a line or reorder one.
       write(io.stderr, escapeText(errorLine(name, error.message)));

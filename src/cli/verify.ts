@@ -1,11 +1,13 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import { defaults } from '../defaults.ts';
 import { UsageError } from '../errors.ts';
 import {
   failOnOption,
   formatOption,
   helpOption,
+  lockWaitSeconds,
   parseCommandArgs,
   requireFlag,
   severityFlag,
@@ -28,6 +30,8 @@ Options:
       --signature FILE     detached manifest signatures (default: <manifest>.sig)
       --state FILE         rollback state (default: $RMM_VERIFY_STATE or ~/.local/state/rmm-verify/manifest-state.json)
       --no-state           skip the rollback check (not recommended)
+      --lock-wait SECONDS  wait this long for another run updating the state file, then exit 2
+                           naming it (default ${defaults.stateLockWaitSeconds})
       --platform P         require artifacts built for this platform, e.g. windows-x64
       --evidence DIR       also look here for bundles, attestations and SBOMs (repeatable)
       --trusted-root FILE  Sigstore trusted_root.json for offline bundle verification
@@ -51,6 +55,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     offline: { type: 'boolean' },
     'system-roots': { type: 'boolean' },
     token: { type: 'string' },
+    'lock-wait': { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -71,6 +76,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const trust = await loadTrustRoot(trustRootPath('verify', values, io));
   const loaded = await loadManifestFile(manifestPath);
   const state = statePath('verify', values, io);
+  const lockWait = lockWaitSeconds('verify', values['lock-wait']);
 
   // HOOK github: resolve `github:owner/repo@tag` arguments into downloaded files here.
   const github = positionals.some((p) => p.startsWith('github:'))
@@ -105,6 +111,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     failOn,
     ...(values.signature ? { signaturePath: resolve(io.cwd, values.signature) } : {}),
     ...(state !== undefined ? { statePath: state } : {}),
+    ...(lockWait !== undefined ? { stateLockWaitMs: lockWait * 1000 } : {}),
     ...(values.platform ? { platform: values.platform } : {}),
     options: {
       offline: values.offline === true,

@@ -53,6 +53,11 @@ export interface DriftScanInput {
   /** Test hook passed to the history commit. */
   readonly beforeCommit?: () => void;
   /**
+   * Stops the scan: rows stop being read at the next row, the history is rolled back (never
+   * committed after an abort), and the abort reason is thrown.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * Read CSV files on a worker thread: 'auto' (the default) for files of
    * `defaults.readerThreadMinBytes` or more, 'always', or 'never'. Results are the same.
    */
@@ -104,6 +109,7 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
     ...(input.history !== undefined ? { history: input.history } : {}),
     ...(input.onProgress !== undefined ? { onProgress: input.onProgress } : {}),
     ...(input.progressEvery !== undefined ? { progressEvery: input.progressEvery } : {}),
+    ...(input.signal !== undefined ? { signal: input.signal } : {}),
   });
   const malformed = input.strict
     ? (file: string, line: number, reason: string) => {
@@ -158,6 +164,10 @@ export async function scanDrift(input: DriftScanInput): Promise<DriftScanOutput>
       );
     }
     if (input.history === undefined) return { result, findings };
+    // One turn of the event loop first: a signal, or the launcher going away, that arrived
+    // while the rows were being rolled up is seen here, and nothing is committed after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    input.signal?.throwIfAborted();
     const committed = input.history.commit(result, {
       maxFindingsPerCode,
       trendScans: defaults.historyTrendScans,

@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 import { InputError, errorMessage } from '../errors.ts';
 import { finding, type Finding } from '../findings.ts';
+import { acquireLock, type HeldLock } from '../fs/lock-file.ts';
 import { versionScheme, type VersionScheme } from '../versions/index.ts';
 import type { HistoryStage, DriftResult } from './scan.ts';
 
@@ -21,6 +22,11 @@ import type { HistoryStage, DriftResult } from './scan.ts';
  * only at COMMIT. A crash or error before COMMIT rolls everything back, leaving the previous
  * history as it was. Per-endpoint state lives on disk, not in memory, but costs a SQLite write
  * per row: history makes a 10-million-row scan several times slower (see README).
+ *
+ * One scan at a time: `open` takes `<history>.lock` (fs/lock-file.ts) for the whole scan, and a
+ * second scan waits for it a bounded time, then fails naming the first (pid, host, start).
+ * A database that is not a history (other tables, or another application id) is refused
+ * before anything is written to it: no table is added and its journal mode is not changed.
  */
 export interface HistoryDiff {
   readonly scanId: number;
@@ -73,6 +79,17 @@ CREATE TABLE IF NOT EXISTS endpoints (
   last_seen REAL NOT NULL, scan_id INTEGER NOT NULL, PRIMARY KEY (tenant, endpoint, product)) WITHOUT ROWID;
 `;
 
+/** `PRAGMA application_id` of a history database: 'RMMV'. */
+export const HISTORY_APPLICATION_ID = 0x524d4d56;
+const HISTORY_TABLES = new Set(['meta', 'scans', 'tenant_scans', 'version_counts', 'endpoints']);
+
+export interface HistoryOpenOptions {
+  /** How long to wait for another scan's lock, in milliseconds (default defaults.historyLockWaitSeconds). */
+  readonly lockWaitMs: number;
+  /** How the user changes the wait, for the busy message (e.g. `--lock-wait`). */
+  readonly waitFlag?: string;
+}
+
 export interface HistoryOptions {
   readonly maxFindingsPerCode: number;
   readonly trendScans: number;
@@ -92,6 +109,8 @@ export class DriftHistory implements HistoryStage {
   /** The schemes of the scan being committed (read by the SQL function version_compare). */
   private schemes: ReadonlyMap<string, VersionScheme> = new Map();
 
+  private lock: HeldLock | undefined;
+
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.db = db;
@@ -106,7 +125,31 @@ export class DriftHistory implements HistoryStage {
     });
   }
 
+  /**
+   * Opens a history for one scan: refuses a database that is not a history, then takes its
+   * lock (waiting up to `lockWaitMs` for a scan already running), then prepares it.
+   */
+  static async open(path: string, options: HistoryOpenOptions): Promise<DriftHistory> {
+    checkIsHistory(path);
+    const lock = await acquireLock(path, {
+      waitMs: options.lockWaitMs,
+      purpose: 'rmm-verify drift scan',
+      what: 'history database',
+      ...(options.waitFlag !== undefined ? { waitFlag: options.waitFlag } : {}),
+    });
+    try {
+      const history = DriftHistory.openFile(path);
+      history.lock = lock;
+      return history;
+    } catch (error: unknown) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** Opens (or creates) a history without taking its lock (one process, e.g. tests). */
   static openFile(path: string): DriftHistory {
+    checkIsHistory(path);
     let db: DatabaseSync;
     try {
       // Loaded on first use: importing the library or running drift without --history does not
@@ -116,6 +159,7 @@ export class DriftHistory implements HistoryStage {
       // The busy timeout first: switching to WAL takes a lock that another process may hold.
       db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       db.exec(SCHEMA);
+      db.exec(`PRAGMA application_id = ${HISTORY_APPLICATION_ID}`);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
         { value: string } | undefined;
       if (version === undefined) db.exec(`INSERT INTO meta VALUES ('schema', '1')`);
@@ -139,7 +183,16 @@ export class DriftHistory implements HistoryStage {
 
   /** Starts the scan's transaction and the staging table. */
   begin(): void {
-    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error: unknown) {
+      // Held by a process that does not take our lock file (an sqlite3 shell, a backup tool).
+      throw new InputError(
+        'INPUT_BUSY',
+        `history database is locked by another process (not an rmm-verify scan): ${errorMessage(error)}`,
+        { file: this.path, cause: error },
+      );
+    }
     this.open = true;
     this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (
       tenant TEXT NOT NULL, endpoint TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL, hostname TEXT NOT NULL,
@@ -378,9 +431,71 @@ export class DriftHistory implements HistoryStage {
   }
 
   close(): void {
-    this.rollback();
-    this.db.close();
+    try {
+      this.rollback();
+      this.db.close();
+    } finally {
+      this.lock?.release();
+      this.lock = undefined;
+    }
   }
+}
+
+/**
+ * Refuses a file that is an SQLite database but not a scan history (another application's id,
+ * or tables of its own), reading only: nothing is created, migrated or switched to WAL in it.
+ * A missing or empty file, or a database without tables, becomes a history.
+ */
+function checkIsHistory(path: string): void {
+  const fs = process.getBuiltinModule('node:fs');
+  let size: number;
+  try {
+    size = fs.statSync(path).size;
+  } catch {
+    return; // missing: created as a history (an unreadable path fails when it is opened)
+  }
+  if (size === 0) return;
+  const sqlite = process.getBuiltinModule('node:sqlite');
+  let db: DatabaseSync;
+  try {
+    db = new sqlite.DatabaseSync(path, { readOnly: true });
+  } catch (error: unknown) {
+    throw new InputError('INPUT_UNREADABLE', `cannot open history database: ${errorMessage(error)}`, {
+      file: path,
+      cause: error,
+    });
+  }
+  let applicationId: number;
+  let tables: string[];
+  try {
+    applicationId = (db.prepare('PRAGMA application_id').get() as { application_id: number }).application_id;
+    tables = (
+      db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+  } catch (error: unknown) {
+    throw new InputError(
+      'INPUT_INVALID',
+      `cannot open history database: ${errorMessage(error)} (expected an rmm-verify scan history)`,
+      { file: path, cause: error },
+    );
+  } finally {
+    db.close();
+  }
+  const foreign = tables.filter((t) => !HISTORY_TABLES.has(t));
+  if (applicationId !== 0 && applicationId !== HISTORY_APPLICATION_ID)
+    throw new InputError(
+      'INPUT_INVALID',
+      `not an rmm-verify scan history: the database's application id is 0x${applicationId.toString(16)} (a history has 0x${HISTORY_APPLICATION_ID.toString(16)}); refusing to change it`,
+      { file: path },
+    );
+  if (foreign.length > 0)
+    throw new InputError(
+      'INPUT_INVALID',
+      `not an rmm-verify scan history: it has table(s) ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''} (a history has only ${[...HISTORY_TABLES].join(', ')}); refusing to change it`,
+      { file: path },
+    );
 }
 
 function pct(part: number, whole: number): number {

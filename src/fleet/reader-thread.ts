@@ -220,7 +220,13 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
           case 'batch': {
             const { columns, text } = message.batch;
             reader.read(message.batch);
-            worker.postMessage({ columns, text } satisfies AckMessage, [columns, text]);
+            // Acknowledged on the next turn of the event loop, not at once: a port handles up to
+            // 1,000 messages in one go when more keep arriving, and a prompt ack would keep this
+            // thread in that loop for minutes, with signals, timers and the launcher's channel
+            // unanswered (a scan that does not stop, or stops only long after its launcher died).
+            setImmediate(() => {
+              if (!settled) worker.postMessage({ columns, text } satisfies AckMessage, [columns, text]);
+            });
             break;
           }
           case 'end':

@@ -1,3 +1,4 @@
+import { InterruptedError } from '../errors.ts';
 import { FINDING_CODES, finding, type Finding, type FindingCode } from '../findings.ts';
 import type { Severity } from '../finding-codes.ts';
 import type { Allowlist } from './config.ts';
@@ -39,6 +40,8 @@ export interface DriftScanOptions {
   /** Called every `progressEvery` rows with the rows read so far (for a TTY progress line). */
   readonly onProgress?: (rows: number) => void;
   readonly progressEvery?: number;
+  /** Stops the scan at the next row (its reason, an InterruptedError, is thrown). */
+  readonly signal?: AbortSignal;
 }
 
 export const CLASS_CODE: Readonly<Record<DriftClass, FindingCode | undefined>> = {
@@ -232,6 +235,8 @@ export class DriftScanner implements InventorySink {
   private readonly progressEvery: number;
   /** Set by the deduplicator when the row being added duplicates one held in memory. */
   private duplicateSeen = false;
+  /** Set when `options.signal` aborts: the next row throws (one field read per row). */
+  private stopped = false;
 
   constructor(catalog: ProductCatalog, allowlist: Allowlist, options: DriftScanOptions) {
     this.catalog = catalog;
@@ -240,6 +245,18 @@ export class DriftScanner implements InventorySink {
     this.staleBefore = options.now.getTime() - options.staleDays * 86_400_000;
     this.futureAfter = options.now.getTime() + (options.futureLastSeenHours ?? 24) * 3_600_000;
     this.progressEvery = options.progressEvery ?? 1_000_000;
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.stopped = true;
+      else
+        signal.addEventListener(
+          'abort',
+          () => {
+            this.stopped = true;
+          },
+          { once: true },
+        );
+    }
     for (const c of DRIFT_CLASSES) if (CLASS_CODE[c] !== undefined) this.wanted |= BIT[c];
     this.dedup = new Deduplicator(
       { memoryKeys: options.dedupMemoryKeys, partitions: options.dedupSpillPartitions },
@@ -333,6 +350,7 @@ export class DriftScanner implements InventorySink {
 
   /** Counts a row whose product is neither managed nor a known tool (not judged). */
   countOther(): void {
+    if (this.stopped) this.stop();
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     this.otherRows++;
@@ -353,6 +371,7 @@ export class DriftScanner implements InventorySink {
     file: string,
     line: number,
   ): void {
+    if (this.stopped) this.stop();
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
@@ -390,6 +409,12 @@ export class DriftScanner implements InventorySink {
         row.lastSeen,
       );
     }
+  }
+
+  /** Throws the abort reason of `options.signal`. */
+  private stop(): never {
+    const reason: unknown = this.options.signal?.reason;
+    throw reason instanceof Error ? reason : new InterruptedError('SIGINT', 'the scan was stopped');
   }
 
   /** Small per-product index of a version string (one Map lookup per row). */

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 
 import { defaults } from '../defaults.ts';
+import { withLock } from '../fs/lock-file.ts';
 import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
 import { parseRfc3339 } from '../time/rfc3339.ts';
 import { verifyBytes } from './keys.ts';
@@ -352,6 +353,11 @@ export interface CheckManifestOptions {
   readonly trustedRoot?: string;
   /** Where the default trusted root's cache is looked for (XDG_CACHE_HOME, HOME); default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How long to wait for another run's lock on the state file, in milliseconds (default
+   * defaults.stateLockWaitSeconds); the read, the rollback check and the record happen under it.
+   */
+  readonly stateLockWaitMs?: number;
 }
 
 /** Reads the signature and state files, verifies trust, and records an accepted manifest. */
@@ -362,22 +368,39 @@ export async function checkManifest(
 ): Promise<ManifestTrustResult> {
   const signaturePath = options.signaturePath ?? defaultSignaturePath(loaded.path);
   const signatures = (await exists(signaturePath)) ? await readSignatureFile(signaturePath) : undefined;
-  const state = options.statePath === undefined ? undefined : await readState(options.statePath);
+  const statePath = options.statePath;
   const bundlePaths =
     options.bundlePaths ??
     ((await exists(defaultBundlePath(loaded.path))) ? [defaultBundlePath(loaded.path)] : []);
   const bundles = await checkBundles(loaded, trust, bundlePaths, options);
-  const result = verifyManifestTrust(loaded, trust, { now: options.now, signatures, state, bundles });
-  if (result.trusted && options.statePath !== undefined && options.record !== false) {
-    await recordAccepted(
-      options.statePath,
-      loaded.manifest.product,
-      loaded.manifest.serial,
-      loaded.bytes,
-      options.now,
-    );
-  }
-  return result;
+  if (statePath === undefined)
+    return verifyManifestTrust(loaded, trust, { now: options.now, signatures, state: undefined, bundles });
+  // Read, check and record under the state file's lock: two runs sharing it never lose a
+  // product's record (each writes back what it read), and a serial is checked against the
+  // latest record.
+  return withLock(
+    statePath,
+    {
+      waitMs: options.stateLockWaitMs ?? defaults.stateLockWaitSeconds * 1000,
+      purpose: 'rmm-verify run updating the state file',
+      what: 'state file',
+      waitFlag: '--lock-wait',
+    },
+    async () => {
+      const state = await readState(statePath);
+      const result = verifyManifestTrust(loaded, trust, { now: options.now, signatures, state, bundles });
+      if (result.trusted && options.record !== false) {
+        await recordAccepted(
+          statePath,
+          loaded.manifest.product,
+          loaded.manifest.serial,
+          loaded.bytes,
+          options.now,
+        );
+      }
+      return result;
+    },
+  );
 }
 
 /** `<manifest>.sigstore.json`, where `manifest sign --sigstore` writes its bundle. */
