@@ -1,3 +1,4 @@
+import type { ByteSource } from '../authenticode/source.ts';
 import type { Digests } from '../digest/multi-hash.ts';
 import type { EvidenceValue, Finding } from '../findings.ts';
 import type { Artifact, Manifest, Release } from '../manifest/types.ts';
@@ -30,6 +31,12 @@ export interface ArtifactContext {
   readonly artifact: Artifact;
   /** Digests computed from the file in the identifying pass. */
   readonly digests: Digests;
+  /**
+   * The open file that was hashed (`verify` keeps it open through every check): checks that
+   * read the artifact read it here, so what they inspect is what was hashed, even if the path
+   * is replaced meanwhile. Absent only when a check is called on its own; it then opens `path`.
+   */
+  readonly file?: ByteSource;
   /** The run's reference time. */
   readonly now: Date;
   readonly options: ArtifactVerifyOptions;

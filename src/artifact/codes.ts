@@ -67,6 +67,21 @@ export const ARTIFACT_CODES = defineCodes({
     title: 'Not a regular file; not verified',
     help: 'A FIFO, socket, device or dangling symbolic link in a directory being verified. It is never opened (a FIFO without a writer would block the run) and so was not verified; remove it from the release directory.',
   },
+  ARTIFACT_CHECK_ERROR: {
+    severity: 'critical',
+    title: 'A check could not complete',
+    help: 'A check (Authenticode, provenance, SBOM, or the pipeline itself) stopped with an unexpected error. The artifact fails closed; the message names the check and the error.',
+  },
+  ARTIFACT_CHECK_NOT_RUN: {
+    severity: 'critical',
+    title: 'A required check did not run',
+    help: 'The manifest requires this check for the artifact (Authenticode for a PE or MSI when signers.authenticode or policy.requireAuthenticode is set, provenance with policy.requireProvenance, SBOM when the artifact pins one) but it did not run or reported that it does not apply. An artifact passes only when every required check ran and passed.',
+  },
+  ARTIFACT_CHANGED_DURING_VERIFY: {
+    severity: 'critical',
+    title: 'The file changed while it was verified',
+    help: 'Its size, modification or change time moved between opening and the end of the checks, or the path now names another file. What was verified may not be what is at the path now; verify again once nothing writes to it.',
+  },
   ARTIFACT_UNREADABLE: {
     severity: 'critical',
     title: 'Artifact could not be read',

@@ -1,9 +1,12 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 import { defaults } from '../defaults.ts';
 import { BINDING_ALGORITHMS, digestsEqual, type DigestAlgorithm } from '../digest/algorithms.ts';
-import { hashFile, type Digests } from '../digest/multi-hash.ts';
+import { handleSource } from '../authenticode/source.ts';
+import { hashFileHandle, type Digests } from '../digest/multi-hash.ts';
 import { RmmVerifyError, errorMessage } from '../errors.ts';
+import { openRegularFile, type OpenedRegularFile } from '../fs/regular-file.ts';
 import { finding, type EvidenceValue, type Finding } from '../findings.ts';
 import type { LoadedManifest } from '../manifest/load.ts';
 import type { Artifact, Manifest, Release, ResignedPin } from '../manifest/types.ts';
@@ -11,6 +14,7 @@ import { evaluateVersionPolicy } from '../manifest/version-policy.ts';
 import type { SubjectResult } from '../report/report.ts';
 import type { ArtifactCheck, ArtifactVerifyOptions } from './check.ts';
 import { ARTIFACT_CHECKS } from './checks.ts';
+import { requiredChecks } from './requirements.ts';
 
 export interface VerifyArtifactOptions {
   readonly loaded: LoadedManifest;
@@ -52,13 +56,92 @@ function bindingDigest(artifact: Artifact): { algorithm: DigestAlgorithm; hex: s
  * Verifies one file: identify it by digest among the pinned artifacts (never by name), then check
  * size, every pinned digest, platform and version policy, then the domain checks. Reading stops
  * at the largest relevant pinned size + 1 byte.
+ *
+ * The invariants live here, in one place:
+ * - the file is opened once; hashing and every check read through that handle, so what was
+ *   hashed is what was inspected;
+ * - a file whose size or times move while it is verified, or whose path now names another
+ *   file, fails (ARTIFACT_CHANGED_DURING_VERIFY);
+ * - an exception anywhere in the pipeline or a check is a failing finding (ARTIFACT_CHECK_ERROR);
+ * - a check the manifest requires (requirements.ts) that did not run fails the artifact
+ *   (ARTIFACT_CHECK_NOT_RUN); `pass` means every required check ran and reported nothing failing.
  */
 export async function verifyArtifactFile(
   path: string,
   options: VerifyArtifactOptions,
 ): Promise<ArtifactVerification> {
-  const { manifest } = options.loaded;
   const subject = options.subjectOf?.(path) ?? path;
+  let opened: OpenedRegularFile;
+  try {
+    opened = await openRegularFile(path);
+  } catch (error: unknown) {
+    // Fail closed: an unreadable artifact is a failed verification, not a skipped one.
+    const message = error instanceof RmmVerifyError ? error.message : errorMessage(error);
+    return failed(subject, {}, [
+      finding('ARTIFACT_UNREADABLE', { subject, message, location: { file: path } }),
+    ]);
+  }
+  let verification: ArtifactVerification;
+  try {
+    try {
+      verification = await verifyOpened(path, subject, opened, options);
+    } catch (error: unknown) {
+      verification = failed(subject, {}, [
+        finding('ARTIFACT_CHECK_ERROR', {
+          subject,
+          message: `${subject}: verification could not complete: ${errorMessage(error)}`,
+          evidence: { check: 'verify' },
+          location: { file: path },
+        }),
+      ]);
+    }
+    const changed = await changesSinceOpen(path, opened);
+    if (changed.length === 0) return verification;
+    return failed(subject, verification.subject.facts, [
+      ...verification.findings.filter((f) => f.code !== 'ARTIFACT_VERIFIED'),
+      finding('ARTIFACT_CHANGED_DURING_VERIFY', {
+        subject,
+        message: `${subject}: changed while it was verified (${changed.join('; ')}); the result does not describe what is at the path now`,
+        evidence: { changed },
+        location: { file: path },
+      }),
+    ]);
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+/**
+ * What moved since the file was opened: its size and times (through the handle), and whether
+ * the path still names the same file (device and inode).
+ */
+async function changesSinceOpen(path: string, opened: OpenedRegularFile): Promise<string[]> {
+  const before = opened.stat;
+  const changes: string[] = [];
+  try {
+    const after = await opened.handle.stat({ bigint: true });
+    if (after.size !== before.size) changes.push(`size ${before.size} -> ${after.size} bytes`);
+    if (after.mtimeNs !== before.mtimeNs) changes.push('modification time moved');
+    if (after.ctimeNs !== before.ctimeNs) changes.push('change time moved');
+  } catch (error: unknown) {
+    changes.push(`cannot stat the open file: ${errorMessage(error)}`);
+  }
+  try {
+    const now = await stat(path, { bigint: true });
+    if (now.dev !== before.dev || now.ino !== before.ino) changes.push('the path now names another file');
+  } catch (error: unknown) {
+    changes.push(`the path cannot be read any more: ${errorMessage(error)}`);
+  }
+  return changes;
+}
+
+async function verifyOpened(
+  path: string,
+  subject: string,
+  opened: OpenedRegularFile,
+  options: VerifyArtifactOptions,
+): Promise<ArtifactVerification> {
+  const { manifest } = options.loaded;
   const entries = pinnedEntries(manifest);
   const name = basename(path);
   const byName = entries.filter((e) => e.artifact.name === name);
@@ -71,7 +154,7 @@ export async function verifyArtifactFile(
 
   let hashed;
   try {
-    hashed = await hashFile(path, {
+    hashed = await hashFileHandle(opened.handle, Number(opened.stat.size), path, {
       algorithms: [...algorithms],
       maxBytes,
       ...(options.onProgress ? { onProgress: (n: number) => options.onProgress?.(path, n) } : {}),
@@ -191,6 +274,11 @@ export async function verifyArtifactFile(
   findings.push(...versionFindings(subject, manifest, release.version));
 
   if (!findings.some((f) => f.severity === 'critical')) {
+    // Every check reads the hashed bytes through the open handle.
+    const file = handleSource(opened.handle, path, hashed.bytesRead);
+    const head = await file.read(0, Math.min(8, file.size));
+    const required = requiredChecks(manifest, artifact, head);
+    const ran: string[] = [];
     for (const check of options.checks ?? ARTIFACT_CHECKS) {
       try {
         const result = await check.run({
@@ -201,23 +289,37 @@ export async function verifyArtifactFile(
           release,
           artifact,
           digests,
+          file,
           now: options.now,
           options: options.options,
         });
         if (!result) continue;
+        ran.push(check.name);
         findings.push(...result.findings);
         Object.assign(facts, result.facts);
       } catch (error: unknown) {
-        // A check that cannot complete fails closed, under the artifact's own code.
+        // A check that cannot complete fails closed.
+        ran.push(check.name);
         findings.push(
-          finding('ARTIFACT_UNREADABLE', {
+          finding('ARTIFACT_CHECK_ERROR', {
             subject,
-            message: `${subject}: ${check.name} check could not complete: ${errorMessage(error)}`,
+            message: `${subject}: the ${check.name} check could not complete: ${errorMessage(error)}`,
             evidence: { check: check.name },
           }),
         );
       }
     }
+    for (const name of required) {
+      if (ran.includes(name)) continue;
+      findings.push(
+        finding('ARTIFACT_CHECK_NOT_RUN', {
+          subject,
+          message: `${subject}: the manifest requires the ${name} check for ${artifact.name} ${release.version}, but it did not run`,
+          evidence: { check: name, required: [...required] },
+        }),
+      );
+    }
+    if (ran.length > 0) facts['checks'] = ran;
   }
   const failing = findings.some((f) => f.severity !== 'info');
   if (!failing) {

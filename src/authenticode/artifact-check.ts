@@ -2,7 +2,7 @@ import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../art
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue } from '../findings.ts';
 import { loadPinnedSigners, systemRoots } from './trust.ts';
-import { openFileSource } from './source.ts';
+import { openFileSource, type ByteSource } from './source.ts';
 import {
   isAuthenticodeFile,
   verifyAuthenticode,
@@ -54,11 +54,19 @@ export const authenticodeCheck: ArtifactCheck = {
     const pins = context.manifest.signers.authenticode ?? [];
     const required = context.manifest.policy.requireAuthenticode === true;
     if (pins.length === 0 && !required) return undefined;
-    let source;
-    try {
-      source = await openFileSource(context.path);
-    } catch (error: unknown) {
-      return failed(context, 'AUTHENTICODE_MALFORMED', `cannot read the file: ${errorMessage(error)}`);
+    // Read through the handle that was hashed when verify passes one (what was hashed is what
+    // is verified); open the path only when the check runs on its own.
+    let source: ByteSource;
+    let close = (): Promise<void> => Promise.resolve();
+    if (context.file) source = context.file;
+    else {
+      try {
+        const opened = await openFileSource(context.path);
+        source = opened;
+        close = () => opened.close();
+      } catch (error: unknown) {
+        return failed(context, 'AUTHENTICODE_MALFORMED', `cannot read the file: ${errorMessage(error)}`);
+      }
     }
     try {
       const head = await source.read(0, Math.min(8, source.size));
@@ -92,7 +100,7 @@ export const authenticodeCheck: ArtifactCheck = {
       }
       return { findings: result.findings, facts: facts(result) };
     } finally {
-      await source.close();
+      await close();
     }
   },
 };

@@ -1,6 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
-import { InputError, errorMessage } from '../errors.ts';
+import { InputError } from '../errors.ts';
+import { openRegularFile } from '../fs/regular-file.ts';
 
 /** Random access to the bytes of a file being verified, in memory or on disk. */
 export interface ByteSource {
@@ -27,43 +28,35 @@ export interface FileSource extends ByteSource {
 
 /** Opens a regular file for random access; the caller closes it. */
 export async function openFileSource(path: string): Promise<FileSource> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error: unknown) {
-    throw new InputError('INPUT_UNREADABLE', `cannot read file: ${errorMessage(error)}`, {
-      file: path,
-      cause: error,
-    });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new InputError('INPUT_UNREADABLE', 'not a regular file', { file: path });
-    const readInto = async (buffer: Uint8Array, offset: number): Promise<Uint8Array> => {
-      const length = buffer.length;
-      let total = 0;
-      while (total < length) {
-        const { bytesRead } = await handle.read(buffer, total, length - total, offset + total);
-        if (bytesRead === 0) {
-          throw new InputError(
-            'INPUT_UNREADABLE',
-            `file shrank while reading (${offset + total} of ${stat.size} bytes)`,
-            { file: path },
-          );
-        }
-        total += bytesRead;
+  const { handle, stat } = await openRegularFile(path);
+  return { ...handleSource(handle, path, Number(stat.size)), close: () => handle.close() };
+}
+
+/**
+ * Random access through a handle someone else opened and closes (the `verify` pipeline hashes
+ * and inspects one open file). `size` is the size the caller vouches for (the bytes hashed).
+ */
+export function handleSource(handle: FileHandle, name: string, size: number): ByteSource {
+  const readInto = async (buffer: Uint8Array, offset: number): Promise<Uint8Array> => {
+    const length = buffer.length;
+    let total = 0;
+    while (total < length) {
+      const { bytesRead } = await handle.read(buffer, total, length - total, offset + total);
+      if (bytesRead === 0) {
+        throw new InputError(
+          'INPUT_UNREADABLE',
+          `file shrank while reading (${offset + total} of ${size} bytes)`,
+          { file: name },
+        );
       }
-      return buffer;
-    };
-    return {
-      name: path,
-      size: stat.size,
-      read: (offset, length) => readInto(Buffer.allocUnsafe(length), offset),
-      readInto,
-      close: () => handle.close(),
-    };
-  } catch (error: unknown) {
-    await handle.close();
-    throw error;
-  }
+      total += bytesRead;
+    }
+    return buffer;
+  };
+  return {
+    name,
+    size,
+    read: (offset, length) => readInto(Buffer.allocUnsafe(length), offset),
+    readInto,
+  };
 }

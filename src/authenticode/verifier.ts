@@ -177,10 +177,7 @@ export async function verifyAuthenticode(
   });
 }
 
-/** True when the first bytes look like a PE or an MSI (what the artifact check applies to). */
-export function isAuthenticodeFile(head: Uint8Array): boolean {
-  return isMsi(head) || isPe(head);
-}
+export { isAuthenticodeFile } from './file-kind.ts';
 
 async function verifyPe(source: ByteSource, options: VerifyAuthenticodeOptions): Promise<AuthenticodeResult> {
   const layout = await parsePe(source);

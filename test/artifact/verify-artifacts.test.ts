@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, symlink } from 'node:fs/promises';
+import { utimesSync } from 'node:fs';
+import { appendFile, mkdir, rename, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
@@ -188,8 +189,155 @@ describe('verifyArtifactFile', () => {
     expect(seen).toEqual(['7.4.2']);
     expect(ok.subject.facts['recorded']).toBe(true);
     const failed = await verify(await ws.writeFile(NAME, installer('7.4.2')), { checks: [throwing] });
-    expect(failed.findings).toFailWith('ARTIFACT_UNREADABLE');
+    expect(failed.findings).toFailWith('ARTIFACT_CHECK_ERROR');
     expect(failed.subject.result).toBe('fail');
+  });
+});
+
+describe('verifyArtifactFile invariants', () => {
+  let ws: Workspace;
+  const sbomPinned = (extra: Partial<Manifest> = {}) =>
+    manifestWith({
+      releases: [
+        {
+          version: '7.4.2',
+          artifacts: [
+            {
+              ...artifactFor(NAME, installer('7.4.2')),
+              sbom: { format: 'cyclonedx', sha256: '0'.repeat(64) },
+            },
+          ],
+        },
+      ],
+      ...extra,
+    });
+  beforeEach(async () => {
+    ws = await workspace();
+  });
+  const verify = async (
+    path: string,
+    checks: readonly ArtifactCheck[],
+    onProgress?: (path: string, bytes: number) => void,
+  ) =>
+    verifyArtifactFile(path, {
+      loaded: await loadManifestFile(ws.manifestPath),
+      now,
+      options,
+      checks,
+      ...(onProgress ? { onProgress } : {}),
+    });
+  const passing = (name: string): ArtifactCheck => ({
+    name,
+    run: () => Promise.resolve({ findings: [], facts: {} }),
+  });
+  const notApplicable = (name: string): ArtifactCheck => ({ name, run: () => Promise.resolve(undefined) });
+
+  // [what the manifest requires, the checks run, the code expected]: pass only when every
+  // required check ran and reported nothing failing.
+  const requirementCases: [string, () => Manifest, () => ArtifactCheck[], string | undefined][] = [
+    ['an SBOM pin, the sbom check ran', () => sbomPinned(), () => [passing('sbom')], undefined],
+    [
+      'an SBOM pin, the sbom check said it does not apply',
+      () => sbomPinned(),
+      () => [notApplicable('sbom')],
+      'ARTIFACT_CHECK_NOT_RUN',
+    ],
+    ['an SBOM pin, no sbom check registered', () => sbomPinned(), () => [], 'ARTIFACT_CHECK_NOT_RUN'],
+    [
+      'requireProvenance, no provenance check ran',
+      () => manifestWith({ policy: { ...manifestWith().policy, requireProvenance: true } }),
+      () => [notApplicable('provenance'), passing('sbom')],
+      'ARTIFACT_CHECK_NOT_RUN',
+    ],
+    [
+      'a check that throws synchronously',
+      () => manifestWith(),
+      () => [
+        {
+          name: 'sync',
+          run: () => {
+            throw new TypeError('cannot read properties of undefined');
+          },
+        },
+      ],
+      'ARTIFACT_CHECK_ERROR',
+    ],
+  ];
+  it.each(requirementCases)('%s', async (_name, manifest, checks, expected) => {
+    await ws.writeManifest(manifest());
+    const result = await verify(await ws.writeFile(NAME, installer('7.4.2')), checks());
+    if (expected === undefined) {
+      expect(result.subject.result).toBe('pass');
+      expect(result.findings.map((f) => f.code)).toEqual(['ARTIFACT_VERIFIED']);
+    } else {
+      expect(result.findings).toFailWith(expected);
+      expect(result.subject.result).toBe('fail');
+      expect(result.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
+    }
+  });
+
+  it('requires Authenticode only of PE and MSI files when signers are pinned', async () => {
+    const signers = { authenticode: [{ subject: 'Acme RMM Inc', roots: ['ca.pem'] }] };
+    const pe = Buffer.concat([Buffer.from('MZ'), installer('7.4.2')]);
+    await ws.writeManifest(
+      manifestWith({ signers, releases: [{ version: '7.4.2', artifacts: [artifactFor(NAME, pe)] }] }),
+    );
+    const result = await verify(await ws.writeFile(NAME, pe), [notApplicable('authenticode')]);
+    expect(result.findings).toFailWith('ARTIFACT_CHECK_NOT_RUN');
+    await ws.writeManifest(manifestWith({ signers }));
+    const script = await verify(await ws.writeFile(NAME, installer('7.4.2')), [
+      notApplicable('authenticode'),
+    ]);
+    expect(script.subject.result).toBe('pass');
+  });
+
+  it('fails a file whose modification time moves while it is hashed', async () => {
+    await ws.writeManifest(manifestWith());
+    const path = await ws.writeFile(NAME, installer('7.4.2'));
+    const old = new Date('2026-01-01T00:00:00Z');
+    utimesSync(path, old, old);
+    const result = await verify(path, [], () => {
+      utimesSync(path, now, now); // same bytes, same size: only the time moves
+    });
+    expect(result.findings).toFailWith('ARTIFACT_CHANGED_DURING_VERIFY');
+    expect(result.findings.find((f) => f.code === 'ARTIFACT_CHANGED_DURING_VERIFY')?.message).toContain(
+      'modification time moved',
+    );
+    expect(result.subject.result).toBe('fail');
+  });
+
+  it('fails a file that grows during a later check, and one replaced at its path', async () => {
+    await ws.writeManifest(manifestWith());
+    const path = await ws.writeFile(NAME, installer('7.4.2'));
+    const appending: ArtifactCheck = {
+      name: 'appending',
+      run: async () => {
+        await appendFile(path, 'payload');
+        return { findings: [], facts: {} };
+      },
+    };
+    const grown = await verify(path, [appending]);
+    expect(grown.findings).toFailWith('ARTIFACT_CHANGED_DURING_VERIFY');
+    expect(grown.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
+
+    await ws.writeFile(NAME, installer('7.4.2'));
+    const evil = await ws.writeFile('evil.run', 'evil');
+    let seen = '';
+    const swapping: ArtifactCheck = {
+      name: 'swapping',
+      run: async (context) => {
+        await rename(evil, path);
+        // A check reads the file that was hashed, not whatever the path names now.
+        const file = context.file;
+        seen = file ? Buffer.from(await file.read(0, file.size)).toString() : '';
+        return { findings: [], facts: {} };
+      },
+    };
+    const swapped = await verify(path, [swapping]);
+    expect(seen).toBe(installer('7.4.2').toString());
+    expect(swapped.findings.find((f) => f.code === 'ARTIFACT_CHANGED_DURING_VERIFY')?.message).toContain(
+      'the path now names another file',
+    );
   });
 });
 
