@@ -28,9 +28,16 @@ export type SignerIdentifier =
   | { readonly kind: 'issuerAndSerial'; readonly issuerDer: Uint8Array; readonly serialHex: string }
   | { readonly kind: 'subjectKeyIdentifier'; readonly keyIdentifier: Uint8Array };
 
+/** An AlgorithmIdentifier's parameters: absent, an ASN.1 NULL, or anything else. */
+export type AlgorithmParameters = 'absent' | 'null' | 'other';
+
 /** RFC 5652 5.3 SignerInfo, normalised. */
 export interface SignerInfo {
   readonly offset: number;
+  readonly version: number;
+  /** Parameters of `digestAlgorithm` and `signatureAlgorithm` (outside the signature). */
+  readonly digestParameters: AlgorithmParameters;
+  readonly signatureParameters: AlgorithmParameters;
   readonly sid: SignerIdentifier;
   readonly digestAlgorithm: string;
   /** The signed attributes re-encoded with a SET tag, as they are signed (RFC 5652 5.4). */
@@ -46,6 +53,9 @@ export interface SignedData {
   /** Offset of the ContentInfo in the file (for messages). */
   readonly offset: number;
   readonly contentType: string;
+  readonly version: number;
+  /** SignedData.digestAlgorithms (outside the signature: Authenticode pins its shape). */
+  readonly digestAlgorithms: readonly { readonly oid: string; readonly parameters: AlgorithmParameters }[];
   /** The eContent value node ([0] EXPLICIT content), undefined when detached. */
   readonly content: DerNode | undefined;
   readonly certificates: readonly Certificate[];
@@ -71,8 +81,10 @@ export function parseSignedData(node: DerNode, options: { readonly x509Only?: bo
   const [signedDataNode] = children(wrapper);
   const fields = sequence(signedDataNode, 'SignedData', wrapper);
   const signedDataParent = signedDataNode as DerNode;
-  readSmallInteger(fields[0], 'SignedData version', signedDataParent);
-  expectTag(fields[1], DerTag.set, 'digestAlgorithms', signedDataParent);
+  const version = readSmallInteger(fields[0], 'SignedData version', signedDataParent);
+  const digestAlgorithms = children(
+    expectTag(fields[1], DerTag.set, 'digestAlgorithms', signedDataParent),
+  ).map((algorithm) => readAlgorithmIdentifier(algorithm, 'digestAlgorithms', fields[1]));
   const encapsulated = sequence(fields[2], 'encapContentInfo', signedDataParent);
   const eContentType = readOid(encapsulated[0], 'eContentType', fields[2]);
   let content: DerNode | undefined;
@@ -105,13 +117,21 @@ export function parseSignedData(node: DerNode, options: { readonly x509Only?: bo
     throw new DerError('unexpected element after signerInfos', offsetOf(fields[index + 1] as DerNode));
   }
   const signerInfos = children(signerSet).map(parseSignerInfo);
-  return { offset: offsetOf(node), contentType: eContentType, content, certificates, signerInfos };
+  return {
+    offset: offsetOf(node),
+    contentType: eContentType,
+    version,
+    digestAlgorithms,
+    content,
+    certificates,
+    signerInfos,
+  };
 }
 
 /** Parses an RFC 5652 SignerInfo (also used for legacy countersignatures). */
 export function parseSignerInfo(node: DerNode): SignerInfo {
   const fields = sequence(node, 'SignerInfo');
-  readSmallInteger(fields[0], 'SignerInfo version', node);
+  const version = readSmallInteger(fields[0], 'SignerInfo version', node);
   const sidNode = fields[1];
   let sid: SignerIdentifier;
   if (sidNode?.tag === DerTag.sequence) {
@@ -128,7 +148,7 @@ export function parseSignerInfo(node: DerNode): SignerInfo {
   } else {
     throw new DerError('invalid SignerInfo sid', sidNode ? offsetOf(sidNode) : offsetOf(node));
   }
-  const digestAlgorithm = readAlgorithm(fields[2], 'digestAlgorithm', node);
+  const digest = readAlgorithmIdentifier(fields[2], 'digestAlgorithm', node);
   let index = 3;
   let signedAttributesDer: Uint8Array | undefined;
   let signedAttributes: Attribute[] = [];
@@ -141,7 +161,7 @@ export function parseSignerInfo(node: DerNode): SignerInfo {
     signedAttributesDer = copy;
     index++;
   }
-  const signatureAlgorithm = readAlgorithm(fields[index++], 'signatureAlgorithm', node);
+  const signatureAlgorithm = readAlgorithmIdentifier(fields[index++], 'signatureAlgorithm', node);
   const signature = readOctetString(fields[index++], 'signature', node);
   let unsignedAttributes: Attribute[] = [];
   if (fields[index]?.tag === contextTag(1)) {
@@ -153,11 +173,14 @@ export function parseSignerInfo(node: DerNode): SignerInfo {
   }
   return {
     offset: offsetOf(node),
+    version,
+    digestParameters: digest.parameters,
+    signatureParameters: signatureAlgorithm.parameters,
     sid,
-    digestAlgorithm,
+    digestAlgorithm: digest.oid,
     signedAttributesDer,
     signedAttributes,
-    signatureAlgorithm,
+    signatureAlgorithm: signatureAlgorithm.oid,
     signature,
     unsignedAttributes,
   };
@@ -177,6 +200,22 @@ function parseAttributes(node: DerNode): Attribute[] {
 export function readAlgorithm(node: DerNode | undefined, what: string, parent?: DerNode): string {
   const [oid] = sequence(node, what, parent);
   return readOid(oid, what, node);
+}
+
+/** An AlgorithmIdentifier with what its parameters are (RFC 5280 4.1.1.2). */
+export function readAlgorithmIdentifier(
+  node: DerNode | undefined,
+  what: string,
+  parent?: DerNode,
+): { readonly oid: string; readonly parameters: AlgorithmParameters } {
+  const [oid, parameters, ...rest] = sequence(node, what, parent);
+  const kind: AlgorithmParameters =
+    parameters === undefined
+      ? 'absent'
+      : parameters.tag === DerTag.null && contents(parameters).length === 0 && rest.length === 0
+        ? 'null'
+        : 'other';
+  return { oid: readOid(oid, what, node), parameters: kind };
 }
 
 export function attributeValue(attributes: readonly Attribute[], oid: string): DerNode | undefined {

@@ -158,6 +158,48 @@ const MSI_DATA_TYPES: ReadonlySet<string> = new Set([Oid.spcSipInfo]);
  */
 const ADVISORY: ReadonlySet<string> = new Set(['AUTHENTICODE_MSI_METADATA_UNSIGNED']);
 
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+
+/**
+ * The Authenticode profile of SignedData, for the fields outside the signature that a verifier
+ * could otherwise let change freely (one flipped byte must not leave a signature "valid"):
+ * Authenticode PE format 1.0 and MS-OSHARED 2.3.2.4.1 require SignedData and SignerInfo
+ * version 1 and exactly one digestAlgorithms entry, the algorithm of the signer. osslsigncode
+ * (OpenSSL PKCS7_dataInit) rejects an unknown digestAlgorithms entry; we require the exact one,
+ * the stricter. AlgorithmIdentifier parameters of the digest and (non-PSS) signature algorithm
+ * must be absent or NULL (RFC 5754 3, RFC 4055 5).
+ */
+function profileProblems(signedData: SignedData): Problem[] {
+  const problems: Problem[] = [];
+  const malformedProfile = (message: string): void => {
+    problems.push({
+      code: 'AUTHENTICODE_SIGNATURE_MALFORMED',
+      message,
+      evidence: { offset: signedData.offset },
+    });
+  };
+  if (signedData.version !== 1)
+    malformedProfile(`SignedData version is ${signedData.version}; Authenticode requires 1`);
+  const signer = signedData.signerInfos[0];
+  const algorithms = signedData.digestAlgorithms;
+  if (algorithms.length !== 1 || (signer !== undefined && algorithms[0]?.oid !== signer.digestAlgorithm)) {
+    malformedProfile(
+      `SignedData digestAlgorithms is [${algorithms.map((a) => a.oid).join(', ')}]; Authenticode requires exactly the signer's ${signer?.digestAlgorithm ?? 'digest algorithm'}`,
+    );
+  }
+  if (algorithms.some((a) => a.parameters === 'other'))
+    malformedProfile('a digestAlgorithms entry has parameters other than absent or NULL');
+  for (const info of signedData.signerInfos) {
+    if (info.version !== 1)
+      malformedProfile(`SignerInfo version is ${info.version}; Authenticode requires 1`);
+    if (info.digestParameters === 'other')
+      malformedProfile('the SignerInfo digestAlgorithm has parameters other than absent or NULL');
+    if (info.signatureParameters === 'other' && info.signatureAlgorithm !== RSASSA_PSS)
+      malformedProfile('the SignerInfo signatureAlgorithm has parameters other than absent or NULL');
+  }
+  return problems;
+}
+
 /**
  * Verifies the Authenticode signatures of a PE or MSI file. Structure errors throw
  * AuthenticodeFormatError (an input error naming the byte offset); everything about the
@@ -355,7 +397,7 @@ function addCandidate(
     fileProblems.push(malformed(label, error));
     return;
   }
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...profileProblems(signedData)];
   let indirect: IndirectData | undefined;
   try {
     indirect = parseIndirectData(signedData, expectedDataTypes, problems);
