@@ -22,8 +22,11 @@ import { join } from 'node:path';
  * the end each partition is split (stably) into cache-sized buckets by a second hash.
  */
 export interface DedupDecision {
-  /** A row counted earlier in `cell` lost to a duplicate: take one count away. */
-  uncount(cell: number): void;
+  /**
+   * A row counted earlier in `cell` lost to a duplicate: take one count away. `lastSeen` is the
+   * losing row's (-Infinity when it had none), for what was recorded about it.
+   */
+  uncount(cell: number, lastSeen: number): void;
   /** Called for each duplicate; `inMemory` is false for duplicates found in spilled partitions. */
   duplicate(inMemory: boolean, keptCell: number, droppedCell: number): void;
 }
@@ -141,9 +144,10 @@ export class Deduplicator {
     const slot = table.find(hi, lo);
     if (slot >= 0) {
       const previousCell = table.cellAt(slot);
-      if (seen >= table.seenAt(slot)) {
+      const previousSeen = table.seenAt(slot);
+      if (seen >= previousSeen) {
         table.replace(slot, cell, seen);
-        this.decision.uncount(previousCell);
+        this.decision.uncount(previousCell, previousSeen);
         this.decision.duplicate(true, cell, previousCell);
         return true;
       }
@@ -270,12 +274,13 @@ export class Deduplicator {
         }
         // Every spilled row was counted when it arrived: a duplicate removes one count.
         const previousCell = table.cellAt(slot);
-        if (seen >= table.seenAt(slot)) {
+        const previousSeen = table.seenAt(slot);
+        if (seen >= previousSeen) {
           table.replace(slot, cell, seen);
-          this.decision.uncount(previousCell);
+          this.decision.uncount(previousCell, previousSeen);
           this.decision.duplicate(false, cell, previousCell);
         } else {
-          this.decision.uncount(cell);
+          this.decision.uncount(cell, seen);
           this.decision.duplicate(false, previousCell, cell);
         }
       }

@@ -235,6 +235,10 @@ export class DriftScanner implements InventorySink {
   private readonly progressEvery: number;
   /** Set by the deduplicator when the row being added duplicates one held in memory. */
   private duplicateSeen = false;
+  /** Set by the deduplicator when the row that lost a duplicate had a future last_seen. */
+  private futureLost = false;
+  /** Dedup key (`hi:lo`) of each listed DRIFT_FUTURE_LAST_SEEN sample. */
+  private readonly futureSampleKeys: string[] = [];
   /** Set when `options.signal` aborts: the next row throws (one field read per row). */
   private stopped = false;
 
@@ -261,8 +265,16 @@ export class DriftScanner implements InventorySink {
     this.dedup = new Deduplicator(
       { memoryKeys: options.dedupMemoryKeys, partitions: options.dedupSpillPartitions },
       {
-        uncount: (cell) => {
+        uncount: (cell, lastSeen) => {
           this.cells[cell] = (this.cells[cell] as number) - 1;
+          // The losing row's DRIFT_FUTURE_LAST_SEEN (made when it counted) no longer describes
+          // the endpoint: withdrawn from the total here, and its sample in countRow.
+          if (lastSeen > this.futureAfter) {
+            const left = (this.totals.get('DRIFT_FUTURE_LAST_SEEN') ?? 1) - 1;
+            if (left > 0) this.totals.set('DRIFT_FUTURE_LAST_SEEN', left);
+            else this.totals.delete('DRIFT_FUTURE_LAST_SEEN');
+            this.futureLost = true;
+          }
         },
         duplicate: (inMemory) => {
           this.duplicateRows++;
@@ -375,7 +387,6 @@ export class DriftScanner implements InventorySink {
     this.rows++;
     if (this.rows % this.progressEvery === 0) this.options.onProgress?.(this.rows);
     if (lastSeen < this.staleBefore) flags |= FLAG_STALE;
-    else if (lastSeen > this.futureAfter) this.futureFinding(source.row(), file, line);
     const at = group * 16;
     const cells = this.cells;
     flags |= (cells[at + META_VERSION] as number) & FLAG_ALLOWED;
@@ -393,8 +404,12 @@ export class DriftScanner implements InventorySink {
       // The earlier row lost: its sample findings no longer describe the endpoint.
       const key = `${hi}:${lo}`;
       if (counted && this.sampledKeys.has(key)) this.dropSamples(key);
+      if (this.futureLost) this.dropFutureSample(key);
     }
+    this.futureLost = false;
     if (!counted) return;
+    // Only a row that counts says something about the endpoint (a losing duplicate does not).
+    if (lastSeen > this.futureAfter) this.futureFinding(source.row(), file, line, `${hi}:${lo}`);
     const mask = cellMask(product, cells[at + META_MASK] as number, flags);
     if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
     if (this.options.history !== undefined && product.kind === 'managed') {
@@ -811,9 +826,19 @@ export class DriftScanner implements InventorySink {
     this.dedup.close();
   }
 
+  /** Withdraws the listed DRIFT_FUTURE_LAST_SEEN sample of a dedup key (its row lost). */
+  private dropFutureSample(key: string): void {
+    const at = this.futureSampleKeys.indexOf(key);
+    if (at < 0) return;
+    this.futureSampleKeys.splice(at, 1);
+    this.samples.get('DRIFT_FUTURE_LAST_SEEN')?.splice(at, 1);
+  }
+
   /** A last_seen later than the clock allows (a 2999 date would win every duplicate). */
-  private futureFinding(original: InventoryRow, file: string, line: number): void {
+  private futureFinding(original: InventoryRow, file: string, line: number, key: string): void {
     const row = ownRow(original);
+    const listed = this.samples.get('DRIFT_FUTURE_LAST_SEEN')?.length ?? 0;
+    if (listed < this.options.maxFindingsPerCode) this.futureSampleKeys.push(key);
     this.sample('DRIFT_FUTURE_LAST_SEEN', () =>
       finding('DRIFT_FUTURE_LAST_SEEN', {
         subject: `${row.tenant}/${row.endpoint}`,

@@ -7,7 +7,10 @@
  * Normalisation, in every scheme: trim; drop a parenthesised build note at the end
  * (`7.4.2 (build 1234)`); drop a leading `v`/`V` before a digit. In `semver` and `windows` also
  * drop build metadata (`+build.77`: SemVer 2.0 §10 gives it no precedence; `+` is part of the
- * version in Debian and RPM). `semver` reads a two-part `7.4` as `7.4.0`.
+ * version in Debian and RPM). `semver` reads a two-part `7.4` as `7.4.0`. In `windows` a
+ * numeric build note after a three-part version is its fourth part (`7.4.2 (build 1234)` is
+ * `7.4.2.1234`, as Windows uninstall data and vendors' About boxes write it); after a version
+ * with four parts it is dropped (the version already has its build).
  */
 import semver from 'semver';
 
@@ -43,9 +46,15 @@ export interface VersionRange {
 const MAX_VERSION_CHARS = 256;
 
 /** The scheme-independent part of normalisation. */
-export function cleanVersionText(raw: string, dropBuildMetadata: boolean): string {
+export function cleanVersionText(raw: string, dropBuildMetadata: boolean, buildAsFourthPart = false): string {
   let text = raw.trim();
-  text = text.replace(/\s*\((?:build|Build|BUILD)\s+[0-9A-Za-z.-]+\)$/, '');
+  const note = /\s*\((?:build|Build|BUILD)\s+([0-9A-Za-z.-]+)\)$/.exec(text);
+  if (note !== null) {
+    text = text.slice(0, note.index);
+    const build = note[1] as string;
+    if (buildAsFourthPart && /^[0-9]{1,10}$/.test(build) && /^[vV]?[0-9]+\.[0-9]+\.[0-9]+$/.test(text))
+      text = `${text}.${build}`;
+  }
   if (/^[vV][0-9]/.test(text)) text = text.slice(1);
   if (dropBuildMetadata) {
     const plus = text.indexOf('+');
@@ -92,10 +101,11 @@ function simpleScheme<T>(
   parse: (text: string) => T | undefined,
   format: (value: T) => string,
   order: (a: T, b: T) => number,
+  buildAsFourthPart = false,
 ): VersionScheme {
   const normalise = (raw: string): string | undefined => {
     if (raw.length > MAX_VERSION_CHARS) return undefined;
-    const parsed = parse(cleanVersionText(raw, dropBuildMetadata));
+    const parsed = parse(cleanVersionText(raw, dropBuildMetadata, buildAsFourthPart));
     return parsed === undefined ? undefined : format(parsed);
   };
   const compare = (a: string, b: string): number => {
@@ -159,6 +169,7 @@ const SCHEMES: Readonly<Record<VersionSchemeName, VersionScheme>> = {
     parseWindowsVersion,
     formatWindowsVersion,
     compareWindows,
+    true,
   ),
   debian: simpleScheme('debian', '1:7.4.2-1', false, parseDebianVersion, formatDebianVersion, compareDebian),
   rpm: simpleScheme('rpm', '1:7.4.2-1.el9', false, parseRpmVersion, formatRpmVersion, compareRpm),

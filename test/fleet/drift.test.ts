@@ -376,6 +376,36 @@ describe('last_seen in the future', () => {
     expect(future[0]?.location).toEqual({ file: path, line: 2 });
     expect(findings).toFailWith('DRIFT_FUTURE_LAST_SEEN');
   });
+
+  it('is withdrawn when its row loses the duplicate check, and never made for a row that loses', async () => {
+    const path = join(fx.dir, 'future-duplicates.csv');
+    await writeFile(
+      path,
+      csvOf([
+        // e1: a 2999 row, later beaten by a 3000 row of the same endpoint: one finding, the 3000 one.
+        ['t', 'e1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2999-01-01T00:00:00Z'],
+        ['t', 'E1', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '3000-01-01T00:00:00Z'],
+        // e2: the 3000 row first; the 2999 row after it loses and makes no finding.
+        ['t', 'e2', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '3000-01-01T00:00:00Z'],
+        ['t', 'e2', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2999-01-01T00:00:00Z'],
+        // e3: clean.
+        ['t', 'e3', 'h', 'acme-agent', '7.4.2', '', 'linux-x64', '2026-11-28T00:00:00Z'],
+      ]),
+    );
+    for (const readerThread of ['never', 'always'] as const) {
+      const { result, findings } = await scan([path], { readerThread });
+      expect(result.fleet.agents).toBe(3);
+      const future = findings.filter((f) => f.code === 'DRIFT_FUTURE_LAST_SEEN');
+      expect(future.map((f) => [f.subject, f.location?.line])).toEqual([
+        ['t/e1', 3],
+        ['t/e2', 4],
+      ]);
+      expect(result.findingTotals.DRIFT_FUTURE_LAST_SEEN).toBe(2);
+    }
+    // Duplicates found in spilled partitions (at the end of the scan) are withdrawn from the total.
+    const spilled = await scan([path], { dedupMemoryKeys: 1 });
+    expect(spilled.result.findingTotals.DRIFT_FUTURE_LAST_SEEN).toBe(2);
+  });
 });
 
 describe('scanDrift takes trusted manifests only', () => {

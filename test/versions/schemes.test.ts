@@ -32,6 +32,12 @@ const NORMALISE: readonly (readonly [VersionSchemeName, string, string | undefin
   ['windows', '7.4.2', '7.4.2.0'],
   ['windows', 'v7.4.2.1234', '7.4.2.1234'],
   ['windows', '7.4.2.1234 (build 1234)', '7.4.2.1234'],
+  ['windows', '7.4.2 (build 1234)', '7.4.2.1234'], // a three-part version's build note is its fourth part
+  ['windows', 'v7.4.2 (Build 1234)', '7.4.2.1234'],
+  ['windows', '7.4.2.5 (build 1234)', '7.4.2.5'], // four parts already: the note is dropped
+  ['windows', '7.4 (build 1234)', '7.4.0.0'], // which part would it be? dropped
+  ['windows', '7.4.2 (build 12a)', '7.4.2.0'], // not a number: dropped
+  ['semver', '7.4.2 (build 1234) ', '7.4.2'],
   ['windows', '7.04.2.01', '7.4.2.1'], // numeric parts
   ['windows', '7.4.2.1.5', undefined],
   ['windows', '7.4.2-rc.1', undefined],
@@ -217,7 +223,11 @@ describe('properties', () => {
           (a, space, v) => {
             const x = s.normalise(a);
             if (x === undefined || /^[0-9]+:/.test(a)) return; // v before an epoch is not a spelling anyone uses
-            expect(s.normalise(`${space}${v}${a} (build 77)${space}`)).toBe(x);
+            // Windows reads the build note of a three-part version as its fourth part.
+            const threePart = name === 'windows' && /^[0-9]+\.[0-9]+\.[0-9]+$/.test(a.trim());
+            expect(s.normalise(`${space}${v}${a} (build 77)${space}`)).toBe(
+              threePart ? `${x.slice(0, -2)}.77` : x,
+            );
           },
         ),
         { numRuns: 200 },
