@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
@@ -110,7 +111,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     { loadDriftConfig },
     { loadOsvFile, withOsvAdvisories },
     { scanDrift },
-    { fileSource, streamSource },
+    { byteCounter, fileSource, streamSource },
     { buildDriftReport },
     { checkManifest, loadManifestFile, loadTrustRoot, uncheckedManifests },
   ] = await Promise.all([
@@ -181,15 +182,6 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     trusted,
     (await Promise.all((values.osv ?? []).map((path) => loadOsvFile(resolve(io.cwd, path))))).flat(),
   );
-  // Progress only for a person watching a terminal; never in machine-readable output.
-  // Rows have no known total in advance: the line shows rows read, rate and time elapsed.
-  const progress = progressOn(io, 'rows');
-  const onProgress =
-    io.stderr.isTTY === true
-      ? (rows: number) => {
-          progress.update('drift: reading', rows);
-        }
-      : undefined;
   const common = {
     staleDays,
     ...(config !== undefined ? { config } : {}),
@@ -201,12 +193,36 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(maxFindings !== undefined ? { maxFindingsPerCode: maxFindings } : {}),
   };
   const allowSpecialFiles = values['allow-fifo'] === true;
-  const sources: InventorySource[] = positionals.map((p) =>
+  // Progress only for a person watching a terminal; never in machine-readable output. With
+  // only regular files the total is known: bytes read of their total size, percent and time
+  // left; otherwise (stdin, a FIFO) rows read, rate and time elapsed.
+  const terminal = io.stderr.isTTY === true;
+  const counters: BigInt64Array[] = [];
+  const sources: InventorySource[] = positionals.map((p) => {
     // Reports name each file as it was given; it is read relative to the working directory.
-    p === '-'
-      ? streamSource('<stdin>', io.stdin)
-      : { ...fileSource(resolve(io.cwd, p), undefined, { allowSpecialFiles }), name: p },
-  );
+    if (p === '-') return streamSource('<stdin>', io.stdin);
+    const bytesRead = terminal ? byteCounter() : undefined;
+    if (bytesRead !== undefined) counters.push(bytesRead);
+    return {
+      ...fileSource(resolve(io.cwd, p), undefined, {
+        allowSpecialFiles,
+        ...(bytesRead !== undefined ? { bytesRead } : {}),
+      }),
+      name: p,
+    };
+  });
+  const totalBytes = terminal ? regularFilesSize(sources) : undefined;
+  const progress = progressOn(io, totalBytes === undefined ? 'rows' : 'bytes');
+  const onProgress = terminal
+    ? (rows: number) => {
+        if (totalBytes === undefined) progress.update('drift: reading', rows);
+        else {
+          let done = 0;
+          for (const counter of counters) done += Number(Atomics.load(counter, 0));
+          progress.update('drift: reading', done, totalBytes);
+        }
+      }
+    : undefined;
   const history =
     values.history === undefined
       ? undefined
@@ -225,7 +241,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...common,
       ...(history !== undefined ? { history } : {}),
       ...(rememberScans !== undefined ? { rememberScans } : {}),
-      ...(onProgress !== undefined ? { onProgress } : {}),
+      // Often enough for a line that moves (a few times a second at drift's speed).
+      ...(onProgress !== undefined ? { onProgress, progressEvery: 50_000 } : {}),
       ...(io.signal !== undefined ? { signal: io.signal } : {}),
     });
     report = buildDriftReport(output, {
@@ -255,6 +272,22 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     write(io.stdout, text);
   }
   return report.result === 'pass' ? ExitCode.ok : ExitCode.failed;
+}
+
+/** The total size of the inputs when every one is a regular file; undefined otherwise. */
+function regularFilesSize(sources: readonly InventorySource[]): number | undefined {
+  let total = 0;
+  for (const source of sources) {
+    if (source.path === undefined) return undefined;
+    try {
+      const stats = statSync(source.path);
+      if (!stats.isFile()) return undefined;
+      total += stats.size;
+    } catch {
+      return undefined; // the scan itself reports the unreadable input
+    }
+  }
+  return total;
 }
 
 async function render(

@@ -32,7 +32,28 @@ export interface InventorySource {
   readonly readChunkBytes?: number;
   /** A path that is a FIFO or character device is read (only when asked for: it may never end). */
   readonly allowSpecialFiles?: boolean;
+  /**
+   * Bytes of the file read so far (element 0, reset by each open), on a SharedArrayBuffer so
+   * the reader thread can count too: progress on a terminal (see byteCounter).
+   */
+  readonly bytesRead?: BigInt64Array;
   open(): AsyncIterable<Uint8Array>;
+}
+
+/** A counter for InventorySource.bytesRead, shareable with the reader thread. */
+export function byteCounter(): BigInt64Array {
+  return new BigInt64Array(new SharedArrayBuffer(8));
+}
+
+async function* counted(
+  chunks: AsyncIterable<Uint8Array>,
+  counter: BigInt64Array,
+): AsyncIterable<Uint8Array> {
+  Atomics.store(counter, 0, 0n);
+  for await (const chunk of chunks) {
+    Atomics.add(counter, 0, BigInt(chunk.byteLength));
+    yield chunk;
+  }
 }
 
 export interface InventoryReadOptions {
@@ -72,15 +93,20 @@ export interface InputSummary {
 export function fileSource(
   path: string,
   readChunkBytes = defaults.inventoryReadChunkBytes,
-  options: { readonly allowSpecialFiles?: boolean } = {},
+  options: { readonly allowSpecialFiles?: boolean; readonly bytesRead?: BigInt64Array } = {},
 ): InventorySource {
   const allowSpecialFiles = options.allowSpecialFiles === true;
+  const counter = options.bytesRead;
   return {
     name: path,
     path,
     readChunkBytes,
     ...(allowSpecialFiles ? { allowSpecialFiles } : {}),
-    open: () => openInventoryFile(path, readChunkBytes, allowSpecialFiles),
+    ...(counter !== undefined ? { bytesRead: counter } : {}),
+    open: () => {
+      const chunks = openInventoryFile(path, readChunkBytes, allowSpecialFiles);
+      return counter === undefined ? chunks : counted(chunks, counter);
+    },
   };
 }
 

@@ -35,6 +35,8 @@ interface ReaderData {
   readonly name: string;
   readonly readChunkBytes: number;
   readonly allowSpecialFiles: boolean;
+  /** Shared with the main thread (SharedArrayBuffer): bytes read, for progress. */
+  readonly bytesRead?: BigInt64Array;
   readonly options: InventoryReadOptions;
   readonly pinnedSha256: readonly string[];
   readonly needsPlatform: boolean;
@@ -89,7 +91,10 @@ async function runReader(data: ReaderData, port: MessagePort): Promise<void> {
     return credits > 0 ? undefined : new Promise<void>((resolve) => (wake = resolve));
   };
   const source: InventorySource = {
-    ...fileSource(data.path, data.readChunkBytes, { allowSpecialFiles: data.allowSpecialFiles }),
+    ...fileSource(data.path, data.readChunkBytes, {
+      allowSpecialFiles: data.allowSpecialFiles,
+      ...(data.bytesRead !== undefined ? { bytesRead: data.bytesRead } : {}),
+    }),
     name: data.name,
   };
   try {
@@ -199,6 +204,7 @@ export function readCsvOnThread(input: ReaderThreadInput): Promise<InputSummary 
     name: source.name,
     readChunkBytes: source.readChunkBytes ?? defaults.inventoryReadChunkBytes,
     allowSpecialFiles: source.allowSpecialFiles === true,
+    ...(source.bytesRead !== undefined ? { bytesRead: source.bytesRead } : {}),
     options,
     pinnedSha256: input.pinnedSha256,
     needsPlatform: input.needsPlatform,

@@ -248,3 +248,32 @@ describe('mistakes', () => {
     expect(closest('x', ['format'])).toBeUndefined();
   });
 });
+
+describe('drift progress', () => {
+  const csv = 'fleet.csv';
+  beforeAll(async () => {
+    // 120,000 rows (about 14 MiB): progress is reported every 50,000 rows on a terminal.
+    const lines = ['tenant,endpoint_id,hostname,product,version,sha256,platform,last_seen'];
+    for (let i = 0; i < 120_000; i++) {
+      lines.push(
+        `t${i % 7},e-${i},HOST-${i},Acme RMM Agent,7.4.2,${'a'.repeat(64)},windows-x64,2026-11-28T09:12:00Z`,
+      );
+    }
+    await ws.writeFile(csv, Buffer.from(`${lines.join('\n')}\n`));
+  });
+  const driftArgs = () => ['drift', csv, '-m', ws.manifestPath, '--allow-unsigned-manifests', '-f', 'json'];
+
+  it('shows bytes read of the total size, percent, rate and time left on a terminal', () => {
+    const { screen } = onTerminal(driftArgs());
+    expect(screen).toMatch(
+      /drift: reading {2}\d+\.\d MiB \/ \d+\.\d MiB {2}\d+% {2}\d+\.\d MiB\/s {2}\d+:\d\d left/,
+    );
+    expect(screen).toContain(`\r${ESC}[2K`);
+  });
+
+  it('shows nothing on a pipe', () => {
+    const { stderr } = onPipe(driftArgs());
+    expect(stderr).not.toContain('drift: reading');
+    expect(stderr).not.toContain(ESC);
+  });
+});
