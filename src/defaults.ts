@@ -53,6 +53,8 @@ export const defaults = {
   maxSbomBytes: 256 << 20, // bytes of one SBOM document
   maxSbomArrayLength: 1_000_000, // elements in one array of an SBOM (components, dependencies)
   maxSbomDepth: 96, // nesting levels in an SBOM (nested components)
+  maxLicenseExpressionChars: 16 << 10, // characters of one SPDX licence expression parsed
+  maxLicenseExpressionTerms: 1_000, // licences and operators in one SPDX licence expression
   maxSbomSchemaErrors: 100, // schema errors reported per document
   maxSbomPolicyBytes: 1 << 20, // bytes of a policy file
   maxOsvFiles: 200_000, // OSV records read from one --osv directory

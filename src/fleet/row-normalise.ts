@@ -1,6 +1,7 @@
 import { ownString } from './own-string.ts';
 import { parseTimestamp, type DateOrder } from './timestamp.ts';
 import type { InventoryRow } from './types.ts';
+import { truncateUntrusted } from '../text/truncate.ts';
 
 /**
  * The checks and normal forms every inventory format shares: required fields, endpoint falling
@@ -93,5 +94,5 @@ export function finishRow(
 }
 
 export function truncate(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return truncateUntrusted(text, 80);
 }

@@ -1,5 +1,6 @@
 import parseExpression from 'spdx-expression-parse';
 
+import { defaults } from '../defaults.ts';
 import type { SbomLicense } from './model.ts';
 
 /**
@@ -76,6 +77,14 @@ export class LicenseEvaluator {
     const cached = this.#cache.get(license.value);
     if (cached) return cached;
     let verdict: LicenseVerdict;
+    const tooLong = exceedsLimits(license.value);
+    if (tooLong !== undefined) {
+      // spdx-expression-parse recurses per term and slows down on long inputs (a valid
+      // 10,000-term AND overflowed the stack; 800 KB took minutes): longer ones are not parsed.
+      verdict = { kind: 'invalid', expression: license.value, reason: tooLong };
+      if (this.#cache.size < 100_000) this.#cache.set(license.value, verdict);
+      return verdict;
+    }
     try {
       const violations = this.#violations(parseExpression(license.value));
       verdict =
@@ -110,4 +119,18 @@ export class LicenseEvaluator {
       ? { kind: 'ok' }
       : { kind: 'denied', expression: expressions.join(' AND '), licenses: [...new Set(denied)] };
   }
+}
+
+/** Why an expression is too long to parse (linear scan), or undefined. */
+function exceedsLimits(expression: string): string | undefined {
+  if (expression.length > defaults.maxLicenseExpressionChars)
+    return `longer than ${defaults.maxLicenseExpressionChars} characters (${expression.length}); not parsed`;
+  let terms = 0;
+  const words = /[^\s()]+/g;
+  while (words.exec(expression) !== null) {
+    terms += 1;
+    if (terms > defaults.maxLicenseExpressionTerms)
+      return `more than ${defaults.maxLicenseExpressionTerms} licences and operators; not parsed`;
+  }
+  return undefined;
 }

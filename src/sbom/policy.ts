@@ -14,6 +14,7 @@ import { osvPackageName, parsePurl, purlPackageKey, type PackageUrl } from './pu
 import { parseVersionRange, rangeIncludes, type VersionRange } from './version-range.ts';
 import { PURL_ECOSYSTEMS, orderingFor } from './versions/index.ts';
 import { validate as validatePolicyDocument } from '../validators/sbom-policy.ts';
+import { truncateUntrusted } from '../text/truncate.ts';
 
 /** A denied package: by purl (`pkg:npm/event-stream`, version optional) or by name. */
 export interface DeniedComponent {
@@ -251,8 +252,11 @@ export function checkPolicy(sbom: Sbom, policy: SbomPolicy, options: PolicyCheck
         collector.add('SBOM_DENIED_LICENSE', () =>
           finding('SBOM_DENIED_LICENSE', {
             subject: subjectOf(component),
-            message: `${describeComponent(component)}: licence "${verdict.expression}" cannot be satisfied without ${verdict.licenses.join(', ')}`,
-            evidence: { expression: verdict.expression, licenses: verdict.licenses },
+            message: `${describeComponent(component)}: licence "${truncateUntrusted(verdict.expression)}" cannot be satisfied without ${truncateUntrusted(verdict.licenses.join(', '))}`,
+            evidence: {
+              expression: truncateUntrusted(verdict.expression),
+              licenses: verdict.licenses.slice(0, 100),
+            },
             location: locate(component),
           }),
         );
@@ -260,8 +264,8 @@ export function checkPolicy(sbom: Sbom, policy: SbomPolicy, options: PolicyCheck
         collector.add('SBOM_LICENSE_INVALID', () =>
           finding('SBOM_LICENSE_INVALID', {
             subject: subjectOf(component),
-            message: `${describeComponent(component)}: "${verdict.expression}" is not a valid SPDX licence expression (${verdict.reason})`,
-            evidence: { expression: verdict.expression },
+            message: `${describeComponent(component)}: "${truncateUntrusted(verdict.expression)}" is not a valid SPDX licence expression (${truncateUntrusted(verdict.reason)})`,
+            evidence: { expression: truncateUntrusted(verdict.expression) },
             location: locate(component),
           }),
         );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { defaults } from '../../src/defaults.ts';
 import { InputError } from '../../src/errors.ts';
 import type { Finding } from '../../src/findings.ts';
 import type { JsonValue } from '../../src/json/index.ts';
@@ -87,6 +88,29 @@ describe('licences are evaluated as SPDX expressions', () => {
     ['Not A Licence', 'invalid'],
   ])('%s → %s', (expression, expected) => {
     expect(verdict(expression)).toBe(expected);
+  });
+
+  it('long expressions are refused before parsing, with a short reason, never a stack overflow', () => {
+    // A valid 10,000-term AND overflowed the parser's stack; an 800 KB one took minutes.
+    const terms = (n: number) =>
+      Array.from({ length: n }, (_, i) => (i % 2 ? 'MIT' : 'Apache-2.0')).join(' AND ');
+    const atCap = terms(Math.floor((defaults.maxLicenseExpressionTerms + 1) / 2));
+    expect(verdict(atCap)).toBe('ok'); // up to the cap it is parsed
+    for (const expression of [terms(10_000), 'MIT AND '.repeat(100_000) + 'MIT']) {
+      const result = evaluator.evaluate([{ kind: 'expression', value: expression }]);
+      expect(result.kind).toBe('invalid');
+      expect(result.kind === 'invalid' ? result.reason : '').toMatch(/not parsed/);
+    }
+  });
+
+  it('messages quote at most 200 characters of a hostile expression', async () => {
+    const long = `${'MIT AND '.repeat(100_000)}MIT`;
+    const sbom = await sbomOf(bom([component('x', '1.0.0', { licenses: [{ expression: long }] })]));
+    const findings = checkPolicy(sbom, policy({ deny: { licenses: ['GPL-3.0-only'] } }));
+    const invalid = findings.find((f) => f.code === 'SBOM_LICENSE_INVALID');
+    expect(invalid).toBeDefined();
+    expect(invalid?.message.length).toBeLessThan(600);
+    expect(JSON.stringify(invalid?.evidence).length).toBeLessThan(600);
   });
 
   it('policy ids compare case-insensitively', () => {
