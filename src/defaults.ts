@@ -47,7 +47,11 @@ export const defaults = {
   githubMaxRedirects: 5, // redirects followed per download
   githubMaxAssets: 200, // release assets handled per release
   githubMaxAssetBytes: 2 * 1024 ** 3, // bytes per asset (2 GiB) when its size is not pinned
-  githubMaxAttestations: 30, // attestations fetched per subject digest
+  githubMaxAttestations: 300, // attestations fetched per subject digest (all pages)
+  githubAttestationsPerPage: 100, // per_page of the attestations endpoint (GitHub's maximum)
+  githubMaxAttestationPages: 10, // pages of attestations followed per subject digest
+  githubRateLimitRetries: 2, // extra attempts after a rate-limit answer with a short, known wait
+  githubMaxRateLimitWaitMs: 60_000, // milliseconds waited at most for a rate limit to lift
   githubMaxApiResponseBytes: 32 << 20, // bytes of one GitHub REST API response (JSON)
   // sbom/
   maxSbomBytes: 256 << 20, // bytes of one SBOM document

@@ -44,6 +44,10 @@ Options:
                         DER; e.g. your MeshCentral server's): also pin their Authenticode image
                         hash, and require a valid signature chaining to CERT on every copy
       --target          also make V the policy target
+      --token TOKEN     GitHub token for github:owner/repo@tag (default: $GITHUB_TOKEN)
+      --github-api-url URL  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3 (default:
+                        $GITHUB_API_URL, else https://api.github.com); attestations must come
+                        from that host's repository
       --dry-run         print the new manifest to stdout instead of writing it
   -h, --help            show this help`;
 
@@ -59,6 +63,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     target: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     token: { type: 'string' },
+    'github-api-url': { type: 'string' },
     from: { type: 'string' },
     'list-format': { type: 'string' },
     dir: { type: 'string' },
@@ -106,8 +111,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       token: values.token,
       offline: false,
       attestations: false,
+      apiUrl: values['github-api-url'],
     });
-    const outcomes = await verifyReleaseAttestations(github, io, values.token);
+    const outcomes = await verifyReleaseAttestations(github, io, values.token, values['github-api-url']);
     for (const o of outcomes)
       write(io.stderr, escapeText(`pin: ${o.asset}: attestation ${o.status}: ${o.detail}`));
     if (outcomes.some((o) => o.status === 'failed')) return 1;

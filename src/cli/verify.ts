@@ -38,6 +38,8 @@ Options:
       --offline            never use the network
       --system-roots       also trust the system certificate store for Authenticode
       --token TOKEN        GitHub token for github:owner/repo@tag (default: $GITHUB_TOKEN; never printed)
+      --github-api-url URL GitHub Enterprise API, e.g. https://ghe.example.com/api/v3 (default:
+                           $GITHUB_API_URL, else https://api.github.com)
   -f, --format F           text | json | sarif | junit | markdown | csv (default text)
       --fail-on S          critical | high | medium | low (default low)
   -h, --help               show this help`;
@@ -56,6 +58,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     'system-roots': { type: 'boolean' },
     token: { type: 'string' },
     'lock-wait': { type: 'string' },
+    'github-api-url': { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -86,6 +89,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
         token: values.token ?? io.env['GITHUB_TOKEN'],
         offline: values.offline === true,
         attestations: true,
+        apiUrl: values['github-api-url'],
       })
     : localInputs(positionals, io.cwd);
   const inputs = github.inputs;

@@ -1,7 +1,7 @@
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
 import { isJsonObject, parseStrictJson, type JsonValue } from '../json/index.ts';
-import { getApiJson, type GithubClient } from './client.ts';
+import { getApiPage, type GithubClient } from './client.ts';
 import { fetchBytes } from './download.ts';
 import { GithubError } from './errors.ts';
 import { formatGithubRef, type GithubRef } from './ref.ts';
@@ -26,20 +26,25 @@ export async function fetchAttestationBundles(
 ): Promise<JsonValue[]> {
   const maxBytes = options.maxBundleBytes ?? defaults.maxBundleBytes;
   const what = `${formatGithubRef(ref)}: attestations for sha256:${sha256}`;
-  let response;
-  try {
-    response = await getApiJson(
-      client,
-      `/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/attestations/sha256:${sha256}?per_page=${defaults.githubMaxAttestations}`,
-      what,
-    );
-  } catch (error: unknown) {
-    if (error instanceof GithubError && error.code === 'GITHUB_NOT_FOUND') return [];
-    throw error;
+  // Every page (Link rel="next"), bounded in pages and in attestations.
+  const list: JsonValue[] = [];
+  let url: string | undefined =
+    `${client.apiBaseUrl}/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/attestations/sha256:${sha256}?per_page=${defaults.githubAttestationsPerPage}`;
+  for (let page = 0; url !== undefined && page < defaults.githubMaxAttestationPages; page++) {
+    let answer;
+    try {
+      answer = await getApiPage(client, url, what);
+    } catch (error: unknown) {
+      if (page === 0 && error instanceof GithubError && error.code === 'GITHUB_NOT_FOUND') return [];
+      throw error;
+    }
+    const items = isJsonObject(answer.json) ? (answer.json['attestations'] ?? []) : undefined;
+    if (!Array.isArray(items))
+      throw new GithubError('GITHUB_HTTP', `${what}: the answer has no attestations list`);
+    list.push(...items);
+    if (list.length >= defaults.githubMaxAttestations) break;
+    url = answer.next;
   }
-  const list = isJsonObject(response) ? (response['attestations'] ?? []) : undefined;
-  if (!Array.isArray(list))
-    throw new GithubError('GITHUB_HTTP', `${what}: the answer has no attestations list`);
   const bundles: JsonValue[] = [];
   for (const [index, attestation] of list.slice(0, defaults.githubMaxAttestations).entries()) {
     const where = `${formatGithubRef(ref)} attestation ${index} for sha256:${sha256}`;

@@ -15,7 +15,7 @@ import { normaliseRepository } from '../sigstore/provenance.ts';
 import { loadPublicGoodTrustedRoot, loadTrustedRoot, type SigstoreTrust } from '../sigstore/trusted-root.ts';
 import { verifyBundle } from '../sigstore/verify-bundle.ts';
 import { fetchAttestationBundles } from './attestations.ts';
-import { createGithubClient, type GithubClient } from './client.ts';
+import { createGithubClient, githubWebHost, type GithubClient } from './client.ts';
 import { downloadReleaseAssets, type DownloadedAsset } from './releases.ts';
 import { formatGithubRef, parseGithubRef, type GithubRef } from './ref.ts';
 
@@ -35,12 +35,15 @@ export interface ResolvedInputs {
 }
 
 /**
- * Environment knobs: `GITHUB_TOKEN` (unless --token), `RMM_VERIFY_GITHUB_API` (GitHub Enterprise
- * API base URL), `RMM_VERIFY_INSECURE_LOOPBACK=1` (tests only: plain http to 127.0.0.1).
+ * Environment knobs: `GITHUB_TOKEN` (unless --token), the API base URL for GitHub Enterprise
+ * (`--github-api-url`, else `RMM_VERIFY_GITHUB_API`, else `GITHUB_API_URL` as Actions runners and
+ * gh set it; default https://api.github.com), `RMM_VERIFY_INSECURE_LOOPBACK=1` (tests only:
+ * plain http to 127.0.0.1).
  */
-function clientOptions(environment: GithubCliEnvironment, token: string | undefined) {
+function clientOptions(environment: GithubCliEnvironment, token: string | undefined, apiUrl?: string) {
   const resolvedToken = token ?? environment.env['GITHUB_TOKEN'];
-  const apiBaseUrl = environment.env['RMM_VERIFY_GITHUB_API'];
+  const apiBaseUrl =
+    apiUrl || environment.env['RMM_VERIFY_GITHUB_API'] || environment.env['GITHUB_API_URL'] || undefined;
   const insecure = environment.env['RMM_VERIFY_INSECURE_LOOPBACK'] === '1';
   return {
     ...(resolvedToken ? { token: resolvedToken } : {}),
@@ -75,12 +78,18 @@ export async function resolveGithubInputs(
   command: string,
   positionals: readonly string[],
   environment: GithubCliEnvironment,
-  options: { readonly token?: string | undefined; readonly offline: boolean; readonly attestations: boolean },
+  options: {
+    readonly token?: string | undefined;
+    readonly offline: boolean;
+    readonly attestations: boolean;
+    /** `--github-api-url` (GitHub Enterprise). */
+    readonly apiUrl?: string | undefined;
+  },
 ): Promise<ResolvedInputs> {
   const inputs: string[] = [];
   const subjects = new Map<string, string>();
   const downloads: { ref: GithubRef; asset: DownloadedAsset }[] = [];
-  const settings = clientOptions(environment, options.token);
+  const settings = clientOptions(environment, options.token, options.apiUrl);
   let client: GithubClient | undefined;
   for (const arg of positionals) {
     if (!arg.startsWith('github:')) {
@@ -147,13 +156,19 @@ export async function verifyReleaseAttestations(
   resolved: ResolvedInputs,
   environment: GithubCliEnvironment,
   token: string | undefined,
+  apiUrl?: string,
 ): Promise<AttestationOutcome[]> {
   if (resolved.downloads.length === 0) return [];
   const rootPath = environment.env['RMM_VERIFY_SIGSTORE_TRUSTED_ROOT'];
   const trust: SigstoreTrust = rootPath
     ? await loadTrustedRoot(resolve(environment.cwd, rootPath))
     : await loadPublicGoodTrustedRoot();
-  const client = createGithubClient(clientOptions(environment, token));
+  const client = createGithubClient(clientOptions(environment, token, apiUrl));
+  // Certificates name the web host (https://github.com/acme/agent): GITHUB_SERVER_URL as the
+  // Actions runner sets it, else the host of the API URL (api.github.com → github.com).
+  const server = environment.env['GITHUB_SERVER_URL'];
+  const webHost =
+    server && apiUrl === undefined ? new URL(server).host.toLowerCase() : githubWebHost(client.apiBaseUrl);
   const outcomes: AttestationOutcome[] = [];
   for (const { ref, asset } of resolved.downloads) {
     const sha256 = await sha256Of(asset.path);
@@ -168,7 +183,8 @@ export async function verifyReleaseAttestations(
       });
       continue;
     }
-    const repository = `github.com/${ref.owner}/${ref.repo}`.toLowerCase();
+    // The release's own host: github.com, a GHE.com subdomain or a GitHub Enterprise Server.
+    const repository = `${webHost}/${ref.owner}/${ref.repo}`.toLowerCase();
     const failures: Finding[] = [];
     let verified: string | undefined;
     for (const [index, json] of bundles.entries()) {

@@ -1,7 +1,7 @@
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
 import { parseStrictJson, type JsonValue } from '../json/index.ts';
-import { fetchBytes } from './download.ts';
+import { fetchDocument } from './download.ts';
 import { GithubError } from './errors.ts';
 import { checkUrl } from './url-policy.ts';
 
@@ -50,7 +50,20 @@ export function createGithubClient(options: GithubClientOptions = {}): GithubCli
  * `GITHUB_NOT_FOUND`, rate limits are explained) that never show the token.
  */
 export async function getApiJson(client: GithubClient, path: string, what: string): Promise<JsonValue> {
-  const body = await fetchBytes(`${client.apiBaseUrl}${path}`, {
+  return (await getApiPage(client, `${client.apiBaseUrl}${path}`, what)).json;
+}
+
+/**
+ * One page of a paginated REST answer, with the `Link: <…>; rel="next"` URL when there is one
+ * ("Using pagination in the REST API"). A next link off the API origin is refused: the token
+ * goes to the API origin only.
+ */
+export async function getApiPage(
+  client: GithubClient,
+  url: string,
+  what: string,
+): Promise<{ json: JsonValue; next?: string }> {
+  const { body, headers } = await fetchDocument(url, {
     maxBytes: defaults.githubMaxApiResponseBytes,
     headers: {
       accept: 'application/vnd.github+json',
@@ -60,8 +73,19 @@ export async function getApiJson(client: GithubClient, path: string, what: strin
     allowInsecureLoopback: client.allowInsecureLoopback,
     ...(client.timeoutMs !== undefined ? { bodyTimeoutMs: client.timeoutMs } : {}),
   });
+  const link = headers['link'];
+  const next = nextLink(Array.isArray(link) ? link.join(', ') : link);
+  if (next !== undefined && new URL(next, url).origin !== new URL(client.apiBaseUrl).origin) {
+    throw new GithubError(
+      'GITHUB_HTTP',
+      `${what}: the next page link leaves the API origin (${new URL(next, url).origin})`,
+    );
+  }
   try {
-    return parseStrictJson(body.toString('utf8'), what).value;
+    return {
+      json: parseStrictJson(body.toString('utf8'), what).value,
+      ...(next !== undefined ? { next: new URL(next, url).href } : {}),
+    };
   } catch (error: unknown) {
     throw new GithubError(
       'GITHUB_HTTP',
@@ -71,4 +95,25 @@ export async function getApiJson(client: GithubClient, path: string, what: strin
       },
     );
   }
+}
+
+/** The `rel="next"` target of an RFC 8288 Link header, as GitHub writes it. */
+export function nextLink(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(/,\s*(?=<)/)) {
+    const match = /^<([^>]*)>\s*;(.*)$/.exec(part.trim());
+    if (match && /(?:^|;)\s*rel="?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/.test(match[2] ?? ''))
+      return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * The web host of a GitHub API base URL, for matching repositories in certificates:
+ * `https://api.github.com` → `github.com`, GHE.com `https://api.acme.ghe.com` → `acme.ghe.com`,
+ * GitHub Enterprise Server `https://ghe.example.com/api/v3` → `ghe.example.com`.
+ */
+export function githubWebHost(apiBaseUrl: string): string {
+  const host = new URL(apiBaseUrl).host.toLowerCase();
+  return host.startsWith('api.') ? host.slice(4) : host;
 }

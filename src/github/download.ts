@@ -26,6 +26,10 @@ export interface FetchOptions {
   /** Extra attempts after a 5xx, a reset connection or a timeout. */
   readonly retries?: number;
   readonly retryBaseMs?: number;
+  /** Extra attempts after a rate-limit answer whose wait is known and short (default githubRateLimitRetries). */
+  readonly rateLimitRetries?: number;
+  /** Longest wait for a rate limit to lift before giving up (default githubMaxRateLimitWaitMs). */
+  readonly maxRateLimitWaitMs?: number;
   readonly maxRedirects?: number;
   readonly onProgress?: (bytes: number, total: number | undefined) => void;
   /** Injected in tests; default: an undici Agent with the timeouts above. */
@@ -50,6 +54,17 @@ export interface DownloadResult {
 
 /** Retryable transport failures: a reset connection or a timeout. */
 class TransientError extends Error {}
+
+/** A rate-limit answer: retried after `waitMs` when that is known and short, else reported. */
+class RateLimitError extends Error {
+  readonly error: GithubError;
+  readonly waitMs: number | undefined;
+  constructor(error: GithubError, waitMs: number | undefined) {
+    super(error.message);
+    this.error = error;
+    this.waitMs = waitMs;
+  }
+}
 
 const RETRYABLE_CODES = new Set([
   'ECONNRESET',
@@ -153,17 +168,60 @@ function header(headers: Response['headers'], name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * GitHub's rate limits (REST "Rate limits for the REST API"): the primary limit answers 403 or
+ * 429 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds); a secondary limit
+ * answers 403 or 429 with `retry-after` (seconds), or without it (wait at least a minute).
+ * Undefined for any other answer.
+ */
+export function rateLimitOf(
+  url: string,
+  statusCode: number,
+  headers: Response['headers'],
+  now = Date.now(),
+): { error: GithubError; waitMs: number | undefined } | undefined {
+  if (statusCode !== 403 && statusCode !== 429) return undefined;
+  const remaining = header(headers, 'x-ratelimit-remaining');
+  const retryAfter = header(headers, 'retry-after');
+  const reset = Number(header(headers, 'x-ratelimit-reset'));
+  const limit = header(headers, 'x-ratelimit-limit');
+  const resource = header(headers, 'x-ratelimit-resource');
+  if (retryAfter !== undefined && /^\d{1,6}$/.test(retryAfter.trim())) {
+    const seconds = Number(retryAfter.trim());
+    return {
+      waitMs: seconds * 1000,
+      error: new GithubError(
+        'GITHUB_RATE_LIMITED',
+        `GitHub secondary rate limit (HTTP ${statusCode}, retry-after ${seconds} s) on GET ${url}: too many requests in a short time; wait and run again`,
+      ),
+    };
+  }
+  if (remaining === '0') {
+    const when = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
+    return {
+      waitMs: when === undefined ? undefined : Math.max(0, when.getTime() - now) + 1000,
+      error: new GithubError(
+        'GITHUB_RATE_LIMITED',
+        `GitHub primary rate limit exceeded${when ? ` until ${when.toISOString()}` : ''} (HTTP ${statusCode} on GET ${url}, x-ratelimit-remaining 0${limit !== undefined ? ` of ${limit}` : ''}${resource !== undefined ? `, resource ${resource}` : ''}); unauthenticated requests get 60 an hour: set GITHUB_TOKEN or pass --token`,
+      ),
+    };
+  }
+  if (statusCode === 429) {
+    return {
+      waitMs: 60_000,
+      error: new GithubError(
+        'GITHUB_RATE_LIMITED',
+        `GitHub secondary rate limit (HTTP 429, no retry-after) on GET ${url}; wait at least a minute and run again`,
+      ),
+    };
+  }
+  return undefined;
+}
+
 /** A non-2xx final response as a GithubError (rate limits explained). */
 export function httpError(url: string, statusCode: number, headers: Response['headers']): GithubError {
-  const remaining = header(headers, 'x-ratelimit-remaining');
-  if (statusCode === 429 || (statusCode === 403 && remaining === '0')) {
-    const reset = Number(header(headers, 'x-ratelimit-reset'));
-    const when = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
-    return new GithubError(
-      'GITHUB_RATE_LIMITED',
-      `GitHub rate limit exceeded${when} (GET ${url}, HTTP ${statusCode}); unauthenticated requests get 60 an hour: set GITHUB_TOKEN or pass --token`,
-    );
-  }
+  const limited = rateLimitOf(url, statusCode, headers);
+  if (limited) return limited.error;
   if (statusCode === 404) return new GithubError('GITHUB_NOT_FOUND', `GET ${url}: 404 not found`);
   return new GithubError('GITHUB_HTTP', `GET ${url}: HTTP ${statusCode}`);
 }
@@ -172,11 +230,29 @@ export function httpError(url: string, statusCode: number, headers: Response['he
 async function withRetries<T>(what: string, options: FetchOptions, attempt: () => Promise<T>): Promise<T> {
   const retries = options.retries ?? defaults.githubRetries;
   const base = options.retryBaseMs ?? defaults.githubRetryBaseMs;
+  const rateLimitRetries = options.rateLimitRetries ?? defaults.githubRateLimitRetries;
+  const maxWait = options.maxRateLimitWaitMs ?? defaults.githubMaxRateLimitWaitMs;
   const reasons: string[] = [];
+  let limited = 0;
   for (let i = 0; ; i++) {
     try {
       return await attempt();
     } catch (error: unknown) {
+      if (error instanceof RateLimitError) {
+        // Wait as told when that is short; never past the retry budget or the longest wait.
+        if (error.waitMs === undefined || error.waitMs > maxWait || limited >= rateLimitRetries) {
+          const why =
+            limited >= rateLimitRetries && limited > 0
+              ? ` (still limited after ${limited} retr${limited === 1 ? 'y' : 'ies'})`
+              : error.waitMs !== undefined && error.waitMs > maxWait
+                ? ` (the limit lifts in ${Math.ceil(error.waitMs / 1000)} s, longer than the ${Math.round(maxWait / 1000)} s this run waits)`
+                : '';
+          throw new GithubError('GITHUB_RATE_LIMITED', `${error.error.message}${why}`);
+        }
+        limited++;
+        await sleep(error.waitMs);
+        continue;
+      }
       if (!(error instanceof TransientError)) throw error;
       reasons.push(error.message);
       if (i >= retries) {
@@ -241,6 +317,8 @@ async function okResponse(url: string, options: FetchOptions, dispatcher: Dispat
   }
   if (response.statusCode !== 200) {
     await response.body.dump();
+    const limited = rateLimitOf(response.url, response.statusCode, response.headers);
+    if (limited) throw new RateLimitError(limited.error, limited.waitMs);
     throw httpError(response.url, response.statusCode, response.headers);
   }
   return response;
@@ -248,6 +326,14 @@ async function okResponse(url: string, options: FetchOptions, dispatcher: Dispat
 
 /** Fetches a small document into memory (bounded): attestation bundles, API blobs. */
 export async function fetchBytes(url: string, options: FetchOptions): Promise<Buffer> {
+  return (await fetchDocument(url, options)).body;
+}
+
+/** fetchBytes with the final URL and the response headers (pagination links). */
+export async function fetchDocument(
+  url: string,
+  options: FetchOptions,
+): Promise<{ body: Buffer; url: string; headers: Record<string, string | string[] | undefined> }> {
   const dispatcher = await agentFor(options);
   return withRetries(`GET ${url}`, options, async () => {
     const response = await okResponse(url, options, dispatcher);
@@ -255,7 +341,7 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<Bu
     await consume(response, options, (chunk) => {
       chunks.push(chunk);
     });
-    return Buffer.concat(chunks);
+    return { body: Buffer.concat(chunks), url: response.url, headers: response.headers };
   });
 }
 

@@ -166,12 +166,50 @@ describe('verify github:owner/repo@tag', () => {
 });
 
 describe('pin github:owner/repo@tag', () => {
+  it('on a GitHub Enterprise host, refuses attestations whose certificate names another host', async () => {
+    const gh = await server(true);
+    try {
+      const ws = await workspace();
+      // The local server stands in for ghe.example.com's API: the release's repository is
+      // ghe.example.com/acme/agent, but the attestation was built in github.com/acme/agent.
+      const captured = captureIo(ws.dir, undefined, {
+        RMM_VERIFY_GITHUB_API: gh.baseUrl,
+        GITHUB_SERVER_URL: 'https://ghe.example.com',
+        RMM_VERIFY_INSECURE_LOOPBACK: '1',
+        RMM_VERIFY_SIGSTORE_TRUSTED_ROOT: fixtures.trustedRoot,
+      });
+      const code = await main(
+        [
+          'pin',
+          'github:acme/agent@v7.4.2',
+          '--manifest',
+          'new.json',
+          '--version',
+          '7.4.2',
+          '--platform',
+          'windows-x64',
+          '--product',
+          'acme-agent',
+          '--vendor',
+          'Acme RMM',
+        ],
+        captured.io,
+      );
+      expect(captured.stderr()).toContain('not ghe.example.com/acme/agent');
+      expect(code).toBe(1);
+    } finally {
+      await gh.close();
+    }
+  });
+
   it('downloads the assets, verifies their attestations and pins them', async () => {
     const gh = await server(true);
     try {
       const ws = await workspace();
       const captured = captureIo(ws.dir, undefined, {
         RMM_VERIFY_GITHUB_API: gh.baseUrl,
+        // The local server stands in for api.github.com, whose web host certificates name.
+        GITHUB_SERVER_URL: 'https://github.com',
         RMM_VERIFY_INSECURE_LOOPBACK: '1',
         RMM_VERIFY_SIGSTORE_TRUSTED_ROOT: fixtures.trustedRoot,
       });
