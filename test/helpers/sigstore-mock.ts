@@ -49,7 +49,10 @@ export async function startMockSigstore(options: { subjectClaim?: string } = {})
   const validFrom = new Date(Date.now() - 60_000);
   const ctlog = await initializeCTLog(keyPair());
   const ca = await initializeCA(keyPair(), ctlog);
-  const tsa = await initializeTSA(keyPair());
+  // A whole-second clock: @sigstore/core's GeneralizedTime parser refuses fractional seconds,
+  // which the mock TSA writes whenever the clock has milliseconds (half the runs otherwise).
+  // Two minutes ahead, so it falls inside the validity of certificates issued during a test.
+  const tsa = await initializeTSA(keyPair(), new Date(Math.ceil(Date.now() / 1000) * 1000 + 120_000));
   const requests: string[] = [];
   const extra = new Map<string, Parameters<MockSigstore['route']>[2]>();
   const handlers = new Map<string, HandlerFn>([
