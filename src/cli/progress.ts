@@ -66,13 +66,15 @@ export function progressOn(
   let lastDraw = -Infinity;
   let shown = false;
   let current: string | undefined;
-  let started = 0;
+  // The first label's clock starts with the display (its first update may come only after
+  // thousands of rows), so even the first line has a rate; each later label restarts it.
+  let started = now();
   return {
     update(label, done, total) {
       const t = now();
       if (label !== current) {
+        if (current !== undefined) started = t;
         current = label;
-        started = t;
       }
       if (t - lastDraw < 100) return;
       lastDraw = t;
