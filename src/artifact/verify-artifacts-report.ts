@@ -27,6 +27,8 @@ export interface VerifyArtifactsOptions {
   readonly checks?: readonly ArtifactCheck[];
   readonly subjectOf?: (path: string) => string;
   readonly onProgress?: (path: string, bytesRead: number) => void;
+  /** Called once with the files a directory walk found, before any is read (for overall progress). */
+  readonly onFiles?: (files: readonly string[]) => void;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function verifyArtifacts(
   };
   const collected = await collectFiles(inputs, [options.loaded.path, signaturePath]);
   const { files } = collected;
+  options.onFiles?.(files);
   const inputFindings = collectionFindings(inputs, collected, options.subjectOf);
   if (!manifestCheck.trusted) {
     return buildReport({

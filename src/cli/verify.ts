@@ -96,6 +96,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const subjectOf = (path: string) => github.subjectOf(path);
 
   const progress = progressOn(io, 'bytes');
+  let overall: FilesProgress | undefined;
   const sizes = new Map<string, number | undefined>();
   const sizeOf = (path: string): number | undefined => {
     if (!sizes.has(path)) {
@@ -124,8 +125,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(values['trusted-root'] ? { trustedRoot: resolve(io.cwd, values['trusted-root']) } : {}),
     },
     subjectOf,
+    onFiles: (files) => {
+      overall = filesProgress(files, sizeOf);
+    },
     onProgress: (path, bytes) => {
-      progress.update(subjectOf(path), bytes, sizeOf(path));
+      if (overall === undefined) progress.update(subjectOf(path), bytes, sizeOf(path));
+      else progress.update(...overall.at(path, bytes));
     },
   });
   progress.done();
@@ -138,4 +143,30 @@ function localInputs(positionals: readonly string[], cwd: string) {
   const inputs = positionals.map((p) => resolve(cwd, p));
   const subjects = new Map(inputs.map((path, i) => [path, positionals[i] ?? path] as const));
   return { inputs, subjectOf: (path: string) => subjects.get(path) ?? path };
+}
+
+interface FilesProgress {
+  /** The progress arguments (label, bytes done of all files, total bytes) at `bytes` into `path`. */
+  at(path: string, bytes: number): [string, number, number];
+}
+
+/**
+ * One line for a run over several files (a directory walk): bytes read of the total size of
+ * every file, so percent, rate and time left cover the whole run.
+ * Undefined for a single file, whose own line says as much.
+ */
+function filesProgress(
+  files: readonly string[],
+  sizeOf: (path: string) => number | undefined,
+): FilesProgress | undefined {
+  if (files.length < 2) return undefined;
+  const before = new Map<string, number>();
+  let total = 0;
+  for (const file of files) {
+    before.set(file, total);
+    total += sizeOf(file) ?? 0;
+  }
+  // One label for the whole run: the display keeps one clock for rate and time left.
+  const label = `verify: ${files.length} files`;
+  return { at: (path, bytes) => [label, (before.get(path) ?? 0) + bytes, total] };
 }

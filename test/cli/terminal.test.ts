@@ -97,6 +97,15 @@ describe('on a terminal', () => {
     expect(screen).toContain(`\r${ESC}[2K`);
   });
 
+  it('walking a directory shows one line for the whole run: bytes of all files, percent', async () => {
+    await ws.writeFile('walk/a/agent.run', genuine);
+    await ws.writeFile('walk/b/agent.run', genuine);
+    const { status, screen } = onTerminal(verifyArgs('walk'));
+    expect(status).toBe(0);
+    expect(screen).toMatch(/verify: 2 files {2}\d+\.\d MiB \/ 96\.0 MiB {2}\d+%/);
+    expect(screen).not.toMatch(/agent\.run {2}\d+\.\d MiB \/ 48\.0 MiB/);
+  });
+
   it('NO_COLOR and FORCE_COLOR=0 turn colour off', () => {
     for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }]) {
       const { screen } = onTerminal(verifyArgs('agent.run'), env);
