@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 
 import { defaults } from '../defaults.ts';
 import { BINDING_ALGORITHMS, digestsEqual, type DigestAlgorithm } from '../digest/algorithms.ts';
-import { handleSource } from '../authenticode/source.ts';
+import { handleSource, type ByteSource } from '../authenticode/source.ts';
 import { hashFileHandle, type Digests } from '../digest/multi-hash.ts';
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { openRegularFile, type OpenedRegularFile } from '../fs/regular-file.ts';
@@ -167,6 +167,8 @@ async function verifyOpened(
     ]);
   }
   const { digests } = hashed;
+  // The image-hash match and every check read the hashed bytes through the open handle.
+  const file = handleSource(opened.handle, path, hashed.bytesRead);
   const sizeText = hashed.exceededCap ? `more than ${maxBytes} bytes` : `${hashed.bytesRead} bytes`;
   // Reading stops one byte past the largest pin: the digest of those first bytes is not the
   // file's, so an over-long file's digest is reported as not computed.
@@ -189,7 +191,7 @@ async function verifyOpened(
 
   // A re-signed copy of a pinned PE has other bytes (its signature) but the pinned code.
   const resignedMatch =
-    match === undefined && !hashed.exceededCap ? await matchResigned(path, entries, facts) : undefined;
+    match === undefined && !hashed.exceededCap ? await matchResigned(file, entries, facts) : undefined;
 
   const identified = match ?? resignedMatch;
   if (!identified) {
@@ -274,8 +276,6 @@ async function verifyOpened(
   findings.push(...versionFindings(subject, manifest, release.version));
 
   if (!findings.some((f) => f.severity === 'critical')) {
-    // Every check reads the hashed bytes through the open handle.
-    const file = handleSource(opened.handle, path, hashed.bytesRead);
     const head = await file.read(0, Math.min(8, file.size));
     const required = requiredChecks(manifest, artifact, head);
     const ran: string[] = [];
@@ -347,16 +347,19 @@ function readCap(artifact: Artifact): number {
   return artifact.resigned ? artifact.size + defaults.maxCertificateTableBytes + 8 : artifact.size;
 }
 
-/** The pinned PE whose Authenticode image hash the file has, if any; records the hash in facts. */
+/**
+ * The pinned PE whose Authenticode image hash the file has, if any (read through the handle
+ * that was hashed, like every other check); records the hash in facts.
+ */
 async function matchResigned(
-  path: string,
+  file: ByteSource,
   entries: readonly PinnedEntry[],
   facts: Record<string, EvidenceValue>,
 ): Promise<PinnedEntry | undefined> {
   const resignable = entries.filter((e) => e.artifact.resigned !== undefined);
   if (resignable.length === 0) return undefined;
-  const { peFileImageSha256 } = await import('../authenticode/file-image-hash.ts');
-  const image = await peFileImageSha256(path);
+  const { peImageSha256 } = await import('../authenticode/file-image-hash.ts');
+  const image = await peImageSha256(file);
   if (image === undefined) return undefined;
   facts['imageSha256'] = image;
   return resignable.find((e) => digestsEqual(e.artifact.resigned?.imageHash.sha256 ?? '', image));
