@@ -68,6 +68,17 @@ export type InputErrorCode =
 /** A file or value that cannot be read or is not what was expected. */
 export class InputError extends RmmVerifyError<InputErrorCode> {}
 
+/** "error refreshing TUF metadata: New timestamp version 1 must be >= 2": every cause (at most 5), outermost first. */
+export function errorCauseChain(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    messages.push(errorMessage(current));
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
+  }
+  return messages.join(': ');
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -31,24 +31,25 @@ export interface OpenedRegularFile {
  * Opens a regular file for reading, and nothing else. The open is non-blocking, so a FIFO
  * without a writer (or a device) returns at once instead of hanging the run, and is refused
  * after an fstat of the handle itself (no window between a check by path and the open).
- * Throws INPUT_UNREADABLE naming what the path is.
+ * Throws INPUT_UNREADABLE naming what the path is (and `what` the caller reads, e.g. `manifest`).
  */
-export async function openRegularFile(path: string): Promise<OpenedRegularFile> {
+export async function openRegularFile(path: string, what?: string): Promise<OpenedRegularFile> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error: unknown) {
-    throw new InputError('INPUT_UNREADABLE', `cannot open: ${errorMessage(error)}`, {
-      file: path,
-      cause: error,
-    });
+    throw new InputError(
+      'INPUT_UNREADABLE',
+      `${what === undefined ? 'cannot open' : `cannot read ${what}`}: ${errorMessage(error)}`,
+      { file: path, cause: error },
+    );
   }
   try {
     const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) {
       throw new InputError(
         'INPUT_UNREADABLE',
-        `not a regular file: it is ${fileKind(stat)}; only regular files are read`,
+        `${what === undefined ? 'not a regular file' : `${what} is not a regular file`}: it is ${fileKind(stat)}; only regular files are read`,
         { file: path },
       );
     }

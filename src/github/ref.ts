@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../text/control-character.ts';
 /** A release named on the command line as `github:owner/repo@tag`. */
 export interface GithubRef {
   readonly owner: string;
@@ -20,13 +21,4 @@ export function parseGithubRef(arg: string): GithubRef | undefined {
 
 export function formatGithubRef(ref: GithubRef): string {
   return `github:${ref.owner}/${ref.repo}@${ref.tag}`;
-}
-
-/** True when the text holds a C0 control character or DEL. */
-export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
 }

@@ -6,7 +6,8 @@ import { createGithubClient, getApiJson, type GithubClient } from './client.ts';
 import { downloadToFile } from './download.ts';
 import { isJsonObject } from '../json/index.ts';
 import { GithubError } from './errors.ts';
-import { formatGithubRef, hasControlCharacter, type GithubRef } from './ref.ts';
+import { hasControlCharacter } from '../text/control-character.ts';
+import { formatGithubRef, type GithubRef } from './ref.ts';
 
 export interface ReleaseAsset {
   readonly name: string;

@@ -1,24 +1,12 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-
-import { InputError, errorMessage } from '../errors.ts';
+import { InputError } from '../errors.ts';
+import { openRegularFile } from '../fs/regular-file.ts';
 
 /** Reads a whole file but refuses one larger than `maxBytes` without reading past the cap. */
 export async function readBoundedFile(path: string, maxBytes: number, what = 'file'): Promise<Buffer> {
-  let handle;
+  const { handle, stat } = await openRegularFile(path, what);
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    throw new InputError('INPUT_UNREADABLE', `cannot read ${what}: ${errorMessage(error)}`, {
-      file: path,
-      cause: error,
-    });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile())
-      throw new InputError('INPUT_UNREADABLE', `${what} is not a regular file`, { file: path });
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    const size = Number(stat.size);
+    const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
     let total = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);

@@ -10,6 +10,7 @@ import {
 import { InputError, type ErrorLocation } from '../errors.ts';
 import { CsvParser, recordFields } from '../fleet/csv.ts';
 import { decodeUtf8, isJsonObject, parseStrictJson, pointerToken, type JsonValue } from '../json/index.ts';
+import { hasControlCharacter } from '../text/control-character.ts';
 import { meshcentralAgent } from './meshcentral-agents.ts';
 
 /**
@@ -116,14 +117,6 @@ function safePath(raw: string, location: ErrorLocation): { path: string; name: s
     throw new InputError('INPUT_INVALID', 'a file name longer than 255 characters', location);
   }
   return { path, name };
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
 }
 
 function digestHex(algorithm: DigestAlgorithm, raw: string, location: ErrorLocation): string {

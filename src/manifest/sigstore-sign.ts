@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
 
 import { defaults } from '../defaults.ts';
-import { InputError, errorMessage } from '../errors.ts';
+import { InputError, errorCauseChain } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 export const PUBLIC_GOOD_FULCIO_URL = 'https://fulcio.sigstore.dev';
@@ -58,7 +58,7 @@ export async function signManifestKeyless(
       retry: { retries: defaults.sigstoreSignRetries },
     });
   } catch (error: unknown) {
-    throw new InputError('INPUT_UNREADABLE', `Sigstore signing failed: ${causeChain(error)}`, {
+    throw new InputError('INPUT_UNREADABLE', `Sigstore signing failed: ${errorCauseChain(error)}`, {
       cause: error,
     });
   }
@@ -80,14 +80,4 @@ function certificateSubject(bundle: SerializedBundle): string | undefined {
     // The bundle came from our own signing call; a certificate we cannot read only loses the message detail.
     return undefined;
   }
-}
-
-function causeChain(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    messages.push(errorMessage(current));
-    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
-  }
-  return messages.join(': ');
 }

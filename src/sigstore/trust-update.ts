@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 
 import { defaults } from '../defaults.ts';
-import { InputError, errorMessage } from '../errors.ts';
+import { InputError, errorCauseChain } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile } from '../json/index.ts';
 import {
@@ -104,7 +104,7 @@ export async function updateTrustedRoot(options: TrustUpdateOptions): Promise<Tr
   } catch (error: unknown) {
     throw new InputError(
       'INPUT_UNREADABLE',
-      `trust update: TUF update from ${mirrorURL} failed: ${causeChain(error)}; the cached trusted root (if any) is unchanged`,
+      `trust update: TUF update from ${mirrorURL} failed: ${errorCauseChain(error)}; the cached trusted root (if any) is unchanged`,
       { file: tufCache, cause: error },
     );
   }
@@ -155,17 +155,6 @@ export async function loadUpdatedTrustedRoot(
     trust: { ...parseTrustedRoot(bytes, path, options), asOf: new Date(record.updated) },
     record: { mirror: record.mirror, updated: record.updated, sha256 },
   };
-}
-
-/** "error refreshing TUF metadata: New timestamp version 1 must be >= 2": every cause, outermost first. */
-function causeChain(error: unknown): string {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    messages.push(errorMessage(current));
-    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
-  }
-  return messages.join(': ');
 }
 
 /**
