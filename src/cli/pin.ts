@@ -17,7 +17,7 @@ import { defaultSignaturePath } from '../manifest/signature-file.ts';
 import type { Artifact, Manifest } from '../manifest/types.ts';
 import { helpOption, parseCommandArgs, requireFlag } from './args.ts';
 import { write, type CliIo } from './io.ts';
-import { progressOn } from './progress.ts';
+import { progressOn, type Progress } from './progress.ts';
 
 const HELP = `Usage: rmm-verify pin <file>... --manifest M --version V --platform P [options]
        rmm-verify pin --from LIST --manifest M --version V [--dir DIR] [options]
@@ -153,7 +153,6 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-type Progress = ReturnType<typeof progressOn>;
 type PinnedFile = { readonly artifact: Artifact; readonly path: string };
 
 async function pinFiles(

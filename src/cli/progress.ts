@@ -7,9 +7,11 @@ export interface Progress {
   /** `done` units of `label` so far, of `total` when known (percent and time left need it). */
   update(label: string, done: number, total?: number): void;
   done(): void;
+  /** False when nothing is drawn (not a terminal): callers can skip work done only for the display. */
+  readonly visible: boolean;
 }
 
-const silent: Progress = { update: () => undefined, done: () => undefined };
+const silent: Progress = { update: () => undefined, done: () => undefined, visible: false };
 
 function amount(n: number, unit: ProgressUnit): string {
   return unit === 'bytes' ? `${(n / 1048576).toFixed(1)} MiB` : Math.round(n).toLocaleString('en-US');
@@ -70,6 +72,7 @@ export function progressOn(
   // thousands of rows), so even the first line has a rate; each later label restarts it.
   let started = now();
   return {
+    visible: true,
     update(label, done, total) {
       const t = now();
       if (label !== current) {

@@ -125,13 +125,18 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(values['trusted-root'] ? { trustedRoot: resolve(io.cwd, values['trusted-root']) } : {}),
     },
     subjectOf,
-    onFiles: (files) => {
-      overall = filesProgress(files, sizeOf);
-    },
-    onProgress: (path, bytes) => {
-      if (overall === undefined) progress.update(subjectOf(path), bytes, sizeOf(path));
-      else progress.update(...overall.at(path, bytes));
-    },
+    // Sizes are read for the display only, so only when it is shown.
+    ...(progress.visible
+      ? {
+          onFiles: (files: readonly string[]) => {
+            overall = filesProgress(files, sizeOf);
+          },
+          onProgress: (path: string, bytes: number) => {
+            if (overall === undefined) progress.update(subjectOf(path), bytes, sizeOf(path));
+            else progress.update(...overall.at(path, bytes));
+          },
+        }
+      : {}),
   });
   progress.done();
   const { emitReport } = await import('./output.ts');
