@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DerError, children, parseDer, readOid, readTime } from '../../src/authenticode/der.ts';
 import { parseSignedData } from '../../src/authenticode/signed-data.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
@@ -52,7 +53,7 @@ describe('DER reader', () => {
     }
   });
 
-  it('never throws anything but DerError on arbitrary bytes (SignedData parser included)', () => {
+  it('fuzz: never throws anything but DerError on arbitrary bytes (SignedData parser included)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         try {
@@ -61,7 +62,7 @@ describe('DER reader', () => {
           if (!(error instanceof DerError)) throw error;
         }
       }),
-      { numRuns: 2000 },
+      fuzzParameters(2000),
     );
   });
 });

@@ -10,6 +10,7 @@ import { directoryEntryOffset, editEntry, firstStreamIndex } from '../fixtures/a
 import { bufferSource } from '../../src/authenticode/source.ts';
 import { verifyAuthenticode } from '../../src/authenticode/verifier.ts';
 import { NOW, acmeSigner, ensureAuthenticodeFixtures, osslsigncodeAccepts, verifyFile } from './helpers.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('MSI', () => {
     expect(result.signatures[0]?.computedDigest).toBe(result.signatures[0]?.signedDigest);
   });
 
-  it('never crashes on random corruption: findings or a located input error', async () => {
+  it('fuzz: never crashes on random corruption: findings or a located input error', async () => {
     const signed = readFileSync(join(dir, 'signed.msi'));
     await fc.assert(
       fc.asyncProperty(
@@ -69,7 +70,7 @@ describe('MSI', () => {
           }
         },
       ),
-      { numRuns: 200 },
+      fuzzParameters(200),
     );
   });
 });

@@ -11,6 +11,7 @@ import { verifyAuthenticode } from '../../src/authenticode/verifier.ts';
 import { parseCertificateTable } from '../../src/authenticode/win-certificate.ts';
 import { buildPe } from '../fixtures/authenticode/pe-builder.ts';
 import { NOW, acmeSigner, ensureAuthenticodeFixtures } from './helpers.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 let dir = '';
 let signed = Buffer.alloc(0);
@@ -120,7 +121,7 @@ describe('parsePe', () => {
     expect(largestRead).toBeLessThanOrEqual(64 << 10);
   });
 
-  it('never crashes on random header corruption or truncation: findings or a located input error', async () => {
+  it('fuzz: never crashes on random header corruption or truncation: findings or a located input error', async () => {
     const signer = acmeSigner(dir);
     await fc.assert(
       fc.asyncProperty(
@@ -144,11 +145,11 @@ describe('parsePe', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 
-  it('never crashes on random corruption of the signature blob', async () => {
+  it('fuzz: never crashes on random corruption of the signature blob', async () => {
     const layout = await parsePe(bufferSource(signed));
     const start = layout.certificateTable?.offset ?? 0;
     const signer = acmeSigner(dir);
@@ -169,7 +170,7 @@ describe('parsePe', () => {
           expect(typeof result.passed).toBe('boolean');
         },
       ),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 });

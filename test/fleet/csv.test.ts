@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { CsvParser, recordFields } from '../../src/fleet/csv.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 interface Parsed {
   records: { fields: string[]; line: number }[];
@@ -108,7 +109,7 @@ describe('CsvParser', () => {
     expect(result.records.map((r) => r.line)).toEqual([1, 2, 4]);
   });
 
-  it('gives the same records however the text is split into chunks', () => {
+  it('fuzz: gives the same records however the text is split into chunks', () => {
     const sample = 'tenant,product\n"a ""1""",b\n"x\r\ny",z\r\nplain,row\n"end",""\n';
     const whole = parse([sample]);
     fc.assert(
@@ -125,6 +126,7 @@ describe('CsvParser', () => {
         expect(fields(split)).toEqual(fields(whole));
         expect(split.records.map((r) => r.line)).toEqual(whole.records.map((r) => r.line));
       }),
+      fuzzParameters(100),
     );
   });
 
@@ -249,7 +251,7 @@ describe('CsvParser', () => {
     ]);
   });
 
-  it('gives each record its raw text, which parses again to the same fields', () => {
+  it('fuzz: gives each record its raw text, which parses again to the same fields', () => {
     const char = fc.constantFrom('a', 'b', ' ', ',', '"', '\r', '\n', 'é', '東', '😀');
     const field = fc.array(char, { maxLength: 6 }).map((chars) => chars.join(''));
     const record = fc.record({
@@ -322,7 +324,7 @@ describe('CsvParser', () => {
           });
         },
       ),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 });

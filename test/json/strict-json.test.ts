@@ -2,17 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { parseStrictJson } from '../../src/json/strict-json.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 const parse = (text: string) => parseStrictJson(text, 'doc.json');
 
 describe('parseStrictJson', () => {
-  it('agrees with JSON.parse on every JSON value without duplicate keys', () => {
+  it('fuzz: agrees with JSON.parse on every JSON value without duplicate keys', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
         const text = JSON.stringify(value);
         expect(JSON.stringify(parse(text).value)).toBe(JSON.stringify(JSON.parse(text)));
       }),
-      { numRuns: 500 },
+      fuzzParameters(500),
     );
   });
 
@@ -69,7 +70,7 @@ describe('parseStrictJson', () => {
     );
   });
 
-  it('rejects a repeated key wherever it is, however the rest of the document looks', () => {
+  it('fuzz: rejects a repeated key wherever it is, however the rest of the document looks', () => {
     fc.assert(
       fc.property(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }),
@@ -81,7 +82,7 @@ describe('parseStrictJson', () => {
           expect(() => parse(text)).toThrow(/duplicate key/);
         },
       ),
-      { numRuns: 200 },
+      fuzzParameters(200),
     );
   });
 

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { InputError } from '../../src/errors.ts';
 import { parseHashList } from '../../src/manifest/hash-list.ts';
+import { fuzzParameters, mutatedBytes, mutatedText, parsesOrFailsLocated } from '../helpers/fuzz.ts';
 
 const MESHCENTRAL = new URL('../fixtures/meshcentral/hashagents-1.1.55.json', import.meta.url);
 const H256 = 'ab'.repeat(32);
@@ -185,5 +187,60 @@ describe('vendor hash lists', () => {
     const many = Array.from({ length: 10_001 }, (_, i) => `${H256}  f${i}`).join('\n');
     expect(inputError(many).code).toBe('INPUT_TOO_LARGE');
     expect(() => parseHashList(Buffer.from([0xff, 0xfe, 0x41]), 'LIST')).toThrow(InputError);
+  });
+});
+
+describe('hash-list parsers under fuzzing', () => {
+  const SUMS = [
+    `${H256}  agent-7.4.2-x64.msi`,
+    `${H256} *bin/agent.exe`,
+    `\\${H256}  dir/back\\\\slash.txt`,
+    `SHA256 (agent.tar.gz) = ${H256}`,
+    '',
+  ].join('\n');
+  const CSV = [
+    'name,sha256,sha512,size,platform',
+    `agent.msi,${H256},${H512},48211968,windows-x64`,
+    `"agent, linux.tar.gz",${H256},,1000,linux-x64`,
+    '',
+  ].join('\r\n');
+
+  it('fuzz: mutated MeshCentral, sums and CSV lists end in entries or a located input error', async () => {
+    const meshcentral = await readFile(MESHCENTRAL, 'utf8');
+    for (const [text, format] of [
+      [meshcentral, 'meshcentral'],
+      [SUMS, 'sums'],
+      [CSV, 'csv'],
+    ] as const) {
+      expect(parseHashList(Buffer.from(text), 'LIST').format).toBe(format);
+      // Both with the format named and detected from the text.
+      for (const named of [format, undefined]) {
+        fc.assert(
+          fc.property(mutatedText(fc, text), (mutated) => {
+            parsesOrFailsLocated(() => parseHashList(Buffer.from(mutated), 'LIST', named), 'LIST');
+          }),
+          fuzzParameters(150),
+        );
+      }
+      fc.assert(
+        fc.property(mutatedBytes(fc, Buffer.from(text)), (mutated) => {
+          parsesOrFailsLocated(() => parseHashList(mutated, 'LIST'), 'LIST');
+        }),
+        fuzzParameters(100),
+      );
+    }
+  });
+
+  it('fuzz: random text ends in entries or a located input error', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom('meshcentral', 'sums', 'csv', undefined),
+        (text, format) => {
+          parsesOrFailsLocated(() => parseHashList(Buffer.from(text), 'LIST', format), 'LIST');
+        },
+      ),
+      fuzzParameters(300),
+    );
   });
 });

@@ -8,6 +8,7 @@ import { ManifestError } from '../../src/manifest/errors.ts';
 import { parseManifest } from '../../src/manifest/load.ts';
 import { manifestSchemaDocument, trustRootSchemaDocument } from '../../src/manifest/schema-document.ts';
 import { baseManifest } from '../helpers/signed-manifest.ts';
+import { fuzzParameters } from '../helpers/fuzz.ts';
 
 const artifact = {
   name: 'acme-agent-7.4.2-x64.msi',
@@ -210,7 +211,7 @@ describe('parseManifest', () => {
     expect(parse(bytes)).toThrow(expected);
   });
 
-  it('never throws anything but a located ManifestError/InputError on arbitrary bytes', () => {
+  it('fuzz: never throws anything but a located ManifestError/InputError on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
         try {
@@ -220,7 +221,7 @@ describe('parseManifest', () => {
           expect((error as Error).message).toContain('fuzz.json');
         }
       }),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 });

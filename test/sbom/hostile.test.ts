@@ -9,11 +9,13 @@ import {
   checkPolicy,
   diffSboms,
   parseOsvRecord,
+  parsePolicy,
   parsePurl,
   parseSbom,
   validateSbom,
 } from '../../src/sbom/index.ts';
 import { buildCycloneDx, buildSpdx } from '../fixtures/sbom/build-sbom.ts';
+import { fuzzParameters, mutatedText, parsesOrFailsLocated } from '../helpers/fuzz.ts';
 
 /** Replaces the value at a random path of a JSON document with another JSON value. */
 function mutate(document: JsonValue, steps: readonly number[], replacement: JsonValue): JsonValue {
@@ -47,7 +49,7 @@ const documents: JsonValue[] = [
 ];
 
 describe('mutated SBOMs give findings, never crashes', () => {
-  it('validation, binding, NTIA, policy and diff survive any single mutation', async () => {
+  it('fuzz: validation, binding, NTIA, policy and diff survive any single mutation', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...documents),
@@ -67,11 +69,11 @@ describe('mutated SBOMs give findings, never crashes', () => {
           diffSboms(result.sbom, result.sbom);
         },
       ),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 
-  it('random bytes are an InputError or a finding', async () => {
+  it('fuzz: random bytes are an InputError or a finding', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
         try {
@@ -80,19 +82,19 @@ describe('mutated SBOMs give findings, never crashes', () => {
           expect(error).toBeInstanceOf(InputError);
         }
       }),
-      { numRuns: 300 },
+      fuzzParameters(300),
     );
   });
 });
 
 describe('parsers of untrusted strings', () => {
-  it('parsePurl never throws', () => {
+  it('fuzz: parsePurl never throws', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
         parsePurl(`pkg:${text}`);
         parsePurl(text);
       }),
-      { numRuns: 2000 },
+      fuzzParameters(2000),
     );
   });
 
@@ -114,7 +116,7 @@ describe('parsers of untrusted strings', () => {
     expect(parsePurl('pkg:/')).toBeUndefined();
   });
 
-  it('parseOsvRecord accepts a record or throws InputError', () => {
+  it('fuzz: parseOsvRecord accepts a record or throws InputError', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<JsonValue>, (value) => {
         try {
@@ -123,7 +125,32 @@ describe('parsers of untrusted strings', () => {
           expect(error).toBeInstanceOf(InputError);
         }
       }),
-      { numRuns: 500 },
+      fuzzParameters(500),
+    );
+  });
+
+  it('fuzz: a mutated policy file parses or fails with a located input error', () => {
+    const policy = JSON.stringify(
+      {
+        policyVersion: 1,
+        deny: {
+          components: [{ purl: 'pkg:npm/event-stream', versions: '>=3.3.6 <4', reason: 'x' }],
+          licenses: ['GPL-3.0-only'],
+        },
+        allow: { licenses: ['MIT', 'Apache-2.0'] },
+        requireLicense: true,
+        minimumElements: { minimumPercent: 90 },
+        vulnerabilities: { ignore: ['CVE-1'], defaultSeverity: 'critical', uncheckableSeverity: 'low' },
+      },
+      null,
+      2,
+    );
+    expect(() => parsePolicy(Buffer.from(policy), 'policy.json')).not.toThrow();
+    fc.assert(
+      fc.property(mutatedText(fc, policy), (mutated) => {
+        parsesOrFailsLocated(() => parsePolicy(Buffer.from(mutated), 'policy.json'), 'policy.json');
+      }),
+      fuzzParameters(300),
     );
   });
 });
