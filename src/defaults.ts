@@ -4,6 +4,7 @@ export const defaults = {
   maxManifestBytes: 4 << 20, // bytes
   maxHashListBytes: 4 << 20, // bytes of a vendor hash list (pin --from)
   maxSignatureBytes: 64 << 10, // bytes
+  maxOpenPgpKeyBytes: 1 << 20, // bytes of an OpenPGP key file or keyring (pin --list-key)
   maxTrustRootBytes: 1 << 20, // bytes
   maxStateBytes: 64 << 10, // bytes
   clockSkewSeconds: 300, // allowed difference between our clock and a manifest's `issued`

@@ -4,14 +4,6 @@ import { parseDigestReference } from '../digest/algorithms.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../findings.ts';
 import { DEFAULT_ATTEST_POLICY, asksForProvenance, type AttestPolicy } from '../sigstore/attest-policy.ts';
-import {
-  GITHUB_ACTIONS_ISSUER,
-  anchoredIdentity,
-  exactIdentity,
-  type IdentityMatcher,
-} from '../sigstore/identity.ts';
-import type { BundlePolicy } from '../sigstore/verify-bundle.ts';
-import type { SigstoreTrust, TrustOptions } from '../sigstore/trusted-root.ts';
 import type { ArtifactRef } from '../sigstore/verify-files.ts';
 import {
   failOnOption,
@@ -22,6 +14,7 @@ import {
   severityFlag,
 } from './args.ts';
 import { write, type CliIo } from './io.ts';
+import { loadSigstoreTrust, signerPolicy } from './sigstore-signer.ts';
 
 const HELP = `Usage: rmm-verify attest verify <file|sha256:HEX> --bundle B
          (--certificate-identity I | --certificate-identity-regexp R) --certificate-oidc-issuer U
@@ -135,7 +128,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 
   const attestPolicy = attestPolicyFrom(command, values);
   const { policy, trustOptions } = await signerPolicy(command, values, attestPolicy, io);
-  const trust = await loadTrust(values, trustOptions, io);
+  const trust = await loadSigstoreTrust(values, trustOptions, io);
   const report = await attestVerify({
     bundlePath,
     artifact,
@@ -215,92 +208,10 @@ function attestPolicyFrom(command: string, values: PolicyFlags): AttestPolicy {
   };
 }
 
-/**
- * Who may sign. `--key`, or a certificate identity: `--certificate-identity[-regexp]` as
- * cosign; without one, gh's defaults: the signer lives under `https://HOST/OWNER/` (`--owner`)
- * or `https://HOST/OWNER/REPO/` (`--repo`), or is the `--signer-repo`/`--signer-workflow`
- * (checked on the Build Signer URI), with the GitHub Actions issuer unless one is given.
- */
-async function signerPolicy(
-  command: string,
-  values: PolicyFlags,
-  attestPolicy: AttestPolicy,
-  io: CliIo,
-): Promise<{ policy: BundlePolicy; trustOptions: TrustOptions }> {
-  const identity = values['certificate-identity'];
-  const identityRegexp = values['certificate-identity-regexp'];
-  const issuer = values['certificate-oidc-issuer'];
-  const issuerRegexp = values['certificate-oidc-issuer-regexp'];
-  if (values.key !== undefined) {
-    if (
-      identity !== undefined ||
-      identityRegexp !== undefined ||
-      issuer !== undefined ||
-      issuerRegexp !== undefined
-    ) {
-      throw new UsageError(
-        `${command}: --key excludes --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]`,
-      );
-    }
-    const { loadPublicKey } = await import('../sigstore/trusted-root.ts');
-    return {
-      policy: { identities: [], keyBased: true },
-      trustOptions: { key: await loadPublicKey(resolve(io.cwd, values.key)) },
-    };
-  }
-  if (identity !== undefined && identityRegexp !== undefined) {
-    throw new UsageError(
-      `${command}: give --certificate-identity or --certificate-identity-regexp, not both`,
-    );
-  }
-  if (issuer !== undefined && issuerRegexp !== undefined) {
-    throw new UsageError(
-      `${command}: give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both`,
-    );
-  }
-  const githubScope =
-    attestPolicy.signerWorkflow ?? attestPolicy.signerRepo ?? attestPolicy.repo ?? attestPolicy.owner;
-  let matcher: IdentityMatcher;
-  if (identity !== undefined) matcher = exactIdentity(identity);
-  else if (identityRegexp !== undefined) matcher = anchoredIdentity(identityRegexp);
-  else if (githubScope !== undefined) {
-    // gh: the SAN starts with the repository or owner URL; the exact workflow (and the source
-    // repository) are then checked on the certificate extensions by the attest policy.
-    const prefix =
-      attestPolicy.signerWorkflow !== undefined || attestPolicy.signerRepo !== undefined
-        ? `https://${attestPolicy.host}/`
-        : `https://${attestPolicy.host}/${githubScope}/`;
-    // GitHub owner and repository names are case-insensitive (gh matches with (?i) too).
-    const pattern = `${escapeRegExp(prefix)}.+`;
-    matcher = { kind: 'regexp', pattern, regexp: new RegExp(`^(?:${pattern})$`, 'iu') };
-  } else {
-    throw new UsageError(
-      `${command}: --certificate-identity, --certificate-identity-regexp, --owner, --repo, --signer-repo or --signer-workflow is required (or --key for key-based bundles)`,
-    );
-  }
-  let issuerPolicy: string | IdentityMatcher;
-  if (issuer !== undefined) issuerPolicy = issuer;
-  else if (issuerRegexp !== undefined)
-    issuerPolicy = anchoredIdentity(issuerRegexp, '--certificate-oidc-issuer-regexp');
-  else if (identity === undefined && identityRegexp === undefined) issuerPolicy = GITHUB_ACTIONS_ISSUER;
-  else
-    throw new UsageError(
-      `${command}: --certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required with a certificate identity`,
-    );
-  return {
-    policy: { identities: [{ identity: matcher, issuer: issuerPolicy }], keyBased: false },
-    trustOptions: {},
-  };
-}
-
 function nonNegativeDays(command: string, value: string): number {
   if (!/^[0-9]{1,5}$/.test(value))
     throw new UsageError(`${command}: --max-root-age must be a whole number of days; got '${value}'`);
   return Number(value);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function artifactRef(command: string, input: string, io: CliIo): ArtifactRef {
@@ -310,27 +221,4 @@ function artifactRef(command: string, input: string, io: CliIo): ArtifactRef {
     return { kind: 'digest', ...digest };
   }
   return { kind: 'file', path: resolve(io.cwd, input) };
-}
-
-async function loadTrust(
-  values: {
-    'trusted-root'?: string | undefined;
-    offline?: boolean | undefined;
-    'tuf-cache'?: string | undefined;
-  },
-  options: TrustOptions,
-  io: CliIo,
-): Promise<SigstoreTrust> {
-  if (values['trusted-root'] !== undefined) {
-    const { loadTrustedRoot } = await import('../sigstore/trusted-root.ts');
-    return loadTrustedRoot(resolve(io.cwd, values['trusted-root']), options);
-  }
-  if (values.offline === true) {
-    const { loadDefaultTrustedRoot } = await import('../sigstore/trust-update.ts');
-    return loadDefaultTrustedRoot(io.env, options);
-  }
-  const { defaultTufCache, fetchTrustedRootTuf } = await import('../sigstore/tuf.ts');
-  const cachePath =
-    values['tuf-cache'] !== undefined ? resolve(io.cwd, values['tuf-cache']) : defaultTufCache(io.env);
-  return fetchTrustedRootTuf({ ...options, cachePath });
 }

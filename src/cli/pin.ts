@@ -1,4 +1,5 @@
 import { escapeText } from '../report/escape-text.ts';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 
@@ -14,10 +15,12 @@ import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { loadManifestFile, parseManifest } from '../manifest/load.ts';
 import { newManifest, pinArtifacts, serializeManifest } from '../manifest/pin.ts';
 import { defaultSignaturePath } from '../manifest/signature-file.ts';
-import type { Artifact, Manifest } from '../manifest/types.ts';
+import type { ListSigner } from '../manifest/hash-list-signature.ts';
+import type { Artifact, ListSignature, Manifest } from '../manifest/types.ts';
 import { helpOption, parseCommandArgs, requireFlag } from './args.ts';
 import { write, type CliIo } from './io.ts';
 import { progressOn, type Progress } from './progress.ts';
+import type { SignerFlags } from './sigstore-signer.ts';
 
 const HELP = `Usage: rmm-verify pin <file>... --manifest M --version V --platform P [options]
        rmm-verify pin --from LIST --manifest M --version V [--dir DIR] [options]
@@ -40,6 +43,16 @@ Options:
       --list-format F   meshcentral, sums or csv (default: detected from the content)
       --dir DIR         where the listed files are (default: the list's directory)
       --skip-missing    leave out listed files that are absent (default: exit 2)
+      --list-key KEY    the list must carry a good OpenPGP signature by one of these public
+                        keys (armored or binary, a keyring such as a vendor's .gpg); repeatable.
+                        The signature is LIST.asc, .sig, .gpg or .sign, or the list itself when
+                        it is clear-signed, unless --list-signature names it
+      --certificate-identity I, --certificate-identity-regexp R
+      --certificate-oidc-issuer U, --certificate-oidc-issuer-regexp R
+                        the list must carry a Sigstore bundle (LIST.sigstore.json, .sigstore,
+                        .bundle, or --list-signature) signed by this identity, as 'attest verify';
+                        with --trusted-root T, --offline or --tuf-cache DIR as there
+      --list-signature FILE  the list's detached signature or bundle
       --resigned-by CERT  the PE files are deployed re-signed with this certificate (PEM or
                         DER; e.g. your MeshCentral server's): also pin their Authenticode image
                         hash, and require a valid signature chaining to CERT on every copy
@@ -69,6 +82,15 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     dir: { type: 'string' },
     'skip-missing': { type: 'boolean' },
     'resigned-by': { type: 'string' },
+    'list-key': { type: 'string', multiple: true },
+    'list-signature': { type: 'string' },
+    'certificate-identity': { type: 'string' },
+    'certificate-identity-regexp': { type: 'string' },
+    'certificate-oidc-issuer': { type: 'string' },
+    'certificate-oidc-issuer-regexp': { type: 'string' },
+    'trusted-root': { type: 'string' },
+    offline: { type: 'boolean' },
+    'tuf-cache': { type: 'string' },
   });
   if (values.help) {
     write(io.stdout, HELP);
@@ -79,11 +101,26 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (fromList !== undefined && positionals.length > 0) {
     throw new UsageError('pin: give either files or --from LIST, not both');
   }
-  if (
-    fromList === undefined &&
-    (values.dir !== undefined || values['skip-missing'] || values['list-format'] !== undefined)
-  ) {
-    throw new UsageError('pin: --dir, --list-format and --skip-missing go with --from LIST');
+  const listOnly = [
+    'dir',
+    'skip-missing',
+    'list-format',
+    'list-key',
+    'list-signature',
+    'certificate-identity',
+    'certificate-identity-regexp',
+    'certificate-oidc-issuer',
+    'certificate-oidc-issuer-regexp',
+    'trusted-root',
+    'offline',
+    'tuf-cache',
+  ] as const;
+  const misplaced = listOnly.filter((flag) => values[flag] !== undefined);
+  if (fromList === undefined && misplaced.length > 0) {
+    const flags = misplaced.map((flag) => `--${flag}`);
+    throw new UsageError(
+      `pin: ${flags.join(', ')} ${flags.length === 1 ? 'goes' : 'go'} with --from LIST, not with files`,
+    );
   }
   if (fromList === undefined && positionals.length === 0) {
     throw new UsageError('pin: name at least one file to pin, or --from LIST');
@@ -187,7 +224,7 @@ async function pinFiles(
 /** The checked pins of a vendor hash list, or undefined (after saying why) when a file contradicts it. */
 async function pinFromList(
   listPath: string,
-  values: { 'list-format'?: string; dir?: string; platform?: string; 'skip-missing'?: boolean },
+  values: ListFlags,
   io: CliIo,
   progress: Progress,
 ): Promise<readonly PinnedFile[] | undefined> {
@@ -197,13 +234,17 @@ async function pinFromList(
       `pin: --list-format must be one of ${HASH_LIST_FORMATS.join(', ')}; got '${format}'`,
     );
   }
-  const list = parseHashList(
-    await readBoundedFile(listPath, defaults.maxHashListBytes, 'hash list'),
-    listPath,
-    format as HashListFormat | undefined,
-  );
+  const fileBytes = await readBoundedFile(listPath, defaults.maxHashListBytes, 'hash list');
+  const signed = await checkedListBytes(listPath, fileBytes, values, io);
+  if (signed === undefined) return undefined;
+  const list = {
+    ...parseHashList(signed.bytes, listPath, format as HashListFormat | undefined),
+    // The record names the file as published (a clear-signed list: armor and all).
+    sha256: createHash('sha256').update(fileBytes).digest('hex'),
+  };
   const result = await pinsFromList(list, {
     listPath,
+    ...(signed.signature !== undefined ? { listSignature: signed.signature } : {}),
     dir: values.dir === undefined ? dirname(listPath) : resolve(io.cwd, values.dir),
     ...(values.platform !== undefined ? { platform: values.platform } : {}),
     skipMissing: values['skip-missing'] === true,
@@ -240,6 +281,100 @@ async function pinFromList(
     });
   }
   return result.pinned;
+}
+
+type ListFlags = SignerFlags & {
+  readonly 'list-format'?: string | undefined;
+  readonly dir?: string | undefined;
+  readonly platform?: string | undefined;
+  readonly 'skip-missing'?: boolean | undefined;
+  readonly 'list-key'?: readonly string[] | undefined;
+  readonly 'list-signature'?: string | undefined;
+  readonly 'trusted-root'?: string | undefined;
+  readonly offline?: boolean | undefined;
+  readonly 'tuf-cache'?: string | undefined;
+};
+
+/**
+ * The list's bytes to parse, after its signature verified when one is asked for; undefined
+ * (after saying why) when it does not verify. Without a key or identity, a signature lying
+ * beside the list is named as not checked.
+ */
+async function checkedListBytes(
+  listPath: string,
+  fileBytes: Buffer,
+  values: ListFlags,
+  io: CliIo,
+): Promise<{ bytes: Buffer; signature?: ListSignature } | undefined> {
+  const { anySignatureBeside, checkListSignature } = await import('../manifest/hash-list-signature.ts');
+  const signer = await listSigner(values, io);
+  const signaturePath =
+    values['list-signature'] === undefined ? undefined : resolve(io.cwd, values['list-signature']);
+  if (signer === undefined) {
+    if (signaturePath !== undefined) {
+      throw new UsageError(
+        'pin: --list-signature needs --list-key KEY (OpenPGP) or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp] (Sigstore)',
+      );
+    }
+    const beside = await anySignatureBeside(listPath);
+    if (beside !== undefined) {
+      write(
+        io.stderr,
+        escapeText(
+          `pin: note: ${basename(beside)} is not checked; give --list-key KEY (OpenPGP) or --certificate-identity and --certificate-oidc-issuer (Sigstore) to require it`,
+        ),
+      );
+    }
+    return { bytes: fileBytes };
+  }
+  const checked = await checkListSignature(listPath, fileBytes, signer, signaturePath, io.now);
+  if (!checked.ok) {
+    for (const problem of checked.problems) {
+      write(io.stderr, escapeText(`pin: FAIL ${basename(checked.signatureFile)}: ${problem}`));
+    }
+    write(io.stderr, `pin: the list's signature does not verify; the manifest is unchanged`);
+    return undefined;
+  }
+  const { format, file, signers } = checked.signature;
+  write(
+    io.stderr,
+    escapeText(`pin: ${basename(listPath)}: good ${format} signature (${file}) by ${signers.join(', ')}`),
+  );
+  return checked;
+}
+
+async function listSigner(values: ListFlags, io: CliIo): Promise<ListSigner | undefined> {
+  const keys = values['list-key'] ?? [];
+  const sigstore =
+    values['certificate-identity'] !== undefined ||
+    values['certificate-identity-regexp'] !== undefined ||
+    values['certificate-oidc-issuer'] !== undefined ||
+    values['certificate-oidc-issuer-regexp'] !== undefined;
+  if (keys.length > 0 && sigstore) {
+    throw new UsageError('pin: give --list-key (OpenPGP) or a certificate identity (Sigstore), not both');
+  }
+  if (keys.length > 0) return { kind: 'openpgp', keyFiles: keys.map((k) => resolve(io.cwd, k)) };
+  if (!sigstore) {
+    if (
+      values['trusted-root'] !== undefined ||
+      values.offline === true ||
+      values['tuf-cache'] !== undefined
+    ) {
+      throw new UsageError('pin: --trusted-root, --offline and --tuf-cache go with a certificate identity');
+    }
+    return undefined;
+  }
+  if (values['certificate-identity'] === undefined && values['certificate-identity-regexp'] === undefined) {
+    throw new UsageError(
+      'pin: a Sigstore-signed list needs --certificate-identity or --certificate-identity-regexp',
+    );
+  }
+  const [{ DEFAULT_ATTEST_POLICY }, { loadSigstoreTrust, signerPolicy }] = await Promise.all([
+    import('../sigstore/attest-policy.ts'),
+    import('./sigstore-signer.ts'),
+  ]);
+  const { policy, trustOptions } = await signerPolicy('pin', values, DEFAULT_ATTEST_POLICY, io);
+  return { kind: 'sigstore', policy, trust: () => loadSigstoreTrust(values, trustOptions, io) };
 }
 
 /**

@@ -220,7 +220,7 @@ function parseSums(text: string, file: string): HashListEntry[] {
   if (text.startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) {
     throw new InputError(
       'INPUT_UNSUPPORTED',
-      'this is a clear-signed checksum list; give the signed text and its detached signature instead',
+      'this is a clear-signed checksum list; give --list-key KEY to check its signature and read the text it signs',
       { file, line: 1 },
     );
   }

@@ -5,7 +5,7 @@ import { digestsEqual, type DigestAlgorithm } from '../digest/algorithms.ts';
 import { hashFile } from '../digest/multi-hash.ts';
 import { formatLocated, InputError } from '../errors.ts';
 import type { HashList, HashListEntry } from './hash-list.ts';
-import type { Artifact } from './types.ts';
+import type { Artifact, ListSignature } from './types.ts';
 
 export interface PinsFromListOptions {
   /** Where the listed files are (list paths are relative to it). */
@@ -16,6 +16,8 @@ export interface PinsFromListOptions {
   readonly platform?: string;
   /** Leave out entries whose file is absent instead of failing. */
   readonly skipMissing?: boolean;
+  /** The list's signature, verified by the caller, recorded in each pin. */
+  readonly listSignature?: ListSignature;
   readonly onProgress?: (name: string, bytesRead: number) => void;
 }
 
@@ -105,7 +107,12 @@ export async function pinsFromList(list: HashList, options: PinsFromListOptions)
           sha256: hashed.digests.sha256 ?? '',
           sha512: hashed.digests.sha512 ?? '',
         },
-        pinnedFrom: { list: basename(options.listPath), format: list.format, sha256: list.sha256 },
+        pinnedFrom: {
+          list: basename(options.listPath),
+          format: list.format,
+          sha256: list.sha256,
+          ...(options.listSignature !== undefined ? { signature: options.listSignature } : {}),
+        },
       },
     });
   }

@@ -187,6 +187,23 @@ export const manifestSchema = {
                     list: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\]+$' },
                     format: { type: 'string', enum: ['meshcentral', 'sums', 'csv'] },
                     sha256: hex(64),
+                    signature: {
+                      type: 'object',
+                      nullable: true,
+                      additionalProperties: false,
+                      required: ['format', 'file', 'signers'],
+                      properties: {
+                        format: { type: 'string', enum: ['openpgp', 'sigstore'] },
+                        file: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\]+$' },
+                        signers: {
+                          type: 'array',
+                          minItems: 1,
+                          maxItems: 16,
+                          items: { type: 'string', minLength: 1, maxLength: 1024 },
+                        },
+                        issuer: { type: 'string', nullable: true, minLength: 1, maxLength: 1024 },
+                      },
+                    },
                   },
                 },
               },

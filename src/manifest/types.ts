@@ -137,6 +137,18 @@ export interface PinSource {
   readonly format: 'meshcentral' | 'sums' | 'csv';
   /** SHA-256 of the list's exact bytes. */
   readonly sha256: string;
+  /** The list's own signature, when `pin --from` was asked to check it and it verified. */
+  readonly signature?: ListSignature;
+}
+
+export interface ListSignature {
+  readonly format: 'openpgp' | 'sigstore';
+  /** File name of the signature (the list's own name for a clear-signed list). */
+  readonly file: string;
+  /** OpenPGP primary-key fingerprints, or the Sigstore certificate identity, that verified. */
+  readonly signers: readonly string[];
+  /** Sigstore: the OIDC issuer in the certificate. */
+  readonly issuer?: string;
 }
 
 export interface SbomPin {

@@ -168,7 +168,7 @@ describe('pin --from a vendor hash list', () => {
       '--skip-missing',
     ]);
     expect(stray.code).toBe(2);
-    expect(stray.stderr).toContain('go with --from LIST');
+    expect(stray.stderr).toContain('--skip-missing goes with --from LIST, not with files');
     const badFormat = await run(
       ws.dir,
       pinArgs(ws, sums, '--product', 'p', '--vendor', 'V', '--list-format', 'xml'),
