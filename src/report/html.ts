@@ -47,16 +47,30 @@ export const SEVERITY_COLORS: Readonly<Record<Severity | 'ok', string>> = {
   ok: '#238b45',
 };
 
+/**
+ * Bidirectional controls (U+202A–202E, U+2066–2069, U+200E/F, U+061C) and invisible format
+ * characters (U+200B–200D, U+2060–2064, U+FEFF): in a tenant, product or file name they reorder
+ * or hide what the page shows (Trojan Source, CVE-2021-42574), so the page shows them as
+ * `\uNNNN`, as the text and Markdown reports do (report/escape-text.ts).
+ */
+const BIDI_AND_INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+const codePoint = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Untrusted text for an element or a quoted attribute: markup escaped, bidi controls made visible. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(BIDI_AND_INVISIBLE, codePoint);
 }
 
-/** JSON that is safe inside a <script> element (no `</script>`, no `<!--`, no U+2028/2029). */
+/**
+ * JSON that is safe inside a <script> element (no `</script>`, no `<!--`, no U+2028/2029) and
+ * carries no raw bidi control: those are JSON `\uNNNN` escapes (the data keeps the exact text;
+ * the page's script shows them as `\uNNNN` wherever it writes a name).
+ */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return JSON.stringify(value)
+    .replace(/[<>&\u2028\u2029]/g, codePoint)
+    .replace(BIDI_AND_INVISIBLE, codePoint);
 }
 
 /** The series of the tenant chart: each primary status, then unapproved tools. */
@@ -361,8 +375,15 @@ ${table('findings', 'Findings', ['Severity', 'Code', 'Subject', 'Message'], find
   var points = data.history ? data.history.versionsOverTime : data.versions.map(function (v) { return { scanId: 0, product: v.product, version: v.version, count: v.count }; });
   var scans = data.history ? data.history.scans.map(function (s) { return s.scanId; }) : [0];
   var products = Array.from(new Set(points.map(function (p) { return p.product; }))).sort();
-  products.forEach(function (p) { var o = document.createElement("option"); o.textContent = p; select.appendChild(o); });
+  products.forEach(function (p) { var o = document.createElement("option"); o.value = p; o.textContent = visible(p); select.appendChild(o); });
   var palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  // Names from the data with bidirectional and invisible characters shown as \\uNNNN, as the
+  // server-side cells show them (escapeHtml).
+  function visible(text) {
+    return String(text).replace(/[\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]/g, function (c) {
+      return "\\\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+  }
   function el(name, attrs, text) {
     var node = document.createElementNS(SVG, name);
     Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -397,18 +418,18 @@ ${table('findings', 'Findings', ['Severity', 'Code', 'Subject', 'Message'], find
       if (scans.length === 1) {
         var slot = width / versions.length;
         var bar = el("rect", { x: left + k * slot + slot * 0.15, y: y(series[0]), width: slot * 0.7, height: top + height - y(series[0]), fill: color });
-        bar.appendChild(el("title", {}, version + ": " + series[0] + " agents"));
+        bar.appendChild(el("title", {}, visible(version) + ": " + series[0] + " agents"));
         chart.appendChild(bar);
       } else {
         chart.appendChild(el("path", { d: path, fill: "none", stroke: color, "stroke-width": 2 }));
         series.forEach(function (v, i) {
           var dot = el("circle", { cx: x(i), cy: y(v), r: 3.5, fill: color });
-          dot.appendChild(el("title", {}, version + ": " + v + " agents"));
+          dot.appendChild(el("title", {}, visible(version) + ": " + v + " agents"));
           chart.appendChild(dot);
         });
       }
       chart.appendChild(el("rect", { x: left + width + 20, y: top + k * 18, width: 10, height: 10, fill: color }));
-      chart.appendChild(el("text", { x: left + width + 36, y: top + k * 18 + 9 }, version + " (" + series[series.length - 1] + ")"));
+      chart.appendChild(el("text", { x: left + width + 36, y: top + k * 18 + 9 }, visible(version) + " (" + series[series.length - 1] + ")"));
     });
   }
   select.addEventListener("change", drawVersions);

@@ -247,6 +247,78 @@ describe('drift HTML report in headless Chromium', () => {
   });
 });
 
+describe('drift HTML report: bidirectional controls in untrusted names', () => {
+  // Bidi controls and invisible format characters: raw, they reorder or hide what a name shows.
+  const RAW = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+  it('shows them as \\uNNNN in every cell, attribute, the page data and what the script draws', async () => {
+    const path = join(fx.dir, 'bidi.csv');
+    await writeFile(
+      path,
+      csvOf([
+        // A tenant whose name reads as another when rendered (RLO), a version with an isolate,
+        // an unapproved tool with a zero-width space and a right-to-left mark.
+        [
+          'contoso\u202egnp.exe',
+          'b1',
+          'B1',
+          'Acme RMM Agent',
+          '7.4.2',
+          '',
+          'windows-x64',
+          '2026-11-28T10:00:00Z',
+        ],
+        [
+          'fabrikam',
+          'b2',
+          'B2',
+          'Acme RMM Agent',
+          '7.4.2\u2066-beta\u2069',
+          '',
+          'linux-x64',
+          '2026-11-28T10:00:00Z',
+        ],
+        ['northwind', 'b3', 'B3', 'Any\u200bDesk\u200f', '8.0.9', '', 'windows-x64', '2026-11-28T10:00:00Z'],
+      ]),
+    );
+    const out = join(fx.dir, 'bidi.html');
+    const captured = captureIo(fx.dir, NOW);
+    await main(
+      [
+        'drift',
+        path,
+        '--manifest',
+        fx.manifest,
+        '--format',
+        'html',
+        '--output',
+        out,
+        '--allow-unsigned-manifests',
+      ],
+      captured.io,
+    );
+    const html = await readFile(out, 'utf8');
+    expect(html).not.toMatch(RAW);
+    expect(html).toContain('contoso\\u202egnp.exe');
+    expect(html).toContain('7.4.2\\u2066-beta\\u2069');
+    // The page data keeps the exact names (as JSON escapes, decoded by JSON.parse).
+    const data = /<script type="application\/json" id="drift-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}';
+    expect(JSON.stringify(JSON.parse(data))).toContain('contoso\u202egnp.exe');
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForSelector('#rollups tbody tr');
+    const shown = await page.evaluate<string>(
+      `document.body.innerText + [...document.querySelectorAll('option, svg text, svg title')].map((n) => n.textContent).join(' ')`,
+    );
+    expect(shown).not.toMatch(RAW);
+    expect(shown).toContain('contoso\\u202egnp.exe');
+    // The version chart still draws the product chosen by its exact name.
+    expect(await page.locator('#versions-chart rect, #versions-chart path').count()).toBeGreaterThan(1);
+    await page.close();
+  });
+});
+
 /** Screenshots go to test/output/ (kept for a person to look at) as well as being checked. */
 function screenshotPath(name: string): string {
   return join(SCREENSHOT_DIR, name);
