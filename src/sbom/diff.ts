@@ -29,19 +29,19 @@ export interface LicenseChange {
   readonly to?: string;
 }
 
+export interface DiffSide {
+  readonly file: string;
+  readonly format: string;
+  readonly specVersion: string;
+  /** What the SBOM describes (compared like every other component). */
+  readonly subjects: number;
+  /** The other components. */
+  readonly components: number;
+}
+
 export interface SbomDiff {
-  readonly old: {
-    readonly file: string;
-    readonly format: string;
-    readonly specVersion: string;
-    readonly components: number;
-  };
-  readonly new: {
-    readonly file: string;
-    readonly format: string;
-    readonly specVersion: string;
-    readonly components: number;
-  };
+  readonly old: DiffSide;
+  readonly new: DiffSide;
   readonly added: readonly DiffComponent[];
   readonly removed: readonly DiffComponent[];
   /** Same package, different version. */
@@ -85,6 +85,17 @@ interface Side {
   readonly news: DiffComponent[];
 }
 
+/**
+ * What a diff compares: the subjects (CycloneDX metadata.component, SPDX described packages)
+ * and every other component. The subject is a component like the others: an SBOM whose product
+ * moved to a vulnerable version, or an SPDX document that marks every package as described (and
+ * so has no other component), must not diff as unchanged.
+ */
+function* diffedComponents(sbom: Sbom): Generator<SbomComponent> {
+  yield* sbom.subjects;
+  yield* sbom.components;
+}
+
 /** Both SBOMs' components by package key, in one map (old document order, then new). */
 function group(oldSbom: Sbom, newSbom: Sbom): Map<string, Side> {
   const map = new Map<string, Side>();
@@ -92,7 +103,7 @@ function group(oldSbom: Sbom, newSbom: Sbom): Map<string, Side> {
     [oldSbom, 'olds'],
     [newSbom, 'news'],
   ] as const) {
-    for (const component of sbom.components) {
+    for (const component of diffedComponents(sbom)) {
       const key = componentKey(component);
       const entry = toDiffComponent(component, key);
       const side = map.get(key);
@@ -165,11 +176,13 @@ export function diffSboms(oldSbom: Sbom, newSbom: Sbom): SbomDiff {
   licenseChanges.sort(byKey);
   // The supplier, else the publisher or author: who a reviewer would see as the source.
   const oldSuppliers = new Set(
-    oldSbom.components.map((c) => (c.supplier ?? c.publisher)?.toLowerCase()).filter((s) => s !== undefined),
+    [...diffedComponents(oldSbom)]
+      .map((c) => (c.supplier ?? c.publisher)?.toLowerCase())
+      .filter((s) => s !== undefined),
   );
   const newSuppliers = [
     ...new Set(
-      newSbom.components
+      [...diffedComponents(newSbom)]
         .map((c) => c.supplier ?? c.publisher)
         .filter((s): s is string => s !== undefined && !oldSuppliers.has(s.toLowerCase())),
     ),
@@ -178,6 +191,7 @@ export function diffSboms(oldSbom: Sbom, newSbom: Sbom): SbomDiff {
     file: sbom.file,
     format: sbom.format,
     specVersion: sbom.specVersion,
+    subjects: sbom.subjects.length,
     components: sbom.components.length,
   });
   return { old: side(oldSbom), new: side(newSbom), added, removed, changed, licenseChanges, newSuppliers };
@@ -222,6 +236,9 @@ export function renderDiff(diff: SbomDiff, format: DiffFormat): string {
   }
 }
 
+const counts = (side: DiffSide): string =>
+  `${side.subjects} ${side.subjects === 1 ? 'subject' : 'subjects'}, ${side.components} components`;
+
 function summaryLine(diff: SbomDiff): string {
   return (
     `${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ` +
@@ -231,7 +248,7 @@ function summaryLine(diff: SbomDiff): string {
 
 function renderDiffText(diff: SbomDiff): string {
   const lines = [
-    `SBOM diff: ${diff.old.file} (${diff.old.components} components) → ${diff.new.file} (${diff.new.components} components)`,
+    `SBOM diff: ${diff.old.file} (${counts(diff.old)}) → ${diff.new.file} (${counts(diff.new)})`,
   ];
   lines.push(summaryLine(diff));
   const section = (title: string, items: readonly string[]): void => {
@@ -274,7 +291,7 @@ function renderDiffMarkdown(diff: SbomDiff): string {
   const out = [
     '## SBOM diff',
     '',
-    `${cell(diff.old.file)} (${diff.old.components} components) → ${cell(diff.new.file)} (${diff.new.components} components): ${summaryLine(diff)}.`,
+    `${cell(diff.old.file)} (${counts(diff.old)}) → ${cell(diff.new.file)} (${counts(diff.new)}): ${summaryLine(diff)}.`,
   ];
   const table = (
     title: string,

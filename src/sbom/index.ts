@@ -25,6 +25,7 @@ export {
   diffSboms,
   renderDiff,
   type DiffComponent,
+  type DiffSide,
   type DiffFormat,
   type LicenseChange,
   type SbomDiff,

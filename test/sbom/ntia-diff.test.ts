@@ -268,6 +268,74 @@ describe('sbom diff', () => {
     expect(diff.changed.length).toBeGreaterThan(0);
   });
 
+  it('compares the subjects too: a CycloneDX metadata.component that moved, escaped in text', async () => {
+    const subject = (name: string, version: string) => ({
+      component: {
+        type: 'application',
+        name,
+        version,
+        'bom-ref': 'app',
+        supplier: { name: 'Acme' },
+        purl: `pkg:generic/app@${version}`,
+      },
+    });
+    const before = await sbomOf(cdx([lib('a', '1.0.0', 'MIT')], subject('app', '7.4.1')));
+    const after = await sbomOf(
+      cdx([lib('a', '1.0.0', 'MIT')], subject('app\nPASS: all checks passed\u202e', '7.4.2')),
+    );
+    const diff = diffSboms(before, after);
+    expect(diff.changed).toEqual([
+      { key: 'pkg:generic/app', name: 'app\nPASS: all checks passed\u202e', from: '7.4.1', to: '7.4.2' },
+    ]);
+    expect([diff.old.subjects, diff.old.components]).toEqual([1, 1]);
+    const text = renderDiff(diff, 'text');
+    expect(text).toContain('(1 subject, 1 components)');
+    expect(text).toContain('~ app\\x0aPASS: all checks passed\\u202e 7.4.1 → 7.4.2');
+    expect(text.split('\n').filter((line) => line.startsWith('PASS'))).toEqual([]);
+    expect(renderDiff(diff, 'markdown')).not.toMatch(/[\n]PASS/);
+  });
+
+  it('an SPDX document that marks every package as described still diffs them all', async () => {
+    const spdx = (log4j: string) => ({
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'all-described',
+      documentNamespace: `https://example.test/all-described-${log4j}`,
+      creationInfo: { created: '2026-11-01T00:00:00Z', creators: ['Tool: generator-1'] },
+      documentDescribes: ['SPDXRef-app', 'SPDXRef-log4j'],
+      packages: [
+        { SPDXID: 'SPDXRef-app', name: 'app', versionInfo: '1.0.0', downloadLocation: 'NOASSERTION' },
+        {
+          SPDXID: 'SPDXRef-log4j',
+          name: 'log4j-core',
+          versionInfo: log4j,
+          downloadLocation: 'NOASSERTION',
+          externalRefs: [
+            {
+              referenceCategory: 'PACKAGE-MANAGER',
+              referenceType: 'purl',
+              referenceLocator: `pkg:maven/org.apache.logging.log4j/log4j-core@${log4j}`,
+            },
+          ],
+        },
+      ],
+    });
+    const before = await sbomOf(spdx('2.17.1'));
+    const after = await sbomOf(spdx('2.14.1'));
+    expect(after.components).toHaveLength(0);
+    const diff = diffSboms(before, after);
+    expect(diff.changed).toEqual([
+      {
+        key: 'pkg:maven/org.apache.logging.log4j/log4j-core',
+        name: 'log4j-core',
+        from: '2.17.1',
+        to: '2.14.1',
+      },
+    ]);
+    expect(renderDiff(diff, 'text')).toContain('(2 subjects, 0 components)');
+  });
+
   it('escapes Markdown in untrusted names', async () => {
     const before = await sbomOf(cdx([]));
     const after = await sbomOf(cdx([lib('a|b', '1', 'MIT', 'S', false)]));
