@@ -3,6 +3,7 @@ import { AUTHENTICODE_CODES } from './authenticode/codes.ts';
 import type { FindingCodeInfo, Severity } from './finding-codes.ts';
 import { FLEET_CODES } from './fleet/codes.ts';
 import { MANIFEST_CODES } from './manifest/codes.ts';
+import { OPENPGP_CODES } from './openpgp/codes.ts';
 import { SBOM_CODES } from './sbom/codes.ts';
 import { SIGSTORE_CODES } from './sigstore/codes.ts';
 
@@ -17,6 +18,7 @@ export const FINDING_CODES = {
   ...ARTIFACT_CODES,
   ...AUTHENTICODE_CODES,
   ...SIGSTORE_CODES,
+  ...OPENPGP_CODES,
   ...SBOM_CODES,
   ...FLEET_CODES,
 } as const satisfies Record<string, FindingCodeInfo>;

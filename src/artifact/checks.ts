@@ -1,3 +1,4 @@
+import { openPgpSignersFor } from '../openpgp/signers.ts';
 import { findBundleFiles } from '../sigstore/bundle-files.ts';
 import type { ArtifactCheck, ArtifactContext } from './check.ts';
 
@@ -30,6 +31,11 @@ export const ARTIFACT_CHECKS: readonly ArtifactCheck[] = [
     (c) =>
       (c.manifest.signers.authenticode ?? []).length > 0 || c.manifest.policy.requireAuthenticode === true,
     async () => (await import('../authenticode/artifact-check.ts')).authenticodeCheck,
+  ),
+  lazyCheck(
+    'openpgp',
+    (c) => openPgpSignersFor(c.manifest, c.artifact).length > 0,
+    async () => (await import('../openpgp/artifact-check.ts')).openPgpCheck,
   ),
   lazyCheck(
     'provenance',

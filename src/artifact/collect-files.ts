@@ -8,6 +8,8 @@ import { fileKind } from '../fs/regular-file.ts';
 /** Evidence files that travel next to artifacts and are not artifacts themselves. */
 export const SIDECAR_SUFFIXES: readonly string[] = [
   '.sig',
+  '.asc',
+  '.gpg',
   '.sigstore.json',
   '.sigstore',
   '.intoto.jsonl',

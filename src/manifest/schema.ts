@@ -83,6 +83,27 @@ export const manifestSchema = {
             },
           },
         },
+        openpgp: {
+          type: 'array',
+          nullable: true,
+          maxItems: 64,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['keys'],
+            properties: {
+              keys: pathList,
+              fingerprints: {
+                type: 'array',
+                nullable: true,
+                minItems: 1,
+                maxItems: 64,
+                items: { type: 'string', pattern: '^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$' },
+              },
+              platforms: { type: 'array', nullable: true, minItems: 1, maxItems: 64, items: nonEmpty },
+            },
+          },
+        },
       },
     },
     policy: {

@@ -32,6 +32,21 @@ export interface Signers {
   readonly authenticode?: readonly AuthenticodeSigner[];
   readonly sigstore?: readonly SigstoreSigner[];
   readonly provenance?: readonly ProvenanceSigner[];
+  readonly openpgp?: readonly OpenPgpSigner[];
+}
+
+/**
+ * A vendor's OpenPGP release key: artifacts on `platforms` (all when absent) must carry a
+ * detached signature (`<file>.asc`, `.sig` or `.gpg`) by one of its keys, as Linux tarballs,
+ * AppImages and `SHA256SUMS` files are signed.
+ */
+export interface OpenPgpSigner {
+  /** Public key files or keyrings (armored or binary), paths relative to the manifest's directory. */
+  readonly keys: readonly string[];
+  /** Only these primary-key fingerprints (hex) of those files count; default: every key in them. */
+  readonly fingerprints?: readonly string[];
+  /** Platforms whose artifacts this signer signs, e.g. `linux-x64`; default: every platform. */
+  readonly platforms?: readonly string[];
 }
 
 export interface AuthenticodeSigner {

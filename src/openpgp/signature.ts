@@ -74,7 +74,7 @@ export function isClearSigned(bytes: Buffer): boolean {
  * signature is an input error, a signature that does not verify is `ok: false`.
  */
 export async function checkDetachedSignature(
-  data: Uint8Array,
+  data: Uint8Array | ReadableStream<Uint8Array>,
   signaturePath: string,
   keyrings: readonly OpenPgpKeyring[],
   now: Date,
@@ -101,6 +101,11 @@ export async function checkDetachedSignature(
     date: now,
     format: 'binary',
   });
+  // A streamed message is hashed as its data is read: read it to the end (and let it go).
+  if (result.data instanceof ReadableStream) {
+    const reader = (result.data as ReadableStream<Uint8Array>).getReader();
+    while (!(await reader.read()).done);
+  }
   return judge(result.signatures, keyrings);
 }
 

@@ -1,0 +1,35 @@
+import { defineCodes } from '../finding-codes.ts';
+
+/** Finding codes owned by openpgp/. Stable strings: never rename one, only add. */
+export const OPENPGP_CODES = defineCodes({
+  OPENPGP_VERIFIED: {
+    severity: 'info',
+    title: 'OpenPGP signature verified',
+    help: "A detached signature beside the artifact verifies with a key of the manifest's signers.openpgp.",
+  },
+  OPENPGP_SIGNATURE_MISSING: {
+    severity: 'high',
+    title: 'OpenPGP signature missing',
+    help: 'The manifest pins an OpenPGP signer for this platform, but no `<file>.asc`, `.sig` or `.gpg` was found beside the artifact or in an evidence directory.',
+  },
+  OPENPGP_SIGNATURE_INVALID: {
+    severity: 'critical',
+    title: 'OpenPGP signature does not verify',
+    help: 'A signature names a pinned key but does not verify over the artifact (the file or the signature was changed), or the key was expired or revoked when it signed, or the algorithm is refused (MD5, RIPEMD-160, SHA-1).',
+  },
+  OPENPGP_SIGNER_UNTRUSTED: {
+    severity: 'high',
+    title: 'OpenPGP signature by an unpinned key',
+    help: 'The artifact is signed, but by no key the manifest pins for it.',
+  },
+  OPENPGP_SIGNATURE_MALFORMED: {
+    severity: 'critical',
+    title: 'OpenPGP signature file is malformed',
+    help: 'The signature file beside the artifact is not an OpenPGP signature (armored or binary) or is larger than the limit.',
+  },
+  OPENPGP_TRUST_UNAVAILABLE: {
+    severity: 'high',
+    title: 'Pinned OpenPGP keys cannot be loaded',
+    help: 'A key file of signers.openpgp is missing or unreadable, or holds none of the pinned fingerprints; nothing can be verified against it.',
+  },
+});
