@@ -10,7 +10,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { DriftConfig } from '../src/fleet/config.ts';
+import type { AllowItem, DriftConfig } from '../src/fleet/config.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 
 export const TENANTS = 1000;
@@ -90,7 +90,7 @@ export function benchManifests(): Manifest[] {
 
 /** Half the tenants may run AnyDesk; every tenant may run ScreenConnect. */
 export function benchConfig(): DriftConfig {
-  const tenants: Record<string, { allow: string[] }> = {};
+  const tenants: Record<string, { allow: readonly AllowItem[] }> = {};
   for (let t = 0; t < TENANTS; t += 2) tenants[tenantName(t)] = { allow: ['anydesk'] };
   return { allow: ['screenconnect'], tenants };
 }

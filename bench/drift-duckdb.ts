@@ -11,6 +11,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 
 import { ProductCatalog } from '../src/fleet/catalog.ts';
+import type { AllowItem } from '../src/fleet/config.ts';
 import { RmmToolMatcher, bundledRmmTools } from '../src/fleet/rmm-tools.ts';
 import { AGENT_STATUSES, DRIFT_CLASSES } from '../src/fleet/types.ts';
 import { defaults } from '../src/defaults.ts';
@@ -47,12 +48,14 @@ for (const name of PRODUCT_NAMES) {
 }
 const config = benchConfig();
 const allow: string[] = [];
-const toolIds = (names: readonly string[]) =>
-  names.flatMap((n) =>
-    bundledRmmTools()
-      .filter((t) => [t.id, t.name, ...t.aliases].some((x) => x.toLowerCase() === n.toLowerCase()))
-      .map((t) => t.id),
-  );
+const toolIds = (items: readonly AllowItem[]) =>
+  items
+    .map((item) => (typeof item === 'string' ? item : item.name))
+    .flatMap((n) =>
+      bundledRmmTools()
+        .filter((t) => [t.id, t.name, ...t.aliases].some((x) => x.toLowerCase() === n.toLowerCase()))
+        .map((t) => t.id),
+    );
 for (const id of toolIds(config.allow)) allow.push(`('*', ${q(id)})`);
 for (const [tenant, entry] of Object.entries(config.tenants))
   for (const id of toolIds(entry.allow)) allow.push(`(${q(tenant)}, ${q(id)})`);
@@ -83,6 +86,8 @@ const primary = `CASE
 const classTest: Record<(typeof DRIFT_CLASSES)[number], string> = {
   'hash-mismatch': 'mismatch',
   revoked: 'revoked',
+  // The bench inventory names no instance.
+  'unlisted-instance': 'false',
   vulnerable: 'vulnerable',
   'below-minimum': "vclass = 'below-minimum'",
   'unreleased-version': 'unreleased',

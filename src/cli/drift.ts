@@ -31,7 +31,9 @@ const HELP = `Usage: rmm-verify drift <inventory>... --manifest <file> [--manife
 Scans endpoint inventories from every customer tenant against pinned manifests and reports
 version drift: agents behind, below the minimum, revoked, vulnerable, ahead of target, with an
 unknown version, with a sha256 that matches no pinned artifact, on a platform the policy does
-not allow, unapproved RMM / remote-access tools, stale check-ins and duplicate rows; with
+not allow, unapproved RMM / remote-access tools, agents and tools of an instance the allowlist
+does not list (someone else's ScreenConnect or MeshCentral server), stale check-ins and
+duplicate rows; with
 --history also downgrades, new and vanished endpoints and the trend per tenant.
 
 Inventories: CSV (RFC 4180, header detected; PowerShell Export-Csv), JSON Lines, JSON documents

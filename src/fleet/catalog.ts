@@ -86,7 +86,8 @@ export class ProductCatalog {
 
   /**
    * The instance of a tool the name names (the ScreenConnect client id in
-   * `ScreenConnect Client (1a2b3c4d5e6f7a8b)`), lower case; '' when it names none.
+   * `ScreenConnect Client (1a2b3c4d5e6f7a8b)`), lower case; '' when it names none (also for a
+   * managed product that is the tool: its instances are checked the same way).
    */
   instanceOf(name: string): string {
     return this.lookup(name).instance;
@@ -107,7 +108,7 @@ export class ProductCatalog {
           this.byName.get(nameKey(match.tool.id)) ??
           this.byName.get(nameKey(match.tool.name)) ??
           this.toolRef(match.tool);
-        resolved = { ref, instance: ref.kind === 'tool' ? match.instance : '' };
+        resolved = { ref, instance: match.instance };
       }
     }
     if (this.cache.size < this.maxCached) this.cache.set(ownString(name), resolved);

@@ -52,6 +52,11 @@ export const FLEET_CODES = defineCodes({
     title: 'Unapproved remote-access tool',
     help: "A known RMM or remote-access tool that is not on the tenant's allowlist: attackers install these for persistence. Remove it or allowlist it in the drift config.",
   },
+  DRIFT_UNLISTED_INSTANCE: {
+    severity: 'high',
+    title: 'Agent of an instance the allowlist does not name',
+    help: 'The agent answers to an instance of an allowed tool or managed product (a ScreenConnect instance id or relay host, a MeshCentral server or mesh id: the inventory\'s instance column or the id in the product name) that the tenant\'s allowlist does not list. Attackers bring their own instance of a tool the MSP already runs (AA23-025A). Allowing a tool does not allow every instance of it: list ours as { "name": ..., "instances": [...] } in the drift config ("*" accepts any); an instance with lookalike or invisible characters never matches and names the listed one it resembles.',
+  },
   DRIFT_STALE: {
     severity: 'low',
     title: 'Endpoint has not checked in recently',

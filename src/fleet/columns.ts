@@ -85,6 +85,19 @@ export const COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>>
     'seen_time',
     'timestamp',
   ],
+  // The server or account the agent answers to: ScreenConnect's relay host or instance id,
+  // MeshCentral's server id / mesh id / server URL (from its .msh file or a custom query).
+  instance: [
+    'instance',
+    'instance_id',
+    'tool_instance',
+    'server_id',
+    'mesh_id',
+    'mesh_server',
+    'relay_host',
+    'relay_server',
+    'account_id',
+  ],
 };
 
 export function normaliseColumnName(name: string): string {

@@ -25,6 +25,7 @@ export class CsvRow implements InventoryRow {
   version = '';
   sha256 = '';
   lastSeen = Number.NaN;
+  instance = '';
   text = '';
   hostnameStart = 0;
   hostnameEnd = 0;
@@ -207,6 +208,8 @@ export class CsvRecordMapper {
     row.product = i >= 0 ? text.slice(starts[i], ends[i]) : '';
     i = indexes.version;
     row.version = i >= 0 ? text.slice(starts[i], ends[i]) : '';
+    i = indexes.instance;
+    row.instance = i >= 0 ? text.slice(starts[i], ends[i]) : '';
     const h = indexes.hostname;
     const p = indexes.platform;
     row.reset(

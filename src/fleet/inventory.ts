@@ -644,6 +644,7 @@ class JsonRowMapper {
     }
     const row = this.row;
     row.tenant = row.endpoint = row.hostname = row.product = row.version = row.sha256 = row.platform = '';
+    row.instance = '';
     let lastSeen = '';
     for (const key of Object.keys(value)) {
       const field = this.fieldOf(key);
@@ -713,6 +714,7 @@ class JsonRowMapper {
         row.product = row.product.slice(0, -4);
       row.version = version;
       row.sha256 = '';
+      row.instance = '';
       row.platform = text(host['platform']) || platformOfSource(source);
       this.emit(text(host['seen_time']), line, 'emit');
     }
@@ -736,6 +738,7 @@ class JsonRowMapper {
         ? text(columns['bundle_short_version']) || text(columns['bundle_version'])
         : text(columns['version']);
     row.sha256 = text(columns['sha256']);
+    row.instance = this.instanceColumn(columns);
     row.platform =
       table === 'programs'
         ? 'windows'
@@ -746,6 +749,16 @@ class JsonRowMapper {
             : 'linux';
     const time = event['unixTime'] ?? event['calendarTime'] ?? '';
     this.emit(typeof time === 'number' ? String(Math.trunc(time)) : text(time), line, action);
+  }
+
+  /**
+   * The instance column of an osquery row: a query that joins the agent's configuration (a
+   * MeshAgent .msh file's MeshServer/ServerID/MeshID, a ScreenConnect service's relay host)
+   * names it with one of the `instance` aliases (columns.ts), or --columns instance=NAME.
+   */
+  private instanceColumn(columns: JsonObject): string {
+    for (const key of Object.keys(columns)) if (this.fieldOf(key) === 'instance') return text(columns[key]);
+    return '';
   }
 
   private emit(lastSeen: string, line: number, action: OsqueryAction): void {
@@ -767,7 +780,7 @@ class JsonRowMapper {
       return;
     }
     const row = this.row;
-    const key = `${row.tenant}\u0000${row.endpoint}\u0000${row.product}\u0000${row.version}`;
+    const key = `${row.tenant}\u0000${row.endpoint}\u0000${row.product}\u0000${row.version}\u0000${row.instance}`;
     if (action === 'remove') {
       this.held.delete(key);
       return;

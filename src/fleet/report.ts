@@ -39,6 +39,7 @@ export function buildDriftReport(output: DriftScanOutput, options: DriftReportOp
         percentOnTarget: t.percentOnTarget,
         tools: t.tools,
         unapprovedTools: t.unapprovedTools,
+        unlistedInstances: t.unlistedInstances,
         stale: t.stale,
         worst: t.worst,
         severity: t.severity,
@@ -53,7 +54,10 @@ export function buildDriftReport(output: DriftScanOutput, options: DriftReportOp
     subjectNoun: 'tenants',
     counted:
       `${fleet.agents} agents, each counted once by its primary status: ${fleet.onTarget} on target (${fleet.percentOnTarget}%)` +
-      `, ${fleet.stale} stale; ${fleet.unapprovedTools} unapproved RMM tool install(s)`,
+      `, ${fleet.stale} stale; ${fleet.unapprovedTools} unapproved RMM tool install(s)` +
+      (fleet.unlistedInstances > 0
+        ? `, ${fleet.unlistedInstances} install(s) of an allowed tool at an unlisted instance`
+        : ''),
     findings: [...(options.extraFindings ?? []), ...output.findings],
     failOn: options.failOn,
     ...(options.notices !== undefined ? { notices: options.notices } : {}),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { InputError } from '../errors.ts';
 import { isJsonObject, parseStrictJson, type JsonValue } from '../json/strict-json.ts';
+import { isPrintableAscii } from './instance-id.ts';
 import { normaliseName, nameKey } from './product-name.ts';
 
 /** A code-signing identity a tool's binaries were seen signed with (LOLRMM `CodeSigning`). */
@@ -125,7 +126,10 @@ export function bundledRmmTools(): readonly RmmTool[] {
 /** A recognised tool and, when the name carries one, the instance it belongs to. */
 export interface ToolMatch {
   readonly tool: RmmTool;
-  /** Normalised instance id (lower case), or '' when the name names none. */
+  /**
+   * Instance id (lower case), or '' when the name names none; the raw text when the name is not
+   * printable ASCII (it then matches no allowlist).
+   */
   readonly instance: string;
 }
 
@@ -229,7 +233,7 @@ export class RmmToolMatcher {
       if (tool === undefined) continue;
       const rest = tokens.slice(cut.token);
       if (cut.offset > 0) rest[0] = (tokens[cut.token] as string).slice(cut.offset);
-      if (acceptsSuffix(rest)) return { tool, instance: instanceOf(tool, rest) };
+      if (acceptsSuffix(rest)) return { tool, instance: instanceOf(tool, rest, product) };
     }
     return exact === undefined ? undefined : { tool: exact, instance: '' };
   }
@@ -248,9 +252,20 @@ function acceptsSuffix(rest: readonly string[]): boolean {
   return next === '(' || VERSION_LIKE.test(next);
 }
 
-function instanceOf(tool: RmmTool, rest: readonly string[]): string {
+/**
+ * The instance id a name carries. The name was folded to be recognised (lookalike letters,
+ * invisible characters), but an instance id is an allowlist key and must not be: an id read
+ * from a name that is not plain printable ASCII is the raw parenthesised text (or the raw
+ * name), which no allowlist can list, so `ScreenConnect Client (1а2b…)` with a Cyrillic а is
+ * not our `1a2b…`.
+ */
+function instanceOf(tool: RmmTool, rest: readonly string[], raw: string): string {
   if (tool.instance !== 'parenthesised-id') return '';
   const open = rest.indexOf('(');
   const id = rest[open + 1];
-  return open >= 0 && rest[open + 2] === ')' && id !== undefined && HEX_ID.test(id) ? id : '';
+  if (!(open >= 0 && rest[open + 2] === ')' && id !== undefined && HEX_ID.test(id))) return '';
+  if (isPrintableAscii(raw.replaceAll(' ', ''))) return id;
+  const start = raw.lastIndexOf('(');
+  const end = raw.indexOf(')', start + 1);
+  return start >= 0 && end > start ? raw.slice(start + 1, end) : raw;
 }

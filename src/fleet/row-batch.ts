@@ -61,7 +61,7 @@ export interface RowBatch {
   readonly malformed: (number | string)[];
   readonly tenants: string[];
   readonly names: string[];
-  /** Flat pairs: product name id, version. */
+  /** Flat triples: product name id, version, instance column ('' for none). */
   readonly productVersions: (number | string)[];
   readonly platforms: string[];
   /** Sent with the first batch after the layout is known. */
@@ -242,13 +242,16 @@ export class RowBatchWriter {
     const ints = this.ints;
     const name = this.names.id(text, productStart, productEnd);
     const v = indexes.version;
+    const i = indexes.instance;
+    // The instance column (rare) travels with the (name, version) pair: one id for the three.
+    const instance = i < 0 ? '' : text.slice(starts[i], ends[i]);
     ints[at + TENANT] = this.tenants.id(text, tenantStart, tenantEnd);
     ints[at + PRODUCT_VERSION] =
       name === OVERFLOW
         ? OVERFLOW
         : v < 0
-          ? this.productVersionId(name, '', 0, 0)
-          : this.productVersionId(name, text, starts[v] as number, ends[v] as number);
+          ? this.productVersionId(name, '', 0, 0, instance)
+          : this.productVersionId(name, text, starts[v] as number, ends[v] as number, instance);
     ints[at + SHA] = sha;
     if (this.needsPlatform) {
       const i = indexes.platform;
@@ -267,7 +270,9 @@ export class RowBatchWriter {
     const name = this.names.id(row.product, 0, row.product.length);
     ints[at + TENANT] = this.tenants.id(row.tenant, 0, row.tenant.length);
     ints[at + PRODUCT_VERSION] =
-      name === OVERFLOW ? OVERFLOW : this.productVersionId(name, row.version, 0, row.version.length);
+      name === OVERFLOW
+        ? OVERFLOW
+        : this.productVersionId(name, row.version, 0, row.version.length, row.instance);
     ints[at + SHA] = this.digestCode(row.sha256);
     ints[at + PLATFORM] = this.needsPlatform
       ? this.platforms.id(row.platform, 0, row.platform.length)
@@ -315,24 +320,25 @@ export class RowBatchWriter {
     this.malformedRows.push(this.count, line, reason);
   }
 
-  private productVersionId(name: number, text: string, start: number, end: number): number {
+  private productVersionId(name: number, text: string, start: number, end: number, instance: string): number {
     let versions = this.versionsByName[name];
     if (versions === undefined) {
       versions = new Map();
       this.versionsByName[name] = versions;
     }
     const slice = text.slice(start, end);
-    const id = versions.get(slice);
+    const key = instance === '' ? slice : `${slice}\u0000${instance}`;
+    const id = versions.get(key);
     if (id !== undefined) return id;
     if (
       this.productVersionCount >= DICTIONARY_LIMIT ||
-      this.productVersionChars + slice.length > DICTIONARY_CHARS_LIMIT
+      this.productVersionChars + key.length > DICTIONARY_CHARS_LIMIT
     )
       return OVERFLOW;
-    this.productVersionChars += slice.length;
+    this.productVersionChars += key.length;
     const version = ownString(slice);
-    versions.set(version, this.productVersionCount);
-    this.freshProductVersions.push(name, version);
+    versions.set(instance === '' ? version : ownString(key), this.productVersionCount);
+    this.freshProductVersions.push(name, version, instance === '' ? '' : ownString(instance));
     return this.productVersionCount++;
   }
 
@@ -461,6 +467,7 @@ export class RowBatchReader {
   private readonly names: string[] = [];
   private readonly versionName: number[] = [];
   private readonly versions: string[] = [];
+  private readonly instances: string[] = [];
   /**
    * Per (product name, version) id: a small slot shared by every name and version that make
    * the same group within a tenant, or OTHER. Groups are then one array lookup per row:
@@ -491,12 +498,14 @@ export class RowBatchReader {
       this.record = new RecordRow(this.file, batch.layout, this.options, this.options.maxRecordChars);
     this.tenantNames.push(...batch.tenants);
     this.names.push(...batch.names);
-    for (let i = 0; i < batch.productVersions.length; i += 2) {
+    for (let i = 0; i < batch.productVersions.length; i += 3) {
       const name = batch.productVersions[i] as number;
       const version = batch.productVersions[i + 1] as string;
+      const instance = batch.productVersions[i + 2] as string;
       this.versionName.push(name);
       this.versions.push(version);
-      this.slotOf.push(this.slotFor(this.names[name] as string, version));
+      this.instances.push(instance);
+      this.slotOf.push(this.slotFor(this.names[name] as string, version, instance));
     }
     this.platforms.push(...batch.platforms);
     this.record?.setText(Buffer.from(batch.text, 0, batch.textBytes), batch.wide);
@@ -516,11 +525,18 @@ export class RowBatchReader {
       this.onMalformed(this.file, malformed[next + 1] as number, malformed[next + 2] as string);
   }
 
-  /** The slot of a product name and version: one per managed (product, version), one per tool. */
-  private slotFor(name: string, version: string): number {
+  /**
+   * The slot of a product name, version and instance column: one per managed (product, version,
+   * instance), one per (tool, instance).
+   */
+  private slotFor(name: string, version: string, instanceColumn: string): number {
     const product = this.scanner.resolveProduct(name);
     if (product === null) return OTHER;
-    const key = product.kind === 'managed' ? `${product.key}\u0000${version}` : `${product.key}`;
+    const instance = this.scanner.instanceOf(name, instanceColumn);
+    const key =
+      product.kind === 'managed'
+        ? `${product.key}\u0000${version}\u0000${instance}`
+        : `${product.key}\u0000${instance}`;
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.slots.size;
@@ -574,6 +590,7 @@ export class RowBatchReader {
       this.tenantNames[tenant] as string,
       name,
       this.versions[productVersion] as string,
+      this.instances[productVersion],
     );
     let groups = this.groups[tenant];
     if (groups === undefined || slot >= groups.length) {

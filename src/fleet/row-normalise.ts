@@ -18,6 +18,7 @@ export function newRow(): InventoryRow {
     sha256: '',
     platform: '',
     lastSeen: Number.NaN,
+    instance: '',
   };
 }
 

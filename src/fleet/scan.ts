@@ -5,6 +5,7 @@ import type { Allowlist } from './config.ts';
 import type { ManagedProduct, ProductCatalog, ProductRef, VersionInfo } from './catalog.ts';
 import { Deduplicator, keyFingerprint, stringHash } from './dedup.ts';
 import type { InputSummary, InventorySink } from './inventory.ts';
+import { escapeInstance, isPrintableAscii, normaliseInstance, resemblance } from './instance-id.ts';
 import { ownString } from './own-string.ts';
 import {
   AGENT_STATUSES,
@@ -47,6 +48,7 @@ export interface DriftScanOptions {
 export const CLASS_CODE: Readonly<Record<DriftClass, FindingCode | undefined>> = {
   'hash-mismatch': 'DRIFT_HASH_MISMATCH',
   revoked: 'DRIFT_REVOKED',
+  'unlisted-instance': 'DRIFT_UNLISTED_INSTANCE',
   vulnerable: 'DRIFT_VULNERABLE',
   'below-minimum': 'DRIFT_BELOW_MINIMUM',
   'unreleased-version': 'DRIFT_UNRELEASED_VERSION',
@@ -86,6 +88,8 @@ export interface TenantRollup {
   /** Installs of known RMM tools without a manifest (approved or not). */
   readonly tools: number;
   readonly unapprovedTools: number;
+  /** Installs of allowed tools at an instance the allowlist does not list (beside unapprovedTools). */
+  readonly unlistedInstances: number;
   /** Agents not seen within the stale window (freshness, beside the status). */
   readonly stale: number;
   /** The worst primary status other than on-target (or unapproved-tool), or null. */
@@ -140,6 +144,8 @@ export interface DriftResult {
     readonly classes: Readonly<Record<DriftClass, number>>;
     readonly tools: number;
     readonly unapprovedTools: number;
+    /** Installs of allowed tools at an unlisted instance (primary unlisted-instance; not agents). */
+    readonly unlistedInstances: number;
     /** Agents not seen within the stale window (freshness, beside the status). */
     readonly stale: number;
     /** Severity of each class with agents in it (an advisory's own for vulnerable). */
@@ -205,6 +211,15 @@ export class DriftScanner implements InventorySink {
   private readonly groupTenant: TenantState[] = [];
   private readonly groupProduct: ProductRef[] = [];
   private readonly groupVersion: string[] = [];
+  /** Per group: the normalised instance its rows name ('' for none). */
+  private readonly groupInstance: string[] = [];
+  /**
+   * Per group: a small number per distinct instance (0 for none), mixed into the dedup key so
+   * that two instances of one product on an endpoint are two agents (a stranger's instance
+   * must not hide behind ours as a duplicate). Only read once any row names an instance.
+   */
+  private groupInstanceNumber = new Int32Array(1024);
+  private readonly instanceNumbers = new Map<string, number>();
   /**
    * Per group, 16 int32 (one 64-byte cache line): the counts of its cells, indexed by flags,
    * and in the four slots no flags value uses (sha256 state 3) the group's hot metadata, so
@@ -241,6 +256,8 @@ export class DriftScanner implements InventorySink {
   private readonly futureSampleKeys: string[] = [];
   /** Set when `options.signal` aborts: the next row throws (one field read per row). */
   private stopped = false;
+  /** Set once a row names an instance: the dedup key then includes the group's instance. */
+  private hasInstances = false;
 
   constructor(catalog: ProductCatalog, allowlist: Allowlist, options: DriftScanOptions) {
     this.catalog = catalog;
@@ -303,7 +320,7 @@ export class DriftScanner implements InventorySink {
   }
 
   row(row: InventoryRow, file: string, line: number): void {
-    const group = this.groupFor(row.tenant, row.product, row.version);
+    const group = this.groupFor(row.tenant, row.product, row.version, row.instance);
     if (group === -1) {
       this.countOther();
       return;
@@ -323,10 +340,11 @@ export class DriftScanner implements InventorySink {
   }
 
   /**
-   * The group of a row's tenant, product name and version (made on first sight), or -1 when
-   * the product is neither managed nor a known tool (not ours to judge).
+   * The group of a row's tenant, product name, version and instance (made on first sight), or
+   * -1 when the product is neither managed nor a known tool (not ours to judge). The instance is
+   * the row's `instance` column, else the one its product name carries (instance-id.ts).
    */
-  groupFor(tenantName: string, productName: string, version: string): number {
+  groupFor(tenantName: string, productName: string, version: string, instanceColumn = ''): number {
     const product = this.catalog.resolve(productName);
     if (product === null) return -1;
     let tenant = this.tenants.get(tenantName);
@@ -334,8 +352,18 @@ export class DriftScanner implements InventorySink {
       tenant = { name: ownString(tenantName), index: this.tenants.size };
       this.tenants.set(tenant.name, tenant);
     }
+    const instance = this.instanceOf(productName, instanceColumn);
     const managedVersion = product.kind === 'managed' ? version : '';
-    return this.groupOf(tenant, product, managedVersion, this.versionIndexOf(product, managedVersion));
+    // Tools have no version: their groups are per instance. Managed: per version and instance.
+    const key =
+      product.kind === 'tool' ? instance : instance === '' ? version : `${version}\u0000${instance}`;
+    return this.groupOf(tenant, product, managedVersion, instance, this.versionIndexOf(product, key));
+  }
+
+  /** The normalised instance of a row: its instance column, else the id its product name carries. */
+  instanceOf(productName: string, instanceColumn: string): string {
+    const column = instanceColumn === '' ? '' : normaliseInstance(instanceColumn);
+    return column !== '' ? column : normaliseInstance(this.catalog.instanceOf(productName));
   }
 
   /**
@@ -393,7 +421,13 @@ export class DriftScanner implements InventorySink {
     const productKey = cells[at + META_PRODUCT] as number;
     const product = this.catalog.products[productKey] as ProductRef;
     const cell = at + flags;
-    keyFingerprint(endpointHash1, endpointHash2, cells[at + META_TENANT] as number, productKey, this.hash);
+    keyFingerprint(
+      endpointHash1,
+      endpointHash2,
+      cells[at + META_TENANT] as number,
+      this.hasInstances ? productKey + (this.groupInstanceNumber[group] as number) * 0x10000 : productKey,
+      this.hash,
+    );
     const hi = this.hash[0] as number;
     const lo = this.hash[1] as number;
     const counted = this.dedup.add(hi, lo, cell, lastSeen);
@@ -411,14 +445,18 @@ export class DriftScanner implements InventorySink {
     // Only a row that counts says something about the endpoint (a losing duplicate does not).
     if (lastSeen > this.futureAfter) this.futureFinding(source.row(), file, line, `${hi}:${lo}`);
     const mask = cellMask(product, cells[at + META_MASK] as number, flags);
-    if ((mask & this.wanted) !== 0) this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`);
+    if ((mask & this.wanted) !== 0)
+      this.sampleRow(source.row(), file, line, product, mask, `${hi}:${lo}`, group);
     if (this.options.history !== undefined && product.kind === 'managed') {
       const row = source.row();
       const normalised = product.info(row.version).normalised;
       this.options.history.stage(
         row.tenant,
         row.endpoint,
-        product.id,
+        // A stranger's instance keeps its own history: its versions are not our agent's.
+        (mask & BIT['unlisted-instance']) === 0
+          ? product.id
+          : `${product.id}@${this.groupInstance[group] as string}`,
         normalised === '' ? row.version : normalised,
         row.hostname,
         row.lastSeen,
@@ -451,7 +489,13 @@ export class DriftScanner implements InventorySink {
    * Group id of (tenant, product, version). One probe into an integer hash table keyed by
    * (tenant index, product key, version index) — nested Maps per tenant cost a cache miss each.
    */
-  private groupOf(tenant: TenantState, product: ProductRef, version: string, versionIndex: number): number {
+  private groupOf(
+    tenant: TenantState,
+    product: ProductRef,
+    version: string,
+    instance: string,
+    versionIndex: number,
+  ): number {
     const t = tenant.index;
     const p = product.key;
     let table = this.groupTable;
@@ -470,6 +514,21 @@ export class DriftScanner implements InventorySink {
     this.groupTenant.push(tenant);
     this.groupProduct.push(product);
     this.groupVersion.push(ownString(version));
+    this.groupInstance.push(instance === '' ? '' : ownString(instance));
+    if (instance !== '') {
+      let number = this.instanceNumbers.get(instance);
+      if (number === undefined) {
+        number = this.instanceNumbers.size + 1;
+        this.instanceNumbers.set(this.groupInstance[id] as string, number);
+      }
+      if (id >= this.groupInstanceNumber.length) {
+        const grown = new Int32Array(Math.max(id + 1, this.groupInstanceNumber.length * 2));
+        grown.set(this.groupInstanceNumber);
+        this.groupInstanceNumber = grown;
+      }
+      this.groupInstanceNumber[id] = number;
+      this.hasInstances = true;
+    }
     if ((id + 1) * 16 > this.cells.length) {
       const grown = new Int32Array(this.cells.length * 2);
       grown.set(this.cells);
@@ -482,6 +541,14 @@ export class DriftScanner implements InventorySink {
       (this.versionInfos[product.key] ??= [])[versionIndex] = info;
       classBits = versionMask(info);
     } else if (this.allowlist.allows(tenant.name, product.tool)) allowed = FLAG_ALLOWED;
+    // An instance of a managed product or an allowed tool must be listed (an unapproved tool
+    // is unapproved whatever its instance).
+    if (
+      instance !== '' &&
+      (product.kind === 'managed' || allowed !== 0) &&
+      !this.allowlist.instance(tenant.name, productNames(product), instance).listed
+    )
+      classBits |= BIT['unlisted-instance'];
     const meta = id * 16;
     this.cells[meta + META_TENANT] = tenant.index;
     this.cells[meta + META_PRODUCT] = product.key;
@@ -535,13 +602,18 @@ export class DriftScanner implements InventorySink {
     product: ProductRef,
     mask: number,
     key: string,
+    group: number,
   ): void {
     for (const driftClass of DRIFT_CLASSES) {
       if ((mask & this.wanted & BIT[driftClass]) === 0) continue;
       const code = CLASS_CODE[driftClass];
       if (code === undefined) continue;
       const list = this.samples.get(code) ?? [];
-      list.push(rowFinding(code, driftClass, row, file, line, product, mask, this.options.now.getTime()));
+      list.push(
+        driftClass === 'unlisted-instance'
+          ? this.instanceFinding(row, file, line, product, mask, group)
+          : rowFinding(code, driftClass, row, file, line, product, mask, this.options.now.getTime()),
+      );
       this.samples.set(code, list);
       const keys = this.sampleKeys.get(code) ?? [];
       keys.push(key);
@@ -579,6 +651,7 @@ export class DriftScanner implements InventorySink {
       agents: number;
       tools: number;
       unapprovedTools: number;
+      unlistedInstances: number;
       stale: number;
       status: Partial<Record<AgentStatus, number>>;
       classes: Partial<Record<DriftClass, number>>;
@@ -595,11 +668,13 @@ export class DriftScanner implements InventorySink {
     let agents = 0;
     let tools = 0;
     let unapprovedTools = 0;
+    let unlistedInstances = 0;
     let stale = 0;
     const cellClasses = new Float64Array(DRIFT_CLASSES.length);
     const cellPrimary = new Float64Array(DRIFT_CLASSES.length);
     const cellPrimaryStale = new Float64Array(DRIFT_CLASSES.length);
     const unapprovedRank = driftClassRank('unapproved-tool');
+    const unlistedRank = driftClassRank('unlisted-instance');
     const vulnerableRank = driftClassRank('vulnerable');
     for (let group = 0; group < this.groupVersion.length; group++) {
       const tenant = this.groupTenant[group] as TenantState;
@@ -620,13 +695,16 @@ export class DriftScanner implements InventorySink {
         const mask = cellMask(product, groupMask, flags);
         for (let c = 0; c < DRIFT_CLASSES.length; c++)
           if ((mask & (1 << c)) !== 0) cellClasses[c] = (cellClasses[c] as number) + n;
-        // Primary: an agent's first status in precedence order; a tool's unapproved-tool, if it is.
+        // Primary: an agent's first status in precedence order; a tool's unapproved-tool, else
+        // unlisted-instance, if it is either.
         const primary =
           product.kind === 'managed'
             ? driftClassRank(primaryStatus(mask))
             : (mask & BIT['unapproved-tool']) !== 0
               ? unapprovedRank
-              : -1;
+              : (mask & BIT['unlisted-instance']) !== 0
+                ? unlistedRank
+                : -1;
         if (primary >= 0) {
           cellPrimary[primary] = (cellPrimary[primary] as number) + n;
           if (isStale) cellPrimaryStale[primary] = (cellPrimaryStale[primary] as number) + n;
@@ -635,7 +713,16 @@ export class DriftScanner implements InventorySink {
       if (count === 0) continue;
       let t = perTenant.get(tenant);
       if (t === undefined) {
-        t = { agents: 0, tools: 0, unapprovedTools: 0, stale: 0, status: {}, classes: {}, severity: null };
+        t = {
+          agents: 0,
+          tools: 0,
+          unapprovedTools: 0,
+          unlistedInstances: 0,
+          stale: 0,
+          status: {},
+          classes: {},
+          severity: null,
+        };
         perTenant.set(tenant, t);
       }
       let advisory: Severity | null = null;
@@ -666,6 +753,9 @@ export class DriftScanner implements InventorySink {
         const unapproved = cellClasses[unapprovedRank] as number;
         unapprovedTools += unapproved;
         t.unapprovedTools += unapproved;
+        const unlisted = cellPrimary[unlistedRank] as number;
+        unlistedInstances += unlisted;
+        t.unlistedInstances += unlisted;
       }
       // Rollup cells keyed by (tenant index, product key): one counter per primary class.
       const rollupKey = tenant.index * this.catalog.products.length + product.key;
@@ -700,7 +790,7 @@ export class DriftScanner implements InventorySink {
         if (p > 0) {
           counters.counts[c] = (counters.counts[c] as number) + p;
           counters.stale[c] = (counters.stale[c] as number) + (cellPrimaryStale[c] as number);
-          if (c < AGENT_STATUSES.length) {
+          if (c < AGENT_STATUSES.length && product.kind === 'managed') {
             const agentStatus = driftClass as AgentStatus;
             status[agentStatus] += p;
             t.status[agentStatus] = (t.status[agentStatus] ?? 0) + p;
@@ -735,8 +825,11 @@ export class DriftScanner implements InventorySink {
     const tenants: TenantRollup[] = [...perTenant].map(([tenant, t]) => {
       const onTarget = t.status['on-target'] ?? 0;
       const worst =
-        AGENT_STATUSES.find((c) => c !== 'on-target' && (t.status[c] ?? 0) > 0) ??
-        (t.unapprovedTools > 0 ? 'unapproved-tool' : null);
+        AGENT_STATUSES.find(
+          (c) =>
+            c !== 'on-target' &&
+            ((t.status[c] ?? 0) > 0 || (c === 'unlisted-instance' && t.unlistedInstances > 0)),
+        ) ?? (t.unapprovedTools > 0 ? 'unapproved-tool' : null);
       return {
         tenant: tenant.name,
         agents: t.agents,
@@ -746,6 +839,7 @@ export class DriftScanner implements InventorySink {
         classes: t.classes,
         tools: t.tools,
         unapprovedTools: t.unapprovedTools,
+        unlistedInstances: t.unlistedInstances,
         stale: t.stale,
         worst,
         severity: t.severity,
@@ -809,6 +903,7 @@ export class DriftScanner implements InventorySink {
           classes,
           tools,
           unapprovedTools,
+          unlistedInstances,
           stale,
           severities,
         },
@@ -819,6 +914,55 @@ export class DriftScanner implements InventorySink {
       },
       findings,
     };
+  }
+
+  /** DRIFT_UNLISTED_INSTANCE for a row of a tool or managed product (the group's instance). */
+  private instanceFinding(
+    original: InventoryRow,
+    file: string,
+    line: number,
+    product: ProductRef,
+    mask: number,
+    group: number,
+  ): Finding {
+    const row = ownRow(original);
+    const instance = this.groupInstance[group] as string;
+    const { known } = this.allowlist.instance(row.tenant, productNames(product), instance);
+    const resembles = resemblance(instance, known) ?? null;
+    const suspect = !isPrintableAscii(instance);
+    const subject = `${row.tenant}/${row.endpoint}`;
+    const where = row.hostname !== '' && row.hostname !== row.endpoint ? ` (${row.hostname})` : '';
+    const name = product.kind === 'tool' ? `${product.tool.name} (${product.tool.vendor})` : product.id;
+    const shown = escapeInstance(instance);
+    return finding('DRIFT_UNLISTED_INSTANCE', {
+      subject,
+      message:
+        `${name} on ${subject}${where} answers to instance '${shown}', which tenant ${row.tenant}'s allowlist does not list` +
+        (known.length === 0
+          ? ` (no instance of ${product.id} is listed: allowing a tool does not allow every instance of it)`
+          : ` (listed: ${known.map((k) => `'${k}'`).join(', ')})`) +
+        (resembles !== null
+          ? `; it looks like the listed '${resembles}' but is not it${suspect ? ' (lookalike or invisible characters)' : ''}`
+          : suspect
+            ? '; it holds characters outside printable ASCII'
+            : ''),
+      evidence: {
+        tenant: row.tenant,
+        endpoint: row.endpoint,
+        hostname: row.hostname,
+        product: product.id,
+        reportedProduct: row.product,
+        version: row.version,
+        instance: shown,
+        listedInstances: known,
+        resembles,
+        lastSeen: Number.isNaN(row.lastSeen) ? null : new Date(row.lastSeen).toISOString(),
+        ...(product.kind === 'tool' ? { tool: product.tool.id } : { primaryStatus: primaryStatus(mask) }),
+        file,
+        line,
+      },
+      location: { file, line },
+    });
   }
 
   /** Releases temp files after an error. */
@@ -891,7 +1035,15 @@ function ownRow(row: InventoryRow): InventoryRow {
     sha256: ownString(row.sha256),
     platform: ownString(row.platform),
     lastSeen: row.lastSeen,
+    instance: ownString(row.instance),
   };
+}
+
+/** The names an allowlist entry may use for a product: a tool's id, name and aliases, or a manifest's product and aliases. */
+function productNames(product: ProductRef): readonly string[] {
+  return product.kind === 'tool'
+    ? [product.tool.id, product.tool.name, ...product.tool.aliases]
+    : [product.manifest.product, ...(product.manifest.aliases ?? [])];
 }
 
 function versionMask(info: VersionInfo): number {
@@ -916,6 +1068,7 @@ function worse(a: Severity | null, b: Severity): Severity {
 function cellMask(product: ProductRef, groupMask: number, flags: number): number {
   if (product.kind === 'tool')
     return (
+      groupMask |
       ((flags & FLAG_ALLOWED) === 0 ? BIT['unapproved-tool'] : 0) |
       ((flags & FLAG_STALE) !== 0 ? BIT.stale : 0)
     );
@@ -1099,6 +1252,7 @@ function managedFinding(
     case 'stale':
       return staleFinding(code, row, subject, where, base, location, now);
     case 'unapproved-tool':
+    case 'unlisted-instance':
     case 'on-target':
       return finding(code, { subject, message: on, evidence: base, location });
   }

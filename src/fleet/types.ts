@@ -14,6 +14,12 @@ export interface InventoryRow {
   platform: string;
   /** Milliseconds since the epoch; NaN when the inventory does not report one. */
   lastSeen: number;
+  /**
+   * The instance of the tool the row's agent answers to (a ScreenConnect relay host or
+   * instance id, a MeshCentral server id or mesh id), raw from the inventory's `instance`
+   * column; '' when it has none (instance-id.ts normalises it).
+   */
+  instance: string;
 }
 
 export const CANONICAL_FIELDS = [
@@ -25,6 +31,7 @@ export const CANONICAL_FIELDS = [
   'sha256',
   'platform',
   'last_seen',
+  'instance',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
@@ -44,10 +51,16 @@ export type InventoryFormat = 'csv' | 'jsonl' | 'osquery';
  * statuses only, so they add up to the agents. The classes it has after that stay secondary
  * findings. `on-target` means the target version, a reported sha256 (if any) pinned for that
  * version and the agent's platform, and an allowed platform.
+ *
+ * `unlisted-instance` (the agent answers to an instance of the product that the tenant's
+ * allowlist does not name: someone else's server, AA23-025A) ranks below the two critical
+ * integrity statuses and above every version status: an agent of a stranger's instance is not
+ * ours, so its version says nothing about our deployment.
  */
 export const AGENT_STATUSES = [
   'hash-mismatch',
   'revoked',
+  'unlisted-instance',
   'vulnerable',
   'below-minimum',
   'unreleased-version',
@@ -62,7 +75,9 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /**
  * Every class: the agent statuses in precedence order, then `unapproved-tool` (known RMM tools
  * without a manifest, counted apart from agents) and `stale` (freshness, a separate dimension:
- * any agent or tool can be stale as well).
+ * any agent or tool can be stale as well). A tool install's primary status is `unapproved-tool`
+ * (the tenant may not run the tool at all), else `unlisted-instance` (the tool is allowed, this
+ * instance of it is not), else none; tool installs are counted beside the agents, never in them.
  */
 export const DRIFT_CLASSES = [...AGENT_STATUSES, 'unapproved-tool', 'stale'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];

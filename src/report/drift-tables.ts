@@ -29,7 +29,10 @@ export function driftTables(report: DriftReport, limits: { tenants: number; roll
       String(fleet.status[c]),
     ]),
     ['Stale agents (freshness, beside the status)', String(fleet.stale)],
-    [`RMM tools without a manifest (unapproved)`, `${fleet.tools} (${fleet.unapprovedTools})`],
+    [
+      'RMM tools without a manifest (unapproved, unlisted instance)',
+      `${fleet.tools} (${fleet.unapprovedTools}, ${fleet.unlistedInstances})`,
+    ],
     ['Rows read', String(fleet.rows)],
     ['Malformed rows', String(fleet.malformedRows)],
     ['Duplicate rows', String(fleet.duplicateRows)],
@@ -37,7 +40,16 @@ export function driftTables(report: DriftReport, limits: { tenants: number; roll
     ['Stale after', `${drift.staleDays} days (before ${drift.staleBefore})`],
   ];
   const tenants = [
-    ['Tenant', 'Agents', 'On target', '%', ...TENANT_COLUMNS, 'stale', 'unapproved-tool'],
+    [
+      'Tenant',
+      'Agents',
+      'On target',
+      '%',
+      ...TENANT_COLUMNS,
+      'stale',
+      'unapproved-tool',
+      'unlisted-instance tools',
+    ],
     ...drift.tenants
       .slice(0, limits.tenants)
       .map((t) => [
@@ -48,6 +60,7 @@ export function driftTables(report: DriftReport, limits: { tenants: number; roll
         ...TENANT_COLUMNS.map((c) => String(t.status[c] ?? 0)),
         String(t.stale),
         String(t.unapprovedTools),
+        String(t.unlistedInstances),
       ]),
   ];
   const problemRows = drift.rollups.filter((r) => r.class !== 'on-target');

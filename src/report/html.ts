@@ -25,6 +25,7 @@ export interface HtmlOptions {
 export const CLASS_COLORS: Readonly<Record<DriftClass, string>> = {
   'hash-mismatch': '#67000d',
   revoked: '#a50f15',
+  'unlisted-instance': '#ae017e',
   vulnerable: '#d7301f',
   'below-minimum': '#e6550d',
   'unreleased-version': '#f16913',
@@ -73,22 +74,30 @@ export function jsonForScript(value: unknown): string {
     .replace(BIDI_AND_INVISIBLE, codePoint);
 }
 
-/** The series of the tenant chart: each primary status, then unapproved tools. */
+/**
+ * The series of the tenant chart: each primary status, then unapproved tools. The
+ * unlisted-instance series counts agents and tool installs of unlisted instances.
+ */
 const CHART_SERIES: readonly DriftClass[] = [...AGENT_STATUSES, 'unapproved-tool'];
 
 /**
  * Drift per tenant as HTML bars (no script needed, and it reflows to any width): one bar per
- * tenant whose segments are its agents per primary status plus its unapproved tools, so a bar
- * adds up to agents + unapproved tools; a thin grey bar under it shows the stale agents.
+ * tenant whose segments are its agents per primary status plus its unapproved tools and its tool
+ * installs of unlisted instances, so a bar adds up to agents + unapproved tools + unlisted tool
+ * instances; a thin grey bar under it shows the stale agents.
  */
 function tenantChart(report: DriftReport, maxTenants: number): string {
   const tenants = report.drift.tenants.filter((t) => t.agents + t.tools > 0).slice(0, maxTenants);
   if (tenants.length === 0) return '<p class="muted">No agents found.</p>';
-  const max = Math.max(...tenants.map((t) => t.agents + t.unapprovedTools), 1);
+  const max = Math.max(...tenants.map((t) => t.agents + t.unapprovedTools + t.unlistedInstances), 1);
   const bars = tenants.map((t) => {
     const segments: string[] = [];
     for (const c of CHART_SERIES) {
-      const n = c === 'unapproved-tool' ? t.unapprovedTools : (t.status[c as keyof typeof t.status] ?? 0);
+      const n =
+        c === 'unapproved-tool'
+          ? t.unapprovedTools
+          : (t.status[c as keyof typeof t.status] ?? 0) +
+            (c === 'unlisted-instance' ? t.unlistedInstances : 0);
       if (n === 0) continue;
       const severity = c === 'on-target' ? 'ok' : (classSeverity(report, c) ?? 'ok');
       segments.push(
@@ -101,7 +110,7 @@ function tenantChart(report: DriftReport, maxTenants: number): string {
         : '';
     return (
       `<div class="chart-row" data-tenant="${escapeHtml(t.tenant)}"><div class="chart-label">${escapeHtml(t.tenant)} ` +
-      `<span class="muted">${t.onTarget}/${t.agents} on target (${t.percentOnTarget}%)${t.stale > 0 ? `, ${t.stale} stale` : ''}${t.unapprovedTools > 0 ? `, ${t.unapprovedTools} unapproved tool(s)` : ''}</span></div>` +
+      `<span class="muted">${t.onTarget}/${t.agents} on target (${t.percentOnTarget}%)${t.stale > 0 ? `, ${t.stale} stale` : ''}${t.unapprovedTools > 0 ? `, ${t.unapprovedTools} unapproved tool(s)` : ''}${t.unlistedInstances > 0 ? `, ${t.unlistedInstances} tool(s) of an unlisted instance` : ''}</span></div>` +
       `<div class="bar">${segments.join('')}</div><div class="bar stale-bar">${stale}</div></div>`
     );
   });
@@ -180,6 +189,12 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
       String(fleet.unapprovedTools),
       fleet.unapprovedTools > 0 ? ' bad' : '',
     ),
+    tile(
+      'unlistedInstances',
+      'tools of an unlisted instance',
+      String(fleet.unlistedInstances),
+      fleet.unlistedInstances > 0 ? ' bad' : '',
+    ),
     tile('duplicateRows', 'duplicate rows', String(fleet.duplicateRows)),
     tile('malformedRows', 'malformed rows', String(fleet.malformedRows)),
   ].join('');
@@ -200,7 +215,7 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
         AGENT_STATUSES.filter((c) => c !== 'on-target')
           .map((c) => `<td class="num">${t.status[c] ?? 0}</td>`)
           .join('') +
-        `<td class="num">${t.stale}</td><td class="num">${t.unapprovedTools}</td>${severityCell(t.severity)}</tr>`,
+        `<td class="num">${t.stale}</td><td class="num">${t.unapprovedTools}</td><td class="num">${t.unlistedInstances}</td>${severityCell(t.severity)}</tr>`,
     )
     .join('');
   const tenantHead = [
@@ -211,6 +226,7 @@ export function renderDriftHtml(report: DriftReport, options: HtmlOptions = {}):
     ...AGENT_STATUSES.filter((c) => c !== 'on-target'),
     'stale',
     'unapproved tools',
+    'unlisted-instance tools',
     'Worst severity',
   ];
   const rollupRows = rollups

@@ -70,6 +70,7 @@ describe('drift classification', () => {
       revoked: 1, // c-revoked (also behind)
       vulnerable: 2, // c-min (also below-minimum), f-vuln (also behind)
       'below-minimum': 0,
+      'unlisted-instance': 0,
       'unreleased-version': 1, // f-ahead: 7.5.0 is not among the releases (also ahead-of-target)
       behind: 1, // c-behind
       'platform-not-allowed': 1, // n-mac
@@ -85,6 +86,7 @@ describe('drift classification', () => {
       'below-minimum': 1,
       'unreleased-version': 1,
       'unapproved-tool': 1,
+      'unlisted-instance': 0,
       behind: 3,
       'unknown-version': 1,
       'platform-not-allowed': 1,

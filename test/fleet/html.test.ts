@@ -165,10 +165,14 @@ describe('drift HTML report in headless Chromium', () => {
       expect(
         drawn.reduce((sum, [, n]) => sum + n, 0),
         t.tenant,
-      ).toBe(t.agents + t.unapprovedTools);
+      ).toBe(t.agents + t.unapprovedTools + t.unlistedInstances);
       for (const [cls, n] of drawn)
         if (cls !== 'unapproved-tool')
-          expect(t.status[cls as keyof typeof t.status], `${t.tenant} ${cls}`).toBe(n);
+          expect(
+            (t.status[cls as keyof typeof t.status] ?? 0) +
+              (cls === 'unlisted-instance' ? t.unlistedInstances : 0),
+            `${t.tenant} ${cls}`,
+          ).toBe(n);
     }
     // A legend entry, with its severity, for every class.
     for (const c of [...AGENT_STATUSES, 'unapproved-tool', 'stale'])
