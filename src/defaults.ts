@@ -15,6 +15,7 @@ export const defaults = {
   maxUnpinnedReadBytes: 8 * 1024 ** 3, // bytes read from a file whose size is not pinned
   // verify
   maxDirectoryEntries: 100_000, // files walked under one directory argument
+  verifyFilesInFlight: 8, // files one verify run reads, hashes and checks at once (files)
   expiryWarningDays: 14, // days before `expires` that lint warns
   // authenticode/
   maxPeHeaderBytes: 64 << 10, // bytes read to parse DOS/COFF/optional headers and the section table

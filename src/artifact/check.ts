@@ -40,6 +40,23 @@ export interface ArtifactContext {
   /** The run's reference time. */
   readonly now: Date;
   readonly options: ArtifactVerifyOptions;
+  /**
+   * What checks share across the artifacts of one run (parsed trust roots, worker threads).
+   * Absent when a check is called on its own: it then does everything itself, on this thread.
+   */
+  readonly resources?: CheckResources;
+}
+
+/** Something a run keeps for its checks and releases when it ends. */
+export interface RunResource {
+  close(): Promise<void>;
+}
+
+export interface CheckResources {
+  /** Worker threads checks may use for CPU-heavy work (0: do it on this thread). */
+  readonly threads: number;
+  /** The run's one resource named `key`, made by `create` on first use, closed when the run ends. */
+  shared<T extends RunResource>(key: string, create: () => T): T;
 }
 
 export interface ArtifactCheckResult {

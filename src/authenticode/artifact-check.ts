@@ -1,6 +1,14 @@
-import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
+import type {
+  ArtifactCheck,
+  ArtifactCheckResult,
+  ArtifactContext,
+  CheckResources,
+  RunResource,
+} from '../artifact/check.ts';
 import { RmmVerifyError, errorMessage } from '../errors.ts';
 import { finding, type EvidenceValue } from '../findings.ts';
+import type { AuthenticodeSigner } from '../manifest/types.ts';
+import { AuthenticodePool } from './pool.ts';
 import { loadPinnedSigners, systemRoots } from './trust.ts';
 import { openFileSource, type ByteSource } from './source.ts';
 import {
@@ -45,6 +53,50 @@ function facts(result: AuthenticodeResult): Record<string, EvidenceValue> {
 }
 
 /**
+ * What the check keeps for one `verify` run: each manifest's pinned roots read and parsed once
+ * (not once per file), and the worker threads when the run has some.
+ */
+class AuthenticodeRun implements RunResource {
+  readonly #signers = new Map<readonly AuthenticodeSigner[], Map<string, Promise<PinnedSigner[]>>>();
+  #pool: AuthenticodePool | undefined;
+  readonly #threads: number;
+
+  constructor(threads: number) {
+    this.#threads = threads;
+  }
+
+  signers(pins: readonly AuthenticodeSigner[], manifestDir: string): Promise<PinnedSigner[]> {
+    let byDir = this.#signers.get(pins);
+    if (!byDir) {
+      byDir = new Map<string, Promise<PinnedSigner[]>>();
+      this.#signers.set(pins, byDir);
+    }
+    let loaded = byDir.get(manifestDir);
+    if (!loaded) {
+      loaded = loadPinnedSigners(pins, manifestDir);
+      // Every artifact that uses these pins reports the same failure; this only marks it handled.
+      loaded.catch(() => undefined);
+      byDir.set(manifestDir, loaded);
+    }
+    return loaded;
+  }
+
+  /** The run's worker threads, started on first use; undefined when the run has none. */
+  pool(): AuthenticodePool | undefined {
+    if (this.#threads > 0) this.#pool ??= new AuthenticodePool(this.#threads);
+    return this.#pool;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+}
+
+function runOf(resources: CheckResources | undefined): AuthenticodeRun | undefined {
+  return resources?.shared('authenticode', () => new AuthenticodeRun(resources.threads));
+}
+
+/**
  * `verify` step for Windows PE and MSI artifacts: applies when the file starts with `MZ` or the
  * compound-file signature and the manifest pins Authenticode signers or requires Authenticode.
  */
@@ -78,19 +130,35 @@ export const authenticodeCheck: ArtifactCheck = {
           'policy.requireAuthenticode is set but signers.authenticode pins no signer to verify against',
         );
       }
+      const run = runOf(context.resources);
       let signers: PinnedSigner[];
       try {
-        signers = await loadPinnedSigners(pins, context.manifestDir);
+        signers = await (run
+          ? run.signers(pins, context.manifestDir)
+          : loadPinnedSigners(pins, context.manifestDir));
       } catch (error: unknown) {
         return failed(context, 'AUTHENTICODE_TRUST_UNAVAILABLE', errorMessage(error));
       }
+      const pool = run?.pool();
       let result: AuthenticodeResult;
       try {
-        result = await verifyAuthenticode(source, {
-          trust: { signers, systemRoots: context.options.systemRoots ? systemRoots() : [] },
-          now: context.now,
-          subject: context.subject,
-        });
+        // On a worker thread when the run has them, reading the same open file; else here.
+        result =
+          pool && source.fd !== undefined
+            ? await pool.verify({
+                fd: source.fd,
+                size: source.size,
+                name: source.name,
+                subject: context.subject,
+                signers,
+                systemRoots: context.options.systemRoots,
+                now: context.now,
+              })
+            : await verifyAuthenticode(source, {
+                trust: { signers, systemRoots: context.options.systemRoots ? systemRoots() : [] },
+                now: context.now,
+                subject: context.subject,
+              });
       } catch (error: unknown) {
         // Fail closed: a file that cannot be parsed is a failed verification, never a skipped one.
         if (!(error instanceof RmmVerifyError)) throw error;

@@ -1,29 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 
 import { defaults } from '../defaults.ts';
+import { giveBack, takeBuffer } from '../digest/chunk-buffers.ts';
 
 import type { HashName } from './oids.ts';
 import { imageHashRanges, type PeLayout } from './pe.ts';
 import type { ByteSource } from './source.ts';
-
-/**
- * Chunk buffers kept between calls, so verifying many files does not allocate (and collect)
- * two fresh chunks per file. Each call takes two and gives them back; several calls in flight
- * take their own. At most MAX_SPARE_BUFFERS are kept.
- */
-const spareBuffers: Buffer[] = [];
-const MAX_SPARE_BUFFERS = 16;
-
-function takeBuffer(bytes: number): Buffer {
-  const index = spareBuffers.findIndex((buffer) => buffer.length >= bytes);
-  if (index < 0) return Buffer.allocUnsafe(bytes);
-  const [buffer] = spareBuffers.splice(index, 1);
-  return buffer ?? Buffer.allocUnsafe(bytes);
-}
-
-function giveBack(buffer: Buffer): void {
-  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
-}
 
 /**
  * Hashes the given byte ranges of a source with every algorithm in one pass, reading at most

@@ -2,16 +2,9 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 
 import { defaults } from '../defaults.ts';
-import {
-  InputError,
-  RmmVerifyError,
-  errorMessage,
-  type ErrorLocation,
-  type InputErrorCode,
-} from '../errors.ts';
 import { parseCertificate, type Certificate } from './certificate.ts';
-import { AuthenticodeFormatError, type AuthenticodeErrorCode } from './errors.ts';
 import { openFileSource } from './source.ts';
+import { deserializeError, serializeError, type SerializedError } from './thread-errors.ts';
 import { systemRoots } from './trust.ts';
 import {
   verifyAuthenticode,
@@ -67,21 +60,6 @@ interface PoolData {
   readonly now: number;
 }
 
-type SerializedError =
-  | {
-      readonly kind: 'authenticode';
-      readonly code: AuthenticodeErrorCode;
-      readonly detail: string;
-      readonly location: ErrorLocation;
-    }
-  | {
-      readonly kind: 'input';
-      readonly code: InputErrorCode;
-      readonly detail: string;
-      readonly location: ErrorLocation;
-    }
-  | { readonly kind: 'other'; readonly message: string };
-
 type Outcome =
   | { readonly ok: true; readonly result: AuthenticodeResult }
   | { readonly ok: false; readonly error: SerializedError };
@@ -119,26 +97,6 @@ async function verifyOne(file: AuthenticodeFile, verifier: Verifier): Promise<Ou
     }
   } catch (error: unknown) {
     return { ok: false, error: serializeError(error) };
-  }
-}
-
-function serializeError(error: unknown): SerializedError {
-  if (error instanceof AuthenticodeFormatError)
-    return { kind: 'authenticode', code: error.code, detail: error.detail, location: error.location };
-  if (error instanceof InputError)
-    return { kind: 'input', code: error.code, detail: error.detail, location: error.location };
-  return { kind: 'other', message: error instanceof RmmVerifyError ? error.message : errorMessage(error) };
-}
-
-/** The error the sequential loop would have thrown, rebuilt with the same class and message. */
-function deserializeError(error: SerializedError): Error {
-  switch (error.kind) {
-    case 'authenticode':
-      return new AuthenticodeFormatError(error.detail, { ...error.location, code: error.code });
-    case 'input':
-      return new InputError(error.code, error.detail, error.location);
-    case 'other':
-      return new Error(error.message);
   }
 }
 

@@ -165,13 +165,18 @@ function filesProgress(
   sizeOf: (path: string) => number | undefined,
 ): FilesProgress | undefined {
   if (files.length < 2) return undefined;
-  const before = new Map<string, number>();
   let total = 0;
-  for (const file of files) {
-    before.set(file, total);
-    total += sizeOf(file) ?? 0;
-  }
+  for (const file of files) total += sizeOf(file) ?? 0;
+  // Several files are read at once: the bytes done are the sum of what each has read so far.
+  const readOf = new Map<string, number>();
+  let done = 0;
   // One label for the whole run: the display keeps one clock for rate and time left.
   const label = `verify: ${files.length} files`;
-  return { at: (path, bytes) => [label, (before.get(path) ?? 0) + bytes, total] };
+  return {
+    at: (path, bytes) => {
+      done += bytes - (readOf.get(path) ?? 0);
+      readOf.set(path, bytes);
+      return [label, done, total];
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { openRegularFile } from '../fs/regular-file.ts';
 import type { DigestAlgorithm } from './algorithms.ts';
+import { giveBack, takeBuffer } from './chunk-buffers.ts';
 
 export type Digests = Partial<Record<DigestAlgorithm, string>>;
 
@@ -140,18 +141,25 @@ async function hashInline(
   onProgress?: (bytes: number) => void,
 ): Promise<Omit<HashResult, 'exceededCap'>> {
   const hash = new MultiHash(algorithms);
-  let buffer = new Uint8Array(defaults.readChunkBytes);
-  let spare = new Uint8Array(defaults.readChunkBytes);
-  let pending = read(buffer, 0);
-  for (;;) {
-    const n = await pending;
-    if (n === 0) break;
-    // The next read runs (into the spare buffer) while this chunk is hashed.
-    pending = read(spare, hash.bytes + n);
-    pending.catch(() => undefined); // awaited on the next turn; this only marks it handled
-    hash.update(buffer.subarray(0, n));
-    [buffer, spare] = [spare, buffer];
-    onProgress?.(hash.bytes);
+  // Two reused buffers: the next read runs into one while the other is hashed.
+  const buffers = [takeBuffer(defaults.readChunkBytes), takeBuffer(defaults.readChunkBytes)] as const;
+  let [buffer, spare] = buffers;
+  let pending: Promise<number> | undefined = read(buffer, 0);
+  try {
+    for (;;) {
+      const n = await pending;
+      if (n === 0) break;
+      // The next read runs (into the spare buffer) while this chunk is hashed.
+      pending = read(spare, hash.bytes + n);
+      pending.catch(() => undefined); // awaited on the next turn; this only marks it handled
+      hash.update(buffer.subarray(0, n));
+      [buffer, spare] = [spare, buffer];
+      onProgress?.(hash.bytes);
+    }
+    pending = undefined;
+  } finally {
+    // A read still in flight (after a failure) would write into the buffers: keep them out.
+    if (pending === undefined) for (const each of buffers) giveBack(each);
   }
   return { bytesRead: hash.bytes, digests: hash.digest() };
 }
