@@ -15,7 +15,7 @@ const DOMAINS: readonly [prefix: RegExp, title: string][] = [
   [/^(ARTIFACT_|SIZE_|DIGEST_|NAME_|PLATFORM_|VERSION_)/, 'Artifacts (`verify`)'],
   [/^AUTHENTICODE_/, 'Authenticode'],
   [/^(SIGSTORE_|PROVENANCE_|ATTEST|BUNDLE_|GITHUB_)/, 'Sigstore, provenance and GitHub'],
-  [/^OPENPGP_/, 'OpenPGP'],
+  [/^(OPENPGP_|RPM_)/, 'OpenPGP and RPM'],
   [/^SBOM_/, 'SBOM'],
   [/^(DRIFT_|FLEET_|INVENTORY_)/, 'Fleet drift'],
 ];

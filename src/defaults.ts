@@ -4,7 +4,9 @@ export const defaults = {
   maxManifestBytes: 4 << 20, // bytes
   maxHashListBytes: 4 << 20, // bytes of a vendor hash list (pin --from)
   maxSignatureBytes: 64 << 10, // bytes
-  maxOpenPgpKeyBytes: 1 << 20, // bytes of an OpenPGP key file or keyring (pin --list-key)
+  maxOpenPgpKeyBytes: 1 << 20, // bytes of an OpenPGP key file or keyring (pin --list-key, signers.openpgp)
+  maxRpmHeaderBytes: 64 << 20, // bytes of one RPM header (signature or main), read into memory
+  maxRpmIndexEntries: 1 << 16, // index entries in one RPM header
   maxTrustRootBytes: 1 << 20, // bytes
   maxStateBytes: 64 << 10, // bytes
   clockSkewSeconds: 300, // allowed difference between our clock and a manifest's `issued`

@@ -1,12 +1,19 @@
+import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 
 import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
 import { openFileSource, type ByteSource } from '../authenticode/source.ts';
 import { defaults } from '../defaults.ts';
 import { errorMessage, RmmVerifyError } from '../errors.ts';
-import { finding, type Finding } from '../findings.ts';
+import { finding, type EvidenceValue, type Finding } from '../findings.ts';
 import type { OpenPgpSigner } from '../manifest/types.ts';
-import { checkDetachedSignature, loadOpenPgpKeys, type OpenPgpKeyring } from './signature.ts';
+import { isRpm, parseRpm, type RpmPackage } from './rpm.ts';
+import {
+  checkDetachedSignature,
+  checkSignatureBytes,
+  loadOpenPgpKeys,
+  type OpenPgpKeyring,
+} from './signature.ts';
 import { findOpenPgpSignatureFiles, OPENPGP_SIGNATURE_SUFFIXES, openPgpSignersFor } from './signers.ts';
 
 /**
@@ -36,6 +43,10 @@ export const openPgpCheck: ArtifactCheck = {
     } catch (error: unknown) {
       return fail([at('OPENPGP_TRUST_UNAVAILABLE', errorMessage(error), context.path)]);
     }
+    const rpm = await withSource(context, async (source) =>
+      isRpm(await source.read(0, Math.min(4, source.size))) ? checkRpm(context, source, keyrings) : undefined,
+    );
+    if (rpm !== undefined) return rpm;
     const files = findOpenPgpSignatureFiles(context);
     if (files.length === 0) {
       return fail([
@@ -51,8 +62,8 @@ export const openPgpCheck: ArtifactCheck = {
     for (const file of files) {
       let checked;
       try {
-        checked = await withArtifactStream(context, (stream) =>
-          checkDetachedSignature(stream, file, keyrings, context.now),
+        checked = await withSource(context, (source) =>
+          checkDetachedSignature(streamOf(source, 0, source.size), file, keyrings, context.now),
         );
       } catch (error: unknown) {
         if (!(error instanceof RmmVerifyError)) throw error;
@@ -120,38 +131,176 @@ async function pinnedKeyrings(
   return keyrings;
 }
 
-/**
- * The artifact's bytes as a stream, read through the handle that was hashed when `verify`
- * passes one (what was hashed is what is verified), in bounded chunks.
- */
-async function withArtifactStream<T>(
-  context: ArtifactContext,
-  use: (stream: ReadableStream<Uint8Array>) => Promise<T>,
-): Promise<T> {
-  let source: ByteSource;
-  let close = (): Promise<void> => Promise.resolve();
-  if (context.file) source = context.file;
-  else {
-    const opened = await openFileSource(context.path);
-    source = opened;
-    close = () => opened.close();
+/** The artifact, read through the handle that was hashed when `verify` passes one (what was hashed is what is verified). */
+async function withSource<T>(context: ArtifactContext, use: (source: ByteSource) => Promise<T>): Promise<T> {
+  if (context.file) return use(context.file);
+  const opened = await openFileSource(context.path);
+  try {
+    return await use(opened);
+  } finally {
+    await opened.close();
   }
-  let offset = 0;
-  const stream = new ReadableStream<Uint8Array>({
+}
+
+/** Bytes `start` to `end` of the source as a stream, in bounded chunks. */
+function streamOf(source: ByteSource, start: number, end: number): ReadableStream<Uint8Array> {
+  let offset = start;
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (offset >= source.size) {
+      if (offset >= end) {
         controller.close();
         return;
       }
-      const length = Math.min(defaults.readChunkBytes, source.size - offset);
+      const length = Math.min(defaults.readChunkBytes, end - offset);
       const chunk = await source.read(offset, length);
       offset += length;
       controller.enqueue(chunk);
     },
   });
+}
+
+/**
+ * An RPM carries its signatures inside (rpmsign): a header signature by a pinned key must
+ * verify over the main header, the header's SHA256 and the payload digest must match, and the
+ * payload must be covered by something signed (the digest in the signed header, or a
+ * header+payload signature). As `rpmkeys -K` with a keyring of the pinned keys only.
+ */
+async function checkRpm(
+  context: ArtifactContext,
+  source: ByteSource,
+  keyrings: readonly OpenPgpKeyring[],
+): Promise<ArtifactCheckResult> {
+  const at = (
+    code: Parameters<typeof finding>[0],
+    message: string,
+    evidence: Record<string, EvidenceValue> = {},
+  ) =>
+    finding(code, {
+      subject: context.subject,
+      message: `${context.subject}: ${message}`,
+      evidence,
+      location: { file: context.path },
+    });
+  const fail = (findings: Finding[]): ArtifactCheckResult => ({
+    findings,
+    facts: { openpgp: 'failed', rpm: 'failed' },
+  });
+  let rpm: RpmPackage;
   try {
-    return await use(stream);
-  } finally {
-    await close();
+    rpm = await parseRpm(source);
+  } catch (error: unknown) {
+    if (!(error instanceof RmmVerifyError)) throw error;
+    return fail([
+      at(
+        'RPM_MALFORMED',
+        error.detail,
+        error.location.offset !== undefined ? { offset: error.location.offset } : {},
+      ),
+    ]);
   }
+  const findings: Finding[] = [];
+  if (rpm.signedSize !== undefined && rpm.signedSize !== source.size - rpm.header.offset) {
+    findings.push(
+      at(
+        'RPM_MALFORMED',
+        `the signature header gives ${rpm.signedSize} bytes of header and payload; the file has ${source.size - rpm.header.offset}`,
+      ),
+    );
+  }
+  const header = await source.read(rpm.header.offset, rpm.header.length);
+  if (rpm.headerSha256 !== undefined) {
+    const actual = createHash('sha256').update(header).digest('hex');
+    if (actual !== rpm.headerSha256)
+      findings.push(
+        at(
+          'RPM_DIGEST_MISMATCH',
+          `header SHA256 is ${actual}; the signature header says ${rpm.headerSha256}`,
+          { part: 'header', expected: rpm.headerSha256, actual },
+        ),
+      );
+  }
+  if (rpm.payloadDigest !== undefined) {
+    const hash = createHash(rpm.payloadDigest.algorithm);
+    for (let offset = rpm.payloadOffset; offset < source.size; offset += defaults.readChunkBytes) {
+      hash.update(await source.read(offset, Math.min(defaults.readChunkBytes, source.size - offset)));
+    }
+    const actual = hash.digest('hex');
+    if (actual !== rpm.payloadDigest.hex)
+      findings.push(
+        at(
+          'RPM_DIGEST_MISMATCH',
+          `payload ${rpm.payloadDigest.algorithm} is ${actual}; the header says ${rpm.payloadDigest.hex}`,
+          {
+            part: 'payload',
+            expected: rpm.payloadDigest.hex,
+            actual,
+          },
+        ),
+      );
+  }
+  if (rpm.signatures.length === 0) {
+    return fail([...findings, at('RPM_UNSIGNED', 'the package carries no OpenPGP signature')]);
+  }
+  const verified: string[] = [];
+  const untrusted: string[] = [];
+  let payloadSigned = false;
+  for (const signature of rpm.signatures) {
+    const data = signature.scope === 'header' ? header : streamOf(source, rpm.header.offset, source.size);
+    let checked;
+    try {
+      checked = await checkSignatureBytes(
+        data,
+        signature.packet,
+        { file: context.path },
+        keyrings,
+        context.now,
+      );
+    } catch (error: unknown) {
+      if (!(error instanceof RmmVerifyError)) throw error;
+      findings.push(at('RPM_MALFORMED', `signature tag ${signature.tag}: ${error.detail}`));
+      continue;
+    }
+    if (checked.ok) {
+      verified.push(...checked.signers.filter((s) => !verified.includes(s)));
+      if (signature.scope === 'header+payload') payloadSigned = true;
+    } else if (checked.problems.some((p) => p.startsWith('the signature by key'))) {
+      findings.push(
+        at(
+          'OPENPGP_SIGNATURE_INVALID',
+          `${signature.scope} signature (tag ${signature.tag}): ${checked.problems.join('; ')}`,
+        ),
+      );
+    } else untrusted.push(...checked.unknownKeyIds);
+  }
+  if (verified.length === 0 && !findings.some((f) => f.code === 'OPENPGP_SIGNATURE_INVALID')) {
+    findings.push(
+      at(
+        'OPENPGP_SIGNER_UNTRUSTED',
+        `signed by key id ${[...new Set(untrusted)].join(', ')}, which the manifest does not pin`,
+        {
+          unknownKeyIds: [...new Set(untrusted)],
+        },
+      ),
+    );
+  }
+  if (rpm.payloadDigest === undefined && !payloadSigned) {
+    findings.push(
+      at('RPM_PAYLOAD_UNCOVERED', 'no payload digest in the header and no header+payload signature'),
+    );
+  }
+  if (findings.length > 0) return fail(findings);
+  const what = [rpm.name, rpm.version, rpm.release].filter((x) => x !== undefined).join(' ');
+  return {
+    findings: [
+      at(
+        'OPENPGP_VERIFIED',
+        `RPM ${what}: header signature by ${verified.join(', ')}, header and payload digests match`,
+        {
+          signers: verified,
+          package: what,
+        },
+      ),
+    ],
+    facts: { openpgp: 'verified', openpgpSigner: verified.join(', '), rpm: what },
+  };
 }

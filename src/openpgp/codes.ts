@@ -32,4 +32,24 @@ export const OPENPGP_CODES = defineCodes({
     title: 'Pinned OpenPGP keys cannot be loaded',
     help: 'A key file of signers.openpgp is missing or unreadable, or holds none of the pinned fingerprints; nothing can be verified against it.',
   },
+  RPM_MALFORMED: {
+    severity: 'critical',
+    title: 'RPM package is malformed',
+    help: 'The lead, a header, or a tag the signature check needs cannot be read, or the size the signature header gives differs from the file: the package was damaged or built to confuse a verifier.',
+  },
+  RPM_UNSIGNED: {
+    severity: 'high',
+    title: 'RPM package is not signed',
+    help: 'The manifest pins an OpenPGP signer for this platform, but the package carries no OpenPGP signature (rpmsign --addsign was not run).',
+  },
+  RPM_DIGEST_MISMATCH: {
+    severity: 'critical',
+    title: 'RPM header or payload digest does not match',
+    help: "The signature header's SHA256 of the main header, or the main header's payload digest, differs from the bytes: the package was modified after it was built or signed.",
+  },
+  RPM_PAYLOAD_UNCOVERED: {
+    severity: 'high',
+    title: 'RPM payload not covered by a signature',
+    help: 'The package has only a header signature and no payload digest in its header, so nothing signed covers the payload (old rpm); re-sign with a header+payload signature or rebuild with rpm 4.14 or later.',
+  },
 });

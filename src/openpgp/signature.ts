@@ -13,7 +13,7 @@
 import type { Key, KeyID, PublicKey, Signature } from 'openpgp';
 
 import { defaults } from '../defaults.ts';
-import { errorMessage, InputError } from '../errors.ts';
+import { errorMessage, InputError, type ErrorLocation } from '../errors.ts';
 import { readBoundedFile } from '../json/index.ts';
 import { truncateUntrusted } from '../text/truncate.ts';
 
@@ -80,17 +80,31 @@ export async function checkDetachedSignature(
   now: Date,
 ): Promise<OpenPgpSignatureCheck> {
   const bytes = await readBoundedFile(signaturePath, defaults.maxSignatureBytes, 'OpenPGP signature');
+  return checkSignatureBytes(data, bytes, { file: signaturePath }, keyrings, now);
+}
+
+/**
+ * Checks signature packets (armored or binary) over `data`; `where` names them in errors (a
+ * signature file, or the package and tag they came from).
+ */
+export async function checkSignatureBytes(
+  data: Uint8Array | ReadableStream<Uint8Array>,
+  bytes: Uint8Array,
+  where: ErrorLocation,
+  keyrings: readonly OpenPgpKeyring[],
+  now: Date,
+): Promise<OpenPgpSignatureCheck> {
   const openpgp = await import('openpgp');
   let signature: Signature;
   try {
     signature = isArmored(bytes)
-      ? await openpgp.readSignature({ armoredSignature: bytes.toString('utf8') })
-      : await openpgp.readSignature({ binarySignature: new Uint8Array(bytes) });
+      ? await openpgp.readSignature({ armoredSignature: Buffer.from(bytes).toString('utf8') })
+      : await openpgp.readSignature({ binarySignature: bytes });
   } catch (error) {
     throw new InputError(
       'INPUT_INVALID',
       `expected a detached OpenPGP signature (armored or binary): ${truncateUntrusted(errorMessage(error))}`,
-      { file: signaturePath, cause: error },
+      { ...where, cause: error },
     );
   }
   const message = await openpgp.createMessage({ binary: data });
@@ -178,6 +192,6 @@ async function judge(
   return { ok: problems.length === 0 && signers.length > 0, signers, problems, unknownKeyIds };
 }
 
-function isArmored(bytes: Buffer): boolean {
-  return bytes.subarray(0, 64).toString('latin1').trimStart().startsWith(ARMOR);
+function isArmored(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith(ARMOR);
 }
