@@ -2,6 +2,7 @@ import { defaults } from '../defaults.ts';
 import { KeyUsageBit, sameBytes, type Certificate } from './certificate.ts';
 import type { AuthenticodeCode } from './codes.ts';
 import { Oid } from './oids.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export type ChainPurpose = 'codeSigning' | 'timeStamping';
 
@@ -94,8 +95,8 @@ export function buildChain(
             options.anchors.length === 0
               ? 'no pinned roots to chain to'
               : selfSigned
-                ? `chain ends at the self-signed "${top.subject}", which is not pinned`
-                : `no pinned root or certificate issued "${top.subject}" (issuer "${top.issuer}")`,
+                ? `chain ends at the self-signed ${quoteUntrusted(top.subject)}, which is not pinned`
+                : `no pinned root or certificate issued ${quoteUntrusted(top.subject)} (issuer ${quoteUntrusted(top.issuer)})`,
         },
       ],
     };
@@ -115,7 +116,7 @@ function checkPath(chain: readonly Certificate[], options: ChainOptions): ChainP
     if (at < certificate.notBefore.getTime() || at > certificate.notAfter.getTime()) {
       add(
         'AUTHENTICODE_CERT_EXPIRED',
-        `${role} certificate "${certificate.subject}" is valid from ${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()}, not at ${options.at.toISOString()}`,
+        `${role} certificate ${quoteUntrusted(certificate.subject)} is valid from ${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()}, not at ${options.at.toISOString()}`,
       );
     }
     const anchor = index === chain.length - 1 && index > 0;
@@ -123,41 +124,47 @@ function checkPath(chain: readonly Certificate[], options: ChainOptions): ChainP
     if (!anchor && certificate.unknownCriticalExtensions.length > 0) {
       add(
         'AUTHENTICODE_CHAIN_INVALID',
-        `"${certificate.subject}" has unknown critical extensions ${certificate.unknownCriticalExtensions.join(', ')}`,
+        `${quoteUntrusted(certificate.subject)} has unknown critical extensions ${certificate.unknownCriticalExtensions.join(', ')}`,
       );
     }
     if (index === 0) {
       if (!certificate.extendedKeyUsage?.includes(purpose)) {
         add(
           'AUTHENTICODE_USAGE_NOT_ALLOWED',
-          `signer "${certificate.subject}" lacks the ${options.purpose} extended key usage (${purpose})`,
+          `signer ${quoteUntrusted(certificate.subject)} lacks the ${options.purpose} extended key usage (${purpose})`,
         );
       }
       if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.digitalSignature)) {
         add(
           'AUTHENTICODE_USAGE_NOT_ALLOWED',
-          `signer "${certificate.subject}" lacks the digitalSignature key usage`,
+          `signer ${quoteUntrusted(certificate.subject)} lacks the digitalSignature key usage`,
         );
       }
     } else {
       // Pinned anchors are trusted as given; intermediates must be CAs allowed to sign certificates.
       if (!anchor && !certificate.isCa) {
-        add('AUTHENTICODE_CHAIN_INVALID', `issuer "${certificate.subject}" is not a CA (basicConstraints)`);
+        add(
+          'AUTHENTICODE_CHAIN_INVALID',
+          `issuer ${quoteUntrusted(certificate.subject)} is not a CA (basicConstraints)`,
+        );
       }
       if (certificate.keyUsage && !certificate.keyUsage.has(KeyUsageBit.keyCertSign)) {
-        add('AUTHENTICODE_CHAIN_INVALID', `issuer "${certificate.subject}" lacks the keyCertSign key usage`);
+        add(
+          'AUTHENTICODE_CHAIN_INVALID',
+          `issuer ${quoteUntrusted(certificate.subject)} lacks the keyCertSign key usage`,
+        );
       }
       if (certificate.pathLength !== undefined && index - 1 > certificate.pathLength) {
         add(
           'AUTHENTICODE_CHAIN_INVALID',
-          `issuer "${certificate.subject}" allows ${certificate.pathLength} intermediates below it, found ${index - 1}`,
+          `issuer ${quoteUntrusted(certificate.subject)} allows ${certificate.pathLength} intermediates below it, found ${index - 1}`,
         );
       }
       const eku = certificate.extendedKeyUsage;
       if (eku && !eku.includes(purpose) && !eku.includes(Oid.ekuAny)) {
         add(
           'AUTHENTICODE_USAGE_NOT_ALLOWED',
-          `issuer "${certificate.subject}" restricts extended key usage to ${eku.join(', ')}`,
+          `issuer ${quoteUntrusted(certificate.subject)} restricts extended key usage to ${eku.join(', ')}`,
         );
       }
     }

@@ -4,6 +4,7 @@ import { sameBytes, type Certificate } from './certificate.ts';
 import { DerTag, contents, type DerNode } from './der.ts';
 import { DIGEST_OIDS, Oid, SIGNATURE_OIDS, type HashName } from './oids.ts';
 import { attributeValue, type SignerInfo } from './signed-data.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export function findSignerCertificate(
   signer: SignerInfo,
@@ -95,7 +96,7 @@ export function verifyRawSignature(
     return {
       ok: false,
       unsupported: false,
-      reason: `signature algorithm ${signer.signatureAlgorithm} does not match the ${String(key.asymmetricKeyType)} key of "${certificate.subject}"`,
+      reason: `signature algorithm ${signer.signatureAlgorithm} does not match the ${String(key.asymmetricKeyType)} key of ${quoteUntrusted(certificate.subject)}`,
     };
   }
   let valid: boolean;
@@ -114,7 +115,7 @@ export function verifyRawSignature(
     : {
         ok: false,
         unsupported: false,
-        reason: `the signature does not verify with the key of "${certificate.subject}"`,
+        reason: `the signature does not verify with the key of ${quoteUntrusted(certificate.subject)}`,
       };
 }
 

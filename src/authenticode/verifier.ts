@@ -23,6 +23,7 @@ import type { ByteSource } from './source.ts';
 import { verifyCountersignature, verifyRfc3161, type TimestampResult } from './timestamp.ts';
 import { parseCertificateTable } from './win-certificate.ts';
 import type { Problem } from './problem.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /** One pinned signer: roots to chain to and optional subject / thumbprint pins. */
 export interface PinnedSigner {
@@ -532,7 +533,7 @@ function finish(
       finding('AUTHENTICODE_VERIFIED', {
         subject,
         location: { file },
-        message: `${subject}: ${trusted.length} of ${evaluated.length} signatures verified; signed by ${trusted.map((r) => `"${r.signer?.subject ?? '?'}"`).join(', ')}`,
+        message: `${subject}: ${trusted.length} of ${evaluated.length} signatures verified; signed by ${trusted.map((r) => quoteUntrusted(r.signer?.subject ?? '?')).join(', ')}`,
         evidence: {
           signers: trusted.map((r) => r.signer?.subject ?? ''),
           thumbprints: trusted.map((r) => r.signer?.thumbprint ?? ''),
@@ -739,7 +740,7 @@ function evaluateTrust(
       problems: [
         {
           code: 'AUTHENTICODE_SIGNER_NOT_PINNED',
-          message: `signer "${leaf.subject}" (sha256 ${leaf.thumbprint}) chains to a pinned root but matches none of ${pins.join('; ')}`,
+          message: `signer ${quoteUntrusted(leaf.subject)} (sha256 ${leaf.thumbprint}) chains to a pinned root but matches none of ${pins.join('; ')}`,
           certificate: leaf.subject,
         },
       ],

@@ -5,6 +5,7 @@ import { finding, type Finding } from '../findings.ts';
 import { acquireLock, type HeldLock } from '../fs/lock-file.ts';
 import { versionScheme, type VersionScheme } from '../versions/index.ts';
 import type { HistoryStage, DriftResult } from './scan.ts';
+import { truncate } from './row-normalise.ts';
 
 /**
  * Scan history in an embedded SQLite database (node:sqlite).
@@ -258,7 +259,7 @@ export class DriftHistory implements HistoryStage {
           findings.push(
             finding('DRIFT_DOWNGRADE', {
               subject: `${row.tenant}/${row.endpoint}`,
-              message: `${row.product} on ${row.tenant}/${row.endpoint} went from ${row.previous} to ${row.version} since scan ${row.lastSeenScanId}${row.lastSeenScanId === previousScanId ? '' : ` (it was missing from the scans after it)`}`,
+              message: `${truncate(row.product)} on ${truncate(row.tenant)}/${truncate(row.endpoint)} went from ${truncate(row.previous)} to ${truncate(row.version)} since scan ${row.lastSeenScanId}${row.lastSeenScanId === previousScanId ? '' : ` (it was missing from the scans after it)`}`,
               evidence: { ...row, previousScanId },
             }),
           );
@@ -287,7 +288,7 @@ export class DriftHistory implements HistoryStage {
         findings.push(
           finding('DRIFT_TENANT_MISSING', {
             subject: row.tenant,
-            message: `tenant ${row.tenant} had ${row.agents} agent(s) in scan ${previousScanId} and none in this scan: is its inventory missing?`,
+            message: `tenant ${truncate(row.tenant)} had ${row.agents} agent(s) in scan ${previousScanId} and none in this scan: is its inventory missing?`,
             evidence: { tenant: row.tenant, previousAgents: row.agents, previousScanId },
           }),
         );
@@ -307,7 +308,7 @@ export class DriftHistory implements HistoryStage {
           findings.push(
             finding(code, {
               subject: `${row.tenant}/${row.endpoint}`,
-              message: `${row.product} ${row.version} on ${row.tenant}/${row.endpoint} ${verb} since scan ${previousScanId}`,
+              message: `${truncate(row.product)} ${truncate(row.version)} on ${truncate(row.tenant)}/${truncate(row.endpoint)} ${verb} since scan ${previousScanId}`,
               evidence: { ...row, previousScanId },
             }),
           );

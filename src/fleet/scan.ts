@@ -15,6 +15,7 @@ import {
   type DriftClass,
   type InventoryRow,
 } from './types.ts';
+import { truncate } from './row-normalise.ts';
 
 /** Per-row history staging (the SQLite store implements it); optional. */
 export interface HistoryStage {
@@ -986,7 +987,7 @@ export class DriftScanner implements InventorySink {
     this.sample('DRIFT_FUTURE_LAST_SEEN', () =>
       finding('DRIFT_FUTURE_LAST_SEEN', {
         subject: `${row.tenant}/${row.endpoint}`,
-        message: `${row.product} on ${row.tenant}/${row.endpoint} has last_seen ${new Date(row.lastSeen).toISOString()}, after the scan's clock ${this.options.now.toISOString()}: it never looks stale and wins every duplicate`,
+        message: `${truncate(row.product)} on ${truncate(row.tenant)}/${truncate(row.endpoint)} has last_seen ${new Date(row.lastSeen).toISOString()}, after the scan's clock ${this.options.now.toISOString()}: it never looks stale and wins every duplicate`,
         evidence: {
           tenant: row.tenant,
           endpoint: row.endpoint,
@@ -1006,7 +1007,7 @@ export class DriftScanner implements InventorySink {
     this.sample('DRIFT_DUPLICATE', () =>
       finding('DRIFT_DUPLICATE', {
         subject: `${row.tenant}/${row.endpoint}`,
-        message: `${row.product} on ${row.tenant}/${row.endpoint} appears more than once; the latest last_seen wins`,
+        message: `${truncate(row.product)} on ${truncate(row.tenant)}/${truncate(row.endpoint)} appears more than once; the latest last_seen wins`,
         evidence: { tenant: row.tenant, endpoint: row.endpoint, product: row.product, file, line },
         location: { file, line },
       }),
@@ -1099,7 +1100,7 @@ function rowFinding(
 ): Finding {
   row = ownRow(row);
   const subject = `${row.tenant}/${row.endpoint}`;
-  const where = row.hostname !== '' && row.hostname !== row.endpoint ? ` (${row.hostname})` : '';
+  const where = row.hostname !== '' && row.hostname !== row.endpoint ? ` (${truncate(row.hostname)})` : '';
   const evidence = {
     tenant: row.tenant,
     endpoint: row.endpoint,
@@ -1116,7 +1117,7 @@ function rowFinding(
     if (driftClass === 'unapproved-tool') {
       return finding(code, {
         subject,
-        message: `${product.tool.name} (${product.tool.vendor}) on ${subject}${where} is not on tenant ${row.tenant}'s allowlist`,
+        message: `${product.tool.name} (${product.tool.vendor}) on ${truncate(subject)}${where} is not on tenant ${truncate(row.tenant)}'s allowlist`,
         evidence: { ...evidence, tool: product.tool.id },
         location,
       });
@@ -1138,7 +1139,7 @@ function staleFinding(
   const days = Math.floor((now - row.lastSeen) / 86_400_000);
   return finding(code, {
     subject,
-    message: `${row.product} on ${subject}${where} last seen ${new Date(row.lastSeen).toISOString()} (${days} days ago)`,
+    message: `${truncate(row.product)} on ${truncate(subject)}${where} last seen ${new Date(row.lastSeen).toISOString()} (${days} days ago)`,
     evidence,
     location,
   });
@@ -1158,7 +1159,7 @@ function managedFinding(
 ): Finding {
   const policy = product.manifest.policy;
   const info = product.info(row.version);
-  const on = `${product.id} ${row.version} on ${subject}${where}`;
+  const on = `${product.id} ${truncate(row.version)} on ${truncate(subject)}${where}`;
   const base = {
     ...evidence,
     normalisedVersion: info.normalised === '' ? null : info.normalised,
@@ -1238,14 +1239,14 @@ function managedFinding(
     case 'unknown-version':
       return finding(code, {
         subject,
-        message: `${on}: '${row.version}' is not a ${product.scheme.name} version (the manifest's versionScheme)`,
+        message: `${on}: '${truncate(row.version)}' is not a ${product.scheme.name} version (the manifest's versionScheme)`,
         evidence: base,
         location,
       });
     case 'platform-not-allowed':
       return finding(code, {
         subject,
-        message: `${on} runs on platform '${row.platform}', not in policy.platforms (${(policy.platforms ?? []).join(', ')})`,
+        message: `${on} runs on platform '${truncate(row.platform)}', not in policy.platforms (${(policy.platforms ?? []).join(', ')})`,
         evidence: { ...base, platform: row.platform },
         location,
       });

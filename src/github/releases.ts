@@ -8,6 +8,7 @@ import { isJsonObject } from '../json/index.ts';
 import { GithubError } from './errors.ts';
 import { hasControlCharacter } from '../text/control-character.ts';
 import { formatGithubRef, type GithubRef } from './ref.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export interface ReleaseAsset {
   readonly name: string;
@@ -85,7 +86,7 @@ function safeName(ref: GithubRef, name: string): string {
   ) {
     throw new GithubError(
       'GITHUB_HTTP',
-      `${formatGithubRef(ref)}: unsafe asset name ${JSON.stringify(name)}`,
+      `${formatGithubRef(ref)}: unsafe asset name ${quoteUntrusted(name)}`,
     );
   }
   return name;

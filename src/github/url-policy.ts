@@ -1,4 +1,5 @@
 import { GithubError } from './errors.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -11,7 +12,7 @@ export function checkUrl(value: string, allowInsecureLoopback: boolean): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new GithubError('GITHUB_INSECURE_URL', `not a valid URL: ${JSON.stringify(value)}`);
+    throw new GithubError('GITHUB_INSECURE_URL', `not a valid URL: ${quoteUntrusted(value)}`);
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && allowInsecureLoopback && LOOPBACK.has(url.hostname)) return url;

@@ -12,6 +12,7 @@ import { CsvParser, recordFields } from '../fleet/csv.ts';
 import { decodeUtf8, isJsonObject, parseStrictJson, pointerToken, type JsonValue } from '../json/index.ts';
 import { hasControlCharacter } from '../text/control-character.ts';
 import { meshcentralAgent } from './meshcentral-agents.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /**
  * A vendor's published list of file hashes, read as a pin source (`pin --from`). Three forms:
@@ -108,7 +109,7 @@ function safePath(raw: string, location: ErrorLocation): { path: string; name: s
   ) {
     throw new InputError(
       'INPUT_INVALID',
-      `expected a relative file path without '..' or control characters; got ${JSON.stringify(raw.slice(0, 200))}`,
+      `expected a relative file path without '..' or control characters; got ${quoteUntrusted(raw)}`,
       location,
     );
   }
@@ -124,7 +125,7 @@ function digestHex(algorithm: DigestAlgorithm, raw: string, location: ErrorLocat
   if (!isDigestHex(algorithm, hex)) {
     throw new InputError(
       'INPUT_INVALID',
-      `expected ${DIGEST_HEX_LENGTH[algorithm]} hex digits of ${algorithm}; got ${JSON.stringify(raw.slice(0, 140))}`,
+      `expected ${DIGEST_HEX_LENGTH[algorithm]} hex digits of ${algorithm}; got ${quoteUntrusted(raw, 140)}`,
       location,
     );
   }
@@ -136,7 +137,7 @@ function sizeValue(raw: JsonValue | string, location: ErrorLocation): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new InputError(
       'INPUT_INVALID',
-      `expected a size in bytes (a whole number); got ${JSON.stringify(raw)}`,
+      `expected a size in bytes (a whole number); got ${quoteUntrusted(raw)}`,
       location,
     );
   }
@@ -248,7 +249,7 @@ function parseSums(text: string, file: string): HashListEntry[] {
     } else {
       throw new InputError(
         'INPUT_INVALID',
-        `expected 'HEX  name' (sha256sum) or 'SHA256 (name) = HEX'; got ${JSON.stringify(line.slice(0, 120))}`,
+        `expected 'HEX  name' (sha256sum) or 'SHA256 (name) = HEX'; got ${quoteUntrusted(line, 120)}`,
         location,
       );
     }
@@ -300,7 +301,7 @@ function parseCsv(text: string, file: string): HashListEntry[] {
   if (nameAt < 0 || digestAt.length === 0) {
     throw new InputError(
       'INPUT_INVALID',
-      `expected a header with a 'name' column and at least one of 'sha256', 'sha384', 'sha512'; got ${JSON.stringify(header.fields.join(',').slice(0, 200))}`,
+      `expected a header with a 'name' column and at least one of 'sha256', 'sha384', 'sha512'; got ${quoteUntrusted(header.fields.join(','))}`,
       { file, line: header.line },
     );
   }

@@ -17,6 +17,7 @@ import {
   type TrustRoot,
   type TrustedIdentity,
 } from './trust-root.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export interface ManifestTrustInput {
   readonly now: Date;
@@ -95,7 +96,7 @@ function countIdentities(
       continue;
     }
     const signer = bundle.signer;
-    const who = `signed by ${JSON.stringify(signer.subject ?? null)} (issuer ${JSON.stringify(signer.issuer ?? null)}${signer.repository !== undefined ? `, repository ${signer.repository}` : ''})`;
+    const who = `signed by ${quoteUntrusted(signer.subject ?? null)} (issuer ${quoteUntrusted(signer.issuer ?? null)}${signer.repository !== undefined ? `, repository ${quoteUntrusted(signer.repository)}` : ''})`;
     const evidence = {
       bundle: bundle.file,
       subject: signer.subject ?? null,

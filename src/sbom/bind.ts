@@ -4,6 +4,7 @@ import type { SbomPin } from '../manifest/types.ts';
 import type { SbomDocument } from './document.ts';
 import type { Sbom, SbomComponent } from './model.ts';
 import { parsePurl } from './purl.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /** What the SBOM must describe: the artifact as the manifest pins it. */
 export interface BindingExpectation {
@@ -71,7 +72,10 @@ export function checkBinding(sbom: Sbom, expected: BindingExpectation): Finding[
     (c.group !== undefined && names.has(`${c.group}/${c.name}`.toLowerCase()));
   const subject = sbom.subjects.find(nameMatches);
   if (!subject) {
-    const found = sbom.subjects.map((s) => JSON.stringify(s.name)).join(', ');
+    const found = sbom.subjects
+      .slice(0, 10)
+      .map((s) => quoteUntrusted(s.name))
+      .join(', ');
     return [
       finding('SBOM_SUBJECT_NAME_MISMATCH', {
         subject: file,
@@ -94,8 +98,8 @@ export function checkBinding(sbom: Sbom, expected: BindingExpectation): Finding[
         finding('SBOM_SUBJECT_NAME_MISMATCH', {
           subject: file,
           message: purl
-            ? `the SBOM's subject ${JSON.stringify(subject.name)} has the package URL ${JSON.stringify(subject.purl)}, which names ${JSON.stringify(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(' or ')}`
-            : `the SBOM's subject ${JSON.stringify(subject.name)} has ${JSON.stringify(subject.purl)}, which is not a valid package URL`,
+            ? `the SBOM's subject ${quoteUntrusted(subject.name)} has the package URL ${quoteUntrusted(subject.purl)}, which names ${quoteUntrusted(purlNames.at(-1))}, not ${[...names].map((n) => JSON.stringify(n)).join(' or ')}`
+            : `the SBOM's subject ${quoteUntrusted(subject.name)} has ${quoteUntrusted(subject.purl)}, which is not a valid package URL`,
           evidence: { expected: [...names], purl: subject.purl },
           location: { file, pointer: subject.pointer },
         }),
@@ -105,7 +109,7 @@ export function checkBinding(sbom: Sbom, expected: BindingExpectation): Finding[
       findings.push(
         finding('SBOM_SUBJECT_VERSION_MISMATCH', {
           subject: file,
-          message: `the SBOM's subject has the package URL ${JSON.stringify(subject.purl)} of version ${purl.version}; the artifact is version ${expected.version}`,
+          message: `the SBOM's subject has the package URL ${quoteUntrusted(subject.purl)} of version ${quoteUntrusted(purl.version)}; the artifact is version ${expected.version}`,
           evidence: { expected: expected.version, actual: purl.version, purl: subject.purl },
           location: { file, pointer: subject.pointer },
         }),

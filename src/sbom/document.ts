@@ -10,6 +10,7 @@ import {
   type JsonValue,
   type ParsedJson,
 } from '../json/index.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export type SbomFormat = 'cyclonedx' | 'spdx';
 
@@ -68,7 +69,7 @@ function detectKind(value: JsonValue): SbomKind {
     if (value['bomFormat'] !== 'CycloneDX') {
       return {
         format: 'unsupported',
-        reason: `bomFormat is ${JSON.stringify(value['bomFormat'] ?? null)}, expected "CycloneDX"`,
+        reason: `bomFormat is ${quoteUntrusted(value['bomFormat'] ?? null)}, expected "CycloneDX"`,
       };
     }
     const version = value['specVersion'];
@@ -77,14 +78,14 @@ function detectKind(value: JsonValue): SbomKind {
     }
     return {
       format: 'unsupported',
-      reason: `CycloneDX specVersion ${JSON.stringify(version ?? null)} is not one of ${CYCLONEDX_VERSIONS.join(', ')}`,
+      reason: `CycloneDX specVersion ${quoteUntrusted(version ?? null)} is not one of ${CYCLONEDX_VERSIONS.join(', ')}`,
     };
   }
   if ('spdxVersion' in value) {
     if (value['spdxVersion'] === 'SPDX-2.3') return { format: 'spdx', specVersion: 'SPDX-2.3' };
     return {
       format: 'unsupported',
-      reason: `spdxVersion ${JSON.stringify(value['spdxVersion'])} is not supported (expected "SPDX-2.3")`,
+      reason: `spdxVersion ${quoteUntrusted(value['spdxVersion'] ?? null)} is not supported (expected "SPDX-2.3")`,
     };
   }
   return {

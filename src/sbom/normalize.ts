@@ -4,6 +4,7 @@ import { isJsonObject, type JsonValue } from '../json/index.ts';
 import type { SbomDocument } from './document.ts';
 import type { Sbom, SbomComponent, SbomHash, SbomLicense } from './model.ts';
 import { SPDX_DEPENDENCY_RELATIONSHIPS } from './spdx-schema.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -184,7 +185,7 @@ function normalizeCycloneDx(document: SbomDocument, root: JsonObject, collector:
       collector.add('SBOM_DUPLICATE_REF', () =>
         finding('SBOM_DUPLICATE_REF', {
           subject: file,
-          message: `bom-ref ${JSON.stringify(ref)} at ${pointer} is already used at ${first}`,
+          message: `bom-ref ${quoteUntrusted(ref)} at ${pointer} is already used at ${first}`,
           evidence: { ref, pointer, firstPointer: first },
           location: { file, pointer: `${pointer}/bom-ref` },
         }),
@@ -237,7 +238,7 @@ function normalizeCycloneDx(document: SbomDocument, root: JsonObject, collector:
     collector.add('SBOM_UNKNOWN_REF', () =>
       finding('SBOM_UNKNOWN_REF', {
         subject: file,
-        message: `${pointer} refers to bom-ref ${JSON.stringify(ref)}, which no component or service has`,
+        message: `${pointer} refers to bom-ref ${quoteUntrusted(ref)}, which no component or service has`,
         evidence: { ref, pointer },
         location: { file, pointer },
       }),
@@ -371,7 +372,7 @@ function normalizeSpdx(document: SbomDocument, root: JsonObject, collector: Find
       collector.add('SBOM_DUPLICATE_REF', () =>
         finding('SBOM_DUPLICATE_REF', {
           subject: file,
-          message: `SPDXID ${JSON.stringify(id)} at ${pointer} is already used at ${first || '/'}`,
+          message: `SPDXID ${quoteUntrusted(id)} at ${pointer} is already used at ${first || '/'}`,
           evidence: { ref: id, pointer, firstPointer: first || '/' },
           location: { file, pointer: `${pointer}/SPDXID` },
         }),
@@ -399,7 +400,7 @@ function normalizeSpdx(document: SbomDocument, root: JsonObject, collector: Find
     collector.add('SBOM_UNKNOWN_REF', () =>
       finding('SBOM_UNKNOWN_REF', {
         subject: file,
-        message: `${pointer} refers to SPDXID ${JSON.stringify(id)}, which no element in the document has`,
+        message: `${pointer} refers to SPDXID ${quoteUntrusted(id)}, which no element in the document has`,
         evidence: { ref: id, pointer },
         location: { file, pointer },
       }),

@@ -2,6 +2,7 @@ import { finding, type Finding } from '../findings.ts';
 import type { Severity } from '../finding-codes.ts';
 import type { Sbom, SbomComponent } from './model.ts';
 import { FindingCollector } from './normalize.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /**
  * NTIA "The Minimum Elements For a Software Bill of Materials" (July 2021), data fields:
@@ -111,7 +112,7 @@ export function checkMinimumElements(
       finding('SBOM_NTIA_ELEMENT_MISSING', {
         subject: `${file}#${component.pointer}`,
         severity,
-        message: `component ${JSON.stringify(component.name || component.ref || component.pointer)} lacks ${absent.join(', ')}`,
+        message: `component ${quoteUntrusted(component.name || component.ref || component.pointer)} lacks ${absent.join(', ')}`,
         evidence: { elements: absent, component: component.name, pointer: component.pointer },
         location: { file, pointer: component.pointer },
       }),

@@ -8,6 +8,7 @@ import type { Severity } from '../finding-codes.ts';
 import { decodeUtf8, isJsonObject, parseStrictJson, readBoundedFile, type JsonValue } from '../json/index.ts';
 import { parsePurl, purlPackageKey } from './purl.ts';
 import { orderingFor, type VersionOrdering } from './versions/index.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /** One event of an OSV range (OSV schema 1.6, `affected[].ranges[].events[]`). */
 export type OsvEvent =
@@ -91,7 +92,7 @@ export function parseOsvRecord(value: JsonValue, file: string): OsvRecord {
         fail(
           file,
           `${rat}/type`,
-          `expected "SEMVER", "ECOSYSTEM" or "GIT", found ${JSON.stringify(type ?? null)}`,
+          `expected "SEMVER", "ECOSYSTEM" or "GIT", found ${quoteUntrusted(type ?? null)}`,
         );
       }
       const events = range['events'];
@@ -316,7 +317,7 @@ export function affectsVersion(affected: OsvAffected, version: string): AffectRe
     const result = rangeAffects(range.events, version, ordering);
     if (result === true) return { kind: 'affected' };
     if (result === undefined)
-      undecidable = `version ${JSON.stringify(version)} or a range bound does not parse as ${ordering.ecosystem}`;
+      undecidable = `version ${quoteUntrusted(version)} or a range bound does not parse as ${ordering.ecosystem}`;
   }
   return undecidable ? { kind: 'undecidable', reason: undecidable } : { kind: 'unaffected' };
 }

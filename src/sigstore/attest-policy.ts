@@ -1,6 +1,7 @@
 import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
 import { certificateDisagreements, normaliseRepository, provenanceFacts } from './provenance.ts';
 import type { BundleVerification } from './verify-bundle.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 
@@ -128,7 +129,7 @@ export function checkAttestPolicy(
   const unmet = (flag: string, wanted: string, actual: string | undefined, what: string) =>
     add(
       'PROVENANCE_POLICY_MISMATCH',
-      `${what} is ${actual === undefined ? 'not stated' : JSON.stringify(actual)}, expected ${JSON.stringify(wanted)} (${flag})`,
+      `${what} is ${actual === undefined ? 'not stated' : quoteUntrusted(actual)}, expected ${JSON.stringify(wanted)} (${flag})`,
       wanted,
       actual ?? null,
       evidence,

@@ -4,6 +4,7 @@ import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile, type JsonValue } from '../json/index.ts';
 import { sigstoreBundle } from './libraries.ts';
+import { quoteUntrusted, truncateUntrusted } from '../text/truncate.ts';
 
 export const BUNDLE_MEDIA_TYPES = [
   'application/vnd.dev.sigstore.bundle+json;version=0.1',
@@ -39,7 +40,7 @@ export function parseBundleJson(value: JsonValue, file: string, index = 0): Pars
   if (typeof mediaType !== 'string' || !(BUNDLE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
     return {
       kind: 'invalid',
-      reason: `unsupported bundle mediaType ${JSON.stringify(mediaType ?? null)}`,
+      reason: `unsupported bundle mediaType ${quoteUntrusted(mediaType ?? null)}`,
       file,
       index,
     };
@@ -48,7 +49,7 @@ export function parseBundleJson(value: JsonValue, file: string, index = 0): Pars
   try {
     bundle = sigstoreBundle().bundleFromJSON(value);
   } catch (error: unknown) {
-    return { kind: 'invalid', reason: errorMessage(error), file, index };
+    return { kind: 'invalid', reason: truncateUntrusted(errorMessage(error), 400), file, index };
   }
   return { kind: 'bundle', bundle: normalizeV01(bundle), file, index };
 }

@@ -3,6 +3,7 @@ import { isJsonObject, type JsonValue } from '../json/index.ts';
 import type { ProvenanceSigner } from '../manifest/types.ts';
 import type { SignerFacts } from './identity.ts';
 import type { InTotoStatement } from './statement.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export const DEFAULT_PREDICATE_TYPES: readonly string[] = ['https://slsa.dev/provenance/v1'];
 
@@ -151,7 +152,7 @@ export function checkProvenance(
   if (signer.builder !== undefined && !globMatch(signer.builder, facts.builder)) {
     mismatch(
       'PROVENANCE_BUILDER_MISMATCH',
-      `builder is ${JSON.stringify(facts.builder ?? null)}, expected ${signer.builder}`,
+      `builder is ${quoteUntrusted(facts.builder ?? null)}, expected ${signer.builder}`,
       signer.builder,
       [facts.builder],
     );
@@ -242,7 +243,7 @@ export function certificateDisagreements(facts: ProvenanceFacts): Disagreement[]
       field,
       statement,
       certificate,
-      message: `the statement's ${field} is ${JSON.stringify(statement)}, the signing certificate's is ${JSON.stringify(certificate)}`,
+      message: `the statement's ${field} is ${quoteUntrusted(statement)}, the signing certificate's is ${quoteUntrusted(certificate)}`,
     });
   };
   compare('source repository', facts.source, facts.certificateSource);

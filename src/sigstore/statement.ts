@@ -2,6 +2,7 @@ import { digestsEqual, type Digests } from '../digest/index.ts';
 import { defaults } from '../defaults.ts';
 import { errorMessage } from '../errors.ts';
 import { isJsonObject, parseStrictJson, type JsonValue } from '../json/index.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPES = [
@@ -31,7 +32,7 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Statem
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     return {
       kind: 'invalid',
-      reason: `payloadType is ${JSON.stringify(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
+      reason: `payloadType is ${quoteUntrusted(payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`,
     };
   }
   let value: JsonValue;
@@ -47,7 +48,7 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Statem
   if (typeof type !== 'string' || !(STATEMENT_TYPES as readonly string[]).includes(type)) {
     return {
       kind: 'invalid',
-      reason: `_type is ${JSON.stringify(type ?? null)}, expected ${STATEMENT_TYPES.join(' or ')}`,
+      reason: `_type is ${quoteUntrusted(type ?? null)}, expected ${STATEMENT_TYPES.join(' or ')}`,
     };
   }
   const predicateType = value['predicateType'];

@@ -8,6 +8,7 @@ import { defaults } from '../defaults.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { decodeUtf8, parseStrictJson, readBoundedFile } from '../json/index.ts';
 import { protobufSpecs, sigstoreVerify } from './libraries.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /**
  * The Sigstore public-good trusted_root.json vendored under keys/sigstore/ (taken from the TUF
@@ -88,7 +89,7 @@ function parseOneRoot(text: string, file: string, options: TrustOptions): Sigsto
   if (typeof mediaType !== 'string' || !mediaType.startsWith('application/vnd.dev.sigstore.trustedroot')) {
     throw new InputError(
       'INPUT_INVALID',
-      `expected mediaType application/vnd.dev.sigstore.trustedroot+json, found ${JSON.stringify(mediaType ?? null)}`,
+      `expected mediaType application/vnd.dev.sigstore.trustedroot+json, found ${quoteUntrusted(mediaType ?? null)}`,
       { file, pointer: '/mediaType' },
     );
   }

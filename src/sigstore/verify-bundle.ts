@@ -19,6 +19,7 @@ import { sigstoreVerify } from './libraries.ts';
 import { verifyPrehashed, type PrehashAlgorithm } from './prehash.ts';
 import { matchingSubject, parseStatement, type InTotoStatement } from './statement.ts';
 import type { SigstoreTrust } from './trusted-root.ts';
+import { quoteUntrusted } from '../text/truncate.ts';
 
 /** Who may have signed the bundle. */
 export interface BundlePolicy {
@@ -267,7 +268,7 @@ function verifyWithRoot(
         return {
           ...fail(
             'SIGSTORE_ISSUER_MISMATCH',
-            `certificate OIDC issuer is ${JSON.stringify(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(' or ')}`,
+            `certificate OIDC issuer is ${quoteUntrusted(identity.issuer ?? null)}, expected ${allowed.map((p) => describeIssuer(p.issuer)).join(' or ')}`,
             { expected: allowed.map((p) => describeIssuer(p.issuer)), actual: identity.issuer ?? null },
           ),
           signer: identity,
@@ -277,8 +278,8 @@ function verifyWithRoot(
         ...fail(
           'SIGSTORE_IDENTITY_MISMATCH',
           allowed.length === 0
-            ? `no certificate identity is allowed (identity ${JSON.stringify(identity.identity ?? null)})`
-            : `certificate identity is ${JSON.stringify(identity.identity ?? null)}, expected ${allowed.map((p) => describeMatcher(p.identity)).join(' or ')}`,
+            ? `no certificate identity is allowed (identity ${quoteUntrusted(identity.identity ?? null)})`
+            : `certificate identity is ${quoteUntrusted(identity.identity ?? null)}, expected ${allowed.map((p) => describeMatcher(p.identity)).join(' or ')}`,
           { expected: allowed.map((p) => describeMatcher(p.identity)), actual: identity.identity ?? null },
         ),
         signer: identity,

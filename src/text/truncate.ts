@@ -11,3 +11,15 @@ export function truncateUntrusted(text: string, maxChars = 200): string {
   if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
   return `${text.slice(0, cut)}... (${text.length} characters)`;
 }
+
+/**
+ * Untrusted text quoted in a message: shortened by truncateUntrusted, then written as a JSON
+ * string (double quotes; quotes, backslashes and control characters escaped). Other values
+ * (a number, null, an object from a hostile document) are written as JSON, shortened the same way.
+ */
+export function quoteUntrusted(value: unknown, maxChars = 200): string {
+  if (typeof value === 'string') return JSON.stringify(truncateUntrusted(value, maxChars));
+  // JSON.stringify gives undefined for undefined and functions, whatever its declared type says.
+  const json = JSON.stringify(value) as string | undefined;
+  return truncateUntrusted(json ?? String(value), maxChars);
+}

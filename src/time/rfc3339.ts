@@ -1,3 +1,5 @@
+import { quoteUntrusted } from '../text/truncate.ts';
+
 /**
  * The one strict RFC 3339 date-time parser for signed documents and state (manifest `issued`,
  * `expires` and `published`, rollback state `acceptedAt`). It accepts only what it can turn into
@@ -41,7 +43,7 @@ export function parseRfc3339(text: string): number | undefined {
 /** Like parseRfc3339 for values a schema has already accepted; throws if that was not so. */
 export function instantOf(text: string): number {
   const instant = parseRfc3339(text);
-  if (instant === undefined) throw new Error(`not an RFC 3339 date-time: ${JSON.stringify(text)}`);
+  if (instant === undefined) throw new Error(`not an RFC 3339 date-time: ${quoteUntrusted(text)}`);
   return instant;
 }
 
