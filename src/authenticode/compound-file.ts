@@ -299,6 +299,27 @@ export async function openCompoundFile(
     }
   }
 
+  // Work bound: each sector belongs to one stream (MS-CFB 2.3), so the streams' sizes add up to at
+  // most the file's sectors (the regular streams) and the mini stream (the small ones). Streams
+  // that share one chain would make hashing read the same bytes once per entry: up to
+  // maxMsiDirectoryEntries times the file (a 64 MiB MSI hashed as 16 TiB).
+  let regularBytes = 0;
+  let miniBytes = 0;
+  const totals: CfbEntry[] = [root];
+  for (let entry = totals.pop(); entry !== undefined; entry = totals.pop()) {
+    for (const child of entry.children) {
+      if (child.type === EntryType.storage) totals.push(child);
+      else if (child.size >= MINI_STREAM_CUTOFF) regularBytes += child.size;
+      else miniBytes += child.size;
+      if (regularBytes > sectorCount * sectorSize || miniBytes > root.size) {
+        fail(
+          `stream ${JSON.stringify(child.name)} (directory entry ${child.index}) brings the streams' sizes to ${regularBytes + miniBytes} bytes, more than the ${regularBytes > sectorCount * sectorSize ? `${sectorCount * sectorSize} bytes of the file's sectors` : `${root.size}-byte mini stream`}: streams share sectors`,
+          child.offset + 0x78,
+        );
+      }
+    }
+  }
+
   // Mini stream: the root entry's chain; small streams live in it, addressed through the mini FAT.
   const miniStreamSectors = Uint32Array.from(
     chain(root.startSector, 'mini stream', Math.ceil(root.size / sectorSize), rootRecord.offset + 0x74),

@@ -8,7 +8,12 @@ import { AuthenticodeFormatError } from '../../src/authenticode/errors.ts';
 import { CFB_MAGIC, openCompoundFile, type CfbEntry } from '../../src/authenticode/compound-file.ts';
 import { parseMsi } from '../../src/authenticode/msi.ts';
 import { bufferSource, type ByteSource } from '../../src/authenticode/source.ts';
-import { buildMsi } from '../fixtures/authenticode/msi-builder.ts';
+import {
+  directoryEntryIndex,
+  directoryEntryOffset,
+  editEntry,
+} from '../fixtures/authenticode/msi-attacks.ts';
+import { buildFlatCompoundFile, buildMsi } from '../fixtures/authenticode/msi-builder.ts';
 import {
   expectLocatedInputError,
   fuzzParameters,
@@ -112,5 +117,28 @@ describe('compound file (MS-CFB) reader', () => {
       }),
       fuzzParameters(150),
     );
+  });
+
+  it('reads no byte twice: streams that share one sector chain are refused, naming the entry (work bounded by the file size)', async () => {
+    // One 64 KiB stream and 30 streams of 4 KiB, whose entries are then pointed at the big
+    // stream's chain with its size: hashing would read the 64 KiB 31 times (about 2 MiB from 190 KiB).
+    const streams = [
+      { name: 'Big', data: Buffer.alloc(64 << 10, 0x42) },
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `S${i}`, data: Buffer.alloc(4096, i) })),
+    ];
+    let bytes = buildFlatCompoundFile(streams);
+    expect(await readWhole(bufferSource(bytes, 'flat.msi'))).toBe((64 << 10) + 30 * 4096);
+    // The big stream's start sector (0x74) and size (0x78, 8 bytes), copied into every other entry.
+    const bigAt = directoryEntryOffset(bytes, directoryEntryIndex(bytes, 'Big'));
+    const startAndSize = Buffer.from(bytes.subarray(bigAt + 0x74, bigAt + 0x80));
+    for (let i = 0; i < 30; i++)
+      bytes = editEntry(bytes, directoryEntryIndex(bytes, `S${i}`), 0x74, startAndSize);
+    const source = countingSource(bytes, 'cross-linked.msi');
+    const error: unknown = await readWhole(source).catch((caught: unknown) => caught);
+    expectLocatedInputError(error, 'cross-linked.msi');
+    expect((error as Error).message).toMatch(
+      /directory entry \d+\) brings the streams' sizes to \d+ bytes, more than the \d+ bytes of the file's sectors: streams share sectors/,
+    );
+    expect(source.bytesRead()).toBeLessThanOrEqual(bytes.length);
   });
 });
