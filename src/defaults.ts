@@ -3,6 +3,7 @@ export const defaults = {
   // manifest/
   maxManifestBytes: 4 << 20, // bytes
   maxHashListBytes: 4 << 20, // bytes of a vendor hash list (pin --from)
+  maxHashListEntries: 10_000, // files named in one vendor hash list
   maxSignatureBytes: 64 << 10, // bytes
   maxOpenPgpKeyBytes: 1 << 20, // bytes of an OpenPGP key file or keyring (pin --list-key, signers.openpgp)
   maxRpmHeaderBytes: 64 << 20, // bytes of one RPM header (signature or main), read into memory

@@ -7,6 +7,7 @@ import {
   isDigestHex,
   type DigestAlgorithm,
 } from '../digest/algorithms.ts';
+import { defaults } from '../defaults.ts';
 import { InputError, type ErrorLocation } from '../errors.ts';
 import { CsvParser, recordFields } from '../fleet/csv.ts';
 import { decodeUtf8, isJsonObject, parseStrictJson, pointerToken, type JsonValue } from '../json/index.ts';
@@ -49,7 +50,7 @@ export interface HashList {
 }
 
 /** Entries in one list; a list is a release's files, not a package index. */
-const MAX_ENTRIES = 10_000;
+const MAX_ENTRIES = defaults.maxHashListEntries;
 
 export function parseHashList(bytes: Buffer, file: string, format?: HashListFormat): HashList {
   const text = decodeUtf8(bytes, file).replace(/^\uFEFF/, '');
