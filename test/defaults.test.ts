@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openCompoundFile } from '../src/authenticode/compound-file.ts';
 import { bufferSource, type ByteSource } from '../src/authenticode/source.ts';
@@ -36,6 +39,10 @@ import { buildPe } from './fixtures/authenticode/pe-builder.ts';
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rmm-verify-budgets-'));
+});
+afterAll(() => {
+  // The inventories below are a few hundred MB on disk.
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A sparse file of `size` bytes (no disk, no memory): what a hostile or corrupt input may claim. */
@@ -221,5 +228,98 @@ describe('resource budgets: counts inside a file', () => {
     );
     expect(error.location).toMatchObject({ file: 'huge-table.exe', offset: securityEntry });
     expect(read).toBeLessThanOrEqual(defaults.maxPeHeaderBytes + image.length);
+  });
+});
+
+describe('resource budgets: inventories (streamed) in a child with a 64 MiB heap', () => {
+  it('an unclosed quote before 96 MiB of rows, a 96 MiB JSON line and a 200 MiB gzip bomb: refused, peak RSS independent of their size', async () => {
+    const row = 'contoso,e1,h,acme-agent,7.4.2,,linux-x64,2026-11-28T00:00:00Z\n';
+    const header = 'tenant,endpoint_id,hostname,product,version,sha256,platform,last_seen\n';
+    const rows = (megabytes: number) =>
+      function* (): Generator<Buffer> {
+        const block = Buffer.from(row.repeat(Math.floor((1 << 20) / row.length)));
+        for (let i = 0; i < megabytes; i++) yield block;
+      };
+    const write = (name: string, head: string, body: () => Generator<Buffer>, gzip = false) => {
+      const path = join(dir, name);
+      const source = Readable.from(
+        (function* () {
+          yield Buffer.from(head);
+          yield* body();
+        })(),
+      );
+      return (
+        gzip
+          ? pipeline(source, createGzip({ level: 9 }), createWriteStream(path))
+          : pipeline(source, createWriteStream(path))
+      ).then(() => path);
+    };
+    const unclosed = await write(
+      'unclosed.csv',
+      `${header}contoso,e0,"unclosed,acme-agent,7.4.2,,linux-x64,x\n`,
+      rows(96),
+    );
+    const longLine = await write('long.jsonl', '{"tenant":"contoso","endpoint_id":"', function* () {
+      const block = Buffer.alloc(1 << 20, 0x61);
+      for (let i = 0; i < 96; i++) yield block;
+    });
+    // 200 MiB of one short row repeated: gzip (level 9) shrinks it about 500 times.
+    const bomb = await write(
+      'bomb.csv.gz',
+      header,
+      function* () {
+        const block = Buffer.from('c,e,h,p,1,,,\n'.repeat(80_000));
+        for (let i = 0; i < 200; i++) yield block;
+      },
+      true,
+    );
+    const url = (path: string) => pathToFileURL(join(import.meta.dirname, path)).href;
+    const script = `
+      const { scanDrift } = await import(${JSON.stringify(url('../src/fleet/drift.ts'))});
+      const { fileSource } = await import(${JSON.stringify(url('../src/fleet/inventory.ts'))});
+      const { uncheckedManifests } = await import(${JSON.stringify(url('../src/manifest/trusted.ts'))});
+      const { acmeManifest } = await import(${JSON.stringify(url('./fixtures/fleet/make-fixtures.ts'))});
+      const results = [];
+      for (const [path, readerThread] of ${JSON.stringify([
+        [unclosed, 'always'],
+        [unclosed, 'never'],
+        [longLine, 'never'],
+        [bomb, 'always'],
+        [bomb, 'never'],
+      ])}) {
+        try {
+          await scanDrift({ manifests: uncheckedManifests([acmeManifest()]), sources: [fileSource(path)], now: new Date('2026-11-29T12:00:00Z'), readerThread, limits: { maxLineChars: 32 << 20, maxJsonDocumentBytes: 16 << 20 } });
+          results.push('accepted');
+        } catch (error) { results.push(error.code + ' ' + String(error.message).slice(0, 160)); }
+      }
+      console.log(JSON.stringify({ results, maxRssKiB: process.resourceUsage().maxRSS }));
+    `;
+    const scriptFile = join(dir, 'inventory-budgets.mjs');
+    writeFileSync(scriptFile, script);
+    const child = spawnSync(
+      process.execPath,
+      // A file, not --eval: the reader thread's worker inherits the flags, and --input-type with them.
+      ['--max-old-space-size=64', '--max-semi-space-size=4', scriptFile],
+      { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' } },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    const { results, maxRssKiB } = JSON.parse(child.stdout) as { results: string[]; maxRssKiB: number };
+    if (process.env['BUDGETS_VERBOSE']) console.log(results, `peak RSS ${maxRssKiB} KiB`);
+    expect(results[0]).toMatch(
+      /^INPUT_\w+ .*unclosed\.csv:2: a record goes on for more than 33554432 characters/,
+    );
+    expect(results[1]).toMatch(
+      /^INPUT_\w+ .*unclosed\.csv:2: a record goes on for more than 33554432 characters/,
+    );
+    expect(results[2]).toMatch(
+      /^INPUT_TOO_LARGE .*long\.jsonl: JSON document inventory is larger than the limit of 16777216 characters/,
+    );
+    expect(results[3]).toMatch(
+      /^INPUT_TOO_LARGE .*bomb\.csv\.gz: gzip inventory expands more than 100 times/,
+    );
+    expect(results[4]).toMatch(
+      /^INPUT_TOO_LARGE .*bomb\.csv\.gz: gzip inventory expands more than 100 times/,
+    );
+    expect(maxRssKiB * 1024, `peak RSS ${maxRssKiB} KiB`).toBeLessThan(256 << 20);
   });
 });
