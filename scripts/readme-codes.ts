@@ -15,7 +15,7 @@ const DOMAINS: readonly [prefix: RegExp, title: string][] = [
   [/^(ARTIFACT_|SIZE_|DIGEST_|NAME_|PLATFORM_|VERSION_)/, 'Artifacts (`verify`)'],
   [/^AUTHENTICODE_/, 'Authenticode'],
   [/^(SIGSTORE_|PROVENANCE_|ATTEST|BUNDLE_|GITHUB_)/, 'Sigstore, provenance and GitHub'],
-  [/^(OPENPGP_|RPM_)/, 'OpenPGP and RPM'],
+  [/^(OPENPGP_|RPM_|DEB_)/, 'OpenPGP, RPM and Debian packages'],
   [/^SBOM_/, 'SBOM'],
   [/^(DRIFT_|FLEET_|INVENTORY_)/, 'Fleet drift'],
 ];

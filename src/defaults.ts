@@ -8,6 +8,8 @@ export const defaults = {
   maxOpenPgpKeyBytes: 1 << 20, // bytes of an OpenPGP key file or keyring (pin --list-key, signers.openpgp)
   maxRpmHeaderBytes: 64 << 20, // bytes of one RPM header (signature or main), read into memory
   maxRpmIndexEntries: 1 << 16, // index entries in one RPM header
+  maxDebReleaseBytes: 16 << 20, // bytes of a repository InRelease or Release file
+  maxDebPackagesBytes: 256 << 20, // bytes of a Packages index, after decompression (Debian's main: ~100 MB)
   maxTrustRootBytes: 1 << 20, // bytes
   maxStateBytes: 64 << 10, // bytes
   clockSkewSeconds: 300, // allowed difference between our clock and a manifest's `issued`

@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../artifact/check.ts';
 import { openFileSource, type ByteSource } from '../authenticode/source.ts';
 import { defaults } from '../defaults.ts';
 import { errorMessage, RmmVerifyError } from '../errors.ts';
 import { finding, type EvidenceValue, type Finding } from '../findings.ts';
+import { readBoundedFile } from '../json/index.ts';
 import type { OpenPgpSigner } from '../manifest/types.ts';
+import { findPackage, isDeb, parseRelease, type PackageEntry } from './deb-repository.ts';
 import { isRpm, parseRpm, type RpmPackage } from './rpm.ts';
 import {
+  checkClearSigned,
   checkDetachedSignature,
   checkSignatureBytes,
+  isClearSigned,
   loadOpenPgpKeys,
   type OpenPgpKeyring,
+  type OpenPgpSignatureCheck,
 } from './signature.ts';
 import { findOpenPgpSignatureFiles, OPENPGP_SIGNATURE_SUFFIXES, openPgpSignersFor } from './signers.ts';
 
@@ -47,12 +54,18 @@ export const openPgpCheck: ArtifactCheck = {
       isRpm(await source.read(0, Math.min(4, source.size))) ? checkRpm(context, source, keyrings) : undefined,
     );
     if (rpm !== undefined) return rpm;
+    const deb = await withSource(context, async (source) =>
+      isDeb(await source.read(0, Math.min(21, source.size)))
+        ? checkDeb(context, source, keyrings)
+        : undefined,
+    );
+    if (deb !== undefined) return deb;
     const files = findOpenPgpSignatureFiles(context);
     if (files.length === 0) {
       return fail([
         at(
           'OPENPGP_SIGNATURE_MISSING',
-          `no detached OpenPGP signature (${OPENPGP_SIGNATURE_SUFFIXES.map((s) => `${context.artifact.name}${s}`).join(', ')}) beside the file or in an evidence directory`,
+          `no detached OpenPGP signature (${OPENPGP_SIGNATURE_SUFFIXES.map((s) => `${context.artifact.name}${s}`).join(', ')}; for a .deb, its repository's InRelease and Packages) beside the file or in an evidence directory`,
           context.path,
         ),
       ]);
@@ -303,4 +316,170 @@ async function checkRpm(
     ],
     facts: { openpgp: 'verified', openpgpSigner: verified.join(', '), rpm: what },
   };
+}
+
+/** A repository's signed Release and its Packages indexes, found beside the .deb or in evidence directories. */
+function repositoryFiles(context: ArtifactContext): { releases: string[]; indexes: string[] } {
+  const releases: string[] = [];
+  const indexes: string[] = [];
+  for (const dir of new Set([dirname(context.path), ...context.options.evidenceDirs])) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).slice(0, defaults.maxDirectoryEntries);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      // InRelease, or Release with its Release.gpg; apt's list names end the same way.
+      if (name.endsWith('InRelease') || (name.endsWith('Release') && names.includes(`${name}.gpg`))) {
+        releases.push(join(dir, name));
+      } else if (name.endsWith('Packages') || name.endsWith('Packages.gz')) indexes.push(join(dir, name));
+    }
+  }
+  return { releases, indexes };
+}
+
+/**
+ * A `.deb` as apt trusts it: a Release signed by a pinned key (clear-signed InRelease, or
+ * Release + Release.gpg), not past its Valid-Until, lists a Packages index given as evidence
+ * (SHA-256 and size), and that index lists the package (SHA-256 and size). Undefined when no
+ * Release is found: the package may carry a detached signature instead.
+ */
+async function checkDeb(
+  context: ArtifactContext,
+  source: ByteSource,
+  keyrings: readonly OpenPgpKeyring[],
+): Promise<ArtifactCheckResult | undefined> {
+  const { releases, indexes } = repositoryFiles(context);
+  if (releases.length === 0) return undefined;
+  const at = (
+    code: Parameters<typeof finding>[0],
+    message: string,
+    file: string,
+    evidence: Record<string, EvidenceValue> = {},
+  ) =>
+    finding(code, {
+      subject: context.subject,
+      message: `${context.subject}: ${message}`,
+      evidence,
+      location: { file },
+    });
+  const sha256 = context.digests.sha256 ?? (await sha256Of(source));
+  const failures: Finding[] = [];
+  for (const releasePath of releases) {
+    let checked: OpenPgpSignatureCheck & { text: string };
+    try {
+      const bytes = await readBoundedFile(releasePath, defaults.maxDebReleaseBytes, 'Release file');
+      checked = isClearSigned(bytes)
+        ? await checkClearSigned(bytes, releasePath, keyrings, context.now)
+        : {
+            ...(await checkDetachedSignature(bytes, `${releasePath}.gpg`, keyrings, context.now)),
+            text: bytes.toString('utf8'),
+          };
+    } catch (error: unknown) {
+      if (!(error instanceof RmmVerifyError)) throw error;
+      failures.push(at('OPENPGP_SIGNATURE_MALFORMED', error.message, releasePath));
+      continue;
+    }
+    if (!checked.ok) {
+      const byPinnedKey = checked.problems.some((p) => p.startsWith('the signature by key'));
+      failures.push(
+        at(
+          byPinnedKey ? 'OPENPGP_SIGNATURE_INVALID' : 'OPENPGP_SIGNER_UNTRUSTED',
+          `${releasePath}: ${checked.problems.join('; ')}`,
+          releasePath,
+        ),
+      );
+      continue;
+    }
+    let release;
+    try {
+      release = parseRelease(checked.text, releasePath);
+    } catch (error: unknown) {
+      if (!(error instanceof RmmVerifyError)) throw error;
+      failures.push(at('OPENPGP_SIGNATURE_MALFORMED', error.message, releasePath));
+      continue;
+    }
+    const name = release.codename ?? release.suite ?? basename(releasePath);
+    if (release.validUntil !== undefined && release.validUntil.getTime() < context.now.getTime()) {
+      failures.push(
+        at(
+          'DEB_RELEASE_EXPIRED',
+          `${releasePath}: ${name} was valid until ${release.validUntil.toISOString()}`,
+          releasePath,
+        ),
+      );
+      continue;
+    }
+    let listedIndexes = 0;
+    for (const indexPath of indexes) {
+      const raw = await readBoundedFile(indexPath, defaults.maxDebPackagesBytes, 'Packages index');
+      const listed = release.sha256
+        .get(createHash('sha256').update(raw).digest('hex'))
+        ?.find((i) => i.size === raw.length);
+      if (listed === undefined) continue;
+      listedIndexes++;
+      let text: string;
+      try {
+        text = (
+          indexPath.endsWith('.gz') ? gunzipSync(raw, { maxOutputLength: defaults.maxDebPackagesBytes }) : raw
+        ).toString('utf8');
+      } catch (error: unknown) {
+        failures.push(
+          at('DEB_INDEX_UNLISTED', `${indexPath}: cannot be decompressed: ${errorMessage(error)}`, indexPath),
+        );
+        continue;
+      }
+      let entry: PackageEntry | undefined;
+      try {
+        entry = findPackage(text, sha256, source.size, indexPath);
+      } catch (error: unknown) {
+        if (!(error instanceof RmmVerifyError)) throw error;
+        failures.push(at('DEB_INDEX_UNLISTED', error.message, indexPath));
+        continue;
+      }
+      if (entry === undefined) continue;
+      const what = `${entry.package} ${entry.version} ${entry.architecture}`;
+      return {
+        findings: [
+          at(
+            'OPENPGP_VERIFIED',
+            `${what} is listed in ${listed.path} of ${name}'s Release (${basename(releasePath)}), signed by ${checked.signers.join(', ')}`,
+            releasePath,
+            {
+              package: entry.package,
+              version: entry.version,
+              architecture: entry.architecture,
+              index: listed.path,
+              signers: checked.signers,
+            },
+          ),
+        ],
+        facts: { openpgp: 'verified', openpgpSigner: checked.signers.join(', '), deb: what },
+      };
+    }
+    failures.push(
+      listedIndexes === 0
+        ? at(
+            'DEB_INDEX_UNLISTED',
+            `no Packages index given (${indexes.length} found) is listed in ${name}'s signed Release (${releasePath})`,
+            releasePath,
+          )
+        : at(
+            'DEB_NOT_IN_REPOSITORY',
+            `sha256 ${sha256} (${source.size} bytes) is in none of the ${listedIndexes} Packages index(es) that ${name}'s signed Release lists`,
+            releasePath,
+            { sha256 },
+          ),
+    );
+  }
+  return { findings: failures, facts: { openpgp: 'failed', deb: 'failed' } };
+}
+
+async function sha256Of(source: ByteSource): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < source.size; offset += defaults.readChunkBytes) {
+    hash.update(await source.read(offset, Math.min(defaults.readChunkBytes, source.size - offset)));
+  }
+  return hash.digest('hex');
 }

@@ -10,7 +10,7 @@ export const OPENPGP_CODES = defineCodes({
   OPENPGP_SIGNATURE_MISSING: {
     severity: 'high',
     title: 'OpenPGP signature missing',
-    help: 'The manifest pins an OpenPGP signer for this platform, but no `<file>.asc`, `.sig` or `.gpg` was found beside the artifact or in an evidence directory.',
+    help: 'The manifest pins an OpenPGP signer for this platform, but no `<file>.asc`, `.sig` or `.gpg` (for a .deb: no repository InRelease, or Release with Release.gpg) was found beside the artifact or in an evidence directory.',
   },
   OPENPGP_SIGNATURE_INVALID: {
     severity: 'critical',
@@ -51,5 +51,20 @@ export const OPENPGP_CODES = defineCodes({
     severity: 'high',
     title: 'RPM payload not covered by a signature',
     help: 'The package has only a header signature and no payload digest in its header, so nothing signed covers the payload (old rpm); re-sign with a header+payload signature or rebuild with rpm 4.14 or later.',
+  },
+  DEB_RELEASE_EXPIRED: {
+    severity: 'high',
+    title: 'Repository Release file has expired',
+    help: "The signed Release's Valid-Until is past (apt refuses it too): the metadata may be a replayed old snapshot that hides newer, fixed packages. Fetch the repository's current InRelease.",
+  },
+  DEB_INDEX_UNLISTED: {
+    severity: 'high',
+    title: 'Packages index not listed in the signed Release',
+    help: 'No Packages or Packages.gz file given as evidence has a SHA-256 and size that the signed Release lists: the index was changed or belongs to another repository or date.',
+  },
+  DEB_NOT_IN_REPOSITORY: {
+    severity: 'critical',
+    title: 'Package not in the signed repository',
+    help: "The .deb's SHA-256 and size match no entry of the Packages index that the signed Release lists: the repository's signature does not cover this file.",
   },
 });
