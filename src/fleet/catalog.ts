@@ -34,6 +34,8 @@ const UNRESOLVED: Resolved = { ref: null, instance: '' };
 export class ProductCatalog {
   readonly products: readonly ProductRef[];
   private readonly byName = new Map<string, ManagedProduct>();
+  /** Per tool id: the managed product whose product name or alias is that tool. */
+  private readonly byTool = new Map<string, ManagedProduct>();
   private readonly tools: RmmToolMatcher;
   private readonly toolRefs = new Map<string, ToolProduct>();
   private readonly cache = new Map<string, Resolved>();
@@ -47,6 +49,11 @@ export class ProductCatalog {
       for (const name of [manifest.product, ...(manifest.aliases ?? [])]) {
         const key = nameKey(name);
         if (key !== '' && !this.byName.has(key)) this.byName.set(key, managed);
+        // A manifest that names a known tool (MeshCentral's with the alias `Mesh Agent`) covers
+        // every name of that tool: its service, executable and package names are the managed
+        // product too, never an unapproved tool.
+        const tool = tools.match(name);
+        if (tool !== undefined && !this.byTool.has(tool.id)) this.byTool.set(tool.id, managed);
       }
     }
     this.products = products;
@@ -107,6 +114,7 @@ export class ProductCatalog {
         const ref =
           this.byName.get(nameKey(match.tool.id)) ??
           this.byName.get(nameKey(match.tool.name)) ??
+          this.byTool.get(match.tool.id) ??
           this.toolRef(match.tool);
         resolved = { ref, instance: match.instance };
       }

@@ -35,7 +35,7 @@ export const FLEET_CODES = defineCodes({
   DRIFT_UNKNOWN_VERSION: {
     severity: 'medium',
     title: 'Agent version cannot be understood',
-    help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian or rpm), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme.",
+    help: "The reported version is not a version of the product's version scheme (semver unless the manifest sets versionScheme: windows, debian, rpm or commit-date), so it cannot be compared with the policy. Check the inventory source or the manifest's versionScheme.",
   },
   DRIFT_HASH_MISMATCH: {
     severity: 'critical',

@@ -38,7 +38,11 @@ export const manifestSchema = {
     product: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' },
     vendor: nonEmpty,
     aliases: { type: 'array', items: nonEmpty, maxItems: 64, nullable: true },
-    versionScheme: { type: 'string', enum: ['semver', 'windows', 'debian', 'rpm'], nullable: true },
+    versionScheme: {
+      type: 'string',
+      enum: ['semver', 'windows', 'debian', 'rpm', 'commit-date'],
+      nullable: true,
+    },
     serial: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     issued: { type: 'string', format: 'date-time' },
     expires: { type: 'string', format: 'date-time' },

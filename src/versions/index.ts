@@ -14,6 +14,7 @@
  */
 import semver from 'semver';
 
+import { compareCommitDates, formatCommitDate, parseCommitDate } from './commit-date.ts';
 import { compareDebian, formatDebianVersion, parseDebianVersion } from './debian.ts';
 import { compareRpm, formatRpmVersion, parseRpmVersion } from './rpm.ts';
 import { compareWindows, formatWindowsVersion, parseWindowsVersion } from './windows.ts';
@@ -22,7 +23,7 @@ export { compareDebianPart, parseDebianVersion } from './debian.ts';
 export { parseRpmVersion, rpmvercmp } from './rpm.ts';
 export { parseWindowsVersion } from './windows.ts';
 
-export const VERSION_SCHEMES = ['semver', 'windows', 'debian', 'rpm'] as const;
+export const VERSION_SCHEMES = ['semver', 'windows', 'debian', 'rpm', 'commit-date'] as const;
 export type VersionSchemeName = (typeof VERSION_SCHEMES)[number];
 
 export interface VersionScheme {
@@ -173,6 +174,15 @@ const SCHEMES: Readonly<Record<VersionSchemeName, VersionScheme>> = {
   ),
   debian: simpleScheme('debian', '1:7.4.2-1', false, parseDebianVersion, formatDebianVersion, compareDebian),
   rpm: simpleScheme('rpm', '1:7.4.2-1.el9', false, parseRpmVersion, formatRpmVersion, compareRpm),
+  // `+0000` is a zone here, not build metadata.
+  'commit-date': simpleScheme(
+    'commit-date',
+    '2025-03-06T21:44:07Z',
+    false,
+    parseCommitDate,
+    formatCommitDate,
+    compareCommitDates,
+  ),
 };
 
 /** The scheme of a manifest (`versionScheme`, default `semver`). */

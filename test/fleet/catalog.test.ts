@@ -229,6 +229,33 @@ describe('name normalisation before catalog matching', () => {
     expect(catalog.instanceOf('ScreenConnect Client')).toBe('');
     expect(catalog.instanceOf('AnyDesk (1a2b3c4d5e6f7a8b)')).toBe(''); // AnyDesk names no instance
   });
+
+  it('counts every name of a tool as the managed product when a manifest names that tool', () => {
+    // MeshCentral's served manifest names the agent `Mesh Agent` (pin --alias); its service,
+    // executable, package and product names are then that product, never an unapproved tool.
+    const manifest = {
+      schema: 1,
+      product: 'meshcentral-agent',
+      aliases: ['Mesh Agent'],
+      vendor: 'MeshCentral',
+      serial: 1,
+      issued: '2026-01-01T00:00:00Z',
+      expires: '2027-01-01T00:00:00Z',
+      signers: {},
+      policy: { target: '1.1.55' },
+      releases: [],
+    } as unknown as ConstructorParameters<typeof ProductCatalog>[0][number];
+    const catalog = new ProductCatalog([manifest], new RmmToolMatcher(bundledRmmTools()), 100);
+    for (const name of [
+      'Mesh Agent',
+      'Mesh Agent background service',
+      'MeshAgent.exe',
+      'meshagent',
+      'MeshCentral',
+    ])
+      expect(catalog.resolve(name), name).toMatchObject({ kind: 'managed', id: 'meshcentral-agent' });
+    expect(catalog.resolve('AnyDesk')).toMatchObject({ kind: 'tool', id: 'anydesk' });
+  });
 });
 
 describe('catalog generator', () => {

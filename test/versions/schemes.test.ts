@@ -61,6 +61,18 @@ const NORMALISE: readonly (readonly [VersionSchemeName, string, string | undefin
   ['rpm', '7.4.2^git1-1', '7.4.2^git1-1'],
   ['rpm', 'el9-1', undefined],
   ['rpm', '7.4 2', undefined],
+  // MeshAgent: the agent's commit date is its version (FileVersion, uninstall DisplayVersion).
+  ['commit-date', '2025-Mar-6 21:44:07+0000', '2025-03-06T21:44:07Z'],
+  ['commit-date', 'Commit: 2025-Mar-6 21:44:07+0000', '2025-03-06T21:44:07Z'], // ProductVersion
+  ['commit-date', '2025-03-06 21:44:07.000+00:00', '2025-03-06T21:44:07Z'],
+  ['commit-date', '2025-03-06 13:44:07-0800', '2025-03-06T21:44:07Z'], // zone applied
+  ['commit-date', '2025-03-06T21:44:07Z', '2025-03-06T21:44:07Z'],
+  ['commit-date', ' 2025-mar-06 21:44:07 ', '2025-03-06T21:44:07Z'], // no zone: UTC
+  ['commit-date', '2025-Feb-30 21:44:07+0000', undefined], // no roll-over into March
+  ['commit-date', '2025-Mrz-6 21:44:07+0000', undefined], // English months only
+  ['commit-date', '2025-03-06 25:44:07Z', undefined],
+  ['commit-date', '2025-03-06T21:44:07+2500', undefined],
+  ['commit-date', '1.1.55', undefined],
 ];
 
 /** [scheme, a, b, sign of compare(a, b)] after normalising both. */
@@ -98,6 +110,8 @@ const ORDER: readonly (readonly [VersionSchemeName, string, string, -1 | 0 | 1])
   ['rpm', '1:1.0-1', '2.0-1', 1],
   ['rpm', '1.0-1.el9', '1.0-2.el9', -1],
   ['rpm', '1.0', '1.0-5', 0], // a bare version matches any release
+  ['commit-date', '2024-Oct-2 17:05:11+0000', '2025-Mar-6 21:44:07+0000', -1],
+  ['commit-date', '2025-03-06 23:44:07+02:00', '2025-Mar-6 21:44:07+0000', 0],
 ];
 
 describe('version normalisation', () => {
