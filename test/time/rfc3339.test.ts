@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { instantOf, parseRfc3339 } from '../../src/time/rfc3339.ts';
+import { fuzzParameters, mutatedText } from '../helpers/fuzz.ts';
 
 /** [text, instant as ISO or undefined]: invariant, only texts with a finite instant are accepted. */
 const CASES: ReadonlyArray<readonly [string, string | undefined]> = [
@@ -39,5 +41,25 @@ describe('parseRfc3339', () => {
 
   it('instantOf throws on what the parser refuses', () => {
     expect(() => instantOf('2026-12-31T23:59:60Z')).toThrow(/RFC 3339/);
+  });
+});
+
+describe('parseRfc3339 under fuzzing', () => {
+  it('fuzz: a mutated or random date-time is a finite instant that prints back to the same instant, or undefined', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(mutatedText(fc, '2026-12-31T23:59:59.999+14:00'), fc.string({ maxLength: 40 })),
+        (text) => {
+          const instant = parseRfc3339(text);
+          if (instant === undefined) {
+            expect(() => instantOf(text)).toThrow(/not an RFC 3339 date-time/);
+            return;
+          }
+          expect(Number.isFinite(instant)).toBe(true);
+          expect(parseRfc3339(new Date(instant).toISOString())).toBe(instant);
+        },
+      ),
+      fuzzParameters(1000),
+    );
   });
 });
