@@ -10,6 +10,8 @@ export default tseslint.config(
       'test/fixtures/generated/**',
       'src/validators/*.ts',
       'action/dist/**',
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   js.configs.recommended,

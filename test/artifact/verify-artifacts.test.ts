@@ -92,6 +92,32 @@ describe('verifyArtifactFile', () => {
     const result = await verify(await ws.writeFile(NAME, bytes));
     expect(result.findings).toFailWith('DIGEST_MISMATCH');
     expect(result.subject.result).toBe('fail');
+    // Same size: one mismatch per pinned binding digest, and no size finding.
+    expect(result.findings.map((f) => [f.code, f.evidence['algorithm']])).toEqual([
+      ['DIGEST_MISMATCH', 'sha256'],
+      ['DIGEST_MISMATCH', 'sha512'],
+    ]);
+  });
+
+  it('checks every pinned digest, not only the strongest one that identified the file', async () => {
+    const bytes = installer('7.4.2');
+    const pin = artifactFor(NAME, bytes);
+    // The sha512 is right (the file is identified by it) but the sha256 pinned beside it is not.
+    await ws.writeManifest(
+      manifestWith({
+        releases: [
+          { version: '7.4.2', artifacts: [{ ...pin, digests: { ...pin.digests, sha256: '0'.repeat(64) } }] },
+        ],
+      }),
+    );
+    const result = await verify(await ws.writeFile(NAME, bytes));
+    expect(result.subject.result).toBe('fail');
+    expect(result.subject.facts['version']).toBe('7.4.2');
+    const mismatch = result.findings.filter((f) => f.code === 'DIGEST_MISMATCH');
+    expect(mismatch.map((f) => f.evidence)).toEqual([
+      { algorithm: 'sha256', expected: '0'.repeat(64), actual: pin.digests.sha256 },
+    ]);
+    expect(result.findings.some((f) => f.code === 'ARTIFACT_VERIFIED')).toBe(false);
   });
 
   it('fails a longer file with SIZE_MISMATCH and reads only the pinned size + 1 byte', async () => {
@@ -107,12 +133,20 @@ describe('verifyArtifactFile', () => {
     });
     expect(result.findings).toFailWith('SIZE_MISMATCH');
     expect(maxRead).toBe(pinned.length + 1);
+    // The digest of the first bytes is not the file's: no digest finding claims one.
+    expect(result.findings.map((f) => f.code)).toEqual(['SIZE_MISMATCH']);
+    expect(result.findings[0]?.evidence).toEqual({ expected: pinned.length, actual: null, version: '7.4.2' });
   });
 
   it('fails a shorter file with SIZE_MISMATCH', async () => {
-    expect((await verify(await ws.writeFile(NAME, installer('7.4.2').subarray(0, 10)))).findings).toFailWith(
+    const result = await verify(await ws.writeFile(NAME, installer('7.4.2').subarray(0, 10)));
+    expect(result.findings).toFailWith('SIZE_MISMATCH');
+    expect(result.findings.map((f) => f.code)).toEqual([
       'SIZE_MISMATCH',
-    );
+      'DIGEST_MISMATCH',
+      'DIGEST_MISMATCH',
+    ]);
+    expect(result.findings[0]?.evidence).toMatchObject({ actual: 10 });
   });
 
   it('fails a revoked version with VERSION_REVOKED', async () => {
@@ -146,6 +180,14 @@ describe('verifyArtifactFile', () => {
     expect(
       (await verify(await ws.writeFile(NAME, installer('7.4.2')), { platform: 'windows-x64' })).findings,
     ).toFailWith('PLATFORM_NOT_ALLOWED');
+  });
+
+  it('passes any platform when the policy lists none and no --platform is asked', async () => {
+    await ws.writeManifest(manifestWith({ policy: { target: '7.4.2' } }));
+    const result = await verify(await ws.writeFile(NAME, installer('7.4.2')));
+    expect(result.findings.map((f) => f.code)).toEqual(['ARTIFACT_VERIFIED']);
+    const asked = await verify(await ws.writeFile(NAME, installer('7.4.2')), { platform: 'linux-x64' });
+    expect(asked.subject.result).toBe('pass');
   });
 
   it('fails an artifact pinned only by sha1 with DIGEST_WEAK_ONLY', async () => {
@@ -191,6 +233,37 @@ describe('verifyArtifactFile', () => {
     const failed = await verify(await ws.writeFile(NAME, installer('7.4.2')), { checks: [throwing] });
     expect(failed.findings).toFailWith('ARTIFACT_CHECK_ERROR');
     expect(failed.subject.result).toBe('fail');
+  });
+
+  it("fails the artifact with a domain check's failing finding, and keeps its notes", async () => {
+    const { finding } = await import('../../src/findings.ts');
+    const failing: ArtifactCheck = {
+      name: 'authenticode',
+      run: ({ subject }) =>
+        Promise.resolve({
+          findings: [finding('AUTHENTICODE_UNSIGNED', { subject, message: `${subject}: no signature` })],
+          facts: {},
+        }),
+    };
+    const result = await verify(await ws.writeFile(NAME, installer('7.4.2')), { checks: [failing] });
+    expect(result.subject.result).toBe('fail');
+    expect(result.findings.map((f) => f.code)).toEqual(['AUTHENTICODE_UNSIGNED']);
+    expect(result.subject.facts['checks']).toEqual(['authenticode']);
+  });
+
+  it('runs no domain check on a file that already failed critically (a revoked version)', async () => {
+    let ran = 0;
+    const counting: ArtifactCheck = {
+      name: 'counting',
+      run: () => {
+        ran++;
+        return Promise.resolve({ findings: [], facts: {} });
+      },
+    };
+    const result = await verify(await ws.writeFile('a.run', installer('7.3.0')), { checks: [counting] });
+    expect(result.findings).toFailWith('VERSION_REVOKED');
+    expect(ran).toBe(0);
+    expect(result.subject.facts['checks']).toBeUndefined();
   });
 });
 

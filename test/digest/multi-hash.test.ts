@@ -99,6 +99,11 @@ describe('hashFile', () => {
     await expect(hashFile(tmpdir(), { algorithms: ['sha256'] })).rejects.toThrow(/not a regular file/);
   });
 
+  it('refuses a request for no algorithm instead of returning no digest', async () => {
+    const path = await tempFile(Buffer.from('x'));
+    await expect(hashFile(path, { algorithms: [] })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
   it('MultiHash equals one-shot hashing however the input is chunked', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), (chunks) => {
@@ -121,11 +126,18 @@ describe('digest helpers', () => {
     expect(parseDigestReference(`sha256:${'a'.repeat(63)}`)).toBeUndefined();
     expect(parseDigestReference(`md5:${'a'.repeat(32)}`)).toBeUndefined();
     expect(parseDigestReference(`sha256:${'g'.repeat(64)}`)).toBeUndefined();
+    // The whole value, not a digest found inside it.
+    expect(parseDigestReference(`xsha256:${'a'.repeat(64)}`)).toBeUndefined();
+    expect(parseDigestReference(`sha256:${'a'.repeat(64)}z`)).toBeUndefined();
   });
 
   it('checks hex lengths per algorithm and compares in constant time', () => {
     expect(isDigestHex('sha512', 'a'.repeat(128))).toBe(true);
     expect(isDigestHex('sha512', 'a'.repeat(64))).toBe(false);
+    // Every character is lower-case hex, the first and the last included.
+    expect(isDigestHex('sha256', `g${'a'.repeat(63)}`)).toBe(false);
+    expect(isDigestHex('sha256', `${'a'.repeat(63)}g`)).toBe(false);
+    expect(isDigestHex('sha256', 'A'.repeat(64))).toBe(false);
     expect(digestsEqual('ab', 'AB')).toBe(true);
     expect(digestsEqual('ab', 'abc')).toBe(false);
     expect(digestsEqual('ab', 'ac')).toBe(false);
