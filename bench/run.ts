@@ -16,6 +16,7 @@ const BENCHMARKS: readonly string[] = [
   'drift-process.ts',
   'sbom.ts',
   'sigstore.ts',
+  'openpgp.ts',
   // one line per benchmark file
 ];
 
