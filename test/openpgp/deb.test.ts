@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { verifyArtifactFile } from '../../src/artifact/verify-artifacts.ts';
 import { loadManifestFile } from '../../src/manifest/load.ts';
-import { parseRelease } from '../../src/openpgp/deb-repository.ts';
+import { findPackage, parseRelease } from '../../src/openpgp/deb-repository.ts';
 import { checkClearSigned, loadOpenPgpKeys } from '../../src/openpgp/signature.ts';
+import { fuzzParameters, mutatedText, parsesOrFailsLocated } from '../helpers/fuzz.ts';
 import { artifactFor, baseManifest, workspace, type Workspace } from '../helpers/signed-manifest.ts';
 
 // A .deb trusted the way apt trusts it: built by dpkg-deb, listed in a Packages index that a
@@ -263,5 +265,42 @@ describe("Debian's real chain: InRelease → Packages", () => {
           : readFileSync(path);
     const listed = release.sha256.get(sha256(packages));
     expect(listed).toEqual([{ path: 'main/binary-amd64/Packages', size: packages.length }]);
+  });
+});
+
+describe('Release and Packages parsers on hostile text', () => {
+  it('fuzz: a mutated Release ends in a parsed Release or a located input error', () => {
+    const text = releaseText({
+      'main/binary-amd64/Packages': Buffer.from('x'),
+      'main/binary-amd64/Packages.gz': Buffer.from('y'),
+    });
+    fc.assert(
+      fc.property(mutatedText(fc, text), (mutated) => {
+        parsesOrFailsLocated(() => parseRelease(mutated, 'Release'), 'Release');
+      }),
+      fuzzParameters(200),
+    );
+  });
+
+  it('fuzz: a mutated Packages index ends in a lookup result or a located input error', () => {
+    const text = `${stanza(Buffer.from('a'), '1-1')}\n${stanza(Buffer.from('b'), '2-1')}`;
+    fc.assert(
+      fc.property(mutatedText(fc, text), (mutated) => {
+        parsesOrFailsLocated(() => findPackage(mutated, sha256(Buffer.from('b')), 1, 'Packages'), 'Packages');
+      }),
+      fuzzParameters(200),
+    );
+  });
+
+  it('refuses a Release without its SHA256 listing or with a malformed line, naming the file', () => {
+    expect(() => parseRelease('Origin: x\nSuite: y\n', 'R')).toThrow(
+      /R: the Release file has no SHA256 field/,
+    );
+    expect(() => parseRelease('SHA256:\n nothex 12 main/Packages\n', 'R')).toThrow(
+      /R: expected 'SHA256 SIZE PATH'/,
+    );
+    expect(() => parseRelease(`Valid-Until: someday\nSHA256:\n ${'a'.repeat(64)} 1 p\n`, 'R')).toThrow(
+      /Valid-Until is not a date/,
+    );
   });
 });
