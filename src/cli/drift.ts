@@ -233,6 +233,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
         ).DriftHistory.open(resolve(io.cwd, values.history), {
           lockWaitMs: (lockWait ?? defaults.historyLockWaitSeconds) * 1000,
           waitFlag: '--lock-wait',
+          ...(io.signal !== undefined ? { signal: io.signal } : {}),
         });
   let report: DriftReport;
   try {

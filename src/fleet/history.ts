@@ -89,6 +89,8 @@ export interface HistoryOpenOptions {
   readonly lockWaitMs: number;
   /** How the user changes the wait, for the busy message (e.g. `--lock-wait`). */
   readonly waitFlag?: string;
+  /** Stops waiting for the lock at once when aborted (its reason is thrown). */
+  readonly signal?: AbortSignal;
 }
 
 export interface HistoryOptions {
@@ -137,6 +139,7 @@ export class DriftHistory implements HistoryStage {
       purpose: 'rmm-verify drift scan',
       what: 'history database',
       ...(options.waitFlag !== undefined ? { waitFlag: options.waitFlag } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     try {
       const history = DriftHistory.openFile(path);

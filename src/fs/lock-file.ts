@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -36,6 +36,8 @@ export interface LockOptions {
   readonly waitFlag?: string;
   /** Polling interval in milliseconds (default 100). */
   readonly pollMs?: number;
+  /** Stops the wait at once when aborted (SIGINT/SIGTERM/SIGHUP): its reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HeldLock {
@@ -44,8 +46,20 @@ export interface HeldLock {
   release(): void;
 }
 
+/**
+ * The lock of a file sits beside the file itself: for a symlink, beside its target (the file
+ * that is read and written through the link), so two runs that reach one state file through
+ * different links still exclude each other. A file that does not exist yet is locked where it
+ * will be.
+ */
 export function lockPathOf(file: string): string {
-  return `${file}.lock`;
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // Not there yet (or a dangling link): the path as given.
+  }
+  return `${target}.lock`;
 }
 
 /** Takes the lock of `file`, waiting up to `waitMs` for another owner; throws INPUT_BUSY after that. */
@@ -63,7 +77,9 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   const waitStarted = Date.now();
   const deadline = waitStarted + Math.max(0, options.waitMs);
   let owner: LockOwner | undefined;
+  const signal = options.signal;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       const handle = await open(path, 'wx', 0o644);
       try {
@@ -92,7 +108,13 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
       continue;
     }
     if (Date.now() >= deadline) break;
-    await sleep(Math.min(options.pollMs ?? 100, Math.max(1, deadline - Date.now())));
+    // The sleep ends on the signal: a waiting scan stops at once, not after a fallback timer.
+    await sleep(Math.min(options.pollMs ?? 100, Math.max(1, deadline - Date.now())), undefined, {
+      ...(signal !== undefined ? { signal } : {}),
+    }).catch((error: unknown) => {
+      if (signal?.aborted === true) signal.throwIfAborted();
+      throw error;
+    });
   }
   const waited = ((Date.now() - waitStarted) / 1000).toFixed(1);
   const who =
