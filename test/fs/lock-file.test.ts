@@ -35,7 +35,9 @@ describe('lock files', () => {
     const controller = new AbortController();
     const reason = new Error('interrupted by SIGTERM');
     const started = Date.now();
-    setTimeout(() => controller.abort(reason), 100);
+    setTimeout(() => {
+      controller.abort(reason);
+    }, 100);
     await expect(
       acquireLock(file, { ...OPTIONS, waitMs: 60_000, pollMs: 10_000, signal: controller.signal }),
     ).rejects.toBe(reason);
