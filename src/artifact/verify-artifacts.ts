@@ -41,8 +41,80 @@ interface PinnedEntry {
   readonly artifact: Artifact;
 }
 
-function pinnedEntries(manifest: Manifest): PinnedEntry[] {
-  return manifest.releases.flatMap((release) => release.artifacts.map((artifact) => ({ release, artifact })));
+/**
+ * A manifest's pins arranged for lookups, made once per manifest (not once per file: a run over
+ * N files against N pins would otherwise compare N × N digests).
+ */
+interface PinIndex {
+  readonly entries: readonly PinnedEntry[];
+  readonly byName: ReadonlyMap<string, readonly PinnedEntry[]>;
+  /** Entries by `algorithm:hex` (lower case) of their binding digest, in manifest order. */
+  readonly byBinding: ReadonlyMap<string, readonly PinnedEntry[]>;
+  /** Every algorithm any pin uses, and sha256. */
+  readonly algorithms: readonly DigestAlgorithm[];
+  /** The largest read cap over every entry. */
+  readonly maxCap: number;
+}
+
+const pinIndexes = new WeakMap<Manifest, PinIndex>();
+
+function pinIndex(manifest: Manifest): PinIndex {
+  const known = pinIndexes.get(manifest);
+  if (known) return known;
+  const entries = manifest.releases.flatMap((release) =>
+    release.artifacts.map((artifact) => ({ release, artifact })),
+  );
+  const byName = new Map<string, PinnedEntry[]>();
+  const byBinding = new Map<string, PinnedEntry[]>();
+  const algorithms = new Set<DigestAlgorithm>(['sha256']);
+  for (const entry of entries) {
+    const named = byName.get(entry.artifact.name);
+    if (named) named.push(entry);
+    else byName.set(entry.artifact.name, [entry]);
+    const binding = bindingDigest(entry.artifact);
+    if (binding) {
+      const key = `${binding.algorithm}:${binding.hex.toLowerCase()}`;
+      const same = byBinding.get(key);
+      if (same) same.push(entry);
+      else byBinding.set(key, [entry]);
+    }
+    for (const a of Object.keys(entry.artifact.digests) as DigestAlgorithm[]) algorithms.add(a);
+  }
+  const index: PinIndex = {
+    entries,
+    byName,
+    byBinding,
+    algorithms: [...algorithms],
+    maxCap: Math.max(0, ...entries.map((e) => readCap(e.artifact))),
+  };
+  pinIndexes.set(manifest, index);
+  return index;
+}
+
+/**
+ * The first pin (in manifest order) whose binding digest the file has, at its exact size: the
+ * index narrows the candidates, each is then compared in full.
+ */
+function matchPinned(index: PinIndex, digests: Digests, size: number): PinnedEntry | undefined {
+  const candidates = new Set<PinnedEntry>();
+  for (const algorithm of ['sha512', 'sha384', 'sha256'] as const) {
+    const actual = digests[algorithm];
+    if (actual === undefined) continue;
+    for (const entry of index.byBinding.get(`${algorithm}:${actual.toLowerCase()}`) ?? [])
+      candidates.add(entry);
+  }
+  if (candidates.size === 0) return undefined;
+  return index.entries.find((e) => {
+    if (!candidates.has(e)) return false;
+    const binding = bindingDigest(e.artifact);
+    const actual = binding ? digests[binding.algorithm] : undefined;
+    return (
+      binding !== undefined &&
+      actual !== undefined &&
+      digestsEqual(binding.hex, actual) &&
+      e.artifact.size === size
+    );
+  });
 }
 
 /** The strongest binding digest an entry pins (sha512 > sha384 > sha256), if any. */
@@ -146,20 +218,17 @@ async function verifyOpened(
   resources: CheckResources | undefined,
 ): Promise<ArtifactVerification> {
   const { manifest } = options.loaded;
-  const entries = pinnedEntries(manifest);
+  const index = pinIndex(manifest);
+  const { entries } = index;
   const name = basename(path);
-  const byName = entries.filter((e) => e.artifact.name === name);
+  const byName = index.byName.get(name) ?? [];
   // A file whose name is pinned is read no further than that pin allows; others up to the largest pin.
-  const capSource = byName.length > 0 ? byName : entries;
-  const maxBytes = Math.max(0, ...capSource.map((e) => readCap(e.artifact)));
-  const algorithms = new Set<DigestAlgorithm>(['sha256']);
-  for (const e of entries)
-    for (const a of Object.keys(e.artifact.digests) as DigestAlgorithm[]) algorithms.add(a);
+  const maxBytes = byName.length > 0 ? Math.max(0, ...byName.map((e) => readCap(e.artifact))) : index.maxCap;
 
   let hashed;
   try {
     hashed = await hashFileHandle(opened.handle, Number(opened.stat.size), path, {
-      algorithms: [...algorithms],
+      algorithms: index.algorithms,
       maxBytes,
       ...(options.onProgress ? { onProgress: (n: number) => options.onProgress?.(path, n) } : {}),
     });
@@ -180,18 +249,7 @@ async function verifyOpened(
     ? { sha256: 'not computed' }
     : { sha256: digests.sha256 ?? null };
 
-  const match = hashed.exceededCap
-    ? undefined
-    : entries.find((e) => {
-        const binding = bindingDigest(e.artifact);
-        const actual = binding ? digests[binding.algorithm] : undefined;
-        return (
-          binding !== undefined &&
-          actual !== undefined &&
-          digestsEqual(binding.hex, actual) &&
-          e.artifact.size === hashed.bytesRead
-        );
-      });
+  const match = hashed.exceededCap ? undefined : matchPinned(index, digests, hashed.bytesRead);
 
   // A re-signed copy of a pinned PE has other bytes (its signature) but the pinned code.
   const resignedMatch =
