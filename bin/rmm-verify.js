@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Kept to syntax every Node release since 14 parses, so an older Node reaches the version check
 // below and says in one line what is needed instead of failing on a missing API.
-import { spawn } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
+// node:child_process and node:os are imported only by the drift branch below: every other
+// command's cold start would load about 30 of Node's internal modules for them.
 
 /**
  * The Node releases this package supports: package.json `engines` (a test keeps them equal),
@@ -52,6 +52,10 @@ if (
   !wantsHelp &&
   !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))
 ) {
+  const [{ spawn }, { constants: osConstants }] = await Promise.all([
+    import('node:child_process'),
+    import('node:os'),
+  ]);
   const child = spawn(process.execPath, [SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { MALLOC_ARENA_MAX: '2', ...process.env, RMM_VERIFY_LAUNCHER_PID: String(process.pid) },
@@ -81,7 +85,7 @@ if (
       import('../dist/cli/io.js'),
       import('../dist/cli/interrupt.js'),
     ]);
-    process.exitCode = await main(args, { ...processIo(), signal: stopOnSignals() });
+    process.exitCode = await main(args, processIo(stopOnSignals()));
   } else {
     process.exitCode = await main(args);
   }

@@ -1,8 +1,13 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 
 import { UsageError, errorMessage } from '../errors.ts';
 import { isSeverity, type Severity } from '../findings.ts';
 import { closest } from './suggest.ts';
+
+// Cold start: an ESM import of a node: builtin builds its whole namespace, which loads every
+// lazily loaded part of it (node:fs: streams, readline, fs/promises; node:util: worker_threads…).
+// process.getBuiltinModule returns the module object and loads only what is used.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

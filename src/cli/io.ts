@@ -11,14 +11,27 @@ export interface CliIo {
   readonly signal?: AbortSignal;
 }
 
-export function processIo(): CliIo {
+/**
+ * The process's own streams, each made only when a command first touches it: Node builds
+ * process.stdin (and a pipe's stream) on first access, loading its stream, net or readline code,
+ * which `--help` or a report to stdout never needs (cold start). Do not spread the result: that
+ * reads every stream; pass `signal` here instead.
+ */
+export function processIo(signal?: AbortSignal): CliIo {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     now: new Date(),
+    ...(signal !== undefined ? { signal } : {}),
   };
 }
 

@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.ts';
 // The path only: the state module itself (JSON schema validation) loads when the state is read.
 import { defaultStatePath } from '../manifest/state-path.ts';
 import type { CliIo } from './io.ts';
+
+// Not `import … from 'node:fs'`: that loads all of node:fs at start-up (see cli/args.ts).
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** Flags shared by every command that trusts a manifest. */
 export const trustFlags = {

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { defaults } from '../defaults.ts';
@@ -15,6 +14,9 @@ import {
 import { write, type CliIo } from './io.ts';
 import { progressOn } from './progress.ts';
 import { statePath, trustFlags, trustRootPath } from './trust-options.ts';
+
+// Not `import … from 'node:fs'`: that loads all of node:fs at start-up (see cli/args.ts).
+const { statSync } = process.getBuiltinModule('node:fs');
 
 const HELP = `Usage: rmm-verify verify <file|dir|github:owner/repo@tag>... --manifest M [options]
 

@@ -80,7 +80,33 @@ describe('cold start: what each command loads', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(packages(run.modules)).toEqual([]);
     expect(run.modules).not.toContain('node:sqlite');
+    // An ESM import of these builtins loads dozens of Node's own modules (child_process: net,
+    // streams; fs and util: every lazily loaded part); help needs none of them.
+    for (const builtin of ['node:child_process', 'node:fs', 'node:util', 'node:worker_threads'])
+      expect(run.modules).not.toContain(builtin);
   });
+
+  it.each([['--help'], ['verify', '--help'], ['drift', '--help']])(
+    'rmm-verify %s creates no stdin stream and loads no networking code',
+    (...args) => {
+      // Node builds process.stdin (and a pipe's net.Socket) on first access: only commands that read it may touch it.
+      const probe = join(dir, 'builtins.cjs');
+      const out = join(dir, `builtins-${runs++}.txt`);
+      writeFileSync(
+        probe,
+        "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));",
+      );
+      // stdin a pipe (touching it would make a net.Socket); output to /dev/null, which needs no stream code.
+      const result = spawnSync(process.execPath, ['--require', probe, BIN, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, LOADED_OUT: out },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      expect(result.status).toBe(0);
+      const loaded = readFileSync(out, 'utf8');
+      expect(loaded).not.toMatch(/^NativeModule (net|child_process|readline|internal\/fs\/promises)$/m);
+    },
+  );
 
   it('attest verify --offline verifies without loading the TUF client or an HTTP stack', () => {
     const run = loads([
