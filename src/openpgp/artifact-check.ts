@@ -7,7 +7,7 @@ import type { ArtifactCheck, ArtifactCheckResult, ArtifactContext } from '../art
 import { openFileSource, type ByteSource } from '../authenticode/source.ts';
 import { defaults } from '../defaults.ts';
 import { errorMessage, RmmVerifyError } from '../errors.ts';
-import { finding, type EvidenceValue, type Finding } from '../findings.ts';
+import { finding, type EvidenceValue, type Finding, type FindingCode } from '../findings.ts';
 import { readBoundedFile } from '../json/index.ts';
 import type { OpenPgpSigner } from '../manifest/types.ts';
 import { findPackage, isDeb, parseRelease, type PackageEntry } from './deb-repository.ts';
@@ -36,83 +36,83 @@ export const openPgpCheck: ArtifactCheck = {
     const signers = openPgpSignersFor(context.manifest, context.artifact);
     if (signers.length === 0) return undefined;
     const fail = (findings: Finding[]): ArtifactCheckResult => ({ findings, facts: { openpgp: 'failed' } });
-    const at = (code: Parameters<typeof finding>[0], message: string, file: string, evidence = {}) =>
-      finding(code, {
-        subject: context.subject,
-        message: `${context.subject}: ${message}`,
-        evidence,
-        location: { file },
-      });
 
     let keyrings: OpenPgpKeyring[];
     try {
       keyrings = await pinnedKeyrings(signers, context.manifestDir);
     } catch (error: unknown) {
-      return fail([at('OPENPGP_TRUST_UNAVAILABLE', errorMessage(error), context.path)]);
+      return fail([findingAt(context, 'OPENPGP_TRUST_UNAVAILABLE', errorMessage(error), context.path)]);
     }
-    const rpm = await withSource(context, async (source) =>
-      isRpm(await source.read(0, Math.min(4, source.size))) ? checkRpm(context, source, keyrings) : undefined,
-    );
-    if (rpm !== undefined) return rpm;
-    const deb = await withSource(context, async (source) =>
-      isDeb(await source.read(0, Math.min(21, source.size)))
-        ? checkDeb(context, source, keyrings)
-        : undefined,
-    );
-    if (deb !== undefined) return deb;
-    const files = findOpenPgpSignatureFiles(context);
-    if (files.length === 0) {
-      return fail([
-        at(
-          'OPENPGP_SIGNATURE_MISSING',
-          `no detached OpenPGP signature (${OPENPGP_SIGNATURE_SUFFIXES.map((s) => `${context.artifact.name}${s}`).join(', ')}; for a .deb, its repository's InRelease and Packages) beside the file or in an evidence directory`,
-          context.path,
-        ),
-      ]);
-    }
-    const failures: Finding[] = [];
-    let verified: { file: string; signers: readonly string[] } | undefined;
-    for (const file of files) {
-      let checked;
-      try {
-        checked = await withSource(context, (source) =>
-          checkDetachedSignature(streamOf(source, 0, source.size), file, keyrings, context.now),
-        );
-      } catch (error: unknown) {
-        if (!(error instanceof RmmVerifyError)) throw error;
-        failures.push(at('OPENPGP_SIGNATURE_MALFORMED', error.message, file, { signature: file }));
-        continue;
+    return withSource(context, async (source) => {
+      const head = await source.read(0, Math.min(21, source.size));
+      if (isRpm(head)) return checkRpm(context, source, keyrings);
+      if (isDeb(head)) {
+        const deb = await checkDeb(context, source, keyrings);
+        if (deb !== undefined) return deb;
       }
-      if (checked.ok) {
-        verified ??= { file, signers: checked.signers };
-        continue;
-      }
-      const byPinnedKey = checked.problems.some((p) => p.startsWith('the signature by key'));
-      failures.push(
-        at(
-          byPinnedKey ? 'OPENPGP_SIGNATURE_INVALID' : 'OPENPGP_SIGNER_UNTRUSTED',
-          `${file}: ${checked.problems.join('; ')}`,
-          file,
-          { signature: file, unknownKeyIds: checked.unknownKeyIds },
-        ),
-      );
-    }
-    // A pinned key's signature that fails is an attack signal even beside a good one.
-    const invalid = failures.filter((f) => f.code !== 'OPENPGP_SIGNER_UNTRUSTED');
-    if (verified === undefined || invalid.length > 0) return fail(failures);
-    return {
-      findings: [
-        at(
-          'OPENPGP_VERIFIED',
-          `${verified.file}: good OpenPGP signature by ${verified.signers.join(', ')}`,
-          verified.file,
-          { signature: verified.file, signers: verified.signers },
-        ),
-      ],
-      facts: { openpgp: 'verified', openpgpSigner: verified.signers.join(', ') },
-    };
+      return checkDetached(context, source, keyrings);
+    });
   },
 };
+
+/** A plain file (or a .deb without its repository): one detached signature beside it must verify. */
+async function checkDetached(
+  context: ArtifactContext,
+  source: ByteSource,
+  keyrings: readonly OpenPgpKeyring[],
+): Promise<ArtifactCheckResult> {
+  const fail = (findings: Finding[]): ArtifactCheckResult => ({ findings, facts: { openpgp: 'failed' } });
+  const at = (code: FindingCode, message: string, file: string, evidence = {}) =>
+    findingAt(context, code, message, file, evidence);
+  const files = findOpenPgpSignatureFiles(context);
+  if (files.length === 0) {
+    return fail([
+      at(
+        'OPENPGP_SIGNATURE_MISSING',
+        `no detached OpenPGP signature (${OPENPGP_SIGNATURE_SUFFIXES.map((s) => `${context.artifact.name}${s}`).join(', ')}; for a .deb, its repository's InRelease and Packages) beside the file or in an evidence directory`,
+        context.path,
+      ),
+    ]);
+  }
+  const failures: Finding[] = [];
+  let verified: { file: string; signers: readonly string[] } | undefined;
+  for (const file of files) {
+    let checked;
+    try {
+      checked = await checkDetachedSignature(streamOf(source, 0, source.size), file, keyrings, context.now);
+    } catch (error: unknown) {
+      if (!(error instanceof RmmVerifyError)) throw error;
+      failures.push(at('OPENPGP_SIGNATURE_MALFORMED', error.message, file, { signature: file }));
+      continue;
+    }
+    if (checked.ok) {
+      verified ??= { file, signers: checked.signers };
+      continue;
+    }
+    failures.push(
+      at(
+        checked.badByGivenKey ? 'OPENPGP_SIGNATURE_INVALID' : 'OPENPGP_SIGNER_UNTRUSTED',
+        `${file}: ${checked.problems.join('; ')}`,
+        file,
+        { signature: file, unknownKeyIds: checked.unknownKeyIds },
+      ),
+    );
+  }
+  // A pinned key's signature that fails is an attack signal even beside a good one.
+  const invalid = failures.filter((f) => f.code !== 'OPENPGP_SIGNER_UNTRUSTED');
+  if (verified === undefined || invalid.length > 0) return fail(failures);
+  return {
+    findings: [
+      at(
+        'OPENPGP_VERIFIED',
+        `${verified.file}: good OpenPGP signature by ${verified.signers.join(', ')}`,
+        verified.file,
+        { signature: verified.file, signers: verified.signers },
+      ),
+    ],
+    facts: { openpgp: 'verified', openpgpSigner: verified.signers.join(', ') },
+  };
+}
 
 /** The signers' keys, only the pinned fingerprints when they name some. */
 async function pinnedKeyrings(
@@ -183,17 +183,8 @@ async function checkRpm(
   source: ByteSource,
   keyrings: readonly OpenPgpKeyring[],
 ): Promise<ArtifactCheckResult> {
-  const at = (
-    code: Parameters<typeof finding>[0],
-    message: string,
-    evidence: Record<string, EvidenceValue> = {},
-  ) =>
-    finding(code, {
-      subject: context.subject,
-      message: `${context.subject}: ${message}`,
-      evidence,
-      location: { file: context.path },
-    });
+  const at = (code: FindingCode, message: string, evidence: Record<string, EvidenceValue> = {}) =>
+    findingAt(context, code, message, context.path, evidence);
   const fail = (findings: Finding[]): ArtifactCheckResult => ({
     findings,
     facts: { openpgp: 'failed', rpm: 'failed' },
@@ -233,11 +224,7 @@ async function checkRpm(
       );
   }
   if (rpm.payloadDigest !== undefined) {
-    const hash = createHash(rpm.payloadDigest.algorithm);
-    for (let offset = rpm.payloadOffset; offset < source.size; offset += defaults.readChunkBytes) {
-      hash.update(await source.read(offset, Math.min(defaults.readChunkBytes, source.size - offset)));
-    }
-    const actual = hash.digest('hex');
+    const actual = await digestRange(source, rpm.payloadDigest.algorithm, rpm.payloadOffset, source.size);
     if (actual !== rpm.payloadDigest.hex)
       findings.push(
         at(
@@ -276,7 +263,7 @@ async function checkRpm(
     if (checked.ok) {
       verified.push(...checked.signers.filter((s) => !verified.includes(s)));
       if (signature.scope === 'header+payload') payloadSigned = true;
-    } else if (checked.problems.some((p) => p.startsWith('the signature by key'))) {
+    } else if (checked.badByGivenKey) {
       findings.push(
         at(
           'OPENPGP_SIGNATURE_INVALID',
@@ -353,18 +340,12 @@ async function checkDeb(
   const { releases, indexes } = repositoryFiles(context);
   if (releases.length === 0) return undefined;
   const at = (
-    code: Parameters<typeof finding>[0],
+    code: FindingCode,
     message: string,
     file: string,
     evidence: Record<string, EvidenceValue> = {},
-  ) =>
-    finding(code, {
-      subject: context.subject,
-      message: `${context.subject}: ${message}`,
-      evidence,
-      location: { file },
-    });
-  const sha256 = context.digests.sha256 ?? (await sha256Of(source));
+  ) => findingAt(context, code, message, file, evidence);
+  const sha256 = context.digests.sha256 ?? (await digestRange(source, 'sha256', 0, source.size));
   const failures: Finding[] = [];
   for (const releasePath of releases) {
     let checked: OpenPgpSignatureCheck & { text: string };
@@ -382,10 +363,9 @@ async function checkDeb(
       continue;
     }
     if (!checked.ok) {
-      const byPinnedKey = checked.problems.some((p) => p.startsWith('the signature by key'));
       failures.push(
         at(
-          byPinnedKey ? 'OPENPGP_SIGNATURE_INVALID' : 'OPENPGP_SIGNER_UNTRUSTED',
+          checked.badByGivenKey ? 'OPENPGP_SIGNATURE_INVALID' : 'OPENPGP_SIGNER_UNTRUSTED',
           `${releasePath}: ${checked.problems.join('; ')}`,
           releasePath,
         ),
@@ -476,10 +456,32 @@ async function checkDeb(
   return { findings: failures, facts: { openpgp: 'failed', deb: 'failed' } };
 }
 
-async function sha256Of(source: ByteSource): Promise<string> {
-  const hash = createHash('sha256');
-  for (let offset = 0; offset < source.size; offset += defaults.readChunkBytes) {
-    hash.update(await source.read(offset, Math.min(defaults.readChunkBytes, source.size - offset)));
+/** Hex digest of bytes `start` to `end` of the source, read in bounded chunks. */
+async function digestRange(
+  source: ByteSource,
+  algorithm: string,
+  start: number,
+  end: number,
+): Promise<string> {
+  const hash = createHash(algorithm);
+  for (let offset = start; offset < end; offset += defaults.readChunkBytes) {
+    hash.update(await source.read(offset, Math.min(defaults.readChunkBytes, end - offset)));
   }
   return hash.digest('hex');
+}
+
+/** A finding about this artifact, located in `file` (the artifact, or a signature or repository file). */
+function findingAt(
+  context: ArtifactContext,
+  code: FindingCode,
+  message: string,
+  file: string,
+  evidence: Record<string, EvidenceValue> = {},
+): Finding {
+  return finding(code, {
+    subject: context.subject,
+    message: `${context.subject}: ${message}`,
+    evidence,
+    location: { file },
+  });
 }

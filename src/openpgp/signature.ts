@@ -35,6 +35,8 @@ export interface OpenPgpSignatureCheck {
   readonly problems: readonly string[];
   /** Key ids of signatures by keys that were not given (ignored). */
   readonly unknownKeyIds: readonly string[];
+  /** A signature by a given key did not verify (forged or damaged, or the key was revoked). */
+  readonly badByGivenKey: boolean;
 }
 
 /** Reads armored or binary OpenPGP public keys (a key, several, or a keyring such as Debian's `.gpg`). */
@@ -164,6 +166,7 @@ async function judge(
   const signers: string[] = [];
   const problems: string[] = [];
   const unknownKeyIds: string[] = [];
+  let badByGivenKey = false;
   for (const entry of signatures) {
     const keyId = entry.keyID.toHex().toUpperCase();
     const key = keyrings.flatMap((k) => k.keys).find((k) => k.getKeys(entry.keyID).length > 0);
@@ -178,6 +181,7 @@ async function judge(
       await entry.verified;
       if (!signers.includes(fingerprint)) signers.push(fingerprint);
     } catch (error) {
+      badByGivenKey = true;
       problems.push(
         `the signature by key ${keyId} (${fingerprint}) does not verify: ${truncateUntrusted(errorMessage(error))}`,
       );
@@ -189,7 +193,13 @@ async function judge(
       `no signature is by a given key (signed by key id ${unknownKeyIds.join(', ')}; given: ${keyrings.map((k) => k.file).join(', ')})`,
     );
   }
-  return { ok: problems.length === 0 && signers.length > 0, signers, problems, unknownKeyIds };
+  return {
+    ok: problems.length === 0 && signers.length > 0,
+    signers,
+    problems,
+    unknownKeyIds,
+    badByGivenKey,
+  };
 }
 
 function isArmored(bytes: Uint8Array): boolean {
